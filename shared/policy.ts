@@ -1,0 +1,134 @@
+/**
+ * Settings, read once from the environment and validated. Every setting is
+ * documented in the README with its default; keep the two in step.
+ */
+import type { ResourceKind } from './model.js';
+
+export type Mode = 'detect' | 'dry-run' | 'enforce';
+
+/** What to do with an instance that has no MetadataNoToken datapoints at all. */
+export type UsageUnknownHandling = 'skip' | 'enforce';
+
+export interface Policy {
+  mode: Mode;
+  /** Highest acceptable HttpPutResponseHopLimit. */
+  hopLimitCeiling: number;
+  /** Lower a hop limit above the ceiling when remediating (otherwise kept). */
+  lowerHopLimit: boolean;
+  /** Tag key that exempts a resource. Any value except `false` exempts. */
+  exemptTagKey: string;
+  /** Days of CloudWatch MetadataNoToken history looked at before flipping an instance. */
+  usageLookbackDays: number;
+  usageUnknown: UsageUnknownHandling;
+  /** Which kinds remediation may change (only in `enforce` mode). */
+  remediate: Record<ResourceKind, boolean>;
+  /** Start an instance refresh on Auto Scaling groups after fixing their template. */
+  instanceRefresh: boolean;
+  /** Also set HttpTokensEnforced on the account default (refuses IMDSv1 launches). */
+  enforceAccountDefault: boolean;
+}
+
+export const DEFAULT_POLICY: Policy = {
+  mode: 'detect',
+  hopLimitCeiling: 2,
+  lowerHopLimit: false,
+  exemptTagKey: 'imds-guard:exempt',
+  usageLookbackDays: 14,
+  usageUnknown: 'skip',
+  remediate: {
+    instance: true,
+    'launch-template': true,
+    'launch-configuration': true,
+    'account-defaults': true,
+  },
+  instanceRefresh: false,
+  enforceAccountDefault: false,
+};
+
+/** Environment variable names, one per setting. */
+export const SETTINGS = {
+  mode: 'IMDS_GUARD_MODE',
+  hopLimitCeiling: 'IMDS_GUARD_HOP_LIMIT_CEILING',
+  lowerHopLimit: 'IMDS_GUARD_LOWER_HOP_LIMIT',
+  exemptTagKey: 'IMDS_GUARD_EXEMPT_TAG',
+  usageLookbackDays: 'IMDS_GUARD_USAGE_LOOKBACK_DAYS',
+  usageUnknown: 'IMDS_GUARD_USAGE_UNKNOWN',
+  remediate: 'IMDS_GUARD_REMEDIATE',
+  instanceRefresh: 'IMDS_GUARD_INSTANCE_REFRESH',
+  enforceAccountDefault: 'IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT',
+} as const satisfies Record<keyof Policy, string>;
+
+export class PolicyError extends Error {
+  override name = 'PolicyError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = read(env, name);
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new PolicyError(`${name}=${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
+}
+
+function integer(env: Env, name: string, min: number, max: number, fallback: number): number {
+  const value = read(env, name);
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new PolicyError(`${name}=${JSON.stringify(value)} must be a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const value = read(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new PolicyError(`${name}=${JSON.stringify(value)} must be true or false`);
+}
+
+/** `IMDS_GUARD_REMEDIATE` is a comma-separated list of kinds, `all` or `none`. */
+function kinds(env: Env, name: string, fallback: Record<ResourceKind, boolean>): Record<ResourceKind, boolean> {
+  const value = read(env, name);
+  if (value === undefined) return { ...fallback };
+  const none: Record<ResourceKind, boolean> = {
+    instance: false,
+    'launch-template': false,
+    'launch-configuration': false,
+    'account-defaults': false,
+  };
+  if (value === 'none') return none;
+  if (value === 'all') return { instance: true, 'launch-template': true, 'launch-configuration': true, 'account-defaults': true };
+  for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    if (!(part in none)) {
+      throw new PolicyError(`${name}: unknown kind ${JSON.stringify(part)}; use ${Object.keys(none).join(', ')}, all or none`);
+    }
+    none[part as ResourceKind] = true;
+  }
+  return none;
+}
+
+/** Reads and validates the policy; throws PolicyError naming the bad setting. */
+export function loadPolicy(env: Env = process.env): Policy {
+  const d = DEFAULT_POLICY;
+  const exemptTagKey = read(env, SETTINGS.exemptTagKey) ?? d.exemptTagKey;
+  if (exemptTagKey.length > 128) throw new PolicyError(`${SETTINGS.exemptTagKey} is longer than a tag key may be (128)`);
+  return {
+    mode: oneOf(env, SETTINGS.mode, ['detect', 'dry-run', 'enforce'] as const, d.mode),
+    hopLimitCeiling: integer(env, SETTINGS.hopLimitCeiling, 1, 64, d.hopLimitCeiling),
+    lowerHopLimit: flag(env, SETTINGS.lowerHopLimit, d.lowerHopLimit),
+    exemptTagKey,
+    usageLookbackDays: integer(env, SETTINGS.usageLookbackDays, 1, 455, d.usageLookbackDays),
+    usageUnknown: oneOf(env, SETTINGS.usageUnknown, ['skip', 'enforce'] as const, d.usageUnknown),
+    remediate: kinds(env, SETTINGS.remediate, d.remediate),
+    instanceRefresh: flag(env, SETTINGS.instanceRefresh, d.instanceRefresh),
+    enforceAccountDefault: flag(env, SETTINGS.enforceAccountDefault, d.enforceAccountDefault),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The seams between the pure core and the AWS edges. Entry points wire real
+ * adapters (shared/aws, shared/sinks); tests wire mocked clients or fakes.
+ */
+import type {
+  AccountDefaultsSubject,
+  InstanceSubject,
+  LaunchConfigurationSubject,
+  LaunchTemplateSubject,
+  Outcome,
+  ResourceRef,
+  Subject,
+  UsageEvidence,
+  Verdict,
+} from './model.js';
+
+/** Re-describes resources. Returns one subject per distinct ref (MissingSubject when gone). */
+export interface Loader {
+  load(refs: readonly ResourceRef[]): Promise<Subject[]>;
+}
+
+/** Lists everything in one account and region, page by page (never the whole estate at once). */
+export interface Inventory {
+  instances(): AsyncIterable<InstanceSubject[]>;
+  launchTemplates(): AsyncIterable<LaunchTemplateSubject[]>;
+  launchConfigurations(): AsyncIterable<LaunchConfigurationSubject[]>;
+  accountDefaults(): Promise<AccountDefaultsSubject>;
+}
+
+/** Looks up IMDSv1 usage for instances, keyed by instance id. */
+export interface UsageSource {
+  usage(instanceIds: readonly string[], lookbackDays: number): Promise<Map<string, UsageEvidence>>;
+}
+
+/** One verdict on its way to a sink, with what we know beside it. */
+export interface Report {
+  verdict: Verdict;
+  usage?: UsageEvidence;
+  outcome?: Outcome;
+}
+
+export interface PublishResult {
+  published: number;
+  /** Items that could not be published after retries, with the error; never dropped silently. */
+  failed: { id: string; error: string }[];
+}
+
+/** Security Hub (or any findings store). */
+export interface FindingsSink {
+  publish(reports: readonly Report[]): Promise<PublishResult>;
+  /** Archives the findings of resources that no longer exist. */
+  archive(refs: readonly ResourceRef[]): Promise<PublishResult>;
+}
