@@ -50,4 +50,10 @@ export interface FindingsSink {
   publish(reports: readonly Report[]): Promise<PublishResult>;
   /** Archives the findings of resources that no longer exist. */
   archive(refs: readonly ResourceRef[]): Promise<PublishResult>;
+  /**
+   * Records what remediation did on the resource's findings: a note, and the
+   * workflow status (RESOLVED only after a verified fix; a failure stays open
+   * with the error). Security Hub only accepts these through BatchUpdateFindings.
+   */
+  annotate(outcomes: readonly Outcome[]): Promise<PublishResult>;
 }
