@@ -17,6 +17,11 @@ export interface IdLocation {
   kind: ResourceKind;
   /** Tried in order; ids found under every path are collected. */
   paths: readonly string[];
+  /**
+   * Read only when `paths` found nothing: launch template *names*, for calls
+   * that may identify the template by name alone (the loader resolves names).
+   */
+  fallbackPaths?: readonly string[];
 }
 
 export interface CatalogEntry {
@@ -24,8 +29,40 @@ export interface CatalogEntry {
   refs: readonly IdLocation[];
 }
 
+/*
+ * Record shapes (checked against real CloudTrail records where one could be
+ * found; see test/fixtures/SOURCES.md):
+ * - EC2 Query-API calls whose request CloudTrail logs in PascalCase nest it
+ *   under `<Action>Request` (CreateLaunchTemplate, ModifyInstanceMetadataOptions);
+ *   their responses are the XML document, `<Action>Response` with camelCase
+ *   fields. Older EC2 calls (RunInstances) log flat camelCase.
+ * - Auto Scaling logs flat camelCase request parameters and null responses.
+ */
+const ASG_LAUNCH_TEMPLATE: readonly IdLocation[] = [
+  { kind: 'launch-configuration', paths: ['requestParameters.launchConfigurationName'] },
+  {
+    kind: 'launch-template',
+    paths: ['requestParameters.launchTemplate.launchTemplateId'],
+    fallbackPaths: ['requestParameters.launchTemplate.launchTemplateName'],
+  },
+  {
+    kind: 'launch-template',
+    paths: ['requestParameters.mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.launchTemplateId'],
+    fallbackPaths: ['requestParameters.mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.launchTemplateName'],
+  },
+  {
+    // An override may name its own template for some instance types.
+    kind: 'launch-template',
+    paths: ['requestParameters.mixedInstancesPolicy.launchTemplate.overrides[].launchTemplateSpecification.launchTemplateId'],
+    fallbackPaths: [
+      'requestParameters.mixedInstancesPolicy.launchTemplate.overrides[].launchTemplateSpecification.launchTemplateName',
+    ],
+  },
+];
+
 export const EVENT_CATALOG = {
   RunInstances: {
+    // Also what Auto Scaling calls on the customer's behalf (invokedBy autoscaling.amazonaws.com).
     eventSource: 'ec2.amazonaws.com',
     refs: [{ kind: 'instance', paths: ['responseElements.instancesSet.items[].instanceId'] }],
   },
@@ -53,12 +90,18 @@ export const EVENT_CATALOG = {
       },
     ],
   },
+  ModifyInstanceMetadataDefaults: {
+    eventSource: 'ec2.amazonaws.com',
+    // The account default has no id of its own: the ref's id is the account.
+    refs: [{ kind: 'account-defaults', paths: ['recipientAccountId'] }],
+  },
   CreateLaunchTemplate: {
     eventSource: 'ec2.amazonaws.com',
     refs: [
       {
         kind: 'launch-template',
         paths: ['responseElements.CreateLaunchTemplateResponse.launchTemplate.launchTemplateId'],
+        fallbackPaths: ['requestParameters.CreateLaunchTemplateRequest.LaunchTemplateName'],
       },
     ],
   },
@@ -70,12 +113,13 @@ export const EVENT_CATALOG = {
         paths: [
           'responseElements.CreateLaunchTemplateVersionResponse.launchTemplateVersion.launchTemplateId',
           'requestParameters.CreateLaunchTemplateVersionRequest.LaunchTemplateId',
-          'requestParameters.CreateLaunchTemplateVersionRequest.LaunchTemplateName',
         ],
+        fallbackPaths: ['requestParameters.CreateLaunchTemplateVersionRequest.LaunchTemplateName'],
       },
     ],
   },
   ModifyLaunchTemplate: {
+    // Changes the default version, which is what launches use.
     eventSource: 'ec2.amazonaws.com',
     refs: [
       {
@@ -83,15 +127,10 @@ export const EVENT_CATALOG = {
         paths: [
           'responseElements.ModifyLaunchTemplateResponse.launchTemplate.launchTemplateId',
           'requestParameters.ModifyLaunchTemplateRequest.LaunchTemplateId',
-          'requestParameters.ModifyLaunchTemplateRequest.LaunchTemplateName',
         ],
+        fallbackPaths: ['requestParameters.ModifyLaunchTemplateRequest.LaunchTemplateName'],
       },
     ],
-  },
-  ModifyInstanceMetadataDefaults: {
-    eventSource: 'ec2.amazonaws.com',
-    // The account default has no id of its own: the ref's id is the account.
-    refs: [{ kind: 'account-defaults', paths: ['recipientAccountId'] }],
   },
   CreateLaunchConfiguration: {
     eventSource: 'autoscaling.amazonaws.com',
@@ -99,33 +138,11 @@ export const EVENT_CATALOG = {
   },
   CreateAutoScalingGroup: {
     eventSource: 'autoscaling.amazonaws.com',
-    refs: [
-      { kind: 'launch-configuration', paths: ['requestParameters.launchConfigurationName'] },
-      {
-        kind: 'launch-template',
-        paths: [
-          'requestParameters.launchTemplate.launchTemplateId',
-          'requestParameters.launchTemplate.launchTemplateName',
-          'requestParameters.mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.launchTemplateId',
-          'requestParameters.mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.launchTemplateName',
-        ],
-      },
-    ],
+    refs: ASG_LAUNCH_TEMPLATE,
   },
   UpdateAutoScalingGroup: {
     eventSource: 'autoscaling.amazonaws.com',
-    refs: [
-      { kind: 'launch-configuration', paths: ['requestParameters.launchConfigurationName'] },
-      {
-        kind: 'launch-template',
-        paths: [
-          'requestParameters.launchTemplate.launchTemplateId',
-          'requestParameters.launchTemplate.launchTemplateName',
-          'requestParameters.mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.launchTemplateId',
-          'requestParameters.mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.launchTemplateName',
-        ],
-      },
-    ],
+    refs: ASG_LAUNCH_TEMPLATE,
   },
 } as const satisfies Record<string, CatalogEntry>;
 

@@ -1,0 +1,165 @@
+/**
+ * CloudTrail fixtures and where their shapes come from:
+ * - RunInstances.json: wwalpha/aws-spotlight backend/src/cloudtrail/test/datas/create/EC2_RunInstances.json (real record).
+ * - RunInstances-autoscaling.json: a real RunInstances record made by AWSServiceRoleForAutoScaling
+ *   (userIdentity type AssumedRole, invokedBy autoscaling.amazonaws.com), extended from one to three instances.
+ * - CreateLaunchTemplate.json: wwalpha/aws-spotlight .../create/ec2/EC2_CreateLaunchTemplate.json (real record).
+ * - CreateAutoScalingGroup.json: wwalpha/aws-spotlight .../create/AUTOSCALING_CreateAutoScalingGroup.json (real record).
+ * - ModifyInstanceMetadataOptions-nested/-error: a public test suite's record with
+ *   requestParameters.ModifyInstanceMetadataOptionsRequest.InstanceId and errorCode Client.InvalidParameterValue.
+ * NOT verified against a real record (built from the EC2 XML API response shapes and the conventions above):
+ *   CreateFleet-* (responseElements.CreateFleetResponse.fleetInstanceSet.item), ModifyInstanceMetadataDefaults,
+ *   CreateLaunchTemplateVersion*, ModifyLaunchTemplate, CreateLaunchConfiguration, UpdateAutoScalingGroup*,
+ *   CreateAutoScalingGroup-launch-template, and the flat camelCase ModifyInstanceMetadataOptions-flat.
+ */
+import { describe, expect, it } from 'vitest';
+import { byAutoScaling, parseCloudTrail } from '../../shared/refs/cloudtrail.js';
+import { OWN, fixture, ref } from './fixtures.js';
+
+const parse = (name: string) => parseCloudTrail(fixture(`cloudtrail/${name}`), OWN);
+
+describe('CloudTrail events → refs', () => {
+  it.each([
+    ['RunInstances.json', 'RunInstances', [ref('instance', 'i-0fc5d99558e8357e8')]],
+    [
+      'RunInstances-autoscaling.json',
+      'RunInstances',
+      [ref('instance', 'i-047be45c593a7157f'), ref('instance', 'i-047be45c593a7157e'), ref('instance', 'i-047be45c593a7157d')],
+    ],
+    ['ModifyInstanceMetadataOptions-nested.json', 'ModifyInstanceMetadataOptions', [ref('instance', 'i-0123456789abcdef0')]],
+    ['ModifyInstanceMetadataOptions-flat.json', 'ModifyInstanceMetadataOptions', [ref('instance', 'i-0abc1234')]],
+    ['CreateFleet-instant-one.json', 'CreateFleet', [ref('instance', 'i-0aaaaaaaaaaaaaaa1')]],
+    [
+      'CreateFleet-instant-several.json',
+      'CreateFleet',
+      [ref('instance', 'i-0bbbbbbbbbbbbbbb1'), ref('instance', 'i-0bbbbbbbbbbbbbbb2'), ref('instance', 'i-0bbbbbbbbbbbbbbb3')],
+    ],
+    ['ModifyInstanceMetadataDefaults.json', 'ModifyInstanceMetadataDefaults', [ref('account-defaults', '111122223333')]],
+    ['CreateLaunchTemplate.json', 'CreateLaunchTemplate', [ref('launch-template', 'lt-09bcb085b7dc5d962')]],
+    // The response's id wins; the request's name is only a fallback, so one ref, not two.
+    ['CreateLaunchTemplateVersion.json', 'CreateLaunchTemplateVersion', [ref('launch-template', 'lt-09bcb085b7dc5d962')]],
+    ['CreateLaunchTemplateVersion-name-only.json', 'CreateLaunchTemplateVersion', [ref('launch-template', 'web-template')]],
+    ['ModifyLaunchTemplate.json', 'ModifyLaunchTemplate', [ref('launch-template', 'lt-09bcb085b7dc5d962')]],
+    ['CreateLaunchConfiguration.json', 'CreateLaunchConfiguration', [ref('launch-configuration', 'legacy-web-lc-v7')]],
+    [
+      'CreateAutoScalingGroup.json',
+      'CreateAutoScalingGroup',
+      [ref('launch-configuration', 'EC2ContainerService-ecs-on-ec2-EcsInstanceLc-M1GQHZ0VYK8Z')],
+    ],
+    ['CreateAutoScalingGroup-launch-template.json', 'CreateAutoScalingGroup', [ref('launch-template', 'lt-03a70e6a9f2f6657d')]],
+    ['UpdateAutoScalingGroup.json', 'UpdateAutoScalingGroup', [ref('launch-template', 'web-template')]],
+    [
+      'UpdateAutoScalingGroup-mixed-instances.json',
+      'UpdateAutoScalingGroup',
+      [ref('launch-template', 'lt-03a70e6a9f2f6657d'), ref('launch-template', 'lt-0abcd1234ef567890')],
+    ],
+  ])('%s', (file, eventName, refs) => {
+    const result = parse(file);
+    expect(result).toMatchObject({ ok: true, source: 'cloudtrail', eventName, rejected: [] });
+    if (result.ok) expect(result.refs).toEqual(refs);
+  });
+
+  it('ignores failed calls (errorCode) with a reason', () => {
+    expect(parse('ModifyInstanceMetadataOptions-error.json')).toMatchObject({
+      ok: false,
+      ignored: true,
+      reason: 'ModifyInstanceMetadataOptions failed with "Client.InvalidParameterValue"; nothing changed',
+    });
+  });
+});
+
+describe('actor', () => {
+  it('exposes the caller and the role that issued the session', () => {
+    const result = parse('CreateLaunchTemplate.json');
+    expect(result.actor).toEqual({
+      arn: 'arn:aws:sts::111122223333:assumed-role/PlatformAdmin/alice',
+      issuerArn: 'arn:aws:iam::111122223333:role/PlatformAdmin',
+      type: 'AssumedRole',
+    });
+  });
+
+  it('recognises Auto Scaling acting for the customer', () => {
+    const asg = parse('RunInstances-autoscaling.json');
+    expect(asg.actor).toEqual({
+      arn: 'arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling',
+      issuerArn: 'arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
+      type: 'AssumedRole',
+      invokedBy: 'autoscaling.amazonaws.com',
+    });
+    expect(byAutoScaling(asg.actor!)).toBe(true);
+    expect(byAutoScaling(parse('RunInstances.json').actor!)).toBe(false);
+    expect(byAutoScaling({ type: 'AWSService', invokedBy: 'autoscaling.amazonaws.com' })).toBe(true);
+  });
+
+  it('is still reported on ignored events (so our own failed calls are recognisable)', () => {
+    expect(parse('ModifyInstanceMetadataOptions-error.json').actor?.arn).toBe(
+      'arn:aws:sts::111122223333:assumed-role/PlatformAdmin/alice',
+    );
+  });
+});
+
+describe('rejections', () => {
+  const mutate = (file: string, change: (e: Record<string, any>) => void) => {
+    const event = fixture(`cloudtrail/${file}`) as Record<string, any>;
+    change(event);
+    return parseCloudTrail(event, OWN);
+  };
+
+  it('rejects another account or region', () => {
+    expect(mutate('RunInstances.json', (e) => (e.account = '999999999999'))).toEqual(
+      expect.objectContaining({ ok: false, ignored: false, reason: `event account "999999999999" is not this function's account 111122223333` }),
+    );
+    expect(mutate('RunInstances.json', (e) => (e.detail.awsRegion = 'eu-west-1'))).toEqual(
+      expect.objectContaining({ ok: false, ignored: false, reason: `CloudTrail record region "eu-west-1" is not this function's region us-east-1` }),
+    );
+    expect(mutate('ModifyInstanceMetadataDefaults.json', (e) => (e.detail.recipientAccountId = '444455556666'))).toMatchObject({
+      ok: false,
+      reason: `CloudTrail record account "444455556666" is not this function's account 111122223333`,
+    });
+  });
+
+  it('rejects invalid ids with a reason and keeps the valid ones', () => {
+    const result = mutate('CreateFleet-instant-several.json', (e) => {
+      e.detail.responseElements.CreateFleetResponse.fleetInstanceSet.item[1].instanceIds.item = 'i-123;rm';
+    });
+    expect(result).toMatchObject({ ok: true, refs: [ref('instance', 'i-0bbbbbbbbbbbbbbb1'), ref('instance', 'i-0bbbbbbbbbbbbbbb2')] });
+    if (result.ok) {
+      expect(result.rejected).toEqual([
+        { kind: 'instance', value: 'i-123;rm', reason: `instance id "i-123;rm" is not 'i-' followed by 8 or 17 lowercase hex digits` },
+      ]);
+    }
+  });
+
+  it('fails when every id is invalid or none is present', () => {
+    expect(mutate('ModifyInstanceMetadataOptions-nested.json', (e) => {
+      e.detail.requestParameters.ModifyInstanceMetadataOptionsRequest.InstanceId = 'i-123;rm';
+      e.detail.responseElements.ModifyInstanceMetadataOptionsResponse.instanceId = 'i-123;rm';
+    })).toMatchObject({ ok: false, ignored: false, reason: expect.stringContaining('every id was invalid') });
+    expect(mutate('RunInstances.json', (e) => (e.detail.responseElements = null))).toMatchObject({
+      ok: false,
+      ignored: false,
+      reason: 'RunInstances: no resource ids at the catalog paths',
+    });
+  });
+
+  it('rejects events not in the catalog or from the wrong service', () => {
+    expect(mutate('RunInstances.json', (e) => (e.detail.eventName = 'TerminateInstances'))).toMatchObject({
+      ok: false,
+      ignored: false,
+      reason: 'event "TerminateInstances" is not in the event catalog',
+    });
+    expect(mutate('RunInstances.json', (e) => (e.detail.eventName = 'toString'))).toMatchObject({ ok: false, ignored: false });
+    expect(mutate('RunInstances.json', (e) => (e.detail.eventSource = 'autoscaling.amazonaws.com'))).toMatchObject({
+      ok: false,
+      reason: 'event RunInstances came from "autoscaling.amazonaws.com", the catalog expects ec2.amazonaws.com',
+    });
+  });
+
+  it('collapses duplicate ids', () => {
+    const result = mutate('RunInstances-autoscaling.json', (e) => {
+      const items = e.detail.responseElements.instancesSet.items;
+      items.push(items[0], items[0]);
+    });
+    expect(result.ok && result.refs.map((r) => r.id)).toEqual(['i-047be45c593a7157f', 'i-047be45c593a7157e', 'i-047be45c593a7157d']);
+  });
+});
