@@ -1,0 +1,168 @@
+/**
+ * Auto Scaling describe calls: launch configurations by name (≤50 names a
+ * call, the documented LaunchConfigurationNames maximum), paginated listing
+ * (MaxRecords ≤100), and which groups use which launch configuration or
+ * launch template (for remediation and the CLI).
+ *
+ * DescribeLaunchConfigurations leaves unknown names out of its reply rather
+ * than failing, so a name not returned is missing.
+ */
+import { DescribeAutoScalingGroupsCommand, DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
+import type {
+  AutoScalingClient,
+  AutoScalingGroup,
+  LaunchConfiguration,
+  LaunchTemplateSpecification,
+} from '@aws-sdk/client-auto-scaling';
+import { AwsCallError, chunk, mapLimit } from './batch.js';
+
+/** DescribeLaunchConfigurations `LaunchConfigurationNames`: maximum 50 items. */
+export const DESCRIBE_LAUNCH_CONFIGURATIONS_MAX_NAMES = 50;
+/** DescribeLaunchConfigurations / DescribeAutoScalingGroups `MaxRecords` maximum. */
+export const AUTO_SCALING_PAGE_SIZE = 100;
+const DEFAULT_CONCURRENCY = 4;
+
+/** Describes launch configurations by name, ≤50 names a call; names not returned are `missing`. */
+export async function describeLaunchConfigurationsByNames(
+  autoScaling: AutoScalingClient,
+  names: readonly string[],
+  options: { concurrency?: number } = {},
+): Promise<{ launchConfigurations: LaunchConfiguration[]; missing: string[] }> {
+  const wanted = [...new Set(names)];
+  const pages = await mapLimit(
+    chunk(wanted, DESCRIBE_LAUNCH_CONFIGURATIONS_MAX_NAMES),
+    options.concurrency ?? DEFAULT_CONCURRENCY,
+    async (part) => {
+      const found: LaunchConfiguration[] = [];
+      let nextToken: string | undefined;
+      try {
+        do {
+          const out = await autoScaling.send(
+            new DescribeLaunchConfigurationsCommand(
+              nextToken ? { LaunchConfigurationNames: part, NextToken: nextToken } : { LaunchConfigurationNames: part },
+            ),
+          );
+          found.push(...(out.LaunchConfigurations ?? []));
+          nextToken = out.NextToken || undefined;
+        } while (nextToken);
+      } catch (error) {
+        throw new AwsCallError('DescribeLaunchConfigurations', `${part.length} names: ${part.slice(0, 3).join(', ')}`, error);
+      }
+      return found;
+    },
+  );
+  const launchConfigurations = pages.flat();
+  const seen = new Set(launchConfigurations.map((lc) => lc.LaunchConfigurationName));
+  return { launchConfigurations, missing: wanted.filter((n) => !seen.has(n)) };
+}
+
+/** Every launch configuration in the region, one page (≤100) at a time. */
+export async function* pageLaunchConfigurations(
+  autoScaling: AutoScalingClient,
+  pageSize = AUTO_SCALING_PAGE_SIZE,
+): AsyncGenerator<LaunchConfiguration[]> {
+  let nextToken: string | undefined;
+  do {
+    let out;
+    try {
+      out = await autoScaling.send(
+        new DescribeLaunchConfigurationsCommand(nextToken ? { MaxRecords: pageSize, NextToken: nextToken } : { MaxRecords: pageSize }),
+      );
+    } catch (error) {
+      throw new AwsCallError('DescribeLaunchConfigurations', `listing, page size ${pageSize}`, error);
+    }
+    const page = out.LaunchConfigurations ?? [];
+    if (page.length > 0) yield page;
+    nextToken = out.NextToken || undefined;
+  } while (nextToken);
+}
+
+/**
+ * Every Auto Scaling group in the region, one page (≤100) at a time, without
+ * the instance lists (`IncludeInstances: false`; they are not needed here
+ * and make large groups slow to describe).
+ */
+export async function* pageAutoScalingGroups(
+  autoScaling: AutoScalingClient,
+  pageSize = AUTO_SCALING_PAGE_SIZE,
+): AsyncGenerator<AutoScalingGroup[]> {
+  let nextToken: string | undefined;
+  do {
+    let out;
+    try {
+      const input = { MaxRecords: pageSize, IncludeInstances: false };
+      out = await autoScaling.send(new DescribeAutoScalingGroupsCommand(nextToken ? { ...input, NextToken: nextToken } : input));
+    } catch (error) {
+      throw new AwsCallError('DescribeAutoScalingGroups', `listing, page size ${pageSize}`, error);
+    }
+    const page = out.AutoScalingGroups ?? [];
+    if (page.length > 0) yield page;
+    nextToken = out.NextToken || undefined;
+  } while (nextToken);
+}
+
+/** One group's use of a launch template, with the version it asks for. */
+export interface LaunchTemplateUse {
+  group: string;
+  /** `$Default`, `$Latest` or a version number as a string; `$Default` when the group leaves it unset. */
+  version: string;
+  /** Through a mixed instances policy (its launch template or an override). */
+  mixed: boolean;
+}
+
+export interface AutoScalingUsage {
+  /** Launch configuration name → names of the groups using it. */
+  launchConfigurations: Map<string, string[]>;
+  /**
+   * Launch template id → groups using it, from `LaunchTemplate`,
+   * `MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification` and its
+   * per-instance-type `Overrides`. Keyed by name only when a group's spec
+   * carries no id (the API normally returns both).
+   */
+  launchTemplates: Map<string, LaunchTemplateUse[]>;
+}
+
+export function emptyUsage(): AutoScalingUsage {
+  return { launchConfigurations: new Map(), launchTemplates: new Map() };
+}
+
+function addUse(usage: AutoScalingUsage, group: string, spec: LaunchTemplateSpecification | undefined, mixed: boolean): void {
+  if (spec === undefined) return;
+  const key = spec.LaunchTemplateId || spec.LaunchTemplateName;
+  if (!key) return;
+  const version = spec.Version ? String(spec.Version) : '$Default';
+  const uses = usage.launchTemplates.get(key) ?? [];
+  if (!uses.some((u) => u.group === group && u.version === version)) uses.push({ group, version, mixed });
+  usage.launchTemplates.set(key, uses);
+}
+
+/** Adds groups to usage maps (pure). */
+export function addGroupsToUsage(usage: AutoScalingUsage, groups: Iterable<AutoScalingGroup>): AutoScalingUsage {
+  for (const group of groups) {
+    const name = group.AutoScalingGroupName;
+    if (!name) continue;
+    const lc = group.LaunchConfigurationName;
+    if (lc) {
+      const users = usage.launchConfigurations.get(lc) ?? [];
+      if (!users.includes(name)) users.push(name);
+      usage.launchConfigurations.set(lc, users);
+    }
+    addUse(usage, name, group.LaunchTemplate, false);
+    const mixed = group.MixedInstancesPolicy?.LaunchTemplate;
+    addUse(usage, name, mixed?.LaunchTemplateSpecification, true);
+    for (const override of mixed?.Overrides ?? []) addUse(usage, name, override.LaunchTemplateSpecification, true);
+  }
+  return usage;
+}
+
+/** Usage maps from groups (pure). */
+export function usageFromGroups(groups: Iterable<AutoScalingGroup>): AutoScalingUsage {
+  return addGroupsToUsage(emptyUsage(), groups);
+}
+
+/** Pages through every Auto Scaling group of the region and builds the usage maps. */
+export async function describeAutoScalingUsage(autoScaling: AutoScalingClient): Promise<AutoScalingUsage> {
+  const usage = emptyUsage();
+  for await (const page of pageAutoScalingGroups(autoScaling)) addGroupsToUsage(usage, page);
+  return usage;
+}

@@ -1,0 +1,309 @@
+/**
+ * EC2 describe calls for instances, launch templates and the account's
+ * instance metadata defaults: batched to the API limits, surviving unknown
+ * ids, paginated for listing. Returns SDK shapes; translate.ts makes subjects.
+ *
+ * API facts this relies on (EC2 API reference):
+ * - DescribeInstances: `InstanceIds` and `MaxResults` cannot be used in the
+ *   same call; MaxResults is 5..1000. One unknown id fails the whole call
+ *   (`InvalidInstanceID.NotFound`, message names the ids); a bad id fails it
+ *   with `InvalidInstanceID.Malformed` (`Invalid id: "…"`).
+ * - DescribeLaunchTemplates: MaxResults 1..200; an unknown id or name fails
+ *   the call (`InvalidLaunchTemplateId.NotFound`,
+ *   `InvalidLaunchTemplateName.NotFoundException`).
+ * - DescribeLaunchTemplateVersions: with no template id or name and
+ *   `Versions: ['$Default']` (and/or `$Latest`, no numbers) it describes that
+ *   version of every launch template in the account, paginated (MaxResults
+ *   1..200).
+ */
+import {
+  DescribeInstancesCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  GetInstanceMetadataDefaultsCommand,
+} from '@aws-sdk/client-ec2';
+import type {
+  EC2Client,
+  Instance,
+  InstanceMetadataDefaultsResponse,
+  LaunchTemplate,
+  LaunchTemplateVersion,
+} from '@aws-sdk/client-ec2';
+import { AwsCallError, chunk, describeSurvivingMissing, errorCode, mapLimit } from './batch.js';
+import type { SurvivedBatch } from './batch.js';
+import { toNumber } from './translate.js';
+
+/** DescribeInstances: at most 1000 explicitly specified instance ids a call. */
+export const DESCRIBE_INSTANCES_MAX_IDS = 1000;
+/** DescribeInstances listing page size (MaxResults maximum). */
+export const DESCRIBE_INSTANCES_PAGE_SIZE = 1000;
+/** DescribeLaunchTemplates / DescribeLaunchTemplateVersions MaxResults maximum; also our ids-per-call cap. */
+export const LAUNCH_TEMPLATES_PAGE_SIZE = 200;
+/** Describe calls in flight at once for one batch (the SDK retries throttling on top). */
+export const DEFAULT_CONCURRENCY = 4;
+
+export const INSTANCE_NOT_FOUND_CODES: ReadonlySet<string> = new Set([
+  'InvalidInstanceID.NotFound',
+  'InvalidInstanceID.Malformed',
+]);
+
+export const LAUNCH_TEMPLATE_NOT_FOUND_CODES: ReadonlySet<string> = new Set([
+  'InvalidLaunchTemplateId.NotFound',
+  'InvalidLaunchTemplateId.Malformed',
+  'InvalidLaunchTemplateName.NotFoundException',
+  'InvalidLaunchTemplateName.MalformedException',
+]);
+
+/** A launch template id (`lt-` and hex); anything else in a launch-template ref is taken as a name. */
+export const LAUNCH_TEMPLATE_ID = /^lt-[0-9a-f]{8,32}$/;
+
+export interface BatchOptions {
+  /** Calls in flight at once; default 4. */
+  concurrency?: number;
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
+
+function describeDetail(what: string, ids: readonly string[]): string {
+  const sample = ids.slice(0, 3).join(', ');
+  return `${ids.length} ${what}${ids.length ? `: ${sample}${ids.length > 3 ? ', …' : ''}` : ''}`;
+}
+
+/**
+ * Describes instances by id: chunks of ≤1000 ids, a few chunks at a time.
+ * Ids EC2 does not know (or that are malformed) come back in `missing`, and
+ * the other ids of their chunk are still described. Terminated instances
+ * that EC2 still lists are returned like any other.
+ */
+export async function describeInstancesByIds(
+  ec2: EC2Client,
+  ids: readonly string[],
+  options: BatchOptions = {},
+): Promise<{ instances: Instance[]; missing: string[] }> {
+  const wanted = unique(ids);
+  const chunks = chunk(wanted, DESCRIBE_INSTANCES_MAX_IDS);
+  const results = await mapLimit(chunks, options.concurrency ?? DEFAULT_CONCURRENCY, async (part) => {
+    try {
+      return await describeSurvivingMissing(part, INSTANCE_NOT_FOUND_CODES, async (batch) => {
+        const found: Instance[] = [];
+        let nextToken: string | undefined;
+        do {
+          const out = await ec2.send(
+            new DescribeInstancesCommand(nextToken ? { InstanceIds: batch, NextToken: nextToken } : { InstanceIds: batch }),
+          );
+          for (const reservation of out.Reservations ?? []) found.push(...(reservation.Instances ?? []));
+          nextToken = out.NextToken || undefined;
+        } while (nextToken);
+        return found;
+      });
+    } catch (error) {
+      throw new AwsCallError('DescribeInstances', describeDetail('instance ids', part), error);
+    }
+  });
+  const instances = results.flatMap((r) => r.items);
+  const seen = new Set(instances.map((i) => i.InstanceId));
+  const notFound = new Set(results.flatMap((r) => r.missing));
+  // Ids EC2 neither returned nor complained about (e.g. not ours) are missing too.
+  const missing = wanted.filter((id) => notFound.has(id) || !seen.has(id));
+  return { instances, missing };
+}
+
+async function describeTemplates(
+  ec2: EC2Client,
+  field: 'LaunchTemplateIds' | 'LaunchTemplateNames',
+  keys: readonly string[],
+  options: BatchOptions,
+): Promise<SurvivedBatch<LaunchTemplate>[]> {
+  const chunks = chunk(unique(keys), LAUNCH_TEMPLATES_PAGE_SIZE);
+  return mapLimit(chunks, options.concurrency ?? DEFAULT_CONCURRENCY, async (part) => {
+    try {
+      return await describeSurvivingMissing(part, LAUNCH_TEMPLATE_NOT_FOUND_CODES, async (batch) => {
+        const found: LaunchTemplate[] = [];
+        let nextToken: string | undefined;
+        do {
+          const out = await ec2.send(
+            new DescribeLaunchTemplatesCommand(nextToken ? { [field]: batch, NextToken: nextToken } : { [field]: batch }),
+          );
+          found.push(...(out.LaunchTemplates ?? []));
+          nextToken = out.NextToken || undefined;
+        } while (nextToken);
+        return found;
+      });
+    } catch (error) {
+      throw new AwsCallError('DescribeLaunchTemplates', describeDetail(field === 'LaunchTemplateIds' ? 'ids' : 'names', part), error);
+    }
+  });
+}
+
+/** Describes launch templates by `lt-` id; unknown ids come back in `missing`. */
+export async function describeLaunchTemplatesByIds(
+  ec2: EC2Client,
+  ids: readonly string[],
+  options: BatchOptions = {},
+): Promise<{ templates: LaunchTemplate[]; missing: string[] }> {
+  const results = await describeTemplates(ec2, 'LaunchTemplateIds', ids, options);
+  const templates = results.flatMap((r) => r.items);
+  const seen = new Set(templates.map((t) => t.LaunchTemplateId));
+  const notFound = new Set(results.flatMap((r) => r.missing));
+  return { templates, missing: unique(ids).filter((id) => notFound.has(id) || !seen.has(id)) };
+}
+
+/** Describes launch templates by name; unknown names come back in `missing`. */
+export async function describeLaunchTemplatesByNames(
+  ec2: EC2Client,
+  names: readonly string[],
+  options: BatchOptions = {},
+): Promise<{ templates: LaunchTemplate[]; missing: string[] }> {
+  const results = await describeTemplates(ec2, 'LaunchTemplateNames', names, options);
+  const templates = results.flatMap((r) => r.items);
+  const seen = new Set(templates.map((t) => t.LaunchTemplateName));
+  const notFound = new Set(results.flatMap((r) => r.missing));
+  return { templates, missing: unique(names).filter((n) => notFound.has(n) || !seen.has(n)) };
+}
+
+/**
+ * Versions of one launch template by id (`$Default`, `$Latest` or numbers);
+ * `undefined` when the template no longer exists.
+ */
+export async function describeLaunchTemplateVersions(
+  ec2: EC2Client,
+  launchTemplateId: string,
+  versions: readonly string[],
+): Promise<LaunchTemplateVersion[] | undefined> {
+  const found: LaunchTemplateVersion[] = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const input = { LaunchTemplateId: launchTemplateId, Versions: [...versions] };
+      const out = await ec2.send(
+        new DescribeLaunchTemplateVersionsCommand(nextToken ? { ...input, NextToken: nextToken } : input),
+      );
+      found.push(...(out.LaunchTemplateVersions ?? []));
+      nextToken = out.NextToken || undefined;
+    } while (nextToken);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code !== undefined && LAUNCH_TEMPLATE_NOT_FOUND_CODES.has(code)) return undefined;
+    throw new AwsCallError('DescribeLaunchTemplateVersions', `${launchTemplateId} ${versions.join(',')}`, error);
+  }
+  return found;
+}
+
+/** A launch template with its default version and, when different, its `$Latest`. */
+export interface TemplateWithVersions {
+  template: LaunchTemplate;
+  defaultVersion: LaunchTemplateVersion;
+  latestVersion?: LaunchTemplateVersion;
+}
+
+/** Picks the default (flagged `DefaultVersion`, else the template's number) and the highest-numbered version. */
+export function pickDefaultAndLatest(
+  template: LaunchTemplate,
+  versions: readonly LaunchTemplateVersion[],
+): TemplateWithVersions | undefined {
+  const defaultNumber = toNumber(template.DefaultVersionNumber);
+  const defaultVersion =
+    versions.find((v) => v.DefaultVersion === true) ??
+    (defaultNumber === undefined ? undefined : versions.find((v) => toNumber(v.VersionNumber) === defaultNumber));
+  if (defaultVersion === undefined) return undefined;
+  let latest: LaunchTemplateVersion | undefined;
+  for (const v of versions) {
+    if (latest === undefined || (toNumber(v.VersionNumber) ?? -1) > (toNumber(latest.VersionNumber) ?? -1)) latest = v;
+  }
+  const result: TemplateWithVersions = { template, defaultVersion };
+  if (latest !== undefined && toNumber(latest.VersionNumber) !== toNumber(defaultVersion.VersionNumber)) {
+    result.latestVersion = latest;
+  }
+  return result;
+}
+
+/**
+ * For each template, one DescribeLaunchTemplateVersions call for `$Default`
+ * and `$Latest` (a few in flight). Templates deleted meanwhile are left out.
+ */
+export async function withDefaultAndLatest(
+  ec2: EC2Client,
+  templates: readonly LaunchTemplate[],
+  options: BatchOptions = {},
+): Promise<TemplateWithVersions[]> {
+  const results = await mapLimit(templates, options.concurrency ?? DEFAULT_CONCURRENCY, async (template) => {
+    const id = template.LaunchTemplateId;
+    if (id === undefined) return undefined;
+    const versions = await describeLaunchTemplateVersions(ec2, id, ['$Default', '$Latest']);
+    return versions === undefined ? undefined : pickDefaultAndLatest(template, versions);
+  });
+  return results.filter((r): r is TemplateWithVersions => r !== undefined);
+}
+
+/** GetInstanceMetadataDefaults: the region's account-level IMDS defaults (`undefined` = none set). */
+export async function getInstanceMetadataDefaults(ec2: EC2Client): Promise<InstanceMetadataDefaultsResponse | undefined> {
+  try {
+    const out = await ec2.send(new GetInstanceMetadataDefaultsCommand({}));
+    return out.AccountLevel;
+  } catch (error) {
+    throw new AwsCallError('GetInstanceMetadataDefaults', 'account level', error);
+  }
+}
+
+/** Every instance in the region, one DescribeInstances page (≤1000) at a time. */
+export async function* pageInstances(ec2: EC2Client, pageSize = DESCRIBE_INSTANCES_PAGE_SIZE): AsyncGenerator<Instance[]> {
+  let nextToken: string | undefined;
+  do {
+    let out;
+    try {
+      out = await ec2.send(
+        new DescribeInstancesCommand(nextToken ? { MaxResults: pageSize, NextToken: nextToken } : { MaxResults: pageSize }),
+      );
+    } catch (error) {
+      throw new AwsCallError('DescribeInstances', `listing, page size ${pageSize}`, error);
+    }
+    const page = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+    if (page.length > 0) yield page;
+    nextToken = out.NextToken || undefined;
+  } while (nextToken);
+}
+
+/** Every launch template (names, tags, version numbers), one page (≤200) at a time. */
+export async function* pageLaunchTemplates(ec2: EC2Client, pageSize = LAUNCH_TEMPLATES_PAGE_SIZE): AsyncGenerator<LaunchTemplate[]> {
+  let nextToken: string | undefined;
+  do {
+    let out;
+    try {
+      out = await ec2.send(
+        new DescribeLaunchTemplatesCommand(nextToken ? { MaxResults: pageSize, NextToken: nextToken } : { MaxResults: pageSize }),
+      );
+    } catch (error) {
+      throw new AwsCallError('DescribeLaunchTemplates', `listing, page size ${pageSize}`, error);
+    }
+    const page = out.LaunchTemplates ?? [];
+    if (page.length > 0) yield page;
+    nextToken = out.NextToken || undefined;
+  } while (nextToken);
+}
+
+/**
+ * One version (`$Default` or `$Latest`) of every launch template in the
+ * account, a page (≤200) at a time, without naming templates: one call per
+ * page instead of one per template.
+ */
+export async function* pageAccountTemplateVersions(
+  ec2: EC2Client,
+  version: '$Default' | '$Latest' = '$Default',
+  pageSize = LAUNCH_TEMPLATES_PAGE_SIZE,
+): AsyncGenerator<LaunchTemplateVersion[]> {
+  let nextToken: string | undefined;
+  do {
+    let out;
+    try {
+      const input = { Versions: [version], MaxResults: pageSize };
+      out = await ec2.send(new DescribeLaunchTemplateVersionsCommand(nextToken ? { ...input, NextToken: nextToken } : input));
+    } catch (error) {
+      throw new AwsCallError('DescribeLaunchTemplateVersions', `${version} of all templates, page size ${pageSize}`, error);
+    }
+    const page = out.LaunchTemplateVersions ?? [];
+    if (page.length > 0) yield page;
+    nextToken = out.NextToken || undefined;
+  } while (nextToken);
+}

@@ -1,0 +1,39 @@
+/** Test helpers for the describe adapters: fixtures of API replies and SDK-shaped errors. */
+import { readFileSync } from 'node:fs';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
+import type { Instance } from '@aws-sdk/client-ec2';
+
+/** A JSON fixture under test/fixtures/api, typed as the SDK output it stands for. */
+export function apiFixture<T>(path: string): T {
+  return JSON.parse(readFileSync(new URL(`../fixtures/api/${path}`, import.meta.url), 'utf8')) as T;
+}
+
+/** An EC2 error as the SDK v3 raises it (name = AWS error code). */
+export function ec2Error(code: string, message: string): EC2ServiceException {
+  return new EC2ServiceException({ name: code, $fault: 'client', $metadata: { httpStatusCode: 400 }, message });
+}
+
+export function instance(id: string, extra: Partial<Instance> = {}): Instance {
+  return {
+    InstanceId: id,
+    State: { Code: 16, Name: 'running' },
+    MetadataOptions: { State: 'applied', HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled' },
+    ...extra,
+  };
+}
+
+/** `n` distinct well-formed instance ids. */
+export function instanceIds(n: number, offset = 0): string[] {
+  return Array.from({ length: n }, (_, i) => `i-${(i + offset).toString(16).padStart(17, '0')}`);
+}
+
+export const SCOPE = { account: '111122223333', region: 'us-east-1' } as const;
+
+export function newClients(): { region: string; ec2: EC2Client; autoScaling: AutoScalingClient } {
+  return {
+    region: SCOPE.region,
+    ec2: new EC2Client({ region: SCOPE.region }),
+    autoScaling: new AutoScalingClient({ region: SCOPE.region }),
+  };
+}

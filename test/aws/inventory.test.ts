@@ -1,0 +1,143 @@
+import { DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeInstancesCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  GetInstanceMetadataDefaultsCommand,
+} from '@aws-sdk/client-ec2';
+import type {
+  DescribeInstancesCommandInput,
+  DescribeLaunchTemplatesCommandInput,
+  DescribeLaunchTemplateVersionsCommandInput,
+  LaunchTemplateVersion,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createInventory } from '../../shared/inventory.js';
+import { apiFixture, instance, instanceIds, newClients, SCOPE } from './helpers.js';
+
+const clients = newClients();
+const ec2 = mockClient(clients.ec2);
+const autoScaling = mockClient(clients.autoScaling);
+afterEach(() => {
+  ec2.reset();
+  autoScaling.reset();
+});
+const inventory = createInventory(clients, SCOPE);
+
+describe('instances', () => {
+  it('pages through 3 pages and yields 3 pages, one call per page, lazily', async () => {
+    ec2.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => {
+      const page = input.NextToken === undefined ? 0 : Number(input.NextToken);
+      return {
+        Reservations: [{ Instances: instanceIds(2, page * 10).map((id) => instance(id)) }],
+        ...(page < 2 ? { NextToken: String(page + 1) } : {}),
+      };
+    });
+    const iterator = inventory.instances()[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    expect(first.value).toHaveLength(2);
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(1); // streams: nothing read ahead
+    const rest = [];
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) rest.push(r.value);
+    expect(rest).toHaveLength(2);
+    expect(rest[1]![0]).toMatchObject({ kind: 'instance', ref: { kind: 'instance', ...SCOPE } });
+    expect(ec2.commandCalls(DescribeInstancesCommand).map((c) => c.args[0].input)).toEqual([
+      { MaxResults: 1000 },
+      { MaxResults: 1000, NextToken: '1' },
+      { MaxResults: 1000, NextToken: '2' },
+    ]);
+  });
+
+  it('streams 50,000 instances as 50 pages of 1000', async () => {
+    ec2.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => {
+      const page = input.NextToken === undefined ? 0 : Number(input.NextToken);
+      return {
+        Reservations: [{ Instances: instanceIds(1000, page * 1000).map((id) => instance(id)) }],
+        ...(page < 49 ? { NextToken: String(page + 1) } : {}),
+      };
+    });
+    let pages = 0;
+    let total = 0;
+    let largest = 0;
+    for await (const page of inventory.instances()) {
+      pages++;
+      total += page.length;
+      largest = Math.max(largest, page.length);
+    }
+    expect({ pages, total, largest }).toEqual({ pages: 50, total: 50_000, largest: 1000 });
+  });
+});
+
+describe('launch templates', () => {
+  const versions = apiFixture<{ LaunchTemplateVersions: LaunchTemplateVersion[] }>('ec2/describe-launch-template-versions.json')
+    .LaunchTemplateVersions;
+  const unset = apiFixture<{ LaunchTemplateVersions: LaunchTemplateVersion[] }>('ec2/describe-launch-template-versions-unset.json')
+    .LaunchTemplateVersions;
+
+  it('lists default versions account-wide, one DescribeLaunchTemplates per page, and $Latest only where it differs', async () => {
+    ec2.on(DescribeLaunchTemplateVersionsCommand).callsFake((input: DescribeLaunchTemplateVersionsCommandInput) => {
+      if (input.LaunchTemplateId === 'lt-0a1b2c3d4e5f60718') return { LaunchTemplateVersions: [versions[1]] };
+      if (input.NextToken === undefined) return { LaunchTemplateVersions: [versions[0]], NextToken: 'v2' };
+      return { LaunchTemplateVersions: [unset[0]] };
+    });
+    ec2.on(DescribeLaunchTemplatesCommand).callsFake((input: DescribeLaunchTemplatesCommandInput) => ({
+      LaunchTemplates: (input.LaunchTemplateIds ?? []).map((id) =>
+        id === 'lt-0a1b2c3d4e5f60718'
+          ? { LaunchTemplateId: id, LaunchTemplateName: 'web-template', DefaultVersionNumber: 2, LatestVersionNumber: 3, Tags: [{ Key: 'team', Value: 'web' }] }
+          : { LaunchTemplateId: id, LaunchTemplateName: 'batch-template', DefaultVersionNumber: 1, LatestVersionNumber: 1 },
+      ),
+    }));
+    ec2.on(GetInstanceMetadataDefaultsCommand).resolves(apiFixture('ec2/get-instance-metadata-defaults.json'));
+
+    const pages = [];
+    for await (const page of inventory.launchTemplates()) pages.push(page);
+    expect(pages).toHaveLength(2);
+    expect(pages[0]![0]).toMatchObject({
+      ref: { kind: 'launch-template', id: 'lt-0a1b2c3d4e5f60718', ...SCOPE },
+      name: 'web-template',
+      tags: { team: 'web' },
+      defaultVersion: { versionNumber: 2 },
+      latestVersion: { versionNumber: 3, metadata: { httpTokens: 'optional' } },
+      accountDefaults: { httpTokens: 'required' },
+    });
+    expect(pages[1]![0]!.latestVersion).toBeUndefined();
+    expect(pages[1]![0]!.defaultVersion.metadata).toEqual({});
+
+    expect(ec2.commandCalls(DescribeLaunchTemplateVersionsCommand).map((c) => c.args[0].input)).toEqual([
+      { Versions: ['$Default'], MaxResults: 200 },
+      { LaunchTemplateId: 'lt-0a1b2c3d4e5f60718', Versions: ['$Latest'] },
+      { Versions: ['$Default'], MaxResults: 200, NextToken: 'v2' },
+    ]);
+    expect(ec2.commandCalls(DescribeLaunchTemplatesCommand).map((c) => c.args[0].input)).toEqual([
+      { LaunchTemplateIds: ['lt-0a1b2c3d4e5f60718'] },
+      { LaunchTemplateIds: ['lt-0c3d4e5f607182930'] },
+    ]);
+    expect(ec2.commandCalls(GetInstanceMetadataDefaultsCommand)).toHaveLength(1);
+  });
+});
+
+describe('launch configurations and account defaults', () => {
+  it('pages launch configurations', async () => {
+    autoScaling
+      .on(DescribeLaunchConfigurationsCommand)
+      .resolvesOnce({ ...apiFixture<object>('autoscaling/describe-launch-configurations.json'), NextToken: 'n' })
+      .resolvesOnce(apiFixture('autoscaling/describe-launch-configurations.json'));
+    const pages = [];
+    for await (const page of inventory.launchConfigurations()) pages.push(page);
+    expect(pages).toHaveLength(2);
+    expect(pages[0]!.map((s) => [s.name, s.metadata === undefined])).toEqual([
+      ['legacy-web-lc', true],
+      ['legacy-api-lc', false],
+    ]);
+  });
+
+  it('describes account defaults', async () => {
+    ec2.on(GetInstanceMetadataDefaultsCommand).resolves(apiFixture('ec2/get-instance-metadata-defaults.json'));
+    expect(await inventory.accountDefaults()).toMatchObject({
+      kind: 'account-defaults',
+      ref: { kind: 'account-defaults', id: SCOPE.account, ...SCOPE },
+      httpTokensEnforced: true,
+    });
+  });
+});
