@@ -112,10 +112,22 @@ export type Subject =
 export type Compliance = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
 
 /**
- * The Security Hub control a check corresponds to. `account-default` has no
- * Security Hub control; it is imds-guard's own.
+ * The Security Hub control a check corresponds to. Ids with a dot are
+ * Security Hub's own controls (shared/controls.ts). The lower-case ids are
+ * imds-guard's own checks that Security Hub has no control for:
+ * - `account-default`: the region's instance metadata defaults (both checks);
+ * - `instance-hop-limit`, `launch-template-hop-limit`: the hop-limit ceiling on
+ *   instances and launch templates (AutoScaling.4, the closest Security Hub
+ *   control, only covers launch configurations and was retired in April 2024).
  */
-export type ControlId = 'EC2.8' | 'EC2.170' | 'AutoScaling.3' | 'AutoScaling.4' | 'account-default';
+export type ControlId =
+  | 'EC2.8'
+  | 'EC2.170'
+  | 'AutoScaling.3'
+  | 'AutoScaling.4'
+  | 'account-default'
+  | 'instance-hop-limit'
+  | 'launch-template-hop-limit';
 
 /** One thing checked on a resource; each check has its own finding. */
 export type CheckId = 'imdsv2' | 'hop-limit';
@@ -177,6 +189,11 @@ export interface Plan {
   action: ActionKind;
   /** Target metadata options for the change (only the fields being set). */
   target?: MetadataOptions;
+  /**
+   * `account-defaults` only: also turn on `HttpTokensEnforced` (launches that
+   * ask for IMDSv1 are refused). Set by decide when policy.enforceAccountDefault.
+   */
+  httpTokensEnforced?: boolean;
   gates: Gate[];
   /** True when all gates passed and the mode allows writes. */
   execute: boolean;

@@ -1,0 +1,41 @@
+/**
+ * What AMIs declare about IMDS: `ImdsSupport: v2.0` means instances launched
+ * from the image get HttpTokens=required unless the launch asks otherwise.
+ * Looked up with an `image-id` filter (unknown or deregistered ids are simply
+ * absent instead of failing the whole call), batched and paginated.
+ */
+import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+
+/** Values per filter accepted by EC2 describe calls. */
+export const IMAGE_IDS_PER_CALL = 200;
+
+/** Same shape as the pipeline's ImageSupport: image id → `v2.0` or undefined. */
+export type ImageSupportLookup = (imageIds: readonly string[]) => Promise<Map<string, string | undefined>>;
+
+export function createImageSupport(ec2: Pick<EC2Client, 'send'>): ImageSupportLookup {
+  return async (imageIds) => {
+    const ids = [...new Set(imageIds)].filter((id) => id !== '');
+    const result = new Map<string, string | undefined>();
+    for (let offset = 0; offset < ids.length; offset += IMAGE_IDS_PER_CALL) {
+      const batch = ids.slice(offset, offset + IMAGE_IDS_PER_CALL);
+      for (const id of batch) result.set(id, undefined);
+      let nextToken: string | undefined;
+      do {
+        const page = await ec2.send(
+          new DescribeImagesCommand({
+            Filters: [{ Name: 'image-id', Values: batch }],
+            IncludeDeprecated: true,
+            IncludeDisabled: true,
+            MaxResults: 1000,
+            NextToken: nextToken,
+          }),
+        );
+        for (const image of page.Images ?? []) {
+          if (image.ImageId) result.set(image.ImageId, image.ImdsSupport);
+        }
+        nextToken = page.NextToken;
+      } while (nextToken);
+    }
+    return result;
+  };
+}

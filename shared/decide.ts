@@ -1,0 +1,371 @@
+/**
+ * decide: what remediation would do for one verdict, and every gate it passed
+ * or failed, each with a reason a person can read. PURE: no I/O, no clock
+ * (the caller passes `now`), so every gate is tested without mocks.
+ *
+ * Gates, in the order they are listed in a plan:
+ *
+ * | gate               | fails when                                            | a human request overrides it |
+ * |--------------------|-------------------------------------------------------|------------------------------|
+ * | applicable         | the resource is gone or NOT_APPLICABLE                | no                           |
+ * | non-compliant      | the resource is already compliant                     | no                           |
+ * | exempt             | it carries the exemption tag (value other than false) | **never**                    |
+ * | kind-enabled       | IMDS_GUARD_REMEDIATE leaves this kind out             | no                           |
+ * | mode               | mode is `detect` or `dry-run`                         | yes                          |
+ * | endpoint-enabled   | the metadata endpoint is disabled                     | no (we never enable it)      |
+ * | imdsv1-unused      | instance made IMDSv1 calls in the look-back window    | **never**                    |
+ * | usage-known        | no MetadataNoToken evidence to judge by (see below)   | yes                          |
+ * | not-our-own-change | the trigger was imds-guard's own write (loop guard)   | no                           |
+ *
+ * When `applicable` or `non-compliant` fails the other gates are moot and are
+ * not listed. Otherwise every gate is listed, including those that only
+ * concern instances (they pass with "does not apply to …").
+ *
+ * Usage evidence (instances only), a deliberate choice:
+ * - any IMDSv1 call in the window → skip, with the count (never overridden:
+ *   flipping would break the caller; fix the software first);
+ * - datapoints that sum to zero over a full window → unused, go ahead;
+ * - "unknown" → follow `policy.usageUnknown` (default `skip`), unless a person
+ *   asked for the fix. Unknown means any of:
+ *     · no datapoints at all in the window (the metric is missing);
+ *     · no evidence was looked up (no usage source wired);
+ *     · the instance is younger than the window (its launch time is less than
+ *       `usageLookbackDays` ago): even zero calls so far do not prove much,
+ *       software often calls IMDS daily or weekly, not only at boot.
+ * - Exception, "enforce at launch": an instance younger than the window whose
+ *   AMI declares `ImdsSupport: v2.0` passes usage-known even without
+ *   evidence. The AMI's owner declared its software IMDSv2-ready (such AMIs
+ *   launch with HttpTokens=required unless someone asked for optional), so
+ *   the young instance is fixed right away instead of waiting out the window.
+ *   Recorded IMDSv1 calls still win: the AMI never overrides imdsv1-unused.
+ *   Instances older than the window get no AMI shortcut: software may have
+ *   been installed since launch, and the window can judge them.
+ * - An instance without a launch time is judged as if older than the window.
+ */
+import type {
+  AccountDefaultsSubject,
+  ActionKind,
+  Gate,
+  GateId,
+  LaunchTemplateSubject,
+  MetadataOptions,
+  Plan,
+  ResourceKind,
+  Subject,
+  Tags,
+  UsageEvidence,
+  Verdict,
+} from './model.js';
+import type { Policy } from './policy.js';
+
+export interface DecideContext {
+  /** IMDSv1 usage for an instance; `undefined` when not looked up. */
+  usage?: UsageEvidence;
+  now: Date;
+  /** The triggering change was made by imds-guard itself. */
+  ownChange?: boolean;
+  /** A person asked for the fix (Security Hub custom action, CLI `fix`). */
+  humanRequest?: boolean;
+  /** What the instance's AMI declares. */
+  ami?: { imdsSupport?: 'v2.0' };
+}
+
+const ACTIONS: Record<ResourceKind, ActionKind> = {
+  instance: 'modify-instance-metadata-options',
+  'launch-template': 'new-launch-template-version',
+  'launch-configuration': 'migrate-launch-configuration',
+  'account-defaults': 'modify-instance-metadata-defaults',
+};
+
+const KIND_WORDS: Record<ResourceKind, string> = {
+  instance: 'instance',
+  'launch-template': 'launch template',
+  'launch-configuration': 'launch configuration',
+  'account-defaults': 'account default',
+};
+
+const DAY_MS = 86_400_000;
+
+function gate(id: GateId, passed: boolean, reason: string): Gate {
+  return { gate: id, passed, reason };
+}
+
+/** The metadata options a change starts from: what the resource uses now. */
+export function currentMetadata(subject: Subject): MetadataOptions | undefined {
+  switch (subject.kind) {
+    case 'instance':
+      return subject.metadata;
+    case 'launch-template':
+      return subject.defaultVersion.metadata;
+    case 'launch-configuration':
+      return subject.metadata ?? {};
+    case 'account-defaults':
+      return subject.metadata;
+    case 'missing':
+      return undefined;
+  }
+}
+
+function tagsOf(subject: Subject): Tags | undefined {
+  return subject.kind === 'instance' || subject.kind === 'launch-template' ? subject.tags : undefined;
+}
+
+/** Any value except `false` (any case) exempts. */
+export function exemptionOf(subject: Subject, tagKey: string): string | undefined {
+  const tags = tagsOf(subject);
+  if (!tags || !(tagKey in tags)) return undefined;
+  const value = tags[tagKey] ?? '';
+  return value.trim().toLowerCase() === 'false' ? undefined : value;
+}
+
+/** The metadata options to set: HttpTokens=required, hop limit only when lowering is allowed. */
+export function targetFor(current: MetadataOptions, policy: Policy): { target: MetadataOptions; hopNote: string } {
+  const target: MetadataOptions = { httpTokens: 'required' };
+  const hop = current.httpPutResponseHopLimit;
+  if (hop === undefined) return { target, hopNote: 'hop limit left unset' };
+  if (hop > policy.hopLimitCeiling) {
+    if (policy.lowerHopLimit) {
+      target.httpPutResponseHopLimit = policy.hopLimitCeiling;
+      return { target, hopNote: `hop limit lowered from ${hop} to ${policy.hopLimitCeiling}` };
+    }
+    return { target, hopNote: `hop limit kept at ${hop} (above the ceiling ${policy.hopLimitCeiling}, lowering is off)` };
+  }
+  return { target, hopNote: `hop limit kept at ${hop}` };
+}
+
+function ageDays(subject: Subject, now: Date): number | undefined {
+  if (subject.kind !== 'instance' || !subject.launchTime) return undefined;
+  return (now.getTime() - subject.launchTime.getTime()) / DAY_MS;
+}
+
+function formatAge(days: number): string {
+  if (days < 1 / 24) return `${Math.max(0, Math.round(days * 1440))} min`;
+  if (days < 2) return `${Math.round(days * 24)} h`;
+  return `${Math.round(days)} days`;
+}
+
+function usageGates(subject: Subject, policy: Policy, ctx: DecideContext): Gate[] {
+  if (subject.kind !== 'instance') {
+    const words = KIND_WORDS[subject.kind as ResourceKind] ?? subject.kind;
+    return [
+      gate('imdsv1-unused', true, `does not apply to a ${words} (usage is measured on instances)`),
+      gate('usage-known', true, `does not apply to a ${words}`),
+    ];
+  }
+  const usage = ctx.usage;
+  const window = policy.usageLookbackDays;
+  const calls = usage?.noTokenCalls;
+
+  let unused: Gate;
+  if (calls !== undefined && calls !== null && calls > 0) {
+    const seen = usage?.lastSeen ? `, last at ${usage.lastSeen.toISOString()}` : '';
+    unused = gate(
+      'imdsv1-unused',
+      false,
+      `${calls} IMDSv1 call${calls === 1 ? '' : 's'} (MetadataNoToken) in the last ${usage?.lookbackDays ?? window} days${seen}: ` +
+        'requiring IMDSv2 would break that software; update it to IMDSv2 first (not overridable)',
+    );
+  } else if (calls === 0) {
+    unused = gate('imdsv1-unused', true, `no IMDSv1 calls (MetadataNoToken) in the last ${usage?.lookbackDays ?? window} days`);
+  } else {
+    unused = gate('imdsv1-unused', true, 'no IMDSv1 calls on record (see usage-known)');
+  }
+
+  const age = ageDays(subject, ctx.now);
+  const young = age !== undefined && age < window;
+  let unknownWhy: string | undefined;
+  if (calls !== undefined && calls !== null && calls > 0) {
+    unknownWhy = undefined; // known: it is used
+  } else if (young) {
+    unknownWhy = `launched ${formatAge(age)} ago, less than the ${window}-day look-back window: too young to judge its IMDSv1 use`;
+  } else if (usage === undefined) {
+    unknownWhy = 'IMDSv1 usage was not looked up';
+  } else if (calls === null) {
+    unknownWhy = `no MetadataNoToken datapoints in the last ${usage.lookbackDays} days`;
+  }
+
+  let known: Gate;
+  if (unknownWhy === undefined) {
+    known = gate('usage-known', true, calls && calls > 0 ? 'usage is known (IMDSv1 in use)' : `usage known over the full ${window}-day window`);
+  } else if (young && ctx.ami?.imdsSupport === 'v2.0') {
+    known = gate('usage-known', true, `${unknownWhy}; its AMI declares ImdsSupport v2.0, so IMDSv2 is enforced at launch`);
+  } else if (ctx.humanRequest) {
+    known = gate('usage-known', true, `${unknownWhy}; overridden by an explicit request`);
+  } else if (policy.usageUnknown === 'enforce') {
+    known = gate('usage-known', true, `${unknownWhy}; IMDS_GUARD_USAGE_UNKNOWN=enforce`);
+  } else {
+    known = gate('usage-known', false, `${unknownWhy}; IMDS_GUARD_USAGE_UNKNOWN=skip`);
+  }
+  return [unused, known];
+}
+
+function modeGate(policy: Policy, ctx: DecideContext): Gate {
+  if (policy.mode === 'enforce') return gate('mode', true, 'enforce mode');
+  const what = policy.mode === 'detect' ? 'detect mode (findings only)' : 'dry-run mode (plan only)';
+  if (ctx.humanRequest) return gate('mode', true, `${what}, overridden by an explicit request`);
+  return gate('mode', false, `${what}: no change is made to resources`);
+}
+
+/** What would change besides HttpTokens (account defaults only). */
+function needsEnforcedFlag(subject: Subject, policy: Policy): boolean {
+  return subject.kind === 'account-defaults' && policy.enforceAccountDefault && subject.httpTokensEnforced !== true;
+}
+
+function nothingToChange(subject: Subject, current: MetadataOptions, target: MetadataOptions, policy: Policy): boolean {
+  if (current.httpTokens !== 'required') return false;
+  if (target.httpPutResponseHopLimit !== undefined && target.httpPutResponseHopLimit !== current.httpPutResponseHopLimit) return false;
+  if (needsEnforcedFlag(subject, policy)) return false;
+  return true;
+}
+
+function describeChange(subject: Subject, hopNote: string, enforced: boolean): string {
+  const ref = subject.ref;
+  switch (subject.kind) {
+    case 'instance':
+      return `set HttpTokens=required on instance ${ref.id} (${hopNote})`;
+    case 'launch-template':
+      return (
+        `create a version of launch template ${subject.name} (${ref.id}) from default version ` +
+        `${subject.defaultVersion.versionNumber} with HttpTokens=required (${hopNote}) and make it the default`
+      );
+    case 'launch-configuration':
+      return (
+        `create launch template ${launchTemplateNameFor(subject.name)} equivalent to launch configuration ${subject.name} ` +
+        `with HttpTokens=required (${hopNote}) and move its Auto Scaling groups to it (the configuration is kept)`
+      );
+    case 'account-defaults':
+      return `set the ${ref.region} account default to HttpTokens=required (${hopNote})${enforced ? ' with HttpTokensEnforced' : ''}`;
+    default:
+      return 'nothing';
+  }
+}
+
+/** `imds-guard-<name>` made valid for a launch template name: [a-zA-Z0-9().\-/_], at most 128 characters. */
+export function launchTemplateNameFor(launchConfigurationName: string): string {
+  const prefix = 'imds-guard-';
+  const cleaned = launchConfigurationName.replace(/[^a-zA-Z0-9().\-/_]/g, '-');
+  const changed = cleaned !== launchConfigurationName;
+  const room = 128 - prefix.length;
+  if (!changed && cleaned.length <= room) return prefix + cleaned;
+  // Keep names unique when characters were replaced or the name was cut.
+  const suffix = `-${fnv1a(launchConfigurationName)}`;
+  return prefix + cleaned.slice(0, room - suffix.length) + suffix;
+}
+
+/** Small stable hash (FNV-1a, 32-bit, hex) so this module stays free of node imports. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/** Decides what remediation would do for one verdict. Pure. */
+export function decide(verdict: Verdict, policy: Policy, context: DecideContext): Plan {
+  const subject = verdict.subject;
+  const ref = verdict.ref;
+  const gates: Gate[] = [];
+
+  if (subject.kind === 'missing' || verdict.compliance === 'NOT_APPLICABLE') {
+    const why = subject.kind === 'missing' ? 'the resource no longer exists' : 'not applicable: ' + reasons(verdict);
+    gates.push(gate('applicable', false, why));
+    return { ref, action: 'none', gates, execute: false, summary: `Nothing to do: ${why}.` };
+  }
+  gates.push(gate('applicable', true, 'the resource exists and is in scope'));
+  if (verdict.compliance !== 'NON_COMPLIANT') {
+    gates.push(gate('non-compliant', false, 'already compliant'));
+    return { ref, action: 'none', gates, execute: false, summary: 'Nothing to do: already compliant.' };
+  }
+  gates.push(gate('non-compliant', true, reasons(verdict)));
+
+  const kind = subject.kind;
+  const current = currentMetadata(subject) ?? {};
+  const { target, hopNote } = targetFor(current, policy);
+
+  // exempt
+  const exemption = exemptionOf(subject, policy.exemptTagKey);
+  if (exemption !== undefined) {
+    gates.push(gate('exempt', false, `tagged ${policy.exemptTagKey}=${exemption}: exempt from remediation (not overridable)`));
+  } else if (kind === 'launch-configuration' || kind === 'account-defaults') {
+    gates.push(gate('exempt', true, `a ${KIND_WORDS[kind]} has no tags; use IMDS_GUARD_REMEDIATE to leave this kind alone`));
+  } else {
+    gates.push(gate('exempt', true, `no ${policy.exemptTagKey} tag`));
+  }
+
+  // kind-enabled
+  gates.push(
+    policy.remediate[kind]
+      ? gate('kind-enabled', true, `remediation of ${KIND_WORDS[kind]}s is on`)
+      : gate('kind-enabled', false, `remediation of ${KIND_WORDS[kind]}s is off (IMDS_GUARD_REMEDIATE)`),
+  );
+
+  // mode
+  gates.push(modeGate(policy, context));
+
+  // endpoint-enabled
+  gates.push(
+    current.httpEndpoint === 'disabled'
+      ? gate('endpoint-enabled', false, 'the metadata endpoint is disabled: IMDS is off, and imds-guard never turns it on')
+      : gate('endpoint-enabled', true, current.httpEndpoint === 'enabled' ? 'metadata endpoint enabled' : 'metadata endpoint not disabled'),
+  );
+
+  // imdsv1-unused, usage-known
+  gates.push(...usageGates(subject, policy, context));
+
+  // not-our-own-change
+  gates.push(
+    context.ownChange
+      ? gate('not-our-own-change', false, 'triggered by a change imds-guard made itself: not acting again (loop guard)')
+      : gate('not-our-own-change', true, 'not triggered by imds-guard itself'),
+  );
+
+  const action = ACTIONS[kind];
+  const plan: Plan = { ref, action, target, gates, execute: false, summary: '' };
+  // Sent whenever the policy asks, so the change is explicit (setting it again is harmless).
+  if (kind === 'account-defaults' && policy.enforceAccountDefault) plan.httpTokensEnforced = true;
+
+  if (nothingToChange(subject, current, target, policy)) {
+    plan.action = 'none';
+    delete plan.target;
+    delete plan.httpTokensEnforced;
+    plan.summary = nothingReason(subject, current, policy);
+    return plan;
+  }
+
+  const change = describeChange(subject, hopNote, plan.httpTokensEnforced === true);
+  const failed = gates.filter((g) => !g.passed);
+  if (failed.length === 0) {
+    plan.execute = true;
+    plan.summary = `Will ${change}.`;
+  } else if (failed.length === 1 && failed[0]?.gate === 'mode' && policy.mode === 'dry-run') {
+    plan.summary = `Dry run: would ${change}.`;
+  } else {
+    plan.summary = `Not remediated: ${failed.map((g) => g.reason).join('; ')}.`;
+  }
+  return plan;
+}
+
+function nothingReason(subject: Subject, current: MetadataOptions, policy: Policy): string {
+  const hop = current.httpPutResponseHopLimit;
+  if (hop !== undefined && hop > policy.hopLimitCeiling && !policy.lowerHopLimit) {
+    return `Not remediated: HttpTokens is already required; the hop limit ${hop} is above the ceiling ${policy.hopLimitCeiling} but IMDS_GUARD_LOWER_HOP_LIMIT is off.`;
+  }
+  if (subject.kind === 'launch-template') {
+    const latest = (subject as LaunchTemplateSubject).latestVersion;
+    if (latest && latest.metadata.httpTokens !== 'required') {
+      return `Not remediated: the default version already requires IMDSv2; version ${latest.versionNumber} ($Latest) does not and is left to its owner.`;
+    }
+  }
+  if (subject.kind === 'account-defaults' && (subject as AccountDefaultsSubject).httpTokensEnforced !== true) {
+    return 'Not remediated: HttpTokens is already required by default; HttpTokensEnforced is off by policy.';
+  }
+  return 'Nothing to change: the settings imds-guard manages already comply.';
+}
+
+function reasons(verdict: Verdict): string {
+  const wanted = verdict.compliance;
+  const list = verdict.checks.filter((c) => c.compliance === wanted).map((c) => c.reason);
+  return list.length > 0 ? list.join('; ') : wanted.toLowerCase().replace('_', '-');
+}

@@ -1,0 +1,444 @@
+import {
+  AutoScalingClient,
+  DeleteLaunchConfigurationCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeLaunchConfigurationsCommand,
+  StartInstanceRefreshCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  CreateLaunchTemplateCommand,
+  CreateLaunchTemplateVersionCommand,
+  DescribeInstancesCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  EC2Client,
+  EC2ServiceException,
+  GetInstanceMetadataDefaultsCommand,
+  ModifyInstanceMetadataDefaultsCommand,
+  ModifyInstanceMetadataOptionsCommand,
+  ModifyLaunchTemplateCommand,
+  type LaunchTemplateVersion,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createRemediator, remediate, type RemediateDeps } from '../../shared/act/index.js';
+import { templateClientToken } from '../../shared/act/launch-configuration.js';
+import { versionClientToken } from '../../shared/act/launch-template.js';
+import { decide, type DecideContext } from '../../shared/decide.js';
+import type { Plan, Subject } from '../../shared/model.js';
+import type { Policy } from '../../shared/policy.js';
+import {
+  ACCOUNT,
+  NOW,
+  REGION,
+  accountSubject,
+  configurationSubject,
+  instanceSubject,
+  policy,
+  templateSubject,
+  verdict,
+} from './helpers.js';
+
+const ec2 = mockClient(EC2Client);
+const asg = mockClient(AutoScalingClient);
+const clients = { region: REGION, ec2: new EC2Client({ region: REGION }), autoScaling: new AutoScalingClient({ region: REGION }) };
+const UNUSED: DecideContext = { now: NOW, usage: { noTokenCalls: 0, lookbackDays: 14 } };
+
+const WRITES = [
+  ModifyInstanceMetadataOptionsCommand,
+  CreateLaunchTemplateVersionCommand,
+  ModifyLaunchTemplateCommand,
+  CreateLaunchTemplateCommand,
+  ModifyInstanceMetadataDefaultsCommand,
+] as const;
+const ASG_WRITES = [UpdateAutoScalingGroupCommand, StartInstanceRefreshCommand, DeleteLaunchConfigurationCommand] as const;
+
+/** Every call whose command is a write (the mocks record all calls; filter by command class). */
+function writeCalls(): number {
+  const isWrite = (cmd: unknown, list: readonly (abstract new (...args: never[]) => unknown)[]) => list.some((c) => cmd instanceof c);
+  return (
+    ec2.calls().filter((c) => isWrite(c.args[0], WRITES)).length + asg.calls().filter((c) => isWrite(c.args[0], ASG_WRITES)).length
+  );
+}
+
+function planFor(subject: Subject, p: Policy, ctx: Partial<DecideContext> = {}): Plan {
+  return decide(verdict(subject), p, { ...UNUSED, ...ctx });
+}
+
+function deps(p: Policy, extra: Partial<RemediateDeps> = {}): RemediateDeps {
+  return { clients, policy: p, account: ACCOUNT, now: () => NOW, ...extra };
+}
+
+function ec2Error(code: string, message: string): EC2ServiceException {
+  return new EC2ServiceException({ name: code, $fault: 'client', $metadata: { httpStatusCode: 403 }, message });
+}
+
+function describedInstance(id: string, tokens: 'optional' | 'required', hop = 2) {
+  return {
+    Reservations: [
+      { Instances: [{ InstanceId: id, MetadataOptions: { State: 'pending' as const, HttpTokens: tokens, HttpPutResponseHopLimit: hop, HttpEndpoint: 'enabled' as const } }] },
+    ],
+  };
+}
+
+beforeEach(() => {
+  ec2.reset();
+  asg.reset();
+  asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
+});
+
+describe('instance', () => {
+  it('sets HttpTokens=required only (hop limit 2 kept, endpoint never sent), then verifies', async () => {
+    ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({ InstanceId: 'i-0abc1234def567890' });
+    ec2.on(DescribeInstancesCommand).resolves(describedInstance('i-0abc1234def567890', 'required'));
+    const [outcome] = await remediate([planFor(instanceSubject(), policy())], deps(policy()));
+    const calls = ec2.commandCalls(ModifyInstanceMetadataOptionsCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.args[0].input).toEqual({ InstanceId: 'i-0abc1234def567890', HttpTokens: 'required' });
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input).toEqual({ InstanceIds: ['i-0abc1234def567890'] });
+    expect(outcome).toMatchObject({ status: 'remediated', verifiedCompliance: 'COMPLIANT', at: NOW });
+    expect(outcome!.message).toContain('hop limit kept at 2');
+    expect(outcome!.message).toContain('described again: HttpTokens=required');
+  });
+
+  it('lowers hop limit 5 to the ceiling when the policy says', async () => {
+    const p = policy({ lowerHopLimit: true });
+    ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({});
+    ec2.on(DescribeInstancesCommand).resolves(describedInstance('i-0abc1234def567890', 'required', 2));
+    const subject = instanceSubject({ metadata: { httpTokens: 'optional', httpPutResponseHopLimit: 5, httpEndpoint: 'enabled' } });
+    await remediate([planFor(subject, p)], deps(p));
+    expect(ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)[0]!.args[0].input).toEqual({
+      InstanceId: 'i-0abc1234def567890',
+      HttpTokens: 'required',
+      HttpPutResponseHopLimit: 2,
+    });
+  });
+
+  it('an instance still using IMDSv1 is skipped with the count and nothing is written', async () => {
+    const plan = planFor(instanceSubject(), policy(), { usage: { noTokenCalls: 12, lookbackDays: 14 } });
+    const [outcome] = await remediate([plan], deps(policy()));
+    expect(outcome).toMatchObject({ status: 'skipped' });
+    expect(outcome!.message).toContain('12 IMDSv1 calls');
+    expect(writeCalls()).toBe(0);
+  });
+
+  it('records verification as seen by describing again when it did not stick', async () => {
+    ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({});
+    ec2.on(DescribeInstancesCommand).resolves(describedInstance('i-0abc1234def567890', 'optional'));
+    const [outcome] = await remediate([planFor(instanceSubject(), policy())], deps(policy()));
+    expect(outcome).toMatchObject({ status: 'remediated', verifiedCompliance: 'NON_COMPLIANT' });
+  });
+});
+
+describe('batch behaviour', () => {
+  it('duplicate plans for one resource → one action, one outcome', async () => {
+    ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({});
+    ec2.on(DescribeInstancesCommand).resolves(describedInstance('i-0abc1234def567890', 'required'));
+    const plan = planFor(instanceSubject(), policy());
+    const outcomes = await remediate([plan, { ...plan }, plan], deps(policy()));
+    expect(outcomes).toHaveLength(1);
+    expect(ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)).toHaveLength(1);
+  });
+
+  it('own change → no action (loop guard)', async () => {
+    const outcomes = await remediate([planFor(instanceSubject(), policy(), { ownChange: true })], deps(policy()));
+    expect(outcomes[0]).toMatchObject({ status: 'skipped' });
+    expect(outcomes[0]!.message).toContain('loop guard');
+    expect(writeCalls()).toBe(0);
+  });
+
+  it('API failure → failed with the AWS error; the other resources still proceed', async () => {
+    const other = instanceSubject({ ref: { ...instanceSubject().ref, id: 'i-0fff000011112222a' } });
+    ec2.on(ModifyInstanceMetadataOptionsCommand, { InstanceId: 'i-0abc1234def567890' })
+      .rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+    ec2.on(ModifyInstanceMetadataOptionsCommand, { InstanceId: 'i-0fff000011112222a' }).resolves({});
+    ec2.on(DescribeInstancesCommand).resolves(describedInstance('i-0fff000011112222a', 'required'));
+    const outcomes = await remediate([planFor(instanceSubject(), policy()), planFor(other, policy())], deps(policy()));
+    expect(outcomes[0]).toMatchObject({ status: 'failed' });
+    expect(outcomes[0]!.message).toContain('UnauthorizedOperation: You are not authorized to perform this operation.');
+    expect(outcomes[0]!.verifiedCompliance).toBeUndefined();
+    expect(outcomes[1]).toMatchObject({ status: 'remediated' });
+  });
+
+  it('refuses refs outside its account or region', async () => {
+    const plan = planFor(instanceSubject({ ref: { ...instanceSubject().ref, region: 'eu-west-1' } }), policy());
+    const [outcome] = await remediate([plan], deps(policy()));
+    expect(outcome).toMatchObject({ status: 'failed' });
+    expect(writeCalls()).toBe(0);
+  });
+
+  it.each(['detect', 'dry-run'] as const)('%s mode writes nothing, for every kind', async (mode) => {
+    const p = policy({ mode });
+    const plans = [instanceSubject(), templateSubject(), configurationSubject(), accountSubject()].map((s) => planFor(s, p));
+    const outcomes = await remediate(plans, deps(p));
+    expect(outcomes.map((o) => o.status)).toEqual(Array(4).fill(mode === 'dry-run' ? 'planned' : 'skipped'));
+    expect(writeCalls()).toBe(0);
+    expect(ec2.calls()).toHaveLength(0);
+    expect(asg.calls()).toHaveLength(0);
+  });
+
+  it('verified compliance comes from re-describe + evaluate when wired', async () => {
+    ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({});
+    ec2.on(DescribeInstancesCommand).resolves(describedInstance('i-0abc1234def567890', 'required'));
+    const loaded: string[] = [];
+    const [outcome] = await remediate(
+      [planFor(instanceSubject(), policy())],
+      deps(policy(), {
+        loader: { load: async (refs) => (loaded.push(...refs.map((r) => r.id)), refs.map(() => instanceSubject({ metadata: { httpTokens: 'required' } }))) },
+        evaluate: (subject) => verdict(subject, 'COMPLIANT'),
+      }),
+    );
+    expect(loaded).toEqual(['i-0abc1234def567890']);
+    expect(outcome!.verifiedCompliance).toBe('COMPLIANT');
+  });
+
+  it('createRemediator names a human request in the message', async () => {
+    ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({});
+    ec2.on(DescribeInstancesCommand).resolves(describedInstance('i-0abc1234def567890', 'required'));
+    const p = policy({ mode: 'detect' });
+    const remediator = createRemediator(deps(p));
+    const [outcome] = await remediator([planFor(instanceSubject(), p, { humanRequest: true })], { humanRequest: true });
+    expect(outcome!.message).toMatch(/^Remediated by an explicit request/);
+  });
+});
+
+describe('launch template', () => {
+  const TEMPLATE = 'lt-0123456789abcdef0';
+  const defaultVersion: LaunchTemplateVersion = {
+    LaunchTemplateId: TEMPLATE,
+    LaunchTemplateName: 'web',
+    VersionNumber: 3,
+    DefaultVersion: true,
+    LaunchTemplateData: {
+      ImageId: 'ami-0123456789abcdef0',
+      InstanceType: 't3.micro',
+      UserData: 'ZWNobyBoaQ==',
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-1', VolumeSize: 30, VolumeType: 'gp3', Encrypted: true } }],
+      MetadataOptions: {
+        State: 'applied',
+        HttpTokens: 'optional',
+        HttpPutResponseHopLimit: 2,
+        HttpEndpoint: 'enabled',
+        HttpProtocolIpv6: 'disabled',
+        InstanceMetadataTags: 'enabled',
+      },
+    },
+  };
+  const groups = [
+    { AutoScalingGroupName: 'web-asg', LaunchTemplate: { LaunchTemplateId: TEMPLATE, LaunchTemplateName: 'web', Version: '$Default' } },
+    { AutoScalingGroupName: 'batch-asg', LaunchTemplate: { LaunchTemplateId: TEMPLATE, LaunchTemplateName: 'web', Version: '2' } },
+    {
+      AutoScalingGroupName: 'mixed-asg',
+      MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: TEMPLATE, Version: '$Latest' } } },
+    },
+    { AutoScalingGroupName: 'other-asg', LaunchTemplate: { LaunchTemplateId: 'lt-0999', Version: '$Default' } },
+  ];
+
+  function templateMocks(versions: LaunchTemplateVersion[] = [defaultVersion]) {
+    let created = false;
+    ec2.on(DescribeLaunchTemplateVersionsCommand).callsFake((input) => {
+      if (input.Versions?.length === 1 && created) {
+        return { LaunchTemplateVersions: [{ ...defaultVersion, VersionNumber: 4, LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' } } }] };
+      }
+      return { LaunchTemplateVersions: versions };
+    });
+    ec2.on(CreateLaunchTemplateVersionCommand).callsFake(() => {
+      created = true;
+      return { LaunchTemplateVersion: { LaunchTemplateId: TEMPLATE, VersionNumber: 4 } };
+    });
+    ec2.on(ModifyLaunchTemplateCommand).resolves({ LaunchTemplate: { LaunchTemplateId: TEMPLATE, DefaultVersionNumber: 4 } });
+    asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: groups as never });
+  }
+
+  it('new version from the default keeps all other data, complete MetadataOptions, becomes default; pinned groups reported', async () => {
+    templateMocks();
+    const [outcome] = await remediate([planFor(templateSubject(), policy())], deps(policy()));
+    expect(ec2.commandCalls(DescribeLaunchTemplateVersionsCommand)[0]!.args[0].input).toEqual({
+      LaunchTemplateId: TEMPLATE,
+      Versions: ['$Default', '$Latest'],
+    });
+    const create = ec2.commandCalls(CreateLaunchTemplateVersionCommand);
+    expect(create).toHaveLength(1);
+    expect(create[0]!.args[0].input).toEqual({
+      LaunchTemplateId: TEMPLATE,
+      SourceVersion: '3',
+      VersionDescription: expect.stringContaining('imds-guard'),
+      ClientToken: versionClientToken(TEMPLATE, 3),
+      LaunchTemplateData: {
+        // everything else is inherited from SourceVersion; only these are given, complete
+        MetadataOptions: {
+          HttpTokens: 'required',
+          HttpPutResponseHopLimit: 2,
+          HttpEndpoint: 'enabled',
+          HttpProtocolIpv6: 'disabled',
+          InstanceMetadataTags: 'enabled',
+        },
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-1', VolumeSize: 30, VolumeType: 'gp3', Encrypted: true } }],
+      },
+    });
+    expect(ec2.commandCalls(ModifyLaunchTemplateCommand)[0]!.args[0].input).toEqual({ LaunchTemplateId: TEMPLATE, DefaultVersion: '4' });
+    expect(outcome).toMatchObject({ status: 'remediated', verifiedCompliance: 'COMPLIANT' });
+    expect(outcome!.message).toContain('created version 4 of web from version 3');
+    expect(outcome!.message).toContain('web-asg ($Default)');
+    expect(outcome!.message).toContain('mixed-asg ($Latest)');
+    expect(outcome!.message).toMatch(/NOT picking up the fix.*batch-asg \(version 2\)/);
+    expect(outcome!.message).not.toContain('other-asg');
+    expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(0);
+  });
+
+  it('client token is stable per template and source version (≤128 chars)', () => {
+    expect(versionClientToken(TEMPLATE, 3)).toBe(versionClientToken(TEMPLATE, 3));
+    expect(versionClientToken(TEMPLATE, 3)).not.toBe(versionClientToken(TEMPLATE, 4));
+    expect(versionClientToken(TEMPLATE, 3).length).toBeLessThanOrEqual(128);
+  });
+
+  it('instance refresh (when enabled) only on groups following $Default/$Latest', async () => {
+    templateMocks();
+    asg.on(StartInstanceRefreshCommand).resolves({ InstanceRefreshId: 'r-1' });
+    const p = policy({ instanceRefresh: true });
+    await remediate([planFor(templateSubject(), p)], deps(p));
+    const refreshed = asg.commandCalls(StartInstanceRefreshCommand).map((c) => c.args[0].input.AutoScalingGroupName);
+    expect(refreshed).toEqual(['web-asg', 'mixed-asg']);
+  });
+
+  it('refuses when $Latest differs from the default and a group follows $Latest', async () => {
+    templateMocks([defaultVersion, { ...defaultVersion, VersionNumber: 5, DefaultVersion: false }]);
+    const [outcome] = await remediate([planFor(templateSubject(), policy())], deps(policy()));
+    expect(outcome).toMatchObject({ status: 'skipped' });
+    expect(outcome!.message).toContain('mixed-asg');
+    expect(writeCalls()).toBe(0);
+  });
+
+  it('a default that already requires IMDSv2 (duplicate event) creates nothing', async () => {
+    const fixed = { ...defaultVersion, LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' as const } } };
+    templateMocks([fixed]);
+    const [outcome] = await remediate([planFor(templateSubject(), policy())], deps(policy()));
+    expect(outcome).toMatchObject({ status: 'skipped', verifiedCompliance: 'COMPLIANT' });
+    expect(writeCalls()).toBe(0);
+  });
+});
+
+describe('launch configuration', () => {
+  const lc = {
+    LaunchConfigurationName: 'web-lc',
+    ImageId: 'ami-0123456789abcdef0',
+    InstanceType: 't3.micro',
+    KeyName: '',
+    KernelId: '',
+    RamdiskId: '',
+    UserData: '',
+    SecurityGroups: ['sg-0aaa'],
+    CreatedTime: new Date('2020-01-01T00:00:00Z'),
+    MetadataOptions: { HttpTokens: 'optional' as const, HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' as const },
+  };
+  const groups = [
+    { AutoScalingGroupName: 'web-asg', LaunchConfigurationName: 'web-lc' },
+    { AutoScalingGroupName: 'api-asg', LaunchConfigurationName: 'web-lc' },
+    { AutoScalingGroupName: 'other-asg', LaunchConfigurationName: 'other-lc' },
+  ];
+
+  beforeEach(() => {
+    asg.on(DescribeLaunchConfigurationsCommand).resolves({ LaunchConfigurations: [lc] });
+    asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: groups as never });
+    asg.on(UpdateAutoScalingGroupCommand).resolves({});
+  });
+
+  it('creates an equivalent template, repoints every group, never deletes the configuration', async () => {
+    ec2.on(CreateLaunchTemplateCommand).resolves({ LaunchTemplate: { LaunchTemplateId: 'lt-0new', LaunchTemplateName: 'imds-guard-web-lc' } });
+    const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
+    const create = ec2.commandCalls(CreateLaunchTemplateCommand)[0]!.args[0].input;
+    expect(create).toMatchObject({
+      LaunchTemplateName: 'imds-guard-web-lc',
+      ClientToken: templateClientToken('web-lc'),
+      LaunchTemplateData: {
+        ImageId: 'ami-0123456789abcdef0',
+        InstanceType: 't3.micro',
+        SecurityGroupIds: ['sg-0aaa'],
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' },
+      },
+      TagSpecifications: [
+        { ResourceType: 'launch-template', Tags: expect.arrayContaining([{ Key: 'imds-guard:source-launch-configuration', Value: 'web-lc' }]) },
+      ],
+    });
+    expect(create.LaunchTemplateData).not.toHaveProperty('KeyName');
+    const updates = asg.commandCalls(UpdateAutoScalingGroupCommand).map((c) => c.args[0].input);
+    expect(updates).toEqual([
+      { AutoScalingGroupName: 'web-asg', LaunchTemplate: { LaunchTemplateId: 'lt-0new', Version: '$Default' } },
+      { AutoScalingGroupName: 'api-asg', LaunchTemplate: { LaunchTemplateId: 'lt-0new', Version: '$Default' } },
+    ]);
+    expect(asg.commandCalls(DeleteLaunchConfigurationCommand)).toHaveLength(0);
+    expect(outcome).toMatchObject({ status: 'remediated', verifiedCompliance: 'COMPLIANT' });
+    expect(outcome!.message).toContain('moved web-asg, api-asg');
+    expect(outcome!.message).toContain('launch configuration web-lc is kept but superseded');
+  });
+
+  it('reuses the template imds-guard made earlier (duplicate event)', async () => {
+    ec2.on(CreateLaunchTemplateCommand).rejects(
+      ec2Error('InvalidLaunchTemplateName.AlreadyExistsException', 'Launch template name already in use.'),
+    );
+    ec2.on(DescribeLaunchTemplatesCommand).resolves({
+      LaunchTemplates: [{ LaunchTemplateId: 'lt-0old', LaunchTemplateName: 'imds-guard-web-lc', Tags: [{ Key: 'imds-guard:source-launch-configuration', Value: 'web-lc' }] }],
+    });
+    ec2.on(DescribeLaunchTemplateVersionsCommand).resolves({
+      LaunchTemplateVersions: [{ VersionNumber: 1, DefaultVersion: true, LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' } } }],
+    });
+    const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
+    expect(outcome).toMatchObject({ status: 'remediated' });
+    expect(outcome!.message).toContain('reused launch template imds-guard-web-lc (lt-0old)');
+    expect(asg.commandCalls(UpdateAutoScalingGroupCommand)[0]!.args[0].input.LaunchTemplate).toEqual({ LaunchTemplateId: 'lt-0old', Version: '$Default' });
+  });
+
+  it('refuses a same-named template that is not ours', async () => {
+    ec2.on(CreateLaunchTemplateCommand).rejects(ec2Error('InvalidLaunchTemplateName.AlreadyExistsException', 'in use'));
+    ec2.on(DescribeLaunchTemplatesCommand).resolves({ LaunchTemplates: [{ LaunchTemplateId: 'lt-0theirs', Tags: [] }] });
+    const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
+    expect(outcome).toMatchObject({ status: 'skipped' });
+    expect(asg.commandCalls(UpdateAutoScalingGroupCommand)).toHaveLength(0);
+  });
+
+  it('a group that cannot be moved fails the outcome with the error', async () => {
+    ec2.on(CreateLaunchTemplateCommand).resolves({ LaunchTemplate: { LaunchTemplateId: 'lt-0new' } });
+    asg.on(UpdateAutoScalingGroupCommand, { AutoScalingGroupName: 'api-asg' }).rejects(new Error('ScalingActivityInProgress'));
+    const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
+    expect(outcome).toMatchObject({ status: 'failed' });
+    expect(outcome!.message).toContain('could not move: api-asg');
+    expect(outcome!.message).toContain('moved web-asg');
+  });
+});
+
+describe('account defaults', () => {
+  it('HttpTokens=required, other fields kept, no HttpTokensEnforced by default', async () => {
+    ec2.on(GetInstanceMetadataDefaultsCommand)
+      .resolvesOnce({ AccountLevel: { HttpPutResponseHopLimit: 2, InstanceMetadataTags: 'enabled' } })
+      .resolves({ AccountLevel: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 } });
+    ec2.on(ModifyInstanceMetadataDefaultsCommand).resolves({ Return: true });
+    const [outcome] = await remediate([planFor(accountSubject(), policy())], deps(policy()));
+    expect(ec2.commandCalls(ModifyInstanceMetadataDefaultsCommand)[0]!.args[0].input).toEqual({
+      HttpTokens: 'required',
+      HttpPutResponseHopLimit: 2,
+      InstanceMetadataTags: 'enabled',
+    });
+    expect(outcome).toMatchObject({ status: 'remediated', verifiedCompliance: 'COMPLIANT' });
+  });
+
+  it('HttpTokensEnforced=enabled only when the policy enables it', async () => {
+    const p = policy({ enforceAccountDefault: true });
+    ec2.on(GetInstanceMetadataDefaultsCommand)
+      .resolvesOnce({ AccountLevel: {} })
+      .resolves({ AccountLevel: { HttpTokens: 'required', HttpTokensEnforced: 'enabled' } });
+    ec2.on(ModifyInstanceMetadataDefaultsCommand).resolves({ Return: true });
+    await remediate([planFor(accountSubject(), p)], deps(p));
+    expect(ec2.commandCalls(ModifyInstanceMetadataDefaultsCommand)[0]!.args[0].input).toEqual({
+      HttpTokens: 'required',
+      HttpTokensEnforced: 'enabled',
+    });
+  });
+
+  it('defaults managed by a declarative policy are left alone', async () => {
+    ec2.on(GetInstanceMetadataDefaultsCommand).resolves({ AccountLevel: { ManagedBy: 'declarative-policy' } });
+    const [outcome] = await remediate([planFor(accountSubject(), policy())], deps(policy()));
+    expect(outcome).toMatchObject({ status: 'skipped' });
+    expect(writeCalls()).toBe(0);
+  });
+});

@@ -1,0 +1,263 @@
+import { describe, expect, it } from 'vitest';
+import { decide, launchTemplateNameFor } from '../../shared/decide.js';
+import type { GateId, Plan } from '../../shared/model.js';
+import {
+  NOW,
+  accountSubject,
+  configurationSubject,
+  instanceSubject,
+  policy,
+  templateSubject,
+  verdict,
+} from './helpers.js';
+
+const KNOWN_UNUSED = { noTokenCalls: 0, lookbackDays: 14 };
+const gateOf = (plan: Plan, id: GateId) => plan.gates.find((g) => g.gate === id);
+
+describe('decide: applicability', () => {
+  it('does nothing for a missing resource', () => {
+    const subject = { kind: 'missing' as const, ref: instanceSubject().ref };
+    const plan = decide(verdict(subject, 'NOT_APPLICABLE'), policy(), { now: NOW });
+    expect(plan).toMatchObject({ action: 'none', execute: false });
+    expect(gateOf(plan, 'applicable')).toMatchObject({ passed: false, reason: 'the resource no longer exists' });
+  });
+
+  it('does nothing for a NOT_APPLICABLE verdict, with its reason', () => {
+    const plan = decide(verdict(instanceSubject({ state: 'terminated' }), 'NOT_APPLICABLE'), policy(), { now: NOW });
+    expect(plan.action).toBe('none');
+    expect(gateOf(plan, 'applicable')?.passed).toBe(false);
+  });
+
+  it('does nothing for a compliant resource', () => {
+    const plan = decide(verdict(instanceSubject(), 'COMPLIANT'), policy(), { now: NOW, usage: KNOWN_UNUSED });
+    expect(plan).toMatchObject({ action: 'none', execute: false });
+    expect(gateOf(plan, 'non-compliant')).toMatchObject({ passed: false, reason: 'already compliant' });
+  });
+});
+
+describe('decide: instance', () => {
+  it('executes when every gate passes, and lists all gates with reasons', () => {
+    const plan = decide(verdict(instanceSubject()), policy(), { now: NOW, usage: KNOWN_UNUSED });
+    expect(plan).toMatchObject({ action: 'modify-instance-metadata-options', execute: true, target: { httpTokens: 'required' } });
+    expect(plan.gates.map((g) => g.gate)).toEqual([
+      'applicable',
+      'non-compliant',
+      'exempt',
+      'kind-enabled',
+      'mode',
+      'endpoint-enabled',
+      'imdsv1-unused',
+      'usage-known',
+      'not-our-own-change',
+    ]);
+    expect(plan.gates.every((g) => g.passed && g.reason.length > 0)).toBe(true);
+    expect(plan.summary).toMatch(/^Will set HttpTokens=required on instance i-0abc1234def567890 \(hop limit kept at 2\)/);
+  });
+
+  it('skips an instance with recent IMDSv1 calls, with the count', () => {
+    const lastSeen = new Date('2025-03-19T08:00:00Z');
+    const plan = decide(verdict(instanceSubject()), policy(), { now: NOW, usage: { noTokenCalls: 37, lookbackDays: 14, lastSeen } });
+    expect(plan.execute).toBe(false);
+    const gate = gateOf(plan, 'imdsv1-unused');
+    expect(gate?.passed).toBe(false);
+    expect(gate?.reason).toContain('37 IMDSv1 calls');
+    expect(gate?.reason).toContain('2025-03-19T08:00:00.000Z');
+    expect(plan.summary).toContain('37 IMDSv1 calls');
+  });
+
+  it('never lets a human request override recorded IMDSv1 use', () => {
+    const plan = decide(verdict(instanceSubject()), policy({ mode: 'detect' }), {
+      now: NOW,
+      usage: { noTokenCalls: 1, lookbackDays: 14 },
+      humanRequest: true,
+    });
+    expect(plan.execute).toBe(false);
+    expect(gateOf(plan, 'imdsv1-unused')?.reason).toContain('1 IMDSv1 call ');
+  });
+
+  it('skips an exempt instance, also on a human request', () => {
+    const subject = instanceSubject({ tags: { 'imds-guard:exempt': 'legacy agent' } });
+    for (const humanRequest of [false, true]) {
+      const plan = decide(verdict(subject), policy(), { now: NOW, usage: KNOWN_UNUSED, humanRequest });
+      expect(plan.execute).toBe(false);
+      expect(gateOf(plan, 'exempt')).toMatchObject({ passed: false });
+      expect(gateOf(plan, 'exempt')?.reason).toContain('imds-guard:exempt=legacy agent');
+    }
+  });
+
+  it('does not treat exempt=false as an exemption', () => {
+    const plan = decide(verdict(instanceSubject({ tags: { 'imds-guard:exempt': 'False' } })), policy(), { now: NOW, usage: KNOWN_UNUSED });
+    expect(gateOf(plan, 'exempt')?.passed).toBe(true);
+    expect(plan.execute).toBe(true);
+  });
+
+  it('leaves a disabled endpoint untouched', () => {
+    const subject = instanceSubject({ metadata: { httpTokens: 'optional', httpEndpoint: 'disabled', httpPutResponseHopLimit: 1 } });
+    const plan = decide(verdict(subject), policy(), { now: NOW, usage: KNOWN_UNUSED, humanRequest: true });
+    expect(plan.execute).toBe(false);
+    expect(gateOf(plan, 'endpoint-enabled')?.passed).toBe(false);
+    expect(plan.target?.httpEndpoint).toBeUndefined();
+  });
+
+  it('keeps hop limit 2 (never sends it)', () => {
+    const plan = decide(verdict(instanceSubject()), policy({ lowerHopLimit: true }), { now: NOW, usage: KNOWN_UNUSED });
+    expect(plan.target).toEqual({ httpTokens: 'required' });
+  });
+
+  it('keeps hop limit 5 unless the policy says to lower it', () => {
+    const subject = instanceSubject({ metadata: { httpTokens: 'optional', httpPutResponseHopLimit: 5, httpEndpoint: 'enabled' } });
+    const kept = decide(verdict(subject), policy(), { now: NOW, usage: KNOWN_UNUSED });
+    expect(kept.target).toEqual({ httpTokens: 'required' });
+    expect(kept.summary).toContain('hop limit kept at 5');
+    const lowered = decide(verdict(subject), policy({ lowerHopLimit: true }), { now: NOW, usage: KNOWN_UNUSED });
+    expect(lowered.target).toEqual({ httpTokens: 'required', httpPutResponseHopLimit: 2 });
+    expect(lowered.summary).toContain('hop limit lowered from 5 to 2');
+  });
+
+  it('has nothing to do when only the hop limit is off and lowering is off', () => {
+    const subject = instanceSubject({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 5, httpEndpoint: 'enabled' } });
+    const plan = decide(verdict(subject), policy(), { now: NOW, usage: KNOWN_UNUSED });
+    expect(plan).toMatchObject({ action: 'none', execute: false });
+    expect(plan.summary).toContain('IMDS_GUARD_LOWER_HOP_LIMIT is off');
+  });
+
+  it('does not act on its own change (loop guard), even for a human', () => {
+    const plan = decide(verdict(instanceSubject()), policy(), { now: NOW, usage: KNOWN_UNUSED, ownChange: true, humanRequest: true });
+    expect(plan.execute).toBe(false);
+    expect(gateOf(plan, 'not-our-own-change')?.passed).toBe(false);
+  });
+
+  it('respects a kind switched off', () => {
+    const plan = decide(verdict(instanceSubject()), policy({ remediate: { instance: false } as never }), { now: NOW, usage: KNOWN_UNUSED });
+    expect(gateOf(plan, 'kind-enabled')).toMatchObject({ passed: false });
+    expect(plan.execute).toBe(false);
+  });
+});
+
+describe('decide: mode', () => {
+  it('detect: no execute, but a human request overrides', () => {
+    const p = policy({ mode: 'detect' });
+    const auto = decide(verdict(instanceSubject()), p, { now: NOW, usage: KNOWN_UNUSED });
+    expect(auto.execute).toBe(false);
+    expect(gateOf(auto, 'mode')?.reason).toContain('detect mode');
+    const human = decide(verdict(instanceSubject()), p, { now: NOW, usage: KNOWN_UNUSED, humanRequest: true });
+    expect(human.execute).toBe(true);
+    expect(gateOf(human, 'mode')?.reason).toContain('overridden by an explicit request');
+  });
+
+  it('dry-run: the exact plan, not executed', () => {
+    const plan = decide(verdict(instanceSubject()), policy({ mode: 'dry-run' }), { now: NOW, usage: KNOWN_UNUSED });
+    expect(plan).toMatchObject({ execute: false, action: 'modify-instance-metadata-options', target: { httpTokens: 'required' } });
+    expect(plan.summary).toMatch(/^Dry run: would set HttpTokens=required/);
+  });
+});
+
+describe('decide: usage unknown and new instances', () => {
+  const young = new Date(NOW.getTime() - 3 * 3600_000);
+
+  it('no datapoints on an old instance: skip by default', () => {
+    const plan = decide(verdict(instanceSubject()), policy(), { now: NOW, usage: { noTokenCalls: null, lookbackDays: 14 } });
+    expect(plan.execute).toBe(false);
+    expect(gateOf(plan, 'usage-known')).toMatchObject({ passed: false });
+    expect(gateOf(plan, 'usage-known')?.reason).toContain('no MetadataNoToken datapoints in the last 14 days');
+  });
+
+  it('no datapoints: enforce when IMDS_GUARD_USAGE_UNKNOWN=enforce', () => {
+    const plan = decide(verdict(instanceSubject()), policy({ usageUnknown: 'enforce' }), { now: NOW, usage: { noTokenCalls: null, lookbackDays: 14 } });
+    expect(plan.execute).toBe(true);
+  });
+
+  it('usage not looked up counts as unknown', () => {
+    const plan = decide(verdict(instanceSubject()), policy(), { now: NOW });
+    expect(gateOf(plan, 'usage-known')).toMatchObject({ passed: false });
+    expect(gateOf(plan, 'usage-known')?.reason).toContain('not looked up');
+  });
+
+  it('a human request overrides usage-unknown', () => {
+    const plan = decide(verdict(instanceSubject()), policy({ mode: 'detect' }), {
+      now: NOW,
+      usage: { noTokenCalls: null, lookbackDays: 14 },
+      humanRequest: true,
+    });
+    expect(plan.execute).toBe(true);
+    expect(gateOf(plan, 'usage-known')?.reason).toContain('overridden by an explicit request');
+  });
+
+  it('an instance younger than the window is too young to judge, even with zero calls', () => {
+    const plan = decide(verdict(instanceSubject({ launchTime: young })), policy(), { now: NOW, usage: KNOWN_UNUSED });
+    expect(plan.execute).toBe(false);
+    expect(gateOf(plan, 'usage-known')?.reason).toContain('launched 3 h ago');
+  });
+
+  it('a new instance whose AMI declares ImdsSupport v2.0 is enforced at launch', () => {
+    const plan = decide(verdict(instanceSubject({ launchTime: young })), policy(), {
+      now: NOW,
+      usage: { noTokenCalls: null, lookbackDays: 14 },
+      ami: { imdsSupport: 'v2.0' },
+    });
+    expect(plan.execute).toBe(true);
+    expect(gateOf(plan, 'usage-known')?.reason).toContain('ImdsSupport v2.0');
+  });
+
+  it('the AMI never overrides recorded IMDSv1 calls', () => {
+    const plan = decide(verdict(instanceSubject({ launchTime: young })), policy(), {
+      now: NOW,
+      usage: { noTokenCalls: 4, lookbackDays: 14 },
+      ami: { imdsSupport: 'v2.0' },
+    });
+    expect(plan.execute).toBe(false);
+  });
+
+  it('the AMI shortcut is for new instances only', () => {
+    const plan = decide(verdict(instanceSubject()), policy(), {
+      now: NOW,
+      usage: { noTokenCalls: null, lookbackDays: 14 },
+      ami: { imdsSupport: 'v2.0' },
+    });
+    expect(plan.execute).toBe(false);
+  });
+});
+
+describe('decide: other kinds', () => {
+  it('launch template: new version from the default, usage gates do not apply', () => {
+    const plan = decide(verdict(templateSubject()), policy(), { now: NOW });
+    expect(plan).toMatchObject({ action: 'new-launch-template-version', execute: true, target: { httpTokens: 'required' } });
+    expect(gateOf(plan, 'usage-known')?.reason).toContain('does not apply');
+    expect(plan.summary).toContain('from default version 3');
+  });
+
+  it('launch template: exempt tag respected', () => {
+    const plan = decide(verdict(templateSubject({ tags: { 'imds-guard:exempt': 'true' } })), policy(), { now: NOW, humanRequest: true });
+    expect(plan.execute).toBe(false);
+  });
+
+  it('launch configuration: migration planned, configuration kept', () => {
+    const plan = decide(verdict(configurationSubject()), policy(), { now: NOW });
+    expect(plan).toMatchObject({ action: 'migrate-launch-configuration', execute: true });
+    expect(plan.summary).toContain('imds-guard-web-lc');
+    expect(plan.summary).toContain('the configuration is kept');
+  });
+
+  it('account default: HttpTokensEnforced only when the policy says', () => {
+    const off = decide(verdict(accountSubject()), policy(), { now: NOW });
+    expect(off).toMatchObject({ action: 'modify-instance-metadata-defaults', execute: true });
+    expect(off.httpTokensEnforced).toBeUndefined();
+    const on = decide(verdict(accountSubject()), policy({ enforceAccountDefault: true }), { now: NOW });
+    expect(on.httpTokensEnforced).toBe(true);
+    expect(on.summary).toContain('HttpTokensEnforced');
+  });
+});
+
+describe('launchTemplateNameFor', () => {
+  it.each([
+    ['web-lc', 'imds-guard-web-lc'],
+    ['my lc:v1', /^imds-guard-my-lc-v1-[0-9a-f]{8}$/],
+    ['x'.repeat(255), /^imds-guard-x+-[0-9a-f]{8}$/],
+  ])('%s', (input, expected) => {
+    const name = launchTemplateNameFor(input);
+    expect(name.length).toBeLessThanOrEqual(128);
+    expect(name).toMatch(/^[a-zA-Z0-9().\-/_]+$/);
+    if (typeof expected === 'string') expect(name).toBe(expected);
+    else expect(name).toMatch(expected);
+  });
+});
