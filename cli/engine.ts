@@ -1,0 +1,187 @@
+/**
+ * What scan and fix share: the injectable AWS edge (one `clientsFor(region)`
+ * factory), the account identity, the shared pipeline wiring for a region,
+ * and a walk over the inventory kind by kind and page by page that keeps
+ * going when one kind or one region fails, recording why.
+ *
+ * All judgement (evaluate, decide, act) is the shared engine's: the CLI only
+ * feeds it subjects and reads what it returns.
+ */
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { clientConfig, createClients, type Clients } from '../shared/aws/clients.js';
+import { createInventory } from '../shared/inventory.js';
+import type { Outcome, Plan, ResourceKind, Subject } from '../shared/model.js';
+import type { PipelineDeps, Remediator } from '../shared/pipeline.js';
+import type { Policy } from '../shared/policy.js';
+import type { UsageSource } from '../shared/ports.js';
+import { pipelineDeps } from '../shared/wiring.js';
+import { awsCode, CredentialsError, describeError, type ErrorInfo, isCredentialsError, isPermissionError, messageOf } from './errors.js';
+import type { Progress } from './progress.js';
+import { count } from './progress.js';
+
+export interface CliDeps {
+  /** AWS clients for a region (createClients: credential chain, AWS_PROFILE, AWS_ENDPOINT_URL, retries). */
+  clientsFor(region: string): Clients;
+  /** STS client for the identity check. */
+  stsFor(region: string): Pick<STSClient, 'send'>;
+  now(): Date;
+}
+
+export function defaultDeps(): CliDeps {
+  return {
+    clientsFor: createClients,
+    stsFor: (region) => new STSClient(clientConfig(region)),
+    now: () => new Date(),
+  };
+}
+
+export interface Identity {
+  account: string;
+  arn?: string;
+}
+
+/** GetCallerIdentity; any failure here means no usable credentials (exit 2). */
+export async function identify(deps: CliDeps, region: string): Promise<Identity> {
+  try {
+    const out = await deps.stsFor(region).send(new GetCallerIdentityCommand({}));
+    if (!out.Account) throw new Error('GetCallerIdentity returned no account');
+    return out.Arn ? { account: out.Account, arn: out.Arn } : { account: out.Account };
+  } catch (error) {
+    if (isCredentialsError(error)) {
+      throw new CredentialsError(
+        'no AWS credentials found: set AWS_PROFILE or use --profile, run `aws sso login` / `aws configure`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+      );
+    }
+    const { code, message, hint } = describeError(error);
+    throw new CredentialsError(`cannot identify the caller with STS GetCallerIdentity: ${code ? `${code}: ` : ''}${message}${hint ? ` (${hint})` : ''}`);
+  }
+}
+
+export interface RegionError extends ErrorInfo {
+  /** What could not be read: a kind, `region`, `auto-scaling-groups`, `usage`, `images` or `remediation`. */
+  scope: string;
+}
+
+export interface RegionStatus {
+  region: string;
+  /** `failed`: nothing could be read; `partial`: some parts failed. */
+  status: 'ok' | 'partial' | 'failed';
+  errors: RegionError[];
+}
+
+/** Records errors of one region; credential errors are never swallowed. */
+export class RegionLog {
+  readonly errors: RegionError[] = [];
+  succeeded = 0;
+  constructor(readonly region: string) {}
+
+  record(scope: string, error: unknown): void {
+    if (isCredentialsError(error)) throw error;
+    const info = describeError(error);
+    if (this.errors.some((e) => e.scope === scope && e.code === info.code)) return;
+    this.errors.push({ scope, ...info });
+  }
+
+  status(): RegionStatus {
+    const status = this.errors.length === 0 ? 'ok' : this.succeeded === 0 ? 'failed' : 'partial';
+    return { region: this.region, status, errors: this.errors };
+  }
+}
+
+const PAGE_WORDS: Record<ResourceKind, string> = {
+  instance: 'instances',
+  'launch-template': 'launch templates',
+  'launch-configuration': 'launch configurations',
+  'account-defaults': 'account defaults',
+};
+
+/**
+ * Lists the chosen kinds of one region page by page and hands each page to
+ * `onPage`. A permission error on one kind is recorded and the next kind is
+ * tried; any other error (region not enabled, token invalid there, network)
+ * stops the region. Credential errors propagate.
+ */
+export async function walkRegion(
+  clients: Clients,
+  scope: { account: string; region: string },
+  kinds: readonly ResourceKind[],
+  log: RegionLog,
+  progress: Progress,
+  onPage: (kind: ResourceKind, subjects: Subject[]) => Promise<void>,
+): Promise<void> {
+  const inventory = createInventory(clients, scope);
+  for (const kind of kinds) {
+    try {
+      if (kind === 'account-defaults') {
+        progress.update(scope.region, PAGE_WORDS[kind]);
+        await onPage(kind, [await inventory.accountDefaults()]);
+      } else {
+        const pages: AsyncIterable<Subject[]> =
+          kind === 'instance' ? inventory.instances() : kind === 'launch-template' ? inventory.launchTemplates() : inventory.launchConfigurations();
+        let page = 0;
+        let seen = 0;
+        for await (const subjects of pages) {
+          page += 1;
+          seen += subjects.length;
+          progress.update(scope.region, `${PAGE_WORDS[kind]}, page ${page} (${count(seen)})`);
+          await onPage(kind, subjects);
+        }
+      }
+      log.succeeded += 1;
+    } catch (error) {
+      log.record(isPermissionError(error) ? kind : 'region', error);
+      if (!isPermissionError(error)) return;
+    }
+  }
+}
+
+/** A remediator that only collects plans: nothing can be written through it. */
+export function planCollector(now: () => Date): Remediator {
+  return async (plans: readonly Plan[]): Promise<Outcome[]> =>
+    plans.map((plan) => ({ plan, status: plan.execute ? 'planned' : 'skipped', message: plan.summary, at: now() }));
+}
+
+/**
+ * The shared pipeline's dependencies for one region (shared/wiring.ts), with
+ * no findings sink, the given remediator, and usage / AMI look-ups that
+ * degrade to "unknown" (recorded) instead of failing the page: unknown usage
+ * is the safe direction, the usage-known gate then holds the instance back.
+ */
+export function regionDeps(
+  clients: Clients,
+  scope: { account: string; region: string },
+  policy: Policy,
+  remediator: Remediator,
+  log: RegionLog,
+): PipelineDeps {
+  const base = pipelineDeps(clients, { ...scope, policy, findings: false, remediation: false, actor: 'imds-guard CLI' });
+  const deps: PipelineDeps = { ...base, remediator };
+  const usage = base.usage;
+  if (usage) {
+    const guarded: UsageSource = {
+      async usage(ids, days) {
+        try {
+          return await usage.usage(ids, days);
+        } catch (error) {
+          log.record('usage', error);
+          return new Map();
+        }
+      },
+    };
+    deps.usage = guarded;
+  }
+  const images = base.images;
+  if (images) {
+    deps.images = async (ids) => {
+      try {
+        return await images(ids);
+      } catch (error) {
+        log.record('images', error);
+        return new Map();
+      }
+    };
+  }
+  return deps;
+}
+
+export { awsCode, messageOf };

@@ -1,0 +1,207 @@
+/**
+ * `imds-guard fix`: the shared remediation engine with the pipeline's gates.
+ *
+ * 1. Plan: every region is listed and judged by processSubjects with the
+ *    enforce policy and a plan-collecting remediator, so the plan shown is
+ *    exactly what would run (nothing can be written in this phase).
+ * 2. `--dry-run` stops here. Otherwise a person confirms (or `--yes`), and
+ *    the subjects cleared to change go through processSubjects again with the
+ *    real remediator (shared/act): decide runs again on fresh usage
+ *    evidence, so an instance that started calling IMDSv1 meanwhile is held
+ *    back; each change is verified by describing the resource again.
+ */
+import { mapLimit } from '../shared/aws/batch.js';
+import type { Clients } from '../shared/aws/clients.js';
+import { createRemediator } from '../shared/act/index.js';
+import { evaluate } from '../shared/evaluate.js';
+import { createLoader } from '../shared/load.js';
+import type { ActionKind, Compliance, Outcome, ResourceKind, Subject } from '../shared/model.js';
+import { processSubjects, type Remediator } from '../shared/pipeline.js';
+import type { Policy } from '../shared/policy.js';
+import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
+import type { Progress } from './progress.js';
+import type { SkippedRegion } from './regions.js';
+
+export type FixStatus = 'planned' | 'skipped' | 'remediated' | 'failed';
+
+export interface FixRow {
+  region: string;
+  kind: ResourceKind;
+  id: string;
+  name?: string;
+  action: ActionKind;
+  status: FixStatus;
+  /** The plan's summary, or what the action did / why it failed. */
+  message: string;
+  /** Gates that held the resource back. */
+  blockedBy: string[];
+  verifiedCompliance?: Compliance;
+}
+
+export interface FixReport {
+  tool: 'imds-guard';
+  version: string;
+  command: 'fix';
+  dryRun: boolean;
+  /** False when the plan was shown but the person said no. */
+  applied: boolean;
+  account: string;
+  generatedAt: string;
+  kinds: ResourceKind[];
+  regions: RegionStatus[];
+  skippedRegions: SkippedRegion[];
+  /** Resources already compliant (not listed one by one). */
+  compliant: number;
+  rows: FixRow[];
+}
+
+export interface FixInput {
+  account: string;
+  actor: string;
+  regions: string[];
+  skippedRegions: SkippedRegion[];
+  kinds: ResourceKind[];
+  policy: Policy;
+  humanRequest: boolean;
+  version: string;
+}
+
+/** How fix builds the real remediator for a region (injectable for tests). */
+export type RemediatorFactory = (clients: Clients, scope: { account: string; region: string }, policy: Policy, actor: string) => Remediator;
+
+export const realRemediator: RemediatorFactory = (clients, scope, policy, actor) =>
+  createRemediator({ clients, policy, account: scope.account, actor, loader: createLoader(clients, { account: scope.account }), evaluate });
+
+const REGION_CONCURRENCY = 4;
+
+interface RegionPlan {
+  region: string;
+  clients: Clients;
+  log: RegionLog;
+  rows: FixRow[];
+  compliant: number;
+  /** Subjects whose plan executes, to act on after confirmation. */
+  toFix: Subject[];
+}
+
+function rowOf(outcome: Outcome, name: string | undefined): FixRow {
+  const { plan } = outcome;
+  const row: FixRow = {
+    region: plan.ref.region,
+    kind: plan.ref.kind,
+    id: plan.ref.id,
+    action: plan.action,
+    status: outcome.status,
+    message: outcome.message,
+    blockedBy: plan.gates.filter((g) => !g.passed).map((g) => g.gate),
+  };
+  if (name) row.name = name;
+  if (outcome.verifiedCompliance) row.verifiedCompliance = outcome.verifiedCompliance;
+  return row;
+}
+
+function nameOf(subject: Subject): string | undefined {
+  if (subject.kind === 'instance') return subject.tags.Name || undefined;
+  if (subject.kind === 'launch-template') return subject.name;
+  return undefined;
+}
+
+async function planRegion(region: string, input: FixInput, deps: CliDeps, progress: Progress): Promise<RegionPlan> {
+  const clients = deps.clientsFor(region);
+  const scope = { account: input.account, region };
+  const log = new RegionLog(region);
+  const pipeline = regionDeps(clients, scope, input.policy, planCollector(deps.now), log);
+  pipeline.now = deps.now;
+  const plan: RegionPlan = { region, clients, log, rows: [], compliant: 0, toFix: [] };
+  await walkRegion(clients, scope, input.kinds, log, progress, async (_kind, subjects) => {
+    const result = await processSubjects(subjects, pipeline, { humanRequest: input.humanRequest });
+    for (const report of result.reports) {
+      const { verdict, outcome } = report;
+      if (verdict.compliance === 'COMPLIANT') plan.compliant += 1;
+      if (verdict.compliance !== 'NON_COMPLIANT' || !outcome) continue;
+      plan.rows.push(rowOf(outcome, nameOf(verdict.subject)));
+      if (outcome.plan.execute) plan.toFix.push(verdict.subject);
+    }
+  });
+  return plan;
+}
+
+async function applyRegion(plan: RegionPlan, input: FixInput, deps: CliDeps, remediatorFor: RemediatorFactory, progress: Progress): Promise<void> {
+  if (plan.toFix.length === 0) return;
+  const scope = { account: input.account, region: plan.region };
+  progress.update(plan.region, `fixing ${plan.toFix.length} resource${plan.toFix.length === 1 ? '' : 's'}`);
+  const pipeline = regionDeps(plan.clients, scope, input.policy, remediatorFor(plan.clients, scope, input.policy, input.actor), plan.log);
+  pipeline.now = deps.now;
+  const byKey = new Map<string, FixRow>(plan.rows.map((r) => [`${r.kind}/${r.id}`, r]));
+  try {
+    const result = await processSubjects(plan.toFix, pipeline, { humanRequest: input.humanRequest });
+    for (const report of result.reports) {
+      if (!report.outcome) continue;
+      const key = `${report.verdict.ref.kind}/${report.verdict.ref.id}`;
+      const fresh = rowOf(report.outcome, byKey.get(key)?.name);
+      const index = plan.rows.findIndex((r) => `${r.kind}/${r.id}` === key);
+      if (index >= 0) plan.rows[index] = fresh;
+      else plan.rows.push(fresh);
+    }
+  } catch (error) {
+    plan.log.record('remediation', error);
+    for (const row of plan.rows) {
+      if (row.status === 'planned') {
+        row.status = 'failed';
+        row.message = `Not attempted: ${plan.log.errors.at(-1)?.message ?? String(error)}`;
+      }
+    }
+  }
+}
+
+export interface FixRun {
+  plans: RegionPlan[];
+  report(applied: boolean): FixReport;
+  /** Number of changes cleared to run. */
+  pending: number;
+  apply(): Promise<void>;
+}
+
+/** Phase 1: builds the plan for every region; `apply()` is phase 2. */
+export async function planFix(
+  input: FixInput,
+  deps: CliDeps,
+  progress: Progress,
+  remediatorFor: RemediatorFactory = realRemediator,
+  dryRun = false,
+): Promise<FixRun> {
+  const plans = await mapLimit(input.regions, REGION_CONCURRENCY, (region) => planRegion(region, input, deps, progress));
+  progress.done();
+  return {
+    plans,
+    pending: plans.reduce((n, p) => n + p.toFix.length, 0),
+    async apply() {
+      await mapLimit(plans, REGION_CONCURRENCY, (plan) => applyRegion(plan, input, deps, remediatorFor, progress));
+      progress.done();
+    },
+    report(applied) {
+      return {
+        tool: 'imds-guard',
+        version: input.version,
+        command: 'fix',
+        dryRun,
+        applied,
+        account: input.account,
+        generatedAt: deps.now().toISOString(),
+        kinds: input.kinds,
+        regions: plans.map((p) => p.log.status()),
+        skippedRegions: input.skippedRegions,
+        compliant: plans.reduce((n, p) => n + p.compliant, 0),
+        rows: plans.flatMap((p) => p.rows),
+      };
+    },
+  };
+}
+
+/** 2: nothing could be read; 0: nothing non-compliant left (fixed and verified); 1 otherwise. */
+export function fixExitCode(report: FixReport): number {
+  if (report.regions.length > 0 && report.regions.every((r) => r.status === 'failed')) return 2;
+  if (report.regions.some((r) => r.status !== 'ok')) return 1;
+  const left = report.rows.filter((r) => !(r.status === 'remediated' && r.verifiedCompliance !== 'NON_COMPLIANT'));
+  return left.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,172 @@
+/**
+ * The default, human format: grouped by region and kind, fitting an
+ * 80-column terminal. Each non-compliant resource gets its reason (wrapped)
+ * and, where known, its instance profile and Auto Scaling groups on the
+ * lines below. Ids longer than their column are never cut: they get a line
+ * of their own.
+ */
+import type { RegionStatus } from '../engine.js';
+import type { FixReport, FixRow } from '../fix.js';
+import type { Row, ScanReport, SummaryRow } from '../scan.js';
+import { errorText, groupErrors } from './errors.js';
+import { KIND_TITLES, plural, profileName } from './labels.js';
+import { clean, padEnd, padStart, wrap } from './text.js';
+
+export const WIDTH = 80;
+
+const COLS = { id: 20, name: 14, tokens: 8, hop: 3, calls: 6, readiness: 13 };
+
+function header(): string {
+  return (
+    '  ' +
+    [
+      padEnd('ID', COLS.id),
+      padEnd('NAME', COLS.name),
+      padEnd('TOKENS', COLS.tokens),
+      padStart('HOP', COLS.hop),
+      padStart('IMDSv1', COLS.calls),
+      'READINESS',
+    ].join('  ')
+  );
+}
+
+function calls(row: Row): string {
+  if (row.imdsv1Calls === undefined) return '-';
+  if (row.imdsv1Calls === null) return '?';
+  return row.imdsv1Calls.toLocaleString('en-US');
+}
+
+function rowLines(row: Row): string[] {
+  const id = clean(row.id);
+  const lines: string[] = [];
+  const longId = id.length > COLS.id;
+  if (longId) lines.push(`  ${id}`);
+  lines.push(
+    '  ' +
+      [
+        padEnd(longId ? '' : id, COLS.id),
+        padEnd(clean(row.name ?? ''), COLS.name),
+        padEnd(row.httpTokens ?? 'unset', COLS.tokens),
+        padStart(row.hopLimit === undefined ? '-' : String(row.hopLimit), COLS.hop),
+        padStart(calls(row), COLS.calls),
+        row.readiness,
+      ].join('  '),
+  );
+  if (row.compliance === 'NON_COMPLIANT') {
+    lines.push(...wrap(clean(row.reason), WIDTH, '      '));
+    const extras: string[] = [];
+    const profile = profileName(row.instanceProfile);
+    if (profile) extras.push(`profile ${clean(profile)}`);
+    if (row.autoScalingGroups.length > 0) {
+      extras.push(`${row.kind === 'instance' ? 'group' : 'used by'} ${clean(row.autoScalingGroups.join(', '))}`);
+    }
+    if (row.httpEndpoint === 'disabled') extras.push('metadata endpoint disabled');
+    if (extras.length > 0) lines.push(...wrap(extras.join(' · '), WIDTH, '      '));
+  }
+  return lines;
+}
+
+function errorLines(status: RegionStatus): string[] {
+  return groupErrors(status.errors).flatMap((g) => {
+    const [first = '', ...rest] = wrap(clean(errorText(g)), WIDTH, '    ');
+    return [`  !${first.slice(3)}`, ...rest];
+  });
+}
+
+function summaryLines(summary: readonly SummaryRow[], regions: readonly RegionStatus[]): string[] {
+  const cols = (cells: string[]): string =>
+    '  ' + padEnd(cells[0] ?? '', 14) + '  ' + padEnd(cells[1] ?? '', 16) + '  ' + cells.slice(2).map((c, i) => padStart(c, [5, 7, 5, 6, 7, 6][i] ?? 5)).join(' ');
+  const lines = [cols(['REGION', 'KIND', 'TOTAL', 'NONCOMP', 'READY', 'IMDSv1', 'UNKNOWN', 'EXEMPT'])];
+  const failed = new Set(regions.filter((r) => r.status === 'failed').map((r) => r.region));
+  const total = { total: 0, nonCompliant: 0, ready: 0, usesImdsv1: 0, usageUnknown: 0, exempt: 0 };
+  for (const s of summary) {
+    if (failed.has(s.region)) continue;
+    lines.push(cols([s.region, KIND_TITLES[s.kind], ...[s.total, s.nonCompliant, s.ready, s.usesImdsv1, s.usageUnknown, s.exempt].map(String)]));
+    for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += s[k];
+  }
+  for (const region of failed) lines.push(cols([region, 'FAILED']));
+  lines.push(cols(['all', '', ...[total.total, total.nonCompliant, total.ready, total.usesImdsv1, total.usageUnknown, total.exempt].map(String)]));
+  return lines;
+}
+
+export function scanTable(report: ScanReport): string {
+  const out: string[] = [];
+  const failed = report.regions.filter((r) => r.status === 'failed');
+  out.push(
+    `imds-guard scan · account ${report.account} · ${plural(report.regions.length, 'region')} · ${report.generatedAt.replace(/\.\d+Z$/, 'Z')}`,
+  );
+  out.push(`IMDSv1 look-back ${report.lookbackDays} days · exempt tag ${clean(report.exemptTagKey)}`);
+  if (report.skippedRegions.length > 0) {
+    out.push(...wrap(`Skipped (not opted in): ${report.skippedRegions.map((s) => s.region).join(', ')}`, WIDTH));
+  }
+  for (const status of report.regions) {
+    out.push('');
+    if (status.status === 'failed') {
+      out.push(`${status.region} · FAILED, nothing could be read`);
+      out.push(...errorLines(status));
+      continue;
+    }
+    out.push(`${status.region}${status.status === 'partial' ? ' · PARTIAL' : ''}`);
+    for (const kind of report.kinds) {
+      const rows = report.rows.filter((r) => r.region === status.region && r.kind === kind);
+      if (rows.length === 0) continue;
+      out.push(`  ${KIND_TITLES[kind]} (${rows.length})`);
+      out.push(header());
+      for (const row of rows) out.push(...rowLines(row));
+    }
+    if (!report.rows.some((r) => r.region === status.region)) out.push('  nothing found');
+    out.push(...errorLines(status));
+  }
+  out.push('', 'Summary');
+  out.push(...summaryLines(report.summary, report.regions));
+  const nonCompliant = report.rows.filter((r) => r.compliance === 'NON_COMPLIANT').length;
+  out.push('');
+  out.push(
+    ...wrap(
+      `${plural(nonCompliant, 'non-compliant resource')} of ${report.rows.length.toLocaleString('en-US')}` +
+        (failed.length > 0 ? ` · ${plural(failed.length, 'region')} failed: ${failed.map((f) => f.region).join(', ')}` : '') +
+        (report.regions.some((r) => r.status === 'partial') ? ' · some regions only partly read' : ''),
+      WIDTH,
+    ),
+  );
+  out.push(...wrap(`IMDSv1 = MetadataNoToken calls in ${report.lookbackDays} days (? no datapoints, - not looked up). TOKENS unset = the account default applies.`, WIDTH));
+  return `${out.map((l) => l.trimEnd()).join('\n')}\n`;
+}
+
+const FIX_LABELS: Record<FixRow['status'], { dry: string; pending: string; done: string }> = {
+  planned: { dry: 'WOULD FIX', pending: 'TO FIX', done: 'NOT DONE' },
+  skipped: { dry: 'SKIP', pending: 'SKIP', done: 'SKIPPED' },
+  remediated: { dry: 'FIXED', pending: 'FIXED', done: 'FIXED' },
+  failed: { dry: 'FAILED', pending: 'FAILED', done: 'FAILED' },
+};
+
+export function fixTable(report: FixReport, stage: 'dry' | 'pending' | 'done'): string {
+  const out: string[] = [];
+  const headline =
+    stage === 'dry' ? 'dry run: nothing is changed' : stage === 'pending' ? 'plan' : report.applied ? 'result' : 'not applied';
+  out.push(`imds-guard fix · account ${report.account} · ${plural(report.regions.length, 'region')} · ${headline}`);
+  for (const status of report.regions) {
+    const rows = report.rows.filter((r) => r.region === status.region);
+    out.push('', `${status.region}${status.status === 'failed' ? ' · FAILED' : status.status === 'partial' ? ' · PARTIAL' : ''}`);
+    if (rows.length === 0 && status.status !== 'failed') out.push('  nothing non-compliant');
+    for (const row of rows) {
+      const label = FIX_LABELS[row.status][stage];
+      const name = row.name ? `  ${clean(row.name)}` : '';
+      const head = `  ${label.padEnd(9)}  ${row.kind}  ${clean(row.id)}${name}`;
+      out.push(...(head.length <= WIDTH ? [head] : wrap(head, WIDTH, '  ')));
+      const verified = row.verifiedCompliance ? ` [verified ${row.verifiedCompliance}]` : '';
+      out.push(...wrap(clean(row.message) + verified, WIDTH, '             '));
+    }
+    out.push(...errorLines(status));
+  }
+  const by = (s: FixRow['status']): number => report.rows.filter((r) => r.status === s).length;
+  const parts =
+    stage === 'done'
+      ? [`${by('remediated')} fixed`, `${by('failed')} failed`, `${by('skipped') + (report.applied ? 0 : by('planned'))} skipped`]
+      : [`${by('planned')} to fix`, `${by('skipped')} skipped`];
+  parts.push(`${report.compliant} already compliant`);
+  const failed = report.regions.filter((r) => r.status === 'failed');
+  if (failed.length > 0) parts.push(`${plural(failed.length, 'region')} failed: ${failed.map((f) => f.region).join(', ')}`);
+  out.push('', ...wrap(`Summary: ${parts.join(' · ')}`, WIDTH));
+  return `${out.map((l) => l.trimEnd()).join('\n')}\n`;
+}

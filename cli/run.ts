@@ -1,0 +1,206 @@
+/**
+ * The command runner behind `imds-guard`: parse, wire, run, print, exit code.
+ * Everything that touches the outside (AWS clients, terminal, files) comes in
+ * through `deps` and `io`, so tests run commands end to end.
+ */
+import pkg from '../package.json' with { type: 'json' };
+import type { ResourceKind } from '../shared/model.js';
+import { loadPolicy, PolicyError, type Policy } from '../shared/policy.js';
+import { logger } from '../shared/log.js';
+import { parseCli, usageFor, type CommonOptions, type FixOptions, type GuardrailsOptions, type ScanOptions } from './args.js';
+import { defaultDeps, identify, type CliDeps, type RegionStatus } from './engine.js';
+import { errorText, groupErrors } from './format/errors.js';
+import { CredentialsError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, isCredentialsError, messageOf, UsageError } from './errors.js';
+import { fixExitCode, planFix, realRemediator, type RemediatorFactory } from './fix.js';
+import { toCsv } from './format/csv.js';
+import { toHtml } from './format/html.js';
+import { toJson } from './format/json.js';
+import { fixTable, scanTable } from './format/table.js';
+import { processIo, type Io } from './io.js';
+import { createProgress, type Progress } from './progress.js';
+import { chooseRegions, defaultRegion } from './regions.js';
+import { scan, scanExitCode } from './scan.js';
+
+export const VERSION: string = pkg.version;
+
+export interface RunDeps extends CliDeps {
+  /** Default region when none is given (AWS_REGION, AWS_DEFAULT_REGION, profile). */
+  defaultRegion(env: Record<string, string | undefined>): Promise<string | undefined>;
+  remediatorFor: RemediatorFactory;
+}
+
+export function defaultRunDeps(): RunDeps {
+  return { ...defaultDeps(), defaultRegion, remediatorFor: realRemediator };
+}
+
+async function emit(io: Io, text: string, output: string | undefined): Promise<void> {
+  if (output === undefined) {
+    io.stdout.write(text);
+    return;
+  }
+  await io.writeFile(output, text);
+  io.stderr.write(`Wrote ${output}\n`);
+}
+
+function policyFor(io: Io, options: CommonOptions): Policy {
+  const policy = loadPolicy(io.env);
+  if (options.lookbackDays !== undefined) policy.usageLookbackDays = options.lookbackDays;
+  if (options.exemptTag !== undefined) policy.exemptTagKey = options.exemptTag;
+  return policy;
+}
+
+interface Prepared {
+  account: string;
+  arn?: string;
+  regions: string[];
+  skippedRegions: { region: string; reason: string }[];
+  progress: Progress;
+}
+
+/** --profile, region choice, identity: what scan and fix both need before listing anything. */
+async function prepare(options: CommonOptions, io: Io, deps: RunDeps): Promise<Prepared> {
+  if (options.profile !== undefined) io.env.AWS_PROFILE = options.profile;
+  const progress = createProgress(io.stderr, io.stderrIsTTY);
+  const home = options.regions[0] ?? (await deps.defaultRegion(io.env));
+  if (!home && !options.allRegions) {
+    throw new UsageError('no region: pass --region REGION or --all-regions, or set AWS_REGION (or a region in your profile)');
+  }
+  const identity = await identify(deps, home ?? 'us-east-1');
+  const choice = await chooseRegions(options, home, deps.clientsFor).catch((error: unknown) => {
+    if (error instanceof UsageError || isCredentialsError(error)) throw error;
+    throw new CredentialsError(`cannot list regions (EC2 DescribeRegions): ${messageOf(error)}`);
+  });
+  if (choice.skipped.length > 0) {
+    progress.note(`Skipping ${choice.skipped.length} region${choice.skipped.length === 1 ? '' : 's'} not opted in: ${choice.skipped.map((s) => s.region).join(', ')}`);
+  }
+  const out: Prepared = { account: identity.account, regions: choice.regions, skippedRegions: choice.skipped, progress };
+  if (identity.arn) out.arn = identity.arn;
+  return out;
+}
+
+function warnFailures(io: Io, regions: readonly RegionStatus[]): void {
+  for (const r of regions) {
+    for (const g of groupErrors(r.errors)) io.stderr.write(`warning: ${r.region} ${r.status === 'failed' ? 'failed' : 'partly read'}: ${errorText(g)}\n`);
+  }
+}
+
+async function runScan(options: ScanOptions, io: Io, deps: RunDeps): Promise<number> {
+  const policy = policyFor(io, options);
+  const prep = await prepare(options, io, deps);
+  const report = await scan(
+    { account: prep.account, regions: prep.regions, skippedRegions: prep.skippedRegions, kinds: options.kinds, policy, version: VERSION },
+    deps,
+    prep.progress,
+  );
+  const text =
+    options.format === 'json' ? toJson(report) : options.format === 'csv' ? toCsv(report) : options.format === 'html' ? toHtml(report) : scanTable(report);
+  await emit(io, text, options.output);
+  // The table shows failures itself; other formats go to files or programs, so say it on stderr too.
+  if (options.format !== 'table' || options.output !== undefined) warnFailures(io, report.regions);
+  return scanExitCode(report);
+}
+
+function fixPolicy(base: Policy, kinds: readonly ResourceKind[], explicitKinds: boolean): Policy {
+  const remediate = { ...base.remediate };
+  if (explicitKinds) for (const k of Object.keys(remediate) as ResourceKind[]) remediate[k] = kinds.includes(k);
+  return { ...base, mode: 'enforce', remediate };
+}
+
+async function runFix(options: FixOptions, io: Io, deps: RunDeps, explicitKinds: boolean): Promise<number> {
+  if (!options.dryRun && !options.yes && !io.stdinIsTTY) {
+    throw new UsageError('fix: refusing to change resources without confirmation: stdin is not a terminal; pass --yes, or --dry-run to see the plan');
+  }
+  const policy = fixPolicy(policyFor(io, options), options.kinds, explicitKinds);
+  const prep = await prepare(options, io, deps);
+  const actor = `imds-guard fix (CLI${prep.arn ? `, ${prep.arn}` : ''})`;
+  const run = await planFix(
+    {
+      account: prep.account,
+      actor,
+      regions: prep.regions,
+      skippedRegions: prep.skippedRegions,
+      kinds: options.kinds,
+      policy,
+      humanRequest: options.overrideUsageUnknown,
+      version: VERSION,
+    },
+    deps,
+    prep.progress,
+    deps.remediatorFor,
+    options.dryRun,
+  );
+  const render = (stage: 'dry' | 'pending' | 'done', applied: boolean): string => {
+    const report = run.report(applied);
+    return options.format === 'json' ? toJson(report) : fixTable(report, stage);
+  };
+
+  if (options.dryRun || run.pending === 0) {
+    await emit(io, render(options.dryRun ? 'dry' : 'pending', false), options.output);
+    return fixExitCode(run.report(false));
+  }
+  if (!options.yes) {
+    io.stderr.write(fixTable(run.report(false), 'pending'));
+    const regions = new Set(run.plans.filter((p) => p.toFix.length > 0).map((p) => p.region)).size;
+    const ok = await io.confirm(`Apply ${run.pending} change${run.pending === 1 ? '' : 's'} in ${regions} region${regions === 1 ? '' : 's'} of account ${prep.account}?`);
+    if (!ok) {
+      io.stderr.write('Nothing changed.\n');
+      if (options.format === 'json' || options.output !== undefined) await emit(io, render('done', false), options.output);
+      return EXIT_FINDINGS;
+    }
+  }
+  await run.apply();
+  const report = run.report(true);
+  await emit(io, options.format === 'json' ? toJson(report) : fixTable(report, 'done'), options.output);
+  return fixExitCode(report);
+}
+
+async function runGuardrails(options: GuardrailsOptions, io: Io): Promise<number> {
+  const { guardrailsText } = await import('./guardrails.js');
+  await emit(
+    io,
+    guardrailsText(options.policy, {
+      ...(options.exemptPrincipals.length > 0 ? { exemptPrincipalArns: options.exemptPrincipals } : {}),
+      ...(options.maxHopLimit !== undefined ? { maxHopLimit: options.maxHopLimit } : {}),
+    }),
+    options.output,
+  );
+  return EXIT_CLEAN;
+}
+
+/** Runs one command line; returns the exit code. Never throws. */
+export async function runCli(argv: readonly string[], io: Io = processIo(), deps: RunDeps = defaultRunDeps()): Promise<number> {
+  // The shared engine logs JSON lines for CloudWatch; on a terminal they would only get in the way.
+  logger.setLogLevel((io.env.IMDS_GUARD_CLI_LOG_LEVEL as 'DEBUG' | undefined) ?? 'SILENT');
+  try {
+    const parsed = parseCli(argv);
+    if (parsed.action === 'help') {
+      io.stdout.write(`${parsed.text}\n`);
+      return EXIT_CLEAN;
+    }
+    if (parsed.action === 'version') {
+      io.stdout.write(`imds-guard ${VERSION}\n`);
+      return EXIT_CLEAN;
+    }
+    const options = parsed.options;
+    switch (options.command) {
+      case 'scan':
+        return await runScan(options, io, deps);
+      case 'fix':
+        return await runFix(options, io, deps, argv.some((a) => a === '--kind' || a.startsWith('--kind=')));
+      case 'guardrails':
+        return await runGuardrails(options, io);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof PolicyError) {
+      io.stderr.write(`imds-guard: ${error.message}\n\n${usageFor(argv)}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof CredentialsError || isCredentialsError(error)) {
+      const message = error instanceof CredentialsError ? error.message : `no usable AWS credentials: ${messageOf(error)}`;
+      io.stderr.write(`imds-guard: ${message}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`imds-guard: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT_USAGE;
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * `imds-guard scan`: read-only inventory of the chosen regions through the
+ * shared engine. Every page of subjects goes through processSubjects with a
+ * plan-collecting remediator (nothing can be written), so verdicts, usage
+ * evidence and the remediation gates are exactly what the pipeline and `fix`
+ * would see; the CLI turns them into rows, a readiness label and a summary.
+ */
+import { describeAutoScalingUsage, emptyUsage, type AutoScalingUsage } from '../shared/aws/autoscaling.js';
+import { mapLimit } from '../shared/aws/batch.js';
+import { exemptionOf } from '../shared/decide.js';
+import type { Compliance, Plan, ResourceKind, UsageEvidence, Verdict } from '../shared/model.js';
+import { RESOURCE_KINDS } from '../shared/model.js';
+import { processSubjects } from '../shared/pipeline.js';
+import type { Policy } from '../shared/policy.js';
+import type { Report } from '../shared/ports.js';
+import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
+import type { Progress } from './progress.js';
+import type { SkippedRegion } from './regions.js';
+
+export type Readiness = 'compliant' | 'ready' | 'uses-imdsv1' | 'usage-unknown' | 'exempt' | 'n/a';
+export const READINESS: readonly Readiness[] = ['compliant', 'ready', 'uses-imdsv1', 'usage-unknown', 'exempt', 'n/a'];
+
+export interface Row {
+  region: string;
+  kind: ResourceKind;
+  id: string;
+  name?: string;
+  /** Instance state (running, stopped, …). */
+  state?: string;
+  compliance: Compliance;
+  /** Controls of the checks behind the verdict (EC2.8, AutoScaling.3, …). */
+  controls: string[];
+  /** Why, in words: the reasons of the checks that decided the verdict. */
+  reason: string;
+  httpTokens?: string;
+  hopLimit?: number;
+  httpEndpoint?: string;
+  /** IMDSv1 calls in the look-back window; null = no datapoints; absent = not looked up. */
+  imdsv1Calls?: number | null;
+  lastImdsv1Call?: string;
+  instanceProfile?: string;
+  /** Auto Scaling groups using the launch template / configuration, or the instance's own group. */
+  autoScalingGroups: string[];
+  readiness: Readiness;
+  /** What `fix` would do, or why not (the shared decide step's summary). */
+  plan?: string;
+}
+
+export interface SummaryRow {
+  region: string;
+  kind: ResourceKind;
+  total: number;
+  compliant: number;
+  nonCompliant: number;
+  notApplicable: number;
+  ready: number;
+  usesImdsv1: number;
+  usageUnknown: number;
+  exempt: number;
+}
+
+export interface ScanReport {
+  tool: 'imds-guard';
+  version: string;
+  command: 'scan';
+  account: string;
+  generatedAt: string;
+  lookbackDays: number;
+  exemptTagKey: string;
+  kinds: ResourceKind[];
+  regions: RegionStatus[];
+  skippedRegions: SkippedRegion[];
+  rows: Row[];
+  summary: SummaryRow[];
+}
+
+export interface ScanInput {
+  account: string;
+  regions: string[];
+  skippedRegions: SkippedRegion[];
+  kinds: ResourceKind[];
+  policy: Policy;
+  version: string;
+}
+
+const REGION_CONCURRENCY = 4;
+
+/** Label from the verdict, the usage evidence and the gates of the plan decide made. */
+export function readinessOf(verdict: Verdict, usage: UsageEvidence | undefined, plan: Plan | undefined, exemptTagKey: string): Readiness {
+  // evaluate judges an exempt resource NOT_APPLICABLE; the label says why.
+  if (exemptionOf(verdict.subject, exemptTagKey) !== undefined) return 'exempt';
+  if (verdict.subject.kind === 'missing' || verdict.compliance === 'NOT_APPLICABLE') return 'n/a';
+  if (verdict.compliance === 'COMPLIANT') return 'compliant';
+  const failed = (gate: string): boolean => plan?.gates.some((g) => g.gate === gate && !g.passed) === true;
+  if (failed('exempt')) return 'exempt';
+  if (verdict.ref.kind !== 'instance') return 'ready';
+  if (failed('imdsv1-unused') || (usage?.noTokenCalls ?? 0) > 0) return 'uses-imdsv1';
+  if (failed('usage-known') || usage === undefined || usage.noTokenCalls === null) return 'usage-unknown';
+  return 'ready';
+}
+
+/** Reasons of the checks that gave the verdict, each with its control. */
+export function reasonOf(verdict: Verdict): { controls: string[]; reason: string } {
+  const deciding = verdict.checks.filter((c) => c.compliance === verdict.compliance);
+  const checks = deciding.length > 0 ? deciding : verdict.checks;
+  return {
+    controls: [...new Set(checks.map((c) => c.control))],
+    reason: checks.map((c) => `${c.control}: ${c.reason}`).join('; ') || verdict.compliance.toLowerCase(),
+  };
+}
+
+function groupsUsing(verdict: Verdict, asg: AutoScalingUsage): string[] {
+  const s = verdict.subject;
+  switch (s.kind) {
+    case 'instance':
+      return s.autoScalingGroup ? [s.autoScalingGroup] : [];
+    case 'launch-template': {
+      const uses = asg.launchTemplates.get(s.ref.id) ?? asg.launchTemplates.get(s.name) ?? [];
+      return uses.map((u) => `${u.group} (${u.version})`);
+    }
+    case 'launch-configuration':
+      return [...(asg.launchConfigurations.get(s.name) ?? [])];
+    default:
+      return [];
+  }
+}
+
+export function rowOf(report: Report, asg: AutoScalingUsage, exemptTagKey: string): Row {
+  const { verdict, usage } = report;
+  const s = verdict.subject;
+  const plan = report.outcome?.plan;
+  const row: Row = {
+    region: verdict.ref.region,
+    kind: verdict.ref.kind,
+    id: verdict.ref.id,
+    compliance: verdict.compliance,
+    ...reasonOf(verdict),
+    autoScalingGroups: groupsUsing(verdict, asg),
+    readiness: readinessOf(verdict, usage, plan, exemptTagKey),
+  };
+  let metadata;
+  switch (s.kind) {
+    case 'instance':
+      if (s.tags.Name) row.name = s.tags.Name;
+      row.state = s.state;
+      metadata = s.metadata;
+      if (s.instanceProfileArn) row.instanceProfile = s.instanceProfileArn;
+      break;
+    case 'launch-template':
+      row.name = s.name;
+      metadata = s.defaultVersion.metadata;
+      break;
+    case 'launch-configuration':
+      metadata = s.metadata;
+      break;
+    case 'account-defaults':
+      metadata = s.metadata;
+      break;
+  }
+  if (metadata?.httpTokens) row.httpTokens = metadata.httpTokens;
+  if (metadata?.httpPutResponseHopLimit !== undefined) row.hopLimit = metadata.httpPutResponseHopLimit;
+  if (metadata?.httpEndpoint) row.httpEndpoint = metadata.httpEndpoint;
+  if (usage) {
+    row.imdsv1Calls = usage.noTokenCalls;
+    if (usage.lastSeen) row.lastImdsv1Call = usage.lastSeen.toISOString();
+  }
+  if (plan && verdict.compliance === 'NON_COMPLIANT') row.plan = plan.summary;
+  return row;
+}
+
+export function summarize(rows: readonly Row[], regions: readonly string[], kinds: readonly ResourceKind[]): SummaryRow[] {
+  const out: SummaryRow[] = [];
+  for (const region of regions) {
+    for (const kind of kinds) {
+      const mine = rows.filter((r) => r.region === region && r.kind === kind);
+      const by = (f: (r: Row) => boolean): number => mine.filter(f).length;
+      out.push({
+        region,
+        kind,
+        total: mine.length,
+        compliant: by((r) => r.compliance === 'COMPLIANT'),
+        nonCompliant: by((r) => r.compliance === 'NON_COMPLIANT'),
+        notApplicable: by((r) => r.compliance === 'NOT_APPLICABLE'),
+        ready: by((r) => r.readiness === 'ready'),
+        usesImdsv1: by((r) => r.readiness === 'uses-imdsv1'),
+        usageUnknown: by((r) => r.readiness === 'usage-unknown'),
+        exempt: by((r) => r.readiness === 'exempt'),
+      });
+    }
+  }
+  return out;
+}
+
+async function scanRegion(
+  region: string,
+  input: ScanInput,
+  deps: CliDeps,
+  progress: Progress,
+): Promise<{ rows: Row[]; status: RegionStatus }> {
+  const clients = deps.clientsFor(region);
+  const scope = { account: input.account, region };
+  const log = new RegionLog(region);
+  const pipeline = regionDeps(clients, scope, input.policy, planCollector(deps.now), log);
+  pipeline.now = deps.now;
+  const rows: Row[] = [];
+  let asg: AutoScalingUsage | undefined;
+
+  await walkRegion(clients, scope, input.kinds, log, progress, async (kind, subjects) => {
+    if ((kind === 'launch-template' || kind === 'launch-configuration') && asg === undefined) {
+      try {
+        progress.update(region, 'Auto Scaling groups');
+        asg = await describeAutoScalingUsage(clients.autoScaling);
+      } catch (error) {
+        log.record('auto-scaling-groups', error);
+        asg = emptyUsage();
+      }
+    }
+    const result = await processSubjects(subjects, pipeline, {});
+    for (const report of result.reports) rows.push(rowOf(report, asg ?? emptyUsage(), input.policy.exemptTagKey));
+  });
+  return { rows, status: log.status() };
+}
+
+export async function scan(input: ScanInput, deps: CliDeps, progress: Progress): Promise<ScanReport> {
+  const results = await mapLimit(input.regions, REGION_CONCURRENCY, (region) => scanRegion(region, input, deps, progress));
+  progress.done();
+  const kindOrder = (k: ResourceKind): number => RESOURCE_KINDS.indexOf(k);
+  const rows = results
+    .flatMap((r) => r.rows)
+    .sort((a, b) => input.regions.indexOf(a.region) - input.regions.indexOf(b.region) || kindOrder(a.kind) - kindOrder(b.kind) || a.id.localeCompare(b.id));
+  return {
+    tool: 'imds-guard',
+    version: input.version,
+    command: 'scan',
+    account: input.account,
+    generatedAt: deps.now().toISOString(),
+    lookbackDays: input.policy.usageLookbackDays,
+    exemptTagKey: input.policy.exemptTagKey,
+    kinds: input.kinds,
+    regions: results.map((r) => r.status),
+    skippedRegions: input.skippedRegions,
+    rows,
+    summary: summarize(rows, input.regions, input.kinds),
+  };
+}
+
+/** 2: nothing could be read; 1: findings, or part of the estate unread; 0: clean. */
+export function scanExitCode(report: ScanReport): number {
+  if (report.regions.length > 0 && report.regions.every((r) => r.status === 'failed')) return 2;
+  if (report.rows.some((r) => r.compliance === 'NON_COMPLIANT')) return 1;
+  if (report.regions.some((r) => r.status !== 'ok')) return 1;
+  return 0;
+}

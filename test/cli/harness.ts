@@ -1,0 +1,297 @@
+/**
+ * End-to-end harness for the CLI: every AWS client class is mocked with
+ * aws-sdk-client-mock (all instances, so the real createClients and the real
+ * shared adapters run), replies are PascalCase SDK v3 shapes, and the
+ * terminal is a pair of string buffers.
+ */
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribeLaunchConfigurationsCommand,
+  UpdateAutoScalingGroupCommand,
+  type AutoScalingGroup,
+  type LaunchConfiguration,
+} from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateLaunchTemplateVersionCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeRegionsCommand,
+  EC2Client,
+  GetInstanceMetadataDefaultsCommand,
+  ModifyInstanceMetadataDefaultsCommand,
+  ModifyInstanceMetadataOptionsCommand,
+  type Instance,
+  type LaunchTemplateVersion,
+} from '@aws-sdk/client-ec2';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { Io } from '../../cli/io.js';
+import { defaultRunDeps, runCli, type RunDeps } from '../../cli/run.js';
+
+export const ACCOUNT = '111122223333';
+export const NOW = new Date('2026-05-01T12:00:00Z');
+const OLD = new Date('2026-01-05T08:00:00Z');
+
+export interface RegionEstate {
+  instances: Instance[];
+  templates: LaunchTemplateVersion[];
+  templateTags?: Record<string, { Key: string; Value: string }[]>;
+  launchConfigurations: LaunchConfiguration[];
+  groups: AutoScalingGroup[];
+  /** Instance id → MetadataNoToken datapoint values (absent = no datapoints). */
+  usage: Record<string, number[]>;
+  accountDefaults?: { HttpTokens?: 'optional' | 'required'; HttpPutResponseHopLimit?: number };
+}
+
+/** A region whose every call is refused with this error name. */
+export interface DeniedRegion {
+  deny: string;
+  message: string;
+}
+
+export type Estate = Record<string, RegionEstate | DeniedRegion>;
+
+export function instance(id: string, opts: Partial<Instance> & { name?: string; tokens?: 'optional' | 'required'; hop?: number; tags?: Record<string, string> } = {}): Instance {
+  const tags = { ...(opts.name ? { Name: opts.name } : {}), ...(opts.tags ?? {}) };
+  return {
+    InstanceId: id,
+    ImageId: 'ami-0abcdef1234567890',
+    InstanceType: 't3.micro',
+    LaunchTime: OLD,
+    State: { Code: 16, Name: 'running' },
+    MetadataOptions: {
+      State: 'applied',
+      HttpTokens: opts.tokens ?? 'optional',
+      HttpPutResponseHopLimit: opts.hop ?? 1,
+      HttpEndpoint: 'enabled',
+      HttpProtocolIpv6: 'disabled',
+      InstanceMetadataTags: 'disabled',
+    },
+    Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    ...(opts.IamInstanceProfile ? { IamInstanceProfile: opts.IamInstanceProfile } : {}),
+  };
+}
+
+/** The small estate the README shows: one region, every readiness label. */
+export function smallEstate(): RegionEstate {
+  return {
+    instances: [
+      instance('i-0a1b2c3d4e5f60718', {
+        name: 'web-1',
+        tags: { 'aws:autoscaling:groupName': 'web-asg' },
+        IamInstanceProfile: { Arn: `arn:aws:iam::${ACCOUNT}:instance-profile/web-role`, Id: 'AIPAEXAMPLE1' },
+      }),
+      instance('i-0b2c3d4e5f6071829', { name: 'api-2', hop: 2 }),
+      instance('i-0c3d4e5f607182930', { name: 'batch-nightly' }),
+      instance('i-0d4e5f60718293041', { name: '<script>alert("x")</script>', tags: { 'imds-guard:exempt': 'vendor appliance' } }),
+      instance('i-0e5f6071829304152', { name: 'secure-db', tokens: 'required', hop: 1 }),
+    ],
+    templates: [
+      {
+        LaunchTemplateId: 'lt-0123456789abcdef0',
+        LaunchTemplateName: 'web-template',
+        VersionNumber: 3,
+        DefaultVersion: true,
+        CreateTime: OLD,
+        LaunchTemplateData: { ImageId: 'ami-0abcdef1234567890', InstanceType: 't3.micro', MetadataOptions: { HttpTokens: 'optional', HttpPutResponseHopLimit: 1 } },
+      },
+      {
+        LaunchTemplateId: 'lt-0fedcba9876543210',
+        LaunchTemplateName: 'hardened',
+        VersionNumber: 1,
+        DefaultVersion: true,
+        CreateTime: OLD,
+        LaunchTemplateData: { ImageId: 'ami-0abcdef1234567890', MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 } },
+      },
+    ],
+    launchConfigurations: [
+      {
+        LaunchConfigurationName: 'legacy-workers-2019',
+        LaunchConfigurationARN: `arn:aws:autoscaling:us-east-1:${ACCOUNT}:launchConfiguration:0000:launchConfigurationName/legacy-workers-2019`,
+        ImageId: 'ami-0abcdef1234567890',
+        InstanceType: 'm5.large',
+        SecurityGroups: ['sg-0123456789abcdef0'],
+        CreatedTime: new Date('2019-03-01T00:00:00Z'),
+      },
+    ],
+    groups: [
+      {
+        AutoScalingGroupName: 'web-asg',
+        LaunchTemplate: { LaunchTemplateId: 'lt-0123456789abcdef0', LaunchTemplateName: 'web-template', Version: '$Default' },
+        MinSize: 1,
+        MaxSize: 4,
+        DesiredCapacity: 2,
+        DefaultCooldown: 300,
+        AvailabilityZones: ['us-east-1a'],
+        HealthCheckType: 'EC2',
+        CreatedTime: OLD,
+      },
+      {
+        AutoScalingGroupName: 'workers',
+        LaunchConfigurationName: 'legacy-workers-2019',
+        MinSize: 0,
+        MaxSize: 2,
+        DesiredCapacity: 1,
+        DefaultCooldown: 300,
+        AvailabilityZones: ['us-east-1b'],
+        HealthCheckType: 'EC2',
+        CreatedTime: OLD,
+      },
+    ],
+    usage: {
+      'i-0a1b2c3d4e5f60718': [0, 12, 30],
+      'i-0b2c3d4e5f6071829': [0, 0, 0],
+    },
+    accountDefaults: {},
+  };
+}
+
+export interface Mocks {
+  ec2: AwsClientStub<EC2Client>;
+  autoScaling: AwsClientStub<AutoScalingClient>;
+  cloudWatch: AwsClientStub<CloudWatchClient>;
+  sts: AwsClientStub<STSClient>;
+  /** Instance ids changed by ModifyInstanceMetadataOptions. */
+  modified: Set<string>;
+}
+
+function awsError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  Object.assign(error, { $fault: 'client', $metadata: { httpStatusCode: 403 } });
+  return error;
+}
+
+async function regionOf(getClient: () => { config: { region: unknown } }): Promise<string> {
+  const region = getClient().config.region;
+  return typeof region === 'function' ? await (region as () => Promise<string>)() : String(region);
+}
+
+/** Mocks every AWS client class over `estate`; writes are recorded and reflected in later describes. */
+export function mockEstate(estate: Estate, extraRegions: { RegionName: string; OptInStatus: string }[] = []): Mocks {
+  const ec2 = mockClient(EC2Client);
+  const autoScaling = mockClient(AutoScalingClient);
+  const cloudWatch = mockClient(CloudWatchClient);
+  const sts = mockClient(STSClient);
+  const modified = new Set<string>();
+
+  sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/SecurityAudit/alice`, UserId: 'AROAEXAMPLE:alice' });
+
+  const region = async <T>(getClient: () => unknown, fn: (r: RegionEstate, name: string) => T): Promise<T> => {
+    const name = await regionOf(getClient as () => { config: { region: unknown } });
+    const r = estate[name];
+    if (r === undefined) throw awsError('AuthFailure', 'AWS was not able to validate the provided access credentials');
+    if ('deny' in r) throw awsError(r.deny, r.message);
+    return fn(r, name);
+  };
+
+  const withModified = (i: Instance): Instance =>
+    modified.has(i.InstanceId ?? '') ? { ...i, MetadataOptions: { ...i.MetadataOptions, HttpTokens: 'required', State: 'applied' } } : i;
+
+  ec2.on(DescribeRegionsCommand).resolves({
+    Regions: [
+      ...Object.keys(estate).map((RegionName) => ({ RegionName, Endpoint: `ec2.${RegionName}.amazonaws.com`, OptInStatus: 'opt-in-not-required' })),
+      ...extraRegions,
+    ],
+  });
+  ec2.on(DescribeInstancesCommand).callsFake((input, getClient) =>
+    region(getClient, (r) => {
+      const ids: string[] | undefined = input.InstanceIds;
+      const list = r.instances.filter((i) => !ids || ids.includes(i.InstanceId ?? '')).map(withModified);
+      return { Reservations: list.length ? [{ ReservationId: 'r-0123456789abcdef0', OwnerId: ACCOUNT, Instances: list }] : [] };
+    }),
+  );
+  ec2.on(DescribeLaunchTemplateVersionsCommand).callsFake((input, getClient) =>
+    region(getClient, (r) => ({
+      LaunchTemplateVersions: r.templates.filter((t) => !input.LaunchTemplateId || t.LaunchTemplateId === input.LaunchTemplateId),
+    })),
+  );
+  ec2.on(DescribeLaunchTemplatesCommand).callsFake((input, getClient) =>
+    region(getClient, (r) => ({
+      LaunchTemplates: r.templates
+        .filter((t) => !input.LaunchTemplateIds || input.LaunchTemplateIds.includes(t.LaunchTemplateId))
+        .map((t) => ({
+          LaunchTemplateId: t.LaunchTemplateId,
+          LaunchTemplateName: t.LaunchTemplateName,
+          DefaultVersionNumber: t.VersionNumber,
+          LatestVersionNumber: t.VersionNumber,
+          CreateTime: OLD,
+          Tags: r.templateTags?.[t.LaunchTemplateId ?? ''] ?? [],
+        })),
+    })),
+  );
+  ec2.on(GetInstanceMetadataDefaultsCommand).callsFake((_input, getClient) => region(getClient, (r) => ({ AccountLevel: r.accountDefaults ?? {} })));
+  ec2.on(DescribeImagesCommand).callsFake((input, getClient) =>
+    region(getClient, () => ({ Images: (input.ImageIds ?? []).map((ImageId: string) => ({ ImageId, State: 'available' })) })),
+  );
+  ec2.on(ModifyInstanceMetadataOptionsCommand).callsFake((input, getClient) =>
+    region(getClient, () => {
+      modified.add(input.InstanceId);
+      return { InstanceId: input.InstanceId, InstanceMetadataOptions: { State: 'pending', HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' } };
+    }),
+  );
+  ec2.on(CreateLaunchTemplateVersionCommand).rejects(awsError('UnexpectedCall', 'CreateLaunchTemplateVersion not expected in this test'));
+  ec2.on(ModifyInstanceMetadataDefaultsCommand).rejects(awsError('UnexpectedCall', 'ModifyInstanceMetadataDefaults not expected in this test'));
+
+  autoScaling.on(DescribeLaunchConfigurationsCommand).callsFake((_input, getClient) => region(getClient, (r) => ({ LaunchConfigurations: r.launchConfigurations })));
+  autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake((_input, getClient) => region(getClient, (r) => ({ AutoScalingGroups: r.groups })));
+  autoScaling.on(UpdateAutoScalingGroupCommand).rejects(awsError('UnexpectedCall', 'UpdateAutoScalingGroup not expected in this test'));
+
+  cloudWatch.on(GetMetricDataCommand).callsFake((input, getClient) =>
+    region(getClient, (r) => ({
+      MetricDataResults: (input.MetricDataQueries as MetricDataQuery[]).map((q) => {
+        const id = q.MetricStat?.Metric?.Dimensions?.[0]?.Value ?? '';
+        const values = r.usage[id] ?? [];
+        return {
+          Id: q.Id,
+          Label: 'MetadataNoToken',
+          StatusCode: 'Complete',
+          Values: values,
+          Timestamps: values.map((_, i) => new Date(NOW.getTime() - (i + 1) * 86_400_000)),
+        };
+      }),
+      Messages: [],
+    })),
+  );
+  return { ec2, autoScaling, cloudWatch, sts, modified };
+}
+
+export function restore(m: Mocks): void {
+  m.ec2.restore();
+  m.autoScaling.restore();
+  m.cloudWatch.restore();
+  m.sts.restore();
+}
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  files: Map<string, string>;
+}
+
+export async function run(
+  argv: string[],
+  options: { stdinIsTTY?: boolean; stderrIsTTY?: boolean; confirm?: boolean; env?: Record<string, string | undefined>; deps?: Partial<RunDeps> } = {},
+): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const files = new Map<string, string>();
+  const io: Io = {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    stdoutIsTTY: false,
+    stderrIsTTY: options.stderrIsTTY ?? false,
+    stdinIsTTY: options.stdinIsTTY ?? false,
+    env: { AWS_REGION: 'us-east-1', ...(options.env ?? {}) },
+    writeFile: async (path, text) => void files.set(path, text),
+    confirm: async () => options.confirm ?? false,
+  };
+  const deps: RunDeps = { ...defaultRunDeps(), now: () => NOW, defaultRegion: async (env) => env.AWS_REGION, ...(options.deps ?? {}) };
+  const code = await runCli(argv, io, deps);
+  return { code, stdout, stderr, files };
+}
