@@ -1,0 +1,165 @@
+/**
+ * AWS Config sink: the custom rule's evaluations (PutEvaluations), 100 per
+ * call, with the failed ones retried and the rest reported, never dropped.
+ *
+ * Resource types and ids echo what Config uses:
+ * - AWS::EC2::Instance → instance id; AWS::EC2::LaunchTemplate → lt- id;
+ * - AWS::AutoScaling::LaunchConfiguration → the launch configuration name
+ *   (or the resourceId Config sent in the invocation, when the caller has it);
+ * - account defaults → `AWS::::Account` with the account id, the resource type
+ *   Config custom rules use for account-level results (the awslabs
+ *   aws-config-rules periodic rules report it this way). Pass
+ *   `includeAccount: false` to leave them out (logged).
+ * Annotation ≤ 256 characters, OrderingTimestamp as given.
+ */
+import {
+  PutEvaluationsCommand,
+  type ComplianceType,
+  type ConfigServiceClient,
+  type Evaluation,
+} from '@aws-sdk/client-config-service';
+import { chunk, errorCode } from '../aws/batch.js';
+import { CONFIG_RESOURCE_TYPES } from '../controls.js';
+import { errorFields, logger } from '../log.js';
+import type { Verdict } from '../model.js';
+import type { PublishResult } from '../ports.js';
+import { isRetryableError, messageOf, retrier, type RetryOptions } from './retry.js';
+
+export const MAX_EVALUATIONS_PER_CALL = 100;
+export const ANNOTATION_MAX = 256;
+
+export interface EvaluationItem {
+  verdict: Verdict;
+  /** When the judged configuration was recorded (Config's notificationCreationTime / captureTime). */
+  orderingTimestamp: Date | string;
+  /** Config's own resource id from the invocation, echoed back when known. */
+  resourceId?: string;
+  /** Config's own resource type from the invocation, echoed back when known. */
+  resourceType?: string;
+}
+
+export interface PutEvaluationsOptions extends RetryOptions {
+  /** Report account-defaults verdicts as `AWS::::Account` (default true). */
+  includeAccount?: boolean;
+}
+
+/** Errors after which no call with this result token can succeed. */
+const FATAL_CODES = new Set(['InvalidResultTokenException', 'AccessDeniedException', 'NoSuchConfigRuleException']);
+
+/** Cuts to `max` UTF-16 units without splitting a surrogate pair; never empty. */
+export function truncateAnnotation(text: string, max = ANNOTATION_MAX): string {
+  const clean = text.replace(/\s+/g, ' ').trim() || 'no details';
+  if (clean.length <= max) return clean;
+  let end = max - 1;
+  const code = clean.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
+  return clean.slice(0, end) + '…';
+}
+
+/** The checks that decided the verdict, with their controls, as one line. */
+export function annotationFor(verdict: Verdict): string {
+  const deciding = verdict.checks.filter((c) => c.compliance === verdict.compliance);
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const c of deciding.length > 0 ? deciding : verdict.checks) {
+    if (seen.has(c.reason)) continue; // both checks often share one reason (exempt, gone)
+    seen.add(c.reason);
+    parts.push(`[${c.control}] ${c.reason}`);
+  }
+  return truncateAnnotation(parts.join(' | ') || verdict.compliance);
+}
+
+function toDate(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(value);
+}
+
+export function toEvaluation(item: EvaluationItem): Evaluation {
+  const ref = item.verdict.ref;
+  return {
+    ComplianceResourceType: item.resourceType ?? CONFIG_RESOURCE_TYPES[ref.kind],
+    ComplianceResourceId: item.resourceId ?? (ref.kind === 'account-defaults' ? ref.account : ref.id),
+    ComplianceType: item.verdict.compliance as ComplianceType,
+    Annotation: annotationFor(item.verdict),
+    OrderingTimestamp: toDate(item.orderingTimestamp),
+  };
+}
+
+function keyOf(e: Pick<Evaluation, 'ComplianceResourceType' | 'ComplianceResourceId'>): string {
+  return `${e.ComplianceResourceType}/${e.ComplianceResourceId}`;
+}
+
+type Client = Pick<ConfigServiceClient, 'send'>;
+
+/** Sends the evaluations for one rule invocation; returns what could not be delivered. */
+export async function putEvaluations(
+  client: Client,
+  resultToken: string,
+  items: readonly EvaluationItem[],
+  options: PutEvaluationsOptions = {},
+): Promise<PublishResult> {
+  const result: PublishResult = { published: 0, failed: [] };
+  const retry = retrier(options);
+  const includeAccount = options.includeAccount ?? true;
+
+  // One evaluation per resource: the last item for a resource wins.
+  const byKey = new Map<string, Evaluation>();
+  let skipped = 0;
+  for (const item of items) {
+    if (item.verdict.ref.kind === 'account-defaults' && !includeAccount) {
+      skipped++;
+      continue;
+    }
+    const evaluation = toEvaluation(item);
+    if (Number.isNaN((evaluation.OrderingTimestamp as Date).getTime())) {
+      result.failed.push({ id: keyOf(evaluation), error: `invalid OrderingTimestamp ${JSON.stringify(String(item.orderingTimestamp))}` });
+      continue;
+    }
+    byKey.delete(keyOf(evaluation));
+    byKey.set(keyOf(evaluation), evaluation);
+  }
+  if (skipped > 0) logger.info('account-defaults verdicts not sent to AWS Config (includeAccount is off)', { skipped });
+
+  let fatal: string | undefined;
+  for (const batch of chunk([...byKey.values()], MAX_EVALUATIONS_PER_CALL)) {
+    let pending = batch;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (fatal !== undefined) {
+        result.failed.push(...pending.map((e) => ({ id: keyOf(e), error: fatal as string })));
+        break;
+      }
+      const last = attempt >= retry.maxAttempts;
+      let response;
+      try {
+        response = await client.send(new PutEvaluationsCommand({ ResultToken: resultToken, Evaluations: pending }));
+      } catch (error) {
+        const message = messageOf(error);
+        const code = errorCode(error);
+        if (code !== undefined && FATAL_CODES.has(code)) {
+          logger.error('PutEvaluations cannot succeed with this result token', { ...errorFields(error) });
+          fatal = message;
+          continue;
+        }
+        if (isRetryableError(error) && !last) {
+          await retry.backoff(attempt);
+          continue;
+        }
+        logger.error('PutEvaluations failed', { ...errorFields(error), evaluations: pending.length, attempt });
+        result.failed.push(...pending.map((e) => ({ id: keyOf(e), error: message })));
+        break;
+      }
+      const failedKeys = new Set((response.FailedEvaluations ?? []).map(keyOf));
+      result.published += pending.filter((e) => !failedKeys.has(keyOf(e))).length;
+      const again = pending.filter((e) => failedKeys.has(keyOf(e)));
+      if (again.length > 0 && last) {
+        result.failed.push(...again.map((e) => ({ id: keyOf(e), error: `rejected by PutEvaluations (FailedEvaluations) after ${attempt} attempts` })));
+        break;
+      }
+      pending = again;
+      if (pending.length > 0) await retry.backoff(attempt);
+    }
+  }
+  if (result.failed.length > 0) {
+    logger.warn('AWS Config evaluations not delivered', { published: result.published, failedCount: result.failed.length, failed: result.failed.slice(0, 20) });
+  }
+  return result;
+}

@@ -1,0 +1,373 @@
+/**
+ * Security Hub sink (FindingsSink): imports ASFF findings, archives the
+ * findings of resources that are gone, and records remediation on them.
+ *
+ * Limits (Security Hub CSPM user guide, BatchImportFindings): 100 findings and
+ * 6 MB per request, 240 KB per finding, 10 TPS (burst 30) per account and
+ * Region. Calls are sequential, so one sink stays well under the rate.
+ *
+ * Failure handling, never silent:
+ * - FailedFindings / UnprocessedFindings with a transient code are retried with
+ *   backoff a bounded number of times; what still fails is returned in
+ *   `failed` with the error and logged.
+ * - A failed call (throttling, 5xx after the SDK's own retries) is retried the
+ *   same way; other errors fail that batch and the next batch is tried.
+ * - Security Hub not enabled (InvalidAccessException "... not subscribed ...",
+ *   or FailedFindings with InvalidAccess): logged ONCE, and from then on every
+ *   item is returned as failed with that reason without calling again.
+ */
+import {
+  BatchImportFindingsCommand,
+  BatchUpdateFindingsCommand,
+  GetFindingsCommand,
+  type AwsSecurityFinding,
+  type AwsSecurityFindingIdentifier,
+  type SecurityHubClient,
+  type WorkflowUpdate,
+} from '@aws-sdk/client-securityhub';
+import { chunk, errorCode } from '../aws/batch.js';
+import { CHECKS } from '../controls.js';
+import { archivedFindings, findingId, findingsFromReports, ID_PREFIX, parseFindingRef, productArnFor, truncate } from '../findings/asff.js';
+import { errorFields, logger } from '../log.js';
+import type { CheckId, Outcome, ResourceRef } from '../model.js';
+import type { FindingsSink, PublishResult, Report } from '../ports.js';
+import { isRetryableError, isRetryableItemCode, messageOf, retrier, type RetryOptions } from './retry.js';
+
+export const MAX_FINDINGS_PER_IMPORT = 100;
+/** 6 MB per request; kept 64 KiB under for the request envelope. */
+export const MAX_IMPORT_BYTES = 6 * 1024 * 1024 - 64 * 1024;
+export const MAX_FINDING_BYTES = 240 * 1024;
+export const MAX_IDENTIFIERS_PER_UPDATE = 100;
+export const NOTE_MAX = 512;
+export const NOTE_AUTHOR = 'imds-guard';
+
+export interface SecurityHubSinkOptions extends RetryOptions {
+  account: string;
+  region: string;
+  now?: () => Date;
+  /** Finding Id → original CreatedAt, when a caller knows it (keeps CreatedAt stable). */
+  firstSeen?: ReadonlyMap<string, Date>;
+}
+
+type Client = Pick<SecurityHubClient, 'send'>;
+
+/** "Security Hub is not enabled here": the whole sink is unusable, not one item. */
+function notSubscribed(code: string | undefined, message: string | undefined): boolean {
+  if (code === 'InvalidAccessException' || code === 'InvalidAccess') return true;
+  return /not subscribed/i.test(message ?? '');
+}
+
+function bytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+/** Batches of at most 100 findings and MAX_IMPORT_BYTES. */
+export function importBatches(findings: readonly AwsSecurityFinding[]): AwsSecurityFinding[][] {
+  const batches: AwsSecurityFinding[][] = [];
+  let current: AwsSecurityFinding[] = [];
+  let size = 0;
+  for (const finding of findings) {
+    const b = bytes(finding);
+    if (current.length > 0 && (current.length >= MAX_FINDINGS_PER_IMPORT || size + b > MAX_IMPORT_BYTES)) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(finding);
+    size += b;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+interface Workflowed {
+  text: string;
+  workflow?: WorkflowUpdate['Status'];
+}
+
+/** The note and workflow status for one outcome. RESOLVED only after a verified fix. */
+export function annotationFor(outcome: Outcome): Workflowed {
+  const at = outcome.at.toISOString();
+  switch (outcome.status) {
+    case 'remediated':
+      if (outcome.verifiedCompliance === 'COMPLIANT') {
+        return { text: truncate(`imds-guard remediated (${at}), verified compliant: ${outcome.message}`, NOTE_MAX), workflow: 'RESOLVED' };
+      }
+      return {
+        text: truncate(
+          `imds-guard remediated (${at}) but the re-check says ${outcome.verifiedCompliance ?? 'nothing yet'}: ${outcome.message}`,
+          NOTE_MAX,
+        ),
+        workflow: 'NOTIFIED',
+      };
+    case 'failed':
+      return { text: truncate(`imds-guard remediation FAILED (${at}): ${outcome.message}`, NOTE_MAX), workflow: 'NOTIFIED' };
+    case 'planned':
+      return { text: truncate(`imds-guard plan (${at}), not executed: ${outcome.plan.summary || outcome.message}`, NOTE_MAX) };
+    case 'skipped':
+      return { text: truncate(`imds-guard did not remediate (${at}): ${outcome.message || outcome.plan.summary}`, NOTE_MAX) };
+  }
+}
+
+/** Which findings an outcome concerns: the imdsv2 check, plus hop-limit when the plan changes the hop limit. */
+function checksFor(outcome: Outcome): CheckId[] {
+  return outcome.plan.target?.httpPutResponseHopLimit !== undefined ? ['imdsv2', 'hop-limit'] : ['imdsv2'];
+}
+
+export function createSecurityHubSink(client: Client, options: SecurityHubSinkOptions): FindingsSink {
+  const { account, region } = options;
+  const productArn = productArnFor(account, region);
+  const now = options.now ?? (() => new Date());
+  const retry = retrier(options);
+  /** Set once Security Hub turns out to be unusable here (not enabled, no access). */
+  let unavailable: string | undefined;
+
+  function markUnavailable(reason: string, error?: unknown): void {
+    if (unavailable !== undefined) return;
+    unavailable = reason;
+    logger.error('Security Hub is not usable in this account and Region; findings are NOT published until it is enabled', {
+      account,
+      region,
+      reason,
+      ...(error ? errorFields(error) : {}),
+    });
+  }
+
+  function inScope(ref: ResourceRef): string | undefined {
+    if (ref.account === account && ref.region === region) return undefined;
+    return `resource in ${ref.account}/${ref.region}; this sink imports into ${account}/${region} only`;
+  }
+
+  function logFailures(what: string, result: PublishResult): PublishResult {
+    if (unavailable !== undefined) result.unavailable = unavailable;
+    if (result.failed.length > 0) {
+      logger.warn(`Security Hub ${what}: some items failed`, {
+        published: result.published,
+        failedCount: result.failed.length,
+        failed: result.failed.slice(0, 20),
+      });
+    }
+    return result;
+  }
+
+  async function importBatch(batch: AwsSecurityFinding[], result: PublishResult): Promise<void> {
+    let pending = batch;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (unavailable !== undefined) {
+        result.failed.push(...pending.map((f) => ({ id: f.Id ?? '', error: unavailable as string })));
+        return;
+      }
+      const last = attempt >= retry.maxAttempts;
+      let response;
+      try {
+        response = await client.send(new BatchImportFindingsCommand({ Findings: pending }));
+      } catch (error) {
+        const code = errorCode(error);
+        const message = messageOf(error);
+        if (notSubscribed(code, message) || code === 'AccessDeniedException') {
+          markUnavailable(message, error);
+          continue; // fails the pending items above
+        }
+        if (isRetryableError(error) && !last) {
+          await retry.backoff(attempt);
+          continue;
+        }
+        logger.error('BatchImportFindings failed', { ...errorFields(error), findings: pending.length, attempt });
+        result.failed.push(...pending.map((f) => ({ id: f.Id ?? '', error: message })));
+        return;
+      }
+      const failures = response.FailedFindings ?? [];
+      const failedIds = new Set(failures.map((f) => f.Id));
+      result.published += pending.filter((f) => !failedIds.has(f.Id)).length;
+      const byId = new Map(pending.map((f) => [f.Id, f]));
+      const again: AwsSecurityFinding[] = [];
+      for (const failure of failures) {
+        const error = `${failure.ErrorCode ?? 'Error'}: ${failure.ErrorMessage ?? 'no message'}`;
+        if (notSubscribed(failure.ErrorCode, failure.ErrorMessage)) {
+          markUnavailable(error);
+          result.failed.push({ id: failure.Id ?? '', error });
+          continue;
+        }
+        const finding = byId.get(failure.Id);
+        if (finding && isRetryableItemCode(failure.ErrorCode) && !last) again.push(finding);
+        else result.failed.push({ id: failure.Id ?? '', error: last && isRetryableItemCode(failure.ErrorCode) ? `${error} (after ${attempt} attempts)` : error });
+      }
+      pending = again;
+      if (pending.length > 0) await retry.backoff(attempt);
+    }
+  }
+
+  async function importFindings(findings: readonly AwsSecurityFinding[], result: PublishResult): Promise<void> {
+    const sendable: AwsSecurityFinding[] = [];
+    for (const finding of findings) {
+      const size = bytes(finding);
+      if (size > MAX_FINDING_BYTES) result.failed.push({ id: finding.Id ?? '', error: `finding is ${size} bytes, over Security Hub's 240 KB limit` });
+      else sendable.push(finding);
+    }
+    for (const batch of importBatches(sendable)) await importBatch(batch, result);
+  }
+
+  return {
+    async publish(reports: readonly Report[]): Promise<PublishResult> {
+      const result: PublishResult = { published: 0, failed: [] };
+      const ok: Report[] = [];
+      for (const report of reports) {
+        const why = inScope(report.verdict.ref);
+        if (why === undefined) ok.push(report);
+        else result.failed.push(...report.verdict.checks.map((c) => ({ id: findingId(report.verdict.ref, c.check), error: why })));
+      }
+      const findings = findingsFromReports(ok, { account, region, productArn, now: now(), firstSeen: options.firstSeen });
+      await importFindings(findings, result);
+      return logFailures('publish', result);
+    },
+
+    async archive(refs: readonly ResourceRef[]): Promise<PublishResult> {
+      const result: PublishResult = { published: 0, failed: [] };
+      const ctx = { account, region, productArn, now: now(), firstSeen: options.firstSeen };
+      const findings: AwsSecurityFinding[] = [];
+      for (const ref of refs) {
+        const why = inScope(ref);
+        if (why === undefined) findings.push(...archivedFindings(ref, ctx));
+        else result.failed.push(...CHECKS.map((c) => ({ id: findingId(ref, c), error: why })));
+      }
+      await importFindings(findings, result);
+      return logFailures('archive', result);
+    },
+
+    async annotate(outcomes: readonly Outcome[]): Promise<PublishResult> {
+      const result: PublishResult = { published: 0, failed: [] };
+      // BatchUpdateFindings applies ONE note and workflow to all its identifiers:
+      // group identical updates, then send at most 100 identifiers per call.
+      const groups = new Map<string, { update: Workflowed; ids: AwsSecurityFindingIdentifier[] }>();
+      for (const outcome of outcomes) {
+        const ref = outcome.plan.ref;
+        const why = inScope(ref);
+        const ids = checksFor(outcome).map((c) => findingId(ref, c));
+        if (why !== undefined) {
+          result.failed.push(...ids.map((id) => ({ id, error: why })));
+          continue;
+        }
+        const update = annotationFor(outcome);
+        const key = `${update.workflow ?? ''}\u0000${update.text}`;
+        const group = groups.get(key) ?? { update, ids: [] };
+        group.ids.push(...ids.map((Id) => ({ Id, ProductArn: productArn })));
+        groups.set(key, group);
+      }
+      for (const { update, ids } of groups.values()) {
+        for (const batch of chunk(ids, MAX_IDENTIFIERS_PER_UPDATE)) await updateBatch(batch, update, result);
+      }
+      return logFailures('annotate', result);
+    },
+  };
+
+  async function updateBatch(batch: AwsSecurityFindingIdentifier[], update: Workflowed, result: PublishResult): Promise<void> {
+    let pending = batch;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (unavailable !== undefined) {
+        result.failed.push(...pending.map((f) => ({ id: f.Id ?? '', error: unavailable as string })));
+        return;
+      }
+      const last = attempt >= retry.maxAttempts;
+      let response;
+      try {
+        response = await client.send(
+          new BatchUpdateFindingsCommand({
+            FindingIdentifiers: pending,
+            Note: { Text: update.text, UpdatedBy: NOTE_AUTHOR },
+            ...(update.workflow ? { Workflow: { Status: update.workflow } } : {}),
+          }),
+        );
+      } catch (error) {
+        const code = errorCode(error);
+        const message = messageOf(error);
+        if (notSubscribed(code, message) || code === 'AccessDeniedException') {
+          markUnavailable(message, error);
+          continue;
+        }
+        if (isRetryableError(error) && !last) {
+          await retry.backoff(attempt);
+          continue;
+        }
+        logger.error('BatchUpdateFindings failed', { ...errorFields(error), findings: pending.length, attempt });
+        result.failed.push(...pending.map((f) => ({ id: f.Id ?? '', error: message })));
+        return;
+      }
+      const unprocessed = response.UnprocessedFindings ?? [];
+      const failedIds = new Set(unprocessed.map((u) => u.FindingIdentifier?.Id));
+      result.published += pending.filter((f) => !failedIds.has(f.Id)).length;
+      const again: AwsSecurityFindingIdentifier[] = [];
+      for (const u of unprocessed) {
+        const id = u.FindingIdentifier?.Id ?? '';
+        const error = `${u.ErrorCode ?? 'Error'}: ${u.ErrorMessage ?? 'no message'}`;
+        // FindingNotFound right after an import is usually eventual consistency: worth a retry.
+        if (u.FindingIdentifier && isRetryableItemCode(u.ErrorCode) && !last) again.push(u.FindingIdentifier);
+        else result.failed.push({ id, error: last && isRetryableItemCode(u.ErrorCode) ? `${error} (after ${attempt} attempts)` : error });
+      }
+      pending = again;
+      if (pending.length > 0) await retry.backoff(attempt);
+    }
+  }
+}
+
+export interface ListActiveOptions extends RetryOptions {
+  account: string;
+  region: string;
+}
+
+/**
+ * The resources that have an ACTIVE imds-guard finding in this account and
+ * Region (GetFindings on our product ARN and GeneratorId prefix, paginated),
+ * one ref per resource. Security Hub not enabled → logged, empty list.
+ */
+export async function listActiveFindingRefs(client: Client, options: ListActiveOptions): Promise<ResourceRef[]> {
+  const { account, region } = options;
+  const retry = retrier(options);
+  const refs = new Map<string, ResourceRef>();
+  let nextToken: string | undefined;
+  do {
+    let response;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        response = await client.send(
+          new GetFindingsCommand({
+            Filters: {
+              ProductArn: [{ Value: productArnFor(account, region), Comparison: 'EQUALS' }],
+              GeneratorId: [{ Value: ID_PREFIX, Comparison: 'PREFIX' }],
+              AwsAccountId: [{ Value: account, Comparison: 'EQUALS' }],
+              RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+            },
+            MaxResults: 100,
+            NextToken: nextToken,
+          }),
+        );
+        break;
+      } catch (error) {
+        if (notSubscribed(errorCode(error), messageOf(error))) {
+          logger.error('Security Hub is not enabled in this account and Region: no findings to list', { account, region, ...errorFields(error) });
+          return [];
+        }
+        if (isRetryableError(error) && attempt < retry.maxAttempts) {
+          await retry.backoff(attempt);
+          continue;
+        }
+        throw error;
+      }
+    }
+    for (const finding of response.Findings ?? []) {
+      const parsed = parseFindingRef(finding);
+      if (!parsed || parsed.account !== account || parsed.region !== region) continue;
+      const ref: ResourceRef = { kind: parsed.kind, id: parsed.id, account: parsed.account, region: parsed.region };
+      refs.set(`${ref.kind}/${ref.id}`, ref);
+    }
+    nextToken = response.NextToken || undefined;
+  } while (nextToken);
+  return [...refs.values()];
+}
+
+/** The sweep's view of the findings index (shared/sweep.ts ActiveFindingIndex). */
+export function createSecurityHubFindingIndex(
+  client: Client,
+  options: ListActiveOptions,
+): { activeRefs(): Promise<ResourceRef[]> } {
+  return { activeRefs: () => listActiveFindingRefs(client, options) };
+}

@@ -1,0 +1,318 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate, worstOf } from '../shared/evaluate.js';
+import type {
+  AccountDefaultsSubject,
+  CheckResult,
+  InstanceSubject,
+  LaunchConfigurationSubject,
+  LaunchTemplateSubject,
+  ResourceRef,
+  Verdict,
+} from '../shared/model.js';
+import { DEFAULT_POLICY, type Policy } from '../shared/policy.js';
+
+const policy: Policy = { ...DEFAULT_POLICY };
+const ref = (kind: ResourceRef['kind'], id: string): ResourceRef => ({ kind, id, account: '111122223333', region: 'eu-west-1' });
+
+function instance(over: Partial<InstanceSubject> = {}): InstanceSubject {
+  return {
+    kind: 'instance',
+    ref: ref('instance', 'i-0abc'),
+    state: 'running',
+    metadata: { httpTokens: 'optional', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
+    tags: {},
+    ...over,
+  };
+}
+
+function template(over: Partial<LaunchTemplateSubject> = {}): LaunchTemplateSubject {
+  return {
+    kind: 'launch-template',
+    ref: ref('launch-template', 'lt-0123'),
+    name: 'web',
+    tags: {},
+    defaultVersion: { versionNumber: 3, metadata: {} },
+    ...over,
+  };
+}
+
+function launchConfig(over: Partial<LaunchConfigurationSubject> = {}): LaunchConfigurationSubject {
+  return { kind: 'launch-configuration', ref: ref('launch-configuration', 'web-lc'), name: 'web-lc', raw: {}, ...over };
+}
+
+function account(over: Partial<AccountDefaultsSubject> = {}): AccountDefaultsSubject {
+  return { kind: 'account-defaults', ref: ref('account-defaults', '111122223333'), metadata: {}, ...over };
+}
+
+const get = (v: Verdict, check: CheckResult['check']): CheckResult => {
+  const c = v.checks.find((x) => x.check === check);
+  if (!c) throw new Error(`no ${check} check`);
+  return c;
+};
+
+describe('worstOf', () => {
+  it('orders NON_COMPLIANT > COMPLIANT > NOT_APPLICABLE', () => {
+    expect(worstOf(['NOT_APPLICABLE', 'COMPLIANT'])).toBe('COMPLIANT');
+    expect(worstOf(['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE'])).toBe('NON_COMPLIANT');
+    expect(worstOf(['NOT_APPLICABLE'])).toBe('NOT_APPLICABLE');
+    expect(worstOf([])).toBe('NOT_APPLICABLE');
+  });
+});
+
+describe('evaluate: every subject gets both checks', () => {
+  it('returns the subject and ref, and imdsv2 + hop-limit checks', () => {
+    const s = instance();
+    const v = evaluate(s, policy);
+    expect(v.subject).toBe(s);
+    expect(v.ref).toEqual(s.ref);
+    expect(v.checks.map((c) => c.check)).toEqual(['imdsv2', 'hop-limit']);
+  });
+});
+
+describe('evaluate: missing', () => {
+  it('is NOT_APPLICABLE, "no longer exists"', () => {
+    const v = evaluate({ kind: 'missing', ref: ref('instance', 'i-gone') }, policy);
+    expect(v.compliance).toBe('NOT_APPLICABLE');
+    expect(v.checks).toHaveLength(2);
+    for (const c of v.checks) expect(c.reason).toContain('no longer exists');
+    expect(get(v, 'imdsv2').control).toBe('EC2.8');
+  });
+});
+
+describe('evaluate: exemption', () => {
+  it('exempts an instance tagged with any value but false, naming the tag', () => {
+    const v = evaluate(instance({ tags: { 'imds-guard:exempt': 'legacy app' } }), policy);
+    expect(v.compliance).toBe('NOT_APPLICABLE');
+    expect(get(v, 'imdsv2').reason).toContain('imds-guard:exempt');
+    expect(get(v, 'imdsv2').reason).toContain('legacy app');
+  });
+
+  it('exempts with an empty value', () => {
+    expect(evaluate(instance({ tags: { 'imds-guard:exempt': '' } }), policy).compliance).toBe('NOT_APPLICABLE');
+  });
+
+  it.each(['false', 'FALSE', ' False '])('does not exempt with %j', (value) => {
+    expect(evaluate(instance({ tags: { 'imds-guard:exempt': value } }), policy).compliance).toBe('NON_COMPLIANT');
+  });
+
+  it('uses the policy tag key', () => {
+    const p = { ...policy, exemptTagKey: 'sec:skip' };
+    expect(evaluate(instance({ tags: { 'imds-guard:exempt': 'yes' } }), p).compliance).toBe('NON_COMPLIANT');
+    expect(evaluate(instance({ tags: { 'sec:skip': 'yes' } }), p).compliance).toBe('NOT_APPLICABLE');
+  });
+
+  it('exempts a launch template', () => {
+    const v = evaluate(template({ tags: { 'imds-guard:exempt': 'true' } }), policy);
+    expect(v.compliance).toBe('NOT_APPLICABLE');
+    expect(get(v, 'imdsv2').control).toBe('EC2.170');
+  });
+});
+
+describe('evaluate: instance (EC2.8)', () => {
+  it('optional with the endpoint enabled is NON_COMPLIANT', () => {
+    const v = evaluate(instance(), policy);
+    expect(v.compliance).toBe('NON_COMPLIANT');
+    expect(get(v, 'imdsv2')).toMatchObject({ control: 'EC2.8', compliance: 'NON_COMPLIANT' });
+    expect(get(v, 'imdsv2').reason).toContain('HttpTokens=optional');
+    expect(get(v, 'hop-limit')).toMatchObject({ control: 'instance-hop-limit', compliance: 'COMPLIANT' });
+  });
+
+  it('required is COMPLIANT', () => {
+    const v = evaluate(instance({ metadata: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 2 } }), policy);
+    expect(v.compliance).toBe('COMPLIANT');
+    expect(get(v, 'imdsv2').reason).toContain('HttpTokens=required');
+    expect(get(v, 'hop-limit').reason).toContain('Hop limit 2');
+  });
+
+  it('endpoint disabled is COMPLIANT with that reason', () => {
+    const v = evaluate(instance({ metadata: { httpTokens: 'optional', httpEndpoint: 'disabled', httpPutResponseHopLimit: 5 } }), policy);
+    expect(v.compliance).toBe('COMPLIANT');
+    expect(get(v, 'imdsv2').reason).toMatch(/endpoint disabled/i);
+  });
+
+  it.each(['terminated', 'shutting-down'])('%s is NOT_APPLICABLE', (state) => {
+    const v = evaluate(instance({ state }), policy);
+    expect(v.compliance).toBe('NOT_APPLICABLE');
+    expect(get(v, 'imdsv2').reason).toContain(state);
+  });
+
+  it('stopped instances are still judged', () => {
+    expect(evaluate(instance({ state: 'stopped' }), policy).compliance).toBe('NON_COMPLIANT');
+  });
+
+  it('pending metadata: judges the requested values and says so', () => {
+    const v = evaluate(instance({ metadataState: 'pending', metadata: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 } }), policy);
+    expect(v.compliance).toBe('COMPLIANT');
+    expect(get(v, 'imdsv2').reason).toContain('still being applied');
+    const w = evaluate(instance({ metadataState: 'pending' }), policy);
+    expect(w.compliance).toBe('NON_COMPLIANT');
+    expect(get(w, 'imdsv2').reason).toContain('requested values');
+  });
+
+  it('no HttpTokens reported is judged as optional', () => {
+    const v = evaluate(instance({ metadata: { httpEndpoint: 'enabled' } }), policy);
+    expect(get(v, 'imdsv2').compliance).toBe('NON_COMPLIANT');
+    expect(get(v, 'hop-limit').compliance).toBe('COMPLIANT');
+  });
+
+  it('hop limit above the ceiling is its own failed check', () => {
+    const v = evaluate(instance({ metadata: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 3 } }), policy);
+    expect(v.compliance).toBe('NON_COMPLIANT');
+    expect(get(v, 'imdsv2').compliance).toBe('COMPLIANT');
+    expect(get(v, 'hop-limit')).toMatchObject({ control: 'instance-hop-limit', compliance: 'NON_COMPLIANT' });
+    expect(get(v, 'hop-limit').reason).toContain('above the ceiling 2');
+  });
+
+  it('the ceiling comes from the policy', () => {
+    const v = evaluate(instance({ metadata: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 3 } }), { ...policy, hopLimitCeiling: 3 });
+    expect(v.compliance).toBe('COMPLIANT');
+  });
+});
+
+describe('evaluate: launch template (EC2.170)', () => {
+  it('explicit required in the default version is COMPLIANT', () => {
+    const v = evaluate(template({ defaultVersion: { versionNumber: 3, metadata: { httpTokens: 'required' } } }), policy);
+    expect(v.compliance).toBe('COMPLIANT');
+    expect(get(v, 'imdsv2').reason).toContain('set in version 3');
+  });
+
+  it('unset with no account default falls back to optional: NON_COMPLIANT, says EC2 default', () => {
+    const v = evaluate(template(), policy);
+    expect(get(v, 'imdsv2')).toMatchObject({ control: 'EC2.170', compliance: 'NON_COMPLIANT' });
+    expect(get(v, 'imdsv2').reason).toContain("EC2's default");
+    expect(get(v, 'hop-limit').reason).toContain('Hop limit 1');
+    expect(get(v, 'hop-limit').control).toBe('launch-template-hop-limit');
+  });
+
+  it('unset falls back to the account default, and says so', () => {
+    const v = evaluate(template({ accountDefaults: { httpTokens: 'required', httpPutResponseHopLimit: 2 } }), policy);
+    expect(v.compliance).toBe('COMPLIANT');
+    expect(get(v, 'imdsv2').reason).toContain("account default");
+    expect(get(v, 'hop-limit').reason).toContain("account default");
+  });
+
+  it('an explicit optional beats a required account default', () => {
+    const v = evaluate(
+      template({ defaultVersion: { versionNumber: 1, metadata: { httpTokens: 'optional' } }, accountDefaults: { httpTokens: 'required' } }),
+      policy,
+    );
+    expect(v.compliance).toBe('NON_COMPLIANT');
+    expect(get(v, 'imdsv2').reason).toContain('set in version 1');
+  });
+
+  it('account default hop limit above the ceiling fails the hop check', () => {
+    const v = evaluate(template({ defaultVersion: { versionNumber: 2, metadata: { httpTokens: 'required' } }, accountDefaults: { httpPutResponseHopLimit: 4 } }), policy);
+    expect(get(v, 'hop-limit').compliance).toBe('NON_COMPLIANT');
+    expect(get(v, 'hop-limit').reason).toContain('Hop limit 4');
+  });
+
+  it('endpoint disabled in the template is COMPLIANT', () => {
+    const v = evaluate(template({ defaultVersion: { versionNumber: 2, metadata: { httpEndpoint: 'disabled' } } }), policy);
+    expect(v.compliance).toBe('COMPLIANT');
+    expect(get(v, 'imdsv2').reason).toMatch(/endpoint disabled/i);
+  });
+
+  it('judges the default version and reports a different $Latest', () => {
+    const v = evaluate(
+      template({
+        defaultVersion: { versionNumber: 3, metadata: { httpTokens: 'required' } },
+        latestVersion: { versionNumber: 5, metadata: { httpTokens: 'optional' } },
+      }),
+      policy,
+    );
+    expect(v.compliance).toBe('COMPLIANT');
+    expect(get(v, 'imdsv2').reason).toContain('Default version 3');
+    expect(get(v, 'imdsv2').reason).toContain('$Latest is version 5');
+    expect(get(v, 'imdsv2').reason).toContain('not compliant');
+  });
+
+  it('reports a compliant $Latest as compliant while the default fails', () => {
+    const v = evaluate(
+      template({
+        defaultVersion: { versionNumber: 3, metadata: { httpTokens: 'optional' } },
+        latestVersion: { versionNumber: 4, metadata: { httpTokens: 'required' } },
+      }),
+      policy,
+    );
+    expect(v.compliance).toBe('NON_COMPLIANT');
+    expect(get(v, 'imdsv2').reason).toMatch(/\$Latest is version 4 .*: compliant\./);
+  });
+});
+
+describe('evaluate: launch configuration (AutoScaling.3 / .4)', () => {
+  it('no MetadataOptions is NON_COMPLIANT', () => {
+    const v = evaluate(launchConfig(), policy);
+    expect(get(v, 'imdsv2')).toMatchObject({ control: 'AutoScaling.3', compliance: 'NON_COMPLIANT' });
+    expect(get(v, 'imdsv2').reason).toContain('No MetadataOptions');
+    expect(get(v, 'hop-limit')).toMatchObject({ control: 'AutoScaling.4', compliance: 'COMPLIANT' });
+  });
+
+  it('optional is NON_COMPLIANT, required COMPLIANT', () => {
+    expect(evaluate(launchConfig({ metadata: { httpTokens: 'optional' } }), policy).compliance).toBe('NON_COMPLIANT');
+    expect(evaluate(launchConfig({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 1 } }), policy).compliance).toBe('COMPLIANT');
+  });
+
+  it('MetadataOptions without HttpTokens is NON_COMPLIANT', () => {
+    const v = evaluate(launchConfig({ metadata: { httpPutResponseHopLimit: 1 } }), policy);
+    expect(get(v, 'imdsv2').compliance).toBe('NON_COMPLIANT');
+    expect(get(v, 'imdsv2').reason).toContain('not set');
+  });
+
+  it('hop limit above the ceiling fails AutoScaling.4', () => {
+    const v = evaluate(launchConfig({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 8 } }), policy);
+    expect(get(v, 'hop-limit')).toMatchObject({ control: 'AutoScaling.4', compliance: 'NON_COMPLIANT' });
+    expect(v.compliance).toBe('NON_COMPLIANT');
+  });
+
+  it('endpoint disabled is COMPLIANT', () => {
+    expect(evaluate(launchConfig({ metadata: { httpEndpoint: 'disabled', httpTokens: 'optional' } }), policy).compliance).toBe('COMPLIANT');
+  });
+
+  it('has no tags, so it is never exempt', () => {
+    // A launch configuration subject has no tags field at all.
+    expect(evaluate(launchConfig(), { ...policy, exemptTagKey: 'Name' }).compliance).toBe('NON_COMPLIANT');
+  });
+});
+
+describe('evaluate: account defaults', () => {
+  it('no preference is NON_COMPLIANT, saying HttpTokensEnforced is off', () => {
+    const v = evaluate(account(), policy);
+    expect(get(v, 'imdsv2')).toMatchObject({ control: 'account-default', compliance: 'NON_COMPLIANT' });
+    expect(get(v, 'imdsv2').reason).toContain('no-preference');
+    expect(get(v, 'imdsv2').reason).toContain('HttpTokensEnforced is off');
+    expect(get(v, 'imdsv2').reason).toContain('eu-west-1');
+  });
+
+  it('optional is NON_COMPLIANT', () => {
+    expect(evaluate(account({ metadata: { httpTokens: 'optional' } }), policy).compliance).toBe('NON_COMPLIANT');
+  });
+
+  it('required is COMPLIANT and says whether enforcement is on', () => {
+    const off = evaluate(account({ metadata: { httpTokens: 'required' } }), policy);
+    expect(off.compliance).toBe('COMPLIANT');
+    expect(get(off, 'imdsv2').reason).toContain('HttpTokensEnforced is off');
+    const on = evaluate(account({ metadata: { httpTokens: 'required' }, httpTokensEnforced: true }), policy);
+    expect(get(on, 'imdsv2').reason).toContain('HttpTokensEnforced is on');
+  });
+
+  it('a default hop limit above the ceiling fails', () => {
+    const v = evaluate(account({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 3 } }), policy);
+    expect(get(v, 'hop-limit')).toMatchObject({ control: 'account-default', compliance: 'NON_COMPLIANT' });
+  });
+});
+
+describe('evaluate: reasons', () => {
+  it('every check of every branch has a non-empty reason', () => {
+    const subjects = [
+      instance(),
+      instance({ state: 'terminated' }),
+      instance({ tags: { 'imds-guard:exempt': 'x' } }),
+      template(),
+      template({ latestVersion: { versionNumber: 9, metadata: {} } }),
+      launchConfig(),
+      account(),
+      { kind: 'missing' as const, ref: ref('launch-configuration', 'old') },
+    ];
+    for (const s of subjects) for (const c of evaluate(s, policy).checks) expect(c.reason.length).toBeGreaterThan(10);
+  });
+});
