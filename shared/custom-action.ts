@@ -8,7 +8,9 @@
  * `detail.actionName`, `detail.actionDescription`, `detail.findings[]` (ASFF).
  */
 import type { Scope } from './lambda.js';
-import { RESOURCE_KINDS, type ResourceKind, type ResourceRef } from './model.js';
+import { parseFindingRef } from './findings/asff.js';
+import type { ResourceRef } from './model.js';
+import { validateAccountId, validateRefId, validateRegion } from './refs/validate.js';
 
 export const CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action';
 
@@ -35,22 +37,21 @@ function str(value: unknown): string | undefined {
 }
 
 /**
- * The resource an imds-guard finding is about, from its ProductFields
- * (`imds-guard/kind`, `imds-guard/id`), AwsAccountId and Region.
- * Interim local parser until shared/findings/asff.ts exports parseFindingRef.
+ * The resource an imds-guard finding is about (its Id, else its ProductFields;
+ * see shared/findings/asff.ts), with the id validated like any event's ids:
+ * a finding is input too.
  */
-export function parseFindingRef(finding: unknown): { ref: ResourceRef } | { reason: string } {
+export function refOfFinding(finding: unknown): { ref: ResourceRef } | { reason: string } {
   if (!isObject(finding)) return { reason: 'not an ASFF finding object' };
   const fields = isObject(finding.ProductFields) ? finding.ProductFields : {};
-  const kind = str(fields['imds-guard/kind']);
-  const id = str(fields['imds-guard/id']);
-  if (kind === undefined || id === undefined) return { reason: 'not an imds-guard finding (no imds-guard/kind and imds-guard/id product fields)' };
-  if (!(RESOURCE_KINDS as readonly string[]).includes(kind)) return { reason: `unknown resource kind ${JSON.stringify(kind)}` };
-  const account = str(finding.AwsAccountId);
-  const region = str(finding.Region);
-  if (!account || !/^\d{12}$/.test(account)) return { reason: 'no valid AwsAccountId' };
-  if (!region) return { reason: 'no Region' };
-  return { ref: { kind: kind as ResourceKind, id, account, region } };
+  const productFields = Object.fromEntries(Object.entries(fields).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  const parsed = parseFindingRef({ Id: str(finding.Id), ProductFields: productFields });
+  if (!parsed) return { reason: 'not an imds-guard finding (neither its Id nor its ProductFields name an imds-guard resource)' };
+  const { check: _check, ...ref } = parsed;
+  for (const validation of [validateAccountId(ref.account), validateRegion(ref.region), validateRefId(ref.kind, ref.id)]) {
+    if (!validation.ok) return { reason: validation.reason };
+  }
+  return { ref };
 }
 
 /** Refs from the selected findings, in this function's scope, one per resource. */
@@ -65,7 +66,7 @@ export function readCustomAction(event: unknown, scope: Scope): CustomActionRequ
   const ignored: IgnoredFinding[] = [];
   for (const finding of findings) {
     const findingId = (isObject(finding) && str(finding.Id)) || '(no Id)';
-    const parsed = parseFindingRef(finding);
+    const parsed = refOfFinding(finding);
     if ('reason' in parsed) {
       ignored.push({ findingId, reason: parsed.reason });
       continue;

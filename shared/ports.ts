@@ -43,6 +43,12 @@ export interface PublishResult {
   published: number;
   /** Items that could not be published after retries, with the error; never dropped silently. */
   failed: { id: string; error: string }[];
+  /**
+   * Set when the sink cannot be used in this account at all (Security Hub not
+   * enabled): the reason was logged once and every item is in `failed`, but
+   * retrying the event cannot help, so entry points do not fail on it.
+   */
+  unavailable?: string;
 }
 
 /** Security Hub (or any findings store). */

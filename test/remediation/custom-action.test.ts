@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseFindingRef, readCustomAction } from '../../shared/custom-action.js';
+import { readCustomAction, refOfFinding } from '../../shared/custom-action.js';
 
 const event = JSON.parse(readFileSync(new URL('../fixtures/securityhub/custom-action.json', import.meta.url), 'utf8'));
 const scope = { account: '111122223333', region: 'us-east-1' };
@@ -22,10 +22,11 @@ describe('Security Hub custom action', () => {
 
   it('one ref per resource when several findings (checks) are selected', () => {
     const twice = structuredClone(event);
-    twice.detail.findings.push({ ...twice.detail.findings[0], Id: 'imds-guard/.../hop-limit' });
+    twice.detail.findings.push({ ...twice.detail.findings[0], Id: 'imds-guard/us-east-1/111122223333/instance/i-0abc1234def567890/hop-limit' });
     const request = readCustomAction(twice, scope);
     if ('error' in request) throw new Error(request.error);
     expect(request.refs).toHaveLength(2);
+    expect(request.ignored).toHaveLength(1);
   });
 
   it('ignores findings of other accounts or regions (aggregated Security Hub)', () => {
@@ -40,8 +41,15 @@ describe('Security Hub custom action', () => {
   });
 
   it('rejects unknown kinds', () => {
-    expect(parseFindingRef({ AwsAccountId: '111122223333', Region: 'us-east-1', ProductFields: { 'imds-guard/kind': 'bucket', 'imds-guard/id': 'x' } })).toHaveProperty(
+    expect(refOfFinding({ Id: 'imds-guard/us-east-1/111122223333/bucket/x/imdsv2', ProductFields: { 'imds-guard/kind': 'bucket', 'imds-guard/id': 'x' } })).toHaveProperty(
       'reason',
     );
+  });
+
+  it('rejects ids that are not valid resource ids, even inside a well-formed finding Id', () => {
+    expect(refOfFinding({ Id: 'imds-guard/us-east-1/111122223333/instance/i-123;rm/imdsv2' })).toHaveProperty('reason');
+    expect(refOfFinding({ Id: 'imds-guard/us-east-1/111122223333/instance/i-0abc1234def567890/imdsv2' })).toEqual({
+      ref: { kind: 'instance', id: 'i-0abc1234def567890', account: '111122223333', region: 'us-east-1' },
+    });
   });
 });

@@ -1,0 +1,89 @@
+/**
+ * AWS Config custom Lambda rule: Config invocation → refs → pipeline →
+ * PutEvaluations with the invocation's ResultToken.
+ *
+ * Change notifications evaluate the one resource (deleted ones are
+ * NOT_APPLICABLE without a describe); a scheduled notification evaluates
+ * every instance, launch template and launch configuration in the region.
+ * Security Hub findings come from the events and sweep functions; this one
+ * writes only the Config record (see README, "Config and Security Hub").
+ */
+import type { Context } from 'aws-lambda';
+import { createClients } from '../shared/aws/clients.js';
+import { createInventory } from '../shared/inventory.js';
+import { lambdaScope } from '../shared/lambda.js';
+import { createLoader } from '../shared/load.js';
+import { errorFields, logger } from '../shared/log.js';
+import type { Subject } from '../shared/model.js';
+import { processSubjects, refKey, type PipelineDeps } from '../shared/pipeline.js';
+import { loadPolicy } from '../shared/policy.js';
+import type { PublishResult } from '../shared/ports.js';
+import type { ConfigInvocation } from '../shared/refs/parse.js';
+import { parseEvent } from '../shared/refs/parse.js';
+import { failIfUnpublished, type HandlerResult } from '../shared/results.js';
+import { putEvaluations, type EvaluationItem } from '../shared/sinks/config.js';
+
+const policy = loadPolicy();
+const clients = createClients(process.env.AWS_REGION ?? 'us-east-1');
+
+export async function handler(event: unknown, context: Context): Promise<HandlerResult> {
+  const scope = lambdaScope(context);
+  const parsed = parseEvent(event, scope);
+  if (!parsed.ok || !parsed.config) {
+    const reason = parsed.ok ? `not a Config rule invocation (${parsed.source})` : parsed.reason;
+    logger.error('config invocation rejected', { reason });
+    return { status: 'rejected', reason };
+  }
+  const invocation = parsed.config;
+  const deps: PipelineDeps = { policy, loader: createLoader(clients, { account: scope.account }) };
+  try {
+    const result = invocation.evaluateAll
+      ? await evaluateEverything(invocation, deps, scope)
+      : await putEvaluations(clients.config, invocation.resultToken, await evaluateItems(invocation, deps));
+    failIfUnpublished(result);
+    return { status: 'done', evaluated: result.published + result.failed.length };
+  } catch (error) {
+    logger.error('config evaluation failed', { ...errorFields(error), messageType: invocation.messageType });
+    throw error;
+  }
+}
+
+async function evaluateItems(invocation: ConfigInvocation, deps: PipelineDeps): Promise<EvaluationItem[]> {
+  // Deleted or out-of-scope resources are not described: they are judged missing.
+  const subjects: Subject[] = invocation.items.filter((i) => i.deleted).map((i) => ({ kind: 'missing', ref: i.ref }));
+  const live = invocation.items.filter((i) => !i.deleted).map((i) => i.ref);
+  if (live.length > 0) subjects.push(...(await deps.loader.load(live)));
+  const { reports } = await processSubjects(subjects, deps);
+  const byRef = new Map(invocation.items.map((i) => [refKey(i.ref), i]));
+  return reports.map(({ verdict }) => {
+    const item = byRef.get(refKey(verdict.ref));
+    return {
+      verdict,
+      orderingTimestamp: item?.orderingTimestamp ?? invocation.orderingTimestamp,
+      resourceId: item?.resourceId,
+      resourceType: item?.resourceType,
+    };
+  });
+}
+
+/** Scheduled run: every resource of the region, put page by page so the estate is never held at once. */
+async function evaluateEverything(
+  invocation: ConfigInvocation,
+  deps: PipelineDeps,
+  scope: { account: string; region: string },
+): Promise<PublishResult> {
+  const inventory = createInventory(clients, scope);
+  const total: PublishResult = { published: 0, failed: [] };
+  async function put(subjects: Subject[]): Promise<void> {
+    const { reports } = await processSubjects(subjects, deps);
+    const items = reports.map(({ verdict }) => ({ verdict, orderingTimestamp: invocation.orderingTimestamp }));
+    const result = await putEvaluations(clients.config, invocation.resultToken, items);
+    total.published += result.published;
+    total.failed.push(...result.failed);
+  }
+  for (const pages of [inventory.instances(), inventory.launchTemplates(), inventory.launchConfigurations()]) {
+    for await (const page of pages) await put(page);
+  }
+  await put([await inventory.accountDefaults()]);
+  return total;
+}

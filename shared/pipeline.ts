@@ -1,0 +1,143 @@
+/**
+ * The one pipeline every entry point runs: subjects → evaluate → (usage
+ * evidence) → decide → act → sinks. Entry points only turn their input into
+ * refs or subjects and wire the adapters.
+ */
+import { decide } from './decide.js';
+import { evaluate } from './evaluate.js';
+import { logger } from './log.js';
+import type { Outcome, Plan, ResourceRef, Subject, UsageEvidence, Verdict } from './model.js';
+import type { Policy } from './policy.js';
+import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from './ports.js';
+
+/** Executes plans (shared/act); absent when the caller never writes to resources. */
+export type Remediator = (plans: readonly Plan[], context: { humanRequest: boolean }) => Promise<Outcome[]>;
+
+/** Looks up the AMIs' declared IMDS support (`v2.0`), keyed by image id. */
+export type ImageSupport = (imageIds: readonly string[]) => Promise<Map<string, string | undefined>>;
+
+export interface PipelineDeps {
+  policy: Policy;
+  loader: Loader;
+  findings?: FindingsSink;
+  usage?: UsageSource;
+  images?: ImageSupport;
+  remediator?: Remediator;
+  now?: () => Date;
+}
+
+export interface RunContext {
+  /** The triggering change was made by imds-guard itself (loop prevention). */
+  ownChange?: boolean;
+  /** A person asked for the fix (Security Hub custom action, CLI `fix`). */
+  humanRequest?: boolean;
+}
+
+export interface PipelineResult {
+  reports: Report[];
+  findings?: PublishResult;
+  annotations?: PublishResult;
+}
+
+export function refKey(ref: ResourceRef): string {
+  return `${ref.account}/${ref.region}/${ref.kind}/${ref.id}`;
+}
+
+/** Describes refs freshly, then judges and reports them. */
+export async function runPipeline(
+  refs: readonly ResourceRef[],
+  deps: PipelineDeps,
+  context: RunContext = {},
+): Promise<PipelineResult> {
+  if (refs.length === 0) return { reports: [] };
+  const subjects = await deps.loader.load(refs);
+  return processSubjects(subjects, deps, context);
+}
+
+/** Judges already-described subjects (the sweep streams pages of them here). */
+export async function processSubjects(
+  subjects: readonly Subject[],
+  deps: PipelineDeps,
+  context: RunContext = {},
+): Promise<PipelineResult> {
+  const now = deps.now?.() ?? new Date();
+  const verdicts = subjects.map((subject) => evaluate(subject, deps.policy));
+  for (const verdict of verdicts) logVerdict(verdict);
+
+  const usage = await usageFor(verdicts, deps);
+  const amis = await imageSupportFor(verdicts, deps);
+  const outcomes = await remediate(verdicts, usage, amis, deps, context, now);
+
+  const reports: Report[] = verdicts.map((verdict) => ({
+    verdict,
+    usage: verdict.ref.kind === 'instance' ? usage.get(verdict.ref.id) : undefined,
+    outcome: outcomes.get(refKey(verdict.ref)),
+  }));
+
+  const result: PipelineResult = { reports };
+  if (deps.findings) {
+    result.findings = await deps.findings.publish(reports);
+    // Notes and workflow only for plans that had something to say beyond "compliant".
+    const annotated = [...outcomes.values()].filter((o) => o.plan.action !== 'none');
+    if (annotated.length > 0) result.annotations = await deps.findings.annotate(annotated);
+  }
+  return result;
+}
+
+function logVerdict(verdict: Verdict): void {
+  logger.info('verdict', {
+    resource: verdict.ref,
+    compliance: verdict.compliance,
+    checks: verdict.checks.map((c) => ({ check: c.check, control: c.control, compliance: c.compliance, reason: c.reason })),
+  });
+}
+
+function nonCompliantInstances(verdicts: readonly Verdict[]): Verdict[] {
+  return verdicts.filter((v) => v.ref.kind === 'instance' && v.compliance === 'NON_COMPLIANT');
+}
+
+/** IMDSv1 usage is evidence in every non-compliant instance's finding, and a remediation gate. */
+async function usageFor(verdicts: readonly Verdict[], deps: PipelineDeps): Promise<Map<string, UsageEvidence>> {
+  const ids = nonCompliantInstances(verdicts).map((v) => v.ref.id);
+  if (!deps.usage || ids.length === 0) return new Map();
+  return deps.usage.usage(ids, deps.policy.usageLookbackDays);
+}
+
+async function imageSupportFor(verdicts: readonly Verdict[], deps: PipelineDeps): Promise<Map<string, string | undefined>> {
+  if (!deps.images || !deps.remediator) return new Map();
+  const imageIds = new Set<string>();
+  for (const v of nonCompliantInstances(verdicts)) {
+    if (v.subject.kind === 'instance' && v.subject.imageId) imageIds.add(v.subject.imageId);
+  }
+  return imageIds.size === 0 ? new Map() : deps.images([...imageIds]);
+}
+
+async function remediate(
+  verdicts: readonly Verdict[],
+  usage: Map<string, UsageEvidence>,
+  amis: Map<string, string | undefined>,
+  deps: PipelineDeps,
+  context: RunContext,
+  now: Date,
+): Promise<Map<string, Outcome>> {
+  const outcomes = new Map<string, Outcome>();
+  if (!deps.remediator) return outcomes;
+  const plans = verdicts.map((verdict) => {
+    const imageId = verdict.subject.kind === 'instance' ? verdict.subject.imageId : undefined;
+    const imdsSupport = imageId ? amis.get(imageId) : undefined;
+    return decide(verdict, deps.policy, {
+      usage: verdict.ref.kind === 'instance' ? usage.get(verdict.ref.id) : undefined,
+      now,
+      ownChange: context.ownChange ?? false,
+      humanRequest: context.humanRequest ?? false,
+      ami: imdsSupport === 'v2.0' ? { imdsSupport: 'v2.0' } : undefined,
+    });
+  });
+  for (const plan of plans) {
+    logger.info('plan', { resource: plan.ref, action: plan.action, execute: plan.execute, summary: plan.summary, gates: plan.gates });
+  }
+  for (const outcome of await deps.remediator(plans, { humanRequest: context.humanRequest ?? false })) {
+    outcomes.set(refKey(outcome.plan.ref), outcome);
+  }
+  return outcomes;
+}

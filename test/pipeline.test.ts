@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import type { Outcome, Plan, ResourceRef, Subject, UsageEvidence } from '../shared/model.js';
+import { processSubjects, runPipeline, type PipelineDeps } from '../shared/pipeline.js';
+import { DEFAULT_POLICY, type Policy } from '../shared/policy.js';
+import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from '../shared/ports.js';
+import { accountDefaults, instance, launchConfiguration, ref } from './support/subjects.js';
+
+class RecordingSink implements FindingsSink {
+  published: Report[][] = [];
+  archived: ResourceRef[][] = [];
+  annotated: Outcome[][] = [];
+  async publish(reports: readonly Report[]): Promise<PublishResult> {
+    this.published.push([...reports]);
+    return { published: reports.length, failed: [] };
+  }
+  async archive(refs: readonly ResourceRef[]): Promise<PublishResult> {
+    this.archived.push([...refs]);
+    return { published: refs.length, failed: [] };
+  }
+  async annotate(outcomes: readonly Outcome[]): Promise<PublishResult> {
+    this.annotated.push([...outcomes]);
+    return { published: outcomes.length, failed: [] };
+  }
+}
+
+function fixedLoader(subjects: Subject[]): Loader & { calls: ResourceRef[][] } {
+  const calls: ResourceRef[][] = [];
+  return {
+    calls,
+    async load(refs) {
+      calls.push([...refs]);
+      return subjects.filter((s) => refs.some((r) => r.id === s.ref.id));
+    },
+  };
+}
+
+function usageOf(map: Record<string, UsageEvidence>): UsageSource & { asked: string[][] } {
+  const asked: string[][] = [];
+  return {
+    asked,
+    async usage(ids) {
+      asked.push([...ids]);
+      return new Map(ids.filter((id) => map[id]).map((id) => [id, map[id]!]));
+    },
+  };
+}
+
+const policy = (over: Partial<Policy> = {}): Policy => ({ ...DEFAULT_POLICY, ...over });
+
+describe('runPipeline', () => {
+  it('describes the refs, judges each subject and publishes one report per resource', async () => {
+    const loader = fixedLoader([
+      instance('i-0aaaaaaaaaaaaaaa1'),
+      instance('i-0aaaaaaaaaaaaaaa2', { httpTokens: 'required' }),
+    ]);
+    const sink = new RecordingSink();
+    const result = await runPipeline([ref('instance', 'i-0aaaaaaaaaaaaaaa1'), ref('instance', 'i-0aaaaaaaaaaaaaaa2')], {
+      policy: policy(),
+      loader,
+      findings: sink,
+    });
+    expect(loader.calls).toHaveLength(1);
+    expect(result.reports.map((r) => [r.verdict.ref.id, r.verdict.compliance])).toEqual([
+      ['i-0aaaaaaaaaaaaaaa1', 'NON_COMPLIANT'],
+      ['i-0aaaaaaaaaaaaaaa2', 'COMPLIANT'],
+    ]);
+    expect(sink.published).toHaveLength(1);
+    expect(sink.published[0]).toHaveLength(2);
+    expect(result.findings).toEqual({ published: 2, failed: [] });
+  });
+
+  it('does nothing for no refs', async () => {
+    const loader = fixedLoader([]);
+    const result = await runPipeline([], { policy: policy(), loader });
+    expect(result.reports).toEqual([]);
+    expect(loader.calls).toHaveLength(0);
+  });
+});
+
+describe('processSubjects', () => {
+  it('asks for IMDSv1 usage only for non-compliant instances, and puts it on their reports', async () => {
+    const usage = usageOf({ 'i-0aaaaaaaaaaaaaaa1': { noTokenCalls: 42, lookbackDays: 14 } });
+    const { reports } = await processSubjects(
+      [
+        instance('i-0aaaaaaaaaaaaaaa1'),
+        instance('i-0aaaaaaaaaaaaaaa2', { httpTokens: 'required' }),
+        launchConfiguration('web-lc'),
+      ],
+      { policy: policy(), loader: fixedLoader([]), usage },
+    );
+    expect(usage.asked).toEqual([['i-0aaaaaaaaaaaaaaa1']]);
+    expect(reports[0]!.usage).toEqual({ noTokenCalls: 42, lookbackDays: 14 });
+    expect(reports[1]!.usage).toBeUndefined();
+    expect(reports[2]!.usage).toBeUndefined();
+  });
+
+  it('passes every verdict to decide and the remediator, and annotates only plans with an action', async () => {
+    const seen: Plan[][] = [];
+    const sink = new RecordingSink();
+    const deps: PipelineDeps = {
+      policy: policy({ mode: 'dry-run' }),
+      loader: fixedLoader([]),
+      findings: sink,
+      usage: usageOf({ 'i-0aaaaaaaaaaaaaaa1': { noTokenCalls: 0, lookbackDays: 14 } }),
+      now: () => new Date('2026-11-23T00:00:00Z'),
+      remediator: async (plans) => {
+        seen.push([...plans]);
+        return plans.map((plan) => ({
+          plan,
+          status: plan.execute ? 'remediated' : plan.action === 'none' ? 'skipped' : 'planned',
+          message: plan.summary,
+          at: new Date('2026-11-23T00:00:00Z'),
+        }));
+      },
+    };
+    const { reports } = await processSubjects(
+      [instance('i-0aaaaaaaaaaaaaaa1'), instance('i-0aaaaaaaaaaaaaaa2', { httpTokens: 'required' }), accountDefaults()],
+      deps,
+    );
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.map((p) => p.ref.id)).toEqual(['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2', '123456789012']);
+    // dry-run: the non-compliant instance gets a plan that is not executed
+    const first = seen[0]![0]!;
+    expect(first.action).toBe('modify-instance-metadata-options');
+    expect(first.execute).toBe(false);
+    expect(reports[0]!.outcome?.status).toBe('planned');
+    // the compliant instance has nothing to do, so it is not annotated
+    const annotatedIds = sink.annotated.flat().map((o) => o.plan.ref.id);
+    expect(annotatedIds).toContain('i-0aaaaaaaaaaaaaaa1');
+    expect(annotatedIds).not.toContain('i-0aaaaaaaaaaaaaaa2');
+  });
+
+  it('without a remediator makes no plans and no annotations', async () => {
+    const sink = new RecordingSink();
+    const { reports } = await processSubjects([instance('i-0aaaaaaaaaaaaaaa1')], {
+      policy: policy(),
+      loader: fixedLoader([]),
+      findings: sink,
+    });
+    expect(reports[0]!.outcome).toBeUndefined();
+    expect(sink.annotated).toEqual([]);
+  });
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { Outcome, ResourceRef } from '../shared/model.js';
+import { DEFAULT_POLICY } from '../shared/policy.js';
+import type { FindingsSink, Inventory, PublishResult, Report } from '../shared/ports.js';
+import { PublishError } from '../shared/results.js';
+import { sweep } from '../shared/sweep.js';
+import { accountDefaults, instance, launchConfiguration, launchTemplate, ref } from './support/subjects.js';
+
+async function* pages<T>(...batches: T[][]): AsyncGenerator<T[]> {
+  for (const batch of batches) yield batch;
+}
+
+function inventory(): Inventory {
+  return {
+    instances: () =>
+      pages(
+        [instance('i-0aaaaaaaaaaaaaaa1'), instance('i-0aaaaaaaaaaaaaaa2', { httpTokens: 'required' })],
+        [instance('i-0aaaaaaaaaaaaaaa3')],
+      ),
+    launchTemplates: () => pages([launchTemplate('lt-0aaaaaaaaaaaaaaa1', { httpTokens: 'required' })]),
+    launchConfigurations: () => pages([launchConfiguration('old-lc')]),
+    accountDefaults: async () => accountDefaults({ httpTokens: 'required' }),
+  };
+}
+
+function sink(failing: Set<string> = new Set()): FindingsSink & { publishedIds: string[]; archivedIds: string[] } {
+  const publishedIds: string[] = [];
+  const archivedIds: string[] = [];
+  return {
+    publishedIds,
+    archivedIds,
+    async publish(reports: readonly Report[]): Promise<PublishResult> {
+      const failed = reports.filter((r) => failing.has(r.verdict.ref.id)).map((r) => ({ id: r.verdict.ref.id, error: 'boom' }));
+      publishedIds.push(...reports.map((r) => r.verdict.ref.id).filter((id) => !failing.has(id)));
+      return { published: reports.length - failed.length, failed };
+    },
+    async archive(refs: readonly ResourceRef[]): Promise<PublishResult> {
+      archivedIds.push(...refs.map((r) => r.id));
+      return { published: refs.length, failed: [] };
+    },
+    async annotate(outcomes: readonly Outcome[]): Promise<PublishResult> {
+      return { published: outcomes.length, failed: [] };
+    },
+  };
+}
+
+const loader = { load: async () => [] };
+
+describe('sweep', () => {
+  it('judges every page of every kind and the account default, and counts the results', async () => {
+    const findings = sink();
+    const summary = await sweep({ inventory: inventory(), deps: { policy: DEFAULT_POLICY, loader, findings } });
+    expect(summary).toEqual({ evaluated: 6, nonCompliant: 3, remediated: 0, findingsPublished: 6, archived: 0 });
+    expect(findings.publishedIds).toEqual([
+      'i-0aaaaaaaaaaaaaaa1',
+      'i-0aaaaaaaaaaaaaaa2',
+      'i-0aaaaaaaaaaaaaaa3',
+      'lt-0aaaaaaaaaaaaaaa1',
+      'old-lc',
+      '123456789012',
+    ]);
+  });
+
+  it('archives the findings of resources that no longer exist, and only those', async () => {
+    const findings = sink();
+    const summary = await sweep({
+      inventory: inventory(),
+      deps: { policy: DEFAULT_POLICY, loader, findings },
+      activeFindings: {
+        activeRefs: async () => [ref('instance', 'i-0aaaaaaaaaaaaaaa1'), ref('instance', 'i-0ffffffffffffff99'), ref('launch-configuration', 'deleted-lc')],
+      },
+    });
+    expect(findings.archivedIds).toEqual(['i-0ffffffffffffff99', 'deleted-lc']);
+    expect(summary.archived).toBe(2);
+  });
+
+  it('finishes the whole sweep before failing with the ids it could not publish', async () => {
+    const findings = sink(new Set(['i-0aaaaaaaaaaaaaaa2']));
+    const run = sweep({ inventory: inventory(), deps: { policy: DEFAULT_POLICY, loader, findings } });
+    await expect(run).rejects.toBeInstanceOf(PublishError);
+    await expect(run).rejects.toThrow(/i-0aaaaaaaaaaaaaaa2: boom/);
+    expect(findings.publishedIds).toContain('123456789012');
+  });
+});
