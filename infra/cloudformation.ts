@@ -1,0 +1,435 @@
+/**
+ * Renders the member stack (infra/stack.ts) as a CloudFormation template: the
+ * template a service-managed StackSet deploys to every account and region.
+ * Pure; `npm run build` writes it to dist/member-template.json.
+ */
+import { isParam, isSub, type ConditionName, type FunctionSpec, type MemberStack, type ParameterSpec, type Statement, type Value } from './model.js';
+import { ACTION_TARGET_PROVIDER_SOURCE } from './action-target-provider.js';
+import { APP_NAME, MEMBER_STACK } from './stack.js';
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export interface CfnParameter {
+  Type: 'String' | 'Number';
+  Default: string;
+  Description: string;
+  AllowedValues?: string[];
+  AllowedPattern?: string;
+  MinValue?: number;
+  MaxValue?: number;
+  MinLength?: number;
+  MaxLength?: number;
+}
+
+export interface CfnResource {
+  Type: string;
+  Condition?: string;
+  DependsOn?: string[];
+  DeletionPolicy?: 'Delete' | 'Retain';
+  UpdateReplacePolicy?: 'Delete' | 'Retain';
+  Properties: { [key: string]: Json };
+}
+
+export interface CfnTemplate {
+  AWSTemplateFormatVersion: '2010-09-09';
+  Description: string;
+  Metadata: { [key: string]: Json };
+  Parameters: Record<string, CfnParameter>;
+  Rules: { [key: string]: Json };
+  Conditions: { [key: string]: Json };
+  Resources: Record<string, CfnResource>;
+  Outputs: Record<string, { Description: string; Value: Json; Condition?: string }>;
+}
+
+export interface RenderOptions {
+  /** Default of the ArtifactVersion parameter (the build sets package version + hash). */
+  artifactVersion?: string;
+}
+
+const ref = (name: string): Json => ({ Ref: name });
+const getAtt = (resource: string, attribute: string): Json => ({ 'Fn::GetAtt': [resource, attribute] });
+const sub = (template: string): Json => ({ 'Fn::Sub': template });
+const noValue: Json = { Ref: 'AWS::NoValue' };
+const when = (condition: ConditionName | undefined, value: Json): Json => (condition ? { 'Fn::If': [condition, value, noValue] } : value);
+
+/** A description `Value` as template JSON. */
+export function value(v: Value): Json {
+  if (typeof v === 'string') return v;
+  if (isParam(v)) return ref(v.param);
+  return sub(v.sub);
+}
+
+/** Walks plain data, rendering embedded `{ param }` / `{ sub }` values. */
+function deep(data: unknown): Json {
+  if (Array.isArray(data)) return data.map(deep);
+  if (data !== null && typeof data === 'object') {
+    const keys = Object.keys(data);
+    if (keys.length === 1 && (isParam(data as Value) || isSub(data as Value))) return value(data as Value);
+    return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, deep(v)]));
+  }
+  if (typeof data === 'string' && data.includes('${')) return sub(data);
+  return data as Json;
+}
+
+function resourceJson(resource: string): Json {
+  return resource.includes('${') ? sub(resource) : resource;
+}
+
+export function statementJson(s: Statement): Json {
+  const out: { [key: string]: Json } = {
+    Sid: s.sid,
+    Effect: 'Allow',
+    Action: [...s.actions],
+    Resource: s.resources.map(resourceJson),
+  };
+  if (s.condition) out.Condition = deep(s.condition);
+  return out;
+}
+
+function parameter(p: ParameterSpec, defaultOverride?: string): CfnParameter {
+  const out: CfnParameter = { Type: p.type, Default: defaultOverride ?? p.default, Description: p.description };
+  if (p.allowedValues) out.AllowedValues = [...p.allowedValues];
+  if (p.allowedPattern) out.AllowedPattern = p.allowedPattern;
+  if (p.minValue !== undefined) out.MinValue = p.minValue;
+  if (p.maxValue !== undefined) out.MaxValue = p.maxValue;
+  if (p.minLength !== undefined) out.MinLength = p.minLength;
+  if (p.maxLength !== undefined) out.MaxLength = p.maxLength;
+  return out;
+}
+
+/** Adds `Condition` only when there is one (keeps the JSON free of `undefined`). */
+function conditional(condition: ConditionName | undefined, resource: CfnResource): CfnResource {
+  return condition ? { ...resource, Condition: condition } : resource;
+}
+
+function functionResources(stack: MemberStack, f: FunctionSpec): Record<string, CfnResource> {
+  const id = f.id;
+  const environment: { [key: string]: Json } = {};
+  for (const [name, v] of Object.entries(f.environment)) environment[name] = value(v);
+  return {
+    [`${id}LogGroup`]: conditional(f.when, {
+      Type: 'AWS::Logs::LogGroup',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: {
+        LogGroupName: sub(`/${APP_NAME}/\${AWS::StackName}/${f.name}`),
+        RetentionInDays: value(stack.logRetentionDays),
+      },
+    }),
+    [`${id}Role`]: conditional(f.when, {
+      Type: 'AWS::IAM::Role',
+      // No RoleName: CloudFormation generates a unique one per stack, so
+      // StackSet instances in several regions of one account never collide.
+      Properties: {
+        Path: stack.rolePath,
+        Description: `${APP_NAME} ${f.name} function`,
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'lambda.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: `${APP_NAME}-${f.name}`,
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: f.statements.map((s) => when(s.when, statementJson(s))),
+            },
+          },
+        ],
+      },
+    }),
+    [`${id}Function`]: conditional(f.when, {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        Description: f.description,
+        Runtime: stack.runtime,
+        Architectures: [stack.architecture],
+        Handler: 'index.handler',
+        Code: {
+          S3Bucket: sub('${ArtifactBucketPrefix}-${AWS::Region}'),
+          S3Key: sub(`${APP_NAME}/\${ArtifactVersion}/${f.name}.zip`),
+        },
+        Role: getAtt(`${id}Role`, 'Arn'),
+        MemorySize: f.memoryMb,
+        Timeout: f.timeoutSeconds,
+        ReservedConcurrentExecutions: when('ConcurrencyReserved', f.reservedConcurrency),
+        Environment: { Variables: environment },
+        LoggingConfig: { LogGroup: ref(`${id}LogGroup`) },
+      },
+    }),
+    [`${id}EventInvokeConfig`]: conditional(f.when, {
+      Type: 'AWS::Lambda::EventInvokeConfig',
+      Properties: {
+        FunctionName: ref(`${id}Function`),
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: f.asyncRetries,
+        MaximumEventAgeInSeconds: f.maxEventAgeSeconds,
+        DestinationConfig: { OnFailure: { Destination: getAtt('DeadLetterQueue', 'Arn') } },
+      },
+    }),
+    [`${id}ErrorsAlarm`]: conditional(f.when, {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription: `${APP_NAME}: the ${f.name} function reported errors`,
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: ref(`${id}Function`) }],
+        Statistic: 'Sum',
+        Period: stack.alarms.functionErrors.periodSeconds,
+        EvaluationPeriods: stack.alarms.functionErrors.evaluationPeriods,
+        Threshold: stack.alarms.functionErrors.threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: when('HasAlarmTopic', [ref('AlarmTopicArn')]),
+      },
+    }),
+  };
+}
+
+/** The condition a rule (and its permission) exists under: its own, else its target's. */
+export function ruleCondition(stack: MemberStack, rule: MemberStack['rules'][number]): ConditionName | undefined {
+  const target = stack.functions.find((f) => f.name === rule.target);
+  if (!target) throw new Error(`rule ${rule.id} targets unknown function ${rule.target}`);
+  if (rule.when && target.when && rule.when !== target.when) {
+    throw new Error(`rule ${rule.id}: condition ${rule.when} differs from its target's ${target.when}`);
+  }
+  return rule.when ?? target.when;
+}
+
+export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberStack = MEMBER_STACK): CfnTemplate {
+  const fnId = (name: string): string => {
+    const f = stack.functions.find((x) => x.name === name);
+    if (!f) throw new Error(`unknown function ${name}`);
+    return f.id;
+  };
+
+  const parameters: Record<string, CfnParameter> = {};
+  for (const [name, p] of Object.entries(stack.parameters)) {
+    parameters[name] = parameter(p, name === 'ArtifactVersion' ? options.artifactVersion : undefined);
+  }
+
+  const conditions: { [key: string]: Json } = {};
+  for (const [name, c] of Object.entries(stack.conditions)) {
+    const eq: Json = { 'Fn::Equals': [ref(c.parameter), c.equals] };
+    conditions[name] = c.negate ? { 'Fn::Not': [eq] } : eq;
+  }
+
+  const resources: Record<string, CfnResource> = {
+    DeadLetterQueue: {
+      Type: 'AWS::SQS::Queue',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: { MessageRetentionPeriod: stack.deadLetterQueue.retentionSeconds, SqsManagedSseEnabled: true },
+    },
+    DeadLetterQueuePolicy: {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [ref('DeadLetterQueue')],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'EventBridgeDeadLetters',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: getAtt('DeadLetterQueue', 'Arn'),
+              Condition: {
+                ArnEquals: {
+                  'aws:SourceArn': stack.rules.map((r) => when(ruleCondition(stack, r), getAtt(`${r.id}Rule`, 'Arn'))),
+                },
+              },
+            },
+          ],
+        },
+      },
+    },
+    DeadLettersAlarm: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription: `${APP_NAME}: events could not be delivered or processed (dead-letter queue not empty)`,
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: getAtt('DeadLetterQueue', 'QueueName') }],
+        Statistic: 'Maximum',
+        Period: stack.alarms.deadLetters.periodSeconds,
+        EvaluationPeriods: stack.alarms.deadLetters.evaluationPeriods,
+        Threshold: stack.alarms.deadLetters.threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: when('HasAlarmTopic', [ref('AlarmTopicArn')]),
+      },
+    },
+  };
+
+  for (const f of stack.functions) Object.assign(resources, functionResources(stack, f));
+
+  for (const rule of stack.rules) {
+    const condition = ruleCondition(stack, rule);
+    const target = fnId(rule.target);
+    const properties: { [key: string]: Json } = {
+      Description: rule.description,
+      State: 'ENABLED',
+      Targets: [
+        {
+          Id: `${APP_NAME}-${rule.target}`,
+          Arn: getAtt(`${target}Function`, 'Arn'),
+          RetryPolicy: {
+            MaximumRetryAttempts: stack.targetRetry.maximumRetryAttempts,
+            MaximumEventAgeInSeconds: stack.targetRetry.maximumEventAgeSeconds,
+          },
+          DeadLetterConfig: { Arn: getAtt('DeadLetterQueue', 'Arn') },
+        },
+      ],
+    };
+    if (rule.pattern) properties.EventPattern = deep(rule.pattern);
+    if (rule.schedule) properties.ScheduleExpression = value(rule.schedule);
+    resources[`${rule.id}Rule`] = conditional(condition, { Type: 'AWS::Events::Rule', Properties: properties });
+    resources[`${rule.id}Permission`] = conditional(condition, {
+      Type: 'AWS::Lambda::Permission',
+      Properties: {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: getAtt(`${target}Function`, 'Arn'),
+        Principal: 'events.amazonaws.com',
+        SourceArn: getAtt(`${rule.id}Rule`, 'Arn'),
+      },
+    });
+  }
+
+  const cr = stack.configRule;
+  const configFn = fnId(cr.target);
+  resources.ConfigRulePermission = {
+    Type: 'AWS::Lambda::Permission',
+    Condition: cr.when,
+    Properties: {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: getAtt(`${configFn}Function`, 'Arn'),
+      Principal: 'config.amazonaws.com',
+      SourceAccount: ref('AWS::AccountId'),
+    },
+  };
+  resources.ConfigRule = {
+    Type: 'AWS::Config::ConfigRule',
+    Condition: cr.when,
+    DependsOn: ['ConfigRulePermission'],
+    Properties: {
+      ConfigRuleName: sub('${AWS::StackName}-imdsv2'),
+      Description: 'imds-guard: EC2 instances, launch templates and launch configurations require IMDSv2 (HttpTokens=required).',
+      Scope: { ComplianceResourceTypes: [...cr.resourceTypes] },
+      MaximumExecutionFrequency: value(cr.frequency),
+      Source: {
+        Owner: 'CUSTOM_LAMBDA',
+        SourceIdentifier: getAtt(`${configFn}Function`, 'Arn'),
+        SourceDetails: [
+          { EventSource: 'aws.config', MessageType: 'ConfigurationItemChangeNotification' },
+          { EventSource: 'aws.config', MessageType: 'OversizedConfigurationItemChangeNotification' },
+          { EventSource: 'aws.config', MessageType: 'ScheduledNotification', MaximumExecutionFrequency: value(cr.frequency) },
+        ],
+      },
+    },
+  };
+
+  const at = stack.actionTarget;
+  resources.ActionTargetProviderLogGroup = {
+    Type: 'AWS::Logs::LogGroup',
+    Condition: at.when,
+    DeletionPolicy: 'Delete',
+    UpdateReplacePolicy: 'Delete',
+    Properties: { LogGroupName: sub(`/${APP_NAME}/\${AWS::StackName}/action-target-provider`), RetentionInDays: value(stack.logRetentionDays) },
+  };
+  resources.ActionTargetProviderRole = {
+    Type: 'AWS::IAM::Role',
+    Condition: at.when,
+    Properties: {
+      Path: stack.rolePath,
+      Description: `${APP_NAME} Security Hub custom action provider (CloudFormation custom resource)`,
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'lambda.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+          },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: `${APP_NAME}-action-target-provider`,
+          PolicyDocument: { Version: '2012-10-17', Statement: at.providerStatements.map(statementJson) },
+        },
+      ],
+    },
+  };
+  resources.ActionTargetProvider = {
+    Type: 'AWS::Lambda::Function',
+    Condition: at.when,
+    Properties: {
+      Description: `${APP_NAME}: creates the Security Hub custom action (CloudFormation has no resource type for it)`,
+      Runtime: stack.runtime,
+      Architectures: [stack.architecture],
+      Handler: 'index.handler',
+      Code: { ZipFile: ACTION_TARGET_PROVIDER_SOURCE },
+      Role: getAtt('ActionTargetProviderRole', 'Arn'),
+      MemorySize: 128,
+      Timeout: 60,
+      LoggingConfig: { LogGroup: ref('ActionTargetProviderLogGroup') },
+    },
+  };
+  resources.ActionTarget = {
+    Type: 'Custom::SecurityHubActionTarget',
+    Condition: at.when,
+    DeletionPolicy: 'Delete',
+    UpdateReplacePolicy: 'Delete',
+    Properties: { ServiceToken: getAtt('ActionTargetProvider', 'Arn'), Id: at.id, Name: at.name, Description: at.description },
+  };
+
+  const outputs: CfnTemplate['Outputs'] = {
+    DeadLetterQueueUrl: { Description: 'Dead-letter queue of undelivered or failed events', Value: ref('DeadLetterQueue') },
+    ActionTargetArn: { Description: 'Security Hub custom action', Value: getAtt('ActionTarget', 'Arn'), Condition: at.when },
+  };
+  for (const f of stack.functions) {
+    const out: { Description: string; Value: Json; Condition?: string } = { Description: `${f.name} function`, Value: getAtt(`${f.id}Function`, 'Arn') };
+    if (f.when) out.Condition = f.when;
+    outputs[`${f.id}FunctionArn`] = out;
+  }
+
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: stack.description,
+    Metadata: {
+      'AWS::CloudFormation::Interface': {
+        ParameterGroups: [
+          { Label: { default: 'Behaviour' }, Parameters: ['Mode', 'RemediationEnabled', 'RemediateKinds', 'ExemptTagKey', 'UsageLookbackDays', 'UsageUnknown'] },
+          { Label: { default: 'Metadata options' }, Parameters: ['HopLimitCeiling', 'LowerHopLimit', 'InstanceRefresh', 'EnforceAccountDefault'] },
+          { Label: { default: 'Triggers' }, Parameters: ['SweepSchedule', 'EnableConfigRule', 'ConfigRuleFrequency', 'EnableSecurityHubAction'] },
+          { Label: { default: 'Operations' }, Parameters: ['ReserveConcurrency', 'LogLevel', 'LogRetentionDays', 'AlarmTopicArn'] },
+          { Label: { default: 'Code' }, Parameters: ['ArtifactBucketPrefix', 'ArtifactVersion'] },
+        ],
+      },
+    },
+    Parameters: parameters,
+    Rules: {
+      EnforceNeedsRemediationPermissions: {
+        RuleCondition: { 'Fn::Equals': [ref('Mode'), 'enforce'] },
+        Assertions: [
+          {
+            Assert: { 'Fn::Equals': [ref('RemediationEnabled'), 'true'] },
+            AssertDescription: 'Mode=enforce needs RemediationEnabled=true (the functions need write permissions to fix anything).',
+          },
+        ],
+      },
+    },
+    Conditions: conditions,
+    Resources: resources,
+    Outputs: outputs,
+  };
+}

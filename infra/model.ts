@@ -1,0 +1,190 @@
+/**
+ * The vocabulary of the member-stack description (infra/stack.ts). Pure data:
+ * both renderers (CloudFormation in infra/cloudformation.ts, SST in
+ * infra/sst-args.ts + infra/sst.ts) read the same objects.
+ *
+ * Values that depend on the deployment are written once, in CloudFormation
+ * `Fn::Sub` syntax (`${AWS::Region}`, `${DeadLetterQueue.Arn}`): CloudFormation
+ * uses them as they are, the SST side substitutes them (see `substitute`).
+ */
+
+/** Name of a template parameter (CloudFormation) / stage setting (SST). */
+export type ParameterName =
+  | 'Mode'
+  | 'RemediationEnabled'
+  | 'RemediateKinds'
+  | 'HopLimitCeiling'
+  | 'LowerHopLimit'
+  | 'ExemptTagKey'
+  | 'UsageLookbackDays'
+  | 'UsageUnknown'
+  | 'InstanceRefresh'
+  | 'EnforceAccountDefault'
+  | 'SweepSchedule'
+  | 'ConfigRuleFrequency'
+  | 'EnableConfigRule'
+  | 'EnableSecurityHubAction'
+  | 'ReserveConcurrency'
+  | 'LogLevel'
+  | 'LogRetentionDays'
+  | 'AlarmTopicArn'
+  | 'ArtifactBucketPrefix'
+  | 'ArtifactVersion';
+
+export interface ParameterSpec {
+  type: 'String' | 'Number';
+  default: string;
+  description: string;
+  allowedValues?: readonly string[];
+  allowedPattern?: string;
+  minValue?: number;
+  maxValue?: number;
+  minLength?: number;
+  maxLength?: number;
+  /** The CloudFormation parameter only: SST resolves it differently (artifacts). */
+  templateOnly?: boolean;
+}
+
+/** Conditions are simple equalities over parameters, so both sides can evaluate them. */
+export type ConditionName =
+  | 'RemediationAllowed'
+  | 'ConfigRuleEnabled'
+  | 'SecurityHubActionEnabled'
+  | 'ConcurrencyReserved'
+  | 'HasAlarmTopic';
+
+export interface ConditionSpec {
+  parameter: ParameterName;
+  equals: string;
+  /** True when the parameter does NOT equal the value. */
+  negate?: boolean;
+}
+
+/** A string value: a literal, a parameter, or an `Fn::Sub` template. */
+export type Value = string | { param: ParameterName } | { sub: string };
+
+export interface Statement {
+  sid: string;
+  actions: readonly string[];
+  /** `Fn::Sub` templates (or `*` where the action has no resource-level permissions). */
+  resources: readonly string[];
+  condition?: Record<string, Record<string, string | readonly string[]>>;
+  /** Granted only when the condition holds. */
+  when?: ConditionName;
+}
+
+export type FunctionName = 'events' | 'config-rule' | 'sweep' | 'action';
+
+export interface FunctionSpec {
+  name: FunctionName;
+  /** PascalCase stem of logical ids (`Events` → `EventsFunction`, `EventsRole`...). */
+  id: string;
+  description: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** Applied when `ConcurrencyReserved` holds. */
+  reservedConcurrency: number;
+  /** Asynchronous invocation retries by Lambda before the event goes to the DLQ. */
+  asyncRetries: number;
+  /** Drop (to the DLQ) asynchronous events older than this. */
+  maxEventAgeSeconds: number;
+  environment: Record<string, Value>;
+  statements: readonly Statement[];
+  /** The function (and everything that belongs to it) exists only when this holds. */
+  when?: ConditionName;
+}
+
+export interface RuleSpec {
+  /** Logical id stem (`CloudTrailEc2` → `CloudTrailEc2Rule`). */
+  id: string;
+  description: string;
+  target: FunctionName;
+  /** An EventBridge pattern (may contain `{ sub }` values for ARNs), or a schedule. */
+  pattern?: Record<string, unknown>;
+  schedule?: Value;
+  when?: ConditionName;
+}
+
+/** Retry policy of every EventBridge target. */
+export interface TargetRetry {
+  maximumRetryAttempts: number;
+  maximumEventAgeSeconds: number;
+}
+
+export interface ConfigRuleSpec {
+  target: FunctionName;
+  resourceTypes: readonly string[];
+  frequency: Value;
+  when: ConditionName;
+}
+
+export interface ActionTargetSpec {
+  /** The custom action id (`arn:...:action/custom/<id>`), at most 20 alphanumerics. */
+  id: string;
+  name: string;
+  description: string;
+  when: ConditionName;
+  /**
+   * CloudFormation has no Security Hub action-target resource type: the
+   * template creates it with a small custom resource whose role has these.
+   */
+  providerStatements: readonly Statement[];
+}
+
+export interface AlarmSpec {
+  evaluationPeriods: number;
+  periodSeconds: number;
+  threshold: number;
+}
+
+export interface MemberStack {
+  description: string;
+  parameters: Record<ParameterName, ParameterSpec>;
+  conditions: Record<ConditionName, ConditionSpec>;
+  /** IAM path of every role; `shared/lambda.ts` recognises our own changes by it. */
+  rolePath: string;
+  runtime: 'nodejs24.x';
+  architecture: 'arm64';
+  functions: readonly FunctionSpec[];
+  rules: readonly RuleSpec[];
+  targetRetry: TargetRetry;
+  configRule: ConfigRuleSpec;
+  actionTarget: ActionTargetSpec;
+  deadLetterQueue: { retentionSeconds: number };
+  alarms: { functionErrors: AlarmSpec; deadLetters: AlarmSpec };
+  logRetentionDays: Value;
+}
+
+export const isParam = (v: Value): v is { param: ParameterName } => typeof v === 'object' && 'param' in v;
+export const isSub = (v: Value): v is { sub: string } => typeof v === 'object' && 'sub' in v;
+
+/**
+ * Replaces `${Name}` / `${Logical.Attr}` / `${AWS::Pseudo}` in an `Fn::Sub`
+ * template. Throws on a name that has no value, so nothing reaches AWS half
+ * substituted.
+ */
+export function substitute(template: string, values: Readonly<Record<string, string>>): string {
+  return template.replace(/\$\{([^}!][^}]*)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`no value for \${${name}} in ${template}`);
+    return value;
+  });
+}
+
+/** Names referenced by an `Fn::Sub` template. */
+export function subNames(template: string): string[] {
+  return [...template.matchAll(/\$\{([^}!][^}]*)\}/g)].map((m) => m[1]!);
+}
+
+/** Every distinct IAM action a function may be granted, whatever the parameters. */
+export function allActions(fn: FunctionSpec): string[] {
+  return [...new Set(fn.statements.flatMap((s) => s.actions))].sort();
+}
+
+/** Evaluates a condition against concrete parameter values. */
+export function holds(stack: MemberStack, when: ConditionName | undefined, values: Readonly<Record<ParameterName, string>>): boolean {
+  if (when === undefined) return true;
+  const c = stack.conditions[when];
+  const equal = values[c.parameter] === c.equals;
+  return c.negate ? !equal : equal;
+}

@@ -1,0 +1,258 @@
+/**
+ * Maps the member-stack description to the arguments of the SST / Pulumi
+ * components, for one region, with the stage's parameter values. Pure: no
+ * Pulumi, no SST globals, so tests call it directly; infra/sst.ts only turns
+ * this plan into components (and `typecheck:infra` checks the shapes against
+ * SST's generated types).
+ *
+ * Strings that name deployed resources stay `Fn::Sub` templates here
+ * (`${DeadLetterQueue.Arn}`); infra/sst.ts substitutes them once the
+ * resources exist.
+ */
+import { holds, isParam, isSub, type FunctionName, type MemberStack, type ParameterName, type Statement, type Value } from './model.js';
+import { APP_NAME, MEMBER_STACK } from './stack.js';
+
+/** IAM statement JSON, resources/conditions possibly still templates. */
+export interface PolicyStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** Shape-compatible with `sst.aws.FunctionArgs` (checked in infra/sst.ts). */
+export interface SstFunctionArgs {
+  description: string;
+  bundle: string;
+  handler: string;
+  runtime: 'nodejs24.x';
+  architecture: 'arm64';
+  memory: `${number} MB`;
+  timeout: `${number} seconds`;
+  environment: Record<string, string>;
+  concurrency?: { reserved: number };
+  retries: number;
+  dev: false;
+}
+
+export interface SstFunctionPlan {
+  name: FunctionName;
+  /** Logical stem, e.g. `Events`. */
+  id: string;
+  args: SstFunctionArgs;
+  role: { path: string; description: string; assumeRolePolicy: Record<string, unknown>; policyName: string; statements: PolicyStatement[] };
+  logGroup: { name: string; retentionInDays: number };
+  eventInvokeConfig: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number; onFailure: string };
+  errorsAlarm: AlarmArgs;
+}
+
+export interface AlarmArgs {
+  description: string;
+  namespace: string;
+  metricName: string;
+  statistic: 'Sum' | 'Maximum';
+  period: number;
+  evaluationPeriods: number;
+  threshold: number;
+  comparisonOperator: 'GreaterThanOrEqualToThreshold';
+  treatMissingData: 'notBreaching';
+  alarmActions: string[];
+}
+
+export interface SstRulePlan {
+  id: string;
+  description: string;
+  target: FunctionName;
+  /** JSON-able pattern; may still hold `{ sub }` values (the action target ARN). */
+  pattern?: Record<string, unknown>;
+  scheduleExpression?: string;
+  retryPolicy: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number };
+  deadLetter: string;
+}
+
+export interface SstRegionPlan {
+  region: string;
+  /** Suffix of Pulumi resource names in this region, e.g. `UsEast1`. */
+  suffix: string;
+  deadLetterQueue: { messageRetentionSeconds: number; sqsManagedSseEnabled: true };
+  deadLettersAlarm: AlarmArgs;
+  functions: SstFunctionPlan[];
+  rules: SstRulePlan[];
+  configRule?: {
+    target: FunctionName;
+    name: string;
+    description: string;
+    resourceTypes: string[];
+    maximumExecutionFrequency: string;
+    messageTypes: string[];
+  };
+  actionTarget?: { identifier: string; name: string; description: string };
+}
+
+export interface PlanOptions {
+  region: string;
+  stage: string;
+  values: Readonly<Record<ParameterName, string>>;
+  /** Directory holding `<function>/index.mjs` (the build output). */
+  bundleRoot?: string;
+}
+
+export function regionSuffix(region: string): string {
+  return region
+    .split('-')
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
+}
+
+function resolve(v: Value, values: Readonly<Record<ParameterName, string>>): string {
+  if (typeof v === 'string') return v;
+  if (isParam(v)) return values[v.param];
+  return v.sub;
+}
+
+/** Resolves `{ param }` values in plain data; `{ sub }` values stay for infra/sst.ts. */
+function resolveDeep(data: unknown, values: Readonly<Record<ParameterName, string>>): unknown {
+  if (Array.isArray(data)) return data.map((d) => resolveDeep(d, values));
+  if (data !== null && typeof data === 'object') {
+    if (isParam(data as Value)) return resolve(data as Value, values);
+    if (isSub(data as Value)) return data;
+    return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, resolveDeep(v, values)]));
+  }
+  return data;
+}
+
+export function policyStatement(s: Statement): PolicyStatement {
+  const out: PolicyStatement = { Sid: s.sid, Effect: 'Allow', Action: [...s.actions], Resource: [...s.resources] };
+  if (s.condition) {
+    out.Condition = Object.fromEntries(
+      Object.entries(s.condition).map(([op, kv]) => [op, Object.fromEntries(Object.entries(kv).map(([k, v]) => [k, typeof v === 'string' ? v : [...v]]))]),
+    );
+  }
+  return out;
+}
+
+function alarm(stack: MemberStack, values: Readonly<Record<ParameterName, string>>, a: Omit<AlarmArgs, 'comparisonOperator' | 'treatMissingData' | 'alarmActions' | 'period' | 'evaluationPeriods' | 'threshold'>, spec: MemberStack['alarms']['functionErrors']): AlarmArgs {
+  return {
+    ...a,
+    period: spec.periodSeconds,
+    evaluationPeriods: spec.evaluationPeriods,
+    threshold: spec.threshold,
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    treatMissingData: 'notBreaching',
+    alarmActions: holds(stack, 'HasAlarmTopic', values) ? [values.AlarmTopicArn] : [],
+  };
+}
+
+export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_STACK): SstRegionPlan {
+  const { values, region } = options;
+  const on = (when: Parameters<typeof holds>[1]) => holds(stack, when, values);
+  const bundleRoot = options.bundleRoot ?? 'dist/functions';
+  const retention = Number(resolve(stack.logRetentionDays, values));
+
+  const functions: SstFunctionPlan[] = stack.functions
+    .filter((f) => on(f.when))
+    .map((f) => {
+      const environment: Record<string, string> = {};
+      for (const [k, v] of Object.entries(f.environment)) environment[k] = resolve(v, values);
+      const args: SstFunctionArgs = {
+        description: f.description,
+        bundle: `${bundleRoot}/${f.name}`,
+        handler: 'index.handler',
+        runtime: stack.runtime,
+        architecture: stack.architecture,
+        memory: `${f.memoryMb} MB`,
+        timeout: `${f.timeoutSeconds} seconds`,
+        environment,
+        retries: f.asyncRetries,
+        dev: false,
+      };
+      if (on('ConcurrencyReserved')) args.concurrency = { reserved: f.reservedConcurrency };
+      return {
+        name: f.name,
+        id: f.id,
+        args,
+        role: {
+          path: stack.rolePath,
+          description: `${APP_NAME} ${f.name} function`,
+          assumeRolePolicy: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Service: 'lambda.amazonaws.com' },
+                Action: 'sts:AssumeRole',
+                Condition: { StringEquals: { 'aws:SourceAccount': '${AWS::AccountId}' } },
+              },
+            ],
+          },
+          policyName: `${APP_NAME}-${f.name}`,
+          statements: f.statements.filter((s) => on(s.when)).map(policyStatement),
+        },
+        logGroup: { name: `/${APP_NAME}/${options.stage}/${f.name}`, retentionInDays: retention },
+        eventInvokeConfig: {
+          maximumRetryAttempts: f.asyncRetries,
+          maximumEventAgeInSeconds: f.maxEventAgeSeconds,
+          onFailure: '${DeadLetterQueue.Arn}',
+        },
+        errorsAlarm: alarm(
+          stack,
+          values,
+          { description: `${APP_NAME}: the ${f.name} function reported errors`, namespace: 'AWS/Lambda', metricName: 'Errors', statistic: 'Sum' },
+          stack.alarms.functionErrors,
+        ),
+      };
+    });
+
+  const deployed = new Set(functions.map((f) => f.name));
+  const rules: SstRulePlan[] = stack.rules
+    .filter((r) => on(r.when) && deployed.has(r.target))
+    .map((r) => {
+      const plan: SstRulePlan = {
+        id: r.id,
+        description: r.description,
+        target: r.target,
+        retryPolicy: {
+          maximumRetryAttempts: stack.targetRetry.maximumRetryAttempts,
+          maximumEventAgeInSeconds: stack.targetRetry.maximumEventAgeSeconds,
+        },
+        deadLetter: '${DeadLetterQueue.Arn}',
+      };
+      if (r.pattern) plan.pattern = resolveDeep(r.pattern, values) as Record<string, unknown>;
+      if (r.schedule) plan.scheduleExpression = resolve(r.schedule, values);
+      return plan;
+    });
+
+  const plan: SstRegionPlan = {
+    region,
+    suffix: regionSuffix(region),
+    deadLetterQueue: { messageRetentionSeconds: stack.deadLetterQueue.retentionSeconds, sqsManagedSseEnabled: true },
+    deadLettersAlarm: alarm(
+      stack,
+      values,
+      {
+        description: `${APP_NAME}: events could not be delivered or processed (dead-letter queue not empty)`,
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        statistic: 'Maximum',
+      },
+      stack.alarms.deadLetters,
+    ),
+    functions,
+    rules,
+  };
+  const cr = stack.configRule;
+  if (on(cr.when) && deployed.has(cr.target)) {
+    plan.configRule = {
+      target: cr.target,
+      name: `${APP_NAME}-${options.stage}-imdsv2`,
+      description: 'imds-guard: EC2 instances, launch templates and launch configurations require IMDSv2 (HttpTokens=required).',
+      resourceTypes: [...cr.resourceTypes],
+      maximumExecutionFrequency: resolve(cr.frequency, values),
+      messageTypes: ['ConfigurationItemChangeNotification', 'OversizedConfigurationItemChangeNotification', 'ScheduledNotification'],
+    };
+  }
+  const at = stack.actionTarget;
+  if (on(at.when)) plan.actionTarget = { identifier: at.id, name: at.name, description: at.description };
+  return plan;
+}

@@ -1,0 +1,341 @@
+/**
+ * The SST rendering: turns the pure plans of infra/sst-args.ts into SST /
+ * Pulumi components. Runs only inside `sst deploy` (uses SST's globals `sst`,
+ * `aws`, `$app`, `$resolve`, `$interpolate`, `$util`); type-checked by
+ * `npm run typecheck:infra` against SST's generated types.
+ *
+ * - any stage but `org`: the member stack in every configured region of the
+ *   current account (one `aws` provider per region);
+ * - `org`: per-region artifact buckets readable by the organization, the
+ *   function bundles uploaded to them, and a service-managed StackSet of the
+ *   CloudFormation member template (infra/cloudformation.ts) with automatic
+ *   deployment to the chosen OUs.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { renderMemberTemplate } from './cloudformation.js';
+import { parameterValues, stageConfig, type OrgConfig, type StageConfig } from './config.js';
+import { substitute } from './model.js';
+import { regionSuffix, sstRegionPlan, type AlarmArgs, type SstRegionPlan } from './sst-args.js';
+import { APP_NAME, artifactKey, FUNCTION_NAMES } from './stack.js';
+
+/** Written by scripts/build.ts. */
+export interface BuildManifest {
+  version: string;
+  artifactVersion: string;
+  functions: Record<string, { bundle: string; zip: string; sha256: string }>;
+}
+
+const MANIFEST = 'dist/manifest.json';
+
+function build(): BuildManifest {
+  if (process.env.IMDS_GUARD_SKIP_BUILD !== '1') execFileSync('npx', ['tsx', 'scripts/build.ts'], { stdio: 'inherit' });
+  if (!existsSync(MANIFEST)) throw new Error(`${MANIFEST} is missing: run npm run build`);
+  return JSON.parse(readFileSync(MANIFEST, 'utf8')) as BuildManifest;
+}
+
+/** Replaces `${...}` in every string of plain data. */
+function subDeep(data: unknown, vars: Record<string, string>): unknown {
+  if (typeof data === 'string') return data.includes('${') ? substitute(data, vars) : data;
+  if (Array.isArray(data)) return data.map((d) => subDeep(d, vars));
+  if (data !== null && typeof data === 'object') {
+    const keys = Object.keys(data);
+    if (keys.length === 1 && keys[0] === 'sub') return substitute((data as { sub: string }).sub, vars);
+    return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, subDeep(v, vars)]));
+  }
+  return data;
+}
+
+function metricAlarm(name: string, a: AlarmArgs, dimensions: Record<string, $util.Input<string>>, provider: aws.Provider) {
+  return new aws.cloudwatch.MetricAlarm(
+    name,
+    {
+      alarmDescription: a.description,
+      namespace: a.namespace,
+      metricName: a.metricName,
+      dimensions,
+      statistic: a.statistic,
+      period: a.period,
+      evaluationPeriods: a.evaluationPeriods,
+      threshold: a.threshold,
+      comparisonOperator: a.comparisonOperator,
+      treatMissingData: a.treatMissingData,
+      alarmActions: a.alarmActions,
+    },
+    { provider },
+  );
+}
+
+/** One region of the member stack. */
+export function deployRegion(plan: SstRegionPlan) {
+  const s = plan.suffix;
+  const provider = new aws.Provider(`Aws${s}`, { region: plan.region as aws.Region });
+  const opts = { provider };
+  const identity = aws.getCallerIdentityOutput({}, opts);
+  const partition = aws.getPartitionOutput({}, opts);
+
+  const dlq = new aws.sqs.Queue(`DeadLetterQueue${s}`, plan.deadLetterQueue, opts);
+  metricAlarm(`DeadLettersAlarm${s}`, plan.deadLettersAlarm, { QueueName: dlq.name }, provider);
+
+  const base = {
+    'AWS::Partition': partition.partition,
+    'AWS::Region': plan.region,
+    'AWS::AccountId': identity.accountId,
+    'DeadLetterQueue.Arn': dlq.arn,
+  };
+
+  const actionTarget = plan.actionTarget
+    ? new aws.securityhub.ActionTarget(`ActionTarget${s}`, plan.actionTarget, opts)
+    : undefined;
+
+  const functions = new Map<string, sst.aws.Function>();
+  for (const f of plan.functions) {
+    const logGroup = new aws.cloudwatch.LogGroup(`${f.id}LogGroup${s}`, f.logGroup, opts);
+    const vars = $resolve({ ...base, [`${f.id}LogGroup.Arn`]: $interpolate`${logGroup.arn}:*` });
+    const role = new aws.iam.Role(
+      `${f.id}Role${s}`,
+      {
+        path: f.role.path,
+        description: f.role.description,
+        assumeRolePolicy: vars.apply((v) => JSON.stringify(subDeep(f.role.assumeRolePolicy, v))),
+      },
+      opts,
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${f.id}Policy${s}`,
+      {
+        role: role.id,
+        name: f.role.policyName,
+        policy: vars.apply((v) => JSON.stringify({ Version: '2012-10-17', Statement: subDeep(f.role.statements, v) })),
+      },
+      opts,
+    );
+    const fn = new sst.aws.Function(
+      `${f.id}${s}`,
+      {
+        ...f.args,
+        role: role.arn,
+        logging: { logGroup: logGroup.name },
+        transform: {
+          eventInvokeConfig: {
+            maximumEventAgeInSeconds: f.eventInvokeConfig.maximumEventAgeInSeconds,
+            destinationConfig: { onFailure: { destination: dlq.arn } },
+          },
+        },
+      },
+      { provider, dependsOn: [policy] },
+    );
+    functions.set(f.name, fn);
+    metricAlarm(`${f.id}ErrorsAlarm${s}`, f.errorsAlarm, { FunctionName: fn.name }, provider);
+  }
+
+  const ruleArns: $util.Output<string>[] = [];
+  for (const r of plan.rules) {
+    const fn = functions.get(r.target);
+    if (!fn) throw new Error(`rule ${r.id}: no function ${r.target}`);
+    const pattern = r.pattern;
+    const rule = new aws.cloudwatch.EventRule(
+      `${r.id}Rule${s}`,
+      {
+        description: r.description,
+        eventPattern: pattern
+          ? $resolve({ ...base, 'ActionTarget.Arn': actionTarget?.arn ?? '' }).apply((v) => JSON.stringify(subDeep(pattern, v)))
+          : undefined,
+        scheduleExpression: r.scheduleExpression,
+      },
+      opts,
+    );
+    ruleArns.push(rule.arn);
+    new aws.cloudwatch.EventTarget(
+      `${r.id}Target${s}`,
+      {
+        rule: rule.name,
+        arn: fn.arn,
+        retryPolicy: r.retryPolicy,
+        deadLetterConfig: { arn: dlq.arn },
+      },
+      opts,
+    );
+    new aws.lambda.Permission(
+      `${r.id}Permission${s}`,
+      { action: 'lambda:InvokeFunction', function: fn.name, principal: 'events.amazonaws.com', sourceArn: rule.arn },
+      opts,
+    );
+  }
+
+  new aws.sqs.QueuePolicy(
+    `DeadLetterQueuePolicy${s}`,
+    {
+      queueUrl: dlq.url,
+      policy: $resolve({ queue: dlq.arn, rules: $resolve(ruleArns) }).apply(({ queue, rules }) =>
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'EventBridgeDeadLetters',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: queue,
+              Condition: { ArnEquals: { 'aws:SourceArn': rules } },
+            },
+          ],
+        }),
+      ),
+    },
+    opts,
+  );
+
+  const cr = plan.configRule;
+  if (cr) {
+    const fn = functions.get(cr.target);
+    if (!fn) throw new Error(`config rule: no function ${cr.target}`);
+    const permission = new aws.lambda.Permission(
+      `ConfigRulePermission${s}`,
+      { action: 'lambda:InvokeFunction', function: fn.name, principal: 'config.amazonaws.com', sourceAccount: identity.accountId },
+      opts,
+    );
+    new aws.cfg.Rule(
+      `ConfigRule${s}`,
+      {
+        name: cr.name,
+        description: cr.description,
+        scope: { complianceResourceTypes: cr.resourceTypes },
+        maximumExecutionFrequency: cr.maximumExecutionFrequency,
+        source: {
+          owner: 'CUSTOM_LAMBDA',
+          sourceIdentifier: fn.arn,
+          sourceDetails: cr.messageTypes.map((messageType) => ({
+            eventSource: 'aws.config',
+            messageType,
+            ...(messageType === 'ScheduledNotification' ? { maximumExecutionFrequency: cr.maximumExecutionFrequency } : {}),
+          })),
+        },
+      },
+      { provider, dependsOn: [permission] },
+    );
+  }
+
+  return {
+    region: plan.region,
+    deadLetterQueue: dlq.url,
+    actionTarget: actionTarget?.arn,
+    functions: Object.fromEntries([...functions].map(([name, fn]) => [name, fn.arn])),
+  };
+}
+
+function deploySingleAccount(config: StageConfig) {
+  const values = parameterValues(config, { bucketPrefix: 'unused-by-sst', version: 'sst' });
+  return Object.fromEntries(
+    config.regions.map((region) => [region, deployRegion(sstRegionPlan({ region, stage: $app.stage, values }))]),
+  );
+}
+
+/** S3 keys and buckets of the org stage: `<prefix>-<region>/imds-guard/<version>/<fn>.zip`. */
+function deployOrg(config: StageConfig, org: OrgConfig, manifest: BuildManifest) {
+  const identity = aws.getCallerIdentityOutput({});
+  const organization = aws.organizations.getOrganizationOutput({});
+  const prefix: $util.Output<string> = org.artifactBucketPrefix
+    ? $util.output(org.artifactBucketPrefix)
+    : identity.accountId.apply((a) => `${APP_NAME}-${a}`);
+
+  const uploads: $util.Resource[] = [];
+  const buckets: Record<string, $util.Output<string>> = {};
+  for (const region of org.regions) {
+    const s = regionSuffix(region);
+    const provider = new aws.Provider(`Aws${s}`, { region: region as aws.Region });
+    const bucket = new aws.s3.Bucket(`Artifacts${s}`, { bucket: $interpolate`${prefix}-${region}`, forceDestroy: true }, { provider });
+    new aws.s3.BucketPublicAccessBlock(
+      `ArtifactsPublicAccess${s}`,
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      { provider },
+    );
+    const bucketPolicy = new aws.s3.BucketPolicy(
+      `ArtifactsPolicy${s}`,
+      {
+        bucket: bucket.id,
+        policy: $resolve({ arn: bucket.arn, org: organization.id }).apply(({ arn, org: orgId }) =>
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'OrganizationReadsCode',
+                Effect: 'Allow',
+                Principal: '*',
+                Action: 's3:GetObject',
+                Resource: `${arn}/${APP_NAME}/*`,
+                Condition: { StringEquals: { 'aws:PrincipalOrgID': orgId } },
+              },
+              {
+                Sid: 'TlsOnly',
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 's3:*',
+                Resource: [arn, `${arn}/*`],
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              },
+            ],
+          }),
+        ),
+      },
+      { provider },
+    );
+    uploads.push(bucketPolicy);
+    for (const name of FUNCTION_NAMES) {
+      const artifact = manifest.functions[name];
+      if (!artifact) throw new Error(`the build has no bundle for ${name}`);
+      uploads.push(
+        new aws.s3.BucketObjectv2(
+          `Artifact${regionSuffix(name)}${s}`,
+          { bucket: bucket.id, key: artifactKey(manifest.artifactVersion, name), source: new $util.asset.FileAsset(artifact.zip) },
+          { provider },
+        ),
+      );
+    }
+    buckets[region] = bucket.bucket;
+  }
+
+  const template = renderMemberTemplate({ artifactVersion: manifest.artifactVersion });
+  const values = parameterValues(config, { bucketPrefix: 'placeholder', version: manifest.artifactVersion });
+  const parameters: Record<string, $util.Input<string>> = { ...values, ArtifactBucketPrefix: prefix };
+  const operationPreferences = {
+    failureTolerancePercentage: org.failureTolerancePercentage,
+    maxConcurrentPercentage: org.maxConcurrentPercentage,
+    regionConcurrencyType: 'PARALLEL',
+  };
+  const stackSet = new aws.cloudformation.StackSet(
+    'StackSet',
+    {
+      name: org.stackSetName,
+      description: template.Description,
+      permissionModel: 'SERVICE_MANAGED',
+      autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
+      callAs: org.callAs,
+      capabilities: ['CAPABILITY_IAM'],
+      managedExecution: { active: true },
+      operationPreferences,
+      templateBody: JSON.stringify(template),
+      parameters,
+    },
+    { dependsOn: uploads },
+  );
+  const instances = org.regions.map(
+    (region) =>
+      new aws.cloudformation.StackSetInstance(`StackSetInstance${regionSuffix(region)}`, {
+        stackSetName: stackSet.name,
+        callAs: org.callAs,
+        stackSetInstanceRegion: region,
+        deploymentTargets: { organizationalUnitIds: org.organizationalUnitIds },
+        operationPreferences,
+      }),
+  );
+  return { stackSet: stackSet.name, artifactVersion: manifest.artifactVersion, buckets, instances: instances.length };
+}
+
+/** Entry point of `sst.config.ts` → `run()`. */
+export function deploy() {
+  const config = stageConfig($app.stage);
+  if (config.org) return deployOrg(config, config.org, build());
+  build();
+  return deploySingleAccount(config);
+}

@@ -1,0 +1,442 @@
+/**
+ * THE description of the member stack: what runs in every account and region.
+ * Pure data; rendered as a CloudFormation template (infra/cloudformation.ts,
+ * for StackSets) and as SST components (infra/sst-args.ts → infra/sst.ts).
+ * Change the pipeline here, not in a renderer.
+ */
+import { DEFAULT_POLICY, SETTINGS, type Policy } from '../shared/policy.js';
+import { eventPatterns } from '../shared/refs/catalog.js';
+import type { ResourceKind } from '../shared/model.js';
+import type { FunctionName, FunctionSpec, MemberStack, ParameterName, ParameterSpec, RuleSpec, Statement, Value } from './model.js';
+
+export const APP_NAME = 'imds-guard';
+
+/** Every function in the order they are rendered; names match `functions/<name>.ts`. */
+export const FUNCTION_NAMES: readonly FunctionName[] = ['events', 'config-rule', 'sweep', 'action'];
+
+/** Which template parameter carries each setting of `shared/policy.ts`. */
+export const SETTING_PARAMETERS = {
+  mode: 'Mode',
+  hopLimitCeiling: 'HopLimitCeiling',
+  lowerHopLimit: 'LowerHopLimit',
+  exemptTagKey: 'ExemptTagKey',
+  usageLookbackDays: 'UsageLookbackDays',
+  usageUnknown: 'UsageUnknown',
+  remediate: 'RemediateKinds',
+  instanceRefresh: 'InstanceRefresh',
+  enforceAccountDefault: 'EnforceAccountDefault',
+} as const satisfies Record<keyof Policy, ParameterName>;
+
+const KINDS: readonly ResourceKind[] = ['instance', 'launch-template', 'launch-configuration', 'account-defaults'];
+
+/** `Policy.remediate` as `IMDS_GUARD_REMEDIATE` spells it (`all`, `none` or a list). */
+export function remediateValue(remediate: Record<ResourceKind, boolean>): string {
+  const on = KINDS.filter((k) => remediate[k]);
+  if (on.length === KINDS.length) return 'all';
+  if (on.length === 0) return 'none';
+  return on.join(',');
+}
+
+/** A policy as the environment variables `loadPolicy` reads back (round-trips). */
+export function policyEnv(policy: Policy): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(SETTINGS) as (keyof Policy)[]) {
+    const value = policy[key];
+    out[SETTINGS[key]] = key === 'remediate' ? remediateValue(policy.remediate) : String(value);
+  }
+  return out;
+}
+
+/** A policy as template parameter values. */
+export function policyParameters(policy: Policy): Record<(typeof SETTING_PARAMETERS)[keyof Policy], string> {
+  const env = policyEnv(policy);
+  const out = {} as Record<(typeof SETTING_PARAMETERS)[keyof Policy], string>;
+  for (const key of Object.keys(SETTING_PARAMETERS) as (keyof Policy)[]) out[SETTING_PARAMETERS[key]] = env[SETTINGS[key]]!;
+  return out;
+}
+
+const d = policyParameters(DEFAULT_POLICY);
+const bool = ['true', 'false'] as const;
+const LOG_RETENTION = ['1', '3', '5', '7', '14', '30', '60', '90', '120', '150', '180', '365', '400', '545', '731', '1096', '1827', '2192', '2557', '2922', '3288', '3653'] as const;
+
+export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
+  Mode: {
+    type: 'String',
+    default: d.Mode,
+    allowedValues: ['detect', 'dry-run', 'enforce'],
+    description: 'detect: report only; dry-run: report the exact fix plan; enforce: apply fixes (needs RemediationEnabled=true).',
+  },
+  RemediationEnabled: {
+    type: 'String',
+    default: 'false',
+    allowedValues: bool,
+    description: 'Grant the events and sweep functions the write permissions remediation needs. The Security Hub action function always has them.',
+  },
+  RemediateKinds: {
+    type: 'String',
+    default: d.RemediateKinds,
+    allowedPattern: '^(all|none|(instance|launch-template|launch-configuration|account-defaults)(,(instance|launch-template|launch-configuration|account-defaults))*)$',
+    description: 'Resource kinds remediation may change: all, none, or a comma-separated list of instance, launch-template, launch-configuration, account-defaults.',
+  },
+  HopLimitCeiling: {
+    type: 'Number',
+    default: d.HopLimitCeiling,
+    minValue: 1,
+    maxValue: 64,
+    description: 'Highest acceptable HttpPutResponseHopLimit.',
+  },
+  LowerHopLimit: {
+    type: 'String',
+    default: d.LowerHopLimit,
+    allowedValues: bool,
+    description: 'Lower a hop limit above the ceiling when remediating (otherwise it is kept).',
+  },
+  ExemptTagKey: {
+    type: 'String',
+    default: d.ExemptTagKey,
+    minLength: 1,
+    maxLength: 128,
+    description: 'Tag key that exempts a resource from remediation (any value except "false").',
+  },
+  UsageLookbackDays: {
+    type: 'Number',
+    default: d.UsageLookbackDays,
+    minValue: 1,
+    maxValue: 455,
+    description: 'Days of CloudWatch MetadataNoToken history checked before an instance is switched to IMDSv2.',
+  },
+  UsageUnknown: {
+    type: 'String',
+    default: d.UsageUnknown,
+    allowedValues: ['skip', 'enforce'],
+    description: 'What to do with an instance that has no MetadataNoToken datapoints at all.',
+  },
+  InstanceRefresh: {
+    type: 'String',
+    default: d.InstanceRefresh,
+    allowedValues: bool,
+    description: 'Start an instance refresh on Auto Scaling groups after fixing their launch template.',
+  },
+  EnforceAccountDefault: {
+    type: 'String',
+    default: d.EnforceAccountDefault,
+    allowedValues: bool,
+    description: 'Also set HttpTokensEnforced on the account default (refuses IMDSv1 launches).',
+  },
+  SweepSchedule: {
+    type: 'String',
+    default: 'rate(6 hours)',
+    allowedPattern: '^(rate|cron)\\(.+\\)$',
+    description: 'EventBridge schedule expression of the full reconcile (sweep).',
+  },
+  ConfigRuleFrequency: {
+    type: 'String',
+    default: 'TwentyFour_Hours',
+    allowedValues: ['One_Hour', 'Three_Hours', 'Six_Hours', 'Twelve_Hours', 'TwentyFour_Hours'],
+    description: 'How often AWS Config runs the periodic evaluation of the rule.',
+  },
+  EnableConfigRule: {
+    type: 'String',
+    default: 'true',
+    allowedValues: bool,
+    description: 'Create the AWS Config rule and its function. Set false where AWS Config is not recording.',
+  },
+  EnableSecurityHubAction: {
+    type: 'String',
+    default: 'true',
+    allowedValues: bool,
+    description: 'Create the Security Hub custom action "Enforce IMDSv2" and its function. Set false where Security Hub is not enabled.',
+  },
+  ReserveConcurrency: {
+    type: 'String',
+    default: 'true',
+    allowedValues: bool,
+    description: 'Reserve Lambda concurrency so a launch storm cannot exhaust the account. Set false in accounts whose concurrency quota is below 1000 (new accounts), where any reservation fails.',
+  },
+  LogLevel: {
+    type: 'String',
+    default: 'INFO',
+    allowedValues: ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'],
+    description: 'Function log level (POWERTOOLS_LOG_LEVEL).',
+  },
+  LogRetentionDays: {
+    type: 'Number',
+    default: '90',
+    allowedValues: LOG_RETENTION,
+    description: 'Days the function logs are kept.',
+  },
+  AlarmTopicArn: {
+    type: 'String',
+    default: 'none',
+    allowedPattern: '^(none|arn:[^:]+:sns:[^:]+:\\d{12}:[\\w-]+)$',
+    description: 'SNS topic notified by the alarms (function errors, dead letters), or none: alarms without actions.',
+  },
+  ArtifactBucketPrefix: {
+    type: 'String',
+    default: 'imds-guard-artifacts',
+    allowedPattern: '^[a-z0-9][a-z0-9.-]{1,40}$',
+    description: 'Function code is read from the bucket <prefix>-<region> (one per region, readable by the organization).',
+    templateOnly: true,
+  },
+  ArtifactVersion: {
+    type: 'String',
+    default: '0.0.0',
+    allowedPattern: '^[\\w.+-]+$',
+    description: 'Code version: keys are imds-guard/<version>/<function>.zip. Set by the build (package version + content hash).',
+    templateOnly: true,
+  },
+};
+
+const ARN = 'arn:${AWS::Partition}';
+const HERE = '${AWS::Region}:${AWS::AccountId}';
+
+const read: Statement[] = [
+  {
+    sid: 'DescribeCompute',
+    actions: [
+      'ec2:DescribeInstances',
+      'ec2:DescribeLaunchTemplates',
+      'ec2:DescribeLaunchTemplateVersions',
+      'ec2:GetInstanceMetadataDefaults',
+      'ec2:DescribeImages',
+      'autoscaling:DescribeLaunchConfigurations',
+      'autoscaling:DescribeAutoScalingGroups',
+    ],
+    // Describe/Get calls have no resource-level permissions.
+    resources: ['*'],
+  },
+];
+
+const usage: Statement = { sid: 'ReadImdsV1Usage', actions: ['cloudwatch:GetMetricData'], resources: ['*'] };
+
+const findings: Statement[] = [
+  {
+    sid: 'ImportFindings',
+    actions: ['securityhub:BatchImportFindings'],
+    resources: [`${ARN}:securityhub:${HERE}:product/\${AWS::AccountId}/default`],
+  },
+  {
+    sid: 'UpdateFindings',
+    actions: ['securityhub:BatchUpdateFindings', 'securityhub:GetFindings'],
+    resources: [`${ARN}:securityhub:${HERE}:hub/default`],
+  },
+];
+
+/** Remediation writes. `when` gates them for the automatic functions. */
+function writes(when?: 'RemediationAllowed'): Statement[] {
+  const w = when ? { when } : {};
+  return [
+    {
+      sid: 'FixInstances',
+      actions: ['ec2:ModifyInstanceMetadataOptions'],
+      resources: [`${ARN}:ec2:${HERE}:instance/*`],
+      ...w,
+    },
+    {
+      sid: 'FixLaunchTemplates',
+      actions: ['ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'],
+      resources: [`${ARN}:ec2:${HERE}:launch-template/*`],
+      ...w,
+    },
+    {
+      sid: 'TagNewLaunchTemplates',
+      actions: ['ec2:CreateTags'],
+      resources: [`${ARN}:ec2:${HERE}:launch-template/*`],
+      condition: { StringEquals: { 'ec2:CreateAction': ['CreateLaunchTemplate', 'CreateLaunchTemplateVersion'] } },
+      ...w,
+    },
+    {
+      // Auto Scaling checks that whoever points a group at a launch template
+      // may launch from it; only launches through this account's templates.
+      sid: 'LaunchFromTemplates',
+      actions: ['ec2:RunInstances'],
+      resources: ['*'],
+      condition: { ArnLike: { 'ec2:LaunchTemplate': `${ARN}:ec2:${HERE}:launch-template/*` } },
+      ...w,
+    },
+    {
+      sid: 'PassInstanceProfileRoles',
+      actions: ['iam:PassRole'],
+      resources: [`${ARN}:iam::\${AWS::AccountId}:role/*`],
+      condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      ...w,
+    },
+    {
+      sid: 'RepointAutoScalingGroups',
+      actions: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:StartInstanceRefresh'],
+      resources: [`${ARN}:autoscaling:${HERE}:autoScalingGroup:*:autoScalingGroupName/*`],
+      ...w,
+    },
+    {
+      sid: 'FixAccountDefaults',
+      actions: ['ec2:ModifyInstanceMetadataDefaults'],
+      // An account-level setting: no resource-level permissions.
+      resources: ['*'],
+      ...w,
+    },
+  ];
+}
+
+/** Every role writes its own logs and sends failed asynchronous events to the DLQ. */
+function runtime(id: string): Statement[] {
+  return [
+    { sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`\${${id}LogGroup.Arn}`] },
+    { sid: 'DeadLetters', actions: ['sqs:SendMessage'], resources: ['${DeadLetterQueue.Arn}'] },
+  ];
+}
+
+/** Settings env of every function: the `SETTINGS` names of shared/policy.ts, from the parameters. */
+export function settingsEnvironment(): Record<string, Value> {
+  const env: Record<string, Value> = {};
+  for (const key of Object.keys(SETTINGS) as (keyof Policy)[]) env[SETTINGS[key]] = { param: SETTING_PARAMETERS[key] };
+  env.POWERTOOLS_LOG_LEVEL = { param: 'LogLevel' };
+  env.POWERTOOLS_SERVICE_NAME = APP_NAME;
+  env.NODE_OPTIONS = '--enable-source-maps';
+  return env;
+}
+
+function fn(spec: Omit<FunctionSpec, 'environment' | 'asyncRetries' | 'maxEventAgeSeconds' | 'statements'> & { statements: Statement[] }): FunctionSpec {
+  return {
+    asyncRetries: 2,
+    maxEventAgeSeconds: 6 * 3600,
+    ...spec,
+    environment: settingsEnvironment(),
+    statements: [...runtime(spec.id), ...spec.statements],
+  };
+}
+
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  fn({
+    name: 'events',
+    id: 'Events',
+    description: 'imds-guard: CloudTrail calls and EC2 state changes → evaluate, report, remediate',
+    memoryMb: 512,
+    timeoutSeconds: 120,
+    reservedConcurrency: 10,
+    statements: [...read, usage, ...findings, ...writes('RemediationAllowed')],
+  }),
+  fn({
+    name: 'config-rule',
+    id: 'ConfigRule',
+    description: 'imds-guard: AWS Config custom rule (change-triggered and periodic)',
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    reservedConcurrency: 5,
+    statements: [...read, { sid: 'ReportToConfig', actions: ['config:PutEvaluations'], resources: ['*'] }],
+    when: 'ConfigRuleEnabled',
+  }),
+  fn({
+    name: 'sweep',
+    id: 'Sweep',
+    description: 'imds-guard: scheduled full reconcile of the region',
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+    reservedConcurrency: 1,
+    statements: [...read, usage, ...findings, ...writes('RemediationAllowed')],
+  }),
+  fn({
+    name: 'action',
+    id: 'Action',
+    description: 'imds-guard: Security Hub custom action "Enforce IMDSv2"',
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    reservedConcurrency: 2,
+    // A person asked for the fix: write permissions whenever the function exists.
+    statements: [...read, usage, ...findings, ...writes()],
+    when: 'SecurityHubActionEnabled',
+  }),
+];
+
+export const ACTION_TARGET_ID = 'EnforceImdsV2';
+export const SECURITY_HUB_CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action';
+
+/** The pattern of the custom-action rule; the ARN is a `Value` (a `Fn::Sub` in the template). */
+export function actionPattern(actionTargetArn: Value): Record<string, unknown> {
+  return {
+    source: ['aws.securityhub'],
+    'detail-type': [SECURITY_HUB_CUSTOM_ACTION_DETAIL_TYPE],
+    resources: [actionTargetArn],
+  };
+}
+
+/** `CloudTrailEc2` for `aws.ec2` CloudTrail calls, `Ec2StateChange` for the state-change rule. */
+function ruleId(pattern: Record<string, unknown>): string {
+  const source = String((pattern.source as string[])[0]).replace(/^aws\./, '');
+  const service = source === 'ec2' ? 'Ec2' : source === 'autoscaling' ? 'AutoScaling' : source.charAt(0).toUpperCase() + source.slice(1);
+  const detailType = String((pattern['detail-type'] as string[])[0]);
+  return detailType === 'AWS API Call via CloudTrail' ? `CloudTrail${service}` : `${service}StateChange`;
+}
+
+export const RULES: readonly RuleSpec[] = [
+  ...eventPatterns().map(
+    (pattern): RuleSpec => ({
+      id: ruleId(pattern),
+      description: `imds-guard: ${String((pattern['detail-type'] as string[])[0])} from ${String((pattern.source as string[])[0])}`,
+      target: 'events',
+      pattern,
+    }),
+  ),
+  { id: 'Sweep', description: 'imds-guard: scheduled full reconcile', target: 'sweep', schedule: { param: 'SweepSchedule' } },
+  {
+    id: 'SecurityHubAction',
+    description: 'imds-guard: Security Hub custom action "Enforce IMDSv2"',
+    target: 'action',
+    pattern: actionPattern({ sub: '${ActionTarget.Arn}' }),
+    when: 'SecurityHubActionEnabled',
+  },
+];
+
+export const MEMBER_STACK: MemberStack = {
+  description: 'imds-guard member stack: keeps EC2 instances, launch templates, launch configurations and account defaults on IMDSv2.',
+  parameters: PARAMETERS,
+  conditions: {
+    RemediationAllowed: { parameter: 'RemediationEnabled', equals: 'true' },
+    ConfigRuleEnabled: { parameter: 'EnableConfigRule', equals: 'true' },
+    SecurityHubActionEnabled: { parameter: 'EnableSecurityHubAction', equals: 'true' },
+    ConcurrencyReserved: { parameter: 'ReserveConcurrency', equals: 'true' },
+    HasAlarmTopic: { parameter: 'AlarmTopicArn', equals: 'none', negate: true },
+  },
+  rolePath: '/imds-guard/',
+  runtime: 'nodejs24.x',
+  architecture: 'arm64',
+  functions: FUNCTIONS,
+  rules: RULES,
+  targetRetry: { maximumRetryAttempts: 8, maximumEventAgeSeconds: 6 * 3600 },
+  configRule: {
+    target: 'config-rule',
+    resourceTypes: ['AWS::EC2::Instance', 'AWS::EC2::LaunchTemplate', 'AWS::AutoScaling::LaunchConfiguration'],
+    frequency: { param: 'ConfigRuleFrequency' },
+    when: 'ConfigRuleEnabled',
+  },
+  actionTarget: {
+    id: ACTION_TARGET_ID,
+    name: 'Enforce IMDSv2',
+    description: 'imds-guard: require IMDSv2 on the resources of the selected findings',
+    when: 'SecurityHubActionEnabled',
+    providerStatements: [
+      { sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['${ActionTargetProviderLogGroup.Arn}'] },
+      {
+        sid: 'ManageActionTarget',
+        actions: ['securityhub:CreateActionTarget', 'securityhub:UpdateActionTarget', 'securityhub:DeleteActionTarget'],
+        resources: [`${ARN}:securityhub:${HERE}:hub/default`, `${ARN}:securityhub:${HERE}:action/custom/*`],
+      },
+    ],
+  },
+  deadLetterQueue: { retentionSeconds: 14 * 24 * 3600 },
+  alarms: {
+    functionErrors: { evaluationPeriods: 1, periodSeconds: 300, threshold: 1 },
+    deadLetters: { evaluationPeriods: 1, periodSeconds: 300, threshold: 1 },
+  },
+  logRetentionDays: { param: 'LogRetentionDays' },
+};
+
+/** Object key of a function's code in the artifact bucket. */
+export function artifactKey(version: string, name: FunctionName): string {
+  return `${APP_NAME}/${version}/${name}.zip`;
+}
+
+export function functionSpec(name: FunctionName): FunctionSpec {
+  const spec = FUNCTIONS.find((f) => f.name === name);
+  if (!spec) throw new Error(`no function ${name}`);
+  return spec;
+}

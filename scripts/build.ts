@@ -1,0 +1,109 @@
+/**
+ * `npm run build`: everything a deployment needs, offline.
+ *
+ *   dist/functions/<name>/index.mjs(.map)   esbuild bundles of functions/*.ts (AWS SDK v3 included)
+ *   dist/functions/<name>.zip               the Lambda packages
+ *   dist/member-template.json               CloudFormation member template (StackSets)
+ *   dist/manifest.json                      versions and hashes (read by the SST org stage)
+ *   dist/guardrails/*.json                  SCP and EC2 declarative policy
+ *   dist/cli/imds-guard.mjs                 the CLI, when cli/main.ts exists
+ */
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions } from 'esbuild';
+import { renderMemberTemplate } from '../infra/cloudformation.js';
+import { guardrailDocuments } from '../infra/guardrails.js';
+import { FUNCTION_NAMES } from '../infra/stack.js';
+import { zip } from './zip.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+
+/** ESM output that still lets bundled CommonJS dependencies `require` Node built-ins. */
+const REQUIRE_BANNER = "import { createRequire as __imdsGuardCreateRequire } from 'node:module'; const require = __imdsGuardCreateRequire(import.meta.url);";
+
+const common: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  banner: { js: REQUIRE_BANNER },
+  logLevel: 'warning',
+  metafile: true,
+};
+
+function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function writeJson(path: string, data: unknown, compact = false): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, compact ? JSON.stringify(data) : `${JSON.stringify(data, null, 2)}\n`);
+}
+
+export async function buildAll(): Promise<{ artifactVersion: string }> {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  const entries = readdirSync(join(root, 'functions'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'))
+    .map((f) => basename(f, '.ts'))
+    .sort();
+  const missing = FUNCTION_NAMES.filter((n) => !entries.includes(n));
+  if (missing.length) throw new Error(`functions/ lacks entry points the member stack deploys: ${missing.map((m) => `functions/${m}.ts`).join(', ')}`);
+
+  rmSync(join(dist, 'functions'), { recursive: true, force: true });
+  const functions: Record<string, { bundle: string; zip: string; sha256: string; bytes: number }> = {};
+  await Promise.all(
+    entries.map(async (name) => {
+      const outdir = join(dist, 'functions', name);
+      await build({ ...common, entryPoints: [join(root, 'functions', `${name}.ts`)], outfile: join(outdir, 'index.mjs') });
+      const archive = zip(
+        ['index.mjs', 'index.mjs.map'].map((file) => ({ name: file, data: readFileSync(join(outdir, file)) })),
+      );
+      const zipPath = join(dist, 'functions', `${name}.zip`);
+      writeFileSync(zipPath, archive);
+      functions[name] = { bundle: `dist/functions/${name}`, zip: `dist/functions/${name}.zip`, sha256: sha256(archive), bytes: archive.length };
+    }),
+  );
+
+  const combined = createHash('sha256');
+  for (const name of Object.keys(functions).sort()) combined.update(`${name}:${functions[name]!.sha256}\n`);
+  const artifactVersion = `${pkg.version}-${combined.digest('hex').slice(0, 12)}`;
+
+  // Compact: `--template-body` and StackSet TemplateBody accept at most 51,200 bytes.
+  writeJson(join(dist, 'member-template.json'), renderMemberTemplate({ artifactVersion }), true);
+  writeJson(join(dist, 'manifest.json'), { version: pkg.version, artifactVersion, functions });
+
+  rmSync(join(dist, 'guardrails'), { recursive: true, force: true });
+  for (const [file, doc] of Object.entries(guardrailDocuments())) writeJson(join(dist, 'guardrails', file), doc);
+
+  const cli = join(root, 'cli', 'main.ts');
+  if (existsSync(cli)) {
+    const outfile = join(dist, 'cli', 'imds-guard.mjs');
+    await build({
+      ...common,
+      entryPoints: [cli],
+      outfile,
+      banner: { js: `#!/usr/bin/env node\n${REQUIRE_BANNER}` },
+    });
+    chmodSync(outfile, 0o755);
+  }
+
+  for (const [name, f] of Object.entries(functions).sort()) {
+    console.log(`  ${`${name}.zip`.padEnd(18)} ${(f.bytes / 1024).toFixed(0).padStart(6)} KiB  ${f.sha256.slice(0, 12)}`);
+  }
+  console.log(`  member-template.json  artifact version ${artifactVersion}`);
+  return { artifactVersion };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  buildAll().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

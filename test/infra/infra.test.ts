@@ -1,0 +1,436 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { RegoEngine, TemplateFile, type StandardDiagnostic } from '@aws/cloudformation-validate';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderMemberTemplate, type CfnResource, type CfnTemplate, type Json } from '../../infra/cloudformation.js';
+import { parameterValues, stageConfig } from '../../infra/config.js';
+import { declarativePolicy, imdsV2Scp, serviceControlPolicy } from '../../infra/guardrails.js';
+import { substitute, type ParameterName } from '../../infra/model.js';
+import { sstRegionPlan, type PolicyStatement, type SstRegionPlan } from '../../infra/sst-args.js';
+import { MEMBER_STACK, PARAMETERS, policyEnv } from '../../infra/stack.js';
+import { zip } from '../../scripts/zip.js';
+import { DEFAULT_POLICY, loadPolicy, SETTINGS } from '../../shared/policy.js';
+import { eventPatterns } from '../../shared/refs/catalog.js';
+
+// ── The permissions each function may have (issue 4), and nothing else ──────────
+const READ = [
+  'ec2:DescribeInstances',
+  'ec2:DescribeLaunchTemplates',
+  'ec2:DescribeLaunchTemplateVersions',
+  'ec2:GetInstanceMetadataDefaults',
+  'ec2:DescribeImages',
+  'autoscaling:DescribeLaunchConfigurations',
+  'autoscaling:DescribeAutoScalingGroups',
+];
+const USAGE = ['cloudwatch:GetMetricData'];
+const FINDINGS = ['securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings', 'securityhub:GetFindings'];
+const WRITES = [
+  'ec2:ModifyInstanceMetadataOptions',
+  'ec2:CreateLaunchTemplate',
+  'ec2:CreateLaunchTemplateVersion',
+  'ec2:ModifyLaunchTemplate',
+  'ec2:CreateTags',
+  'ec2:RunInstances',
+  'iam:PassRole',
+  'autoscaling:UpdateAutoScalingGroup',
+  'autoscaling:StartInstanceRefresh',
+  'ec2:ModifyInstanceMetadataDefaults',
+];
+/** Every function writes its own logs and sends failed asynchronous events to the DLQ. */
+const RUNTIME = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
+
+const EXPECTED: Record<string, { always: string[]; gated: string[] }> = {
+  Events: { always: [...RUNTIME, ...READ, ...USAGE, ...FINDINGS], gated: WRITES },
+  Sweep: { always: [...RUNTIME, ...READ, ...USAGE, ...FINDINGS], gated: WRITES },
+  ConfigRule: { always: [...RUNTIME, ...READ, 'config:PutEvaluations'], gated: [] },
+  Action: { always: [...RUNTIME, ...READ, ...USAGE, ...FINDINGS, ...WRITES], gated: [] },
+};
+
+const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
+
+// ── Helpers over the rendered template ───────────────────────────────────────────
+const template = renderMemberTemplate({ artifactVersion: '1.2.3-abcdef' });
+const resources = Object.entries(template.Resources);
+const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
+const pipelineFunctions = () => ofType('AWS::Lambda::Function').filter(([id]) => id !== 'ActionTargetProvider');
+
+/** `{ 'Fn::Sub': s }` → s; `Fn::If [c, x, NoValue]` → { when: c, value: x }. */
+function unSub(j: Json): unknown {
+  if (Array.isArray(j)) return j.map(unSub);
+  if (j !== null && typeof j === 'object') {
+    if ('Fn::Sub' in j && Object.keys(j).length === 1) return j['Fn::Sub'];
+    return Object.fromEntries(Object.entries(j).map(([k, v]) => [k, unSub(v)]));
+  }
+  return j;
+}
+
+interface CfnStatement {
+  statement: PolicyStatement;
+  when?: string;
+}
+
+function roleStatements(role: CfnResource): CfnStatement[] {
+  const policies = role.Properties.Policies as { PolicyDocument: { Statement: Json[] } }[];
+  return policies.flatMap((p) =>
+    p.PolicyDocument.Statement.map((s) => {
+      if (s !== null && typeof s === 'object' && !Array.isArray(s) && 'Fn::If' in s) {
+        const [when, value, otherwise] = s['Fn::If'] as [string, Json, Json];
+        expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
+        return { when, statement: unSub(value) as PolicyStatement };
+      }
+      return { statement: unSub(s) as PolicyStatement };
+    }),
+  );
+}
+
+function getAttTarget(j: Json | undefined): string {
+  const att = (j as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+  expect(att).toBeDefined();
+  return att[0];
+}
+
+// ── The SST side, rendered from the same description ─────────────────────────────
+const ALL_ON: Record<ParameterName, string> = {
+  ...(Object.fromEntries(Object.entries(PARAMETERS).map(([k, p]) => [k, p.default])) as Record<ParameterName, string>),
+  RemediationEnabled: 'true',
+  EnableConfigRule: 'true',
+  EnableSecurityHubAction: 'true',
+};
+const plan = (values: Partial<Record<ParameterName, string>> = {}): SstRegionPlan =>
+  sstRegionPlan({ region: 'eu-west-1', stage: 'test', values: { ...ALL_ON, ...values } });
+
+const VARS = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'eu-west-1',
+  'AWS::AccountId': '111122223333',
+  'DeadLetterQueue.Arn': 'arn:aws:sqs:eu-west-1:111122223333:dlq',
+  'ActionTarget.Arn': 'arn:aws:securityhub:eu-west-1:111122223333:action/custom/EnforceImdsV2',
+};
+
+describe('member template', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'imds-guard-cfn-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function validate(t: CfnTemplate, parameterOverrides: Record<string, string> = {}): StandardDiagnostic[] {
+    const file = join(dir, `template-${Object.keys(parameterOverrides).join('-') || 'defaults'}.json`);
+    writeFileSync(file, JSON.stringify(t));
+    const engine = new RegoEngine();
+    try {
+      const report = engine.validateStandard(new TemplateFile(file), { parameterOverrides, strict: true });
+      expect(report.status).toBe('OK');
+      return report.diagnostics.filter((d) => d.severity === 'ERROR' || d.severity === 'FATAL');
+    } finally {
+      engine.free();
+    }
+  }
+
+  it('passes @aws/cloudformation-validate with no errors (warnings count as errors)', () => {
+    expect(validate(template)).toEqual([]);
+  });
+
+  it('(the validator does catch a broken template)', () => {
+    const broken = structuredClone(template);
+    broken.Resources.EventsFunction!.Properties.Runtime = 'nodejs99.x';
+    broken.Resources.SweepRule!.Properties.Targets = [{ Arn: { 'Fn::GetAtt': ['Missing', 'Arn'] }, Id: 'x' }];
+    expect(validate(broken).map((d) => d.entity?.logicalId)).toEqual(expect.arrayContaining(['EventsFunction', 'SweepRule']));
+  });
+
+  it.each<Record<string, string>>([
+    { RemediationEnabled: 'true', Mode: 'enforce' },
+    { EnableConfigRule: 'false', EnableSecurityHubAction: 'false', ReserveConcurrency: 'false' },
+    { AlarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:alerts', LogRetentionDays: '30' },
+  ])('stays valid with parameters %o', (overrides) => {
+    expect(validate(template, overrides)).toEqual([]);
+  });
+
+  it('fits the 51,200-byte TemplateBody limit of create-stack-set', () => {
+    expect(JSON.stringify(template).length).toBeLessThan(51_200);
+  });
+
+  it('runs every function on nodejs24.x arm64 with code from the regional artifact bucket', () => {
+    for (const [id, fn] of pipelineFunctions()) {
+      const name = MEMBER_STACK.functions.find((f) => `${f.id}Function` === id)!.name;
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Code).toEqual({
+        S3Bucket: { 'Fn::Sub': '${ArtifactBucketPrefix}-${AWS::Region}' },
+        S3Key: { 'Fn::Sub': `imds-guard/\${ArtifactVersion}/${name}.zip` },
+      });
+    }
+    expect(template.Parameters.ArtifactVersion?.Default).toBe('1.2.3-abcdef');
+  });
+
+  it('gives every function its own role with only its listed actions', () => {
+    const fns = pipelineFunctions();
+    expect(fns.map(([id]) => id).sort()).toEqual(['ActionFunction', 'ConfigRuleFunction', 'EventsFunction', 'SweepFunction']);
+    const roles = new Set<string>();
+    for (const [id, fn] of fns) {
+      const stem = id.replace(/Function$/, '');
+      const roleId = getAttTarget(fn.Properties.Role);
+      expect(roleId).toBe(`${stem}Role`);
+      roles.add(roleId);
+      const role = template.Resources[roleId]!;
+      expect(role.Properties.RoleName).toBeUndefined(); // generated names: no clash between regions
+      expect(role.Properties.Path).toBe('/imds-guard/');
+      const statements = roleStatements(role);
+      const actions = statements.flatMap((s) => s.statement.Action);
+      for (const a of actions) expect(a).not.toContain('*');
+      const always = statements.filter((s) => !s.when).flatMap((s) => s.statement.Action);
+      const gated = statements.filter((s) => s.when).flatMap((s) => s.statement.Action);
+      expect(sorted(always), stem).toEqual(sorted(EXPECTED[stem]!.always));
+      expect(sorted(gated), stem).toEqual(sorted(EXPECTED[stem]!.gated));
+      for (const s of statements.filter((x) => x.when)) expect(s.when).toBe('RemediationAllowed');
+    }
+    expect(roles.size).toBe(4);
+  });
+
+  it('scopes resources: writes never on * except where the action has no resource type, each with a condition', () => {
+    for (const [, role] of ofType('AWS::IAM::Role')) {
+      for (const { statement } of roleStatements(role)) {
+        const writes = statement.Action.filter((a) => WRITES.includes(a));
+        if (!writes.length || !statement.Resource.includes('*')) continue;
+        expect(writes).toSatisfy((w: string[]) => w.every((a) => a === 'ec2:RunInstances' || a === 'ec2:ModifyInstanceMetadataDefaults'));
+        if (writes.includes('ec2:RunInstances')) expect(statement.Condition?.ArnLike?.['ec2:LaunchTemplate']).toContain(':launch-template/*');
+      }
+      const pass = roleStatements(role).find((s) => s.statement.Action.includes('iam:PassRole'));
+      if (pass) expect(pass.statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+    }
+  });
+
+  it('makes every rule target a function, with a retry policy, a DLQ and an invoke permission', () => {
+    const rules = ofType('AWS::Events::Rule');
+    expect(rules.length).toBe(MEMBER_STACK.rules.length);
+    for (const [id, rule] of rules) {
+      const targets = rule.Properties.Targets as { Arn: Json; DeadLetterConfig: { Arn: Json }; RetryPolicy: Record<string, number> }[];
+      expect(targets).toHaveLength(1);
+      const target = targets[0]!;
+      const fnId = getAttTarget(target.Arn);
+      expect(template.Resources[fnId]?.Type).toBe('AWS::Lambda::Function');
+      expect(getAttTarget(target.DeadLetterConfig.Arn)).toBe('DeadLetterQueue');
+      expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+      const permission = resources.find(
+        ([, r]) => r.Type === 'AWS::Lambda::Permission' && getAttTarget(r.Properties.SourceArn) === id,
+      );
+      expect(permission?.[1].Properties.Principal).toBe('events.amazonaws.com');
+      expect(getAttTarget(permission?.[1].Properties.FunctionName)).toBe(fnId);
+      expect(permission?.[1].Condition).toBe(rule.Condition);
+      expect(template.Resources[fnId]?.Condition).toBe(rule.Condition);
+      // The function's own asynchronous failures end in the same DLQ.
+      const invokeConfig = resources.find(([, r]) => r.Type === 'AWS::Lambda::EventInvokeConfig' && (r.Properties.FunctionName as { Ref: string }).Ref === fnId);
+      expect(getAttTarget((invokeConfig?.[1].Properties.DestinationConfig as { OnFailure: { Destination: Json } }).OnFailure.Destination)).toBe('DeadLetterQueue');
+    }
+  });
+
+  it('lets EventBridge write to the DLQ only from the stack’s rules', () => {
+    const policy = template.Resources.DeadLetterQueuePolicy!.Properties.PolicyDocument as { Statement: { Condition: { ArnEquals: { 'aws:SourceArn': Json[] } } }[] };
+    const sources = policy.Statement[0]!.Condition.ArnEquals['aws:SourceArn'].map((s) =>
+      s !== null && typeof s === 'object' && !Array.isArray(s) && 'Fn::If' in s ? (s['Fn::If'] as Json[])[1]! : s,
+    );
+    expect(sources.map(getAttTarget).sort()).toEqual(ofType('AWS::Events::Rule').map(([id]) => id).sort());
+  });
+
+  it('generates the CloudTrail and state-change patterns from the event catalog', () => {
+    const patterns = ofType('AWS::Events::Rule').map(([, r]) => r.Properties.EventPattern).filter(Boolean);
+    for (const p of eventPatterns()) expect(patterns).toContainEqual(p);
+    expect(patterns).toContainEqual({
+      source: ['aws.securityhub'],
+      'detail-type': ['Security Hub Findings - Custom Action'],
+      resources: [{ 'Fn::Sub': '${ActionTarget.Arn}' }],
+    });
+    expect(template.Resources.SweepRule?.Properties.ScheduleExpression).toEqual({ Ref: 'SweepSchedule' });
+  });
+
+  it('passes every setting of shared/policy.ts from a parameter to every function', () => {
+    for (const [id, fn] of pipelineFunctions()) {
+      const env = (fn.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+      for (const name of Object.values(SETTINGS)) {
+        const ref = (env[name] as { Ref: string } | undefined)?.Ref;
+        expect(ref, `${id} ${name}`).toBeDefined();
+        expect(template.Parameters[ref!], ref).toBeDefined();
+      }
+      expect(env.POWERTOOLS_LOG_LEVEL).toEqual({ Ref: 'LogLevel' });
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('imds-guard');
+    }
+    // The defaults of the parameters are the defaults of the policy.
+    const env = Object.fromEntries(
+      Object.entries((template.Resources.EventsFunction!.Properties.Environment as { Variables: Record<string, Json> }).Variables).map(([k, v]) => [
+        k,
+        typeof v === 'object' && v !== null && 'Ref' in v ? template.Parameters[v.Ref as string]!.Default : (v as string),
+      ]),
+    );
+    expect(loadPolicy(env)).toEqual(DEFAULT_POLICY);
+  });
+
+  it('skips the Config rule and the Security Hub action by parameter', () => {
+    expect(template.Resources.ConfigRule?.Condition).toBe('ConfigRuleEnabled');
+    expect(template.Resources.ConfigRulePermission?.Properties.SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
+    expect(template.Resources.ConfigRule?.Properties.Scope).toEqual({
+      ComplianceResourceTypes: ['AWS::EC2::Instance', 'AWS::EC2::LaunchTemplate', 'AWS::AutoScaling::LaunchConfiguration'],
+    });
+    const messageTypes = (template.Resources.ConfigRule?.Properties.Source as { SourceDetails: { MessageType: string }[] }).SourceDetails.map((d) => d.MessageType);
+    expect(messageTypes).toEqual(expect.arrayContaining(['ConfigurationItemChangeNotification', 'ScheduledNotification']));
+    for (const id of ['ActionTarget', 'ActionTargetProvider', 'ActionFunction', 'SecurityHubActionRule']) {
+      expect(template.Resources[id]?.Condition, id).toBe('SecurityHubActionEnabled');
+    }
+    expect(template.Resources.ActionTarget?.Properties.Id).toBe('EnforceImdsV2');
+    expect(template.Conditions.ConfigRuleEnabled).toEqual({ 'Fn::Equals': [{ Ref: 'EnableConfigRule' }, 'true'] });
+  });
+
+  it('alarms on every function’s errors and on the DLQ depth', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    for (const [id] of pipelineFunctions()) {
+      expect(alarms.some((a) => a.MetricName === 'Errors' && JSON.stringify(a.Dimensions).includes(`"Ref":"${id}"`))).toBe(true);
+    }
+    expect(alarms.some((a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible')).toBe(true);
+  });
+});
+
+describe('SST rendering (from the same description)', () => {
+  const sst = plan();
+
+  it('deploys the same functions with the same runtime, sizes and concurrency', () => {
+    expect(sst.functions.map((f) => `${f.id}Function`).sort()).toEqual(pipelineFunctions().map(([id]) => id).sort());
+    for (const f of sst.functions) {
+      const cfn = template.Resources[`${f.id}Function`]!.Properties;
+      expect(f.args.runtime).toBe(cfn.Runtime);
+      expect([f.args.architecture]).toEqual(cfn.Architectures);
+      expect(f.args.memory).toBe(`${cfn.MemorySize as number} MB`);
+      expect(f.args.timeout).toBe(`${cfn.Timeout as number} seconds`);
+      expect(f.args.concurrency?.reserved).toBe((cfn.ReservedConcurrentExecutions as { 'Fn::If': [string, number] })['Fn::If'][1]);
+      expect(f.args.bundle).toBe(`dist/functions/${f.name}`);
+    }
+  });
+
+  it('grants the same statements as the template (gated ones only when remediation is allowed)', () => {
+    for (const f of sst.functions) {
+      const cfn = roleStatements(template.Resources[`${f.id}Role`]!);
+      expect(f.role.statements).toEqual(cfn.map((s) => s.statement));
+      expect(f.role.path).toBe(template.Resources[`${f.id}Role`]!.Properties.Path);
+    }
+    const detect = plan({ RemediationEnabled: 'false' });
+    for (const f of detect.functions) {
+      const cfn = roleStatements(template.Resources[`${f.id}Role`]!);
+      expect(f.role.statements).toEqual(cfn.filter((s) => !s.when).map((s) => s.statement));
+    }
+    // Substituted, nothing is left unresolved.
+    for (const f of sst.functions) {
+      for (const s of f.role.statements) for (const r of s.Resource) expect(substitute(r, { ...VARS, [`${f.id}LogGroup.Arn`]: 'arn:lg:*' })).not.toContain('${');
+    }
+  });
+
+  it('has the same rules, patterns, targets, retry policy and DLQ', () => {
+    const cfnRules = Object.fromEntries(ofType('AWS::Events::Rule').map(([id, r]) => [id.replace(/Rule$/, ''), r.Properties]));
+    expect(sst.rules.map((r) => r.id).sort()).toEqual(Object.keys(cfnRules).sort());
+    for (const r of sst.rules) {
+      const cfn = cfnRules[r.id]!;
+      if (r.pattern) expect(unSub(cfn.EventPattern as Json)).toEqual(JSON.parse(JSON.stringify(r.pattern, (_, v: unknown) => (v && typeof v === 'object' && 'sub' in v ? (v as { sub: string }).sub : v))));
+      else expect(r.scheduleExpression).toBe(PARAMETERS.SweepSchedule.default);
+      const target = (cfn.Targets as { Arn: Json; RetryPolicy: Record<string, number> }[])[0]!;
+      expect(`${sst.functions.find((f) => f.name === r.target)!.id}Function`).toBe(getAttTarget(target.Arn));
+      expect(r.retryPolicy).toEqual({ maximumRetryAttempts: target.RetryPolicy.MaximumRetryAttempts, maximumEventAgeInSeconds: target.RetryPolicy.MaximumEventAgeInSeconds });
+      expect(r.deadLetter).toBe('${DeadLetterQueue.Arn}');
+    }
+    for (const p of eventPatterns()) expect(sst.rules.map((r) => r.pattern)).toContainEqual(p);
+    for (const f of sst.functions) expect(f.eventInvokeConfig.onFailure).toBe('${DeadLetterQueue.Arn}');
+  });
+
+  it('passes stage settings to every function, and they read back as the same policy', () => {
+    const config = stageConfig('dev', {
+      IMDS_GUARD_REGIONS: 'eu-west-1,us-east-1',
+      IMDS_GUARD_MODE: 'enforce',
+      IMDS_GUARD_ALLOW_REMEDIATION: 'true',
+      IMDS_GUARD_HOP_LIMIT_CEILING: '3',
+      IMDS_GUARD_REMEDIATE: 'instance,launch-template',
+      IMDS_GUARD_USAGE_LOOKBACK_DAYS: '30',
+      IMDS_GUARD_EXEMPT_TAG: 'legacy',
+      IMDS_GUARD_LOG_LEVEL: 'DEBUG',
+    });
+    expect(config.regions).toEqual(['eu-west-1', 'us-east-1']);
+    const values = parameterValues(config, { bucketPrefix: 'b', version: 'v' });
+    const p = sstRegionPlan({ region: 'us-east-1', stage: 'dev', values });
+    for (const f of p.functions) {
+      expect(loadPolicy(f.args.environment)).toEqual(config.policy);
+      expect(f.args.environment).toMatchObject(policyEnv(config.policy));
+      expect(f.args.environment.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
+      // Enforcement was allowed: the automatic functions can write.
+      expect(f.role.statements.flatMap((s) => s.Action)).toEqual(expect.arrayContaining(f.name === 'config-rule' ? ['config:PutEvaluations'] : ['ec2:ModifyInstanceMetadataOptions']));
+    }
+    expect(config.policy.hopLimitCeiling).toBe(3);
+    expect(config.policy.remediate).toEqual({ instance: true, 'launch-template': true, 'launch-configuration': false, 'account-defaults': false });
+  });
+
+  it('refuses enforce mode without write permissions, like the template rule', () => {
+    expect(() => stageConfig('dev', { IMDS_GUARD_MODE: 'enforce' })).toThrow(/IMDS_GUARD_ALLOW_REMEDIATION/);
+    expect(template.Rules.EnforceNeedsRemediationPermissions).toBeDefined();
+    expect(() => stageConfig('org', {})).toThrow(/IMDS_GUARD_ORG_UNITS/);
+    const org = stageConfig('org', { IMDS_GUARD_ORG_UNITS: 'r-ab12,ou-ab12-cdefgh12', IMDS_GUARD_CALL_AS: 'DELEGATED_ADMIN', IMDS_GUARD_REGIONS: 'eu-central-1' });
+    expect(org.org).toMatchObject({ organizationalUnitIds: ['r-ab12', 'ou-ab12-cdefgh12'], callAs: 'DELEGATED_ADMIN', regions: ['eu-central-1'] });
+  });
+
+  it('leaves out the Config rule and the Security Hub action when they are switched off', () => {
+    const off = plan({ EnableConfigRule: 'false', EnableSecurityHubAction: 'false', ReserveConcurrency: 'false' });
+    expect(off.functions.map((f) => f.name).sort()).toEqual(['events', 'sweep']);
+    expect(off.configRule).toBeUndefined();
+    expect(off.actionTarget).toBeUndefined();
+    expect(off.rules.map((r) => r.id)).not.toContain('SecurityHubAction');
+    for (const f of off.functions) expect(f.args.concurrency).toBeUndefined();
+    expect(sst.actionTarget).toEqual({ identifier: 'EnforceImdsV2', name: 'Enforce IMDSv2', description: expect.any(String) });
+    expect(sst.configRule?.resourceTypes).toEqual((template.Resources.ConfigRule!.Properties.Scope as { ComplianceResourceTypes: string[] }).ComplianceResourceTypes);
+  });
+
+  it('offers every template parameter as a stage setting', () => {
+    const values = parameterValues(stageConfig('dev', {}), { bucketPrefix: 'b', version: 'v' });
+    expect(Object.keys(values).sort()).toEqual(Object.keys(template.Parameters).sort());
+    for (const [name, v] of Object.entries(values)) {
+      if (name === 'ArtifactBucketPrefix' || name === 'ArtifactVersion') continue;
+      expect(v, name).toBe(template.Parameters[name]!.Default);
+    }
+  });
+});
+
+describe('guardrails', () => {
+  it('SCP denies launches without IMDSv2, returning to IMDSv1 and IMDSv1 launch configurations', () => {
+    const byAction = (a: string) => serviceControlPolicy.Statement.filter((s) => s.Action === a);
+    expect(byAction('ec2:RunInstances')[0]).toMatchObject({
+      Effect: 'Deny',
+      Resource: 'arn:*:ec2:*:*:instance/*',
+      Condition: { StringNotEquals: { 'ec2:MetadataHttpTokens': 'required' } },
+    });
+    expect(byAction('ec2:ModifyInstanceMetadataOptions')[0]?.Condition).toEqual({ StringEquals: { 'ec2:MetadataHttpTokens': 'optional' } });
+    expect(byAction('autoscaling:CreateLaunchConfiguration')[0]?.Condition).toEqual({ StringNotEquals: { 'autoscaling:MetadataHttpTokens': 'required' } });
+    const strict = imdsV2Scp({ maxHopLimit: 2, exemptPrincipalArns: ['arn:aws:iam::*:role/BreakGlass'] });
+    expect(strict.Statement).toHaveLength(6);
+    for (const s of strict.Statement) expect(s.Condition.ArnNotLike).toEqual({ 'aws:PrincipalARN': ['arn:aws:iam::*:role/BreakGlass'] });
+    expect(JSON.stringify(serviceControlPolicy).length).toBeLessThan(5120); // SCP size quota
+  });
+
+  it('declarative policy sets the IMDS default to required with @@assign', () => {
+    expect(declarativePolicy.ec2_attributes.instance_metadata_defaults.http_tokens).toEqual({ '@@assign': 'required' });
+    expect(declarativePolicy.ec2_attributes.instance_metadata_defaults.http_put_response_hop_limit).toEqual({ '@@assign': '-1' });
+  });
+});
+
+describe('zip writer', () => {
+  it('writes archives whose entries inflate back to the input', () => {
+    const files = [
+      { name: 'index.mjs', data: Buffer.from('export const handler = async () => 42;\n'.repeat(50)) },
+      { name: 'index.mjs.map', data: Buffer.from('{}') },
+    ];
+    const archive = zip(files);
+    let offset = 0;
+    for (const f of files) {
+      expect(archive.readUInt32LE(offset)).toBe(0x04034b50);
+      const method = archive.readUInt16LE(offset + 8);
+      const size = archive.readUInt32LE(offset + 18);
+      const nameLength = archive.readUInt16LE(offset + 26);
+      expect(archive.subarray(offset + 30, offset + 30 + nameLength).toString()).toBe(f.name);
+      const body = archive.subarray(offset + 30 + nameLength, offset + 30 + nameLength + size);
+      expect(method === 8 ? inflateRawSync(body) : body).toEqual(f.data);
+      offset += 30 + nameLength + size;
+    }
+    expect(archive.readUInt32LE(archive.length - 22)).toBe(0x06054b50);
+    expect(zip(files).equals(archive)).toBe(true); // deterministic
+  });
+});
