@@ -61,6 +61,8 @@ import type { Policy } from './policy.js';
 export interface DecideContext {
   /** IMDSv1 usage for an instance; `undefined` when not looked up. */
   usage?: UsageEvidence;
+  /** The usage look-up failed: without evidence an instance is never changed, whatever the policy. */
+  usageError?: string;
   now: Date;
   /** The triggering change was made by imds-guard itself. */
   ownChange?: boolean;
@@ -151,6 +153,10 @@ function usageGates(subject: Subject, policy: Policy, ctx: DecideContext): Gate[
       gate('imdsv1-unused', true, `does not apply to a ${words} (usage is measured on instances)`),
       gate('usage-known', true, `does not apply to a ${words}`),
     ];
+  }
+  if (ctx.usageError !== undefined) {
+    const reason = `IMDSv1 usage (MetadataNoToken) could not be read: ${ctx.usageError}; not changed until it can be (not overridable)`;
+    return [gate('imdsv1-unused', false, reason), gate('usage-known', false, 'see imdsv1-unused')];
   }
   const usage = ctx.usage;
   const window = policy.usageLookbackDays;

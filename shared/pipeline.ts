@@ -5,7 +5,7 @@
  */
 import { decide } from './decide.js';
 import { evaluate } from './evaluate.js';
-import { logger } from './log.js';
+import { errorFields, logger } from './log.js';
 import type { Outcome, Plan, ResourceRef, Subject, UsageEvidence, Verdict } from './model.js';
 import type { Policy } from './policy.js';
 import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from './ports.js';
@@ -64,9 +64,9 @@ export async function processSubjects(
   const verdicts = subjects.map((subject) => evaluate(subject, deps.policy));
   for (const verdict of verdicts) logVerdict(verdict);
 
-  const usage = await usageFor(verdicts, deps);
+  const { usage, usageError } = await usageFor(verdicts, deps);
   const amis = await imageSupportFor(verdicts, deps);
-  const outcomes = await remediate(verdicts, usage, amis, deps, context, now);
+  const outcomes = await remediate(verdicts, { usage, usageError, amis }, deps, context, now);
 
   const reports: Report[] = verdicts.map((verdict) => ({
     verdict,
@@ -96,26 +96,44 @@ function nonCompliantInstances(verdicts: readonly Verdict[]): Verdict[] {
   return verdicts.filter((v) => v.ref.kind === 'instance' && v.compliance === 'NON_COMPLIANT');
 }
 
-/** IMDSv1 usage is evidence in every non-compliant instance's finding, and a remediation gate. */
-async function usageFor(verdicts: readonly Verdict[], deps: PipelineDeps): Promise<Map<string, UsageEvidence>> {
-  const ids = nonCompliantInstances(verdicts).map((v) => v.ref.id);
-  if (!deps.usage || ids.length === 0) return new Map();
-  return deps.usage.usage(ids, deps.policy.usageLookbackDays);
+interface Evidence {
+  usage: Map<string, UsageEvidence>;
+  /** Set when the usage look-up failed: findings still go out, instances are not changed. */
+  usageError?: string;
+  amis: Map<string, string | undefined>;
 }
 
+/** IMDSv1 usage is evidence in every non-compliant instance's finding, and a remediation gate. */
+async function usageFor(verdicts: readonly Verdict[], deps: PipelineDeps): Promise<Omit<Evidence, 'amis'>> {
+  const ids = nonCompliantInstances(verdicts).map((v) => v.ref.id);
+  if (!deps.usage || ids.length === 0) return { usage: new Map() };
+  try {
+    return { usage: await deps.usage.usage(ids, deps.policy.usageLookbackDays) };
+  } catch (error) {
+    logger.error('IMDSv1 usage look-up failed; instances are reported but not changed', { ...errorFields(error), instances: ids.length });
+    return { usage: new Map(), usageError: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** The AMI shortcut only ever allows a fix, so a failed look-up just goes without it. */
 async function imageSupportFor(verdicts: readonly Verdict[], deps: PipelineDeps): Promise<Map<string, string | undefined>> {
   if (!deps.images || !deps.remediator) return new Map();
   const imageIds = new Set<string>();
   for (const v of nonCompliantInstances(verdicts)) {
     if (v.subject.kind === 'instance' && v.subject.imageId) imageIds.add(v.subject.imageId);
   }
-  return imageIds.size === 0 ? new Map() : deps.images([...imageIds]);
+  if (imageIds.size === 0) return new Map();
+  try {
+    return await deps.images([...imageIds]);
+  } catch (error) {
+    logger.warn('AMI look-up failed; no launch-time shortcut for these instances', { ...errorFields(error), images: imageIds.size });
+    return new Map();
+  }
 }
 
 async function remediate(
   verdicts: readonly Verdict[],
-  usage: Map<string, UsageEvidence>,
-  amis: Map<string, string | undefined>,
+  { usage, usageError, amis }: Evidence,
   deps: PipelineDeps,
   context: RunContext,
   now: Date,
@@ -127,6 +145,7 @@ async function remediate(
     const imdsSupport = imageId ? amis.get(imageId) : undefined;
     return decide(verdict, deps.policy, {
       usage: verdict.ref.kind === 'instance' ? usage.get(verdict.ref.id) : undefined,
+      usageError,
       now,
       ownChange: context.ownChange ?? false,
       humanRequest: context.humanRequest ?? false,
