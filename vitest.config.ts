@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // CI has 2 cores; the CloudFormation validator (WASM) alone takes seconds there.
+    testTimeout: 60_000,
     env: {
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_REGION: 'us-east-1',

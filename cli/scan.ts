@@ -7,7 +7,7 @@
  */
 import { describeAutoScalingUsage, emptyUsage, type AutoScalingUsage } from '../shared/aws/autoscaling.js';
 import { mapLimit } from '../shared/aws/batch.js';
-import { exemptionOf } from '../shared/decide.js';
+import { exemptionOf } from '../shared/exemption.js';
 import type { Compliance, Plan, ResourceKind, UsageEvidence, Verdict } from '../shared/model.js';
 import { RESOURCE_KINDS } from '../shared/model.js';
 import { processSubjects } from '../shared/pipeline.js';

@@ -43,7 +43,6 @@ export interface Control {
   note?: string;
 }
 
-const SH_EC2 = 'https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html';
 const SH_ASG = 'https://docs.aws.amazon.com/securityhub/latest/userguide/autoscaling-controls.html';
 const EC2_GUIDE = 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide';
 

@@ -52,11 +52,11 @@ import type {
   Plan,
   ResourceKind,
   Subject,
-  Tags,
   UsageEvidence,
   Verdict,
 } from './model.js';
 import type { Policy } from './policy.js';
+import { exemptionOf } from './exemption.js';
 
 export interface DecideContext {
   /** IMDSv1 usage for an instance; `undefined` when not looked up. */
@@ -106,18 +106,6 @@ export function currentMetadata(subject: Subject): MetadataOptions | undefined {
     case 'missing':
       return undefined;
   }
-}
-
-function tagsOf(subject: Subject): Tags | undefined {
-  return subject.kind === 'instance' || subject.kind === 'launch-template' ? subject.tags : undefined;
-}
-
-/** Any value except `false` (any case) exempts. */
-export function exemptionOf(subject: Subject, tagKey: string): string | undefined {
-  const tags = tagsOf(subject);
-  if (!tags || !(tagKey in tags)) return undefined;
-  const value = tags[tagKey] ?? '';
-  return value.trim().toLowerCase() === 'false' ? undefined : value;
 }
 
 /** The metadata options to set: HttpTokens=required, hop limit only when lowering is allowed. */

@@ -31,10 +31,10 @@ import type {
   MetadataOptions,
   ResourceKind,
   Subject,
-  Tags,
   Verdict,
 } from './model.js';
 import type { Policy } from './policy.js';
+import { exemptionOf } from './exemption.js';
 
 const RANK: Record<Compliance, number> = { NOT_APPLICABLE: 0, COMPLIANT: 1, NON_COMPLIANT: 2 };
 
@@ -61,13 +61,6 @@ function both(kind: ResourceKind, compliance: Compliance, reason: string): Check
   return [check(kind, 'imdsv2', compliance, reason), check(kind, 'hop-limit', compliance, reason)];
 }
 
-/** The exemption tag's value when it exempts (any value except `false`, any case). */
-function exemption(tags: Tags | undefined, key: string): string | undefined {
-  if (!tags || !Object.prototype.hasOwnProperty.call(tags, key)) return undefined;
-  const value = tags[key] ?? '';
-  return value.trim().toLowerCase() === 'false' ? undefined : value;
-}
-
 export function evaluate(subject: Subject, policy: Policy): Verdict {
   const checks = judge(subject, policy);
   return { ref: subject.ref, compliance: worstOf(checks.map((c) => c.compliance)), checks, subject };
@@ -78,15 +71,13 @@ function judge(subject: Subject, policy: Policy): CheckResult[] {
   if (subject.kind === 'missing') {
     return both(kind, 'NOT_APPLICABLE', `The ${KIND_WORDS[kind]} ${subject.ref.id} no longer exists.`);
   }
-  if (subject.kind === 'instance' || subject.kind === 'launch-template') {
-    const value = exemption(subject.tags, policy.exemptTagKey);
-    if (value !== undefined) {
-      return both(
-        kind,
-        'NOT_APPLICABLE',
-        `Exempt: tagged ${policy.exemptTagKey}=${JSON.stringify(value)} (any value but "false" exempts); not judged.`,
-      );
-    }
+  const exemption = exemptionOf(subject, policy.exemptTagKey);
+  if (exemption !== undefined) {
+    return both(
+      kind,
+      'NOT_APPLICABLE',
+      `Exempt: tagged ${policy.exemptTagKey}=${JSON.stringify(exemption)} (any value but "false" exempts); not judged.`,
+    );
   }
   switch (subject.kind) {
     case 'instance':
