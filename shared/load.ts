@@ -26,7 +26,7 @@ import {
   launchConfigurationSubject,
   launchTemplateSubject,
 } from './aws/translate.js';
-import type { ResourceKind, ResourceRef, Subject } from './model.js';
+import { refKey, type ResourceKind, type ResourceRef, type Subject } from './model.js';
 import type { Loader } from './ports.js';
 
 export interface LoaderClients {
@@ -55,10 +55,6 @@ const DEFAULT_RETRY_DELAYS_MS = [1000, 2000] as const;
 const WELL_FORMED_INSTANCE_ID = /^i-[0-9a-f]{8,32}$/;
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function refKey(ref: ResourceRef): string {
-  return `${ref.kind}\u0000${ref.account}\u0000${ref.region}\u0000${ref.id}`;
-}
 
 /**
  * Describes `ids`, then describes those still missing again after each delay.

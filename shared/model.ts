@@ -24,6 +24,11 @@ export interface ResourceRef {
   region: string;
 }
 
+/** One string per resource, for maps and de-duplication. */
+export function refKey(ref: ResourceRef): string {
+  return `${ref.account}/${ref.region}/${ref.kind}/${ref.id}`;
+}
+
 export type HttpTokens = 'optional' | 'required';
 export type HttpEndpoint = 'enabled' | 'disabled';
 

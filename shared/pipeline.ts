@@ -6,7 +6,7 @@
 import { decide } from './decide.js';
 import { evaluate } from './evaluate.js';
 import { errorFields, logger } from './log.js';
-import type { Outcome, Plan, ResourceRef, Subject, UsageEvidence, Verdict } from './model.js';
+import { refKey, type Outcome, type Plan, type ResourceRef, type Subject, type UsageEvidence, type Verdict } from './model.js';
 import type { Policy } from './policy.js';
 import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from './ports.js';
 
@@ -33,14 +33,13 @@ export interface RunContext {
   humanRequest?: boolean;
 }
 
+/** @deprecated import refKey from model.ts (kept while callers move). */
+export { refKey } from './model.js';
+
 export interface PipelineResult {
   reports: Report[];
   findings?: PublishResult;
   annotations?: PublishResult;
-}
-
-export function refKey(ref: ResourceRef): string {
-  return `${ref.account}/${ref.region}/${ref.kind}/${ref.id}`;
 }
 
 /** Describes refs freshly, then judges and reports them. */

@@ -10,7 +10,7 @@
  * the mode allowed it), `skipped` (a gate failed, nothing to change, or the
  * action refused because going on would make things worse).
  */
-import type { ActionKind, Compliance, Outcome, Plan, ResourceRef, Subject, Verdict } from '../model.js';
+import { refKey, type ActionKind, type Compliance, type Outcome, type Plan, type Subject, type Verdict } from '../model.js';
 import type { Policy } from '../policy.js';
 import type { Loader } from '../ports.js';
 import { fixAccountDefaults } from './account-defaults.js';
@@ -52,15 +52,11 @@ export const ACTIONS: Record<Exclude<ActionKind, 'none'>, Action> = {
   'modify-instance-metadata-defaults': fixAccountDefaults,
 };
 
-function key(ref: ResourceRef): string {
-  return `${ref.account}/${ref.region}/${ref.kind}/${ref.id}`;
-}
-
 /** One plan per resource: the first that executes, else the first. */
 export function dedupePlans(plans: readonly Plan[]): Plan[] {
   const byKey = new Map<string, Plan>();
   for (const plan of plans) {
-    const k = key(plan.ref);
+    const k = refKey(plan.ref);
     const seen = byKey.get(k);
     if (!seen || (!seen.execute && plan.execute)) byKey.set(k, plan);
   }
@@ -151,9 +147,9 @@ async function reverify(executed: Executed[], deps: RemediateDeps): Promise<void
     for (const e of targets) e.message += ` (re-describe failed: ${errorMessage(error)}; compliance as checked by the action)`;
     return;
   }
-  const byKey = new Map(subjects.map((s) => [key(s.ref), s] as const));
+  const byKey = new Map(subjects.map((s) => [refKey(s.ref), s] as const));
   for (const e of targets) {
-    const subject = byKey.get(key(e.plan.ref));
+    const subject = byKey.get(refKey(e.plan.ref));
     if (subject) e.verified = deps.evaluate(subject, deps.policy).compliance;
   }
 }

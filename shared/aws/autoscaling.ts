@@ -83,7 +83,7 @@ export async function* pageLaunchConfigurations(
  * and make large groups slow to describe).
  */
 export async function* pageAutoScalingGroups(
-  autoScaling: AutoScalingClient,
+  autoScaling: Pick<AutoScalingClient, 'send'>,
   pageSize = AUTO_SCALING_PAGE_SIZE,
 ): AsyncGenerator<AutoScalingGroup[]> {
   let nextToken: string | undefined;
@@ -161,7 +161,7 @@ export function usageFromGroups(groups: Iterable<AutoScalingGroup>): AutoScaling
 }
 
 /** Pages through every Auto Scaling group of the region and builds the usage maps. */
-export async function describeAutoScalingUsage(autoScaling: AutoScalingClient): Promise<AutoScalingUsage> {
+export async function describeAutoScalingUsage(autoScaling: Pick<AutoScalingClient, 'send'>): Promise<AutoScalingUsage> {
   const usage = emptyUsage();
   for await (const page of pageAutoScalingGroups(autoScaling)) addGroupsToUsage(usage, page);
   return usage;
