@@ -216,5 +216,7 @@ export interface Outcome {
   message: string;
   /** Compliance after re-describing the resource, for `remediated`. */
   verifiedCompliance?: Compliance;
+  /** The verdict on the re-described resource, so its finding shows the state after the fix. */
+  verifiedVerdict?: Verdict;
   at: Date;
 }

@@ -67,11 +67,15 @@ export async function processSubjects(
   const amis = await imageSupportFor(verdicts, deps);
   const outcomes = await remediate(verdicts, { usage, usageError, amis }, deps, context, now);
 
-  const reports: Report[] = verdicts.map((verdict) => ({
-    verdict,
-    usage: verdict.ref.kind === 'instance' ? usage.get(verdict.ref.id) : undefined,
-    outcome: outcomes.get(refKey(verdict.ref)),
-  }));
+  const reports: Report[] = verdicts.map((verdict) => {
+    const outcome = outcomes.get(refKey(verdict.ref));
+    return {
+      // After a verified fix the finding shows the resource as it is now, not as it was.
+      verdict: outcome?.verifiedVerdict ?? verdict,
+      usage: verdict.ref.kind === 'instance' ? usage.get(verdict.ref.id) : undefined,
+      outcome,
+    };
+  });
 
   const result: PipelineResult = { reports };
   if (deps.findings) {

@@ -87,6 +87,7 @@ interface Executed {
   status: Outcome['status'];
   message: string;
   verified?: Compliance;
+  verifiedVerdict?: Verdict;
 }
 
 export async function remediate(plans: readonly Plan[], deps: RemediateDeps): Promise<Outcome[]> {
@@ -126,6 +127,7 @@ export async function remediate(plans: readonly Plan[], deps: RemediateDeps): Pr
     status: e.status,
     message: e.message,
     ...(e.verified && (e.status === 'remediated' || e.status === 'skipped') && e.plan.execute ? { verifiedCompliance: e.verified } : {}),
+    ...(e.verifiedVerdict ? { verifiedVerdict: e.verifiedVerdict } : {}),
     at,
   }));
 }
@@ -150,7 +152,9 @@ async function reverify(executed: Executed[], deps: RemediateDeps): Promise<void
   const byKey = new Map(subjects.map((s) => [refKey(s.ref), s] as const));
   for (const e of targets) {
     const subject = byKey.get(refKey(e.plan.ref));
-    if (subject) e.verified = deps.evaluate(subject, deps.policy).compliance;
+    if (!subject) continue;
+    e.verifiedVerdict = deps.evaluate(subject, deps.policy);
+    e.verified = e.verifiedVerdict.compliance;
   }
 }
 

@@ -177,6 +177,11 @@ describe('events handler', () => {
     expect(modify[0]!.args[0].input).not.toHaveProperty('HttpEndpoint');
     const update = securityHub.commandCalls(BatchUpdateFindingsCommand)[0]!.args[0].input;
     expect(update.Workflow?.Status).toBe('RESOLVED');
+    // the finding imported in the same run already shows the state after the fix
+    const imported = securityHub.commandCalls(BatchImportFindingsCommand).flatMap((c) => c.args[0].input.Findings!);
+    const imdsv2 = imported.find((f) => f.Id!.endsWith('/imdsv2'))!;
+    expect(imdsv2.Compliance?.Status).toBe('PASSED');
+    expect(imdsv2.Resources?.[0]?.Details?.AwsEc2Instance?.MetadataOptions?.HttpTokens).toBe('required');
   });
 });
 
