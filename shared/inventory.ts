@@ -4,22 +4,23 @@
  * than a page (≤1000 instances) in memory here.
  *
  * Launch templates are listed through DescribeLaunchTemplateVersions with
- * `Versions: ['$Default']` and no template id (the default version of every
- * template, paged), and each page's names, tags and version numbers come
- * from one DescribeLaunchTemplates call by id; only templates whose `$Latest`
- * differs from the default cost one more call each.
+ * `Versions: ['$Default', '$Latest']` and no template id (both versions of
+ * every template, paged), and their names, tags and version numbers come from
+ * DescribeLaunchTemplates by id, 200 ids a call: no call per template.
  */
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import type { EC2Client, InstanceMetadataDefaultsResponse, LaunchTemplateVersion } from '@aws-sdk/client-ec2';
+import type { EC2Client, InstanceMetadataDefaultsResponse, LaunchTemplate, LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import { pageLaunchConfigurations } from './aws/autoscaling.js';
-import { mapLimit } from './aws/batch.js';
 import {
   DEFAULT_CONCURRENCY,
   describeLaunchTemplatesByIds,
   describeLaunchTemplateVersions,
   getInstanceMetadataDefaults,
+  LAUNCH_TEMPLATES_PAGE_SIZE,
   pageAccountTemplateVersions,
   pageInstances,
+  pickDefaultAndLatest,
+  type TemplateWithVersions,
 } from './aws/ec2.js';
 import {
   accountDefaultsMetadata,
@@ -53,30 +54,75 @@ export function createInventory(clients: InventoryClients, options: InventoryOpt
     }
   }
 
+  // One GetInstanceMetadataDefaults per inventory (an inventory is one run's view):
+  // templates and the account-defaults subject share it.
+  let level: Promise<InstanceMetadataDefaultsResponse | undefined> | undefined;
+  const accountLevel = (): Promise<InstanceMetadataDefaultsResponse | undefined> => (level ??= getInstanceMetadataDefaults(clients.ec2));
+
+  /**
+   * One account-wide listing of `$Default` AND `$Latest` (one item when they
+   * are the same version), and DescribeLaunchTemplates by id in full calls of
+   * 200 ids for names, tags and version numbers: ceil((T + D) / 200) + ceil(T / 200)
+   * calls for T templates of which D have a newer `$Latest`. A template whose
+   * two versions straddle a page boundary waits for the next page; at most
+   * ~400 templates are held. Should a version still be missing at the end (the
+   * template changed meanwhile), it is described by id, one call for that template.
+   */
   async function* launchTemplates(): AsyncGenerator<LaunchTemplateSubject[]> {
-    let level: Promise<InstanceMetadataDefaultsResponse | undefined> | undefined;
-    for await (const defaults of pageAccountTemplateVersions(clients.ec2, '$Default')) {
-      const byId = new Map<string, LaunchTemplateVersion>();
-      for (const v of defaults) if (v.LaunchTemplateId) byId.set(v.LaunchTemplateId, v);
-      // Templates deleted since the versions page was read come back missing and are skipped.
-      const { templates } = await describeLaunchTemplatesByIds(clients.ec2, [...byId.keys()], { concurrency });
-      const latest = await mapLimit(templates, concurrency, async (template) => {
-        const latestNumber = toNumber(template.LatestVersionNumber);
-        const defaultVersion = byId.get(template.LaunchTemplateId ?? '');
-        if (!template.LaunchTemplateId || latestNumber === undefined || defaultVersion === undefined) return undefined;
-        if (latestNumber === toNumber(defaultVersion.VersionNumber)) return undefined;
-        const versions = await describeLaunchTemplateVersions(clients.ec2, template.LaunchTemplateId, ['$Latest']);
-        return versions?.[0];
-      });
-      const accountDefaults = accountDefaultsMetadata(await (level ??= getInstanceMetadataDefaults(clients.ec2)));
-      const page: LaunchTemplateSubject[] = [];
-      templates.forEach((template, i) => {
-        const defaultVersion = byId.get(template.LaunchTemplateId ?? '');
-        if (defaultVersion === undefined) return;
-        page.push(launchTemplateSubject(template, defaultVersion, latest[i], scope, accountDefaults));
-      });
-      if (page.length > 0) yield page;
+    const waiting = new Map<string, LaunchTemplateVersion[]>(); // listed, not yet described
+    const described = new Map<string, { template: LaunchTemplate; versions: LaunchTemplateVersion[] }>();
+
+    const describeWaiting = async (all: boolean): Promise<void> => {
+      while (waiting.size >= LAUNCH_TEMPLATES_PAGE_SIZE || (all && waiting.size > 0)) {
+        const ids = [...waiting.keys()].slice(0, LAUNCH_TEMPLATES_PAGE_SIZE);
+        // Templates deleted since the versions page was read come back missing and are skipped.
+        const { templates } = await describeLaunchTemplatesByIds(clients.ec2, ids, { concurrency });
+        for (const template of templates) {
+          const id = template.LaunchTemplateId ?? '';
+          const versions = waiting.get(id);
+          if (versions) described.set(id, { template, versions });
+        }
+        for (const id of ids) waiting.delete(id);
+      }
+    };
+
+    const complete = (entry: { template: LaunchTemplate; versions: LaunchTemplateVersion[] }): boolean => {
+      const defaultNumber = toNumber(entry.template.DefaultVersionNumber);
+      const latestNumber = toNumber(entry.template.LatestVersionNumber);
+      const has = (n: number | undefined): boolean => n !== undefined && entry.versions.some((v) => toNumber(v.VersionNumber) === n);
+      return has(defaultNumber) && (latestNumber === undefined || has(latestNumber));
+    };
+
+    async function* emit(final: boolean): AsyncGenerator<LaunchTemplateSubject[]> {
+      const ready: TemplateWithVersions[] = [];
+      for (const [id, entry] of described) {
+        if (!complete(entry)) {
+          if (!final) continue;
+          const fetched = await describeLaunchTemplateVersions(clients.ec2, id, ['$Default', '$Latest']);
+          if (fetched !== undefined) entry.versions.push(...fetched);
+        }
+        described.delete(id);
+        const picked = pickDefaultAndLatest(entry.template, entry.versions);
+        if (picked) ready.push(picked);
+      }
+      if (ready.length === 0) return;
+      const accountDefaults = accountDefaultsMetadata(await accountLevel());
+      yield ready.map((d) => launchTemplateSubject(d.template, d.defaultVersion, d.latestVersion, scope, accountDefaults));
     }
+
+    for await (const page of pageAccountTemplateVersions(clients.ec2, ['$Default', '$Latest'])) {
+      for (const version of page) {
+        const id = version.LaunchTemplateId;
+        if (!id) continue;
+        const target = described.get(id)?.versions ?? waiting.get(id) ?? [];
+        if (!target.some((v) => toNumber(v.VersionNumber) === toNumber(version.VersionNumber))) target.push(version);
+        if (!described.has(id)) waiting.set(id, target);
+      }
+      await describeWaiting(false);
+      yield* emit(false);
+    }
+    await describeWaiting(true);
+    yield* emit(true);
   }
 
   async function* launchConfigurations(): AsyncGenerator<LaunchConfigurationSubject[]> {
@@ -86,7 +132,7 @@ export function createInventory(clients: InventoryClients, options: InventoryOpt
   }
 
   async function accountDefaults(): Promise<AccountDefaultsSubject> {
-    return accountDefaultsSubject(await getInstanceMetadataDefaults(clients.ec2), scope);
+    return accountDefaultsSubject(await accountLevel(), scope);
   }
 
   return { instances, launchTemplates, launchConfigurations, accountDefaults };

@@ -63,8 +63,8 @@ export async function processSubjects(
   const verdicts = subjects.map((subject) => evaluate(subject, deps.policy));
   for (const verdict of verdicts) logVerdict(verdict);
 
-  const { usage, usageError } = await usageFor(verdicts, deps);
-  const amis = await imageSupportFor(verdicts, deps);
+  // Independent look-ups (CloudWatch usage, EC2 image support): one round trip, not two.
+  const [{ usage, usageError }, amis] = await Promise.all([usageFor(verdicts, deps), imageSupportFor(verdicts, deps)]);
   const outcomes = await remediate(verdicts, { usage, usageError, amis }, deps, context, now);
 
   const reports: Report[] = verdicts.map((verdict) => {

@@ -2,22 +2,38 @@
  * The full reconcile of one account and region, page by page so that the
  * estate is never held in memory: judge and publish every resource, then
  * archive the findings of resources that no longer exist.
+ *
+ * API economy (bench/sweep.ts measures it against the page and batch limits):
+ * - the next page is fetched while the current one is judged (one page ahead);
+ * - subjects are judged in groups cut after the 500th non-compliant instance
+ *   (GetMetricData takes 500 queries a call), or at `maxGroupSize` subjects,
+ *   whichever comes first, so usage look-ups are full calls;
+ * - findings are imported in whole calls of 100 across pages and kinds (the
+ *   remainder waits for the next group; everything is flushed before any
+ *   annotation and at the end);
+ * - stale findings are looked up among those not updated since the sweep began.
  */
+import { MAX_QUERIES_PER_CALL } from './aws/usage.js';
+import { evaluate } from './evaluate.js';
 import { logger } from './log.js';
-import type { ResourceRef, Subject } from './model.js';
-import { processSubjects, refKey, type PipelineDeps } from './pipeline.js';
-import type { Inventory, PublishResult } from './ports.js';
+import type { Outcome, ResourceRef, Subject } from './model.js';
+import { refKey } from './model.js';
+import { processSubjects, type PipelineDeps } from './pipeline.js';
+import type { FindingsSink, Inventory, PublishResult, Report } from './ports.js';
 import { failIfUnpublished } from './results.js';
 
 /** Lists the resources that have an active imds-guard finding. */
 export interface ActiveFindingIndex {
-  activeRefs(): Promise<ResourceRef[]>;
+  /** `updatedBefore`: an index may leave out findings updated after it (they were refreshed by this run). */
+  activeRefs(filter?: { updatedBefore?: Date }): Promise<ResourceRef[]>;
 }
 
 export interface SweepInput {
   inventory: Inventory;
   deps: PipelineDeps;
   activeFindings?: ActiveFindingIndex;
+  /** Most subjects judged at once (the memory bound of a group). Default 5000. */
+  maxGroupSize?: number;
 }
 
 export interface SweepSummary {
@@ -28,33 +44,118 @@ export interface SweepSummary {
   archived: number;
 }
 
-export async function sweep({ inventory, deps, activeFindings }: SweepInput): Promise<SweepSummary> {
+export const DEFAULT_MAX_GROUP_SIZE = 5000;
+/** BatchImportFindings accepts 100 findings a call. */
+const FINDINGS_PER_CALL = 100;
+
+/** Starts fetching the next page while the caller works on the current one. */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  for (;;) {
+    const result = await next;
+    if (result.done) return;
+    next = iterator.next();
+    next.catch(() => undefined); // awaited on the next turn; not an unhandled rejection meanwhile
+    yield result.value;
+  }
+}
+
+/**
+ * A findings sink that imports whole calls of 100 findings: what does not
+ * fill a call waits for the next publish, `flush` sends the rest. Results are
+ * collected for the summary, since a publish now answers for earlier reports.
+ */
+function wholeCalls(sink: FindingsSink): FindingsSink & { flush(): Promise<void>; results: PublishResult[] } {
+  let buffer: Report[] = [];
+  const results: PublishResult[] = [];
+  const send = async (count: number): Promise<void> => {
+    if (count === 0) return;
+    const batch = buffer.slice(0, count);
+    buffer = buffer.slice(count);
+    results.push(await sink.publish(batch));
+  };
+  const flush = (): Promise<void> => send(buffer.length);
+  const none = (): PublishResult => ({ published: 0, failed: [] });
+  return {
+    results,
+    flush,
+    async publish(reports) {
+      buffer.push(...reports);
+      const findings = buffer.reduce((n, r) => n + r.verdict.checks.length, 0);
+      const target = findings - (findings % FINDINGS_PER_CALL);
+      let count = 0;
+      let sum = 0;
+      for (const r of buffer) {
+        if (sum + r.verdict.checks.length > target) break;
+        sum += r.verdict.checks.length;
+        count++;
+      }
+      await send(count);
+      return none();
+    },
+    archive: (refs) => sink.archive(refs),
+    async annotate(outcomes: readonly Outcome[]) {
+      await flush(); // a note needs its finding imported first
+      return sink.annotate(outcomes);
+    },
+  };
+}
+
+export async function sweep({ inventory, deps, activeFindings, maxGroupSize }: SweepInput): Promise<SweepSummary> {
   const summary: SweepSummary = { evaluated: 0, nonCompliant: 0, remediated: 0, findingsPublished: 0, archived: 0 };
+  const startedAt = new Date();
   const seen = new Set<string>();
   const published: (PublishResult | undefined)[] = [];
+  const findings = deps.findings ? wholeCalls(deps.findings) : undefined;
+  const groupDeps: PipelineDeps = { ...deps, findings };
+  const limit = Math.max(1, maxGroupSize ?? DEFAULT_MAX_GROUP_SIZE);
 
-  async function judge(subjects: Subject[]): Promise<void> {
-    const result = await processSubjects(subjects, deps);
+  let group: Subject[] = [];
+  let groupUsage = 0;
+
+  async function judge(): Promise<void> {
+    if (group.length === 0) return;
+    const subjects = group;
+    group = [];
+    groupUsage = 0;
+    const result = await processSubjects(subjects, groupDeps);
     for (const { verdict, outcome } of result.reports) {
       seen.add(refKey(verdict.ref));
       summary.evaluated += 1;
       if (verdict.compliance === 'NON_COMPLIANT') summary.nonCompliant += 1;
       if (outcome?.status === 'remediated') summary.remediated += 1;
     }
-    summary.findingsPublished += result.findings?.published ?? 0;
-    published.push(result.findings, result.annotations);
+    published.push(result.annotations);
+  }
+
+  /** Adds subjects to the group; judges it once it holds 500 usage look-ups or `limit` subjects. */
+  async function add(subjects: readonly Subject[]): Promise<void> {
+    for (const subject of subjects) {
+      group.push(subject);
+      if (deps.usage && subject.kind === 'instance' && evaluate(subject, deps.policy).compliance === 'NON_COMPLIANT') groupUsage++;
+      if (groupUsage >= MAX_QUERIES_PER_CALL || group.length >= limit) await judge();
+    }
   }
 
   for (const pages of [inventory.instances(), inventory.launchTemplates(), inventory.launchConfigurations()]) {
-    for await (const page of pages) {
-      await judge(page);
+    for await (const page of readAhead<Subject[]>(pages)) {
+      await add(page);
       logger.debug('sweep page', { size: page.length, evaluated: summary.evaluated });
     }
   }
-  await judge([await inventory.accountDefaults()]);
+  await add([await inventory.accountDefaults()]);
+  await judge();
+  if (findings) {
+    await findings.flush();
+    for (const r of findings.results) {
+      summary.findingsPublished += r.published;
+      published.push(r);
+    }
+  }
 
   if (deps.findings && activeFindings) {
-    const gone = (await activeFindings.activeRefs()).filter((ref) => !seen.has(refKey(ref)));
+    const gone = (await activeFindings.activeRefs({ updatedBefore: startedAt })).filter((ref) => !seen.has(refKey(ref)));
     if (gone.length > 0) {
       const archived = await deps.findings.archive(gone);
       summary.archived = archived.published;

@@ -290,14 +290,15 @@ export async function* pageLaunchTemplates(ec2: EC2Client, pageSize = LAUNCH_TEM
  */
 export async function* pageAccountTemplateVersions(
   ec2: EC2Client,
-  version: '$Default' | '$Latest' = '$Default',
+  version: '$Default' | '$Latest' | readonly ('$Default' | '$Latest')[] = '$Default',
   pageSize = LAUNCH_TEMPLATES_PAGE_SIZE,
 ): AsyncGenerator<LaunchTemplateVersion[]> {
   let nextToken: string | undefined;
   do {
     let out;
     try {
-      const input = { Versions: [version], MaxResults: pageSize };
+      // Both `$Default` and `$Latest` may be asked for in one account-wide listing (not numbers).
+      const input = { Versions: typeof version === 'string' ? [version] : [...version], MaxResults: pageSize };
       out = await ec2.send(new DescribeLaunchTemplateVersionsCommand(nextToken ? { ...input, NextToken: nextToken } : input));
     } catch (error) {
       throw new AwsCallError('DescribeLaunchTemplateVersions', `${version} of all templates, page size ${pageSize}`, error);

@@ -75,11 +75,12 @@ describe('launch templates', () => {
   const unset = apiFixture<{ LaunchTemplateVersions: LaunchTemplateVersion[] }>('ec2/describe-launch-template-versions-unset.json')
     .LaunchTemplateVersions;
 
-  it('lists default versions account-wide, one DescribeLaunchTemplates per page, and $Latest only where it differs', async () => {
+  it('lists $Default and $Latest account-wide, 200 template ids per DescribeLaunchTemplates, no call per template', async () => {
     ec2.on(DescribeLaunchTemplateVersionsCommand).callsFake((input: DescribeLaunchTemplateVersionsCommandInput) => {
-      if (input.LaunchTemplateId === 'lt-0a1b2c3d4e5f60718') return { LaunchTemplateVersions: [versions[1]] };
+      if (input.LaunchTemplateId !== undefined) throw new Error('no per-template call expected');
+      // The web template's default (2) and latest (3) straddle the page boundary.
       if (input.NextToken === undefined) return { LaunchTemplateVersions: [versions[0]], NextToken: 'v2' };
-      return { LaunchTemplateVersions: [unset[0]] };
+      return { LaunchTemplateVersions: [versions[1], unset[0]] };
     });
     ec2.on(DescribeLaunchTemplatesCommand).callsFake((input: DescribeLaunchTemplatesCommandInput) => ({
       LaunchTemplates: (input.LaunchTemplateIds ?? []).map((id) =>
@@ -90,10 +91,11 @@ describe('launch templates', () => {
     }));
     ec2.on(GetInstanceMetadataDefaultsCommand).resolves(apiFixture('ec2/get-instance-metadata-defaults.json'));
 
-    const pages = [];
-    for await (const page of inventory.launchTemplates()) pages.push(page);
-    expect(pages).toHaveLength(2);
-    expect(pages[0]![0]).toMatchObject({
+    const subjects = [];
+    for await (const page of createInventory(clients, SCOPE).launchTemplates()) subjects.push(...page);
+    expect(subjects).toHaveLength(2);
+    const web = subjects.find((s) => s.ref.id === 'lt-0a1b2c3d4e5f60718');
+    expect(web).toMatchObject({
       ref: { kind: 'launch-template', id: 'lt-0a1b2c3d4e5f60718', ...SCOPE },
       name: 'web-template',
       tags: { team: 'web' },
@@ -101,19 +103,33 @@ describe('launch templates', () => {
       latestVersion: { versionNumber: 3, metadata: { httpTokens: 'optional' } },
       accountDefaults: { httpTokens: 'required' },
     });
-    expect(pages[1]![0]!.latestVersion).toBeUndefined();
-    expect(pages[1]![0]!.defaultVersion.metadata).toEqual({});
+    const batch = subjects.find((s) => s.ref.id === 'lt-0c3d4e5f607182930');
+    expect(batch!.latestVersion).toBeUndefined();
+    expect(batch!.defaultVersion.metadata).toEqual({});
 
     expect(ec2.commandCalls(DescribeLaunchTemplateVersionsCommand).map((c) => c.args[0].input)).toEqual([
-      { Versions: ['$Default'], MaxResults: 200 },
-      { LaunchTemplateId: 'lt-0a1b2c3d4e5f60718', Versions: ['$Latest'] },
-      { Versions: ['$Default'], MaxResults: 200, NextToken: 'v2' },
+      { Versions: ['$Default', '$Latest'], MaxResults: 200 },
+      { Versions: ['$Default', '$Latest'], MaxResults: 200, NextToken: 'v2' },
     ]);
     expect(ec2.commandCalls(DescribeLaunchTemplatesCommand).map((c) => c.args[0].input)).toEqual([
-      { LaunchTemplateIds: ['lt-0a1b2c3d4e5f60718'] },
-      { LaunchTemplateIds: ['lt-0c3d4e5f607182930'] },
+      { LaunchTemplateIds: ['lt-0a1b2c3d4e5f60718', 'lt-0c3d4e5f607182930'] },
     ]);
     expect(ec2.commandCalls(GetInstanceMetadataDefaultsCommand)).toHaveLength(1);
+  });
+
+  it('describes a template by id when its $Latest never came in the listing', async () => {
+    ec2.on(DescribeLaunchTemplateVersionsCommand).callsFake((input: DescribeLaunchTemplateVersionsCommandInput) =>
+      input.LaunchTemplateId === 'lt-0a1b2c3d4e5f60718' ? { LaunchTemplateVersions: [versions[1]] } : { LaunchTemplateVersions: [versions[0]] },
+    );
+    ec2.on(DescribeLaunchTemplatesCommand).resolves({
+      LaunchTemplates: [{ LaunchTemplateId: 'lt-0a1b2c3d4e5f60718', LaunchTemplateName: 'web-template', DefaultVersionNumber: 2, LatestVersionNumber: 3 }],
+    });
+    ec2.on(GetInstanceMetadataDefaultsCommand).resolves({});
+    const subjects = [];
+    for await (const page of createInventory(clients, SCOPE).launchTemplates()) subjects.push(...page);
+    expect(subjects).toHaveLength(1);
+    expect(subjects[0]).toMatchObject({ defaultVersion: { versionNumber: 2 }, latestVersion: { versionNumber: 3 } });
+    expect(ec2.commandCalls(DescribeLaunchTemplateVersionsCommand)).toHaveLength(2);
   });
 });
 
