@@ -1,0 +1,35 @@
+/**
+ * `npm run bench`: every benchmark, figures printed as measured. Each part
+ * also runs alone: bench/sweep.ts, bench/events.ts, bench/memory.ts, bench/bundle.ts.
+ *
+ *   npm run bench [-- --quick]    (--quick: 1,000 and 10,000 instances only, fewer runs)
+ */
+import './env.js';
+import { availableParallelism, totalmem } from 'node:os';
+import { benchBundles, formatBundles } from './bundle.js';
+import { benchEvents, formatEvents } from './events.js';
+import { benchMemory, formatMemory } from './memory.js';
+import { benchSweep, formatSweep, minimumNotes } from './sweep.js';
+
+const quick = process.argv.includes('--quick');
+const sizes = quick ? [1000, 10_000] : [1000, 10_000, 50_000];
+const started = Date.now();
+
+console.log(
+  `imds-guard bench — ${new Date().toISOString()} — node ${process.version}, ${availableParallelism()} CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
+);
+console.log('\n## 1. API economy and wall time of a full sweep (50 ms per call)\n');
+let last;
+for (const n of sizes) {
+  last = await benchSweep(n, 50);
+  console.log(formatSweep(last));
+}
+if (last) console.log(minimumNotes(last));
+console.log('\n## 2. Per event\n');
+console.log(formatEvents(await benchEvents(quick ? 7 : 15)));
+console.log('\n## 3. Memory\n');
+console.log(formatMemory(await benchMemory(sizes)));
+console.log('\n## 4. Bundles and cold start\n');
+const runs = quick ? 3 : 7;
+console.log(formatBundles(await benchBundles({ runs }), runs));
+console.log(`\nbench done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
