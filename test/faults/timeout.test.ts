@@ -1,0 +1,85 @@
+/**
+ * A Lambda timeout mid-sweep: the run is cut after a few pages (nothing is
+ * flushed, nothing archived), then the next scheduled run starts from
+ * scratch and completes the work: every finding present, each resource's
+ * findings current, only the really stale ones archived.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { instanceId, startFakeAws, type FakeAws } from '../../bench/fake-aws.js';
+import { createInventory } from '../../shared/inventory.js';
+import type { Inventory } from '../../shared/ports.js';
+import { createSecurityHubFindingIndex } from '../../shared/sinks/securityhub.js';
+import { sweep } from '../../shared/sweep.js';
+import { destroy, detectDeps, fakeClients, noSleep, SCOPE } from './support.js';
+
+const ESTATE = { instances: 3500, launchTemplates: 70, launchConfigurations: 35 };
+const RESOURCES = ESTATE.instances + ESTATE.launchTemplates + ESTATE.launchConfigurations + 1;
+
+class LambdaTimeout extends Error {
+  override name = 'LambdaTimeout';
+}
+
+/** The real inventory, cut off (as the Lambda runtime would freeze it) after `pages` instance pages. */
+function cutAfter(inventory: Inventory, pages: number): Inventory {
+  return {
+    ...inventory,
+    async *instances() {
+      let n = 0;
+      for await (const page of inventory.instances()) {
+        if (n++ === pages) throw new LambdaTimeout('Task timed out after 900.00 seconds');
+        yield page;
+      }
+    },
+  };
+}
+
+let fake: FakeAws | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+describe('Lambda timeout mid-sweep', () => {
+  it('the next run completes the work', async () => {
+    fake = await startFakeAws(ESTATE, { faults: { rate: 0.1, seed: 5 } });
+    const staleId = `imds-guard/${SCOPE.region}/${SCOPE.account}/instance/${instanceId(999_999)}/imdsv2`;
+    fake.findings.set(staleId, {
+      Id: staleId,
+      ProductArn: `arn:aws:securityhub:${SCOPE.region}:${SCOPE.account}:product/${SCOPE.account}/default`,
+      GeneratorId: 'imds-guard/imdsv2',
+      AwsAccountId: SCOPE.account,
+      ProductFields: {},
+      RecordState: 'ACTIVE',
+      UpdatedAt: '2025-01-01T00:00:00.000Z',
+      imports: 0,
+      notes: 0,
+    });
+    const clients = fakeClients(fake.url);
+    const run = (inventory: Inventory) =>
+      sweep({
+        inventory,
+        deps: detectDeps(clients),
+        activeFindings: createSecurityHubFindingIndex(clients.securityHub, { ...SCOPE, sleep: noSleep }),
+      });
+    try {
+      await expect(run(cutAfter(createInventory(clients, SCOPE), 2))).rejects.toBeInstanceOf(LambdaTimeout);
+      const afterCut = fake.findings.size - 1;
+      expect(afterCut).toBeGreaterThan(0);
+      expect(afterCut).toBeLessThan(2 * RESOURCES);
+      expect(fake.findings.get(staleId)?.RecordState).toBe('ACTIVE'); // a cut run archives nothing
+
+      const summary = await run(createInventory(clients, SCOPE));
+      expect(summary.evaluated).toBe(RESOURCES);
+    } finally {
+      destroy(clients);
+    }
+    const live = [...fake.findings.values()].filter((f) => !f.Id.includes(instanceId(999_999)));
+    expect(live).toHaveLength(2 * RESOURCES);
+    expect(live.filter((f) => f.RecordState !== 'ACTIVE')).toEqual([]);
+    expect(fake.findings.get(staleId)?.RecordState).toBe('ARCHIVED');
+    expect(fake.findings.get(staleId.replace('/imdsv2', '/hop-limit'))?.RecordState).toBe('ARCHIVED');
+    for (let i = 0; i < ESTATE.instances; i += 250) {
+      expect(fake.findings.get(`imds-guard/${SCOPE.region}/${SCOPE.account}/instance/${instanceId(i)}/hop-limit`)).toBeDefined();
+    }
+  });
+});
