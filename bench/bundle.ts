@@ -20,23 +20,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
+import { FUNCTION_BUILD_OPTIONS } from '../scripts/build.js';
 import { instanceId, startFakeAws, templateId } from './fake-aws.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FUNCTIONS = ['events', 'sweep', 'config-rule', 'action'] as const;
-const REQUIRE_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
-
-/** The settings of scripts/build.ts (kept in step by hand; used only when dist/ is missing). */
-const optimized: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'esm',
-  minify: true,
-  mainFields: ['module', 'main'],
-  banner: { js: REQUIRE_BANNER },
-  logLevel: 'error',
-};
+/** The settings of scripts/build.ts (used only when dist/ is missing), without source maps or a metafile. */
+const optimized: BuildOptions = { ...FUNCTION_BUILD_OPTIONS, sourcemap: false, metafile: false, logLevel: 'error' };
 const naive: BuildOptions = { ...optimized, minify: false, treeShaking: false };
 
 function events(dir: string): Record<(typeof FUNCTIONS)[number], string> {

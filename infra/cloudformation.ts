@@ -53,6 +53,21 @@ const noValue: Json = { Ref: 'AWS::NoValue' };
 const when = (condition: ConditionName | undefined, value: Json): Json => (condition ? { 'Fn::If': [condition, value, noValue] } : value);
 
 /** A description `Value` as template JSON. */
+/** Lambda may assume the role, for functions of this account only (confused-deputy guard). */
+function lambdaTrustPolicy(): Json {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'lambda.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+      },
+    ],
+  };
+}
+
 export function value(v: Value): Json {
   if (typeof v === 'string') return v;
   if (isParam(v)) return ref(v.param);
@@ -123,17 +138,7 @@ function functionResources(stack: MemberStack, f: FunctionSpec): Record<string, 
       Properties: {
         Path: stack.rolePath,
         Description: `${APP_NAME} ${f.name} function`,
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'lambda.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
-            },
-          ],
-        },
+        AssumeRolePolicyDocument: lambdaTrustPolicy(),
         Policies: [
           {
             PolicyName: `${APP_NAME}-${f.name}`,
@@ -350,17 +355,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
     Properties: {
       Path: stack.rolePath,
       Description: `${APP_NAME} Security Hub custom action provider (CloudFormation custom resource)`,
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'lambda.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
-          },
-        ],
-      },
+      AssumeRolePolicyDocument: lambdaTrustPolicy(),
       Policies: [
         {
           PolicyName: `${APP_NAME}-action-target-provider`,

@@ -24,7 +24,8 @@ const dist = join(root, 'dist');
 /** ESM output that still lets bundled CommonJS dependencies `require` Node built-ins. */
 const REQUIRE_BANNER = "import { createRequire as __imdsGuardCreateRequire } from 'node:module'; const require = __imdsGuardCreateRequire(import.meta.url);";
 
-const common: BuildOptions = {
+/** The function bundle settings; bench/bundle.ts builds its baselines from these. */
+export const FUNCTION_BUILD_OPTIONS: BuildOptions = {
   bundle: true,
   platform: 'node',
   target: 'node22',
@@ -61,7 +62,7 @@ export async function buildAll(): Promise<{ artifactVersion: string }> {
   await Promise.all(
     entries.map(async (name) => {
       const outdir = join(dist, 'functions', name);
-      await build({ ...common, entryPoints: [join(root, 'functions', `${name}.ts`)], outfile: join(outdir, 'index.mjs') });
+      await build({ ...FUNCTION_BUILD_OPTIONS, entryPoints: [join(root, 'functions', `${name}.ts`)], outfile: join(outdir, 'index.mjs') });
       const archive = zip(
         ['index.mjs', 'index.mjs.map'].map((file) => ({ name: file, data: readFileSync(join(outdir, file)) })),
       );
@@ -86,7 +87,7 @@ export async function buildAll(): Promise<{ artifactVersion: string }> {
   if (existsSync(cli)) {
     const outfile = join(dist, 'cli', 'imds-guard.mjs');
     await build({
-      ...common,
+      ...FUNCTION_BUILD_OPTIONS,
       entryPoints: [cli],
       outfile,
       banner: { js: `#!/usr/bin/env node\n${REQUIRE_BANNER}` },

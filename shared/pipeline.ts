@@ -33,9 +33,6 @@ export interface RunContext {
   humanRequest?: boolean;
 }
 
-/** @deprecated import refKey from model.ts (kept while callers move). */
-export { refKey } from './model.js';
-
 export interface PipelineResult {
   reports: Report[];
   findings?: PublishResult;

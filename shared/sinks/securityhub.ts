@@ -114,6 +114,14 @@ function checksFor(outcome: Outcome): CheckId[] {
   return outcome.plan.target?.httpPutResponseHopLimit !== undefined ? ['imdsv2', 'hop-limit'] : ['imdsv2'];
 }
 
+/** One failed item of a batch call, as Security Hub reports it. */
+interface ItemFailure<T> {
+  id: string;
+  item: T | undefined;
+  code: string | undefined;
+  message: string | undefined;
+}
+
 export function createSecurityHubSink(client: Client, options: SecurityHubSinkOptions): FindingsSink {
   const { account, region } = options;
   const productArn = productArnFor(account, region);
@@ -150,17 +158,28 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
     return result;
   }
 
-  async function importBatch(batch: AwsSecurityFinding[], result: PublishResult): Promise<void> {
+  /**
+   * Sends one batch, retrying failed items and retryable call errors with
+   * backoff a bounded number of times; what still fails goes into `result`.
+   * Security Hub turning out not to be enabled fails the rest at once.
+   */
+  async function sendWithRetries<T>(
+    what: string,
+    batch: T[],
+    idOf: (item: T) => string,
+    call: (pending: T[]) => Promise<ItemFailure<T>[]>,
+    result: PublishResult,
+  ): Promise<void> {
     let pending = batch;
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (unavailable !== undefined) {
-        result.failed.push(...pending.map((f) => ({ id: f.Id ?? '', error: unavailable as string })));
+        result.failed.push(...pending.map((item) => ({ id: idOf(item), error: unavailable as string })));
         return;
       }
       const last = attempt >= retry.maxAttempts;
-      let response;
+      let failures: ItemFailure<T>[];
       try {
-        response = await client.send(new BatchImportFindingsCommand({ Findings: pending }));
+        failures = await call(pending);
       } catch (error) {
         const code = errorCode(error);
         const message = messageOf(error);
@@ -172,29 +191,36 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
           await retry.backoff(attempt);
           continue;
         }
-        logger.error('BatchImportFindings failed', { ...errorFields(error), findings: pending.length, attempt });
-        result.failed.push(...pending.map((f) => ({ id: f.Id ?? '', error: message })));
+        logger.error(`${what} failed`, { ...errorFields(error), findings: pending.length, attempt });
+        result.failed.push(...pending.map((item) => ({ id: idOf(item), error: message })));
         return;
       }
-      const failures = response.FailedFindings ?? [];
-      const failedIds = new Set(failures.map((f) => f.Id));
-      result.published += pending.filter((f) => !failedIds.has(f.Id)).length;
-      const byId = new Map(pending.map((f) => [f.Id, f]));
-      const again: AwsSecurityFinding[] = [];
+      const failedIds = new Set(failures.map((f) => f.id));
+      result.published += pending.filter((item) => !failedIds.has(idOf(item))).length;
+      const again: T[] = [];
       for (const failure of failures) {
-        const error = `${failure.ErrorCode ?? 'Error'}: ${failure.ErrorMessage ?? 'no message'}`;
-        if (notSubscribed(failure.ErrorCode, failure.ErrorMessage)) {
+        const error = `${failure.code ?? 'Error'}: ${failure.message ?? 'no message'}`;
+        if (notSubscribed(failure.code, failure.message)) {
           markUnavailable(error);
-          result.failed.push({ id: failure.Id ?? '', error });
+          result.failed.push({ id: failure.id, error });
           continue;
         }
-        const finding = byId.get(failure.Id);
-        if (finding && isRetryableItemCode(failure.ErrorCode) && !last) again.push(finding);
-        else result.failed.push({ id: failure.Id ?? '', error: last && isRetryableItemCode(failure.ErrorCode) ? `${error} (after ${attempt} attempts)` : error });
+        // e.g. FindingNotFound right after an import is usually eventual consistency: worth a retry.
+        const retryable = isRetryableItemCode(failure.code);
+        if (failure.item !== undefined && retryable && !last) again.push(failure.item);
+        else result.failed.push({ id: failure.id, error: last && retryable ? `${error} (after ${attempt} attempts)` : error });
       }
       pending = again;
       if (pending.length > 0) await retry.backoff(attempt);
     }
+  }
+
+  async function importBatch(batch: AwsSecurityFinding[], result: PublishResult): Promise<void> {
+    const byId = new Map(batch.map((f) => [f.Id, f]));
+    await sendWithRetries('BatchImportFindings', batch, (f) => f.Id ?? '', async (pending) => {
+      const response = await client.send(new BatchImportFindingsCommand({ Findings: pending }));
+      return (response.FailedFindings ?? []).map((f) => ({ id: f.Id ?? '', item: byId.get(f.Id), code: f.ErrorCode, message: f.ErrorMessage }));
+    }, result);
   }
 
   async function importFindings(findings: readonly AwsSecurityFinding[], result: PublishResult): Promise<void> {
@@ -261,51 +287,21 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
   };
 
   async function updateBatch(batch: AwsSecurityFindingIdentifier[], update: Workflowed, result: PublishResult): Promise<void> {
-    let pending = batch;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (unavailable !== undefined) {
-        result.failed.push(...pending.map((f) => ({ id: f.Id ?? '', error: unavailable as string })));
-        return;
-      }
-      const last = attempt >= retry.maxAttempts;
-      let response;
-      try {
-        response = await client.send(
-          new BatchUpdateFindingsCommand({
-            FindingIdentifiers: pending,
-            Note: { Text: update.text, UpdatedBy: NOTE_AUTHOR },
-            ...(update.workflow ? { Workflow: { Status: update.workflow } } : {}),
-          }),
-        );
-      } catch (error) {
-        const code = errorCode(error);
-        const message = messageOf(error);
-        if (notSubscribed(code, message) || code === 'AccessDeniedException') {
-          markUnavailable(message, error);
-          continue;
-        }
-        if (isRetryableError(error) && !last) {
-          await retry.backoff(attempt);
-          continue;
-        }
-        logger.error('BatchUpdateFindings failed', { ...errorFields(error), findings: pending.length, attempt });
-        result.failed.push(...pending.map((f) => ({ id: f.Id ?? '', error: message })));
-        return;
-      }
-      const unprocessed = response.UnprocessedFindings ?? [];
-      const failedIds = new Set(unprocessed.map((u) => u.FindingIdentifier?.Id));
-      result.published += pending.filter((f) => !failedIds.has(f.Id)).length;
-      const again: AwsSecurityFindingIdentifier[] = [];
-      for (const u of unprocessed) {
-        const id = u.FindingIdentifier?.Id ?? '';
-        const error = `${u.ErrorCode ?? 'Error'}: ${u.ErrorMessage ?? 'no message'}`;
-        // FindingNotFound right after an import is usually eventual consistency: worth a retry.
-        if (u.FindingIdentifier && isRetryableItemCode(u.ErrorCode) && !last) again.push(u.FindingIdentifier);
-        else result.failed.push({ id, error: last && isRetryableItemCode(u.ErrorCode) ? `${error} (after ${attempt} attempts)` : error });
-      }
-      pending = again;
-      if (pending.length > 0) await retry.backoff(attempt);
-    }
+    await sendWithRetries('BatchUpdateFindings', batch, (f) => f.Id ?? '', async (pending) => {
+      const response = await client.send(
+        new BatchUpdateFindingsCommand({
+          FindingIdentifiers: pending,
+          Note: { Text: update.text, UpdatedBy: NOTE_AUTHOR },
+          ...(update.workflow ? { Workflow: { Status: update.workflow } } : {}),
+        }),
+      );
+      return (response.UnprocessedFindings ?? []).map((u) => ({
+        id: u.FindingIdentifier?.Id ?? '',
+        item: u.FindingIdentifier,
+        code: u.ErrorCode,
+        message: u.ErrorMessage,
+      }));
+    }, result);
   }
 }
 
