@@ -26,6 +26,8 @@ import { createRemediator, remediate, type RemediateDeps } from '../../shared/ac
 import { templateClientToken } from '../../shared/act/launch-configuration.js';
 import { versionClientToken } from '../../shared/act/launch-template.js';
 import { decide, type DecideContext } from '../../shared/decide.js';
+import { evaluate } from '../../shared/evaluate.js';
+import { createLoader } from '../../shared/load.js';
 import type { Plan, Subject } from '../../shared/model.js';
 import type { Policy } from '../../shared/policy.js';
 import {
@@ -89,17 +91,34 @@ beforeEach(() => {
 });
 
 describe('instance', () => {
-  it('sets HttpTokens=required only (hop limit 2 kept, endpoint never sent), then verifies', async () => {
-    ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({ InstanceId: 'i-0abc1234def567890' });
-    ec2.on(DescribeInstancesCommand).resolves(describedInstance('i-0abc1234def567890', 'required'));
+  it('sets HttpTokens=required only (hop limit 2 kept, endpoint never sent), checked by the API answer', async () => {
+    ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({
+      InstanceId: 'i-0abc1234def567890',
+      InstanceMetadataOptions: { State: 'pending', HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled' },
+    });
     const [outcome] = await remediate([planFor(instanceSubject(), policy())], deps(policy()));
     const calls = ec2.commandCalls(ModifyInstanceMetadataOptionsCommand);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.args[0].input).toEqual({ InstanceId: 'i-0abc1234def567890', HttpTokens: 'required' });
-    expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input).toEqual({ InstanceIds: ['i-0abc1234def567890'] });
+    // without a loader wired, the API answer is the only check: no second describe from the action
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
     expect(outcome).toMatchObject({ status: 'remediated', verifiedCompliance: 'COMPLIANT', at: NOW });
     expect(outcome!.message).toContain('hop limit kept at 2');
-    expect(outcome!.message).toContain('described again: HttpTokens=required');
+    expect(outcome!.message).toContain('EC2 answered HttpTokens=required (pending)');
+  });
+
+  it('with a loader wired, describes the instance once more and records the verdict on it', async () => {
+    ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({
+      InstanceId: 'i-0abc1234def567890',
+      InstanceMetadataOptions: { State: 'pending', HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled' },
+    });
+    ec2.on(DescribeInstancesCommand).resolves(describedInstance('i-0abc1234def567890', 'optional'));
+    const loader = createLoader(clients, { account: ACCOUNT, notFoundRetryDelaysMs: [] });
+    const [outcome] = await remediate([planFor(instanceSubject(), policy())], deps(policy(), { loader, evaluate }));
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(1);
+    // the re-described state wins over the API answer
+    expect(outcome).toMatchObject({ status: 'remediated', verifiedCompliance: 'NON_COMPLIANT' });
+    expect(outcome!.verifiedVerdict?.compliance).toBe('NON_COMPLIANT');
   });
 
   it('lowers hop limit 5 to the ceiling when the policy says', async () => {
