@@ -5,10 +5,11 @@
  *    enforce policy and a plan-collecting remediator, so the plan shown is
  *    exactly what would run (nothing can be written in this phase).
  * 2. `--dry-run` stops here. Otherwise a person confirms (or `--yes`), and
- *    the subjects cleared to change go through processSubjects again with the
- *    real remediator (shared/act): decide runs again on fresh usage
- *    evidence, so an instance that started calling IMDSv1 meanwhile is held
- *    back; each change is verified by describing the resource again.
+ *    the resources cleared to change are described again and go through the
+ *    pipeline with the real remediator (shared/act): decide runs again on
+ *    fresh state and usage evidence, so a resource tagged exempt or an
+ *    instance that started calling IMDSv1 meanwhile is held back; each change
+ *    is verified by describing the resource again.
  */
 import { mapLimit } from '../shared/aws/batch.js';
 import type { Clients } from '../shared/aws/clients.js';
@@ -16,7 +17,7 @@ import { createRemediator } from '../shared/act/index.js';
 import { evaluate } from '../shared/evaluate.js';
 import { createLoader } from '../shared/load.js';
 import type { ActionKind, Compliance, Outcome, ResourceKind, Subject } from '../shared/model.js';
-import { processSubjects, type Remediator } from '../shared/pipeline.js';
+import { processSubjects, runPipeline, type Remediator } from '../shared/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
 import type { Progress } from './progress.js';
@@ -134,7 +135,8 @@ async function applyRegion(plan: RegionPlan, input: FixInput, deps: CliDeps, rem
   pipeline.now = deps.now;
   const byKey = new Map<string, FixRow>(plan.rows.map((r) => [`${r.kind}/${r.id}`, r]));
   try {
-    const result = await processSubjects(plan.toFix, pipeline, { humanRequest: input.humanRequest });
+    // Described again: a tag, state or default version may have changed while the person read the plan.
+    const result = await runPipeline(plan.toFix.map((subject) => subject.ref), pipeline, { humanRequest: input.humanRequest });
     for (const report of result.reports) {
       if (!report.outcome) continue;
       const key = `${report.verdict.ref.kind}/${report.verdict.ref.id}`;

@@ -3,6 +3,7 @@ import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import {
   CreateLaunchTemplateCommand,
   CreateLaunchTemplateVersionCommand,
+  DescribeInstancesCommand,
   ModifyInstanceMetadataDefaultsCommand,
   ModifyInstanceMetadataOptionsCommand,
   ModifyLaunchTemplateCommand,
@@ -73,6 +74,19 @@ describe('imds-guard fix', () => {
     expect(r.stdout).toMatch(/SKIPPED\s+instance\s+i-0a1b2c3d4e5f60718/);
     expect(flat(r.stdout)).toContain('Summary: 1 fixed · 0 failed · 2 skipped');
     expect(r.code).toBe(1); // two instances stay non-compliant
+  });
+
+  it('describes again before writing: an exemption tag added after the plan was read is respected', async () => {
+    mocks = mockEstate({ 'us-east-1': smallEstate() });
+    const id = 'i-0b2c3d4e5f6071829';
+    // the inventory listing (no ids) still sees the instance untagged; the re-describe by id sees the new tag
+    const listed = smallEstate().instances.find((i) => i.InstanceId === id)!;
+    mocks.ec2.on(DescribeInstancesCommand, { InstanceIds: [id] }).resolves({
+      Reservations: [{ Instances: [{ ...listed, Tags: [...(listed.Tags ?? []), { Key: 'imds-guard:exempt', Value: 'ticket-42' }] }] }],
+    });
+    const r = await run(['fix', '--yes', '--kind', 'instance']);
+    expect(mocks.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)).toHaveLength(0);
+    expect(r.stdout).not.toMatch(/FIXED\s+instance/);
   });
 
   it('--override-usage-unknown also fixes instances without evidence, never those using IMDSv1', async () => {
