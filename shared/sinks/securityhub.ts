@@ -183,7 +183,7 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
       } catch (error) {
         const code = errorCode(error);
         const message = messageOf(error);
-        if (notSubscribed(code, message) || code === 'AccessDeniedException') {
+        if (notSubscribed(code, message)) {
           markUnavailable(message, error);
           continue; // fails the pending items above
         }

@@ -148,6 +148,20 @@ describe('events handler', () => {
     expect(securityHub.commandCalls(BatchImportFindingsCommand)).toHaveLength(1);
   });
 
+  it('fails (so the event is retried, then dead-lettered) when the role may not import findings', async () => {
+    ec2.on(DescribeInstancesCommand).resolves(describedInstance('optional'));
+    securityHub.on(BatchImportFindingsCommand).rejects(
+      new SecurityHubServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message: 'User is not authorized to perform: securityhub:BatchImportFindings with an explicit deny in a service control policy',
+      }),
+    );
+    const { handler } = await load<Handler>('events');
+    await expect(handler(runInstances, context)).rejects.toThrow(/could not be published.*not authorized/);
+  });
+
   it('in enforce mode leaves an instance that still makes IMDSv1 calls alone, and says why on the finding', async () => {
     process.env.IMDS_GUARD_MODE = 'enforce';
     ec2.on(DescribeInstancesCommand).resolves(describedInstance('optional'));
