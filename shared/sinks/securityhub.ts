@@ -86,16 +86,18 @@ interface Workflowed {
 }
 
 /** The note and workflow status for one outcome. RESOLVED only after a verified fix. */
-export function annotationFor(outcome: Outcome): Workflowed {
+export function annotationFor(outcome: Outcome, check: CheckId = 'imdsv2'): Workflowed {
   const at = outcome.at.toISOString();
+  // Each finding is one check: judge it by that check's result after the fix, not the worst of both.
+  const verified = outcome.verifiedVerdict?.checks.find((c) => c.check === check)?.compliance ?? outcome.verifiedCompliance;
   switch (outcome.status) {
     case 'remediated':
-      if (outcome.verifiedCompliance === 'COMPLIANT') {
+      if (verified === 'COMPLIANT') {
         return { text: truncate(`imds-guard remediated (${at}), verified compliant: ${outcome.message}`, NOTE_MAX), workflow: 'RESOLVED' };
       }
       return {
         text: truncate(
-          `imds-guard remediated (${at}) but the re-check says ${outcome.verifiedCompliance ?? 'nothing yet'}: ${outcome.message}`,
+          `imds-guard remediated (${at}) but the re-check says ${verified ?? 'nothing yet'}: ${outcome.message}`,
           NOTE_MAX,
         ),
         workflow: 'NOTIFIED',
@@ -268,16 +270,18 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
       for (const outcome of outcomes) {
         const ref = outcome.plan.ref;
         const why = inScope(ref);
-        const ids = checksFor(outcome).map((c) => findingId(ref, c));
+        const checks = checksFor(outcome);
         if (why !== undefined) {
-          result.failed.push(...ids.map((id) => ({ id, error: why })));
+          result.failed.push(...checks.map((c) => ({ id: findingId(ref, c), error: why })));
           continue;
         }
-        const update = annotationFor(outcome);
-        const key = `${update.workflow ?? ''}\u0000${update.text}`;
-        const group = groups.get(key) ?? { update, ids: [] };
-        group.ids.push(...ids.map((Id) => ({ Id, ProductArn: productArn })));
-        groups.set(key, group);
+        for (const check of checks) {
+          const update = annotationFor(outcome, check);
+          const key = `${update.workflow ?? ''}\u0000${update.text}`;
+          const group = groups.get(key) ?? { update, ids: [] };
+          group.ids.push({ Id: findingId(ref, check), ProductArn: productArn });
+          groups.set(key, group);
+        }
       }
       for (const { update, ids } of groups.values()) {
         for (const batch of chunk(ids, MAX_IDENTIFIERS_PER_UPDATE)) await updateBatch(batch, update, result);

@@ -224,6 +224,23 @@ describe('annotate', () => {
     expect(ids).toEqual([findingId(ref('i-hop'), 'imdsv2'), findingId(ref('i-hop'), 'hop-limit')]);
   });
 
+  it('resolves the imdsv2 finding of a fixed instance even when its hop-limit check still fails', async () => {
+    const fixed = outcome('i-tall', 'remediated', { verifiedCompliance: 'NON_COMPLIANT' });
+    fixed.verifiedVerdict = {
+      ref: ref('i-tall'),
+      compliance: 'NON_COMPLIANT',
+      checks: [
+        { check: 'imdsv2', control: 'EC2.8', compliance: 'COMPLIANT', reason: 'HttpTokens=required' },
+        { check: 'hop-limit', control: 'instance-hop-limit', compliance: 'NON_COMPLIANT', reason: 'hop limit 5 > 2' },
+      ],
+      subject: { kind: 'missing', ref: ref('i-tall') },
+    };
+    await createSecurityHubSink(sh as unknown as SecurityHubClient, options).annotate([fixed]);
+    const call = sh.commandCalls(BatchUpdateFindingsCommand)[0]!.args[0].input;
+    expect(call.FindingIdentifiers?.map((f) => f.Id)).toEqual([findingId(ref('i-tall'), 'imdsv2')]);
+    expect(call.Workflow).toEqual({ Status: 'RESOLVED' });
+  });
+
   it('batches identical updates 100 identifiers per call', async () => {
     const outcomes = Array.from({ length: 250 }, (_, i) => outcome(`i-${i}`, 'skipped', { message: 'detect mode: no change is made' }));
     await createSecurityHubSink(sh as unknown as SecurityHubClient, options).annotate(outcomes);
