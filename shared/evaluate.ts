@@ -267,9 +267,18 @@ function judgeAccountDefaults(subject: AccountDefaultsSubject, policy: Policy): 
       ? 'HttpTokensEnforced is on (launches asking for IMDSv1 are refused)'
       : 'HttpTokensEnforced is off';
   const region = subject.ref.region;
+  // The operator asked for HttpTokensEnforced too (IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT): without it the default is not done.
+  const enforcedWanted = policy.enforceAccountDefault && subject.httpTokensEnforced !== true;
   const tokens =
     m.httpTokens === 'required'
-      ? check('account-defaults', 'imdsv2', 'COMPLIANT', `Account default in ${region}: HttpTokens=required; ${enforced}.`)
+      ? enforcedWanted
+        ? check(
+            'account-defaults',
+            'imdsv2',
+            'NON_COMPLIANT',
+            `Account default in ${region}: HttpTokens=required, but ${enforced} and IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT=true asks for it: launches may still request IMDSv1 explicitly.`,
+          )
+        : check('account-defaults', 'imdsv2', 'COMPLIANT', `Account default in ${region}: HttpTokens=required; ${enforced}.`)
       : check(
           'account-defaults',
           'imdsv2',

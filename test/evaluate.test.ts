@@ -295,6 +295,14 @@ describe('evaluate: account defaults', () => {
     expect(get(on, 'imdsv2').reason).toContain('HttpTokensEnforced is on');
   });
 
+  it('required without HttpTokensEnforced fails when IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT asks for enforcement', () => {
+    const strict = { ...policy, enforceAccountDefault: true };
+    const v = evaluate(account({ metadata: { httpTokens: 'required' } }), strict);
+    expect(get(v, 'imdsv2')).toMatchObject({ compliance: 'NON_COMPLIANT' });
+    expect(get(v, 'imdsv2').reason).toContain('IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT=true');
+    expect(evaluate(account({ metadata: { httpTokens: 'required' }, httpTokensEnforced: true }), strict).compliance).toBe('COMPLIANT');
+  });
+
   it('a default hop limit above the ceiling fails', () => {
     const v = evaluate(account({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 3 } }), policy);
     expect(get(v, 'hop-limit')).toMatchObject({ control: 'account-default', compliance: 'NON_COMPLIANT' });

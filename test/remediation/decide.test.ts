@@ -1,3 +1,4 @@
+import { evaluate } from '../../shared/evaluate.js';
 import { describe, expect, it } from 'vitest';
 import { decide, launchTemplateNameFor } from '../../shared/decide.js';
 import type { GateId, Plan } from '../../shared/model.js';
@@ -245,6 +246,13 @@ describe('decide: other kinds', () => {
     const on = decide(verdict(accountSubject()), policy({ enforceAccountDefault: true }), { now: NOW });
     expect(on.httpTokensEnforced).toBe(true);
     expect(on.summary).toContain('HttpTokensEnforced');
+  });
+
+  it('account default already required: HttpTokensEnforced from the policy is still planned', () => {
+    const strict = policy({ enforceAccountDefault: true });
+    const subject = accountSubject({ metadata: { httpTokens: 'required' } });
+    const plan = decide(evaluate(subject, strict), strict, { now: NOW });
+    expect(plan).toMatchObject({ action: 'modify-instance-metadata-defaults', execute: true, httpTokensEnforced: true });
   });
 });
 
