@@ -8,7 +8,7 @@
  * `detail.actionName`, `detail.actionDescription`, `detail.findings[]` (ASFF).
  */
 import type { Scope } from './lambda.js';
-import { parseFindingRef } from './findings/asff.js';
+import { parseFindingRef, productArnFor } from './findings/asff.js';
 import type { ResourceRef } from './model.js';
 import { validateAccountId, validateRefId, validateRegion } from './refs/validate.js';
 
@@ -77,6 +77,12 @@ export function readCustomAction(event: unknown, scope: Scope): CustomActionRequ
         findingId,
         reason: `resource in ${ref.account}/${ref.region}; this function acts in ${scope.account}/${scope.region} only`,
       });
+      continue;
+    }
+    // Only findings imported into this account's default product, as imds-guard imports them, can trigger a fix.
+    const productArn = isObject(finding) ? str(finding.ProductArn) : undefined;
+    if (productArn !== productArnFor(scope.account, scope.region)) {
+      ignored.push({ findingId, reason: `not imported by imds-guard into this account's default product (ProductArn ${productArn ?? 'missing'})` });
       continue;
     }
     refs.set(`${ref.kind}/${ref.id}`, ref);

@@ -36,6 +36,15 @@ describe('Security Hub custom action', () => {
     expect(request.ignored.filter((i) => i.reason.includes('acts in 444455556666/us-east-1'))).toHaveLength(2);
   });
 
+  it('ignores a finding that names our resource but was imported into another product', () => {
+    const forged = structuredClone(event);
+    forged.detail.findings[0].ProductArn = 'arn:aws:securityhub:us-east-1:111122223333:product/acme/scanner';
+    const request = readCustomAction(forged, scope);
+    if ('error' in request) throw new Error(request.error);
+    expect(request.refs.map((r) => r.id)).toEqual(['lt-0123456789abcdef0']);
+    expect(request.ignored.some((i) => i.reason.includes('ProductArn arn:aws:securityhub:us-east-1:111122223333:product/acme/scanner'))).toBe(true);
+  });
+
   it('rejects other events', () => {
     expect(readCustomAction({ ...event, 'detail-type': 'Security Hub Findings - Imported' }, scope)).toHaveProperty('error');
   });
