@@ -74,6 +74,7 @@ export interface LaunchTemplateSubject {
   ref: ResourceRef;
   name: string;
   tags: Tags;
+  createdTime?: Date;
   defaultVersion: LaunchTemplateVersionSummary;
   /** Present when `$Latest` differs from the default version. */
   latestVersion?: LaunchTemplateVersionSummary;

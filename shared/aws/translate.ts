@@ -155,6 +155,8 @@ export function launchTemplateSubject(
     if (latest.versionNumber !== subject.defaultVersion.versionNumber) subject.latestVersion = latest;
   }
   if (accountDefaults !== undefined) subject.accountDefaults = accountDefaults;
+  const created = toDate(template.CreateTime);
+  if (created !== undefined) subject.createdTime = created;
   return subject;
 }
 

@@ -44,8 +44,6 @@ export interface AsffContext {
   /** Defaults to the account's default product ARN in that Region. */
   productArn?: string;
   now: Date;
-  /** Finding Id → when the finding was first created, to keep CreatedAt stable when known. */
-  firstSeen?: ReadonlyMap<string, Date>;
 }
 
 export type AwsPartition = 'aws' | 'aws-cn' | 'aws-us-gov';
@@ -287,12 +285,15 @@ function tagsOf(subject: Subject | undefined): Tags | undefined {
   return subject?.kind === 'instance' || subject?.kind === 'launch-template' ? subject.tags : undefined;
 }
 
-/** A stable CreatedAt: first-seen when known, else when the resource came to be, else now. */
-function createdAt(id: string, subject: Subject | undefined, ctx: AsffContext): Date {
-  const seen = ctx.firstSeen?.get(id);
-  if (seen) return seen;
+/**
+ * A stable CreatedAt without reading the stored finding back: when the resource
+ * came to be (instance launch, template or configuration creation), else now
+ * (account defaults, archived findings). An instance's LaunchTime moves when
+ * it is stopped and started.
+ */
+function createdAt(subject: Subject | undefined, ctx: AsffContext): Date {
   if (subject?.kind === 'instance' && subject.launchTime) return subject.launchTime;
-  if (subject?.kind === 'launch-configuration' && subject.createdTime) return subject.createdTime;
+  if ((subject?.kind === 'launch-configuration' || subject?.kind === 'launch-template') && subject.createdTime) return subject.createdTime;
   return ctx.now;
 }
 
@@ -352,7 +353,7 @@ function build(input: BuildInput, ctx: AsffContext): AwsSecurityFinding {
     AwsAccountId: ref.account,
     Region: ref.region,
     Types: [...FINDING_TYPES],
-    CreatedAt: createdAt(id, subject, ctx).toISOString(),
+    CreatedAt: createdAt(subject, ctx).toISOString(),
     UpdatedAt: now,
     LastObservedAt: now,
     Severity: { Label: severity, Original: severity },

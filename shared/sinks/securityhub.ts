@@ -45,8 +45,6 @@ export interface SecurityHubSinkOptions extends RetryOptions {
   account: string;
   region: string;
   now?: () => Date;
-  /** Finding Id → original CreatedAt, when a caller knows it (keeps CreatedAt stable). */
-  firstSeen?: ReadonlyMap<string, Date>;
 }
 
 type Client = Pick<SecurityHubClient, 'send'>;
@@ -244,14 +242,14 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
         if (why === undefined) ok.push(report);
         else result.failed.push(...report.verdict.checks.map((c) => ({ id: findingId(report.verdict.ref, c.check), error: why })));
       }
-      const findings = findingsFromReports(ok, { account, region, productArn, now: now(), firstSeen: options.firstSeen });
+      const findings = findingsFromReports(ok, { account, region, productArn, now: now() });
       await importFindings(findings, result);
       return logFailures('publish', result);
     },
 
     async archive(refs: readonly ResourceRef[]): Promise<PublishResult> {
       const result: PublishResult = { published: 0, failed: [] };
-      const ctx = { account, region, productArn, now: now(), firstSeen: options.firstSeen };
+      const ctx = { account, region, productArn, now: now() };
       const findings: AwsSecurityFinding[] = [];
       for (const ref of refs) {
         const why = inScope(ref);

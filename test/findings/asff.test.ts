@@ -136,10 +136,19 @@ describe('findingsFromReport', () => {
     expect(Date.parse(b[0]?.UpdatedAt as string)).toBeGreaterThan(Date.parse(a[0]?.UpdatedAt as string));
   });
 
-  it('CreatedAt prefers a known first-seen time', () => {
-    const id = findingId(instance().ref, 'imdsv2');
-    const [f] = findingsFromReport(report(instance()), { ...ctx(), firstSeen: new Map([[id, new Date('2023-01-01T00:00:00.000Z')]]) });
-    expect(f?.CreatedAt).toBe('2023-01-01T00:00:00.000Z');
+  it('CreatedAt is when the resource came to be: instance launch, template creation', () => {
+    const [i] = findingsFromReport(report(instance({ launchTime: new Date('2023-01-01T00:00:00.000Z') })), ctx());
+    expect(i?.CreatedAt).toBe('2023-01-01T00:00:00.000Z');
+    const template: LaunchTemplateSubject = {
+      kind: 'launch-template',
+      ref: { kind: 'launch-template', id: 'lt-0123456789abcdef0', account: instance().ref.account, region: instance().ref.region },
+      name: 'web',
+      tags: {},
+      createdTime: new Date('2022-05-05T05:05:05.000Z'),
+      defaultVersion: { versionNumber: 1, metadata: { httpTokens: 'required' } },
+    };
+    const [t] = findingsFromReport(report(template), ctx());
+    expect(t?.CreatedAt).toBe('2022-05-05T05:05:05.000Z');
   });
 
   it('Description stays within 1024 characters and keeps the evidence', () => {
