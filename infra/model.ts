@@ -171,16 +171,6 @@ export function substitute(template: string, values: Readonly<Record<string, str
   });
 }
 
-/** Names referenced by an `Fn::Sub` template. */
-export function subNames(template: string): string[] {
-  return [...template.matchAll(/\$\{([^}!][^}]*)\}/g)].map((m) => m[1]!);
-}
-
-/** Every distinct IAM action a function may be granted, whatever the parameters. */
-export function allActions(fn: FunctionSpec): string[] {
-  return [...new Set(fn.statements.flatMap((s) => s.actions))].sort();
-}
-
 /** Evaluates a condition against concrete parameter values. */
 export function holds(stack: MemberStack, when: ConditionName | undefined, values: Readonly<Record<ParameterName, string>>): boolean {
   if (when === undefined) return true;

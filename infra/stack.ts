@@ -434,9 +434,3 @@ export const MEMBER_STACK: MemberStack = {
 export function artifactKey(version: string, name: FunctionName): string {
   return `${APP_NAME}/${version}/${name}.zip`;
 }
-
-export function functionSpec(name: FunctionName): FunctionSpec {
-  const spec = FUNCTIONS.find((f) => f.name === name);
-  if (!spec) throw new Error(`no function ${name}`);
-  return spec;
-}

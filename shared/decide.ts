@@ -42,6 +42,7 @@
  *   been installed since launch, and the window can judge them.
  * - An instance without a launch time is judged as if older than the window.
  */
+import { KIND_WORDS } from './model.js';
 import type {
   AccountDefaultsSubject,
   ActionKind,
@@ -79,12 +80,6 @@ const ACTIONS: Record<ResourceKind, ActionKind> = {
   'account-defaults': 'modify-instance-metadata-defaults',
 };
 
-const KIND_WORDS: Record<ResourceKind, string> = {
-  instance: 'instance',
-  'launch-template': 'launch template',
-  'launch-configuration': 'launch configuration',
-  'account-defaults': 'account default',
-};
 
 const DAY_MS = 86_400_000;
 

@@ -19,6 +19,7 @@
  * source that decided.
  */
 import { controlFor } from './controls.js';
+import { KIND_WORDS } from './model.js';
 import type {
   AccountDefaultsSubject,
   CheckId,
@@ -45,12 +46,6 @@ export function worstOf(values: readonly Compliance[]): Compliance {
   return worst;
 }
 
-const KIND_WORDS: Record<ResourceKind, string> = {
-  instance: 'instance',
-  'launch-template': 'launch template',
-  'launch-configuration': 'launch configuration',
-  'account-defaults': 'account default',
-};
 
 function check(kind: ResourceKind, id: CheckId, compliance: Compliance, reason: string): CheckResult {
   return { check: id, control: controlFor(kind, id), compliance, reason };

@@ -16,7 +16,6 @@ import {
   describeLaunchTemplatesByIds,
   describeLaunchTemplatesByNames,
   getInstanceMetadataDefaults,
-  LAUNCH_TEMPLATE_ID,
   withDefaultAndLatest,
 } from './aws/ec2.js';
 import {
@@ -28,6 +27,7 @@ import {
 } from './aws/translate.js';
 import { refKey, type ResourceKind, type ResourceRef, type Subject } from './model.js';
 import type { Loader } from './ports.js';
+import { INSTANCE_ID, LAUNCH_TEMPLATE_ID } from './refs/validate.js';
 
 export interface LoaderClients {
   region: string;
@@ -52,7 +52,6 @@ export interface LoaderOptions {
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [1000, 2000] as const;
-const WELL_FORMED_INSTANCE_ID = /^i-[0-9a-f]{8,32}$/;
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -126,7 +125,7 @@ export function createLoader(clients: LoaderClients, options: LoaderOptions = {}
         },
         delaysFor('instance'),
         sleep,
-        (id) => WELL_FORMED_INSTANCE_ID.test(id),
+        (id) => INSTANCE_ID.test(id),
       );
       const byId = new Map(found.map((i) => [i.InstanceId, i]));
       for (const ref of wanted) {

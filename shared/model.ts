@@ -12,6 +12,14 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   'account-defaults',
 ];
 
+/** How each kind is named in reasons and messages. */
+export const KIND_WORDS: Readonly<Record<ResourceKind, string>> = {
+  instance: 'instance',
+  'launch-template': 'launch template',
+  'launch-configuration': 'launch configuration',
+  'account-defaults': 'account default',
+};
+
 /**
  * What an entry point knows about a resource: identifiers only, never state.
  * `id` is the instance id (`i-…`), launch template id (`lt-…`), launch

@@ -13,6 +13,8 @@
 import { refKey, type ActionKind, type Compliance, type Outcome, type Plan, type Subject, type Verdict } from '../model.js';
 import type { Policy } from '../policy.js';
 import type { Loader } from '../ports.js';
+import { mapLimit } from '../aws/batch.js';
+import type { Remediator } from '../pipeline.js';
 import { fixAccountDefaults } from './account-defaults.js';
 import { errorMessage } from './errors.js';
 import { createGroupFinder, type GroupFinder } from './groups.js';
@@ -42,8 +44,6 @@ export interface RemediateDeps {
   concurrency?: number;
 }
 
-/** Same shape as shared/pipeline.ts `Remediator`. */
-export type RemediatorFn = (plans: readonly Plan[], context: { humanRequest: boolean }) => Promise<Outcome[]>;
 
 export const ACTIONS: Record<Exclude<ActionKind, 'none'>, Action> = {
   'modify-instance-metadata-options': fixInstance,
@@ -69,19 +69,6 @@ function notExecuted(plan: Plan, policy: Policy): Pick<Outcome, 'status' | 'mess
   return { status: dryRun ? 'planned' : 'skipped', message: plan.summary };
 }
 
-async function limit<T, R>(items: readonly T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker));
-  return out;
-}
-
 interface Executed {
   plan: Plan;
   status: Outcome['status'];
@@ -96,7 +83,7 @@ export async function remediate(plans: readonly Plan[], deps: RemediateDeps): Pr
   const actor = deps.actor ?? `imds-guard (${deps.policy.mode} mode)`;
   const context = { clients: deps.clients, policy: deps.policy, groups, actor };
 
-  const executed = await limit(dedupePlans(plans), deps.concurrency ?? 4, async (plan): Promise<Executed> => {
+  const executed = await mapLimit(dedupePlans(plans), deps.concurrency ?? 4, async (plan): Promise<Executed> => {
     if (!plan.execute || plan.action === 'none') return { plan, ...notExecuted(plan, deps.policy) };
     if (plan.ref.region !== deps.clients.region || (deps.account !== undefined && plan.ref.account !== deps.account)) {
       return {
@@ -159,7 +146,7 @@ async function reverify(executed: Executed[], deps: RemediateDeps): Promise<void
 }
 
 /** A remediator for shared/pipeline.ts: the actor says whether a person asked. */
-export function createRemediator(deps: RemediateDeps): RemediatorFn {
+export function createRemediator(deps: RemediateDeps): Remediator {
   return (plans, { humanRequest }) =>
     remediate(plans, {
       ...deps,

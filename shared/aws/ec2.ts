@@ -54,9 +54,6 @@ export const LAUNCH_TEMPLATE_NOT_FOUND_CODES: ReadonlySet<string> = new Set([
   'InvalidLaunchTemplateName.MalformedException',
 ]);
 
-/** A launch template id (`lt-` and hex); anything else in a launch-template ref is taken as a name. */
-export const LAUNCH_TEMPLATE_ID = /^lt-[0-9a-f]{8,32}$/;
-
 export interface BatchOptions {
   /** Calls in flight at once; default 4. */
   concurrency?: number;
@@ -260,24 +257,6 @@ export async function* pageInstances(ec2: EC2Client, pageSize = DESCRIBE_INSTANC
       throw new AwsCallError('DescribeInstances', `listing, page size ${pageSize}`, error);
     }
     const page = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
-    if (page.length > 0) yield page;
-    nextToken = out.NextToken || undefined;
-  } while (nextToken);
-}
-
-/** Every launch template (names, tags, version numbers), one page (≤200) at a time. */
-export async function* pageLaunchTemplates(ec2: EC2Client, pageSize = LAUNCH_TEMPLATES_PAGE_SIZE): AsyncGenerator<LaunchTemplate[]> {
-  let nextToken: string | undefined;
-  do {
-    let out;
-    try {
-      out = await ec2.send(
-        new DescribeLaunchTemplatesCommand(nextToken ? { MaxResults: pageSize, NextToken: nextToken } : { MaxResults: pageSize }),
-      );
-    } catch (error) {
-      throw new AwsCallError('DescribeLaunchTemplates', `listing, page size ${pageSize}`, error);
-    }
-    const page = out.LaunchTemplates ?? [];
     if (page.length > 0) yield page;
     nextToken = out.NextToken || undefined;
   } while (nextToken);

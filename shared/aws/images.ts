@@ -5,14 +5,13 @@
  * absent instead of failing the whole call), batched and paginated.
  */
 import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { ImageSupport } from '../pipeline.js';
 
 /** Values per filter accepted by EC2 describe calls. */
 export const IMAGE_IDS_PER_CALL = 200;
 
-/** Same shape as the pipeline's ImageSupport: image id → `v2.0` or undefined. */
-export type ImageSupportLookup = (imageIds: readonly string[]) => Promise<Map<string, string | undefined>>;
 
-export function createImageSupport(ec2: Pick<EC2Client, 'send'>): ImageSupportLookup {
+export function createImageSupport(ec2: Pick<EC2Client, 'send'>): ImageSupport {
   return async (imageIds) => {
     const ids = [...new Set(imageIds)].filter((id) => id !== '');
     const result = new Map<string, string | undefined>();

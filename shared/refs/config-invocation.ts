@@ -19,12 +19,16 @@ import { RefCollector, foreign, isRecord, notOk } from './common.js';
 import { own as prop } from './paths.js';
 import type { ConfigInvocation, ConfigItem, ConfigMessageType, EventParser, Own, ParseResult } from './types.js';
 import { launchConfigurationNameFromArn, show } from './validate.js';
+import { CONFIG_RESOURCE_TYPES } from '../controls.js';
 
-export const CONFIG_RESOURCE_TYPES: Readonly<Record<string, ResourceKind>> = Object.freeze({
-  'AWS::EC2::Instance': 'instance',
-  'AWS::EC2::LaunchTemplate': 'launch-template',
-  'AWS::AutoScaling::LaunchConfiguration': 'launch-configuration',
-});
+/** Config resource type → our kind, for the types the rule is scoped to (the account default is no Config item). */
+export const KIND_OF_CONFIG_TYPE: Readonly<Record<string, ResourceKind>> = Object.freeze(
+  Object.fromEntries(
+    (Object.entries(CONFIG_RESOURCE_TYPES) as [ResourceKind, string][])
+      .filter(([kind]) => kind !== 'account-defaults')
+      .map(([kind, type]) => [type, kind]),
+  ),
+);
 
 const DELETED_STATUSES = new Set(['ResourceDeleted', 'ResourceDeletedNotRecorded']);
 
@@ -138,10 +142,10 @@ export function parseConfigInvocation(event: Record<string, unknown>, own: Own):
   const captureTime = str(prop(item, 'configurationItemCaptureTime'));
   if (!resourceType || !resourceId) return notOk(false, `${type} item has no resourceType/resourceId`, { source });
   if (!captureTime) return notOk(false, `${type} item has no configurationItemCaptureTime`, { source });
-  if (!Object.hasOwn(CONFIG_RESOURCE_TYPES, resourceType)) {
+  if (!Object.hasOwn(KIND_OF_CONFIG_TYPE, resourceType)) {
     return notOk(true, `Config resource type ${show(resourceType)} is not one imds-guard evaluates`, { source });
   }
-  const kind = CONFIG_RESOURCE_TYPES[resourceType] as ResourceKind;
+  const kind = KIND_OF_CONFIG_TYPE[resourceType] as ResourceKind;
   const itemElsewhere = foreign(own, [
     { what: 'configuration item', account: prop(item, 'awsAccountId'), region: prop(item, 'awsRegion') },
   ]);

@@ -8,6 +8,7 @@
  *   so `[]` on anything else (an object, or a string such as a lone instance id)
  *   yields that value itself.
  */
+import { isRecord } from './common.js';
 
 /** Upper bound on values collected for one path, so a hostile event cannot blow up memory. */
 export const MAX_VALUES_PER_PATH = 10_000;
@@ -16,10 +17,6 @@ type Segment = { key: string; each: boolean };
 
 function parsePath(path: string): Segment[] {
   return path.split('.').map((raw) => (raw.endsWith('[]') ? { key: raw.slice(0, -2), each: true } : { key: raw, each: false }));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The own property `key` of `value`, or undefined (arrays and primitives have no keys here). */
