@@ -18,12 +18,12 @@ import {
   type ConfigServiceClient,
   type Evaluation,
 } from '@aws-sdk/client-config-service';
-import { chunk, errorCode } from '../aws/batch.js';
+import { chunk } from '../aws/batch.js';
 import { CONFIG_RESOURCE_TYPES } from '../controls.js';
-import { errorFields, logger } from '../log.js';
+import { logger } from '../log.js';
 import type { Verdict } from '../model.js';
 import type { PublishResult } from '../ports.js';
-import { isRetryableError, messageOf, retrier, type RetryOptions } from './retry.js';
+import { retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
 
 export const MAX_EVALUATIONS_PER_CALL = 100;
 export const ANNOTATION_MAX = 256;
@@ -119,45 +119,26 @@ export async function putEvaluations(
   }
   if (skipped > 0) logger.info('account-defaults verdicts not sent to AWS Config (includeAccount is off)', { skipped });
 
-  let fatal: string | undefined;
-  for (const batch of chunk([...byKey.values()], MAX_EVALUATIONS_PER_CALL)) {
-    let pending = batch;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (fatal !== undefined) {
-        result.failed.push(...pending.map((e) => ({ id: keyOf(e), error: fatal as string })));
-        break;
-      }
-      const last = attempt >= retry.maxAttempts;
-      let response;
-      try {
-        response = await client.send(new PutEvaluationsCommand({ ResultToken: resultToken, Evaluations: pending }));
-      } catch (error) {
-        const message = messageOf(error);
-        const code = errorCode(error);
-        if (code !== undefined && FATAL_CODES.has(code)) {
-          logger.error('PutEvaluations cannot succeed with this result token', { ...errorFields(error) });
-          fatal = message;
-          continue;
-        }
-        if (isRetryableError(error) && !last) {
-          await retry.backoff(attempt);
-          continue;
-        }
-        logger.error('PutEvaluations failed', { ...errorFields(error), evaluations: pending.length, attempt });
-        result.failed.push(...pending.map((e) => ({ id: keyOf(e), error: message })));
-        break;
-      }
-      const failedKeys = new Set((response.FailedEvaluations ?? []).map(keyOf));
-      result.published += pending.filter((e) => !failedKeys.has(keyOf(e))).length;
-      const again = pending.filter((e) => failedKeys.has(keyOf(e)));
-      if (again.length > 0 && last) {
-        result.failed.push(...again.map((e) => ({ id: keyOf(e), error: `rejected by PutEvaluations (FailedEvaluations) after ${attempt} attempts` })));
-        break;
-      }
-      pending = again;
-      if (pending.length > 0) await retry.backoff(attempt);
-    }
-  }
+  const putCall: BatchCall<Evaluation> = {
+    what: 'PutEvaluations',
+    retry,
+    idOf: keyOf,
+    send: async (pending) => {
+      const response = await client.send(new PutEvaluationsCommand({ ResultToken: resultToken, Evaluations: pending }));
+      const failed = new Set((response.FailedEvaluations ?? []).map(keyOf));
+      // Config names the evaluations it refused but not why: each is worth another try.
+      return pending
+        .filter((e) => failed.has(keyOf(e)))
+        .map((e) => ({ id: keyOf(e), item: e, error: 'FailedEvaluations: rejected by PutEvaluations', retryable: true }));
+    },
+    fatal: (code, message) => {
+      if (code === undefined || !FATAL_CODES.has(code)) return undefined;
+      logger.error('PutEvaluations cannot succeed with this result token', { errorName: code, errorMessage: message });
+      return message;
+    },
+    stopped: {},
+  };
+  for (const batch of chunk([...byKey.values()], MAX_EVALUATIONS_PER_CALL)) await sendWithRetries(putCall, batch, result);
   if (result.failed.length > 0) {
     logger.warn('AWS Config evaluations not delivered', { published: result.published, failedCount: result.failed.length, failed: result.failed.slice(0, 20) });
   }

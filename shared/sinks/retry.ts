@@ -7,6 +7,7 @@
  * still fails after the SDK gave up.
  */
 import { errorCode } from '../aws/batch.js';
+import { errorFields, logger } from '../log.js';
 
 export interface RetryOptions {
   /** Attempts per batch, the first included. Default 5. */
@@ -80,4 +81,83 @@ export function messageOf(error: unknown): string {
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : typeof error === 'string' ? error : JSON.stringify(error);
   return code && !message.startsWith(code) ? `${code}: ${message}` : message;
+}
+
+/** One item a batch call reported as not done. */
+export interface ItemFailure<T> {
+  id: string;
+  /** The item to send again; undefined when the reply does not say which. */
+  item: T | undefined;
+  /** `CODE: message`, as the service reported it. */
+  error: string;
+  retryable: boolean;
+}
+
+export interface BatchCall<T> {
+  /** The API operation, for logs. */
+  what: string;
+  retry: Retrier;
+  idOf: (item: T) => string;
+  /** Sends the items and returns those the reply lists as failed. */
+  send: (pending: T[]) => Promise<ItemFailure<T>[]>;
+  /**
+   * A reason when this error means no later call can succeed (Security Hub
+   * not enabled, an invalid result token); the sender then fails every item
+   * left, in this batch and the next, without calling again.
+   */
+  fatal: (code: string | undefined, message: string) => string | undefined;
+  /** Shared by the batches of one publish: set by the first fatal error. */
+  stopped: { reason?: string };
+}
+
+/**
+ * Sends one batch, retrying the items the reply lists as failed and the
+ * call errors worth another try, with backoff, `retry.maxAttempts` times;
+ * what still fails goes into `result.failed` with the error. Never throws.
+ */
+export async function sendWithRetries<T>(call: BatchCall<T>, batch: T[], result: { published: number; failed: { id: string; error: string }[] }): Promise<void> {
+  const { retry, idOf, stopped } = call;
+  let pending = batch;
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (stopped.reason !== undefined) {
+      result.failed.push(...pending.map((item) => ({ id: idOf(item), error: stopped.reason as string })));
+      return;
+    }
+    const last = attempt >= retry.maxAttempts;
+    let failures: ItemFailure<T>[];
+    try {
+      failures = await call.send(pending);
+    } catch (error) {
+      const message = messageOf(error);
+      const reason = call.fatal(errorCode(error), message);
+      if (reason !== undefined) {
+        stopped.reason = reason;
+        continue; // fails the pending items above
+      }
+      if (isRetryableError(error) && !last) {
+        await retry.backoff(attempt);
+        continue;
+      }
+      logger.error(`${call.what} failed`, { ...errorFields(error), items: pending.length, attempt });
+      result.failed.push(...pending.map((item) => ({ id: idOf(item), error: message })));
+      return;
+    }
+    const failedIds = new Set(failures.map((f) => f.id));
+    result.published += pending.filter((item) => !failedIds.has(idOf(item))).length;
+    const again: T[] = [];
+    for (const failure of failures) {
+      const [code, ...rest] = failure.error.split(': ');
+      const reason = call.fatal(code, rest.join(': '));
+      if (reason !== undefined) {
+        stopped.reason = reason;
+        result.failed.push({ id: failure.id, error: failure.error });
+      } else if (failure.item !== undefined && failure.retryable && !last) {
+        again.push(failure.item);
+      } else {
+        result.failed.push({ id: failure.id, error: last && failure.retryable ? `${failure.error} (after ${attempt} attempts)` : failure.error });
+      }
+    }
+    pending = again;
+    if (pending.length > 0) await retry.backoff(attempt);
+  }
 }

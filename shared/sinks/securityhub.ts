@@ -31,7 +31,7 @@ import { archivedFindings, findingId, findingsFromReports, ID_PREFIX, parseFindi
 import { errorFields, logger } from '../log.js';
 import type { CheckId, Outcome, ResourceRef } from '../model.js';
 import type { FindingsSink, PublishResult, Report } from '../ports.js';
-import { isRetryableError, isRetryableItemCode, messageOf, retrier, type RetryOptions } from './retry.js';
+import { isRetryableError, isRetryableItemCode, messageOf, retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
 
 export const MAX_FINDINGS_PER_IMPORT = 100;
 /** 6 MB per request; kept 64 KiB under for the request envelope. */
@@ -114,31 +114,29 @@ function checksFor(outcome: Outcome): CheckId[] {
   return outcome.plan.target?.httpPutResponseHopLimit !== undefined ? ['imdsv2', 'hop-limit'] : ['imdsv2'];
 }
 
-/** One failed item of a batch call, as Security Hub reports it. */
-interface ItemFailure<T> {
-  id: string;
-  item: T | undefined;
-  code: string | undefined;
-  message: string | undefined;
-}
-
 export function createSecurityHubSink(client: Client, options: SecurityHubSinkOptions): FindingsSink {
   const { account, region } = options;
   const productArn = productArnFor(account, region);
   const now = options.now ?? (() => new Date());
   const retry = retrier(options);
   /** Set once Security Hub turns out to be unusable here (not enabled, no access). */
-  let unavailable: string | undefined;
+  const stopped: { reason?: string } = {};
 
-  function markUnavailable(reason: string, error?: unknown): void {
-    if (unavailable !== undefined) return;
-    unavailable = reason;
-    logger.error('Security Hub is not usable in this account and Region; findings are NOT published until it is enabled', {
-      account,
-      region,
-      reason,
-      ...(error ? errorFields(error) : {}),
-    });
+  /** "Not subscribed" stops the sink: logged once, and no call is made after it. */
+  function fatal(code: string | undefined, message: string): string | undefined {
+    if (!notSubscribed(code, message)) return undefined;
+    if (stopped.reason === undefined) {
+      logger.error('Security Hub is not enabled in this account and Region; findings are NOT published until it is', {
+        account,
+        region,
+        reason: `${code ?? 'Error'}: ${message}`,
+      });
+    }
+    return message;
+  }
+
+  function call<T extends { Id?: string }>(what: string, send: BatchCall<T>['send']): BatchCall<T> {
+    return { what, retry, idOf: (item) => item.Id ?? '', send, fatal, stopped };
   }
 
   function inScope(ref: ResourceRef): string | undefined {
@@ -147,7 +145,7 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
   }
 
   function logFailures(what: string, result: PublishResult): PublishResult {
-    if (unavailable !== undefined) result.unavailable = unavailable;
+    if (stopped.reason !== undefined) result.unavailable = stopped.reason;
     if (result.failed.length > 0) {
       logger.warn(`Security Hub ${what}: some items failed`, {
         published: result.published,
@@ -158,69 +156,18 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
     return result;
   }
 
-  /**
-   * Sends one batch, retrying failed items and retryable call errors with
-   * backoff a bounded number of times; what still fails goes into `result`.
-   * Security Hub turning out not to be enabled fails the rest at once.
-   */
-  async function sendWithRetries<T>(
-    what: string,
-    batch: T[],
-    idOf: (item: T) => string,
-    call: (pending: T[]) => Promise<ItemFailure<T>[]>,
-    result: PublishResult,
-  ): Promise<void> {
-    let pending = batch;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (unavailable !== undefined) {
-        result.failed.push(...pending.map((item) => ({ id: idOf(item), error: unavailable as string })));
-        return;
-      }
-      const last = attempt >= retry.maxAttempts;
-      let failures: ItemFailure<T>[];
-      try {
-        failures = await call(pending);
-      } catch (error) {
-        const code = errorCode(error);
-        const message = messageOf(error);
-        if (notSubscribed(code, message)) {
-          markUnavailable(message, error);
-          continue; // fails the pending items above
-        }
-        if (isRetryableError(error) && !last) {
-          await retry.backoff(attempt);
-          continue;
-        }
-        logger.error(`${what} failed`, { ...errorFields(error), findings: pending.length, attempt });
-        result.failed.push(...pending.map((item) => ({ id: idOf(item), error: message })));
-        return;
-      }
-      const failedIds = new Set(failures.map((f) => f.id));
-      result.published += pending.filter((item) => !failedIds.has(idOf(item))).length;
-      const again: T[] = [];
-      for (const failure of failures) {
-        const error = `${failure.code ?? 'Error'}: ${failure.message ?? 'no message'}`;
-        if (notSubscribed(failure.code, failure.message)) {
-          markUnavailable(error);
-          result.failed.push({ id: failure.id, error });
-          continue;
-        }
-        // e.g. FindingNotFound right after an import is usually eventual consistency: worth a retry.
-        const retryable = isRetryableItemCode(failure.code);
-        if (failure.item !== undefined && retryable && !last) again.push(failure.item);
-        else result.failed.push({ id: failure.id, error: last && retryable ? `${error} (after ${attempt} attempts)` : error });
-      }
-      pending = again;
-      if (pending.length > 0) await retry.backoff(attempt);
-    }
-  }
-
   async function importBatch(batch: AwsSecurityFinding[], result: PublishResult): Promise<void> {
     const byId = new Map(batch.map((f) => [f.Id, f]));
-    await sendWithRetries('BatchImportFindings', batch, (f) => f.Id ?? '', async (pending) => {
+    const importCall = call<AwsSecurityFinding>('BatchImportFindings', async (pending) => {
       const response = await client.send(new BatchImportFindingsCommand({ Findings: pending }));
-      return (response.FailedFindings ?? []).map((f) => ({ id: f.Id ?? '', item: byId.get(f.Id), code: f.ErrorCode, message: f.ErrorMessage }));
-    }, result);
+      return (response.FailedFindings ?? []).map((f) => ({
+        id: f.Id ?? '',
+        item: byId.get(f.Id),
+        error: `${f.ErrorCode ?? 'Error'}: ${f.ErrorMessage ?? 'no message'}`,
+        retryable: isRetryableItemCode(f.ErrorCode),
+      }));
+    });
+    await sendWithRetries(importCall, batch, result);
   }
 
   async function importFindings(findings: readonly AwsSecurityFinding[], result: PublishResult): Promise<void> {
@@ -289,7 +236,7 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
   };
 
   async function updateBatch(batch: AwsSecurityFindingIdentifier[], update: Workflowed, result: PublishResult): Promise<void> {
-    await sendWithRetries('BatchUpdateFindings', batch, (f) => f.Id ?? '', async (pending) => {
+    const updateCall = call<AwsSecurityFindingIdentifier>('BatchUpdateFindings', async (pending) => {
       const response = await client.send(
         new BatchUpdateFindingsCommand({
           FindingIdentifiers: pending,
@@ -297,13 +244,15 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
           ...(update.workflow ? { Workflow: { Status: update.workflow } } : {}),
         }),
       );
+      // FindingNotFound right after an import is usually eventual consistency: retryable.
       return (response.UnprocessedFindings ?? []).map((u) => ({
         id: u.FindingIdentifier?.Id ?? '',
         item: u.FindingIdentifier,
-        code: u.ErrorCode,
-        message: u.ErrorMessage,
+        error: `${u.ErrorCode ?? 'Error'}: ${u.ErrorMessage ?? 'no message'}`,
+        retryable: isRetryableItemCode(u.ErrorCode),
       }));
-    }, result);
+    });
+    await sendWithRetries(updateCall, batch, result);
   }
 }
 

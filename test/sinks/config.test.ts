@@ -82,7 +82,7 @@ describe('putEvaluations', () => {
     const calls = cfg.commandCalls(PutEvaluationsCommand).map((c) => c.args[0].input.Evaluations?.map((e) => e.ComplianceResourceId));
     expect(calls).toEqual([['i-0', 'i-1', 'i-2', 'i-3'], ['i-1', 'i-2'], ['i-2']]);
     expect(result.published).toBe(3);
-    expect(result.failed).toEqual([{ id: 'AWS::EC2::Instance/i-2', error: 'rejected by PutEvaluations (FailedEvaluations) after 3 attempts' }]);
+    expect(result.failed).toEqual([{ id: 'AWS::EC2::Instance/i-2', error: 'FailedEvaluations: rejected by PutEvaluations (after 3 attempts)' }]);
   });
 
   it('retries throttling', async () => {
