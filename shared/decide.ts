@@ -271,7 +271,9 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
 
   const kind = subject.kind;
   const current = currentMetadata(subject) ?? {};
-  const { target, hopNote } = targetFor(current, policy);
+  // A template that leaves the hop limit unset launches with the account default's: judge and fix that value (as evaluate does).
+  const inheritedHop = subject.kind === 'launch-template' ? subject.accountDefaults?.httpPutResponseHopLimit : undefined;
+  const { target, hopNote } = targetFor({ ...current, httpPutResponseHopLimit: current.httpPutResponseHopLimit ?? inheritedHop }, policy);
 
   // exempt
   const exemption = exemptionOf(subject, policy.exemptTagKey);

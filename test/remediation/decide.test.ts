@@ -227,6 +227,19 @@ describe('decide: other kinds', () => {
     expect(plan.summary).toContain('from default version 3');
   });
 
+  it('launch template: a hop limit inherited from the account default is lowered like its own would be', () => {
+    const lower = policy({ lowerHopLimit: true });
+    const subject = templateSubject({
+      defaultVersion: { versionNumber: 3, metadata: { httpTokens: 'required' } },
+      accountDefaults: { httpPutResponseHopLimit: 5 },
+    });
+    const v = evaluate(subject, lower);
+    expect(v.compliance).toBe('NON_COMPLIANT');
+    const plan = decide(v, lower, { now: NOW });
+    expect(plan).toMatchObject({ action: 'new-launch-template-version', execute: true });
+    expect(plan.target).toEqual({ httpTokens: 'required', httpPutResponseHopLimit: 2 });
+  });
+
   it('launch template: exempt tag respected', () => {
     const plan = decide(verdict(templateSubject({ tags: { 'imds-guard:exempt': 'true' } })), policy(), { now: NOW, humanRequest: true });
     expect(plan.execute).toBe(false);
