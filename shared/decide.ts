@@ -275,7 +275,8 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   const inheritedHop = subject.kind === 'launch-template' ? subject.accountDefaults?.httpPutResponseHopLimit : undefined;
   const { target, hopNote } = targetFor({ ...current, httpPutResponseHopLimit: current.httpPutResponseHopLimit ?? inheritedHop }, policy);
 
-  // exempt
+  // exempt: evaluate already makes exempt resources NOT_APPLICABLE, so `applicable` stops them first;
+  // checked again here so that no verdict handed in from elsewhere can get an exempt resource changed.
   const exemption = exemptionOf(subject, policy.exemptTagKey);
   if (exemption !== undefined) {
     gates.push(gate('exempt', false, `tagged ${policy.exemptTagKey}=${exemption}: exempt from remediation (not overridable)`));
