@@ -5,6 +5,7 @@
  */
 import { isParam, isSub, type ConditionName, type FunctionSpec, type MemberStack, type ParameterSpec, type Statement, type Value } from './model.js';
 import { ACTION_TARGET_PROVIDER_SOURCE } from './action-target-provider.js';
+import { deadLetterQueuePolicy, lambdaTrustPolicy } from './policies.js';
 import { APP_NAME, MEMBER_STACK } from './stack.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -53,21 +54,6 @@ const noValue: Json = { Ref: 'AWS::NoValue' };
 const when = (condition: ConditionName | undefined, value: Json): Json => (condition ? { 'Fn::If': [condition, value, noValue] } : value);
 
 /** A description `Value` as template JSON. */
-/** Lambda may assume the role, for functions of this account only (confused-deputy guard). */
-function lambdaTrustPolicy(): Json {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Service: 'lambda.amazonaws.com' },
-        Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
-      },
-    ],
-  };
-}
-
 export function value(v: Value): Json {
   if (typeof v === 'string') return v;
   if (isParam(v)) return ref(v.param);
@@ -138,7 +124,7 @@ function functionResources(stack: MemberStack, f: FunctionSpec): Record<string, 
       Properties: {
         Path: stack.rolePath,
         Description: `${APP_NAME} ${f.name} function`,
-        AssumeRolePolicyDocument: lambdaTrustPolicy(),
+        AssumeRolePolicyDocument: lambdaTrustPolicy(ref('AWS::AccountId')),
         Policies: [
           {
             PolicyName: `${APP_NAME}-${f.name}`,
@@ -237,23 +223,10 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
       Type: 'AWS::SQS::QueuePolicy',
       Properties: {
         Queues: [ref('DeadLetterQueue')],
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'EventBridgeDeadLetters',
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: 'sqs:SendMessage',
-              Resource: getAtt('DeadLetterQueue', 'Arn'),
-              Condition: {
-                ArnEquals: {
-                  'aws:SourceArn': stack.rules.map((r) => when(ruleCondition(stack, r), getAtt(`${r.id}Rule`, 'Arn'))),
-                },
-              },
-            },
-          ],
-        },
+        PolicyDocument: deadLetterQueuePolicy(
+          getAtt('DeadLetterQueue', 'Arn'),
+          stack.rules.map((r) => when(ruleCondition(stack, r), getAtt(`${r.id}Rule`, 'Arn'))),
+        ),
       },
     },
     DeadLettersAlarm: {
@@ -355,7 +328,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
     Properties: {
       Path: stack.rolePath,
       Description: `${APP_NAME} Security Hub custom action provider (CloudFormation custom resource)`,
-      AssumeRolePolicyDocument: lambdaTrustPolicy(),
+      AssumeRolePolicyDocument: lambdaTrustPolicy(ref('AWS::AccountId')),
       Policies: [
         {
           PolicyName: `${APP_NAME}-action-target-provider`,

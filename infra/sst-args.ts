@@ -10,6 +10,7 @@
  * resources exist.
  */
 import { holds, isParam, isSub, type FunctionName, type MemberStack, type ParameterName, type Statement, type Value } from './model.js';
+import { lambdaTrustPolicy } from './policies.js';
 import { APP_NAME, MEMBER_STACK } from './stack.js';
 
 /** IAM statement JSON, resources/conditions possibly still templates. */
@@ -175,17 +176,7 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
         role: {
           path: stack.rolePath,
           description: `${APP_NAME} ${f.name} function`,
-          assumeRolePolicy: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { Service: 'lambda.amazonaws.com' },
-                Action: 'sts:AssumeRole',
-                Condition: { StringEquals: { 'aws:SourceAccount': '${AWS::AccountId}' } },
-              },
-            ],
-          },
+          assumeRolePolicy: lambdaTrustPolicy('${AWS::AccountId}'),
           policyName: `${APP_NAME}-${f.name}`,
           statements: f.statements.filter((s) => on(s.when)).map(policyStatement),
         },

@@ -16,6 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { renderMemberTemplate } from './cloudformation.js';
 import { parameterValues, stageConfig, type OrgConfig, type StageConfig } from './config.js';
 import { substitute } from './model.js';
+import { deadLetterQueuePolicy } from './policies.js';
 import { regionSuffix, sstRegionPlan, type AlarmArgs, type SstRegionPlan } from './sst-args.js';
 import { APP_NAME, artifactKey, FUNCTION_NAMES } from './stack.js';
 
@@ -168,19 +169,7 @@ export function deployRegion(plan: SstRegionPlan) {
     {
       queueUrl: dlq.url,
       policy: $resolve({ queue: dlq.arn, rules: $resolve(ruleArns) }).apply(({ queue, rules }) =>
-        JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'EventBridgeDeadLetters',
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: 'sqs:SendMessage',
-              Resource: queue,
-              Condition: { ArnEquals: { 'aws:SourceArn': rules } },
-            },
-          ],
-        }),
+        JSON.stringify(deadLetterQueuePolicy(queue, rules)),
       ),
     },
     opts,
