@@ -14,7 +14,7 @@ import { createLoader } from '../../shared/load.js';
 import type { PipelineDeps } from '../../shared/pipeline.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
 import { createSecurityHubSink } from '../../shared/sinks/securityhub.js';
-import { ACCOUNT, REGION } from '../../bench/fake-aws.js';
+import { ACCOUNT, REGION, type FakeAws } from '../../bench/fake-aws.js';
 
 export const SCOPE = { account: ACCOUNT, region: REGION } as const;
 export const noSleep = async (): Promise<void> => undefined;
@@ -67,4 +67,21 @@ export function detectDeps(clients: Clients): PipelineDeps {
 
 export function destroy(clients: Clients): void {
   for (const c of Object.values(clients)) if (typeof c === 'object') c.destroy();
+}
+
+/** Puts an ACTIVE imds-guard finding of an instance into the fake's store, last updated long ago; returns its Id. */
+export function seedActiveFinding(fake: FakeAws, instanceId: string, check: 'imdsv2' | 'hop-limit'): string {
+  const id = `imds-guard/${SCOPE.region}/${SCOPE.account}/instance/${instanceId}/${check}`;
+  fake.findings.set(id, {
+    Id: id,
+    ProductArn: `arn:aws:securityhub:${SCOPE.region}:${SCOPE.account}:product/${SCOPE.account}/default`,
+    GeneratorId: `imds-guard/${check}`,
+    AwsAccountId: SCOPE.account,
+    ProductFields: {},
+    RecordState: 'ACTIVE',
+    UpdatedAt: '2025-01-01T00:00:00.000Z',
+    imports: 0,
+    notes: 0,
+  });
+  return id;
 }

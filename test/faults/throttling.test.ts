@@ -12,7 +12,7 @@ import { DEFAULT_POLICY } from '../../shared/policy.js';
 import { putEvaluations } from '../../shared/sinks/config.js';
 import { createSecurityHubFindingIndex } from '../../shared/sinks/securityhub.js';
 import { sweep } from '../../shared/sweep.js';
-import { destroy, detectDeps, fakeClients, noSleep, SCOPE } from './support.js';
+import { destroy, detectDeps, fakeClients, noSleep, SCOPE, seedActiveFinding } from './support.js';
 
 const ESTATE = { instances: 1200, launchTemplates: 24, launchConfigurations: 12 };
 const RESOURCES = ESTATE.instances + ESTATE.launchTemplates + ESTATE.launchConfigurations + 1;
@@ -27,21 +27,7 @@ function seedStale(f: FakeAws, count: number): string[] {
   const ids: string[] = [];
   for (let k = 0; k < count; k++) {
     const id = instanceId(ESTATE.instances + 5000 + k);
-    for (const check of ['imdsv2', 'hop-limit']) {
-      const findingId = `imds-guard/${SCOPE.region}/${SCOPE.account}/instance/${id}/${check}`;
-      ids.push(findingId);
-      f.findings.set(findingId, {
-        Id: findingId,
-        ProductArn: `arn:aws:securityhub:${SCOPE.region}:${SCOPE.account}:product/${SCOPE.account}/default`,
-        GeneratorId: `imds-guard/${check}`,
-        AwsAccountId: SCOPE.account,
-        ProductFields: {},
-        RecordState: 'ACTIVE',
-        UpdatedAt: '2025-01-01T00:00:00.000Z',
-        imports: 0,
-        notes: 0,
-      });
-    }
+    for (const check of ['imdsv2', 'hop-limit'] as const) ids.push(seedActiveFinding(f, id, check));
   }
   return ids;
 }

@@ -10,7 +10,7 @@ import { createInventory } from '../../shared/inventory.js';
 import type { Inventory } from '../../shared/ports.js';
 import { createSecurityHubFindingIndex } from '../../shared/sinks/securityhub.js';
 import { sweep } from '../../shared/sweep.js';
-import { destroy, detectDeps, fakeClients, noSleep, SCOPE } from './support.js';
+import { destroy, detectDeps, fakeClients, noSleep, SCOPE, seedActiveFinding } from './support.js';
 
 const ESTATE = { instances: 3500, launchTemplates: 70, launchConfigurations: 35 };
 const RESOURCES = ESTATE.instances + ESTATE.launchTemplates + ESTATE.launchConfigurations + 1;
@@ -42,18 +42,7 @@ afterEach(async () => {
 describe('Lambda timeout mid-sweep', () => {
   it('the next run completes the work', async () => {
     fake = await startFakeAws(ESTATE, { faults: { rate: 0.1, seed: 5 } });
-    const staleId = `imds-guard/${SCOPE.region}/${SCOPE.account}/instance/${instanceId(999_999)}/imdsv2`;
-    fake.findings.set(staleId, {
-      Id: staleId,
-      ProductArn: `arn:aws:securityhub:${SCOPE.region}:${SCOPE.account}:product/${SCOPE.account}/default`,
-      GeneratorId: 'imds-guard/imdsv2',
-      AwsAccountId: SCOPE.account,
-      ProductFields: {},
-      RecordState: 'ACTIVE',
-      UpdatedAt: '2025-01-01T00:00:00.000Z',
-      imports: 0,
-      notes: 0,
-    });
+    const staleId = seedActiveFinding(fake, instanceId(999_999), 'imdsv2');
     const clients = fakeClients(fake.url);
     const run = (inventory: Inventory) =>
       sweep({
