@@ -157,6 +157,8 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
   const evaluations = new Map<string, number>();
   const modifications: string[] = [];
   const instanceOverrides = new Map<number, { httpTokens: string; hop?: number }>();
+  /** Tags written with CreateTags (imds-guard's watch record), per instance index. */
+  const instanceTags = new Map<number, Map<string, string>>();
   let faults = options.faults;
   let random = mulberry32(faults?.seed ?? 1);
   let latencyMs = options.latencyMs ?? 0;
@@ -175,7 +177,9 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
       `<metadataOptions><state>applied</state><httpTokens>${instanceTokens(i)}</httpTokens>` +
       `<httpPutResponseHopLimit>${o?.hop ?? (i % 20 === 0 ? 3 : 2)}</httpPutResponseHopLimit><httpEndpoint>enabled</httpEndpoint>` +
       `<httpProtocolIpv6>disabled</httpProtocolIpv6><instanceMetadataTags>disabled</instanceMetadataTags></metadataOptions>` +
-      `<tagSet><item><key>Name</key><value>web-${i}</value></item>${asg}</tagSet></item>`
+      `<tagSet><item><key>Name</key><value>web-${i}</value></item>${asg}` +
+      [...(instanceTags.get(i) ?? new Map<string, string>())].map(([k, v]) => `<item><key>${esc(k)}</key><value>${esc(v)}</value></item>`).join('') +
+      `</tagSet></item>`
     );
   };
   const reservations = (indexes: number[]): string =>
@@ -326,6 +330,22 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
         instanceOverrides.set(i, { httpTokens: tokens, ...(hop !== undefined ? { hop } : {}) });
         modifications.push(id);
         return `<instanceId>${id}</instanceId><instanceMetadataOptions><state>pending</state><httpTokens>${tokens}</httpTokens><httpEndpoint>enabled</httpEndpoint></instanceMetadataOptions>`;
+      }
+      case 'CreateTags':
+      case 'DeleteTags': {
+        const ids = list(p, 'ResourceId');
+        const indexes = ids.map((id) => indexOf(INSTANCE_RE, id, estate.instances));
+        if (ids.length === 0 || indexes.some((i) => i === undefined)) throw new ApiError(400, 'InvalidID', `The ID '${ids.join(', ')}' is not valid`);
+        for (const i of indexes as number[]) {
+          const tags = instanceTags.get(i) ?? new Map<string, string>();
+          for (let k = 1; p.has(`Tag.${k}.Key`); k++) {
+            const key = p.get(`Tag.${k}.Key`) as string;
+            if (action === 'CreateTags') tags.set(key, p.get(`Tag.${k}.Value`) ?? '');
+            else tags.delete(key);
+          }
+          instanceTags.set(i, tags);
+        }
+        return '<return>true</return>';
       }
       default:
         throw invalid(`fake EC2 does not implement ${action}`, 'InvalidAction');

@@ -86,9 +86,9 @@ export interface ScanInput {
 const REGION_CONCURRENCY = 4;
 
 /** Label from the verdict, the usage evidence and the gates of the plan decide made. */
-export function readinessOf(verdict: Verdict, usage: UsageEvidence | undefined, plan: Plan | undefined, exemptTagKey: string): Readiness {
+export function readinessOf(verdict: Verdict, usage: UsageEvidence | undefined, plan: Plan | undefined, policy: Policy): Readiness {
   // evaluate judges an exempt resource NOT_APPLICABLE; the label says why.
-  if (exemptionOf(verdict.subject, exemptTagKey) !== undefined) return 'exempt';
+  if (exemptionOf(verdict.subject, policy, new Date()) !== undefined) return 'exempt';
   if (verdict.subject.kind === 'missing' || verdict.compliance === 'NOT_APPLICABLE') return 'n/a';
   if (verdict.compliance === 'COMPLIANT') return 'compliant';
   const failed = (gate: string): boolean => plan?.gates.some((g) => g.gate === gate && !g.passed) === true;
@@ -125,7 +125,7 @@ function groupsUsing(verdict: Verdict, asg: AutoScalingUsage): string[] {
   }
 }
 
-export function rowOf(report: Report, asg: AutoScalingUsage, exemptTagKey: string): Row {
+export function rowOf(report: Report, asg: AutoScalingUsage, policy: Policy): Row {
   const { verdict, usage } = report;
   const s = verdict.subject;
   const plan = report.outcome?.plan;
@@ -136,7 +136,7 @@ export function rowOf(report: Report, asg: AutoScalingUsage, exemptTagKey: strin
     compliance: verdict.compliance,
     ...reasonOf(verdict),
     autoScalingGroups: groupsUsing(verdict, asg),
-    readiness: readinessOf(verdict, usage, plan, exemptTagKey),
+    readiness: readinessOf(verdict, usage, plan, policy),
   };
   let metadata;
   switch (s.kind) {
@@ -216,7 +216,7 @@ async function scanRegion(
       }
     }
     const result = await processSubjects(subjects, pipeline, {});
-    for (const report of result.reports) rows.push(rowOf(report, asg ?? emptyUsage(), input.policy.exemptTagKey));
+    for (const report of result.reports) rows.push(rowOf(report, asg ?? emptyUsage(), input.policy));
   });
   return { rows, status: log.status() };
 }

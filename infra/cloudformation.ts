@@ -378,7 +378,11 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
         ParameterGroups: [
           { Label: { default: 'Behaviour' }, Parameters: ['Mode', 'RemediationEnabled', 'RemediateKinds', 'ExemptTagKey', 'UsageLookbackDays', 'UsageUnknown'] },
           { Label: { default: 'Metadata options' }, Parameters: ['HopLimitCeiling', 'LowerHopLimit', 'InstanceRefresh', 'EnforceAccountDefault'] },
-          { Label: { default: 'Triggers' }, Parameters: ['SweepSchedule', 'EnableConfigRule', 'ConfigRuleFrequency', 'EnableSecurityHubAction'] },
+          {
+            Label: { default: 'Safety' },
+            Parameters: ['GuardWindowHours', 'Rollback', 'WaveSize', 'WaveTag', 'ExemptLaunchConfigurations', 'ExemptAccountDefaultRegions', 'RespectSuppressed'],
+          },
+          { Label: { default: 'Triggers' }, Parameters: ['SweepSchedule', 'WatchSchedule', 'EnableConfigRule', 'ConfigRuleFrequency', 'EnableSecurityHubAction'] },
           { Label: { default: 'Operations' }, Parameters: ['ReserveConcurrency', 'LogLevel', 'LogRetentionDays', 'AlarmTopicArn'] },
           { Label: { default: 'Code' }, Parameters: ['ArtifactBucketPrefix', 'ArtifactVersion'] },
         ],

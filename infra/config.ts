@@ -38,6 +38,8 @@ export interface StageConfig {
   enableSecurityHubAction: boolean;
   reserveConcurrency: boolean;
   sweepSchedule: string;
+  /** Schedule of the watch function (issue 12). */
+  watchSchedule: string;
   configRuleFrequency: string;
   logLevel: string;
   logRetentionDays: number;
@@ -54,6 +56,7 @@ export const STAGE_ENV = {
   enableSecurityHubAction: 'IMDS_GUARD_ENABLE_SECURITY_HUB_ACTION',
   reserveConcurrency: 'IMDS_GUARD_RESERVE_CONCURRENCY',
   sweepSchedule: 'IMDS_GUARD_SWEEP_SCHEDULE',
+  watchSchedule: 'IMDS_GUARD_WATCH_SCHEDULE',
   configRuleFrequency: 'IMDS_GUARD_CONFIG_RULE_FREQUENCY',
   logLevel: 'IMDS_GUARD_LOG_LEVEL',
   logRetentionDays: 'IMDS_GUARD_LOG_RETENTION_DAYS',
@@ -124,6 +127,7 @@ export function stageConfig(stage: string, env: Env = process.env): StageConfig 
     enableSecurityHubAction: flag(env, STAGE_ENV.enableSecurityHubAction, true),
     reserveConcurrency: flag(env, STAGE_ENV.reserveConcurrency, true),
     sweepSchedule: parameterValue('SweepSchedule', STAGE_ENV.sweepSchedule, env),
+    watchSchedule: parameterValue('WatchSchedule', STAGE_ENV.watchSchedule, env),
     configRuleFrequency: parameterValue('ConfigRuleFrequency', STAGE_ENV.configRuleFrequency, env),
     logLevel: parameterValue('LogLevel', STAGE_ENV.logLevel, env),
     logRetentionDays: Number(parameterValue('LogRetentionDays', STAGE_ENV.logRetentionDays, env)),
@@ -161,6 +165,7 @@ export function parameterValues(config: StageConfig, artifacts: { bucketPrefix: 
     ...policyParameters(config.policy),
     RemediationEnabled: String(config.allowRemediation),
     SweepSchedule: config.sweepSchedule,
+    WatchSchedule: config.watchSchedule,
     ConfigRuleFrequency: config.configRuleFrequency,
     EnableConfigRule: String(config.enableConfigRule),
     EnableSecurityHubAction: String(config.enableSecurityHubAction),

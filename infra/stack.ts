@@ -25,6 +25,14 @@ export const SETTING_PARAMETERS = {
   remediate: 'RemediateKinds',
   instanceRefresh: 'InstanceRefresh',
   enforceAccountDefault: 'EnforceAccountDefault',
+  // safety (issue 12)
+  guardWindowHours: 'GuardWindowHours',
+  rollback: 'Rollback',
+  waveSize: 'WaveSize',
+  waveTag: 'WaveTag',
+  exemptLaunchConfigurations: 'ExemptLaunchConfigurations',
+  exemptAccountDefaultRegions: 'ExemptAccountDefaultRegions',
+  respectSuppressed: 'RespectSuppressed',
 } as const satisfies Record<keyof Policy, ParameterName>;
 
 const KINDS: readonly ResourceKind[] = ['instance', 'launch-template', 'launch-configuration', 'account-defaults'];
@@ -122,6 +130,56 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     default: d.EnforceAccountDefault,
     allowedValues: bool,
     description: 'Also set HttpTokensEnforced on the account default (refuses IMDSv1 launches).',
+  },
+  // ── safety (issue 12): watch and roll back, waves, exemptions ──
+  GuardWindowHours: {
+    type: 'Number',
+    default: d.GuardWindowHours,
+    minValue: 1,
+    maxValue: 168,
+    description: 'Hours an instance imds-guard switched to IMDSv2 is watched for rejected IMDSv1 calls (MetadataNoTokenRejected).',
+  },
+  Rollback: {
+    type: 'String',
+    default: d.Rollback,
+    allowedValues: ['auto', 'alert'],
+    description: 'auto: restore the recorded metadata options when IMDSv1 calls are rejected inside the guard window; alert: mark and report only.',
+  },
+  WaveSize: {
+    type: 'Number',
+    default: d.WaveSize,
+    minValue: 0,
+    maxValue: 1000,
+    description: 'Instances switched per Auto Scaling group (or wave tag value) before the rest wait for a clean guard window; 0 = no waves.',
+  },
+  WaveTag: {
+    type: 'String',
+    default: d.WaveTag,
+    maxLength: 128,
+    description: 'Tag key that groups instances into waves instead of their Auto Scaling group (empty: the group).',
+  },
+  ExemptLaunchConfigurations: {
+    type: 'String',
+    default: d.ExemptLaunchConfigurations,
+    description: 'Comma-separated launch configuration names exempt from remediation (launch configurations have no tags).',
+  },
+  ExemptAccountDefaultRegions: {
+    type: 'String',
+    default: d.ExemptAccountDefaultRegions,
+    allowedPattern: '^([a-z]{2}(-[a-z]+)+-\\d+(,[a-z]{2}(-[a-z]+)+-\\d+)*)?$',
+    description: 'Comma-separated regions whose account default imds-guard never changes.',
+  },
+  RespectSuppressed: {
+    type: 'String',
+    default: d.RespectSuppressed,
+    allowedValues: bool,
+    description: 'A Security Hub finding a person set to SUPPRESSED exempts its resource from remediation (still reported).',
+  },
+  WatchSchedule: {
+    type: 'String',
+    default: 'rate(15 minutes)',
+    allowedPattern: '^(rate|cron)\\(.+\\)$',
+    description: 'EventBridge schedule of the watch function (guard window of switched instances; exits after one call when none is watched).',
   },
   SweepSchedule: {
     type: 'String',

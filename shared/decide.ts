@@ -16,6 +16,9 @@
  * | imdsv1-unused      | instance made IMDSv1 calls in the look-back window    | **never**                    |
  * | usage-known        | no MetadataNoToken evidence to judge by (see below)   | yes                          |
  * | not-our-own-change | the trigger was imds-guard's own write (loop guard)   | no                           |
+ * | not-rolled-back    | imds-guard rolled the instance back (mark tag)        | **never** (remove the tag)   |
+ * | not-suppressed     | a person set its Security Hub finding to SUPPRESSED   | **never**                    |
+ * | wave               | held for a later wave of its group (shared/waves.ts)  | no                           |
  *
  * When `applicable` or `non-compliant` fails the other gates are moot and are
  * not listed. Otherwise every gate is listed, including those that only
@@ -57,7 +60,8 @@ import type {
   Verdict,
 } from './model.js';
 import type { Policy } from './policy.js';
-import { exemptionOf } from './exemption.js';
+import { describeExemption, exemptionStatus } from './exemption.js';
+import { ROLLED_BACK_TAG } from './watch/tags.js';
 
 export interface DecideContext {
   /** IMDSv1 usage for an instance; `undefined` when not looked up. */
@@ -71,6 +75,8 @@ export interface DecideContext {
   humanRequest?: boolean;
   /** What the instance's AMI declares. */
   ami?: { imdsSupport?: 'v2.0' };
+  /** A person set a Security Hub finding of this resource to SUPPRESSED (shared/findings/suppressed.ts says which). */
+  suppressed?: string;
 }
 
 const ACTIONS: Record<ResourceKind, ActionKind> = {
@@ -277,14 +283,29 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
 
   // exempt: evaluate already makes exempt resources NOT_APPLICABLE, so `applicable` stops them first;
   // checked again here so that no verdict handed in from elsewhere can get an exempt resource changed.
-  const exemption = exemptionOf(subject, policy.exemptTagKey);
-  if (exemption !== undefined) {
-    gates.push(gate('exempt', false, `tagged ${policy.exemptTagKey}=${exemption}: exempt from remediation (not overridable)`));
+  const exemption = exemptionStatus(subject, policy, context.now);
+  if (exemption.status === 'exempt') {
+    gates.push(gate('exempt', false, `${describeExemption(exemption)}: exempt from remediation (not overridable)`));
+  } else if (exemption.status !== 'none') {
+    gates.push(gate('exempt', true, describeExemption(exemption)));
   } else if (kind === 'launch-configuration' || kind === 'account-defaults') {
-    gates.push(gate('exempt', true, `a ${KIND_WORDS[kind]} has no tags; use IMDS_GUARD_REMEDIATE to leave this kind alone`));
+    const setting = kind === 'launch-configuration' ? 'IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS' : 'IMDS_GUARD_EXEMPT_ACCOUNT_DEFAULT_REGIONS';
+    gates.push(gate('exempt', true, `a ${KIND_WORDS[kind]} has no tags; not listed in ${setting}`));
   } else {
     gates.push(gate('exempt', true, `no ${policy.exemptTagKey} tag`));
   }
+  // issue 12: a rollback mark and a SUPPRESSED finding are exemptions a person set (never overridden automatically).
+  const mark = subject.kind === 'instance' ? subject.tags[ROLLED_BACK_TAG] : undefined;
+  gates.push(
+    mark !== undefined
+      ? gate('not-rolled-back', false, `imds-guard rolled this instance back (${ROLLED_BACK_TAG}=${mark}); remove the tag to allow changes again (not overridable)`)
+      : gate('not-rolled-back', true, 'never rolled back'),
+  );
+  gates.push(
+    context.suppressed !== undefined
+      ? gate('not-suppressed', false, `${context.suppressed}: a person suppressed it, so it is reported but not remediated`)
+      : gate('not-suppressed', true, 'no suppressed finding'),
+  );
 
   // kind-enabled
   gates.push(
@@ -317,11 +338,13 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   const plan: Plan = { ref, action, target, gates, execute: false, summary: '' };
   // Sent whenever the policy asks, so the change is explicit (setting it again is harmless).
   if (kind === 'account-defaults' && policy.enforceAccountDefault) plan.httpTokensEnforced = true;
+  if (kind === 'instance') plan.previous = { ...current }; // issue 12: what a rollback restores
 
   if (nothingToChange(subject, current, target, policy)) {
     plan.action = 'none';
     delete plan.target;
     delete plan.httpTokensEnforced;
+    delete plan.previous;
     plan.summary = nothingReason(subject, current, policy);
     return plan;
   }

@@ -8,7 +8,7 @@
  *   (AutoScaling.4 for launch configurations; imds-guard's own
  *   instance-hop-limit / launch-template-hop-limit / account-default otherwise).
  *
- * Order of judgement: gone → exempt (tag, any value but `false`) → kind rules.
+ * Order of judgement: gone → exempt (shared/exemption.ts; a dated one until its day) → kind rules.
  * The verdict is the worst check: NON_COMPLIANT > COMPLIANT > NOT_APPLICABLE.
  *
  * Values left unset (launch templates, launch configurations) are resolved the
@@ -35,7 +35,8 @@ import type {
   Verdict,
 } from './model.js';
 import type { Policy } from './policy.js';
-import { exemptionOf } from './exemption.js';
+import { describeExemption, exemptionStatus } from './exemption.js';
+import { watchNote } from './watch/tags.js';
 
 const RANK: Record<Compliance, number> = { NOT_APPLICABLE: 0, COMPLIANT: 1, NON_COMPLIANT: 2 };
 
@@ -56,23 +57,27 @@ function both(kind: ResourceKind, compliance: Compliance, reason: string): Check
   return [check(kind, 'imdsv2', compliance, reason), check(kind, 'hop-limit', compliance, reason)];
 }
 
-export function evaluate(subject: Subject, policy: Policy): Verdict {
-  const checks = judge(subject, policy);
+/** `now` decides whether a dated exemption still holds (the only use of time here). */
+export function evaluate(subject: Subject, policy: Policy, now: Date = new Date()): Verdict {
+  const checks = judge(subject, policy, now);
+  // An expired or malformed exemption, and a rollback by imds-guard, are said on every finding of the resource.
+  const exemption = exemptionStatus(subject, policy, now);
+  const notes = [
+    exemption.status === 'expired' || exemption.status === 'malformed' ? `${describeExemption(exemption)}.` : undefined,
+    subject.kind === 'instance' ? watchNote(subject.tags) : undefined,
+  ].filter((n): n is string => n !== undefined);
+  if (notes.length > 0) for (const c of checks) c.reason = `${c.reason} ${notes.join(' ')}`;
   return { ref: subject.ref, compliance: worstOf(checks.map((c) => c.compliance)), checks, subject };
 }
 
-function judge(subject: Subject, policy: Policy): CheckResult[] {
+function judge(subject: Subject, policy: Policy, now: Date): CheckResult[] {
   const kind = subject.ref.kind;
   if (subject.kind === 'missing') {
     return both(kind, 'NOT_APPLICABLE', `The ${KIND_WORDS[kind]} ${subject.ref.id} no longer exists.`);
   }
-  const exemption = exemptionOf(subject, policy.exemptTagKey);
-  if (exemption !== undefined) {
-    return both(
-      kind,
-      'NOT_APPLICABLE',
-      `Exempt: tagged ${policy.exemptTagKey}=${JSON.stringify(exemption)} (any value but "false" exempts); not judged.`,
-    );
+  const exemption = exemptionStatus(subject, policy, now);
+  if (exemption.status === 'exempt') {
+    return both(kind, 'NOT_APPLICABLE', `${describeExemption(exemption)}; not judged.`);
   }
   switch (subject.kind) {
     case 'instance':

@@ -1,18 +1,134 @@
 /**
- * The exemption tag, in one place: evaluate (NOT_APPLICABLE), decide (the
- * exempt gate) and the CLI's readiness label all ask the same question.
+ * Exemptions, in one place: evaluate (NOT_APPLICABLE), decide (the exempt
+ * gate) and the CLI's readiness label all ask the same question. PURE: the
+ * caller passes `now` (an exemption can expire).
+ *
+ * Where an exemption comes from, per kind:
+ * - instances and launch templates: the exemption tag (IMDS_GUARD_EXEMPT_TAG);
+ * - launch configurations have no tags: their names listed in
+ *   IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS;
+ * - the account default: its regions listed in
+ *   IMDS_GUARD_EXEMPT_ACCOUNT_DEFAULT_REGIONS.
+ * A setting is audited where the deployment is (stack parameters); a tag in
+ * CloudTrail (CreateTags) and on the resource.
+ *
+ * Tag value grammar (case of keys matters, spaces around parts are ignored):
+ *
+ *   value   = "true" | "false" | "" | text-without-"=" | pair *(";" pair)
+ *   pair    = key "=" non-empty text
+ *   key     = "reason" | "owner" | "until"        (each at most once)
+ *   until   = YYYY-MM-DD, a real calendar date; exempt through that day (UTC)
+ *
+ * `false` (any case) is no exemption. `true`, an empty value and plain text
+ * (read as the reason; values written before the grammar existed) exempt
+ * without end. An unknown key, a repeated key, an empty value or a date that
+ * is not a date makes the value malformed: it does not exempt, and the
+ * finding says why. A past `until` no longer exempts, and the finding says
+ * it expired.
  */
 import type { Subject } from './model.js';
+import type { Policy } from './policy.js';
+
+export type ExemptionStatus =
+  | { status: 'none' }
+  | { status: 'exempt'; source: string; value: string; reason?: string; owner?: string; until?: string }
+  | { status: 'expired'; source: string; value: string; until: string; reason?: string; owner?: string }
+  | { status: 'malformed'; source: string; value: string; problem: string };
+
+const KEYS = ['reason', 'owner', 'until'] as const;
+type Key = (typeof KEYS)[number];
+const DAY_MS = 86_400_000;
+
+/** A `YYYY-MM-DD` that names a real day, as the UTC midnight that starts it. */
+export function parseDay(text: string): Date | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d ? date : undefined;
+}
+
+/** Parses one exemption value (from a tag or a setting). */
+export function parseExemption(raw: string, source: string, now: Date): ExemptionStatus {
+  const value = raw.trim();
+  const lower = value.toLowerCase();
+  if (lower === 'false') return { status: 'none' };
+  if (lower === 'true' || value === '') return { status: 'exempt', source, value: raw };
+  if (!value.includes('=')) return { status: 'exempt', source, value: raw, reason: value };
+
+  const fields: Partial<Record<Key, string>> = {};
+  for (const part of value.split(';').map((p) => p.trim())) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = (eq < 0 ? part : part.slice(0, eq)).trim();
+    const text = eq < 0 ? '' : part.slice(eq + 1).trim();
+    const malformed = (problem: string): ExemptionStatus => ({ status: 'malformed', source, value: raw, problem });
+    if (!(KEYS as readonly string[]).includes(key)) return malformed(`unknown key ${JSON.stringify(key)} (use reason, owner, until)`);
+    if (fields[key as Key] !== undefined) return malformed(`${key} is given twice`);
+    if (text === '') return malformed(`${key} has no value`);
+    if (key === 'until' && !parseDay(text)) return malformed(`until=${JSON.stringify(text)} is not a date (YYYY-MM-DD)`);
+    fields[key as Key] = text;
+  }
+  const described = {
+    ...(fields.reason !== undefined ? { reason: fields.reason } : {}),
+    ...(fields.owner !== undefined ? { owner: fields.owner } : {}),
+  };
+  if (fields.until !== undefined) {
+    const end = parseDay(fields.until)!.getTime() + DAY_MS; // exempt through the whole day
+    if (now.getTime() >= end) return { status: 'expired', source, value: raw, until: fields.until, ...described };
+    return { status: 'exempt', source, value: raw, until: fields.until, ...described };
+  }
+  return { status: 'exempt', source, value: raw, ...described };
+}
+
+/** The exemption that applies to a subject, if any (see the header for where each kind's comes from). */
+export function exemptionStatus(subject: Subject, policy: Policy, now: Date): ExemptionStatus {
+  switch (subject.kind) {
+    case 'instance':
+    case 'launch-template': {
+      const key = policy.exemptTagKey;
+      if (!Object.prototype.hasOwnProperty.call(subject.tags, key)) return { status: 'none' };
+      return parseExemption(subject.tags[key] ?? '', `tagged ${key}`, now);
+    }
+    case 'launch-configuration':
+      return policy.exemptLaunchConfigurations.includes(subject.name)
+        ? { status: 'exempt', source: 'listed in IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS', value: subject.name }
+        : { status: 'none' };
+    case 'account-defaults':
+      return policy.exemptAccountDefaultRegions.includes(subject.ref.region)
+        ? { status: 'exempt', source: 'listed in IMDS_GUARD_EXEMPT_ACCOUNT_DEFAULT_REGIONS', value: subject.ref.region }
+        : { status: 'none' };
+    default:
+      return { status: 'none' };
+  }
+}
+
+/** One sentence for a finding or a gate. */
+export function describeExemption(e: ExemptionStatus): string {
+  switch (e.status) {
+    case 'none':
+      return 'no exemption';
+    case 'exempt': {
+      const parts = [
+        e.reason !== undefined ? `reason: ${e.reason}` : undefined,
+        e.owner !== undefined ? `owner: ${e.owner}` : undefined,
+        e.until !== undefined ? `until ${e.until}` : 'no end date',
+      ].filter(Boolean);
+      const tagged = e.source.startsWith('tagged ') ? `=${e.value}` : '';
+      return `Exempt: ${e.source}${tagged} (${parts.join('; ')})`;
+    }
+    case 'expired':
+      return `Exemption expired on ${e.until} (${e.source}${e.owner !== undefined ? `, owner: ${e.owner}` : ''}): no longer exempt`;
+    case 'malformed':
+      return `Exemption value ${JSON.stringify(e.value)} (${e.source}) is malformed: ${e.problem}; not exempt`;
+  }
+}
 
 /**
- * The tag's value when the subject is exempt: the tag is present with any
- * value except `false` (any case). Only instances and launch templates carry
- * tags; launch configurations and account defaults are never exempt.
+ * The exemption's value when the subject is exempt now, else `undefined`.
+ * Kept for callers that only need yes/no.
  */
-export function exemptionOf(subject: Subject, tagKey: string): string | undefined {
-  if (subject.kind !== 'instance' && subject.kind !== 'launch-template') return undefined;
-  const tags = subject.tags;
-  if (!Object.prototype.hasOwnProperty.call(tags, tagKey)) return undefined;
-  const value = tags[tagKey] ?? '';
-  return value.trim().toLowerCase() === 'false' ? undefined : value;
+export function exemptionOf(subject: Subject, policy: Policy, now: Date): string | undefined {
+  const e = exemptionStatus(subject, policy, now);
+  return e.status === 'exempt' ? e.value : undefined;
 }

@@ -182,7 +182,11 @@ export type GateId =
   | 'endpoint-enabled'
   | 'imdsv1-unused'
   | 'usage-known'
-  | 'not-our-own-change';
+  | 'not-our-own-change'
+  // issue 12 (safety)
+  | 'not-rolled-back'
+  | 'not-suppressed'
+  | 'wave';
 
 export interface Gate {
   gate: GateId;
@@ -208,6 +212,8 @@ export interface Plan {
    * ask for IMDSv1 are refused). Set by decide when policy.enforceAccountDefault.
    */
   httpTokensEnforced?: boolean;
+  /** `instance` only: the options in force when decided, recorded on the instance before a flip so a rollback restores exactly these (issue 12). */
+  previous?: MetadataOptions;
   gates: Gate[];
   /** True when all gates passed and the mode allows writes. */
   execute: boolean;

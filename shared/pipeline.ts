@@ -57,7 +57,7 @@ export async function processSubjects(
   context: RunContext = {},
 ): Promise<PipelineResult> {
   const now = deps.now?.() ?? new Date();
-  const verdicts = subjects.map((subject) => evaluate(subject, deps.policy));
+  const verdicts = subjects.map((subject) => evaluate(subject, deps.policy, now));
   for (const verdict of verdicts) logVerdict(verdict);
 
   // Independent look-ups (CloudWatch usage, EC2 image support): one round trip, not two.

@@ -26,7 +26,24 @@ export interface Policy {
   instanceRefresh: boolean;
   /** Also set HttpTokensEnforced on the account default (refuses IMDSv1 launches). */
   enforceAccountDefault: boolean;
+  // ── safety (issue 12): watch and roll back, waves, exemptions without tags ──
+  /** Hours an instance imds-guard flipped is watched for MetadataNoTokenRejected. */
+  guardWindowHours: number;
+  /** `auto`: restore the recorded options on a rejected IMDSv1 call; `alert`: mark and report only. */
+  rollback: RollbackHandling;
+  /** Instances flipped per Auto Scaling group (or wave tag value) before the rest wait a clean guard window; 0 = no waves. */
+  waveSize: number;
+  /** Tag key that groups instances into waves instead of their Auto Scaling group ('' = the group). */
+  waveTag: string;
+  /** Launch configuration names exempt from remediation (they carry no tags). */
+  exemptLaunchConfigurations: string[];
+  /** Regions whose account default is exempt from remediation. */
+  exemptAccountDefaultRegions: string[];
+  /** A Security Hub finding a person SUPPRESSED exempts its resource from remediation (enforce mode). */
+  respectSuppressed: boolean;
 }
+
+export type RollbackHandling = 'auto' | 'alert';
 
 export const DEFAULT_POLICY: Policy = {
   mode: 'detect',
@@ -43,6 +60,13 @@ export const DEFAULT_POLICY: Policy = {
   },
   instanceRefresh: false,
   enforceAccountDefault: false,
+  guardWindowHours: 24,
+  rollback: 'auto',
+  waveSize: 1,
+  waveTag: '',
+  exemptLaunchConfigurations: [],
+  exemptAccountDefaultRegions: [],
+  respectSuppressed: true,
 };
 
 /** Environment variable names, one per setting. */
@@ -56,6 +80,13 @@ export const SETTINGS = {
   remediate: 'IMDS_GUARD_REMEDIATE',
   instanceRefresh: 'IMDS_GUARD_INSTANCE_REFRESH',
   enforceAccountDefault: 'IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT',
+  guardWindowHours: 'IMDS_GUARD_GUARD_WINDOW_HOURS',
+  rollback: 'IMDS_GUARD_ROLLBACK',
+  waveSize: 'IMDS_GUARD_WAVE_SIZE',
+  waveTag: 'IMDS_GUARD_WAVE_TAG',
+  exemptLaunchConfigurations: 'IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS',
+  exemptAccountDefaultRegions: 'IMDS_GUARD_EXEMPT_ACCOUNT_DEFAULT_REGIONS',
+  respectSuppressed: 'IMDS_GUARD_RESPECT_SUPPRESSED',
 } as const satisfies Record<keyof Policy, string>;
 
 export class PolicyError extends Error {
@@ -115,6 +146,21 @@ function kinds(env: Env, name: string, fallback: Record<ResourceKind, boolean>):
   return none;
 }
 
+function waveTag(env: Env): string {
+  const value = read(env, SETTINGS.waveTag) ?? '';
+  if (value.length > 128) throw new PolicyError(`${SETTINGS.waveTag} is longer than a tag key may be (128)`);
+  return value;
+}
+
+/** A comma-separated list; empty entries dropped. */
+function list(env: Env, name: string, pattern: RegExp): string[] {
+  const value = read(env, name);
+  if (value === undefined) return [];
+  const items = [...new Set(value.split(',').map((p) => p.trim()).filter(Boolean))];
+  for (const item of items) if (!pattern.test(item)) throw new PolicyError(`${name}: ${JSON.stringify(item)} is not valid here`);
+  return items;
+}
+
 /** Reads and validates the policy; throws PolicyError naming the bad setting. */
 export function loadPolicy(env: Env = process.env): Policy {
   const d = DEFAULT_POLICY;
@@ -130,5 +176,12 @@ export function loadPolicy(env: Env = process.env): Policy {
     remediate: kinds(env, SETTINGS.remediate, d.remediate),
     instanceRefresh: flag(env, SETTINGS.instanceRefresh, d.instanceRefresh),
     enforceAccountDefault: flag(env, SETTINGS.enforceAccountDefault, d.enforceAccountDefault),
+    guardWindowHours: integer(env, SETTINGS.guardWindowHours, 1, 168, d.guardWindowHours),
+    rollback: oneOf(env, SETTINGS.rollback, ['auto', 'alert'] as const, d.rollback),
+    waveSize: integer(env, SETTINGS.waveSize, 0, 1000, d.waveSize),
+    waveTag: waveTag(env),
+    exemptLaunchConfigurations: list(env, SETTINGS.exemptLaunchConfigurations, /^[^,]{1,255}$/),
+    exemptAccountDefaultRegions: list(env, SETTINGS.exemptAccountDefaultRegions, /^[a-z]{2}(-[a-z]+)+-\d+$/),
+    respectSuppressed: flag(env, SETTINGS.respectSuppressed, d.respectSuppressed),
   };
 }

@@ -81,7 +81,7 @@ export async function remediate(plans: readonly Plan[], deps: RemediateDeps): Pr
   const now = deps.now ?? (() => new Date());
   const groups = deps.groups ?? createGroupFinder(deps.clients.autoScaling);
   const actor = deps.actor ?? `imds-guard (${deps.policy.mode} mode)`;
-  const context = { clients: deps.clients, policy: deps.policy, groups, actor };
+  const context = { clients: deps.clients, policy: deps.policy, groups, actor, now };
 
   const executed = await mapLimit(dedupePlans(plans), deps.concurrency ?? 4, async (plan): Promise<Executed> => {
     if (!plan.execute || plan.action === 'none') return { plan, ...notExecuted(plan, deps.policy) };

@@ -4,21 +4,46 @@
  * call answers with the options now in force (State `pending` while they are
  * applied), which is this action's own check; the remediator then describes
  * the instance again and evaluates it (shared/act/index.ts, reverify).
+ *
+ * When HttpTokens changes, the flip is recorded on the instance first
+ * (shared/watch/writes.ts: tags `imds-guard:flipped-at` and
+ * `imds-guard:previous`, the options decide saw on the freshly described
+ * instance), so the watch can restore exactly those options if IMDSv1 calls
+ * are rejected afterwards. No record, no flip: a failed CreateTags fails the
+ * action before anything changed. A failed modify removes the record again.
  */
 import { ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import type { Plan } from '../model.js';
+import { forgetFlip, recordFlip } from '../watch/writes.js';
+import { errorMessage } from './errors.js';
 import type { ActContext, ActionResult } from './types.js';
 
-export async function fixInstance(plan: Plan, { clients }: ActContext): Promise<ActionResult> {
+export async function fixInstance(plan: Plan, { clients, now }: ActContext): Promise<ActionResult> {
   const instanceId = plan.ref.id;
   const hop = plan.target?.httpPutResponseHopLimit;
-  const response = await clients.ec2.send(
-    new ModifyInstanceMetadataOptionsCommand({
-      InstanceId: instanceId,
-      HttpTokens: 'required',
-      ...(hop !== undefined ? { HttpPutResponseHopLimit: hop } : {}),
-    }),
-  );
+  // Only a change of HttpTokens is watched (MetadataNoTokenRejected is its breakage signal).
+  const watched = plan.previous !== undefined && plan.previous.httpTokens !== 'required';
+  if (watched) {
+    try {
+      await recordFlip(clients.ec2, instanceId, plan.previous!, now?.() ?? new Date());
+    } catch (error) {
+      throw new Error(`recording the change on the instance (CreateTags) failed, so nothing was changed: ${errorMessage(error)}`);
+    }
+  }
+  let response;
+  try {
+    response = await clients.ec2.send(
+      new ModifyInstanceMetadataOptionsCommand({
+        InstanceId: instanceId,
+        HttpTokens: 'required',
+        ...(hop !== undefined ? { HttpPutResponseHopLimit: hop } : {}),
+      }),
+    );
+  } catch (error) {
+    if (!watched) throw error;
+    const cleanup = await forgetFlip(clients.ec2, instanceId);
+    throw new Error(`${errorMessage(error)} (the watch record was removed again: ${cleanup.steps.join('; ')})`);
+  }
   const options = response.InstanceMetadataOptions;
   const tokens = options?.HttpTokens ?? 'unknown';
   const verified = tokens === 'required' && (hop === undefined || options?.HttpPutResponseHopLimit === hop);
@@ -28,6 +53,7 @@ export async function fixInstance(plan: Plan, { clients }: ActContext): Promise<
     verified: verified ? 'COMPLIANT' : 'NON_COMPLIANT',
     message:
       `ModifyInstanceMetadataOptions HttpTokens=required${hopText} on ${instanceId}; ` +
-      `EC2 answered HttpTokens=${tokens}${options?.State ? ` (${options.State})` : ''}`,
+      `EC2 answered HttpTokens=${tokens}${options?.State ? ` (${options.State})` : ''}` +
+      (watched ? '; recorded on the instance and watched for rejected IMDSv1 calls (guard window)' : ''),
   };
 }

@@ -21,6 +21,8 @@ export interface ActContext {
   groups: GroupFinder;
   /** Who asked, for messages: "imds-guard (enforce mode)" or "a Security Hub custom action". */
   actor: string;
+  /** The clock, for the watch record of a flip (issue 12). */
+  now?: () => Date;
 }
 
 export interface ActionResult {

@@ -44,6 +44,8 @@ describe('decide: instance', () => {
       'applicable',
       'non-compliant',
       'exempt',
+      'not-rolled-back',
+      'not-suppressed',
       'kind-enabled',
       'mode',
       'endpoint-enabled',
@@ -280,5 +282,53 @@ describe('launchTemplateNameFor', () => {
     expect(name).toMatch(/^[a-zA-Z0-9().\-/_]+$/);
     if (typeof expected === 'string') expect(name).toBe(expected);
     else expect(name).toMatch(expected);
+  });
+});
+
+describe('decide: safety gates (issue 12)', () => {
+  it('refuses an instance imds-guard rolled back, also on a human request, until the mark is removed', () => {
+    const marked = instanceSubject({ tags: { 'imds-guard:rolled-back': 'at=2025-03-19T10:00:00.000Z;action=restored;rejected=4' } });
+    for (const humanRequest of [false, true]) {
+      const plan = decide(verdict(marked), policy(), { now: NOW, usage: KNOWN_UNUSED, humanRequest });
+      expect(plan.execute).toBe(false);
+      expect(gateOf(plan, 'not-rolled-back')).toMatchObject({ passed: false });
+      expect(plan.summary).toContain('remove the tag');
+    }
+    const cleared = decide(verdict(instanceSubject()), policy(), { now: NOW, usage: KNOWN_UNUSED });
+    expect(cleared.execute).toBe(true);
+  });
+
+  it('respects a SUPPRESSED finding as an exemption from remediation', () => {
+    const plan = decide(verdict(instanceSubject()), policy(), { now: NOW, usage: KNOWN_UNUSED, suppressed: 'Security Hub finding EC2.8 is SUPPRESSED' });
+    expect(plan.execute).toBe(false);
+    expect(gateOf(plan, 'not-suppressed')?.reason).toContain('SUPPRESSED');
+  });
+
+  it('a dated exemption exempts until its day ends, then no longer', () => {
+    const tagged = instanceSubject({ tags: { 'imds-guard:exempt': 'reason=vendor agent;owner=team-x;until=2025-03-20' } });
+    const before = decide(verdict(tagged), policy(), { now: new Date('2025-03-20T23:59:00Z'), usage: KNOWN_UNUSED });
+    expect(gateOf(before, 'exempt')).toMatchObject({ passed: false });
+    expect(gateOf(before, 'exempt')?.reason).toContain('owner: team-x');
+    const after = decide(verdict(tagged), policy(), { now: new Date('2025-03-21T00:00:00Z'), usage: KNOWN_UNUSED });
+    expect(gateOf(after, 'exempt')).toMatchObject({ passed: true });
+    expect(gateOf(after, 'exempt')?.reason).toContain('expired on 2025-03-20');
+    expect(after.execute).toBe(true);
+  });
+
+  it('a malformed exemption does not exempt and says why', () => {
+    const plan = decide(verdict(instanceSubject({ tags: { 'imds-guard:exempt': 'reason=x;untill=2027-01-01' } })), policy(), { now: NOW, usage: KNOWN_UNUSED });
+    expect(gateOf(plan, 'exempt')).toMatchObject({ passed: true });
+    expect(gateOf(plan, 'exempt')?.reason).toContain('unknown key "untill"');
+    expect(plan.execute).toBe(true);
+  });
+
+  it('exempts a launch configuration and an account default listed in the settings', () => {
+    const p = policy({ exemptLaunchConfigurations: ['web-lc'], exemptAccountDefaultRegions: ['us-east-1'] });
+    const lc = decide(verdict(configurationSubject()), p, { now: NOW });
+    expect(gateOf(lc, 'exempt')?.reason).toContain('IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS');
+    expect(lc.execute).toBe(false);
+    const account = decide(verdict(accountSubject({ metadata: { httpTokens: 'optional' } })), p, { now: NOW });
+    expect(gateOf(account, 'exempt')).toMatchObject({ passed: false });
+    expect(decide(verdict(configurationSubject()), policy(), { now: NOW }).execute).toBe(true);
   });
 });

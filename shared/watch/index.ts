@@ -1,0 +1,131 @@
+/**
+ * The watch: for every instance imds-guard switched to IMDSv2 and still
+ * watches (tag `imds-guard:flipped-at`), read `MetadataNoTokenRejected` since
+ * the flip, judge it (judge.ts), and roll back, mark, clear or wait
+ * (writes.ts). Runs at the start of every sweep and from the short scheduled
+ * function (functions/watch.ts); `imds-guard rollback` uses the same writes.
+ *
+ * Cost when nothing is watched: one DescribeInstances (filtered on the tag
+ * key), nothing else. Otherwise one GetMetricData per 500 watched instances,
+ * and writes only for instances whose watch ends.
+ *
+ * Outside enforce mode the watch judges and reports but writes nothing.
+ */
+import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { tagsToRecord } from '../aws/translate.js';
+import { logger } from '../log.js';
+import type { Policy } from '../policy.js';
+import { judgeWatch } from './judge.js';
+import type { RejectedCalls } from './metrics.js';
+import { decodeMark, decodePrevious, describeEvidence, FLIPPED_AT_TAG, watchRecordOf, type WatchRecord } from './tags.js';
+import { clearWatch, describeOptions, markOnly, rollBack, type WriteReport } from './writes.js';
+
+type Ec2 = Pick<EC2Client, 'send'>;
+
+export interface WatchedInstance {
+  instanceId: string;
+  record: WatchRecord;
+}
+
+export type WatchAction = 'wait' | 'clear' | 'rollback' | 'alert' | 'skip';
+
+export interface WatchResult {
+  instanceId: string;
+  action: WatchAction;
+  /** False when a write failed (the message says which; the next run retries). */
+  ok: boolean;
+  /** Written only in enforce mode. */
+  wrote: boolean;
+  message: string;
+}
+
+export interface WatchDeps {
+  ec2: Ec2;
+  rejectedCalls: RejectedCalls;
+  policy: Policy;
+  now: () => Date;
+}
+
+/** The instances under watch, found by their tag (one DescribeInstances page of ≤1000 at a time). */
+export async function findWatched(ec2: Ec2): Promise<WatchedInstance[]> {
+  const out: WatchedInstance[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: 'tag-key', Values: [FLIPPED_AT_TAG] },
+          { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+        ],
+        MaxResults: 1000,
+        ...(nextToken ? { NextToken: nextToken } : {}),
+      }),
+    );
+    for (const instance of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) out.push(watchedOf(instance));
+    nextToken = page.NextToken || undefined;
+  } while (nextToken);
+  return out.filter((w) => w.instanceId !== '');
+}
+
+export function watchedOf(instance: Pick<Instance, 'InstanceId' | 'Tags'>): WatchedInstance {
+  return { instanceId: instance.InstanceId ?? '', record: watchRecordOf(tagsToRecord(instance.Tags)) };
+}
+
+export async function runWatch(deps: WatchDeps, watched?: readonly WatchedInstance[]): Promise<WatchResult[]> {
+  const now = deps.now();
+  const all = watched ?? (await findWatched(deps.ec2));
+  const results: WatchResult[] = [];
+  const open: (WatchedInstance & { flippedAt: Date })[] = [];
+  for (const w of all) {
+    if (!w.record.flippedAt) {
+      results.push({ instanceId: w.instanceId, action: 'skip', ok: false, wrote: false, message: `${FLIPPED_AT_TAG} is not a time: left for a person` });
+    } else if (w.record.rolledBack !== undefined && decodeMark(w.record.rolledBack).action === 'alert') {
+      results.push({ instanceId: w.instanceId, action: 'skip', ok: true, wrote: false, message: 'breakage already reported (IMDS_GUARD_ROLLBACK=alert); waiting for a person' });
+    } else {
+      open.push({ ...w, flippedAt: w.record.flippedAt });
+    }
+  }
+  if (open.length === 0) return results;
+
+  const points = await deps.rejectedCalls(open.map((w) => ({ instanceId: w.instanceId, flippedAt: w.flippedAt })), now);
+  const enforce = deps.policy.mode === 'enforce';
+  for (const w of open) {
+    const decision = judgeWatch(w.flippedAt, points.get(w.instanceId) ?? [], now, deps.policy.guardWindowHours);
+    if (decision.action === 'wait') {
+      results.push({ instanceId: w.instanceId, action: 'wait', ok: true, wrote: false, message: `no rejected IMDSv1 calls so far; watched until ${decision.windowEnd.toISOString()}` });
+      continue;
+    }
+    if (decision.action === 'clear') {
+      const what = `no rejected IMDSv1 calls in the guard window (ended ${decision.windowEnd.toISOString()}): the change held`;
+      results.push(await write(enforce, w.instanceId, 'clear', what, () => clearWatch(deps.ec2, w.instanceId, now)));
+      continue;
+    }
+    const evidence = describeEvidence(decision.evidence);
+    if (deps.policy.rollback === 'alert') {
+      const mark = { ...decision.evidence, at: now, action: 'alert' as const };
+      results.push(await write(enforce, w.instanceId, 'alert', `${evidence}; IMDS_GUARD_ROLLBACK=alert: marked, not rolled back`, () => markOnly(deps.ec2, w.instanceId, mark)));
+      continue;
+    }
+    let previous;
+    try {
+      previous = decodePrevious(w.record.previous ?? '');
+    } catch (error) {
+      results.push({ instanceId: w.instanceId, action: 'rollback', ok: false, wrote: false, message: `${evidence}; cannot roll back: ${(error as Error).message}` });
+      continue;
+    }
+    const mark = { ...decision.evidence, at: now, action: 'restored' as const };
+    results.push(
+      await write(enforce, w.instanceId, 'rollback', `${evidence}; rolled back to ${describeOptions(previous)}`, () =>
+        rollBack(deps.ec2, w.instanceId, previous, mark),
+      ),
+    );
+  }
+  for (const r of results) logger[r.ok ? 'info' : 'error']('watch', { ...r });
+  return results;
+}
+
+async function write(enforce: boolean, instanceId: string, action: WatchAction, what: string, run: () => Promise<WriteReport>): Promise<WatchResult> {
+  if (!enforce) return { instanceId, action, ok: true, wrote: false, message: `${what} (not written: not in enforce mode)` };
+  const report = await run();
+  return { instanceId, action, ok: report.ok, wrote: true, message: `${what}: ${report.steps.join('; ')}` };
+}

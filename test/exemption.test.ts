@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../shared/evaluate.js';
+import { exemptionStatus, parseDay, parseExemption } from '../shared/exemption.js';
+import { DEFAULT_POLICY } from '../shared/policy.js';
+import { accountDefaults, instance, launchConfiguration } from './support/subjects.js';
+
+const NOW = new Date('2026-06-15T12:00:00Z');
+const SRC = 'tagged imds-guard:exempt';
+
+describe('parseExemption', () => {
+  it.each([
+    ['true', {}],
+    ['TRUE', {}],
+    ['', {}],
+    ['legacy agent', { reason: 'legacy agent' }],
+    ['reason=vendor agent needs IMDSv1;owner=team-x;until=2027-03-31', { reason: 'vendor agent needs IMDSv1', owner: 'team-x', until: '2027-03-31' }],
+    [' owner = team-y ; ', { owner: 'team-y' }],
+    ['until=2026-06-15', { until: '2026-06-15' }],
+  ])('%j exempts', (value, fields) => {
+    expect(parseExemption(value, SRC, NOW)).toEqual({ status: 'exempt', source: SRC, value, ...fields });
+  });
+
+  it.each(['false', 'False', ' FALSE '])('%j is no exemption', (value) => {
+    expect(parseExemption(value, SRC, NOW)).toEqual({ status: 'none' });
+  });
+
+  it('expires after the until day (UTC), keeping who owned it', () => {
+    expect(parseExemption('owner=team-x;until=2026-06-14', SRC, NOW)).toEqual({
+      status: 'expired',
+      source: SRC,
+      value: 'owner=team-x;until=2026-06-14',
+      until: '2026-06-14',
+      owner: 'team-x',
+    });
+    expect(parseExemption('until=2026-06-15', SRC, new Date('2026-06-16T00:00:00Z')).status).toBe('expired');
+  });
+
+  it.each([
+    ['reason=x;team=y', 'unknown key "team"'],
+    ['until=2026-02-30', 'is not a date'],
+    ['until=31/03/2027', 'is not a date'],
+    ['until=tomorrow', 'is not a date'],
+    ['reason=a;reason=b', 'reason is given twice'],
+    ['reason=', 'reason has no value'],
+    ['reason=x;bare', 'unknown key "bare"'],
+  ])('%j is malformed (%s) and does not exempt', (value, problem) => {
+    const e = parseExemption(value, SRC, NOW);
+    expect(e.status).toBe('malformed');
+    expect(e.status === 'malformed' && e.problem).toContain(problem);
+  });
+
+  it('reads only real calendar days', () => {
+    expect(parseDay('2028-02-29')?.toISOString()).toBe('2028-02-29T00:00:00.000Z');
+    expect(parseDay('2027-02-29')).toBeUndefined();
+    expect(parseDay('2027-13-01')).toBeUndefined();
+  });
+});
+
+describe('exemptionStatus per kind', () => {
+  it('launch configurations and account defaults are exempted by settings (they have no tags)', () => {
+    const policy = { ...DEFAULT_POLICY, exemptLaunchConfigurations: ['legacy-lc'], exemptAccountDefaultRegions: ['us-east-1'] };
+    expect(exemptionStatus(launchConfiguration('legacy-lc', {}), policy, NOW).status).toBe('exempt');
+    expect(exemptionStatus(launchConfiguration('other-lc', {}), policy, NOW).status).toBe('none');
+    expect(exemptionStatus(accountDefaults(), policy, NOW).status).toBe('exempt');
+    expect(exemptionStatus(accountDefaults(), DEFAULT_POLICY, NOW).status).toBe('none');
+  });
+});
+
+describe('evaluate: exemption grammar on the finding', () => {
+  it('a valid exemption is NOT_APPLICABLE with reason, owner and end', () => {
+    const v = evaluate(instance('i-0aaaaaaaaaaaaaaa1', {}, { tags: { 'imds-guard:exempt': 'reason=vendor agent;owner=team-x;until=2027-03-31' } }), DEFAULT_POLICY, NOW);
+    expect(v.compliance).toBe('NOT_APPLICABLE');
+    expect(v.checks[0]?.reason).toContain('reason: vendor agent; owner: team-x; until 2027-03-31');
+  });
+
+  it('an expired exemption is judged, and the finding says it expired', () => {
+    const v = evaluate(instance('i-0aaaaaaaaaaaaaaa1', {}, { tags: { 'imds-guard:exempt': 'owner=team-x;until=2026-01-31' } }), DEFAULT_POLICY, NOW);
+    expect(v.compliance).toBe('NON_COMPLIANT');
+    for (const c of v.checks) expect(c.reason).toContain('Exemption expired on 2026-01-31');
+  });
+
+  it('a malformed exemption is judged, and the finding says why it does not exempt', () => {
+    const v = evaluate(instance('i-0aaaaaaaaaaaaaaa1', {}, { tags: { 'imds-guard:exempt': 'until=2026-02-30' } }), DEFAULT_POLICY, NOW);
+    expect(v.compliance).toBe('NON_COMPLIANT');
+    expect(v.checks[0]?.reason).toMatch(/malformed: until="2026-02-30" is not a date .*; not exempt/);
+  });
+});
