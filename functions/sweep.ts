@@ -17,6 +17,9 @@ import { loadPolicy } from '../shared/policy.js';
 import { sweep } from '../shared/sweep.js';
 import { pipelineDeps } from '../shared/wiring.js';
 import { createSecurityHubFindingIndex } from '../shared/sinks/securityhub.js';
+import { runWatch } from '../shared/watch/index.js';
+import { createRejectedCalls } from '../shared/watch/metrics.js';
+import { publishWatchMetrics, summarize } from '../shared/watch/report.js';
 
 const policy = loadPolicy();
 const clients = createClients(process.env.AWS_REGION ?? 'us-east-1');
@@ -30,6 +33,15 @@ export async function handler(_event: unknown, context: Context): Promise<Handle
     remediation: policy.mode !== 'detect',
     actor: `imds-guard (${policy.mode} mode, scheduled sweep)`,
   });
+  // Issue 12: the watch first, so a rollback's mark is on the instance before the sweep decides about it.
+  try {
+    const watched = summarize(await runWatch({ ec2: clients.ec2, rejectedCalls: createRejectedCalls(clients.cloudWatch), policy, now: () => new Date() }));
+    publishWatchMetrics(watched);
+    if (watched.watched > 0) logger.info('watch done', { ...watched });
+  } catch (error) {
+    // The sweep still runs: a watched instance keeps its record and the scheduled watch retries.
+    logger.error('watch failed before the sweep', errorFields(error));
+  }
   try {
     const summary = await sweep({
       inventory: createInventory(clients, scope),

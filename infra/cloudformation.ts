@@ -6,7 +6,7 @@
 import { isParam, isSub, type ConditionName, type FunctionSpec, type MemberStack, type ParameterSpec, type Statement, type Value } from './model.js';
 import { ACTION_TARGET_PROVIDER_SOURCE } from './action-target-provider.js';
 import { deadLetterQueuePolicy, lambdaTrustPolicy } from './policies.js';
-import { APP_NAME, MEMBER_STACK } from './stack.js';
+import { APP_NAME, MEMBER_STACK, ROLLBACK_ALARM_METRIC } from './stack.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -240,6 +240,23 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
         Period: stack.alarms.deadLetters.periodSeconds,
         EvaluationPeriods: stack.alarms.deadLetters.evaluationPeriods,
         Threshold: stack.alarms.deadLetters.threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: when('HasAlarmTopic', [ref('AlarmTopicArn')]),
+      },
+    },
+    // Issue 12: the watch rolled an instance back (or found breakage with IMDS_GUARD_ROLLBACK=alert).
+    RollbacksAlarm: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription: `${APP_NAME}: an instance switched to IMDSv2 rejected IMDSv1 calls and was rolled back (or marked)`,
+        Namespace: ROLLBACK_ALARM_METRIC.namespace,
+        MetricName: ROLLBACK_ALARM_METRIC.metricName,
+        Dimensions: [{ Name: 'service', Value: ROLLBACK_ALARM_METRIC.service }],
+        Statistic: 'Sum',
+        Period: stack.alarms.rollbacks.periodSeconds,
+        EvaluationPeriods: stack.alarms.rollbacks.evaluationPeriods,
+        Threshold: stack.alarms.rollbacks.threshold,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
         AlarmActions: when('HasAlarmTopic', [ref('AlarmTopicArn')]),

@@ -82,7 +82,7 @@ export interface Statement {
   when?: ConditionName;
 }
 
-export type FunctionName = 'events' | 'config-rule' | 'sweep' | 'action';
+export type FunctionName = 'events' | 'config-rule' | 'sweep' | 'action' | 'watch';
 
 export interface FunctionSpec {
   name: FunctionName;
@@ -160,7 +160,8 @@ export interface MemberStack {
   configRule: ConfigRuleSpec;
   actionTarget: ActionTargetSpec;
   deadLetterQueue: { retentionSeconds: number };
-  alarms: { functionErrors: AlarmSpec; deadLetters: AlarmSpec };
+  /** `rollbacks`: the watch's `Rollbacks` metric (namespace imds-guard), issue 12. */
+  alarms: { functionErrors: AlarmSpec; deadLetters: AlarmSpec; rollbacks: AlarmSpec };
   logRetentionDays: Value;
 }
 

@@ -11,7 +11,7 @@
  */
 import { holds, isParam, isSub, type FunctionName, type MemberStack, type ParameterName, type Statement, type Value } from './model.js';
 import { lambdaTrustPolicy } from './policies.js';
-import { APP_NAME, MEMBER_STACK } from './stack.js';
+import { APP_NAME, MEMBER_STACK, ROLLBACK_ALARM_METRIC } from './stack.js';
 
 /** IAM statement JSON, resources/conditions possibly still templates. */
 export interface PolicyStatement {
@@ -78,6 +78,8 @@ export interface SstRegionPlan {
   suffix: string;
   deadLetterQueue: { messageRetentionSeconds: number; sqsManagedSseEnabled: true };
   deadLettersAlarm: AlarmArgs;
+  /** Issue 12: the watch's Rollbacks metric. */
+  rollbacksAlarm: AlarmArgs;
   functions: SstFunctionPlan[];
   rules: SstRulePlan[];
   configRule?: {
@@ -228,6 +230,17 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
         statistic: 'Maximum',
       },
       stack.alarms.deadLetters,
+    ),
+    rollbacksAlarm: alarm(
+      stack,
+      values,
+      {
+        description: `${APP_NAME}: an instance switched to IMDSv2 rejected IMDSv1 calls and was rolled back (or marked)`,
+        namespace: ROLLBACK_ALARM_METRIC.namespace,
+        metricName: ROLLBACK_ALARM_METRIC.metricName,
+        statistic: 'Sum',
+      },
+      stack.alarms.rollbacks,
     ),
     functions,
     rules,

@@ -77,6 +77,7 @@ export function deployRegion(plan: SstRegionPlan) {
 
   const dlq = new aws.sqs.Queue(`DeadLetterQueue${s}`, plan.deadLetterQueue, opts);
   metricAlarm(`DeadLettersAlarm${s}`, plan.deadLettersAlarm, { QueueName: dlq.name }, provider);
+  metricAlarm(`RollbacksAlarm${s}`, plan.rollbacksAlarm, { service: 'imds-guard' }, provider);
 
   const base = {
     'AWS::Partition': partition.partition,

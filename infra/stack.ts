@@ -12,7 +12,7 @@ import type { FunctionName, FunctionSpec, MemberStack, ParameterName, ParameterS
 export const APP_NAME = 'imds-guard';
 
 /** Every function in the order they are rendered; names match `functions/<name>.ts`. */
-export const FUNCTION_NAMES: readonly FunctionName[] = ['events', 'config-rule', 'sweep', 'action'];
+export const FUNCTION_NAMES: readonly FunctionName[] = ['events', 'config-rule', 'sweep', 'action', 'watch'];
 
 /** Which template parameter carries each setting of `shared/policy.ts`. */
 export const SETTING_PARAMETERS = {
@@ -326,6 +326,14 @@ function writes(when?: 'RemediationAllowed'): Statement[] {
       ...w,
     },
     {
+      // Issue 12: the watch record, the rollback mark and the clean-pass time, and nothing else.
+      sid: 'RecordWatchOnInstances',
+      actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
+      resources: [`${ARN}:ec2:${HERE}:instance/*`],
+      condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['imds-guard:*'] } },
+      ...w,
+    },
+    {
       sid: 'FixAccountDefaults',
       actions: ['ec2:ModifyInstanceMetadataDefaults'],
       // An account-level setting: no resource-level permissions.
@@ -403,7 +411,36 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     statements: [...read, usage, ...findings, ...writes()],
     when: 'SecurityHubActionEnabled',
   }),
+  // ── issue 12: the watch (guard window of switched instances, rollback) ──
+  fn({
+    name: 'watch',
+    id: 'Watch',
+    description: 'imds-guard: watch switched instances for rejected IMDSv1 calls and roll back',
+    memoryMb: 256,
+    timeoutSeconds: 300,
+    reservedConcurrency: 1,
+    statements: [
+      ...read,
+      usage,
+      {
+        sid: 'RollBackInstances',
+        actions: ['ec2:ModifyInstanceMetadataOptions'],
+        resources: [`${ARN}:ec2:${HERE}:instance/*`],
+        when: 'RemediationAllowed',
+      },
+      {
+        sid: 'RecordWatchOnInstances',
+        actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
+        resources: [`${ARN}:ec2:${HERE}:instance/*`],
+        condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['imds-guard:*'] } },
+        when: 'RemediationAllowed',
+      },
+    ],
+  }),
 ];
+
+/** The metric the rollback alarm watches; shared/watch/report.ts publishes it (a test keeps the two equal). */
+export const ROLLBACK_ALARM_METRIC = { namespace: 'imds-guard', metricName: 'Rollbacks', service: 'imds-guard' } as const;
 
 export const ACTION_TARGET_ID = 'EnforceImdsV2';
 export const SECURITY_HUB_CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action';
@@ -435,6 +472,7 @@ export const RULES: readonly RuleSpec[] = [
     }),
   ),
   { id: 'Sweep', description: 'imds-guard: scheduled full reconcile', target: 'sweep', schedule: { param: 'SweepSchedule' } },
+  { id: 'Watch', description: 'imds-guard: guard window of switched instances', target: 'watch', schedule: { param: 'WatchSchedule' } },
   {
     id: 'SecurityHubAction',
     description: 'imds-guard: Security Hub custom action "Enforce IMDSv2"',
@@ -484,6 +522,7 @@ export const MEMBER_STACK: MemberStack = {
   alarms: {
     functionErrors: { evaluationPeriods: 1, periodSeconds: 300, threshold: 1 },
     deadLetters: { evaluationPeriods: 1, periodSeconds: 300, threshold: 1 },
+    rollbacks: { evaluationPeriods: 1, periodSeconds: 900, threshold: 1 },
   },
   logRetentionDays: { param: 'LogRetentionDays' },
 };

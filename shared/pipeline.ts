@@ -9,6 +9,9 @@ import { errorFields, logger } from './log.js';
 import { refKey, type Outcome, type Plan, type ResourceRef, type Subject, type UsageEvidence, type Verdict } from './model.js';
 import type { Policy } from './policy.js';
 import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from './ports.js';
+import type { WaveMembersSource } from './aws/wave-members.js';
+import type { SuppressedLookup } from './findings/suppressed.js';
+import { applySafety } from './safety.js';
 
 /** Executes plans (shared/act); absent when the caller never writes to resources. */
 export type Remediator = (plans: readonly Plan[], context: { humanRequest: boolean }) => Promise<Outcome[]>;
@@ -24,6 +27,9 @@ export interface PipelineDeps {
   images?: ImageSupport;
   remediator?: Remediator;
   now?: () => Date;
+  /** Issue 12: SUPPRESSED findings and wave groups (shared/safety.ts); absent = not looked up. */
+  suppressed?: SuppressedLookup;
+  waveMembers?: WaveMembersSource;
 }
 
 export interface RunContext {
@@ -140,7 +146,7 @@ async function remediate(
 ): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>();
   if (!deps.remediator) return outcomes;
-  const plans = verdicts.map((verdict) => {
+  const decideOne = (verdict: Verdict, suppressed?: string): Plan => {
     const imageId = verdict.subject.kind === 'instance' ? verdict.subject.imageId : undefined;
     const imdsSupport = imageId ? amis.get(imageId) : undefined;
     return decide(verdict, deps.policy, {
@@ -150,8 +156,11 @@ async function remediate(
       ownChange: context.ownChange ?? false,
       humanRequest: context.humanRequest ?? false,
       ami: imdsSupport === 'v2.0' ? { imdsSupport: 'v2.0' } : undefined,
+      ...(suppressed !== undefined ? { suppressed } : {}),
     });
-  });
+  };
+  // Issue 12: SUPPRESSED findings and waves, before anything is changed.
+  const plans = await applySafety(verdicts.map((v) => decideOne(v)), verdicts, deps, { humanRequest: context.humanRequest ?? false }, decideOne);
   for (const plan of plans) {
     logger.info('plan', { resource: plan.ref, action: plan.action, execute: plan.execute, summary: plan.summary, gates: plan.gates });
   }

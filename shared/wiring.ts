@@ -11,6 +11,8 @@ import { createLoader } from './load.js';
 import type { PipelineDeps } from './pipeline.js';
 import type { Policy } from './policy.js';
 import { createSecurityHubSink } from './sinks/securityhub.js';
+import { createWaveMembers } from './aws/wave-members.js';
+import { createSuppressedLookup } from './findings/suppressed.js';
 
 export interface WiringOptions {
   account: string;
@@ -39,5 +41,9 @@ export function pipelineDeps(clients: Clients, options: WiringOptions): Pipeline
     remediator: options.remediation
       ? createRemediator({ clients, policy: options.policy, account: options.account, loader, evaluate, actor: options.actor })
       : undefined,
+    // Issue 12: asked only when a plan is about to execute (shared/safety.ts).
+    ...(options.remediation
+      ? { waveMembers: createWaveMembers(clients.ec2), ...(options.findings ? { suppressed: createSuppressedLookup(clients.securityHub) } : {}) }
+      : {}),
   };
 }

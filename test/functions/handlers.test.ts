@@ -182,6 +182,7 @@ describe('events handler', () => {
       .resolvesOnce(describedInstance('optional'))
       .resolves(describedInstance('required'));
     ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({ InstanceId: INSTANCE_ID });
+    securityHub.on(GetFindingsCommand).resolves({ Findings: [] }); // no SUPPRESSED finding (issue 12)
     const { handler } = await load<Handler>('events');
     const result = await handler(runInstances, context);
     expect(result).toMatchObject({ status: 'done', remediated: 1 });

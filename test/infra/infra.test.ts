@@ -32,6 +32,7 @@ const WRITES = [
   'ec2:CreateLaunchTemplateVersion',
   'ec2:ModifyLaunchTemplate',
   'ec2:CreateTags',
+  'ec2:DeleteTags',
   'ec2:RunInstances',
   'iam:PassRole',
   'autoscaling:UpdateAutoScalingGroup',
@@ -46,6 +47,8 @@ const EXPECTED: Record<string, { always: string[]; gated: string[] }> = {
   Sweep: { always: [...RUNTIME, ...READ, ...USAGE, ...FINDINGS], gated: WRITES },
   ConfigRule: { always: [...RUNTIME, ...READ, 'config:PutEvaluations'], gated: [] },
   Action: { always: [...RUNTIME, ...READ, ...USAGE, ...FINDINGS, ...WRITES], gated: [] },
+  // Issue 12: the watch reads the rejected-call metric and, when remediation is allowed, restores and tags instances.
+  Watch: { always: [...RUNTIME, ...READ, ...USAGE], gated: ['ec2:ModifyInstanceMetadataOptions', 'ec2:CreateTags', 'ec2:DeleteTags'] },
 };
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
@@ -164,7 +167,7 @@ describe('member template', () => {
 
   it('gives every function its own role with only its listed actions', () => {
     const fns = pipelineFunctions();
-    expect(fns.map(([id]) => id).sort()).toEqual(['ActionFunction', 'ConfigRuleFunction', 'EventsFunction', 'SweepFunction']);
+    expect(fns.map(([id]) => id).sort()).toEqual(['ActionFunction', 'ConfigRuleFunction', 'EventsFunction', 'SweepFunction', 'WatchFunction']);
     const roles = new Set<string>();
     for (const [id, fn] of fns) {
       const stem = id.replace(/Function$/, '');
@@ -183,7 +186,7 @@ describe('member template', () => {
       expect(sorted(gated), stem).toEqual(sorted(EXPECTED[stem]!.gated));
       for (const s of statements.filter((x) => x.when)) expect(s.when).toBe('RemediationAllowed');
     }
-    expect(roles.size).toBe(4);
+    expect(roles.size).toBe(5);
   });
 
   it('scopes resources: writes never on * except where the action has no resource type, each with a condition', () => {
@@ -326,7 +329,7 @@ describe('SST rendering (from the same description)', () => {
     for (const r of sst.rules) {
       const cfn = cfnRules[r.id]!;
       if (r.pattern) expect(unSub(cfn.EventPattern as Json)).toEqual(JSON.parse(JSON.stringify(r.pattern, (_, v: unknown) => (v && typeof v === 'object' && 'sub' in v ? (v as { sub: string }).sub : v))));
-      else expect(r.scheduleExpression).toBe(PARAMETERS.SweepSchedule.default);
+      else expect(r.scheduleExpression).toBe(r.id === 'Watch' ? PARAMETERS.WatchSchedule.default : PARAMETERS.SweepSchedule.default);
       const target = (cfn.Targets as { Arn: Json; RetryPolicy: Record<string, number> }[])[0]!;
       expect(`${sst.functions.find((f) => f.name === r.target)!.id}Function`).toBe(getAttTarget(target.Arn));
       expect(r.retryPolicy).toEqual({ maximumRetryAttempts: target.RetryPolicy.MaximumRetryAttempts, maximumEventAgeInSeconds: target.RetryPolicy.MaximumEventAgeInSeconds });
@@ -371,7 +374,7 @@ describe('SST rendering (from the same description)', () => {
 
   it('leaves out the Config rule and the Security Hub action when they are switched off', () => {
     const off = plan({ EnableConfigRule: 'false', EnableSecurityHubAction: 'false', ReserveConcurrency: 'false' });
-    expect(off.functions.map((f) => f.name).sort()).toEqual(['events', 'sweep']);
+    expect(off.functions.map((f) => f.name).sort()).toEqual(['events', 'sweep', 'watch']);
     expect(off.configRule).toBeUndefined();
     expect(off.actionTarget).toBeUndefined();
     expect(off.rules.map((r) => r.id)).not.toContain('SecurityHubAction');
@@ -432,5 +435,25 @@ describe('zip writer', () => {
     }
     expect(archive.readUInt32LE(archive.length - 22)).toBe(0x06054b50);
     expect(zip(files).equals(archive)).toBe(true); // deterministic
+  });
+});
+
+describe('rollback alarm (issue 12)', () => {
+  it('watches the metric the watch publishes, and notifies the alarm topic', async () => {
+    const { METRICS_NAMESPACE, ROLLBACK_METRIC, SERVICE_NAME } = await import('../../shared/watch/report.js');
+    const alarm = template.Resources.RollbacksAlarm!.Properties;
+    expect(alarm).toMatchObject({ Namespace: METRICS_NAMESPACE, MetricName: ROLLBACK_METRIC, Statistic: 'Sum', Threshold: 1 });
+    expect(alarm.Dimensions).toEqual([{ Name: 'service', Value: SERVICE_NAME }]);
+    expect(template.Resources.WatchRule?.Properties.ScheduleExpression).toEqual({ Ref: 'WatchSchedule' });
+    expect(template.Parameters.WatchSchedule?.Default).toBe('rate(15 minutes)');
+  });
+
+  it('lets the instance tag writes touch only imds-guard: keys', () => {
+    for (const [, role] of ofType('AWS::IAM::Role')) {
+      for (const { statement } of roleStatements(role)) {
+        if (!statement.Action.includes('ec2:DeleteTags')) continue;
+        expect(statement.Condition).toEqual({ 'ForAllValues:StringLike': { 'aws:TagKeys': ['imds-guard:*'] } });
+      }
+    }
   });
 });
