@@ -67,6 +67,7 @@ const entryPoints = {
   events: () => import('../../functions/events.js'),
   'config-rule': () => import('../../functions/config-rule.js'),
   sweep: () => import('../../functions/sweep.js'),
+  watch: () => import('../../functions/watch.js'),
 };
 async function load<T extends Handler>(name: keyof typeof entryPoints): Promise<T> {
   vi.resetModules();
@@ -282,5 +283,62 @@ describe('sweep handler', () => {
     expect(imported.filter((f) => f.RecordState === 'ACTIVE').map((f) => f.Id)).toContain(
       `imds-guard/${REGION}/${ACCOUNT}/instance/${INSTANCE_ID}/imdsv2`,
     );
+  });
+});
+
+describe('watch handler (issue 12)', () => {
+  const watchedInstance = (flippedAt: Date) => ({
+    Reservations: [
+      {
+        Instances: [
+          {
+            InstanceId: INSTANCE_ID,
+            State: { Name: 'running' as const },
+            Tags: [
+              { Key: 'imds-guard:flipped-at', Value: flippedAt.toISOString() },
+              { Key: 'imds-guard:previous', Value: 'tokens=optional;hop=2;endpoint=enabled' },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+
+  it('with nothing watched: one DescribeInstances filtered on the tag, nothing else', async () => {
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    const { handler } = await load<Handler>('watch');
+    expect(await handler({}, context)).toMatchObject({ status: 'done', watched: 0, rolledBack: 0 });
+    expect(ec2.calls()).toHaveLength(1);
+    expect(cloudWatch.calls()).toHaveLength(0);
+  });
+
+  it('in enforce mode rolls back on rejected calls; a failed restore fails the run (the record stays for the retry)', async () => {
+    process.env.IMDS_GUARD_MODE = 'enforce';
+    const flipped = new Date(Date.now() - 3_600_000);
+    ec2.on(DescribeInstancesCommand).resolves(watchedInstance(flipped));
+    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'r0', Values: [6], Timestamps: [new Date(flipped.getTime() + 600_000)], StatusCode: 'Complete' }] });
+    ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({ InstanceId: INSTANCE_ID });
+    const { handler } = await load<Handler>('watch');
+    expect(await handler({}, context)).toMatchObject({ status: 'done', watched: 1, rolledBack: 1, writeFailures: 0 });
+    expect(ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)[0]!.args[0].input).toEqual({
+      InstanceId: INSTANCE_ID,
+      HttpTokens: 'optional',
+      HttpPutResponseHopLimit: 2,
+      HttpEndpoint: 'enabled',
+    });
+
+    ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(new Error('UnauthorizedOperation: denied by an SCP'));
+    ec2.resetHistory();
+    await expect(handler({}, context)).rejects.toThrow(/could not be rolled back.*ModifyInstanceMetadataOptions .* failed: UnauthorizedOperation/);
+    // the mark went on first, and the watch record was not removed, so the next run retries
+    expect(ec2.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeInstancesCommand', 'CreateTagsCommand', 'ModifyInstanceMetadataOptionsCommand']);
+  });
+
+  it('outside enforce mode writes nothing', async () => {
+    ec2.on(DescribeInstancesCommand).resolves(watchedInstance(new Date(Date.now() - 3_600_000)));
+    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'r0', Values: [6], Timestamps: [new Date()], StatusCode: 'Complete' }] });
+    const { handler } = await load<Handler>('watch');
+    expect(await handler({}, context)).toMatchObject({ rolledBack: 1 });
+    expect(ec2.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeInstancesCommand']);
   });
 });
