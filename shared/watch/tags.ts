@@ -5,12 +5,12 @@
  *
  * | tag                      | value                                                   | written when                     |
  * |--------------------------|---------------------------------------------------------|----------------------------------|
- * | imds-guard:flipped-at    | ISO time                                                | before ModifyInstanceMetadataOptions |
- * | imds-guard:previous      | `tokens=optional;hop=2;endpoint=enabled;ipv6=…;tags=…`  | with flipped-at                  |
- * | imds-guard:rolled-back   | `at=…;action=restored|alert;rejected=N;first=…;last=…`  | rejected IMDSv1 calls in window  |
+ * | imds-guard:flipped-at    | ISO time: the watch is open                             | before ModifyInstanceMetadataOptions |
+ * | imds-guard:previous      | `at=…;tokens=optional;hop=2;endpoint=enabled;ipv6=…;tags=…` | with flipped-at; kept after a clean window so `imds-guard rollback` can still restore |
+ * | imds-guard:rolled-back   | `at=…;action=restored|alert|manual;rejected=N;first=…;last=…` | rejected IMDSv1 calls in window, or a person's rollback |
  * | imds-guard:verified-at   | ISO time                                                | the guard window passed cleanly  |
  *
- * Tag values are at most 256 characters; the longest value here is ~120.
+ * Tag values are at most 256 characters; the longest value here is ~140.
  */
 import type { MetadataOptions, Tags } from '../model.js';
 
@@ -18,8 +18,10 @@ export const FLIPPED_AT_TAG = 'imds-guard:flipped-at';
 export const PREVIOUS_TAG = 'imds-guard:previous';
 export const ROLLED_BACK_TAG = 'imds-guard:rolled-back';
 export const VERIFIED_AT_TAG = 'imds-guard:verified-at';
-/** The tags of an open watch, removed when it ends (cleanly or by rollback). */
+/** The tags of a flip record, removed when it is rolled back (or the flip failed). */
 export const WATCH_TAGS = [FLIPPED_AT_TAG, PREVIOUS_TAG] as const;
+/** The tag of an open watch, removed when the window passes cleanly (the record stays). */
+export const OPEN_WATCH_TAGS = [FLIPPED_AT_TAG] as const;
 
 const FIELDS = [
   ['tokens', 'httpTokens'],
@@ -31,9 +33,9 @@ const FIELDS = [
 
 const ENABLED = ['enabled', 'disabled'];
 
-/** Previous options → tag value; options the instance did not report are left out. */
-export function encodePrevious(options: MetadataOptions): string {
-  const parts: string[] = [];
+/** Previous options (and when they were replaced) → tag value; options the instance did not report are left out. */
+export function encodePrevious(options: MetadataOptions, at?: Date): string {
+  const parts: string[] = at ? [`at=${at.toISOString()}`] : [];
   for (const [short, field] of FIELDS) {
     const value = options[field];
     if (value !== undefined) parts.push(`${short}=${value}`);
@@ -65,12 +67,20 @@ export function decodePrevious(value: string): MetadataOptions {
         out[field] = text as 'enabled' | 'disabled';
         break;
       }
+      case 'at':
+        break; // when, not what: previousAt()
       default:
         throw new Error(`${PREVIOUS_TAG}: unknown field ${JSON.stringify(short)}`);
     }
   }
   if (out.httpTokens === undefined) throw new Error(`${PREVIOUS_TAG}: no tokens recorded in ${JSON.stringify(value)}`);
   return out;
+}
+
+/** When the recorded options were replaced (the flip), if the record says. */
+export function previousAt(value: string): Date | undefined {
+  const at = value.split(';').find((p) => p.startsWith('at='))?.slice(3);
+  return at && !Number.isNaN(Date.parse(at)) ? new Date(at) : undefined;
 }
 
 /** The breakage evidence: rejected IMDSv1 calls inside the guard window. */
@@ -80,14 +90,21 @@ export interface RejectionEvidence {
   last: Date;
 }
 
-export interface RollbackMark extends RejectionEvidence {
+export interface RollbackMark extends Partial<RejectionEvidence> {
   at: Date;
-  /** `restored`: the previous options were put back; `alert`: IMDS_GUARD_ROLLBACK=alert, left as it is. */
-  action: 'restored' | 'alert';
+  /**
+   * `restored`: the watch put the previous options back; `alert`:
+   * IMDS_GUARD_ROLLBACK=alert, left as it is; `manual`: `imds-guard rollback`.
+   */
+  action: 'restored' | 'alert' | 'manual';
 }
 
 export function encodeMark(mark: RollbackMark): string {
-  return `at=${mark.at.toISOString()};action=${mark.action};rejected=${mark.rejected};first=${mark.first.toISOString()};last=${mark.last.toISOString()}`;
+  const evidence =
+    mark.rejected !== undefined && mark.first && mark.last
+      ? `;rejected=${mark.rejected};first=${mark.first.toISOString()};last=${mark.last.toISOString()}`
+      : '';
+  return `at=${mark.at.toISOString()};action=${mark.action}${evidence}`;
 }
 
 /** Best effort: a person may have edited the mark; any value still marks the instance. */
@@ -101,7 +118,7 @@ export function decodeMark(value: string): Partial<RollbackMark> {
   if (at) out.at = at;
   if (first) out.first = first;
   if (last) out.last = last;
-  if (fields.action === 'restored' || fields.action === 'alert') out.action = fields.action;
+  if (fields.action === 'restored' || fields.action === 'alert' || fields.action === 'manual') out.action = fields.action;
   const n = Number(fields.rejected);
   if (Number.isInteger(n) && n >= 0) out.rejected = n;
   return out;
@@ -139,9 +156,13 @@ export function watchNote(tags: Tags): string | undefined {
   const record = watchRecordOf(tags);
   if (record.rolledBack !== undefined) {
     const mark = decodeMark(record.rolledBack);
-    const what = mark.action === 'alert' ? 'Breakage detected (IMDS_GUARD_ROLLBACK=alert: not rolled back)' : 'Rolled back by imds-guard';
+    const at = mark.at ? ` at ${mark.at.toISOString()}` : '';
+    const what =
+      mark.action === 'manual'
+        ? `Rolled back by hand (imds-guard rollback)${at}`
+        : `${mark.action === 'alert' ? 'Breakage detected (IMDS_GUARD_ROLLBACK=alert: not rolled back)' : 'Rolled back by imds-guard'}${at}: ${describeEvidence(mark)} after it was switched to IMDSv2`;
     return (
-      `${what}${mark.at ? ` at ${mark.at.toISOString()}` : ''}: ${describeEvidence(mark)} after it was switched to IMDSv2; ` +
+      `${what}; ` +
       `not changed again automatically until a person removes the ${ROLLED_BACK_TAG} tag.`
     );
   }

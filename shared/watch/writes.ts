@@ -12,14 +12,15 @@
  *             The mark first, so no sweep flips the instance again while the
  *             restore is under way; a failed restore keeps the watch tags, so
  *             the next watch run retries it.
- * - clear:    CreateTags(verified-at) → DeleteTags(flipped-at, previous).
+ * - clear:    CreateTags(verified-at) → DeleteTags(flipped-at); `previous`
+ *             stays, so `imds-guard rollback` can restore by hand later.
  *
  * Every step's result is in the returned report; callers put it on the outcome.
  */
 import { CreateTagsCommand, DeleteTagsCommand, ModifyInstanceMetadataOptionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { errorMessage } from '../act/errors.js';
 import type { MetadataOptions } from '../model.js';
-import { encodeMark, encodePrevious, FLIPPED_AT_TAG, PREVIOUS_TAG, ROLLED_BACK_TAG, VERIFIED_AT_TAG, WATCH_TAGS, type RollbackMark } from './tags.js';
+import { encodeMark, encodePrevious, FLIPPED_AT_TAG, OPEN_WATCH_TAGS, PREVIOUS_TAG, ROLLED_BACK_TAG, VERIFIED_AT_TAG, WATCH_TAGS, type RollbackMark } from './tags.js';
 
 type Ec2 = Pick<EC2Client, 'send'>;
 
@@ -60,7 +61,7 @@ export function restoreRequest(instanceId: string, previous: MetadataOptions): M
 
 /** Records the flip on the instance; throws (nothing was changed) when the record cannot be written. */
 export async function recordFlip(ec2: Ec2, instanceId: string, previous: MetadataOptions, now: Date): Promise<void> {
-  await tag(ec2, instanceId, { [FLIPPED_AT_TAG]: now.toISOString(), [PREVIOUS_TAG]: encodePrevious(previous) });
+  await tag(ec2, instanceId, { [FLIPPED_AT_TAG]: now.toISOString(), [PREVIOUS_TAG]: encodePrevious(previous, now) });
 }
 
 /** Removes a flip record after the flip itself failed. */
@@ -90,7 +91,8 @@ export async function markOnly(ec2: Ec2, instanceId: string, mark: RollbackMark)
 export async function clearWatch(ec2: Ec2, instanceId: string, now: Date): Promise<WriteReport> {
   const report: WriteReport = { ok: true, steps: [] };
   if (!(await step(report, `CreateTags ${VERIFIED_AT_TAG}`, () => tag(ec2, instanceId, { [VERIFIED_AT_TAG]: now.toISOString() })))) return report;
-  await step(report, 'DeleteTags (watch record)', () => untag(ec2, instanceId, WATCH_TAGS));
+  // The record of the previous options stays: a person can still roll back by hand.
+  await step(report, `DeleteTags ${FLIPPED_AT_TAG}`, () => untag(ec2, instanceId, OPEN_WATCH_TAGS));
   return report;
 }
 

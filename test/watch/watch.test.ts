@@ -176,7 +176,7 @@ describe('watch', () => {
     // only the mark is written: the record (previous options) stays for a person's `imds-guard rollback`
     expect(Object.keys(tagsWritten())).toEqual(['imds-guard:rolled-back']);
     expect(tagsWritten()['imds-guard:rolled-back']).toContain('action=alert;rejected=1');
-    expect(tags['imds-guard:previous']).toBe(encodePrevious(BEFORE));
+    expect(tags['imds-guard:previous']).toBe(encodePrevious(BEFORE, FLIP));
   });
 
   it('no rejected datapoints: waits inside the window, clears the watch after it (with settling margin)', async () => {
@@ -192,7 +192,8 @@ describe('watch', () => {
     expect(writes()).toEqual(['CreateTags', 'DeleteTags']);
     const after = tagsWritten();
     expect(after['imds-guard:flipped-at']).toBeUndefined();
-    expect(after['imds-guard:previous']).toBeUndefined();
+    // only the open-watch tag goes; the record of the previous options stays for a rollback by hand
+    expect(ec2.commandCalls(DeleteTagsCommand)[0]!.args[0].input.Tags).toEqual([{ Key: 'imds-guard:flipped-at' }]);
     expect(after['imds-guard:verified-at']).toBe(new Date(FLIP.getTime() + 24.5 * HOUR).toISOString());
   });
 
