@@ -48,14 +48,25 @@ export interface GuardrailsOptions {
   maxHopLimit?: number;
 }
 
-export type CommandOptions = ScanOptions | FixOptions | GuardrailsOptions;
+// ── rollback (issue 12, safety) ──────────────────────────────────────────────
+export interface RollbackOptions extends CommonOptions {
+  command: 'rollback';
+  instanceIds: string[];
+  tags: { key: string; value: string }[];
+  since?: Date;
+  dryRun: boolean;
+  yes: boolean;
+}
+// ── end rollback ─────────────────────────────────────────────────────────────
+
+export type CommandOptions = ScanOptions | FixOptions | GuardrailsOptions | RollbackOptions;
 
 export type Parsed =
   | { action: 'run'; options: CommandOptions }
   | { action: 'help'; text: string }
   | { action: 'version' };
 
-export const COMMANDS = ['scan', 'fix', 'guardrails'] as const;
+export const COMMANDS = ['scan', 'fix', 'guardrails', 'rollback'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 const COMMON_HELP = `
@@ -89,6 +100,7 @@ Commands:
   scan         Read-only inventory: verdicts, IMDSv1 use, readiness
   fix          Require IMDSv2 where it is safe (same gates as the pipeline)
   guardrails   Print the SCP and EC2 declarative policy documents
+  rollback     Restore what imds-guard recorded before switching instances
 
 Options:
   -h, --help     Show help (also: imds-guard <command> --help)
@@ -153,6 +165,31 @@ declarative policy that makes IMDSv2 the organization's baseline.
   -h, --help                Show this help
 
 Exit codes: 0 printed, 2 usage error.`,
+  // ── rollback (issue 12) ──
+  rollback: `Usage: imds-guard rollback (--instance ID | --tag KEY=VALUE | --since TIME)... [options]
+
+Puts back exactly the metadata options imds-guard recorded on an instance
+before it switched it to IMDSv2 (tag imds-guard:previous), and marks it
+(imds-guard:rolled-back) so imds-guard never switches it again automatically
+until a person removes the mark. What the watch does by itself when IMDSv1
+calls are rejected after a switch. Selections combine (all must match).
+
+  --instance ID          An instance id; repeatable
+  --tag KEY=VALUE        Instances with this tag; repeatable
+  --since TIME           Everything imds-guard switched at or after TIME
+                         (ISO 8601, e.g. 2026-05-01 or 2026-05-01T10:00:00Z)
+  --dry-run              Print what would be restored; change nothing
+  -y, --yes              Do not ask (required when stdin is not a terminal)
+  --region REGION        Region; repeatable (default: AWS_REGION or profile)
+  --all-regions          Every enabled region
+  --profile NAME         AWS profile
+  -f, --format FORMAT    table (default) or json
+  -o, --output FILE      Write the result to FILE
+  -h, --help             Show this help
+
+Exit codes: 0 all selected rolled back (or planned), 1 something failed or
+had no readable record, 2 usage or credential error.`,
+  // ── end rollback ──
 };
 
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -293,6 +330,10 @@ export function parseCli(argv: readonly string[]): Parsed {
         options: { command: 'fix', ...common('fix', values), dryRun, yes, overrideUsageUnknown: values['override-usage-unknown'] === true },
       };
     }
+    // ── rollback (issue 12) ──
+    case 'rollback':
+      return { action: 'run', options: parseRollback(args) };
+    // ── end rollback ──
     case 'guardrails': {
       const { values, positionals } = parseWith(first, args, {
         help: { type: 'boolean', short: 'h' },
@@ -327,3 +368,68 @@ export function usageFor(argv: readonly string[]): string {
   const first = argv[0];
   return isCommand(first) ? USAGE[first] : USAGE.main;
 }
+
+// ── rollback (issue 12) ──────────────────────────────────────────────────────
+const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
+
+function parseRollback(args: string[]): RollbackOptions {
+  const { values, positionals } = parseWith('rollback', args, {
+    help: { type: 'boolean', short: 'h' },
+    region: { type: 'string', multiple: true },
+    'all-regions': { type: 'boolean' },
+    profile: { type: 'string' },
+    format: { type: 'string', short: 'f' },
+    output: { type: 'string', short: 'o' },
+    instance: { type: 'string', multiple: true },
+    tag: { type: 'string', multiple: true },
+    since: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    yes: { type: 'boolean', short: 'y' },
+  });
+  noPositionals('rollback', positionals);
+  const regions = unique(listOf(values.region as string[] | undefined));
+  for (const region of regions) {
+    if (!REGION_PATTERN.test(region)) throw new UsageError(`rollback: ${JSON.stringify(region)} is not a region name (like eu-west-1)`);
+  }
+  const allRegions = values['all-regions'] === true;
+  if (allRegions && regions.length > 0) throw new UsageError('rollback: use either --region or --all-regions, not both');
+  const instanceIds = unique(listOf(values.instance as string[] | undefined));
+  for (const id of instanceIds) if (!INSTANCE_ID.test(id)) throw new UsageError(`rollback: --instance ${JSON.stringify(id)} is not an instance id`);
+  const tags = ((values.tag as string[] | undefined) ?? []).map((t) => {
+    const eq = t.indexOf('=');
+    if (eq <= 0) throw new UsageError(`rollback: --tag ${JSON.stringify(t)} must be KEY=VALUE`);
+    return { key: t.slice(0, eq), value: t.slice(eq + 1) };
+  });
+  const sinceText = values.since as string | undefined;
+  let since: Date | undefined;
+  if (sinceText !== undefined) {
+    if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(sinceText.trim()) || Number.isNaN(Date.parse(sinceText))) {
+      throw new UsageError(`rollback: --since ${JSON.stringify(sinceText)} is not an ISO 8601 time`);
+    }
+    since = new Date(sinceText);
+  }
+  if (instanceIds.length === 0 && tags.length === 0 && since === undefined) {
+    throw new UsageError('rollback: name what to roll back with --instance, --tag or --since');
+  }
+  const dryRun = values['dry-run'] === true;
+  const yes = values.yes === true;
+  if (dryRun && yes) throw new UsageError('rollback: --dry-run and --yes contradict each other');
+  const output = values.output as string | undefined;
+  const options: RollbackOptions = {
+    command: 'rollback',
+    regions,
+    allRegions,
+    kinds: ['instance'],
+    format: formatFrom('rollback', values.format as string | undefined, output, FIX_FORMATS),
+    instanceIds,
+    tags,
+    dryRun,
+    yes,
+  };
+  if (since) options.since = since;
+  if (output !== undefined) options.output = output;
+  const profile = values.profile as string | undefined;
+  if (profile !== undefined && profile.trim() !== '') options.profile = profile.trim();
+  return options;
+}
+// ── end rollback ─────────────────────────────────────────────────────────────

@@ -7,7 +7,7 @@ import pkg from '../package.json' with { type: 'json' };
 import type { ResourceKind } from '../shared/model.js';
 import { loadPolicy, PolicyError, type Policy } from '../shared/policy.js';
 import { logger } from '../shared/log.js';
-import { parseCli, usageFor, type CommonOptions, type FixOptions, type GuardrailsOptions, type ScanOptions } from './args.js';
+import { parseCli, usageFor, type CommonOptions, type FixOptions, type GuardrailsOptions, type RollbackOptions, type ScanOptions } from './args.js';
 import { defaultDeps, identify, type CliDeps, type RegionStatus } from './engine.js';
 import { errorText, groupErrors } from './format/errors.js';
 import { CredentialsError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, isCredentialsError, messageOf, UsageError } from './errors.js';
@@ -167,6 +167,40 @@ async function runGuardrails(options: GuardrailsOptions, io: Io): Promise<number
   return EXIT_CLEAN;
 }
 
+// ── rollback (issue 12) ──────────────────────────────────────────────────────
+async function runRollback(options: RollbackOptions, io: Io, deps: RunDeps): Promise<number> {
+  if (!options.dryRun && !options.yes && !io.stdinIsTTY) {
+    throw new UsageError('rollback: refusing to change instances without confirmation: stdin is not a terminal; pass --yes, or --dry-run to see the plan');
+  }
+  const { findCandidates, rollBackCandidates, rollbackExitCode, rollbackTable } = await import('./rollback.js');
+  const prep = await prepare(options, io, deps);
+  const selection = { instanceIds: options.instanceIds, tags: options.tags, ...(options.since ? { since: options.since } : {}) };
+  const found = await Promise.all(prep.regions.map(async (region) => ({ region, candidates: await findCandidates(deps.clientsFor(region).ec2, region, selection) })));
+  const candidates = found.flatMap((f) => f.candidates);
+  const render = (results: Awaited<ReturnType<typeof rollBackCandidates>>, dryRun: boolean): string =>
+    options.format === 'json' ? `${JSON.stringify({ dryRun, results }, null, 2)}\n` : rollbackTable(results, dryRun);
+  const plan = await rollBackCandidates(deps.clientsFor(prep.regions[0] ?? 'us-east-1').ec2, candidates, { dryRun: true, now: deps.now() });
+  if (options.dryRun || candidates.length === 0) {
+    await emit(io, render(plan, true), options.output);
+    return rollbackExitCode(plan);
+  }
+  if (!options.yes) {
+    io.stderr.write(rollbackTable(plan, true));
+    if (!(await io.confirm(`Roll back ${candidates.length} instance${candidates.length === 1 ? '' : 's'} in account ${prep.account}?`))) {
+      io.stderr.write('Nothing changed.\n');
+      return EXIT_FINDINGS;
+    }
+  }
+  const results = (
+    await Promise.all(
+      found.map(({ region, candidates: list }) => rollBackCandidates(deps.clientsFor(region).ec2, list, { dryRun: false, now: deps.now() })),
+    )
+  ).flat();
+  await emit(io, render(results, false), options.output);
+  return rollbackExitCode(results);
+}
+// ── end rollback ─────────────────────────────────────────────────────────────
+
 /** Runs one command line; returns the exit code. Never throws. */
 export async function runCli(argv: readonly string[], io: Io = processIo(), deps: RunDeps = defaultRunDeps()): Promise<number> {
   // The shared engine logs JSON lines for CloudWatch; on a terminal they would only get in the way.
@@ -189,6 +223,10 @@ export async function runCli(argv: readonly string[], io: Io = processIo(), deps
         return await runFix(options, io, deps, argv.some((a) => a === '--kind' || a.startsWith('--kind=')));
       case 'guardrails':
         return await runGuardrails(options, io);
+      // ── rollback (issue 12) ──
+      case 'rollback':
+        return await runRollback(options, io, deps);
+      // ── end rollback ──
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof PolicyError) {
