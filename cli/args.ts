@@ -46,6 +46,8 @@ export interface GuardrailsOptions {
   exemptPrincipals: string[];
   /** Also deny hop limits above this. */
   maxHopLimit?: number;
+  /** Issue 12: also set http_tokens_enforced in the declarative policy. */
+  httpTokensEnforced?: boolean;
 }
 
 // ── rollback (issue 12, safety) ──────────────────────────────────────────────
@@ -161,6 +163,8 @@ declarative policy that makes IMDSv2 the organization's baseline.
   --exempt-principal ARN    Principal (ARN pattern) the SCP lets through,
                             e.g. arn:aws:iam::*:role/BreakGlass; repeatable
   --max-hop-limit N         Also deny hop limits above N (1-64)
+  --http-tokens-enforced    Also set http_tokens_enforced in the declarative
+                            policy: launches asking for IMDSv1 are refused
   -o, --output FILE         Write to FILE
   -h, --help                Show this help
 
@@ -341,6 +345,7 @@ export function parseCli(argv: readonly string[]): Parsed {
         output: { type: 'string', short: 'o' },
         'exempt-principal': { type: 'string', multiple: true },
         'max-hop-limit': { type: 'string' },
+        'http-tokens-enforced': { type: 'boolean' }, // issue 12
       });
       noPositionals(first, positionals);
       const options: GuardrailsOptions = { command: 'guardrails', exemptPrincipals: unique(listOf(values['exempt-principal'] as string[] | undefined)) };
@@ -358,6 +363,7 @@ export function parseCli(argv: readonly string[]): Parsed {
         options.policy = policy;
       }
       if (typeof values.output === 'string') options.output = values.output;
+      if (values['http-tokens-enforced'] === true) options.httpTokensEnforced = true; // issue 12
       return { action: 'run', options };
     }
   }

@@ -161,6 +161,7 @@ async function runGuardrails(options: GuardrailsOptions, io: Io): Promise<number
     guardrailsText(options.policy, {
       ...(options.exemptPrincipals.length > 0 ? { exemptPrincipalArns: options.exemptPrincipals } : {}),
       ...(options.maxHopLimit !== undefined ? { maxHopLimit: options.maxHopLimit } : {}),
+      ...(options.httpTokensEnforced ? { httpTokensEnforced: true } : {}),
     }),
     options.output,
   );

@@ -40,6 +40,13 @@ export interface GuardrailOptions {
   maxHopLimit?: number;
   /** The message EC2 returns when the declarative policy blocks a change. */
   exceptionMessage?: string;
+  /**
+   * Opt-in (issue 12): also set `http_tokens_enforced` in the declarative
+   * policy, so launches and changes that ask for IMDSv1 are refused outright
+   * (the org-wide form of the account default's HttpTokensEnforced). Off by
+   * default: it breaks any launch that still requests HttpTokens=optional.
+   */
+  httpTokensEnforced?: boolean;
 }
 
 function exempt(options: GuardrailOptions): Record<string, Record<string, string[]>> {
@@ -116,6 +123,12 @@ export interface Ec2DeclarativePolicy {
       http_put_response_hop_limit: Assign<string>;
       http_endpoint: Assign<'no_preference' | 'enabled' | 'disabled'>;
       instance_metadata_tags: Assign<'no_preference' | 'enabled' | 'disabled'>;
+      /**
+       * 2026 syntax (AWS-FACTS.md: Organizations user guide, declarative
+       * policy syntax); the values follow the attribute's siblings. Left out
+       * unless asked for, so the document also validates where it is unknown.
+       */
+      http_tokens_enforced?: Assign<'no_preference' | 'enabled' | 'disabled'>;
     };
   };
 }
@@ -137,6 +150,7 @@ export function imdsDefaultsDeclarativePolicy(options: GuardrailOptions = {}): E
     },
   };
   if (options.exceptionMessage) policy.ec2_attributes.exception_message = { '@@assign': options.exceptionMessage };
+  if (options.httpTokensEnforced) policy.ec2_attributes.instance_metadata_defaults.http_tokens_enforced = { '@@assign': 'enabled' };
   return policy;
 }
 

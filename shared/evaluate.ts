@@ -267,6 +267,8 @@ function judgeAccountDefaults(subject: AccountDefaultsSubject, policy: Policy): 
       ? 'HttpTokensEnforced is on (launches asking for IMDSv1 are refused)'
       : 'HttpTokensEnforced is off';
   const region = subject.ref.region;
+  // Issue 12: say who owns the setting; a declarative policy's default cannot be changed in the account.
+  const owner = subject.managedBy === 'declarative-policy' ? ' Managed by an AWS Organizations declarative policy (ManagedBy=declarative-policy): change it in the policy, not in the account.' : '';
   // The operator asked for HttpTokensEnforced too (IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT): without it the default is not done.
   const enforcedWanted = policy.enforceAccountDefault && subject.httpTokensEnforced !== true;
   const tokens =
@@ -290,5 +292,6 @@ function judgeAccountDefaults(subject: AccountDefaultsSubject, policy: Policy): 
     hop === undefined
       ? check('account-defaults', 'hop-limit', 'COMPLIANT', `Account default in ${region}: no hop limit preference (EC2's default 1 applies).`)
       : hopLimitCheck('account-defaults', hop, `account default in ${region}`, policy);
+  if (owner) tokens.reason += owner;
   return [tokens, hopCheck];
 }

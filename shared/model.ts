@@ -108,6 +108,8 @@ export interface AccountDefaultsSubject {
   metadata: MetadataOptions;
   /** Whether `HttpTokensEnforced` is on (launches with IMDSv1 are refused). */
   httpTokensEnforced?: boolean;
+  /** GetInstanceMetadataDefaults `ManagedBy`: `declarative-policy` when an Organizations declarative policy sets the default. */
+  managedBy?: 'account' | 'declarative-policy';
 }
 
 /** A reference whose resource no longer exists (deleted, terminated and gone). */

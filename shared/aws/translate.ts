@@ -193,5 +193,7 @@ export function accountDefaultsSubject(
   };
   const enforced = oneOf(accountLevel?.HttpTokensEnforced, ['enabled', 'disabled'] as const);
   if (enforced !== undefined) subject.httpTokensEnforced = enforced === 'enabled';
+  const managedBy = oneOf(accountLevel?.ManagedBy, ['account', 'declarative-policy'] as const);
+  if (managedBy !== undefined) subject.managedBy = managedBy;
   return subject;
 }

@@ -137,7 +137,19 @@ describe('accountDefaultsSubject', () => {
       ref: { kind: 'account-defaults', id: '111122223333', ...SCOPE },
       metadata: { httpTokens: 'required', httpPutResponseHopLimit: 2, httpEndpoint: 'enabled', instanceMetadataTags: 'disabled' },
       httpTokensEnforced: true,
+      managedBy: 'account',
     });
+  });
+
+  it('reports a default managed by a declarative policy (ManagedBy), and the finding says where to change it', async () => {
+    const { evaluate } = await import('../../shared/evaluate.js');
+    const { DEFAULT_POLICY } = await import('../../shared/policy.js');
+    const out = apiFixture<GetInstanceMetadataDefaultsCommandOutput>('ec2/get-instance-metadata-defaults-declarative-policy.json');
+    const subject = accountDefaultsSubject(out.AccountLevel, SCOPE);
+    expect(subject.managedBy).toBe('declarative-policy');
+    const reason = evaluate(subject, DEFAULT_POLICY).checks.find((c) => c.check === 'imdsv2')!.reason;
+    expect(reason).toContain('Managed by an AWS Organizations declarative policy (ManagedBy=declarative-policy)');
+    expect(evaluate(accountDefaultsSubject(apiFixture<GetInstanceMetadataDefaultsCommandOutput>('ec2/get-instance-metadata-defaults.json').AccountLevel, SCOPE), DEFAULT_POLICY).checks[0]!.reason).not.toContain('declarative');
   });
 
   it('leaves everything undefined when no default is set', () => {

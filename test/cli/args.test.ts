@@ -96,3 +96,11 @@ describe('guardrails', () => {
     expect(scp.stdout).toContain('BreakGlass');
   });
 });
+
+describe('guardrails --http-tokens-enforced (issue 12)', () => {
+  it('is an opt-in flag', () => {
+    const on = parseCli(['guardrails', '--http-tokens-enforced']);
+    expect(on).toMatchObject({ action: 'run', options: { command: 'guardrails', httpTokensEnforced: true } });
+    expect(parseCli(['guardrails'])).not.toMatchObject({ options: { httpTokensEnforced: true } });
+  });
+});

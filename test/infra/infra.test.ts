@@ -6,7 +6,7 @@ import { RegoEngine, TemplateFile, type StandardDiagnostic } from '@aws/cloudfor
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderMemberTemplate, type CfnResource, type CfnTemplate, type Json } from '../../infra/cloudformation.js';
 import { parameterValues, stageConfig } from '../../infra/config.js';
-import { declarativePolicy, imdsV2Scp, serviceControlPolicy } from '../../infra/guardrails.js';
+import { declarativePolicy, imdsDefaultsDeclarativePolicy, imdsV2Scp, serviceControlPolicy } from '../../infra/guardrails.js';
 import { substitute, type ParameterName } from '../../infra/model.js';
 import { sstRegionPlan, type PolicyStatement, type SstRegionPlan } from '../../infra/sst-args.js';
 import { MEMBER_STACK, PARAMETERS, policyEnv } from '../../infra/stack.js';
@@ -412,6 +412,11 @@ describe('guardrails', () => {
   it('declarative policy sets the IMDS default to required with @@assign', () => {
     expect(declarativePolicy.ec2_attributes.instance_metadata_defaults.http_tokens).toEqual({ '@@assign': 'required' });
     expect(declarativePolicy.ec2_attributes.instance_metadata_defaults.http_put_response_hop_limit).toEqual({ '@@assign': '-1' });
+  });
+
+  it('sets http_tokens_enforced only when asked (issue 12)', () => {
+    expect(declarativePolicy.ec2_attributes.instance_metadata_defaults).not.toHaveProperty('http_tokens_enforced');
+    expect(imdsDefaultsDeclarativePolicy({ httpTokensEnforced: true }).ec2_attributes.instance_metadata_defaults.http_tokens_enforced).toEqual({ '@@assign': 'enabled' });
   });
 });
 
