@@ -75,6 +75,10 @@ export interface FakeAws {
   /** PutEvaluations accepted: `type/id` → count. */
   evaluations: Map<string, number>;
   modifications: string[];
+  /** Tags written with CreateTags (and seeded by benches): instance index → key → value. */
+  instanceTags: Map<number, Map<string, string>>;
+  /** Instances whose `MetadataNoTokenRejected` shows rejected IMDSv1 calls (the watch's breakage signal). */
+  rejected: Set<string>;
   estate: Required<Estate>;
   setFaults(faults: Faults | undefined): void;
   /** Latency per call from now on (also settable over HTTP: `POST /__fake/latency?ms=N`, unsigned). */
@@ -159,6 +163,7 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
   const instanceOverrides = new Map<number, { httpTokens: string; hop?: number }>();
   /** Tags written with CreateTags (imds-guard's watch record), per instance index. */
   const instanceTags = new Map<number, Map<string, string>>();
+  const rejected = new Set<string>();
   let faults = options.faults;
   let random = mulberry32(faults?.seed ?? 1);
   let latencyMs = options.latencyMs ?? 0;
@@ -229,6 +234,14 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
           return reservations(ids.map((id) => indexOf(INSTANCE_RE, id, estate.instances) as number));
         }
         const size = max ?? 1000;
+        // Filters on tags (the watch and the rollback command): only tagged instances can match.
+        const tagKey = p.get('Filter.1.Name') === 'tag-key' ? list(p, 'Filter.1.Value') : undefined;
+        if (tagKey) {
+          const matching = [...instanceTags].filter(([, t]) => tagKey.some((k) => t.has(k))).map(([i]) => i).sort((a, b) => a - b);
+          const start = fromToken(p.get('NextToken') ?? undefined);
+          const page = matching.slice(start, start + size);
+          return reservations(page) + (start + size < matching.length ? tag('nextToken', token(start + size)) : '');
+        }
         const from = fromToken(p.get('NextToken') ?? undefined);
         const to = Math.min(estate.instances, from + size);
         const idx = Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
@@ -391,6 +404,10 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
       MetricDataResults: queries.map((q, k) => {
         const instance = q.MetricStat?.Metric?.Dimensions?.[0]?.Value as string;
         const i = indexOf(INSTANCE_RE, instance ?? '', estate.instances) ?? k;
+        if (q.MetricStat?.Metric?.MetricName === 'MetadataNoTokenRejected') {
+          const v = rejected.has(instance) ? 2 : 0;
+          return { Id: q.Id, Label: 'MetadataNoTokenRejected', Timestamps: [end - 600], Values: [v], StatusCode: 'Complete' };
+        }
         // Most instances: zero IMDSv1 calls; every 7th: some; every 11th: no data at all.
         if (i % 11 === 0) return { Id: q.Id, Label: 'MetadataNoToken', Timestamps: [], Values: [], StatusCode: 'Complete' };
         const v = i % 7 === 0 ? 3 : 0;
@@ -613,6 +630,8 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     findings,
     evaluations,
     modifications,
+    instanceTags,
+    rejected,
     estate,
     setFaults(next) {
       faults = next;

@@ -10,6 +10,7 @@ import { benchBundles, formatBundles } from './bundle.js';
 import { benchEvents, formatEvents } from './events.js';
 import { benchMemory, formatMemory } from './memory.js';
 import { benchSweep, formatSweep, minimumNotes } from './sweep.js';
+import { benchWatch, formatWatch } from './watch.js';
 
 const quick = process.argv.includes('--quick');
 const sizes = quick ? [1000, 10_000] : [1000, 10_000, 50_000];
@@ -32,4 +33,6 @@ console.log(formatMemory(await benchMemory(sizes)));
 console.log('\n## 4. Bundles and cold start\n');
 const runs = quick ? 3 : 7;
 console.log(formatBundles(await benchBundles({ runs }), runs));
+console.log('\n## 5. Watch (guard window, rollback; 50 ms per call)\n');
+console.log(formatWatch(await benchWatch(quick ? [1000] : [1000, 10_000])));
 console.log(`\nbench done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

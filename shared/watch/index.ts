@@ -12,6 +12,7 @@
  * Outside enforce mode the watch judges and reports but writes nothing.
  */
 import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { mapLimit } from '../aws/batch.js';
 import { tagsToRecord } from '../aws/translate.js';
 import { logger } from '../log.js';
 import type { Policy } from '../policy.js';
@@ -44,6 +45,8 @@ export interface WatchDeps {
   rejectedCalls: RejectedCalls;
   policy: Policy;
   now: () => Date;
+  /** Instances written at once (default 4). */
+  concurrency?: number;
 }
 
 /** The instances under watch, found by their tag (one DescribeInstances page of ≤1000 at a time). */
@@ -89,39 +92,37 @@ export async function runWatch(deps: WatchDeps, watched?: readonly WatchedInstan
 
   const points = await deps.rejectedCalls(open.map((w) => ({ instanceId: w.instanceId, flippedAt: w.flippedAt })), now);
   const enforce = deps.policy.mode === 'enforce';
-  for (const w of open) {
+  // Writes of different instances are independent: a few at a time (the SDK retries throttling).
+  const judged = await mapLimit(open, deps.concurrency ?? 4, (w) => judgeOne(w));
+  results.push(...judged);
+  for (const r of results) logger[r.ok ? 'info' : 'error']('watch', { ...r });
+  return results;
+
+  async function judgeOne(w: WatchedInstance & { flippedAt: Date }): Promise<WatchResult> {
     const decision = judgeWatch(w.flippedAt, points.get(w.instanceId) ?? [], now, deps.policy.guardWindowHours);
     if (decision.action === 'wait') {
-      results.push({ instanceId: w.instanceId, action: 'wait', ok: true, wrote: false, message: `no rejected IMDSv1 calls so far; watched until ${decision.windowEnd.toISOString()}` });
-      continue;
+      return { instanceId: w.instanceId, action: 'wait', ok: true, wrote: false, message: `no rejected IMDSv1 calls so far; watched until ${decision.windowEnd.toISOString()}` };
     }
     if (decision.action === 'clear') {
       const what = `no rejected IMDSv1 calls in the guard window (ended ${decision.windowEnd.toISOString()}): the change held`;
-      results.push(await write(enforce, w.instanceId, 'clear', what, () => clearWatch(deps.ec2, w.instanceId, now)));
-      continue;
+      return write(enforce, w.instanceId, 'clear', what, () => clearWatch(deps.ec2, w.instanceId, now));
     }
     const evidence = describeEvidence(decision.evidence);
     if (deps.policy.rollback === 'alert') {
       const mark = { ...decision.evidence, at: now, action: 'alert' as const };
-      results.push(await write(enforce, w.instanceId, 'alert', `${evidence}; IMDS_GUARD_ROLLBACK=alert: marked, not rolled back`, () => markOnly(deps.ec2, w.instanceId, mark)));
-      continue;
+      return write(enforce, w.instanceId, 'alert', `${evidence}; IMDS_GUARD_ROLLBACK=alert: marked, not rolled back`, () => markOnly(deps.ec2, w.instanceId, mark));
     }
-    let previous;
+    let previous: ReturnType<typeof decodePrevious>;
     try {
       previous = decodePrevious(w.record.previous ?? '');
     } catch (error) {
-      results.push({ instanceId: w.instanceId, action: 'rollback', ok: false, wrote: false, message: `${evidence}; cannot roll back: ${(error as Error).message}` });
-      continue;
+      return { instanceId: w.instanceId, action: 'rollback', ok: false, wrote: false, message: `${evidence}; cannot roll back: ${(error as Error).message}` };
     }
     const mark = { ...decision.evidence, at: now, action: 'restored' as const };
-    results.push(
-      await write(enforce, w.instanceId, 'rollback', `${evidence}; rolled back to ${describeOptions(previous)}`, () =>
-        rollBack(deps.ec2, w.instanceId, previous, mark),
-      ),
+    return write(enforce, w.instanceId, 'rollback', `${evidence}; rolled back to ${describeOptions(previous)}`, () =>
+      rollBack(deps.ec2, w.instanceId, previous, mark),
     );
   }
-  for (const r of results) logger[r.ok ? 'info' : 'error']('watch', { ...r });
-  return results;
 }
 
 async function write(enforce: boolean, instanceId: string, action: WatchAction, what: string, run: () => Promise<WriteReport>): Promise<WatchResult> {
