@@ -166,6 +166,26 @@ describe('a 10-instance group through pipeline, watch and pipeline again', () =>
     expect([...world.values()].every((w) => w.metadata.httpTokens === 'required')).toBe(true);
   });
 
+  it('dry-run: every plan shown, zero writes and no wave or SUPPRESSED look-ups', async () => {
+    const dry = { ...policy, mode: 'dry-run' as const };
+    let suppressedAsked = 0;
+    const result = await processSubjects(subjects(), {
+      policy: dry,
+      loader: { load: async () => [] },
+      usage: unused,
+      now: () => NOW,
+      remediator: createRemediator({ clients: { region: REGION, ec2: client, autoScaling: new AutoScalingClient({ region: REGION }) }, policy: dry, account: ACCOUNT, now: () => NOW }),
+      waveMembers: createWaveMembers(client),
+      suppressed: async () => {
+        suppressedAsked++;
+        return new Map();
+      },
+    });
+    expect(result.reports.filter((r) => r.outcome?.status === 'planned')).toHaveLength(10);
+    expect(ec2.calls()).toHaveLength(0);
+    expect(suppressedAsked).toBe(0);
+  });
+
   it('a rollback in the group stops the rest', async () => {
     await run(NOW);
     cw.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: { Id: string }[] }) => ({
