@@ -26,7 +26,7 @@ export async function handler(_event: unknown, context: Context): Promise<{ stat
   publishWatchMetrics(summary);
   logger.info('watch done', { ...summary });
   if (summary.writeFailures > 0) {
-    throw new Error(`watch: ${summary.writeFailures} instance(s) could not be rolled back, marked or cleared: ${results.filter((r) => !r.ok).map((r) => `${r.instanceId}: ${r.message}`).join(' | ')}`);
+    throw new Error(`watch: ${summary.writeFailures} instance(s) could not be rolled back, marked or cleared: ${results.filter((r) => !r.ok && r.wrote).map((r) => `${r.instanceId}: ${r.message}`).join(' | ')}`);
   }
   return { status: 'done', ...summary };
 }

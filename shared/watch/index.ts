@@ -64,7 +64,10 @@ export async function findWatched(ec2: Ec2): Promise<WatchedInstance[]> {
         ...(nextToken ? { NextToken: nextToken } : {}),
       }),
     );
-    for (const instance of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) out.push(watchedOf(instance));
+    for (const instance of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+      // The filter already asks for the tag; checked again so nothing untagged is ever judged.
+      if ((instance.Tags ?? []).some((t) => t.Key === FLIPPED_AT_TAG)) out.push(watchedOf(instance));
+    }
     nextToken = page.NextToken || undefined;
   } while (nextToken);
   return out.filter((w) => w.instanceId !== '');

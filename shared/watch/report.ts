@@ -30,7 +30,8 @@ export function summarize(results: readonly WatchResult[]): WatchSummary {
     alerted: count((r) => r.action === 'alert'),
     cleared: count((r) => r.action === 'clear' && r.ok),
     waiting: count((r) => r.action === 'wait'),
-    writeFailures: count((r) => !r.ok),
+    // A write that failed (retried next run); an unreadable record is reported, not retried in a loop.
+    writeFailures: count((r) => !r.ok && r.wrote),
   };
 }
 
