@@ -92,7 +92,8 @@ export function readinessOf(verdict: Verdict, usage: UsageEvidence | undefined, 
   if (verdict.subject.kind === 'missing' || verdict.compliance === 'NOT_APPLICABLE') return 'n/a';
   if (verdict.compliance === 'COMPLIANT') return 'compliant';
   const failed = (gate: string): boolean => plan?.gates.some((g) => g.gate === gate && !g.passed) === true;
-  if (failed('exempt')) return 'exempt';
+  // A rollback mark (issue 12) is a person's hold like an exemption: not "ready".
+  if (failed('exempt') || failed('not-rolled-back')) return 'exempt';
   if (verdict.ref.kind !== 'instance') return 'ready';
   if (failed('imdsv1-unused') || (usage?.noTokenCalls ?? 0) > 0) return 'uses-imdsv1';
   if (failed('usage-known') || usage === undefined || usage.noTokenCalls === null) return 'usage-unknown';
