@@ -323,6 +323,11 @@ describe('SST rendering (from the same description)', () => {
     }
   });
 
+  it('has the rollback alarm of the template (issue 12)', () => {
+    const cfn = template.Resources.RollbacksAlarm!.Properties;
+    expect(sst.rollbacksAlarm).toMatchObject({ namespace: cfn.Namespace, metricName: cfn.MetricName, statistic: 'Sum', threshold: cfn.Threshold, period: cfn.Period });
+  });
+
   it('has the same rules, patterns, targets, retry policy and DLQ', () => {
     const cfnRules = Object.fromEntries(ofType('AWS::Events::Rule').map(([id, r]) => [id.replace(/Rule$/, ''), r.Properties]));
     expect(sst.rules.map((r) => r.id).sort()).toEqual(Object.keys(cfnRules).sort());
