@@ -3,7 +3,7 @@
  * Every mistake is a UsageError (exit 2) that names the bad argument.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { RESOURCE_KINDS } from '../shared/model.js';
+import { KIND_NAMES } from '../shared/kinds/registry.js';
 import type { ResourceKind } from '../shared/model.js';
 import { UsageError } from './errors.js';
 
@@ -64,8 +64,8 @@ Where:
                          AWS_DEFAULT_REGION, or the profile's region)
   --all-regions          Every region enabled for the account (DescribeRegions);
                          regions not opted in are skipped with a message
-  --kind KIND            Limit to instance, launch-template, launch-configuration
-                         or account-defaults; repeat for more (default: all)
+  --kind KIND            Limit to one kind; repeat for more (default: all):
+                         ${KIND_NAMES.join(', ')}
   --profile NAME         AWS profile (standard credential chain otherwise)
 
 What:
@@ -212,15 +212,15 @@ function common(command: 'scan' | 'fix', values: Record<string, unknown>): Commo
 
   const kinds = unique(listOf(values.kind as string[] | undefined));
   for (const kind of kinds) {
-    if (!(RESOURCE_KINDS as readonly string[]).includes(kind)) {
-      throw new UsageError(`${command}: --kind ${JSON.stringify(kind)} is not one of ${RESOURCE_KINDS.join(', ')}`);
+    if (!(KIND_NAMES as readonly string[]).includes(kind)) {
+      throw new UsageError(`${command}: --kind ${JSON.stringify(kind)} is not one of ${KIND_NAMES.join(', ')}`);
     }
   }
 
   const out: CommonOptions = {
     regions,
     allRegions,
-    kinds: kinds.length > 0 ? RESOURCE_KINDS.filter((k) => kinds.includes(k)) : [...RESOURCE_KINDS],
+    kinds: kinds.length > 0 ? KIND_NAMES.filter((k) => kinds.includes(k)) : [...KIND_NAMES],
     format: 'table',
   };
 

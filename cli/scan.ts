@@ -9,7 +9,7 @@ import { describeAutoScalingUsage, emptyUsage, type AutoScalingUsage } from '../
 import { mapLimit } from '../shared/aws/batch.js';
 import { exemptionOf } from '../shared/exemption.js';
 import type { Compliance, Plan, ResourceKind, UsageEvidence, Verdict } from '../shared/model.js';
-import { RESOURCE_KINDS } from '../shared/model.js';
+import { KIND_NAMES } from '../shared/kinds/registry.js';
 import { processSubjects } from '../shared/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import type { Report } from '../shared/ports.js';
@@ -224,7 +224,7 @@ async function scanRegion(
 export async function scan(input: ScanInput, deps: CliDeps, progress: Progress): Promise<ScanReport> {
   const results = await mapLimit(input.regions, REGION_CONCURRENCY, (region) => scanRegion(region, input, deps, progress));
   progress.done();
-  const kindOrder = (k: ResourceKind): number => RESOURCE_KINDS.indexOf(k);
+  const kindOrder = (k: ResourceKind): number => KIND_NAMES.indexOf(k);
   const rows = results
     .flatMap((r) => r.rows)
     .sort((a, b) => input.regions.indexOf(a.region) - input.regions.indexOf(b.region) || kindOrder(a.kind) - kindOrder(b.kind) || a.id.localeCompare(b.id));

@@ -4,13 +4,14 @@
  *
  * Change notifications evaluate the one resource (deleted ones are
  * NOT_APPLICABLE without a describe); a scheduled notification evaluates
- * every instance, launch template and launch configuration in the region.
+ * every resource of every kind in the region (shared/kinds/registry.ts).
  * Security Hub findings come from the events and sweep functions; this one
  * writes only the Config record (see README, "Config and Security Hub").
  */
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
 import { createInventory } from '../shared/inventory.js';
+import { KIND_NAMES } from '../shared/kinds/registry.js';
 import { lambdaScope } from '../shared/lambda.js';
 import { createLoader } from '../shared/load.js';
 import { errorFields, logger } from '../shared/log.js';
@@ -81,9 +82,8 @@ async function evaluateEverything(
     total.published += result.published;
     total.failed.push(...result.failed);
   }
-  for (const pages of [inventory.instances(), inventory.launchTemplates(), inventory.launchConfigurations()]) {
-    for await (const page of pages) await put(page);
+  for (const kind of KIND_NAMES) {
+    for await (const page of inventory.pages(kind)) await put(page);
   }
-  await put([await inventory.accountDefaults()]);
   return total;
 }

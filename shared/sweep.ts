@@ -1,6 +1,6 @@
 /**
- * The full reconcile of one account and region, page by page so that the
- * estate is never held in memory: judge and publish every resource, then
+ * The full reconcile of one account and region, kind by kind (in registry
+ * order) and page by page so that the estate is never held in memory: judge and publish every resource, then
  * archive the findings of resources that no longer exist.
  *
  * API economy (bench/sweep.ts measures it against the page and batch limits):
@@ -15,6 +15,7 @@
  */
 import { MAX_QUERIES_PER_CALL } from './aws/usage.js';
 import { evaluate } from './evaluate.js';
+import { KIND_NAMES } from './kinds/registry.js';
 import { logger } from './log.js';
 import type { Outcome, ResourceRef, Subject } from './model.js';
 import { refKey } from './model.js';
@@ -138,13 +139,12 @@ export async function sweep({ inventory, deps, activeFindings, maxGroupSize }: S
     }
   }
 
-  for (const pages of [inventory.instances(), inventory.launchTemplates(), inventory.launchConfigurations()]) {
-    for await (const page of readAhead<Subject[]>(pages)) {
+  for (const kind of KIND_NAMES) {
+    for await (const page of readAhead<Subject[]>(inventory.pages(kind))) {
       await add(page);
-      logger.debug('sweep page', { size: page.length, evaluated: summary.evaluated });
+      logger.debug('sweep page', { kind, size: page.length, evaluated: summary.evaluated });
     }
   }
-  await add([await inventory.accountDefaults()]);
   await judge();
   if (findings) {
     await findings.flush();

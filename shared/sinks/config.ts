@@ -19,7 +19,7 @@ import {
   type Evaluation,
 } from '@aws-sdk/client-config-service';
 import { chunk } from '../aws/batch.js';
-import { CONFIG_RESOURCE_TYPES } from '../controls.js';
+import { describeKind } from '../kinds/registry.js';
 import { logger } from '../log.js';
 import type { Verdict } from '../model.js';
 import type { PublishResult } from '../ports.js';
@@ -76,7 +76,7 @@ function toDate(value: Date | string): Date {
 export function toEvaluation(item: EvaluationItem): Evaluation {
   const ref = item.verdict.ref;
   return {
-    ComplianceResourceType: item.resourceType ?? CONFIG_RESOURCE_TYPES[ref.kind],
+    ComplianceResourceType: item.resourceType ?? describeKind(ref.kind).configType,
     ComplianceResourceId: item.resourceId ?? (ref.kind === 'account-defaults' ? ref.account : ref.id),
     ComplianceType: item.verdict.compliance as ComplianceType,
     Annotation: annotationFor(item.verdict),

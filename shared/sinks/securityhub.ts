@@ -26,7 +26,7 @@ import {
   type WorkflowUpdate,
 } from '@aws-sdk/client-securityhub';
 import { chunk, errorCode } from '../aws/batch.js';
-import { CHECKS } from '../controls.js';
+import { CHECK_IDS } from '../kinds/checks.js';
 import { archivedFindings, findingId, findingsFromReports, ID_PREFIX, parseFindingRef, productArnFor, truncate } from '../findings/asff.js';
 import { errorFields, logger } from '../log.js';
 import type { CheckId, Outcome, ResourceRef } from '../model.js';
@@ -201,7 +201,7 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
       for (const ref of refs) {
         const why = inScope(ref);
         if (why === undefined) findings.push(...archivedFindings(ref, ctx));
-        else result.failed.push(...CHECKS.map((c) => ({ id: findingId(ref, c), error: why })));
+        else result.failed.push(...CHECK_IDS.map((c) => ({ id: findingId(ref, c), error: why })));
       }
       await importFindings(findings, result);
       return logFailures('archive', result);

@@ -1,0 +1,52 @@
+/**
+ * THE table of resource kinds. Every stage (evaluate, decide, act, load,
+ * inventory, sweep, the Config rule, findings, the CLI, infra IAM and the
+ * Config rule scope, the event catalog) loops over it. Adding a kind is a row
+ * here, its folder under shared/kinds/, and its subject type in shared/model.ts.
+ * The order is the order of sweeps and reports.
+ */
+import type { ResourceKind } from '../model.js';
+import { accountDefaultsDescription } from './account-defaults/description.js';
+import { accountDefaultsEdge } from './account-defaults/edge.js';
+import type { KindEdge } from './edge-types.js';
+import { instanceDescription } from './instance/description.js';
+import { instanceEdge } from './instance/edge.js';
+import { launchConfigurationDescription } from './launch-configuration/description.js';
+import { launchConfigurationEdge } from './launch-configuration/edge.js';
+import { launchTemplateDescription } from './launch-template/description.js';
+import { launchTemplateEdge } from './launch-template/edge.js';
+import type { KindDescription } from './types.js';
+
+export interface Kind<K extends ResourceKind = ResourceKind> {
+  description: KindDescription<K>;
+  edge: KindEdge<K>;
+}
+
+const KINDS: { readonly [K in ResourceKind]: Kind<K> } = {
+  instance: { description: instanceDescription, edge: instanceEdge },
+  'launch-template': { description: launchTemplateDescription, edge: launchTemplateEdge },
+  'launch-configuration': { description: launchConfigurationDescription, edge: launchConfigurationEdge },
+  'account-defaults': { description: accountDefaultsDescription, edge: accountDefaultsEdge },
+};
+
+/** Every kind, in sweep and report order. */
+export const KIND_NAMES = Object.keys(KINDS) as ResourceKind[];
+
+export function isKind(value: unknown): value is ResourceKind {
+  return typeof value === 'string' && Object.hasOwn(KINDS, value);
+}
+
+/** The pure description of a kind. */
+export function describeKind<K extends ResourceKind>(kind: K): KindDescription<K> {
+  return (KINDS[kind] as Kind<K>).description;
+}
+
+/** The AWS edge of a kind. */
+export function edgeOf<K extends ResourceKind>(kind: K): KindEdge<K> {
+  return (KINDS[kind] as Kind<K>).edge;
+}
+
+/** Every kind's row, in order. */
+export function allKinds(): Kind[] {
+  return KIND_NAMES.map((k) => KINDS[k] as unknown as Kind);
+}
