@@ -15,7 +15,7 @@ import type { Policy } from '../policy.js';
 import type { Loader } from '../ports.js';
 import { mapLimit } from '../aws/batch.js';
 import type { Remediator } from '../pipeline.js';
-import { edgeOf } from '../kinds/registry.js';
+import { REMEDIES } from '../kinds/remedies.js';
 import { errorMessage } from './errors.js';
 import { createGroupFinder, type GroupFinder } from './groups.js';
 import { ActionRefused, type ActClients, type ActionResult } from './types.js';
@@ -82,7 +82,7 @@ export async function remediate(plans: readonly Plan[], deps: RemediateDeps): Pr
         message: `not acted on: ${plan.ref.account}/${plan.ref.region} is outside this function's scope (${deps.account ?? '?'}/${deps.clients.region})`,
       };
     }
-    const act = edgeOf(plan.ref.kind).act;
+    const act = REMEDIES[plan.ref.kind]?.act;
     if (act === undefined) return { plan, status: 'skipped', message: `Not remediated: imds-guard has no remediation for a ${plan.ref.kind}.` };
     let result: ActionResult;
     try {

@@ -54,16 +54,22 @@ export interface KindEdge<K extends ResourceKind = ResourceKind> {
   load(refs: readonly ResourceRef[], ctx: EdgeContext): Promise<Map<string, SubjectOf<K>>>;
   /** Every resource of this kind in the Region, one API page at a time. */
   list(ctx: EdgeContext): AsyncIterable<SubjectOf<K>[]>;
-  /** Carries out an executable plan; absent for kinds imds-guard never changes. */
-  act?: Action;
   permissions: {
     /** What `load` calls (read-only; no resource-level permissions). */
     describe: readonly string[];
     /** What `list` calls. */
     list: readonly string[];
-    /** What `act` calls, with their resources. */
-    act: readonly PermissionStatement[];
   };
+}
+
+/**
+ * How a kind is remediated: the action and the IAM statements it needs. Kept
+ * apart from the read-only edge (shared/kinds/remedies.ts) so that only the
+ * functions that remediate bundle, and are granted, the write calls.
+ */
+export interface KindRemedy {
+  act: Action;
+  permissions: readonly PermissionStatement[];
 }
 
 /** The batch options of shared/aws/ describe helpers, from the context. */

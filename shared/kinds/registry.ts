@@ -16,6 +16,7 @@ import { launchConfigurationEdge } from './launch-configuration/edge.js';
 import { launchTemplateDescription } from './launch-template/description.js';
 import { launchTemplateEdge } from './launch-template/edge.js';
 import type { KindDescription } from './types.js';
+import type { Validation } from '../refs/validate.js';
 
 export interface Kind<K extends ResourceKind = ResourceKind> {
   description: KindDescription<K>;
@@ -49,4 +50,9 @@ export function edgeOf<K extends ResourceKind>(kind: K): KindEdge<K> {
 /** Every kind's row, in order. */
 export function allKinds(): Kind[] {
   return KIND_NAMES.map((k) => KINDS[k] as unknown as Kind);
+}
+
+/** Validates the id of a ref of `kind` (for `account-defaults` the id is the account). */
+export function validateRefId(kind: ResourceKind, value: unknown): Validation {
+  return describeKind(kind).validateId(value);
 }

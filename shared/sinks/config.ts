@@ -24,6 +24,10 @@ import { logger } from '../log.js';
 import type { Verdict } from '../model.js';
 import type { PublishResult } from '../ports.js';
 import { retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
+import type { PermissionStatement } from '../kinds/edge-types.js';
+
+/** IAM for putting evaluations (PutEvaluations has no resource-level permissions). */
+export const CONFIG_PERMISSIONS: PermissionStatement = { sid: 'ReportToConfig', actions: ['config:PutEvaluations'], resources: ['*'] };
 
 export const MAX_EVALUATIONS_PER_CALL = 100;
 export const ANNOTATION_MAX = 256;

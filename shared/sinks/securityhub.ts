@@ -32,6 +32,21 @@ import { errorFields, logger } from '../log.js';
 import type { CheckId, Outcome, ResourceRef } from '../model.js';
 import type { FindingsSink, PublishResult, Report } from '../ports.js';
 import { isRetryableError, isRetryableItemCode, messageOf, retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
+import type { PermissionStatement } from '../kinds/edge-types.js';
+import { ARN, HERE } from '../kinds/permissions.js';
+
+/** IAM for importing findings (into the account's default product) and updating them (notes, workflow). */
+export const FINDINGS_PERMISSIONS: PermissionStatement[] = [
+  { sid: 'ImportFindings', actions: ['securityhub:BatchImportFindings'], resources: [`${ARN}:securityhub:${HERE}:product/\${AWS::AccountId}/default`] },
+  { sid: 'UpdateFindings', actions: ['securityhub:BatchUpdateFindings'], resources: [`${ARN}:securityhub:${HERE}:hub/default`] },
+];
+
+/** IAM for reading imds-guard's own findings back (the sweep's index of active findings). */
+export const FINDING_INDEX_PERMISSIONS: PermissionStatement = {
+  sid: 'ReadOwnFindings',
+  actions: ['securityhub:GetFindings'],
+  resources: [`${ARN}:securityhub:${HERE}:hub/default`],
+};
 
 export const MAX_FINDINGS_PER_IMPORT = 100;
 /** 6 MB per request; kept 64 KiB under for the request envelope. */

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { readCustomAction } from '../../shared/custom-action.js';
 import type { ResourceRef } from '../../shared/model.js';
 import { parseEvent } from '../../shared/refs/parse.js';
-import { validateRefId } from '../../shared/refs/validate.js';
+import { validateRefId } from '../../shared/kinds/registry.js';
 import { edits, eventFixtures, hostileValue, mutate } from './mutate.js';
 
 const OWN = { account: '111122223333', region: 'us-east-1' };

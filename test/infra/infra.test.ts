@@ -14,18 +14,19 @@ import { zip } from '../../scripts/zip.js';
 import { DEFAULT_POLICY, loadPolicy, SETTINGS } from '../../shared/policy.js';
 import { eventPatterns } from '../../shared/refs/catalog.js';
 
-// ── The permissions each function may have (issue 4), and nothing else ──────────
-const READ = [
+// ── The permissions each function may have, and nothing else ────────────────────
+// (test/infra/permissions.test.ts proves these are exactly what each bundle can send)
+const DESCRIBE = [
   'ec2:DescribeInstances',
   'ec2:DescribeLaunchTemplates',
   'ec2:DescribeLaunchTemplateVersions',
   'ec2:GetInstanceMetadataDefaults',
-  'ec2:DescribeImages',
   'autoscaling:DescribeLaunchConfigurations',
-  'autoscaling:DescribeAutoScalingGroups',
 ];
+const IMAGES = ['ec2:DescribeImages'];
 const USAGE = ['cloudwatch:GetMetricData'];
-const FINDINGS = ['securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings', 'securityhub:GetFindings'];
+const FINDINGS = ['securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings'];
+const FINDING_INDEX = ['securityhub:GetFindings'];
 const WRITES = [
   'ec2:ModifyInstanceMetadataOptions',
   'ec2:CreateLaunchTemplate',
@@ -38,14 +39,22 @@ const WRITES = [
   'autoscaling:StartInstanceRefresh',
   'ec2:ModifyInstanceMetadataDefaults',
 ];
+/** What remediation reads before and after it writes (groups using a template, versions, the configuration). */
+const ACT_READS = [
+  'autoscaling:DescribeAutoScalingGroups',
+  'autoscaling:DescribeLaunchConfigurations',
+  'ec2:DescribeLaunchTemplates',
+  'ec2:DescribeLaunchTemplateVersions',
+  'ec2:GetInstanceMetadataDefaults',
+];
 /** Every function writes its own logs and sends failed asynchronous events to the DLQ. */
 const RUNTIME = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
 
 const EXPECTED: Record<string, { always: string[]; gated: string[] }> = {
-  Events: { always: [...RUNTIME, ...READ, ...USAGE, ...FINDINGS], gated: WRITES },
-  Sweep: { always: [...RUNTIME, ...READ, ...USAGE, ...FINDINGS], gated: WRITES },
-  ConfigRule: { always: [...RUNTIME, ...READ, 'config:PutEvaluations'], gated: [] },
-  Action: { always: [...RUNTIME, ...READ, ...USAGE, ...FINDINGS, ...WRITES], gated: [] },
+  Events: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS], gated: [...WRITES, ...ACT_READS] },
+  Sweep: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...FINDING_INDEX], gated: [...WRITES, ...ACT_READS] },
+  ConfigRule: { always: [...RUNTIME, ...DESCRIBE, 'config:PutEvaluations'], gated: [] },
+  Action: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...WRITES, ...ACT_READS], gated: [] },
 };
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();

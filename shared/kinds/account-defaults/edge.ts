@@ -1,5 +1,4 @@
 /** The Region's instance metadata defaults: one GetInstanceMetadataDefaults; ModifyInstanceMetadataDefaults. */
-import { fixAccountDefaults } from '../../act/account-defaults.js';
 import { accountDefaultsSubject } from '../../aws/translate.js';
 import { refKey, type AccountDefaultsSubject, type ResourceRef } from '../../model.js';
 import type { EdgeContext, KindEdge } from '../edge-types.js';
@@ -12,17 +11,8 @@ export const accountDefaultsEdge: KindEdge<'account-defaults'> = {
   async *list(ctx: EdgeContext): AsyncGenerator<AccountDefaultsSubject[]> {
     yield [accountDefaultsSubject(await ctx.accountLevel(), ctx.scope)];
   },
-  act: fixAccountDefaults,
   permissions: {
     describe: ['ec2:GetInstanceMetadataDefaults'],
     list: ['ec2:GetInstanceMetadataDefaults'],
-    act: [
-      {
-        sid: 'FixAccountDefaults',
-        actions: ['ec2:GetInstanceMetadataDefaults', 'ec2:ModifyInstanceMetadataDefaults'],
-        // An account-level setting: no resource-level permissions.
-        resources: ['*'],
-      },
-    ],
   },
 };

@@ -1,11 +1,9 @@
 /** EC2 instances: DescribeInstances by id (1000 a call) or page by page; ModifyInstanceMetadataOptions. */
-import { fixInstance } from '../../act/instance.js';
 import { describeInstancesByIds, pageInstances } from '../../aws/ec2.js';
 import { instanceSubject } from '../../aws/translate.js';
 import { refKey, type InstanceSubject, type ResourceRef } from '../../model.js';
 import { INSTANCE_ID } from '../../refs/validate.js';
 import { batchOf, type EdgeContext, type KindEdge } from '../edge-types.js';
-import { ARN, HERE } from '../permissions.js';
 
 export const instanceEdge: KindEdge<'instance'> = {
   async load(refs: readonly ResourceRef[], ctx: EdgeContext): Promise<Map<string, InstanceSubject>> {
@@ -29,10 +27,8 @@ export const instanceEdge: KindEdge<'instance'> = {
   async *list(ctx: EdgeContext): AsyncGenerator<InstanceSubject[]> {
     for await (const page of pageInstances(ctx.clients.ec2)) yield page.map((instance) => instanceSubject(instance, ctx.scope));
   },
-  act: fixInstance,
   permissions: {
     describe: ['ec2:DescribeInstances'],
     list: ['ec2:DescribeInstances'],
-    act: [{ sid: 'FixInstances', actions: ['ec2:ModifyInstanceMetadataOptions'], resources: [`${ARN}:ec2:${HERE}:instance/*`] }],
   },
 };

@@ -4,7 +4,6 @@
  * default version.
  */
 import type { LaunchTemplate, LaunchTemplateVersion } from '@aws-sdk/client-ec2';
-import { fixLaunchTemplate } from '../../act/launch-template.js';
 import {
   describeLaunchTemplatesByIds,
   describeLaunchTemplatesByNames,
@@ -19,8 +18,6 @@ import { accountDefaultsMetadata, launchTemplateSubject, toNumber } from '../../
 import { refKey, type LaunchTemplateSubject, type ResourceRef } from '../../model.js';
 import { LAUNCH_TEMPLATE_ID } from '../../refs/validate.js';
 import { batchOf, type EdgeContext, type KindEdge } from '../edge-types.js';
-import { ARN, HERE } from '../permissions.js';
-import { GROUP_ACT_PERMISSIONS } from '../auto-scaling-groups.js';
 
 async function load(refs: readonly ResourceRef[], ctx: EdgeContext): Promise<Map<string, LaunchTemplateSubject>> {
   const batch = batchOf(ctx);
@@ -131,17 +128,8 @@ const DESCRIBE = ['ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVers
 export const launchTemplateEdge: KindEdge<'launch-template'> = {
   load,
   list,
-  act: fixLaunchTemplate,
   permissions: {
     describe: DESCRIBE,
     list: DESCRIBE,
-    act: [
-      {
-        sid: 'FixLaunchTemplates',
-        actions: ['ec2:DescribeLaunchTemplateVersions', 'ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'],
-        resources: [`${ARN}:ec2:${HERE}:launch-template/*`],
-      },
-      ...GROUP_ACT_PERMISSIONS.refresh,
-    ],
   },
 };
