@@ -20,10 +20,7 @@
  *   changed"; a LaunchTemplateSpecification names the template by id or by
  *   name ("You must specify either a LaunchTemplateId or a LaunchTemplateName").
  */
-import {
-  DescribeAutoScalingGroupsCommand,
-  UpdateAutoScalingGroupCommand,
-} from '@aws-sdk/client-auto-scaling';
+import { paginateDescribeAutoScalingGroups, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import type {
   AutoScalingClient,
   AutoScalingGroup,
@@ -92,14 +89,13 @@ export const AUTO_SCALING_GROUP_PERMISSIONS = {
 async function describeGroupsByNames(autoScaling: AsgClients['autoScaling'], names: readonly string[]): Promise<AutoScalingGroup[]> {
   const pages = await mapLimit(chunk([...new Set(names)], DESCRIBE_GROUPS_MAX_NAMES), DEFAULT_CONCURRENCY, async (part) => {
     const found: AutoScalingGroup[] = [];
-    let nextToken: string | undefined;
+    // The SDK paginator only calls `send`; it is typed for the full client. pageSize is MaxRecords.
+    const pager = paginateDescribeAutoScalingGroups(
+      { client: autoScaling as AutoScalingClient, pageSize: DESCRIBE_GROUPS_MAX_NAMES },
+      { AutoScalingGroupNames: part, IncludeInstances: false },
+    );
     try {
-      do {
-        const input = { AutoScalingGroupNames: part, MaxRecords: DESCRIBE_GROUPS_MAX_NAMES, IncludeInstances: false };
-        const out = await autoScaling.send(new DescribeAutoScalingGroupsCommand(nextToken ? { ...input, NextToken: nextToken } : input));
-        found.push(...(out.AutoScalingGroups ?? []));
-        nextToken = out.NextToken || undefined;
-      } while (nextToken);
+      for await (const page of pager) found.push(...(page.AutoScalingGroups ?? []));
     } catch (error) {
       throw new AwsCallError('DescribeAutoScalingGroups', `${part.length} names: ${part.slice(0, 3).join(', ')}`, error);
     }

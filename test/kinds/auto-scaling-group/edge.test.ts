@@ -8,7 +8,6 @@ import type {
   AutoScalingGroup,
   DescribeAutoScalingGroupsCommandInput,
   DescribeAutoScalingGroupsCommandOutput,
-  DescribeLaunchConfigurationsCommandInput,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplateVersionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { DescribeLaunchTemplateVersionsCommandInput, LaunchTemplateVersion } from '@aws-sdk/client-ec2';
@@ -79,14 +78,10 @@ function describeGroups(input: DescribeAutoScalingGroupsCommandInput) {
 beforeEach(() => {
   ec2Mock.on(DescribeLaunchTemplateVersionsCommand).callsFake(describeVersions);
   asMock.on(DescribeAutoScalingGroupsCommand).callsFake(describeGroups);
-  asMock.on(DescribeLaunchConfigurationsCommand).callsFake((input: DescribeLaunchConfigurationsCommandInput) => ({
-    LaunchConfigurations: (input.LaunchConfigurationNames ?? []).map((name) => ({
-      LaunchConfigurationName: name,
-      ImageId: 'ami-0abcdef1234567890',
-      InstanceType: 't3.small',
-      CreatedTime: new Date('2013-08-19T20:53:25.584Z'),
-    })),
-  }));
+  // The one configuration the fixture groups name, without MetadataOptions.
+  asMock.on(DescribeLaunchConfigurationsCommand, { LaunchConfigurationNames: ['my-launch-config'] }).resolves({
+    LaunchConfigurations: [{ LaunchConfigurationName: 'my-launch-config', ImageId: 'ami-0abcdef1234567890', InstanceType: 't1.micro', CreatedTime: new Date('2013-08-19T20:53:25.584Z') }],
+  });
   asMock.on(UpdateAutoScalingGroupCommand).resolves({});
 });
 afterEach(() => {
