@@ -113,7 +113,7 @@ interface TemplateRequest {
   versions: Set<string>;
 }
 
-interface TemplateAnswer {
+export interface TemplateAnswer {
   versions: LaunchTemplateVersion[];
   /** Error code per requested version that could not be read (or `*` for the whole template). */
   errors: Map<string, string>;

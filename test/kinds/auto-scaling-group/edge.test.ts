@@ -18,6 +18,7 @@ import {
   loadAutoScalingGroups,
   pageAutoScalingGroupSubjects,
   repointAutoScalingGroup,
+  repointInput,
 } from '../../../shared/kinds/auto-scaling-group/edge.js';
 import { judgeAutoScalingGroup, planRepoint } from '../../../shared/kinds/auto-scaling-group/judge.js';
 import type { AutoScalingGroupSubject, LaunchTemplateSource } from '../../../shared/kinds/auto-scaling-group/subject.js';
@@ -298,6 +299,32 @@ describe('repointAutoScalingGroup', () => {
     expect(out.changed).toBe(false);
     expect(out.message).toContain('migrate the launch configuration (AutoScaling.3)');
     expect(asMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('repointInput', () => {
+  const devx = groups.find((g) => g.AutoScalingGroupName === 'devx')!;
+
+  it('changes the policy template and an override in one input, keeping the other overrides in order', () => {
+    const input = repointInput(devx, [
+      { origin: 'mixed-instances-policy', templateId: 'lt-0877401c93c294001', from: '4', to: '$Default' },
+      { origin: 'override c6g.large', templateId: 'lt-09d958b8fb2ba5bcc', from: '$Latest', to: '$Default' },
+    ]);
+    expect(typeof input).toBe('object');
+    const lt = (input as Exclude<typeof input, string>).MixedInstancesPolicy!.LaunchTemplate!;
+    expect(lt.LaunchTemplateSpecification).toEqual({ LaunchTemplateId: 'lt-0877401c93c294001', Version: '$Default' });
+    expect(lt.Overrides!.map((o) => [o.InstanceType, o.LaunchTemplateSpecification?.Version])).toEqual([
+      ['t1.micro', undefined],
+      ['t2.small', undefined],
+      ['c6g.large', '$Default'],
+    ]);
+  });
+
+  it('refuses (with why) when a planned source is no longer what the group names', () => {
+    expect(repointInput(devx, [{ origin: 'override c6g.large', templateId: 'lt-09d958b8fb2ba5bcc', from: '3', to: '$Default' }])).toBe(
+      'the override for c6g.large no longer names lt-09d958b8fb2ba5bcc 3',
+    );
+    expect(repointInput(devx, [{ origin: 'group', templateId: 'lt-0877401c93c294001', from: '4', to: '$Default' }])).toMatch(/no longer names/);
   });
 });
 
