@@ -35,6 +35,7 @@ import { AUTO_SCALING_PAGE_SIZE, describeLaunchConfigurationsByNames, pageAutoSc
 import { AwsCallError, chunk, errorCode, mapLimit } from '../../aws/batch.js';
 import { DEFAULT_CONCURRENCY, LAUNCH_TEMPLATE_NOT_FOUND_CODES } from '../../aws/ec2.js';
 import { metadataOptions, toNumber } from '../../aws/translate.js';
+import type { Scope } from '../../aws/translate.js';
 import { describeRepoint, originWords } from './judge.js';
 import type { RepointChange, RepointPlan } from './judge.js';
 import type { AutoScalingGroupSubject } from './subject.js';
@@ -50,11 +51,6 @@ export const VERSION_NOT_FOUND_CODE = 'InvalidLaunchTemplateId.VersionNotFound';
 export interface AsgClients {
   ec2: Pick<EC2Client, 'send'>;
   autoScaling: Pick<AutoScalingClient, 'send'>;
-}
-
-export interface Scope {
-  account: string;
-  region: string;
 }
 
 /**
