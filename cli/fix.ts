@@ -22,6 +22,7 @@ import type { Policy } from '../shared/policy.js';
 import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
 import type { Progress } from './progress.js';
 import type { SkippedRegion } from './regions.js';
+import { describeKind } from '../shared/kinds/registry.js';
 
 export type FixStatus = 'planned' | 'skipped' | 'remediated' | 'failed';
 
@@ -102,9 +103,7 @@ function rowOf(outcome: Outcome, name: string | undefined): FixRow {
 }
 
 function nameOf(subject: Subject): string | undefined {
-  if (subject.kind === 'instance') return subject.tags.Name || undefined;
-  if (subject.kind === 'launch-template') return subject.name;
-  return undefined;
+  return subject.kind === 'missing' ? undefined : describeKind(subject.kind).row(subject).name;
 }
 
 async function planRegion(region: string, input: FixInput, deps: CliDeps, progress: Progress): Promise<RegionPlan> {

@@ -9,7 +9,7 @@ import { describeAutoScalingUsage, emptyUsage, type AutoScalingUsage } from '../
 import { mapLimit } from '../shared/aws/batch.js';
 import { exemptionOf } from '../shared/exemption.js';
 import type { Compliance, Plan, ResourceKind, UsageEvidence, Verdict } from '../shared/model.js';
-import { KIND_NAMES } from '../shared/kinds/registry.js';
+import { describeKind, KIND_NAMES } from '../shared/kinds/registry.js';
 import { processSubjects } from '../shared/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import type { Report } from '../shared/ports.js';
@@ -93,7 +93,7 @@ export function readinessOf(verdict: Verdict, usage: UsageEvidence | undefined, 
   if (verdict.compliance === 'COMPLIANT') return 'compliant';
   const failed = (gate: string): boolean => plan?.gates.some((g) => g.gate === gate && !g.passed) === true;
   if (failed('exempt')) return 'exempt';
-  if (verdict.ref.kind !== 'instance') return 'ready';
+  if (!describeKind(verdict.ref.kind).usageMeasured) return 'ready';
   if (failed('imdsv1-unused') || (usage?.noTokenCalls ?? 0) > 0) return 'uses-imdsv1';
   if (failed('usage-known') || usage === undefined || usage.noTokenCalls === null) return 'usage-unknown';
   return 'ready';
@@ -138,25 +138,11 @@ export function rowOf(report: Report, asg: AutoScalingUsage, exemptTagKey: strin
     autoScalingGroups: groupsUsing(verdict, asg),
     readiness: readinessOf(verdict, usage, plan, exemptTagKey),
   };
-  let metadata;
-  switch (s.kind) {
-    case 'instance':
-      if (s.tags.Name) row.name = s.tags.Name;
-      row.state = s.state;
-      metadata = s.metadata;
-      if (s.instanceProfileArn) row.instanceProfile = s.instanceProfileArn;
-      break;
-    case 'launch-template':
-      row.name = s.name;
-      metadata = s.defaultVersion.metadata;
-      break;
-    case 'launch-configuration':
-      metadata = s.metadata;
-      break;
-    case 'account-defaults':
-      metadata = s.metadata;
-      break;
-  }
+  const shown = s.kind === 'missing' ? {} : describeKind(s.kind).row(s);
+  if (shown.name) row.name = shown.name;
+  if (shown.state) row.state = shown.state;
+  if (shown.instanceProfile) row.instanceProfile = shown.instanceProfile;
+  const metadata = shown.metadata;
   if (metadata?.httpTokens) row.httpTokens = metadata.httpTokens;
   if (metadata?.httpPutResponseHopLimit !== undefined) row.hopLimit = metadata.httpPutResponseHopLimit;
   if (metadata?.httpEndpoint) row.httpEndpoint = metadata.httpEndpoint;

@@ -370,7 +370,8 @@ export const MEMBER_STACK: MemberStack = {
   targetRetry: { maximumRetryAttempts: 8, maximumEventAgeSeconds: 6 * 3600 },
   configRule: {
     target: 'config-rule',
-    resourceTypes: ['AWS::EC2::Instance', 'AWS::EC2::LaunchTemplate', 'AWS::AutoScaling::LaunchConfiguration'],
+    // Every kind AWS Config records (the account default is judged by the periodic run only).
+    resourceTypes: allKinds().filter((k) => k.description.configRecorded).map((k) => k.description.configType),
     frequency: { param: 'ConfigRuleFrequency' },
     when: 'ConfigRuleEnabled',
   },

@@ -72,11 +72,6 @@ function remediationOf(subject: LiveSubject): KindRemediation<ResourceKind> {
   return describeKind(subject.kind).remediation;
 }
 
-/** The metadata options a change starts from: what the resource uses now. */
-export function currentMetadata(subject: Subject): MetadataOptions | undefined {
-  return subject.kind === 'missing' ? undefined : remediationOf(subject).current(subject);
-}
-
 /** The metadata options to set: HttpTokens=required, hop limit only when lowering is allowed. */
 export function targetFor(current: MetadataOptions, policy: Policy): { target: MetadataOptions; hopNote: string } {
   const target: MetadataOptions = { httpTokens: 'required' };
@@ -198,7 +193,7 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   const kind = subject.kind;
   const description = describeKind(kind);
   const remediation = remediationOf(subject);
-  const current: MetadataOptions = remediation.current(subject);
+  const current: MetadataOptions = remediation.current(subject, policy);
   // A template that leaves the hop limit unset launches with the account default's: judge and fix that value (as evaluate does).
   const inheritedHop: number | undefined = remediation.inheritedHopLimit?.(subject);
   const { target, hopNote } = targetFor({ ...current, httpPutResponseHopLimit: current.httpPutResponseHopLimit ?? inheritedHop }, policy);
@@ -251,7 +246,7 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
     return plan;
   }
 
-  const change: string = remediation.describe(subject, hopNote, plan);
+  const change: string = remediation.describe(subject, hopNote, plan, policy);
   const failed = gates.filter((g) => !g.passed);
   if (failed.length === 0) {
     plan.execute = true;

@@ -73,6 +73,18 @@ export function createLoader(clients: LoaderClients, options: LoaderOptions = {}
   const retryKinds = new Set<ResourceKind>(options.retryKinds ?? ['instance', 'launch-template']);
   const sleep = options.sleep ?? realSleep;
 
+  /** Edge contexts for one load: one GetInstanceMetadataDefaults at most, and only when something needs it. */
+  function contexts(): (kind: ResourceKind) => EdgeContext {
+    let defaults: Promise<InstanceMetadataDefaultsResponse | undefined> | undefined;
+    return (kind) => ({
+      clients,
+      scope: { account: options.account ?? '', region: clients.region },
+      accountLevel: () => (defaults ??= getInstanceMetadataDefaults(clients.ec2)),
+      retryNotFound: (ids, describe, retryable) => withNotFoundRetries(ids, describe, retryKinds.has(kind) ? delays : [], sleep, retryable),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    });
+  }
+
   async function load(refs: readonly ResourceRef[]): Promise<Subject[]> {
     const distinct = new Map<string, ResourceRef>();
     for (const ref of refs) {
@@ -86,16 +98,7 @@ export function createLoader(clients: LoaderClients, options: LoaderOptions = {}
       if (!distinct.has(key)) distinct.set(key, ref);
     }
 
-    // One GetInstanceMetadataDefaults per load, and only when something needs it.
-    let defaults: Promise<InstanceMetadataDefaultsResponse | undefined> | undefined;
-    const contextFor = (kind: ResourceKind): EdgeContext => ({
-      clients,
-      scope: { account: options.account ?? '', region: clients.region },
-      accountLevel: () => (defaults ??= getInstanceMetadataDefaults(clients.ec2)),
-      retryNotFound: (ids, describe, retryable) =>
-        withNotFoundRetries(ids, describe, retryKinds.has(kind) ? delays : [], sleep, retryable),
-      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-    });
+    const contextFor = contexts();
 
     // Every kind's refs are described at once, each kind in batches by its edge.
     const subjects = new Map<string, Subject>();
@@ -123,5 +126,12 @@ export function createLoader(clients: LoaderClients, options: LoaderOptions = {}
     return out;
   }
 
-  return { load };
+  async function related(refs: readonly ResourceRef[]): Promise<ResourceRef[]> {
+    const given = new Set(refs.map(refKey));
+    const contextFor = contexts();
+    const found = await Promise.all(KIND_NAMES.map((kind) => edgeOf(kind).related?.(refs, contextFor(kind)) ?? []));
+    return found.flat().filter((ref) => !given.has(refKey(ref)));
+  }
+
+  return { load, related };
 }

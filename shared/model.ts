@@ -3,7 +3,7 @@
  * subjects (freshly described state), verdicts and plans. Types only.
  */
 
-export type ResourceKind = 'instance' | 'launch-template' | 'launch-configuration' | 'account-defaults';
+export type ResourceKind = 'instance' | 'launch-template' | 'launch-configuration' | 'account-defaults' | 'auto-scaling-group';
 
 /**
  * What an entry point knows about a resource: identifiers only, never state.
@@ -21,6 +21,8 @@ export interface ResourceRef {
 export function refKey(ref: ResourceRef): string {
   return `${ref.account}/${ref.region}/${ref.kind}/${ref.id}`;
 }
+
+import type { AutoScalingGroupSubject } from './kinds/auto-scaling-group/subject.js';
 
 export type HttpTokens = 'optional' | 'required';
 export type HttpEndpoint = 'enabled' | 'disabled';
@@ -106,6 +108,7 @@ export type Subject =
   | LaunchTemplateSubject
   | LaunchConfigurationSubject
   | AccountDefaultsSubject
+  | AutoScalingGroupSubject
   | MissingSubject;
 
 export type Compliance = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';

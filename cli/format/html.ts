@@ -6,7 +6,7 @@
  */
 import type { Row, ScanReport, SummaryRow } from '../scan.js';
 import { errorText, groupErrors } from './errors.js';
-import { KIND_TITLES, profileName } from './labels.js';
+import { kindTitle, profileName } from './labels.js';
 
 export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -86,7 +86,7 @@ function summaryTable(summary: readonly SummaryRow[], failed: Set<string>): stri
     .filter((s) => !failed.has(s.region))
     .map(
       (s) =>
-        `<tr><td>${escapeHtml(s.region)}</td><td>${escapeHtml(KIND_TITLES[s.kind])}</td>` +
+        `<tr><td>${escapeHtml(s.region)}</td><td>${escapeHtml(kindTitle(s.kind))}</td>` +
         [s.total, s.compliant, s.nonCompliant, s.ready, s.usesImdsv1, s.usageUnknown, s.exempt].map((n) => `<td class="n">${n}</td>`).join('') +
         '</tr>',
     )

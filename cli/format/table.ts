@@ -9,7 +9,7 @@ import type { RegionStatus } from '../engine.js';
 import type { FixReport, FixRow } from '../fix.js';
 import type { Row, ScanReport, SummaryRow } from '../scan.js';
 import { errorText, groupErrors } from './errors.js';
-import { KIND_TITLES, plural, profileName } from './labels.js';
+import { kindTitle, plural, profileName } from './labels.js';
 import { clean, padEnd, padStart, wrap } from './text.js';
 
 export const WIDTH = 80;
@@ -81,7 +81,7 @@ function summaryLines(summary: readonly SummaryRow[], regions: readonly RegionSt
   const total = { total: 0, nonCompliant: 0, ready: 0, usesImdsv1: 0, usageUnknown: 0, exempt: 0 };
   for (const s of summary) {
     if (failed.has(s.region)) continue;
-    lines.push(cols([s.region, KIND_TITLES[s.kind], ...[s.total, s.nonCompliant, s.ready, s.usesImdsv1, s.usageUnknown, s.exempt].map(String)]));
+    lines.push(cols([s.region, kindTitle(s.kind), ...[s.total, s.nonCompliant, s.ready, s.usesImdsv1, s.usageUnknown, s.exempt].map(String)]));
     for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += s[k];
   }
   for (const region of failed) lines.push(cols([region, 'FAILED']));
@@ -110,7 +110,7 @@ export function scanTable(report: ScanReport): string {
     for (const kind of report.kinds) {
       const rows = report.rows.filter((r) => r.region === status.region && r.kind === kind);
       if (rows.length === 0) continue;
-      out.push(`  ${KIND_TITLES[kind]} (${rows.length})`);
+      out.push(`  ${kindTitle(kind)} (${rows.length})`);
       out.push(header());
       for (const row of rows) out.push(...rowLines(row));
     }

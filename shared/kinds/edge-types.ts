@@ -52,6 +52,12 @@ export interface PermissionStatement {
 export interface KindEdge<K extends ResourceKind = ResourceKind> {
   /** Describes refs of this kind; keyed by the requested ref's refKey; a ref left out is missing. */
   load(refs: readonly ResourceRef[], ctx: EdgeContext): Promise<Map<string, SubjectOf<K>>>;
+  /**
+   * Resources of this kind whose verdict depends on `changed` resources of
+   * other kinds (a group launching from a template that just changed), so an
+   * event about those re-judges these too.
+   */
+  related?(changed: readonly ResourceRef[], ctx: EdgeContext): Promise<ResourceRef[]>;
   /** Every resource of this kind in the Region, one API page at a time. */
   list(ctx: EdgeContext): AsyncIterable<SubjectOf<K>[]>;
   permissions: {

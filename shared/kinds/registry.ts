@@ -1,13 +1,18 @@
 /**
- * THE table of resource kinds. Every stage (evaluate, decide, act, load,
+ * THE table of resource kinds. Every stage (evaluate, decide, load,
  * inventory, sweep, the Config rule, findings, the CLI, infra IAM and the
- * Config rule scope, the event catalog) loops over it. Adding a kind is a row
- * here, its folder under shared/kinds/, and its subject type in shared/model.ts.
+ * Config rule scope, the event catalog) loops over it; remediation reads the
+ * kinds' remedies from shared/kinds/remedies.ts, kept apart so that functions
+ * that never write neither bundle nor are granted a write call. Adding a kind
+ * is a row here (and in remedies.ts when it can be fixed), its folder under
+ * shared/kinds/, and its subject type in shared/model.ts's `Subject` union.
  * The order is the order of sweeps and reports.
  */
 import type { ResourceKind } from '../model.js';
 import { accountDefaultsDescription } from './account-defaults/description.js';
 import { accountDefaultsEdge } from './account-defaults/edge.js';
+import { autoScalingGroupDescription } from './auto-scaling-group/description.js';
+import { autoScalingGroupEdge } from './auto-scaling-group/kind-edge.js';
 import type { KindEdge } from './edge-types.js';
 import { instanceDescription } from './instance/description.js';
 import { instanceEdge } from './instance/edge.js';
@@ -28,6 +33,7 @@ const KINDS: { readonly [K in ResourceKind]: Kind<K> } = {
   'launch-template': { description: launchTemplateDescription, edge: launchTemplateEdge },
   'launch-configuration': { description: launchConfigurationDescription, edge: launchConfigurationEdge },
   'account-defaults': { description: accountDefaultsDescription, edge: accountDefaultsEdge },
+  'auto-scaling-group': { description: autoScalingGroupDescription, edge: autoScalingGroupEdge },
 };
 
 /** Every kind, in sweep and report order. */

@@ -6,6 +6,7 @@
  */
 import type { ResourceKind } from '../model.js';
 import { accountDefaultsRemedy } from './account-defaults/remedy.js';
+import { autoScalingGroupRemedy } from './auto-scaling-group/remedy.js';
 import type { KindRemedy } from './edge-types.js';
 import { instanceRemedy } from './instance/remedy.js';
 import { launchConfigurationRemedy } from './launch-configuration/remedy.js';
@@ -16,4 +17,5 @@ export const REMEDIES: Readonly<Partial<Record<ResourceKind, KindRemedy>>> = {
   'launch-template': launchTemplateRemedy,
   'launch-configuration': launchConfigurationRemedy,
   'account-defaults': accountDefaultsRemedy,
+  'auto-scaling-group': autoScalingGroupRemedy,
 };

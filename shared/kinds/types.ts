@@ -50,8 +50,11 @@ export interface Trigger {
 
 export interface KindDescription<K extends ResourceKind = ResourceKind> {
   kind: K;
-  /** How people read the kind: `one` in sentences, `many` for lists, `title` to start a finding title. */
-  words: { one: string; many: string; title: string };
+  /**
+   * How people read the kind: `one` in sentences, `many` for lists, `title`
+   * to start a finding title, `column` in narrow table columns.
+   */
+  words: { one: string; many: string; title: string; column: string };
   asffType: AsffResourceType;
   /** The AWS Config resource type of evaluations. */
   configType: string;
@@ -73,6 +76,8 @@ export interface KindDescription<K extends ResourceKind = ResourceKind> {
   label?(subject: SubjectOf<K>): string;
   /** When the resource came to be, for a stable finding CreatedAt. */
   createdAt?(subject: SubjectOf<K>): Date | undefined;
+  /** What a report row shows beside the verdict: a name, a state, the metadata options in force. */
+  row(subject: SubjectOf<K>): { name?: string; state?: string; metadata?: MetadataOptions; instanceProfile?: string };
   /** The kind's own judgement: one result per check in `controls`. Pure. */
   judge(subject: SubjectOf<K>, policy: Policy): Judgement[];
   /** Extra `imds-guard/…` ProductFields of the kind's findings. */
@@ -89,11 +94,11 @@ export interface KindRemediation<K extends ResourceKind> {
   /** The action's name, shown in plans (`modify-instance-metadata-options`, …). */
   action: string;
   /** The metadata options a change starts from: what the resource launches with now. */
-  current(subject: SubjectOf<K>): MetadataOptions;
+  current(subject: SubjectOf<K>, policy: Policy): MetadataOptions;
   /** The hop limit instances inherit when the resource leaves it unset (judged and fixed as evaluate sees it). */
   inheritedHopLimit?(subject: SubjectOf<K>): number | undefined;
   /** One phrase for the plan summary: what the change does. */
-  describe(subject: SubjectOf<K>, hopNote: string, plan: Plan): string;
+  describe(subject: SubjectOf<K>, hopNote: string, plan: Plan, policy: Policy): string;
   /** Kind-specific fields of the plan (e.g. HttpTokensEnforced for the account default). */
   extras?(subject: SubjectOf<K>, policy: Policy): Partial<Plan>;
   /** True when something beyond HttpTokens and the hop limit is still to change. */

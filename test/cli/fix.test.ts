@@ -45,7 +45,11 @@ describe('imds-guard fix', () => {
     expect(r.stdout).toMatch(/WOULD FIX\s+launch-template\s+lt-0123456789abcdef0/);
     expect(r.stdout).toMatch(/WOULD FIX\s+launch-configuration\s+legacy-workers-2019/);
     expect(r.stdout).toMatch(/WOULD FIX\s+account-defaults\s+111122223333/);
-    expect(flat(r.stdout)).toContain('Summary: 4 to fix · 2 skipped · 2 already compliant');
+    // Groups are planned too: web-asg resolves $Default, which allows IMDSv1; workers launches from the configuration.
+    expect(flat(r.stdout)).toContain('SKIP auto-scaling-group web-asg Not remediated: leave group web-asg as it is');
+    expect(flat(r.stdout)).toContain('fix the template first (EC2.170).');
+    expect(flat(r.stdout)).toContain('SKIP auto-scaling-group workers Not remediated');
+    expect(flat(r.stdout)).toContain('Summary: 4 to fix · 4 skipped · 2 already compliant');
     for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     expect(r.code).toBe(1);
   });

@@ -31,7 +31,9 @@ describe('imds-guard scan', () => {
     expect(r.stdout).toMatch(/legacy-workers-2019\s+unset/);
     expect(r.stdout).toContain('used by workers');
     expect(r.stdout).toMatch(/us-east-1\s+instances\s+5\s+3\s+1\s+1\s+1\s+1/);
-    expect(r.stdout).toContain('6 non-compliant resources of 9');
+    // Both Auto Scaling groups launch IMDSv1 instances (web-asg from web-template $Default, workers from the configuration).
+    expect(r.stdout).toMatch(/web-asg\s+optional/);
+    expect(r.stdout).toContain('8 non-compliant resources of 11');
     // Read-only: a scan never writes.
     expect(mocks.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)).toHaveLength(0);
     // Usage is looked up in one GetMetricData call for the three non-compliant instances.
@@ -54,7 +56,7 @@ describe('imds-guard scan', () => {
     const r = await run(['scan', '--format', 'json']);
     const report = JSON.parse(r.stdout) as ScanReport;
     expect(report.account).toBe(ACCOUNT);
-    expect(report.rows).toHaveLength(9);
+    expect(report.rows).toHaveLength(11);
     const web = report.rows.find((x) => x.id === 'i-0a1b2c3d4e5f60718');
     expect(web).toMatchObject({
       kind: 'instance',
@@ -84,7 +86,7 @@ describe('imds-guard scan', () => {
     expect(r.stdout.endsWith('\r\n')).toBe(true);
     expect(lines.find((l) => l.includes('i-0a1b2c3d4e5f60718'))).toMatch(/^111122223333,us-east-1,instance,i-0a1b2c3d4e5f60718,web-1,running,NON_COMPLIANT,EC2\.8,.*,optional,1,enabled,42,/);
     expect(r.stdout).toContain(`,"'=HYPERLINK(""http://evil"",""x""), ""quoted""",`);
-    expect(lines.filter((l) => l.startsWith(ACCOUNT))).toHaveLength(10);
+    expect(lines.filter((l) => l.startsWith(ACCOUNT))).toHaveLength(12);
   });
 
   it('writes a self-contained HTML report with hostile values escaped', async () => {

@@ -22,6 +22,7 @@ const DESCRIBE = [
   'ec2:DescribeLaunchTemplateVersions',
   'ec2:GetInstanceMetadataDefaults',
   'autoscaling:DescribeLaunchConfigurations',
+  'autoscaling:DescribeAutoScalingGroups',
 ];
 const IMAGES = ['ec2:DescribeImages'];
 const USAGE = ['cloudwatch:GetMetricData'];
@@ -276,7 +277,7 @@ describe('member template', () => {
     expect(template.Resources.ConfigRule?.Condition).toBe('ConfigRuleEnabled');
     expect(template.Resources.ConfigRulePermission?.Properties.SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
     expect(template.Resources.ConfigRule?.Properties.Scope).toEqual({
-      ComplianceResourceTypes: ['AWS::EC2::Instance', 'AWS::EC2::LaunchTemplate', 'AWS::AutoScaling::LaunchConfiguration'],
+      ComplianceResourceTypes: ['AWS::EC2::Instance', 'AWS::EC2::LaunchTemplate', 'AWS::AutoScaling::LaunchConfiguration', 'AWS::AutoScaling::AutoScalingGroup'],
     });
     const messageTypes = (template.Resources.ConfigRule?.Properties.Source as { SourceDetails: { MessageType: string }[] }).SourceDetails.map((d) => d.MessageType);
     expect(messageTypes).toEqual(expect.arrayContaining(['ConfigurationItemChangeNotification', 'ScheduledNotification']));
@@ -367,7 +368,7 @@ describe('SST rendering (from the same description)', () => {
       expect(f.role.statements.flatMap((s) => s.Action)).toEqual(expect.arrayContaining(f.name === 'config-rule' ? ['config:PutEvaluations'] : ['ec2:ModifyInstanceMetadataOptions']));
     }
     expect(config.policy.hopLimitCeiling).toBe(3);
-    expect(config.policy.remediate).toEqual({ instance: true, 'launch-template': true, 'launch-configuration': false, 'account-defaults': false });
+    expect(config.policy.remediate).toEqual({ instance: true, 'launch-template': true, 'launch-configuration': false, 'account-defaults': false, 'auto-scaling-group': false });
   });
 
   it('refuses enforce mode without write permissions, like the template rule', () => {

@@ -29,7 +29,7 @@ function enforcedWanted(subject: AccountDefaultsSubject, policy: Policy): boolea
 
 export const accountDefaultsDescription: KindDescription<'account-defaults'> = {
   kind: 'account-defaults',
-  words: { one: 'account default', many: 'account defaults', title: 'Account default' },
+  words: { one: 'account default', many: 'account defaults', title: 'Account default', column: 'account default' },
   asffType: 'AwsAccount',
   configType: 'AWS::::Account',
   // No Config item: judged by the periodic rule run and the sweep.
@@ -42,6 +42,7 @@ export const accountDefaultsDescription: KindDescription<'account-defaults'> = {
   ],
   arn: (ref) => `AWS::::Account:${ref.account}`,
   label: (subject) => `metadata options in ${subject.ref.region}`,
+  row: (subject) => ({ metadata: subject.metadata }),
   judge: judgeAccountDefaults,
   details: (subject) => {
     const m = subject.metadata;

@@ -11,7 +11,7 @@ import type { Policy } from '../../policy.js';
 
 export const instanceDescription: KindDescription<'instance'> = {
   kind: 'instance',
-  words: { one: 'instance', many: 'instances', title: 'EC2 instance' },
+  words: { one: 'instance', many: 'instances', title: 'EC2 instance', column: 'instances' },
   asffType: 'AwsEc2Instance',
   configType: 'AWS::EC2::Instance',
   configRecorded: true,
@@ -64,6 +64,7 @@ export const instanceDescription: KindDescription<'instance'> = {
   tags: (subject) => subject.tags,
   // An instance's LaunchTime moves when it is stopped and started.
   createdAt: (subject) => subject.launchTime,
+  row: (subject) => ({ name: subject.tags.Name || undefined, state: subject.state, metadata: subject.metadata, instanceProfile: subject.instanceProfileArn }),
   judge: judgeInstance,
   details: (subject) =>
     prune({

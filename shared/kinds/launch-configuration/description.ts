@@ -14,7 +14,7 @@ const autoscaling = 'autoscaling.amazonaws.com' as const;
 
 export const launchConfigurationDescription: KindDescription<'launch-configuration'> = {
   kind: 'launch-configuration',
-  words: { one: 'launch configuration', many: 'launch configurations', title: 'Launch configuration' },
+  words: { one: 'launch configuration', many: 'launch configurations', title: 'Launch configuration', column: 'launch configs' },
   asffType: 'AwsAutoScalingLaunchConfiguration',
   configType: 'AWS::AutoScaling::LaunchConfiguration',
   configRecorded: true,
@@ -68,6 +68,7 @@ export const launchConfigurationDescription: KindDescription<'launch-configurati
   // The real ARN carries a UUID we only know from a description.
   arn: (ref, subject) => subject?.arn ?? ref.id,
   createdAt: (subject) => subject.createdTime,
+  row: (subject) => ({ metadata: subject.metadata }),
   judge: judgeLaunchConfiguration,
   details: (subject) => {
     const m = subject.metadata;

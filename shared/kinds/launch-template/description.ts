@@ -62,7 +62,7 @@ const triggers: Trigger[] = [
 
 export const launchTemplateDescription: KindDescription<'launch-template'> = {
   kind: 'launch-template',
-  words: { one: 'launch template', many: 'launch templates', title: 'Launch template' },
+  words: { one: 'launch template', many: 'launch templates', title: 'Launch template', column: 'launch templates' },
   asffType: 'AwsEc2LaunchTemplate',
   configType: 'AWS::EC2::LaunchTemplate',
   configRecorded: true,
@@ -96,6 +96,7 @@ export const launchTemplateDescription: KindDescription<'launch-template'> = {
   tags: (subject) => subject.tags,
   label: (subject) => `${subject.name} (${subject.ref.id})`,
   createdAt: (subject) => subject.createdTime,
+  row: (subject) => ({ name: subject.name, metadata: subject.defaultVersion.metadata }),
   judge: judgeLaunchTemplate,
   details: (subject) =>
     prune({
