@@ -1,5 +1,5 @@
 /**
- * Writes docs/example-report.html: the `imds-guard scan --format html` report
+ * Writes docs/example-report.html: the `imds-guard scan --output html` report
  * of the small mocked estate the CLI tests use (one region readable, one
  * denied), so the README can show what the report looks like.
  *   npx tsx scripts/example-report.ts
@@ -12,7 +12,7 @@ const mocks = mockEstate({
   'eu-west-1': { deny: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' },
 });
 try {
-  const result = await run(['scan', '--region', 'us-east-1', '--region', 'eu-west-1', '--format', 'html', '--output', 'report.html']);
+  const result = await run(['scan', '--region', 'us-east-1', '--region', 'eu-west-1', '--output', 'html', '--out-file', 'report.html']);
   const html = result.files.get('report.html');
   if (!html) throw new Error(`no report written (exit ${result.code}): ${result.stderr}`);
   writeFileSync('docs/example-report.html', html);

@@ -68,7 +68,7 @@ function rowHtml(row: Row): string {
     `<td><code>${escapeHtml(row.id)}</code></td>` +
     `<td>${escapeHtml(row.name ?? '')}${row.state ? ` <span class="reason">(${escapeHtml(row.state)})</span>` : ''}</td>` +
     `<td>${escapeHtml(row.compliance)}<div class="reason">${escapeHtml(row.reason)}</div>` +
-    (row.plan ? `<div class="reason">Fix: ${escapeHtml(row.plan)}</div>` : '') +
+    (row.readiness !== 'compliant' ? `<div class="reason">${escapeHtml(row.readinessReason)}</div>` : '') +
     '</td>' +
     `<td>${escapeHtml(row.httpTokens ?? 'unset')}</td>` +
     `<td class="n">${escapeHtml(row.hopLimit ?? '–')}</td>` +

@@ -40,7 +40,9 @@ describe('imds-guard fix', () => {
     expect(r.stdout).toMatch(/WOULD FIX\s+instance\s+i-0b2c3d4e5f6071829\s+api-2/);
     expect(flat(r.stdout)).toContain('Will set HttpTokens=required on instance i-0b2c3d4e5f6071829 (hop limit kept at 2)');
     expect(r.stdout).toMatch(/SKIP\s+instance\s+i-0a1b2c3d4e5f60718/);
-    expect(flat(r.stdout)).toContain('42 IMDSv1 calls (MetadataNoToken) in the last 14 days');
+    expect(flat(r.stdout)).toContain('Skipped: 42 IMDSv1 calls in 14 days, last 2026-04-29T12:00:00Z: update that software to IMDSv2 first');
+    expect(flat(r.stdout)).toContain('no MetadataNoToken datapoints in the last 14 days; `imds-guard fix --override-usage-unknown` fixes it anyway');
+    expect(r.stdout).not.toMatch(/IMDS_GUARD_USAGE_UNKNOWN|detect mode/);
     expect(r.stdout).toMatch(/SKIP\s+instance\s+i-0c3d4e5f607182930/);
     expect(r.stdout).toMatch(/WOULD FIX\s+launch-template\s+lt-0123456789abcdef0/);
     expect(r.stdout).toMatch(/WOULD FIX\s+launch-configuration\s+legacy-workers-2019/);
