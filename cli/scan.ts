@@ -20,6 +20,7 @@ import type { SkippedRegion } from './regions.js';
 export { READINESS, type Readiness } from './readiness.js';
 
 export interface Row {
+  account: string;
   region: string;
   kind: ResourceKind;
   id: string;
@@ -68,6 +69,9 @@ export interface ScanReport {
   generatedAt: string;
   lookbackDays: number;
   exemptTagKey: string;
+  /** Highest acceptable hop limit (IMDS_GUARD_HOP_LIMIT_CEILING) and whether fix lowers one above it. */
+  hopLimitCeiling: number;
+  lowerHopLimit: boolean;
   kinds: ResourceKind[];
   regions: RegionStatus[];
   skippedRegions: SkippedRegion[];
@@ -121,6 +125,7 @@ export function rowOf(report: Report, asg: AutoScalingUsage, policy: Policy): Ro
   const s = verdict.subject;
   const plan = report.outcome?.plan;
   const row: Row = {
+    account: verdict.ref.account,
     region: verdict.ref.region,
     kind: verdict.ref.kind,
     id: verdict.ref.id,
@@ -227,6 +232,8 @@ export async function scan(input: ScanInput, deps: CliDeps, progress: Progress):
     generatedAt: deps.now().toISOString(),
     lookbackDays: input.policy.usageLookbackDays,
     exemptTagKey: input.policy.exemptTagKey,
+    hopLimitCeiling: input.policy.hopLimitCeiling,
+    lowerHopLimit: input.policy.lowerHopLimit,
     kinds: input.kinds,
     regions: results.map((r) => r.status),
     skippedRegions: input.skippedRegions,

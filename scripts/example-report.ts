@@ -5,10 +5,17 @@
  *   npx tsx scripts/example-report.ts
  */
 import { writeFileSync } from 'node:fs';
-import { mockEstate, restore, run, smallEstate } from '../test/cli/harness.js';
+import { instance, mockEstate, restore, run, smallEstate } from '../test/cli/harness.js';
+
+const estate = smallEstate();
+// Two cases whose readiness reason matters: a hop limit above the ceiling, and IMDS switched off.
+estate.instances.push(instance('i-0f1e2d3c4b5a69788', { name: 'k8s-node-3', tokens: 'required', hop: 3 }));
+const off = instance('i-0a9b8c7d6e5f40312', { name: 'appliance-nat', tokens: 'optional' });
+off.MetadataOptions = { ...off.MetadataOptions, HttpEndpoint: 'disabled' };
+estate.instances.push(off);
 
 const mocks = mockEstate({
-  'us-east-1': smallEstate(),
+  'us-east-1': estate,
   'eu-west-1': { deny: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' },
 });
 try {

@@ -95,7 +95,8 @@ describe('imds-guard scan', () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toContain('<script>alert');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
-    expect(html).not.toMatch(/(src|href)=["']?https?:/i); // no external assets
+    expect(html).not.toMatch(/\ssrc=|<link\b/i); // no external assets
+    for (const [, url] of html.matchAll(/href="([^"]+)"/g)) expect(url).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//); // links only to AWS docs
     expect(html).toContain("default-src 'none'");
     expect(html).toContain('i-0a1b2c3d4e5f60718');
     expect(html).toContain('uses-imdsv1');
