@@ -8,7 +8,8 @@
  * shared/kinds/, and its subject type in shared/model.ts's `Subject` union.
  * The order is the order of sweeps and reports.
  */
-import type { ResourceKind } from '../model.js';
+import type { Control } from '../controls.js';
+import type { CheckId, ControlId, ResourceKind } from '../model.js';
 import { accountDefaultsDescription } from './account-defaults/description.js';
 import { accountDefaultsEdge } from './account-defaults/edge.js';
 import { autoScalingGroupDescription } from './auto-scaling-group/description.js';
@@ -61,4 +62,14 @@ export function allKinds(): Kind[] {
 /** Validates the id of a ref of `kind` (for `account-defaults` the id is the account). */
 export function validateRefId(kind: ResourceKind, value: unknown): Validation {
   return describeKind(kind).validateId(value);
+}
+
+/** Every control of every kind, by id (a control shared by two checks of a kind appears once). */
+export const CONTROLS: Readonly<Record<ControlId, Control>> = Object.fromEntries(
+  KIND_NAMES.flatMap((k) => Object.values(describeKind(k).controls)).map((c) => [c.id, c]),
+);
+
+/** The control a check on a kind maps to. */
+export function controlFor(kind: ResourceKind, check: CheckId): ControlId {
+  return describeKind(kind).controls[check].id;
 }

@@ -67,7 +67,7 @@ describe('imds-guard scan', () => {
       instanceProfile: `arn:aws:iam::${ACCOUNT}:instance-profile/web-role`,
       autoScalingGroups: ['web-asg'],
     });
-    expect(web?.plan).toMatch(/42 IMDSv1 calls/);
+    expect(web?.readinessReason).toMatch(/42 IMDSv1 calls/);
     expect(report.rows.find((x) => x.id === 'i-0c3d4e5f607182930')?.imdsv1Calls).toBeNull();
     expect(report.rows.find((x) => x.id === 'legacy-workers-2019')).toMatchObject({ kind: 'launch-configuration', autoScalingGroups: ['workers'], readiness: 'ready' });
     expect(report.summary.find((s) => s.kind === 'instance')).toMatchObject({ total: 5, nonCompliant: 3, ready: 1, usesImdsv1: 1, usageUnknown: 1, exempt: 1 });
@@ -81,7 +81,7 @@ describe('imds-guard scan', () => {
     const r = await run(['scan', '--format', 'csv']);
     const lines = r.stdout.split('\r\n');
     expect(lines[0]).toBe(
-      'account,region,kind,id,name,state,compliance,controls,reason,http_tokens,hop_limit,http_endpoint,imdsv1_calls,last_imdsv1_call,instance_profile,auto_scaling_groups,readiness,plan',
+      'account,region,kind,id,name,state,compliance,controls,reason,http_tokens,hop_limit,http_endpoint,imdsv1_calls,last_imdsv1_call,instance_profile,auto_scaling_groups,readiness,readiness_reason',
     );
     expect(r.stdout.endsWith('\r\n')).toBe(true);
     expect(lines.find((l) => l.includes('i-0a1b2c3d4e5f60718'))).toMatch(/^111122223333,us-east-1,instance,i-0a1b2c3d4e5f60718,web-1,running,NON_COMPLIANT,EC2\.8,.*,optional,1,enabled,42,/);
@@ -91,13 +91,14 @@ describe('imds-guard scan', () => {
 
   it('writes a self-contained HTML report with hostile values escaped', async () => {
     mocks = mockEstate({ 'us-east-1': smallEstate(), 'eu-west-1': denied });
-    const r = await run(['scan', '--region', 'us-east-1', '--region', 'eu-west-1', '--output', 'report.html']);
+    const r = await run(['scan', '--region', 'us-east-1', '--region', 'eu-west-1', '--out-file', 'report.html']);
     expect(r.stdout).toBe('');
     const html = r.files.get('report.html') ?? '';
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toContain('<script>alert');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
-    expect(html).not.toMatch(/(src|href)=["']?https?:/i); // no external assets
+    expect(html).not.toMatch(/\ssrc=|<link\b/i); // no external assets
+    for (const [, url] of html.matchAll(/href="([^"]+)"/g)) expect(url).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//); // links only to AWS docs
     expect(html).toContain("default-src 'none'");
     expect(html).toContain('i-0a1b2c3d4e5f60718');
     expect(html).toContain('uses-imdsv1');
