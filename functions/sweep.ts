@@ -18,8 +18,8 @@ import { sweep } from '../shared/sweep.js';
 import { pipelineDeps } from '../shared/wiring.js';
 import { createSecurityHubFindingIndex } from '../shared/sinks/securityhub.js';
 import { openChangeFilter, publishedStoreFromEnv, refreshDaysFromEnv } from '../shared/sinks/published.js';
-import { S3Client } from '@aws-sdk/client-s3';
-import { clientConfig } from '../shared/aws/clients.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../shared/aws/s3.js';
 
 const policy = loadPolicy();
 const clients = createClients(process.env.AWS_REGION ?? 'us-east-1');
@@ -38,7 +38,7 @@ export async function handler(_event: unknown, context: Context): Promise<Handle
   });
   try {
     // The state bucket the template sets (IMDS_GUARD_STATE_BUCKET), else our own findings read back.
-    const store = publishedStoreFromEnv({ securityHub: clients.securityHub, s3: () => (s3 ??= new S3Client(clientConfig(clients.region))) }, scope);
+    const store = publishedStoreFromEnv({ securityHub: clients.securityHub, s3: () => (s3 ??= createS3Client(clients.region)) }, scope);
     const changes = await openChangeFilter(store, { ...scope, refreshDays, now: new Date() });
     const summary = await sweep({
       changes,

@@ -70,7 +70,8 @@ export function findingFingerprint(finding: AwsSecurityFinding, input: Fingerpri
     remediation: finding.Remediation,
     productFields: fields,
     reason: input.reason,
-    usage: usageBucket(input.usage),
+    // Usage is shown only in an instance's imdsv2 finding (shared/findings/asff.ts).
+    usage: finding.GeneratorId?.endsWith('/imdsv2') && finding.Resources?.[0]?.Type === 'AwsEc2Instance' ? usageBucket(input.usage) : undefined,
     outcome: outcome
       ? { status: outcome.status, action: outcome.plan.action, summary: outcome.plan.summary, verified: outcome.verifiedCompliance }
       : undefined,
