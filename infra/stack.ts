@@ -159,6 +159,20 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     allowedValues: ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'],
     description: 'Function log level (POWERTOOLS_LOG_LEVEL).',
   },
+  BatchWindowSeconds: {
+    type: 'Number',
+    default: '5',
+    minValue: 0,
+    maxValue: 300,
+    description: 'Seconds the event queue gathers events before invoking the events function (one run per batch). The worst-case delay this adds to a finding.',
+  },
+  FindingRefreshDays: {
+    type: 'Number',
+    default: '30',
+    minValue: 1,
+    maxValue: 80,
+    description: 'An unchanged finding is imported again only after this many days (spread by resource between half and all of it). Security Hub CSPM deletes findings not updated for 90 days.',
+  },
   LogRetentionDays: {
     type: 'Number',
     default: '90',
@@ -220,6 +234,20 @@ const findings: Statement[] = [
     actions: ['securityhub:BatchUpdateFindings', 'securityhub:GetFindings'],
     resources: [`${ARN}:securityhub:${HERE}:hub/default`],
   },
+];
+
+/**
+ * Reading the event queue (the Lambda event source mapping polls it with the
+ * function's role) — kept apart from the IAM the kinds' edges derive.
+ */
+const queueConsumer: Statement[] = [
+  { sid: 'ConsumeEventQueue', actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], resources: ['${EventQueue.Arn}'] },
+];
+
+/** The sweep's published-finding state: its own object prefix; ListBucket so a missing object reads as NoSuchKey, not AccessDenied. */
+const stateObject: Statement[] = [
+  { sid: 'FindingStateObject', actions: ['s3:GetObject', 's3:PutObject'], resources: [`${ARN}:s3:::\${StateBucket}/imds-guard/state/*`] },
+  { sid: 'FindingStateBucket', actions: ['s3:ListBucket'], resources: [`${ARN}:s3:::\${StateBucket}`] },
 ];
 
 /** Remediation writes. `when` gates them for the automatic functions. */
@@ -295,12 +323,14 @@ export function settingsEnvironment(): Record<string, Value> {
   return env;
 }
 
-function fn(spec: Omit<FunctionSpec, 'environment' | 'asyncRetries' | 'maxEventAgeSeconds' | 'statements'> & { statements: Statement[] }): FunctionSpec {
+function fn(
+  spec: Omit<FunctionSpec, 'environment' | 'asyncRetries' | 'maxEventAgeSeconds' | 'statements'> & { statements: Statement[]; environment?: Record<string, Value> },
+): FunctionSpec {
   return {
     asyncRetries: 2,
     maxEventAgeSeconds: 6 * 3600,
     ...spec,
-    environment: settingsEnvironment(),
+    environment: { ...settingsEnvironment(), ...spec.environment },
     statements: [...runtime(spec.id), ...spec.statements],
   };
 }
@@ -313,7 +343,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 120,
     reservedConcurrency: 10,
-    statements: [...read, usage, ...findings, ...writes('RemediationAllowed')],
+    statements: [...read, usage, ...findings, ...writes('RemediationAllowed'), ...queueConsumer],
   }),
   fn({
     name: 'config-rule',
@@ -322,7 +352,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 300,
     reservedConcurrency: 5,
-    statements: [...read, { sid: 'ReportToConfig', actions: ['config:PutEvaluations'], resources: ['*'] }],
+    statements: [
+      ...read,
+      { sid: 'ReportToConfig', actions: ['config:PutEvaluations'], resources: ['*'] },
+      // The periodic run compares with what Config holds and puts only the difference (not billed).
+      { sid: 'ReadOwnEvaluations', actions: ['config:GetComplianceDetailsByConfigRule'], resources: [`${ARN}:config:${HERE}:config-rule/*`] },
+    ],
     when: 'ConfigRuleEnabled',
   }),
   fn({
@@ -332,7 +367,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 1024,
     timeoutSeconds: 900,
     reservedConcurrency: 1,
-    statements: [...read, usage, ...findings, ...writes('RemediationAllowed')],
+    environment: { IMDS_GUARD_STATE_BUCKET: { sub: '${StateBucket}' }, IMDS_GUARD_FINDING_REFRESH_DAYS: { param: 'FindingRefreshDays' } },
+    statements: [...read, usage, ...findings, ...writes('RemediationAllowed'), ...stateObject],
   }),
   fn({
     name: 'action',
@@ -423,6 +459,16 @@ export const MEMBER_STACK: MemberStack = {
     ],
   },
   deadLetterQueue: { retentionSeconds: 14 * 24 * 3600 },
+  eventQueue: {
+    target: 'events',
+    // 1,000 records = one DescribeInstances; Lambda's 6 MB payload limit ends a batch earlier for large records.
+    batchSize: 1000,
+    batchWindowSeconds: { param: 'BatchWindowSeconds' },
+    visibilityTimeoutSeconds: 6 * 120,
+    maxReceiveCount: 5,
+    retentionSeconds: 4 * 24 * 3600,
+  },
+  stateBucket: { keyPrefix: 'imds-guard/state/' },
   alarms: {
     functionErrors: { evaluationPeriods: 1, periodSeconds: 300, threshold: 1 },
     deadLetters: { evaluationPeriods: 1, periodSeconds: 300, threshold: 1 },
