@@ -77,6 +77,8 @@ export interface FakeAws {
   evaluations: Map<string, number>;
   /** What Config holds per `type/id` (the last accepted evaluation), read by GetComplianceDetailsByConfigRule. */
   evaluationResults: Map<string, { ComplianceType: string; Annotation?: string }>;
+  /** GetMetricData queries answered (CloudWatch bills per metric requested). */
+  metricQueries: { count: number };
   /** S3 objects, `bucket/key` → bytes. */
   objects: Map<string, Buffer>;
   /** Changes an instance's HttpTokens as if someone modified it (the daily change of the cost bench). */
@@ -164,6 +166,7 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
   const evaluations = new Map<string, number>();
   const evaluationResults = new Map<string, { ComplianceType: string; Annotation?: string }>();
   const objects = new Map<string, Buffer>();
+  const metricQueries = { count: 0 };
   const modifications: string[] = [];
   const instanceOverrides = new Map<number, { httpTokens: string; hop?: number }>();
   let faults = options.faults;
@@ -370,6 +373,7 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     if (op !== 'GetMetricData') throw invalid(`fake CloudWatch does not implement ${op}`, 'InvalidAction');
     const queries = (body.MetricDataQueries ?? []) as any[];
     if (queries.length > 500) throw invalid(`The collection MetricDataQueries must not have a size greater than 500.`, 'ValidationError');
+    metricQueries.count += queries.length;
     const ids = new Set<string>();
     for (const q of queries) {
       if (!/^[a-z][a-zA-Z0-9_]*$/.test(q.Id) || ids.has(q.Id)) throw invalid(`bad or duplicate query Id ${q.Id}`, 'ValidationError');
@@ -662,6 +666,7 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     evaluations,
     evaluationResults,
     objects,
+    metricQueries,
     modifications,
     estate,
     setInstanceTokens(index, httpTokens) {
