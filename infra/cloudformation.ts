@@ -282,6 +282,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
       BatchSize: q.batchSize,
       MaximumBatchingWindowInSeconds: value(q.batchWindowSeconds),
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: q.maxConcurrency },
     },
   };
   resources.StateBucket = {

@@ -150,6 +150,14 @@ export interface EventQueueSpec {
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;
   retentionSeconds: number;
+  /**
+   * ScalingConfig.MaximumConcurrency of the mapping, below the function's
+   * reserved concurrency: Lambda then stops polling instead of throttling
+   * invocations, which would return messages to the queue and count towards
+   * maxReceiveCount (Lambda developer guide, "Configuring maximum concurrency
+   * for Amazon SQS event sources").
+   */
+  maxConcurrency: number;
 }
 
 export interface AlarmSpec {

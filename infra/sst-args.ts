@@ -87,6 +87,7 @@ export interface SstRegionPlan {
     visibilityTimeoutSeconds: number;
     maxReceiveCount: number;
     messageRetentionSeconds: number;
+    maxConcurrency: number;
   };
   functions: SstFunctionPlan[];
   rules: SstRulePlan[];
@@ -247,6 +248,7 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
       visibilityTimeoutSeconds: stack.eventQueue.visibilityTimeoutSeconds,
       maxReceiveCount: stack.eventQueue.maxReceiveCount,
       messageRetentionSeconds: stack.eventQueue.retentionSeconds,
+      maxConcurrency: stack.eventQueue.maxConcurrency,
     },
     functions,
     rules,

@@ -166,6 +166,7 @@ export function deployRegion(plan: SstRegionPlan) {
           batchSize: eq.batchSize,
           maximumBatchingWindowInSeconds: eq.batchWindowSeconds,
           functionResponseTypes: ['ReportBatchItemFailures'],
+          scalingConfig: { maximumConcurrency: eq.maxConcurrency },
         },
         { provider, dependsOn: [policy] },
       );

@@ -467,6 +467,7 @@ export const MEMBER_STACK: MemberStack = {
     visibilityTimeoutSeconds: 6 * 120,
     maxReceiveCount: 5,
     retentionSeconds: 4 * 24 * 3600,
+    maxConcurrency: 5,
   },
   stateBucket: { keyPrefix: 'imds-guard/state/' },
   alarms: {

@@ -242,6 +242,8 @@ describe('member template', () => {
     expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (template.Resources.EventsFunction!.Properties.Timeout as number));
     const mapping = template.Resources.EventQueueMapping!.Properties;
     expect(mapping).toMatchObject({ BatchSize: 1000, MaximumBatchingWindowInSeconds: { Ref: 'BatchWindowSeconds' }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    // Polling stops below the reserved concurrency, so throttling never burns a record's receives.
+    expect((mapping.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency).toBeLessThan(MEMBER_STACK.functions.find((f) => f.name === 'events')!.reservedConcurrency);
     expect(getAttTarget(mapping.EventSourceArn)).toBe('EventQueue');
   });
 
