@@ -166,6 +166,20 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     allowedValues: ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'],
     description: 'Function log level (POWERTOOLS_LOG_LEVEL).',
   },
+  BatchWindowSeconds: {
+    type: 'Number',
+    default: '5',
+    minValue: 0,
+    maxValue: 300,
+    description: 'Seconds the event queue gathers events before invoking the events function (one run per batch). The worst-case delay this adds to a finding.',
+  },
+  FindingRefreshDays: {
+    type: 'Number',
+    default: '30',
+    minValue: 1,
+    maxValue: 80,
+    description: 'An unchanged finding is imported again only after this many days (spread by resource between half and all of it). Security Hub CSPM deletes findings not updated for 90 days.',
+  },
   LogRetentionDays: {
     type: 'Number',
     default: '90',
@@ -243,6 +257,20 @@ function permissionsFor(capabilities: readonly Capability[], actWhen?: 'Remediat
   );
 }
 
+/**
+ * Reading the event queue (the Lambda event source mapping polls it with the
+ * function's role) — kept apart from the IAM the kinds' edges derive.
+ */
+const queueConsumer: Statement[] = [
+  { sid: 'ConsumeEventQueue', actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], resources: ['${EventQueue.Arn}'] },
+];
+
+/** The sweep's published-finding state: its own object prefix; ListBucket so a missing object reads as NoSuchKey, not AccessDenied. */
+const stateObject: Statement[] = [
+  { sid: 'FindingStateObject', actions: ['s3:GetObject', 's3:PutObject'], resources: [`${ARN}:s3:::\${StateBucket}/imds-guard/state/*`] },
+  { sid: 'FindingStateBucket', actions: ['s3:ListBucket'], resources: [`${ARN}:s3:::\${StateBucket}`] },
+];
+
 /** Every role writes its own logs and sends failed asynchronous events to the DLQ. */
 function runtime(id: string): Statement[] {
   return [
@@ -261,12 +289,14 @@ export function settingsEnvironment(): Record<string, Value> {
   return env;
 }
 
-function fn(spec: Omit<FunctionSpec, 'environment' | 'asyncRetries' | 'maxEventAgeSeconds' | 'statements'> & { statements: Statement[] }): FunctionSpec {
+function fn(
+  spec: Omit<FunctionSpec, 'environment' | 'asyncRetries' | 'maxEventAgeSeconds' | 'statements'> & { statements: Statement[]; environment?: Record<string, Value> },
+): FunctionSpec {
   return {
     asyncRetries: 2,
     maxEventAgeSeconds: 6 * 3600,
     ...spec,
-    environment: settingsEnvironment(),
+    environment: { ...settingsEnvironment(), ...spec.environment },
     statements: [...runtime(spec.id), ...spec.statements],
   };
 }
@@ -279,7 +309,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 120,
     reservedConcurrency: 10,
-    statements: permissionsFor(['describe', 'usage', 'images', 'findings', 'act'], 'RemediationAllowed'),
+    statements: [...permissionsFor(['describe', 'usage', 'images', 'findings', 'act'], 'RemediationAllowed'), ...queueConsumer],
   }),
   fn({
     name: 'config-rule',
@@ -298,7 +328,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 1024,
     timeoutSeconds: 900,
     reservedConcurrency: 1,
-    statements: permissionsFor(['describe', 'list', 'usage', 'images', 'findings', 'finding-index', 'act'], 'RemediationAllowed'),
+    environment: { IMDS_GUARD_STATE_BUCKET: { sub: '${StateBucket}' }, IMDS_GUARD_FINDING_REFRESH_DAYS: { param: 'FindingRefreshDays' } },
+    statements: [...permissionsFor(['describe', 'list', 'usage', 'images', 'findings', 'finding-index', 'act'], 'RemediationAllowed'), ...stateObject],
   }),
   fn({
     name: 'action',
@@ -390,6 +421,17 @@ export const MEMBER_STACK: MemberStack = {
     ],
   },
   deadLetterQueue: { retentionSeconds: 14 * 24 * 3600 },
+  eventQueue: {
+    target: 'events',
+    // 1,000 records = one DescribeInstances; Lambda's 6 MB payload limit ends a batch earlier for large records.
+    batchSize: 1000,
+    batchWindowSeconds: { param: 'BatchWindowSeconds' },
+    visibilityTimeoutSeconds: 6 * 120,
+    maxReceiveCount: 5,
+    retentionSeconds: 4 * 24 * 3600,
+    maxConcurrency: 5,
+  },
+  stateBucket: { keyPrefix: 'imds-guard/state/' },
   alarms: {
     functionErrors: { evaluationPeriods: 1, periodSeconds: 300, threshold: 1 },
     deadLetters: { evaluationPeriods: 1, periodSeconds: 300, threshold: 1 },

@@ -48,13 +48,16 @@ const ACT_READS = [
   'ec2:DescribeLaunchTemplateVersions',
   'ec2:GetInstanceMetadataDefaults',
 ];
+/** The events function polls its queue; the sweep keeps its published-finding state in S3. */
+const QUEUE = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+const STATE = ['s3:GetObject', 's3:PutObject', 's3:ListBucket'];
 /** Every function writes its own logs and sends failed asynchronous events to the DLQ. */
 const RUNTIME = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
 
 const EXPECTED: Record<string, { always: string[]; gated: string[] }> = {
-  Events: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS], gated: [...WRITES, ...ACT_READS] },
-  Sweep: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...FINDING_INDEX], gated: [...WRITES, ...ACT_READS] },
-  ConfigRule: { always: [...RUNTIME, ...DESCRIBE, 'config:PutEvaluations'], gated: [] },
+  Events: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...QUEUE], gated: [...WRITES, ...ACT_READS] },
+  Sweep: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...FINDING_INDEX, ...STATE], gated: [...WRITES, ...ACT_READS] },
+  ConfigRule: { always: [...RUNTIME, ...DESCRIBE, 'config:PutEvaluations', 'config:GetComplianceDetailsByConfigRule'], gated: [] },
   Action: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...WRITES, ...ACT_READS], gated: [] },
 };
 
@@ -116,6 +119,8 @@ const VARS = {
   'AWS::Region': 'eu-west-1',
   'AWS::AccountId': '111122223333',
   'DeadLetterQueue.Arn': 'arn:aws:sqs:eu-west-1:111122223333:dlq',
+  'EventQueue.Arn': 'arn:aws:sqs:eu-west-1:111122223333:events',
+  StateBucket: 'imds-guard-state-bucket',
   'ActionTarget.Arn': 'arn:aws:securityhub:eu-west-1:111122223333:action/custom/EnforceImdsV2',
 };
 
@@ -209,17 +214,26 @@ describe('member template', () => {
     }
   });
 
-  it('makes every rule target a function, with a retry policy, a DLQ and an invoke permission', () => {
+  it('makes every rule target its function (the events function through the queue), with a retry policy, a DLQ and a permission', () => {
     const rules = ofType('AWS::Events::Rule');
     expect(rules.length).toBe(MEMBER_STACK.rules.length);
+    const queued: string[] = [];
     for (const [id, rule] of rules) {
       const targets = rule.Properties.Targets as { Arn: Json; DeadLetterConfig: { Arn: Json }; RetryPolicy: Record<string, number> }[];
       expect(targets).toHaveLength(1);
       const target = targets[0]!;
-      const fnId = getAttTarget(target.Arn);
-      expect(template.Resources[fnId]?.Type).toBe('AWS::Lambda::Function');
       expect(getAttTarget(target.DeadLetterConfig.Arn)).toBe('DeadLetterQueue');
       expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+      const spec = MEMBER_STACK.rules.find((r) => `${r.id}Rule` === id)!;
+      if (spec.target === MEMBER_STACK.eventQueue.target) {
+        // Delivered to the queue: no invoke permission, the queue policy names the rule.
+        expect(getAttTarget(target.Arn)).toBe('EventQueue');
+        expect(resources.some(([, r]) => r.Type === 'AWS::Lambda::Permission' && r.Properties.SourceArn !== undefined && getAttTarget(r.Properties.SourceArn) === id)).toBe(false);
+        queued.push(id);
+        continue;
+      }
+      const fnId = getAttTarget(target.Arn);
+      expect(template.Resources[fnId]?.Type).toBe('AWS::Lambda::Function');
       const permission = resources.find(
         ([, r]) => r.Type === 'AWS::Lambda::Permission' && getAttTarget(r.Properties.SourceArn) === id,
       );
@@ -231,6 +245,19 @@ describe('member template', () => {
       const invokeConfig = resources.find(([, r]) => r.Type === 'AWS::Lambda::EventInvokeConfig' && (r.Properties.FunctionName as { Ref: string }).Ref === fnId);
       expect(getAttTarget((invokeConfig?.[1].Properties.DestinationConfig as { OnFailure: { Destination: Json } }).OnFailure.Destination)).toBe('DeadLetterQueue');
     }
+    expect(queued.length).toBeGreaterThan(0);
+    // The queue: only those rules may send; failures move to the DLQ (alarmed); Lambda reads it in batches.
+    const policy = template.Resources.EventQueuePolicy!.Properties.PolicyDocument as { Statement: { Principal: unknown; Condition: { ArnEquals: { 'aws:SourceArn': Json[] } } }[] };
+    expect(policy.Statement[0]!.Principal).toEqual({ Service: 'events.amazonaws.com' });
+    expect(policy.Statement[0]!.Condition.ArnEquals['aws:SourceArn'].map(getAttTarget).sort()).toEqual(queued.sort());
+    const queue = template.Resources.EventQueue!.Properties;
+    expect(getAttTarget((queue.RedrivePolicy as { deadLetterTargetArn: Json }).deadLetterTargetArn)).toBe('DeadLetterQueue');
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (template.Resources.EventsFunction!.Properties.Timeout as number));
+    const mapping = template.Resources.EventQueueMapping!.Properties;
+    expect(mapping).toMatchObject({ BatchSize: 1000, MaximumBatchingWindowInSeconds: { Ref: 'BatchWindowSeconds' }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    // Polling stops below the reserved concurrency, so throttling never burns a record's receives.
+    expect((mapping.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency).toBeLessThan(MEMBER_STACK.functions.find((f) => f.name === 'events')!.reservedConcurrency);
+    expect(getAttTarget(mapping.EventSourceArn)).toBe('EventQueue');
   });
 
   it('lets EventBridge write to the DLQ only from the stack’s rules', () => {
@@ -338,7 +365,7 @@ describe('SST rendering (from the same description)', () => {
       if (r.pattern) expect(unSub(cfn.EventPattern as Json)).toEqual(JSON.parse(JSON.stringify(r.pattern, (_, v: unknown) => (v && typeof v === 'object' && 'sub' in v ? (v as { sub: string }).sub : v))));
       else expect(r.scheduleExpression).toBe(PARAMETERS.SweepSchedule.default);
       const target = (cfn.Targets as { Arn: Json; RetryPolicy: Record<string, number> }[])[0]!;
-      expect(`${sst.functions.find((f) => f.name === r.target)!.id}Function`).toBe(getAttTarget(target.Arn));
+      expect(r.viaQueue ? 'EventQueue' : `${sst.functions.find((f) => f.name === r.target)!.id}Function`).toBe(getAttTarget(target.Arn));
       expect(r.retryPolicy).toEqual({ maximumRetryAttempts: target.RetryPolicy.MaximumRetryAttempts, maximumEventAgeInSeconds: target.RetryPolicy.MaximumEventAgeInSeconds });
       expect(r.deadLetter).toBe('${DeadLetterQueue.Arn}');
     }

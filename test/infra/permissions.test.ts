@@ -21,6 +21,7 @@ const SERVICE: Record<string, string> = {
   'client-config-service': 'config',
   'client-securityhub': 'securityhub',
   'client-sts': 'sts',
+  'client-s3': 's3',
 };
 
 /** Permissions AWS checks on top of a call's own (authorization of what the call asks for). */
@@ -29,10 +30,19 @@ const IMPLIED: Record<string, string[]> = {
   'ec2:CreateLaunchTemplate': ['ec2:CreateTags'],
   // Pointing a group at a launch template: Auto Scaling checks the caller may launch from it and pass its role.
   'autoscaling:UpdateAutoScalingGroup': ['ec2:RunInstances', 'iam:PassRole'],
+  // Without s3:ListBucket a missing state object reads as AccessDenied instead of NoSuchKey.
+  's3:GetObject': ['s3:ListBucket'],
 };
 
-/** What every role has besides its calls: its own logs, and the DLQ for failed asynchronous events. */
-const RUNTIME = new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
+/**
+ * What roles have besides their calls: their own logs, the DLQ for failed
+ * asynchronous events, and (events) the queue Lambda's event source mapping
+ * polls with the function's role.
+ */
+const RUNTIME = new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']);
+
+/** Commands a client bundles for itself: the S3 client's S3 Express session signer (directory buckets only; ours is a general-purpose bucket). */
+const SDK_INTERNAL = new Set(['s3:CreateSession']);
 
 async function commandsInBundle(name: string): Promise<string[]> {
   const result = await build({
@@ -52,6 +62,7 @@ async function commandsInBundle(name: string): Promise<string[]> {
     const service = SERVICE[match[1]!];
     if (!service) throw new Error(`no IAM prefix for ${match[1]} (add it to SERVICE)`);
     const action = `${service}:${match[2]}`;
+    if (SDK_INTERNAL.has(action)) continue;
     actions.add(action);
     for (const implied of IMPLIED[action] ?? []) actions.add(implied);
   }
