@@ -20,9 +20,14 @@ import { createSecurityHubFindingIndex } from '../shared/sinks/securityhub.js';
 import { runWatch } from '../shared/watch/index.js';
 import { createRejectedCalls } from '../shared/watch/metrics.js';
 import { publishWatchMetrics, summarize } from '../shared/watch/report.js';
+import { openChangeFilter, publishedStoreFromEnv, refreshDaysFromEnv } from '../shared/sinks/published.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../shared/aws/s3.js';
 
 const policy = loadPolicy();
 const clients = createClients(process.env.AWS_REGION ?? 'us-east-1');
+const refreshDays = refreshDaysFromEnv();
+let s3: S3Client | undefined;
 
 export async function handler(_event: unknown, context: Context): Promise<HandlerResult> {
   const scope = lambdaScope(context);
@@ -32,6 +37,7 @@ export async function handler(_event: unknown, context: Context): Promise<Handle
     findings: true,
     remediation: policy.mode !== 'detect',
     actor: `imds-guard (${policy.mode} mode, scheduled sweep)`,
+    publisher: 'sweep',
   });
   // Issue 12: the watch first, so a rollback's mark is on the instance before the sweep decides about it.
   try {
@@ -43,12 +49,16 @@ export async function handler(_event: unknown, context: Context): Promise<Handle
     logger.error('watch failed before the sweep', errorFields(error));
   }
   try {
+    // The state bucket the template sets (IMDS_GUARD_STATE_BUCKET), else our own findings read back.
+    const store = publishedStoreFromEnv({ securityHub: clients.securityHub, s3: () => (s3 ??= createS3Client(clients.region)) }, scope);
+    const changes = await openChangeFilter(store, { ...scope, refreshDays, now: new Date() });
     const summary = await sweep({
+      changes,
       inventory: createInventory(clients, scope),
       deps,
       activeFindings: createSecurityHubFindingIndex(clients.securityHub, scope),
     });
-    logger.info('sweep done', { ...summary });
+    logger.info('sweep done', { ...summary, state: store.where, stateKnown: changes.known, decisions: changes.counts });
     return { status: 'done', ...summary };
   } catch (error) {
     logger.error('sweep failed', errorFields(error));

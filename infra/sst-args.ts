@@ -11,7 +11,7 @@
  */
 import { holds, isParam, isSub, type FunctionName, type MemberStack, type ParameterName, type Statement, type Value } from './model.js';
 import { lambdaTrustPolicy } from './policies.js';
-import { APP_NAME, MEMBER_STACK, ROLLBACK_ALARM_METRIC } from './stack.js';
+import { APP_NAME, compactStatements, MEMBER_STACK, ROLLBACK_ALARM_METRIC } from './stack.js';
 
 /** IAM statement JSON, resources/conditions possibly still templates. */
 export interface PolicyStatement {
@@ -70,6 +70,8 @@ export interface SstRulePlan {
   scheduleExpression?: string;
   retryPolicy: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number };
   deadLetter: string;
+  /** Delivered to the event queue (read by `target` in batches), not to the function. */
+  viaQueue: boolean;
 }
 
 export interface SstRegionPlan {
@@ -80,6 +82,15 @@ export interface SstRegionPlan {
   deadLettersAlarm: AlarmArgs;
   /** Issue 12: the watch's Rollbacks metric. */
   rollbacksAlarm: AlarmArgs;
+  eventQueue: {
+    target: FunctionName;
+    batchSize: number;
+    batchWindowSeconds: number;
+    visibilityTimeoutSeconds: number;
+    maxReceiveCount: number;
+    messageRetentionSeconds: number;
+    maxConcurrency: number;
+  };
   functions: SstFunctionPlan[];
   rules: SstRulePlan[];
   configRule?: {
@@ -180,7 +191,7 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
           description: `${APP_NAME} ${f.name} function`,
           assumeRolePolicy: lambdaTrustPolicy('${AWS::AccountId}'),
           policyName: `${APP_NAME}-${f.name}`,
-          statements: f.statements.filter((s) => on(s.when)).map(policyStatement),
+          statements: compactStatements(f.statements).filter((s) => on(s.when)).map(policyStatement),
         },
         logGroup: { name: `/${APP_NAME}/${options.stage}/${f.name}`, retentionInDays: retention },
         eventInvokeConfig: {
@@ -210,6 +221,7 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
           maximumEventAgeInSeconds: stack.targetRetry.maximumEventAgeSeconds,
         },
         deadLetter: '${DeadLetterQueue.Arn}',
+        viaQueue: r.target === stack.eventQueue.target,
       };
       if (r.pattern) plan.pattern = resolveDeep(r.pattern, values) as Record<string, unknown>;
       if (r.schedule) plan.scheduleExpression = resolve(r.schedule, values);
@@ -242,6 +254,15 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
       },
       stack.alarms.rollbacks,
     ),
+    eventQueue: {
+      target: stack.eventQueue.target,
+      batchSize: stack.eventQueue.batchSize,
+      batchWindowSeconds: Number(resolve(stack.eventQueue.batchWindowSeconds, values)),
+      visibilityTimeoutSeconds: stack.eventQueue.visibilityTimeoutSeconds,
+      maxReceiveCount: stack.eventQueue.maxReceiveCount,
+      messageRetentionSeconds: stack.eventQueue.retentionSeconds,
+      maxConcurrency: stack.eventQueue.maxConcurrency,
+    },
     functions,
     rules,
   };

@@ -4,7 +4,8 @@
  * caller passes `now` (an exemption can expire).
  *
  * Where an exemption comes from, per kind:
- * - instances and launch templates: the exemption tag (IMDS_GUARD_EXEMPT_TAG);
+ * - every kind whose description has `tags` (instances, launch templates,
+ *   Auto Scaling groups): the exemption tag (IMDS_GUARD_EXEMPT_TAG);
  * - launch configurations have no tags: their names listed in
  *   IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS;
  * - the account default: its regions listed in
@@ -26,8 +27,12 @@
  * finding says why. A past `until` no longer exempts, and the finding says
  * it expired.
  */
+import { describeKind } from './kinds/registry.js';
 import type { Subject } from './model.js';
 import type { Policy } from './policy.js';
+
+/** The settings an exemption is read from. */
+export type ExemptionSettings = Pick<Policy, 'exemptTagKey' | 'exemptLaunchConfigurations' | 'exemptAccountDefaultRegions'>;
 
 export type ExemptionStatus =
   | { status: 'none' }
@@ -82,14 +87,17 @@ export function parseExemption(raw: string, source: string, now: Date): Exemptio
 }
 
 /** The exemption that applies to a subject, if any (see the header for where each kind's comes from). */
-export function exemptionStatus(subject: Subject, policy: Policy, now: Date): ExemptionStatus {
+export function exemptionStatus(subject: Subject, policy: ExemptionSettings, now: Date): ExemptionStatus {
+  if (subject.kind === 'missing') return { status: 'none' };
+  // Every kind with tags (instances, launch templates, Auto Scaling groups, …) is exempted by the tag.
+  const tags = describeKind(subject.kind).tags?.(subject);
+  if (tags !== undefined) {
+    const key = policy.exemptTagKey;
+    if (!Object.prototype.hasOwnProperty.call(tags, key)) return { status: 'none' };
+    return parseExemption(tags[key] ?? '', `tagged ${key}`, now);
+  }
+  // Kinds without tags are exempted by a setting.
   switch (subject.kind) {
-    case 'instance':
-    case 'launch-template': {
-      const key = policy.exemptTagKey;
-      if (!Object.prototype.hasOwnProperty.call(subject.tags, key)) return { status: 'none' };
-      return parseExemption(subject.tags[key] ?? '', `tagged ${key}`, now);
-    }
     case 'launch-configuration':
       return policy.exemptLaunchConfigurations.includes(subject.name)
         ? { status: 'exempt', source: 'listed in IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS', value: subject.name }
@@ -128,7 +136,7 @@ export function describeExemption(e: ExemptionStatus): string {
  * The exemption's value when the subject is exempt now, else `undefined`.
  * Kept for callers that only need yes/no.
  */
-export function exemptionOf(subject: Subject, policy: Policy, now: Date): string | undefined {
+export function exemptionOf(subject: Subject, policy: ExemptionSettings, now: Date): string | undefined {
   const e = exemptionStatus(subject, policy, now);
   return e.status === 'exempt' ? e.value : undefined;
 }

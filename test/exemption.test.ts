@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../shared/evaluate.js';
 import { exemptionStatus, parseDay, parseExemption } from '../shared/exemption.js';
+import type { AutoScalingGroupSubject } from '../shared/kinds/auto-scaling-group/subject.js';
 import { DEFAULT_POLICY } from '../shared/policy.js';
 import { accountDefaults, instance, launchConfiguration } from './support/subjects.js';
 
@@ -63,6 +64,31 @@ describe('exemptionStatus per kind', () => {
     expect(exemptionStatus(launchConfiguration('other-lc', {}), policy, NOW).status).toBe('none');
     expect(exemptionStatus(accountDefaults(), policy, NOW).status).toBe('exempt');
     expect(exemptionStatus(accountDefaults(), DEFAULT_POLICY, NOW).status).toBe('none');
+  });
+});
+
+describe('exemptionStatus: every kind with tags, also Auto Scaling groups', () => {
+  const group = (tags: Record<string, string>): AutoScalingGroupSubject => ({
+    kind: 'auto-scaling-group',
+    ref: { kind: 'auto-scaling-group', id: 'web-asg', account: '111122223333', region: 'us-east-1' },
+    name: 'web-asg',
+    tags,
+    sources: [{ type: 'launch-configuration', name: 'legacy-lc', found: true }],
+  });
+
+  it('reads the grammar from the group tag, and evaluate makes an exempt group NOT_APPLICABLE', () => {
+    const tagged = group({ 'imds-guard:exempt': 'reason=batch vendor;owner=team-b;until=2027-01-31' });
+    expect(exemptionStatus(tagged, DEFAULT_POLICY, NOW)).toMatchObject({ status: 'exempt', reason: 'batch vendor', owner: 'team-b', until: '2027-01-31' });
+    const v = evaluate(tagged, DEFAULT_POLICY, NOW);
+    expect(v.compliance).toBe('NOT_APPLICABLE');
+    expect(v.checks[0]?.reason).toContain('owner: team-b');
+  });
+
+  it('an expired or malformed group tag does not exempt', () => {
+    expect(exemptionStatus(group({ 'imds-guard:exempt': 'until=2026-01-01' }), DEFAULT_POLICY, NOW).status).toBe('expired');
+    expect(exemptionStatus(group({ 'imds-guard:exempt': 'team=x' }), DEFAULT_POLICY, NOW).status).toBe('malformed');
+    expect(exemptionStatus(group({}), DEFAULT_POLICY, NOW).status).toBe('none');
+    expect(evaluate(group({ 'imds-guard:exempt': 'until=2026-01-01' }), DEFAULT_POLICY, NOW).compliance).toBe('NON_COMPLIANT');
   });
 });
 

@@ -11,9 +11,18 @@
  */
 import { GetFindingsCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { refKey, type ResourceRef, type Subject } from '../model.js';
+import type { PermissionStatement } from '../kinds/edge-types.js';
+import { ARN, HERE } from '../kinds/permissions.js';
 import { resourceArn } from './asff.js';
 
 export const ARNS_PER_CALL = 20;
+
+/** IAM of the look-up (infra/stack.ts grants it to the functions that remediate and publish). */
+export const SUPPRESSED_PERMISSIONS: PermissionStatement = {
+  sid: 'ReadSuppressedFindings',
+  actions: ['securityhub:GetFindings'],
+  resources: [`${ARN}:securityhub:${HERE}:hub/default`],
+};
 
 /** refKey → why it is suppressed ("Security Hub finding EC2.8 (…) was set to SUPPRESSED"). */
 export type SuppressedLookup = (resources: readonly { ref: ResourceRef; subject?: Subject }[]) => Promise<Map<string, string>>;
