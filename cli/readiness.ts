@@ -70,7 +70,7 @@ type Settings = Pick<
 >;
 
 /** Gates in the order they decide the label (mode and own-change never do, see above). */
-const DECIDING: readonly GateId[] = ['exempt', 'not-rolled-back', 'not-suppressed', 'kind-enabled', 'endpoint-enabled', 'imdsv1-unused', 'usage-known'];
+const DECIDING: readonly GateId[] = ['exempt', 'not-rolled-back', 'not-suppressed', 'kind-enabled', 'endpoint-enabled', 'imdsv1-unused', 'usage-known', 'hop-limit-lowering'];
 
 function checkReasons(verdict: Verdict): string {
   const own = verdict.checks.filter((c) => c.compliance === verdict.compliance).map((c) => c.reason);
@@ -100,7 +100,7 @@ function calls(n: number): string {
   return `${n.toLocaleString('en-US')} IMDSv1 call${n === 1 ? '' : 's'}`;
 }
 
-function fromGate(gate: Gate, verdict: Verdict, usage: UsageEvidence | undefined): ReadinessOf {
+function fromGate(gate: Gate, verdict: Verdict, usage: UsageEvidence | undefined, settings: Settings): ReadinessOf {
   const kind = verdict.ref.kind;
   switch (gate.gate) {
     case 'exempt':
@@ -132,6 +132,16 @@ function fromGate(gate: Gate, verdict: Verdict, usage: UsageEvidence | undefined
         readiness: 'usage-unknown',
         why: `${gate.reason.replace(/; IMDS_GUARD_USAGE_UNKNOWN=skip$/, '')}; \`imds-guard fix --override-usage-unknown\` fixes it anyway`,
       };
+    case 'hop-limit-lowering': {
+      // Only the hop limit would change, and lowering is off (issue 12: its own gate, not usage-unknown).
+      const hop = hopOf(verdict);
+      return {
+        readiness: 'hop-limit-kept',
+        why:
+          `HttpTokens is already required; hop limit ${hop ?? '?'} is above the ceiling ${settings.hopLimitCeiling} and fix keeps it ` +
+          `because lowering is off (${SETTINGS.lowerHopLimit}=true lowers it)`,
+      };
+    }
     default:
       return { readiness: 'manual', why: gate.reason };
   }
@@ -187,11 +197,11 @@ export function readinessOf(
   }
   if (plan === undefined) return { readiness: 'manual', why: 'no plan was made' };
   const exempt = plan.gates.find((g) => g.gate === 'exempt' && !g.passed);
-  if (exempt) return fromGate(exempt, verdict, usage);
+  if (exempt) return fromGate(exempt, verdict, usage, settings);
   if (plan.action === 'none') return nothingToDo(verdict, plan, settings);
   for (const id of DECIDING) {
     const gate = plan.gates.find((g) => g.gate === id && !g.passed);
-    if (gate) return fromGate(gate, verdict, usage);
+    if (gate) return fromGate(gate, verdict, usage, settings);
   }
   return { readiness: 'ready', why: willDo(plan) };
 }

@@ -15,10 +15,18 @@
  * | endpoint-enabled   | the metadata endpoint is disabled                     | no (we never enable it)      |
  * | imdsv1-unused      | instance made IMDSv1 calls in the look-back window    | **never**                    |
  * | usage-known        | no MetadataNoToken evidence to judge by (see below)   | yes                          |
+ * | hop-limit-lowering | only the hop limit would change and lowering is off   | no (IMDS_GUARD_LOWER_HOP_LIMIT) |
  * | not-our-own-change | the trigger was imds-guard's own write (loop guard)   | no                           |
  * | not-rolled-back    | imds-guard rolled the instance back (mark tag)        | **never** (remove the tag)   |
  * | not-suppressed     | a person set its Security Hub finding to SUPPRESSED   | **never**                    |
  * | wave               | held for a later wave of its group (shared/waves.ts)  | no                           |
+ *
+ * Gates fit the change (issue 12): `imdsv1-unused` and `usage-known` are
+ * about IMDSv1, so they apply only when the plan changes HttpTokens. A
+ * hop-limit-only change (HttpTokens already required, the hop limit above the
+ * ceiling) is judged by `hop-limit-lowering` instead: lowering the hop limit
+ * can break containers that reach IMDS through a bridge network, which
+ * MetadataNoToken says nothing about, so it needs IMDS_GUARD_LOWER_HOP_LIMIT.
  *
  * When `applicable` or `non-compliant` fails the other gates are moot and are
  * not listed. Otherwise every gate is listed, including those that only
@@ -104,8 +112,12 @@ function formatAge(days: number): string {
   return `${Math.round(days)} days`;
 }
 
-function usageGates(subject: Subject, policy: Policy, ctx: DecideContext): Gate[] {
+function usageGates(subject: Subject, policy: Policy, ctx: DecideContext, tokensChange: boolean): Gate[] {
   const description = describeKind(subject.ref.kind);
+  if (description.usageMeasured && !tokensChange) {
+    const why = 'does not apply: HttpTokens is already required, so the change does not touch IMDSv1 (see hop-limit-lowering)';
+    return [gate('imdsv1-unused', true, why), gate('usage-known', true, why)];
+  }
   if (!description.usageMeasured) {
     const words = description.words.one;
     return [
@@ -164,6 +176,26 @@ function usageGates(subject: Subject, policy: Policy, ctx: DecideContext): Gate[
   return [unused, known];
 }
 
+/**
+ * hop-limit-lowering: a change that lowers the hop limit needs the lowering
+ * setting; a change of HttpTokens that keeps a high hop limit passes (it does
+ * not lower it), and the hop-limit-only change fails without the setting.
+ */
+function hopLimitGate(hop: number | undefined, tokensChange: boolean, policy: Policy): Gate {
+  const ceiling = policy.hopLimitCeiling;
+  if (hop === undefined || hop <= ceiling) {
+    return gate('hop-limit-lowering', true, hop === undefined ? 'hop limit not set: not lowered' : `hop limit ${hop} is within the ceiling ${ceiling}: not lowered`);
+  }
+  if (policy.lowerHopLimit) return gate('hop-limit-lowering', true, `lowers the hop limit from ${hop} to ${ceiling} (IMDS_GUARD_LOWER_HOP_LIMIT=true)`);
+  if (tokensChange) return gate('hop-limit-lowering', true, `hop limit kept at ${hop}, above the ceiling ${ceiling} (IMDS_GUARD_LOWER_HOP_LIMIT is off)`);
+  return gate(
+    'hop-limit-lowering',
+    false,
+    `only the hop limit would change (${hop} to the ceiling ${ceiling}; HttpTokens is already required): lowering it can break ` +
+      'containers that reach IMDS through a bridge network, so it needs IMDS_GUARD_LOWER_HOP_LIMIT=true',
+  );
+}
+
 function modeGate(policy: Policy, ctx: DecideContext): Gate {
   if (policy.mode === 'enforce') return gate('mode', true, 'enforce mode');
   const what = policy.mode === 'detect' ? 'detect mode (findings only)' : 'dry-run mode (plan only)';
@@ -202,7 +234,17 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   const current: MetadataOptions = remediation.current(subject, policy);
   // A template that leaves the hop limit unset launches with the account default's: judge and fix that value (as evaluate does).
   const inheritedHop: number | undefined = remediation.inheritedHopLimit?.(subject);
-  const { target, hopNote } = targetFor({ ...current, httpPutResponseHopLimit: current.httpPutResponseHopLimit ?? inheritedHop }, policy);
+  const hop = current.httpPutResponseHopLimit ?? inheritedHop;
+  const { target, hopNote: plannedHopNote } = targetFor({ ...current, httpPutResponseHopLimit: hop }, policy);
+  // The change either requires IMDSv2 (HttpTokens), or, with HttpTokens already required, only lowers the hop limit.
+  const tokensChange = current.httpTokens !== 'required';
+  const hopOnly = !tokensChange && hop !== undefined && hop > policy.hopLimitCeiling && remediation.pending?.(subject, policy) !== true;
+  let hopNote = plannedHopNote;
+  if (hopOnly && target.httpPutResponseHopLimit === undefined) {
+    // Lowering is off: plan the change anyway, so its own gate (hop-limit-lowering) is what holds it back, by name.
+    target.httpPutResponseHopLimit = policy.hopLimitCeiling;
+    hopNote = `hop limit would be lowered from ${hop} to ${policy.hopLimitCeiling}`;
+  }
 
   // exempt: evaluate already makes exempt resources NOT_APPLICABLE, so `applicable` stops them first;
   // checked again here so that no verdict handed in from elsewhere can get an exempt resource changed.
@@ -248,7 +290,10 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   );
 
   // imdsv1-unused, usage-known
-  gates.push(...usageGates(subject, policy, context));
+  gates.push(...usageGates(subject, policy, context, tokensChange));
+
+  // hop-limit-lowering
+  gates.push(hopLimitGate(hop, tokensChange, policy));
 
   // not-our-own-change
   gates.push(
@@ -282,11 +327,8 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   return plan;
 }
 
-function nothingReason(subject: LiveSubject, current: MetadataOptions, policy: Policy): string {
-  const hop = current.httpPutResponseHopLimit;
-  if (hop !== undefined && hop > policy.hopLimitCeiling && !policy.lowerHopLimit) {
-    return `Not remediated: HttpTokens is already required; the hop limit ${hop} is above the ceiling ${policy.hopLimitCeiling} but IMDS_GUARD_LOWER_HOP_LIMIT is off.`;
-  }
+function nothingReason(subject: LiveSubject, _current: MetadataOptions, policy: Policy): string {
+  // A hop limit above the ceiling is never "nothing": it is planned and held by hop-limit-lowering.
   return remediationOf(subject).nothingReason?.(subject, policy) ?? 'Nothing to change: the settings imds-guard manages already comply.';
 }
 

@@ -161,6 +161,7 @@ export type GateId =
   | 'endpoint-enabled'
   | 'imdsv1-unused'
   | 'usage-known'
+  | 'hop-limit-lowering'
   | 'not-our-own-change'
   // issue 12 (safety)
   | 'not-rolled-back'

@@ -3,6 +3,7 @@ import type { Outcome, Plan, ResourceRef, Subject, UsageEvidence } from '../shar
 import { processSubjects, runPipeline, type PipelineDeps } from '../shared/pipeline.js';
 import { DEFAULT_POLICY, type Policy } from '../shared/policy.js';
 import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from '../shared/ports.js';
+import { annotationFor } from '../shared/sinks/securityhub.js';
 import { accountDefaults, instance, launchConfiguration, ref } from './support/subjects.js';
 
 class RecordingSink implements FindingsSink {
@@ -139,5 +140,42 @@ describe('processSubjects', () => {
     });
     expect(reports[0]!.outcome).toBeUndefined();
     expect(sink.annotated).toEqual([]);
+  });
+});
+
+describe('gates that fit the change (issue 12)', () => {
+  const hopOnly = instance('i-0aaaaaaaaaaaaaaa3', { httpTokens: 'required', httpPutResponseHopLimit: 3, httpEndpoint: 'enabled' });
+  const at = new Date('2026-11-23T00:00:00Z');
+  const run = async (over: Partial<Policy>) => {
+    const sink = new RecordingSink();
+    // No MetadataNoToken datapoints: usage unknown.
+    const usage = usageOf({});
+    const { reports } = await processSubjects([hopOnly], {
+      policy: policy({ mode: 'enforce', ...over }),
+      loader: fixedLoader([]),
+      findings: sink,
+      usage,
+      now: () => at,
+      remediator: async (plans) =>
+        plans.map((plan) => ({ plan, status: plan.execute ? 'remediated' : 'skipped', message: plan.execute ? 'changed' : plan.summary, at })),
+    });
+    return { outcome: reports[0]!.outcome!, sink };
+  };
+
+  it('a hop-limit-only change with usage unknown proceeds under the lowering setting', async () => {
+    const { outcome } = await run({ lowerHopLimit: true });
+    expect(outcome.status).toBe('remediated');
+    expect(outcome.plan.target).toEqual({ httpTokens: 'required', httpPutResponseHopLimit: 2 });
+  });
+
+  it('without the setting the finding names hop-limit-lowering, not usage-unknown', async () => {
+    const { outcome, sink } = await run({});
+    expect(outcome.status).toBe('skipped');
+    expect(outcome.plan.gates.filter((g) => !g.passed).map((g) => g.gate)).toEqual(['hop-limit-lowering']);
+    expect(sink.annotated.flat().map((o) => o.plan.ref.id)).toEqual(['i-0aaaaaaaaaaaaaaa3']);
+    const note = annotationFor(outcome, 'hop-limit').text;
+    expect(note).toContain('only the hop limit would change (3 to the ceiling 2');
+    expect(note).toContain('IMDS_GUARD_LOWER_HOP_LIMIT=true');
+    expect(note).not.toMatch(/MetadataNoToken|usage/);
   });
 });

@@ -33,9 +33,12 @@ describe('readiness labels name the gate that really decides', () => {
     expect(row).toMatchObject({ compliance: 'NON_COMPLIANT', readiness: 'hop-limit-kept' });
     expect(row?.readinessReason).toContain('hop limit 3 is above the ceiling 2');
     expect(row?.readinessReason).toContain('IMDS_GUARD_LOWER_HOP_LIMIT=true');
-    // With lowering on, the same instance is judged on its usage evidence (no datapoints: unknown).
+    // With lowering on, the hop-limit-only change is ready although it has no usage datapoints (issue 12):
+    // the IMDSv1 usage gates are about HttpTokens, which does not change.
     const lowering = await scanJson({ IMDS_GUARD_LOWER_HOP_LIMIT: 'true' });
-    expect(lowering.rows.find((r) => r.id === 'i-0aaaaaaaaaaaaaaa1')?.readiness).toBe('usage-unknown');
+    const lowered = lowering.rows.find((r) => r.id === 'i-0aaaaaaaaaaaaaaa1');
+    expect(lowered?.readiness).toBe('ready');
+    expect(lowered?.readinessReason).toBe('fix would lower the hop limit (hop limit lowered from 3 to 2; HttpTokens is already required)');
   });
 
   it('hop limit 3 with IMDSv1 allowed and no IMDSv1 calls: ready, and the reason says the hop limit stays', async () => {

@@ -52,6 +52,7 @@ describe('decide: instance', () => {
       'endpoint-enabled',
       'imdsv1-unused',
       'usage-known',
+      'hop-limit-lowering',
       'not-our-own-change',
     ]);
     expect(plan.gates.every((g) => g.passed && g.reason.length > 0)).toBe(true);
@@ -118,11 +119,37 @@ describe('decide: instance', () => {
     expect(lowered.summary).toContain('hop limit lowered from 5 to 2');
   });
 
-  it('has nothing to do when only the hop limit is off and lowering is off', () => {
+  it('holds a hop-limit-only change by its own gate when lowering is off, also for a person', () => {
     const subject = instanceSubject({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 5, httpEndpoint: 'enabled' } });
-    const plan = decide(verdict(subject), policy(), { now: NOW, usage: KNOWN_UNUSED });
-    expect(plan).toMatchObject({ action: 'none', execute: false });
-    expect(plan.summary).toContain('IMDS_GUARD_LOWER_HOP_LIMIT is off');
+    for (const humanRequest of [false, true]) {
+      const plan = decide(verdict(subject), policy(), { now: NOW, usage: KNOWN_UNUSED, humanRequest });
+      expect(plan).toMatchObject({ action: 'modify-instance-metadata-options', execute: false, target: { httpTokens: 'required', httpPutResponseHopLimit: 2 } });
+      expect(plan.gates.filter((g) => !g.passed).map((g) => g.gate)).toEqual(['hop-limit-lowering']);
+      expect(gateOf(plan, 'hop-limit-lowering')?.reason).toContain('IMDS_GUARD_LOWER_HOP_LIMIT=true');
+      expect(plan.summary).toMatch(/^Not remediated: only the hop limit would change \(5 to the ceiling 2/);
+    }
+  });
+
+  it('lets a hop-limit-only change proceed under the lowering setting although usage is unknown (issue 12)', () => {
+    const subject = instanceSubject({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 3, httpEndpoint: 'enabled' } });
+    for (const context of [{ now: NOW }, { now: NOW, usage: { noTokenCalls: null, lookbackDays: 14 } }, { now: NOW, usageError: 'throttled' }]) {
+      const plan = decide(verdict(subject), policy({ lowerHopLimit: true, mode: 'enforce' }), context);
+      expect(plan).toMatchObject({ execute: true, target: { httpTokens: 'required', httpPutResponseHopLimit: 2 } });
+      expect(gateOf(plan, 'usage-known')).toMatchObject({ passed: true, reason: expect.stringContaining('does not apply: HttpTokens is already required') });
+      expect(gateOf(plan, 'imdsv1-unused')?.passed).toBe(true);
+      expect(gateOf(plan, 'hop-limit-lowering')).toMatchObject({ passed: true, reason: 'lowers the hop limit from 3 to 2 (IMDS_GUARD_LOWER_HOP_LIMIT=true)' });
+      expect(plan.summary).toBe('Will lower the hop limit on instance i-0abc1234def567890 (hop limit lowered from 3 to 2; HttpTokens is already required).');
+    }
+  });
+
+  it('still applies the usage gates when HttpTokens changes together with the hop limit', () => {
+    const subject = instanceSubject({ metadata: { httpTokens: 'optional', httpPutResponseHopLimit: 3, httpEndpoint: 'enabled' } });
+    const plan = decide(verdict(subject), policy({ lowerHopLimit: true, mode: 'enforce' }), { now: NOW });
+    expect(plan.execute).toBe(false);
+    expect(plan.gates.filter((g) => !g.passed).map((g) => g.gate)).toEqual(['usage-known']);
+    const kept = decide(verdict(subject), policy({ mode: 'enforce' }), { now: NOW, usage: KNOWN_UNUSED });
+    expect(gateOf(kept, 'hop-limit-lowering')).toMatchObject({ passed: true, reason: expect.stringContaining('hop limit kept at 3') });
+    expect(kept).toMatchObject({ execute: true, target: { httpTokens: 'required' } });
   });
 
   it('does not act on its own change (loop guard), even for a human', () => {

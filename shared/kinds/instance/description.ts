@@ -82,7 +82,10 @@ export const instanceDescription: KindDescription<'instance'> = {
   remediation: {
     action: 'modify-instance-metadata-options',
     current: (subject) => subject.metadata,
-    describe: (subject, hopNote) => `set HttpTokens=required on instance ${subject.ref.id} (${hopNote})`,
+    describe: (subject, hopNote) =>
+      subject.metadata.httpTokens === 'required'
+        ? `lower the hop limit on instance ${subject.ref.id} (${hopNote}; HttpTokens is already required)`
+        : `set HttpTokens=required on instance ${subject.ref.id} (${hopNote})`,
   },
 };
 
