@@ -59,6 +59,10 @@ export interface FixOptions extends CommonOptions {
   yes: boolean;
   /** Passes the usage-known gate for instances without usage evidence (never the IMDSv1-in-use or exempt gates). */
   overrideUsageUnknown: boolean;
+  /** Issue 12: also delete superseded launch configurations (IMDS_GUARD_DELETE_SUPERSEDED=true). */
+  deleteSuperseded: boolean;
+  /** With deleteSuperseded: also where the account may not be able to create one again (…=even-if-unrecreatable). */
+  evenIfUnrecreatable: boolean;
 }
 
 export type GuardrailPolicy = 'scp' | 'declarative';
@@ -153,6 +157,16 @@ export const OPTIONS: Record<string, OptionSpec> = {
     section: 'Fix',
     help: 'Also fix instances without usage evidence (never those with IMDSv1 calls, never exempt ones)',
   },
+  'delete-superseded': {
+    type: 'boolean',
+    section: 'Fix',
+    help: 'Also delete launch configurations a migration superseded and no Auto Scaling group uses (IMDS_GUARD_DELETE_SUPERSEDED=true)',
+  },
+  'even-if-unrecreatable': {
+    type: 'boolean',
+    section: 'Fix',
+    help: 'With --delete-superseded: also where the account may not be able to create launch configurations again (accounts created after 2024-10-01 cannot)',
+  },
   policy: { type: 'string', arg: 'scp|declarative', section: 'Policy', help: 'Print only that document (ready for aws organizations create-policy --content)' },
   'exempt-principal': {
     type: 'string',
@@ -204,7 +218,7 @@ const CONNECTION = ['profile', 'endpoint-url', 'request-timeout', 'debug'];
 /** The options each command takes, in help order. */
 export const COMMAND_OPTIONS: Record<Command, string[]> = {
   scan: [...WHERE_WHAT, ...OUTPUT, ...CONNECTION, 'help'],
-  fix: ['dry-run', 'yes', 'override-usage-unknown', ...WHERE_WHAT, ...OUTPUT, ...CONNECTION, 'help'],
+  fix: ['dry-run', 'yes', 'override-usage-unknown', 'delete-superseded', 'even-if-unrecreatable', ...WHERE_WHAT, ...OUTPUT, ...CONNECTION, 'help'],
   guardrails: ['policy', 'exempt-principal', 'max-hop-limit', 'http-tokens-enforced', ...OUTPUT, 'help'],
   rollback: ['instance', 'tag', 'since', 'dry-run', 'yes', 'region', 'all-regions', ...OUTPUT, ...CONNECTION, 'help'],
 };
@@ -500,9 +514,20 @@ export function parseCli(argv: readonly string[]): Parsed {
       const dryRun = values['dry-run'] === true;
       const yes = values.yes === true;
       if (dryRun && yes) throw new UsageError('fix: --dry-run and --yes contradict each other');
+      const deleteSuperseded = values['delete-superseded'] === true;
+      const evenIfUnrecreatable = values['even-if-unrecreatable'] === true;
+      if (evenIfUnrecreatable && !deleteSuperseded) throw new UsageError('fix: --even-if-unrecreatable only goes with --delete-superseded');
       return {
         action: 'run',
-        options: { command: 'fix', ...common('fix', values), dryRun, yes, overrideUsageUnknown: values['override-usage-unknown'] === true },
+        options: {
+          command: 'fix',
+          ...common('fix', values),
+          dryRun,
+          yes,
+          overrideUsageUnknown: values['override-usage-unknown'] === true,
+          deleteSuperseded,
+          evenIfUnrecreatable,
+        },
       };
     }
     case 'guardrails': {

@@ -126,7 +126,13 @@ export async function walkRegion(
 /** A remediator that only collects plans: nothing can be written through it. */
 export function planCollector(now: () => Date): Remediator {
   return async (plans: readonly Plan[]): Promise<Outcome[]> =>
-    plans.map((plan) => ({ plan, status: plan.execute ? 'planned' : 'skipped', message: plan.summary, at: now() }));
+    plans.map((plan) => ({
+      plan,
+      status: plan.execute ? 'planned' : 'skipped',
+      message: plan.summary,
+      ...(plan.superseded !== undefined ? { superseded: plan.superseded } : {}),
+      at: now(),
+    }));
 }
 
 /**

@@ -26,7 +26,7 @@ import { readinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
 import { describeKind } from '../shared/kinds/registry.js';
 
-export type FixStatus = 'planned' | 'skipped' | 'remediated' | 'failed';
+export type FixStatus = 'planned' | 'skipped' | 'remediated' | 'failed' | 'superseded';
 
 export interface FixRow {
   region: string;
@@ -103,6 +103,11 @@ function rowOf(report: Report & { outcome: Outcome }, policy: Policy, name: stri
   };
   if (name) row.name = name;
   if (outcome.verifiedCompliance) row.verifiedCompliance = outcome.verifiedCompliance;
+  // Issue 12: a migrated launch configuration is finished business, shown as such (the deletion it can still get is a plan of its own).
+  if (outcome.status === 'skipped' && readinessOf(report.verdict, report.usage, plan, policy).readiness === 'superseded') {
+    row.status = 'superseded';
+    row.message = `Superseded: ${readinessOf(report.verdict, report.usage, plan, policy).why}.`;
+  }
   return row;
 }
 
@@ -212,6 +217,6 @@ export async function planFix(
 export function fixExitCode(report: FixReport): number {
   if (report.regions.length > 0 && report.regions.every((r) => r.status === 'failed')) return 2;
   if (report.regions.some((r) => r.status !== 'ok')) return 1;
-  const left = report.rows.filter((r) => !(r.status === 'remediated' && r.verifiedCompliance !== 'NON_COMPLIANT'));
+  const left = report.rows.filter((r) => r.status !== 'superseded' && !(r.status === 'remediated' && r.verifiedCompliance !== 'NON_COMPLIANT'));
   return left.length > 0 ? 1 : 0;
 }

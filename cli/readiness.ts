@@ -25,6 +25,7 @@ export type Readiness =
   | 'hop-limit-kept'
   | 'kind-off'
   | 'manual'
+  | 'superseded'
   | 'n/a';
 
 /** Every label, in the order reports list them. */
@@ -37,6 +38,7 @@ export const READINESS: readonly Readiness[] = [
   'endpoint-disabled',
   'manual',
   'exempt',
+  'superseded',
   'compliant',
   'n/a',
 ];
@@ -52,6 +54,7 @@ export const READINESS_MEANING: Record<Readiness, string> = {
   'hop-limit-kept': 'only the hop limit is above the ceiling and lowering it is off',
   'kind-off': `${SETTINGS.remediate} leaves this kind out; fix --kind includes it`,
   manual: 'fix has nothing it may change; the reason says what is left',
+  superseded: 'a launch configuration imds-guard migrated; no group uses it; fix --delete-superseded deletes it (not counted as open)',
   'n/a': 'not applicable (terminated, gone)',
 };
 
@@ -196,6 +199,11 @@ export function readinessOf(
     return { readiness: 'compliant', why: checkReasons(verdict) };
   }
   if (plan === undefined) return { readiness: 'manual', why: 'no plan was made' };
+  // Issue 12: finished business, unless fix was asked to delete it and may.
+  if (plan.superseded !== undefined && !plan.execute && !plan.gates.some((g) => !g.passed && g.gate !== 'recreatable' && g.gate !== 'mode')) {
+    const held = plan.gates.find((g) => g.gate === 'recreatable' && !g.passed);
+    return { readiness: 'superseded', why: held ? `${plan.superseded}; not deleted: ${held.reason}` : plan.superseded };
+  }
   const exempt = plan.gates.find((g) => g.gate === 'exempt' && !g.passed);
   if (exempt) return fromGate(exempt, verdict, usage, settings);
   if (plan.action === 'none') return nothingToDo(verdict, plan, settings);

@@ -106,7 +106,7 @@ function warnFailures(io: Io, regions: readonly RegionStatus[]): void {
 
 async function runScan(options: ScanOptions, io: Io, deps: RunDeps): Promise<number> {
   // Plans are made as `fix` would make them (nothing can be written: scan's remediator only collects them).
-  const policy = fixPolicy(policyFor(io, options), options.kinds, options.explicitKinds);
+  const policy = fixPolicy(policyFor(io, options), options);
   const prep = await prepare(options, io, deps);
   const report = await scan(
     { account: prep.account, regions: prep.regions, skippedRegions: prep.skippedRegions, kinds: options.kinds, policy, version: VERSION },
@@ -121,17 +121,19 @@ async function runScan(options: ScanOptions, io: Io, deps: RunDeps): Promise<num
   return scanExitCode(report);
 }
 
-function fixPolicy(base: Policy, kinds: readonly ResourceKind[], explicitKinds: boolean): Policy {
+function fixPolicy(base: Policy, options: CommonOptions & Partial<Pick<FixOptions, 'deleteSuperseded' | 'evenIfUnrecreatable'>>): Policy {
   const remediate = { ...base.remediate };
-  if (explicitKinds) for (const k of Object.keys(remediate) as ResourceKind[]) remediate[k] = kinds.includes(k);
-  return { ...base, mode: 'enforce', remediate };
+  if (options.explicitKinds) for (const k of Object.keys(remediate) as ResourceKind[]) remediate[k] = options.kinds.includes(k);
+  // The flags only ever widen the setting (IMDS_GUARD_DELETE_SUPERSEDED), never narrow it.
+  const deleteSuperseded = options.evenIfUnrecreatable ? 'even-if-unrecreatable' : options.deleteSuperseded && base.deleteSuperseded === 'false' ? 'true' : base.deleteSuperseded;
+  return { ...base, mode: 'enforce', remediate, deleteSuperseded };
 }
 
 async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<number> {
   if (!options.dryRun && !options.yes && !io.stdinIsTTY) {
     throw new UsageError('fix: refusing to change resources without confirmation: stdin is not a terminal; pass --yes, or --dry-run to see the plan');
   }
-  const policy = fixPolicy(policyFor(io, options), options.kinds, options.explicitKinds);
+  const policy = fixPolicy(policyFor(io, options), options);
   const prep = await prepare(options, io, deps);
   const actor = `imds-guard fix (CLI${prep.arn ? `, ${prep.arn}` : ''})`;
   const run = await planFix(

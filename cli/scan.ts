@@ -231,7 +231,8 @@ export async function scan(input: ScanInput, deps: CliDeps, progress: Progress):
 /** 2: nothing could be read; 1: findings, or part of the estate unread; 0: clean. */
 export function scanExitCode(report: ScanReport): number {
   if (report.regions.length > 0 && report.regions.every((r) => r.status === 'failed')) return 2;
-  if (report.rows.some((r) => r.compliance === 'NON_COMPLIANT')) return 1;
+  // A superseded launch configuration is finished business (issue 12): reported, not an open problem.
+  if (report.rows.some((r) => r.compliance === 'NON_COMPLIANT' && r.readiness !== 'superseded')) return 1;
   if (report.regions.some((r) => r.status !== 'ok')) return 1;
   return 0;
 }

@@ -458,7 +458,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
           { Label: { default: 'Metadata options' }, Parameters: ['HopLimitCeiling', 'LowerHopLimit', 'InstanceRefresh', 'EnforceAccountDefault'] },
           {
             Label: { default: 'Safety' },
-            Parameters: ['GuardWindowHours', 'Rollback', 'WaveSize', 'WaveTag', 'ExemptLaunchConfigurations', 'ExemptAccountDefaultRegions', 'RespectSuppressed'],
+            Parameters: ['GuardWindowHours', 'Rollback', 'WaveSize', 'WaveTag', 'ExemptLaunchConfigurations', 'ExemptAccountDefaultRegions', 'RespectSuppressed', 'DeleteSuperseded'],
           },
           { Label: { default: 'Triggers' }, Parameters: ['SweepSchedule', 'WatchSchedule', 'EnableConfigRule', 'ConfigRuleFrequency', 'EnableSecurityHubAction', 'BatchWindowSeconds', 'FindingRefreshDays'] },
           { Label: { default: 'Operations' }, Parameters: ['ReserveConcurrency', 'LogLevel', 'LogRetentionDays', 'AlarmTopicArn'] },

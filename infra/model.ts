@@ -28,6 +28,7 @@ export type ParameterName =
   | 'ExemptLaunchConfigurations'
   | 'ExemptAccountDefaultRegions'
   | 'RespectSuppressed'
+  | 'DeleteSuperseded'
   | 'WatchSchedule'
   | 'SweepSchedule'
   | 'ConfigRuleFrequency'

@@ -43,6 +43,7 @@ export const SETTING_PARAMETERS = {
   exemptLaunchConfigurations: 'ExemptLaunchConfigurations',
   exemptAccountDefaultRegions: 'ExemptAccountDefaultRegions',
   respectSuppressed: 'RespectSuppressed',
+  deleteSuperseded: 'DeleteSuperseded',
 } as const satisfies Record<keyof Policy, ParameterName>;
 
 
@@ -183,6 +184,12 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     default: d.RespectSuppressed,
     allowedValues: bool,
     description: 'A Security Hub finding a person set to SUPPRESSED exempts its resource from remediation (still reported).',
+  },
+  DeleteSuperseded: {
+    type: 'String',
+    default: d.DeleteSuperseded,
+    allowedValues: ['false', 'true', 'even-if-unrecreatable'],
+    description: 'Delete launch configurations a migration superseded and no group uses (true: only where the account can create them again).',
   },
   WatchSchedule: {
     type: 'String',

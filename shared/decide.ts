@@ -16,6 +16,7 @@
  * | imdsv1-unused      | instance made IMDSv1 calls in the look-back window    | **never**                    |
  * | usage-known        | no MetadataNoToken evidence to judge by (see below)   | yes                          |
  * | hop-limit-lowering | only the hop limit would change and lowering is off   | no (IMDS_GUARD_LOWER_HOP_LIMIT) |
+ * | recreatable        | deleting a superseded resource the account may not be able to create again | no (IMDS_GUARD_DELETE_SUPERSEDED=even-if-unrecreatable) |
  * | not-our-own-change | the trigger was imds-guard's own write (loop guard)   | no                           |
  * | not-rolled-back    | imds-guard rolled the instance back (mark tag)        | **never** (remove the tag)   |
  * | not-suppressed     | a person set its Security Hub finding to SUPPRESSED   | **never**                    |
@@ -27,6 +28,12 @@
  * ceiling) is judged by `hop-limit-lowering` instead: lowering the hop limit
  * can break containers that reach IMDS through a bridge network, which
  * MetadataNoToken says nothing about, so it needs IMDS_GUARD_LOWER_HOP_LIMIT.
+ *
+ * A superseded resource (a launch configuration imds-guard migrated, which no
+ * group uses any more) is finished business: no action, and the plan says
+ * what replaced it. Only with IMDS_GUARD_DELETE_SUPERSEDED the plan deletes
+ * it, through `exempt`, `kind-enabled`, `mode`, `recreatable` and
+ * `not-our-own-change` (the metadata gates do not apply to a deletion).
  *
  * When `applicable` or `non-compliant` fails the other gates are moot and are
  * not listed. Otherwise every gate is listed, including those that only
@@ -54,7 +61,7 @@
  * - An instance without a launch time is judged as if older than the window.
  */
 import { describeKind } from './kinds/registry.js';
-import type { KindRemediation, LiveSubject } from './kinds/types.js';
+import type { KindRemediation, LiveSubject, Superseded } from './kinds/types.js';
 import type { Gate, GateId, MetadataOptions, Plan, ResourceKind, Subject, UsageEvidence, Verdict } from './model.js';
 import type { Policy } from './policy.js';
 import { describeExemption, exemptionStatus } from './exemption.js';
@@ -231,6 +238,17 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   const kind = subject.kind;
   const description = describeKind(kind);
   const remediation = remediationOf(subject);
+  const superseded = remediation.superseded?.(subject);
+  if (superseded !== undefined && policy.deleteSuperseded === 'false') {
+    return {
+      ref,
+      action: 'none',
+      gates,
+      execute: false,
+      superseded: superseded.note,
+      summary: `Nothing to change: ${superseded.note} (IMDS_GUARD_DELETE_SUPERSEDED=true or fix --delete-superseded deletes it).`,
+    };
+  }
   const current: MetadataOptions = remediation.current(subject, policy);
   // A template that leaves the hop limit unset launches with the account default's: judge and fix that value (as evaluate does).
   const inheritedHop: number | undefined = remediation.inheritedHopLimit?.(subject);
@@ -282,6 +300,8 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   // mode
   gates.push(modeGate(policy, context));
 
+  if (superseded !== undefined) return deletionPlan(ref, gates, superseded, policy, context);
+
   // endpoint-enabled
   gates.push(
     current.httpEndpoint === 'disabled'
@@ -323,6 +343,39 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
     plan.summary = `Dry run: would ${change}.`;
   } else {
     plan.summary = `Not remediated: ${failed.map((g) => g.reason).join('; ')}.`;
+  }
+  return plan;
+}
+
+/** The opt-in deletion of a superseded resource (IMDS_GUARD_DELETE_SUPERSEDED). */
+function deletionPlan(ref: Plan['ref'], gates: Gate[], superseded: Superseded, policy: Policy, context: DecideContext): Plan {
+  const { recreatable } = superseded.deletion;
+  gates.push(
+    recreatable !== undefined
+      ? gate('recreatable', true, recreatable)
+      : policy.deleteSuperseded === 'even-if-unrecreatable'
+        ? gate('recreatable', true, 'IMDS_GUARD_DELETE_SUPERSEDED=even-if-unrecreatable: deleted even if the account cannot create one again')
+        : gate(
+            'recreatable',
+            false,
+            'imds-guard cannot tell whether this account can create launch configurations again (accounts created after 2024-10-01 cannot); ' +
+              'IMDS_GUARD_DELETE_SUPERSEDED=even-if-unrecreatable (fix --even-if-unrecreatable) deletes it anyway',
+          ),
+  );
+  gates.push(
+    context.ownChange
+      ? gate('not-our-own-change', false, 'triggered by a change imds-guard made itself: not acting again (loop guard)')
+      : gate('not-our-own-change', true, 'not triggered by imds-guard itself'),
+  );
+  const plan: Plan = { ref, action: superseded.deletion.action, gates, execute: false, superseded: superseded.note, summary: '' };
+  const failed = gates.filter((g) => !g.passed);
+  if (failed.length === 0) {
+    plan.execute = true;
+    plan.summary = `Will ${superseded.deletion.describe}.`;
+  } else if (failed.length === 1 && failed[0]?.gate === 'mode' && policy.mode === 'dry-run') {
+    plan.summary = `Dry run: would ${superseded.deletion.describe}.`;
+  } else {
+    plan.summary = `Not deleted (${superseded.note}): ${failed.map((g) => g.reason).join('; ')}.`;
   }
   return plan;
 }

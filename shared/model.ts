@@ -87,6 +87,14 @@ export interface LaunchConfigurationSubject {
   createdTime?: Date;
   /** The full DescribeLaunchConfigurations record, kept for migration to a launch template. */
   raw: Record<string, unknown>;
+  /**
+   * The launch template imds-guard made from this configuration (tagged
+   * `imds-guard:source-launch-configuration=<name>`), when there is one
+   * (issue 12: a migrated configuration is superseded).
+   */
+  supersededBy?: { id: string; name: string };
+  /** Auto Scaling groups that still launch from it; looked up only when `supersededBy` is set. */
+  usedBy?: string[];
 }
 
 export interface AccountDefaultsSubject {
@@ -162,6 +170,7 @@ export type GateId =
   | 'imdsv1-unused'
   | 'usage-known'
   | 'hop-limit-lowering'
+  | 'recreatable'
   | 'not-our-own-change'
   // issue 12 (safety)
   | 'not-rolled-back'
@@ -190,6 +199,8 @@ export interface Plan {
   httpTokensEnforced?: boolean;
   /** `instance` only: the options in force when decided, recorded on the instance before a flip so a rollback restores exactly these (issue 12). */
   previous?: MetadataOptions;
+  /** The resource is superseded (a migrated launch configuration): what replaced it and how to clear its finding (issue 12). */
+  superseded?: string;
   gates: Gate[];
   /** True when all gates passed and the mode allows writes. */
   execute: boolean;
@@ -209,5 +220,7 @@ export interface Outcome {
   verifiedCompliance?: Compliance;
   /** The verdict on the re-described resource, so its finding shows the state after the fix. */
   verifiedVerdict?: Verdict;
+  /** The change left the resource superseded (a migrated launch configuration): the note its finding carries (issue 12). */
+  superseded?: string;
   at: Date;
 }

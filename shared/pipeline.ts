@@ -85,7 +85,8 @@ export async function processSubjects(
   if (deps.findings) {
     result.findings = await deps.findings.publish(reports);
     // Notes and workflow only for plans that had something to say beyond "compliant".
-    const annotated = [...outcomes.values()].filter((o) => o.plan.action !== 'none');
+    // A superseded resource's note is news although nothing is done (issue 12); the published-state filter sends it once.
+    const annotated = [...outcomes.values()].filter((o) => o.plan.action !== 'none' || o.superseded !== undefined);
     if (annotated.length > 0) result.annotations = await deps.findings.annotate(annotated);
   }
   return result;

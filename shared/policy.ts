@@ -42,7 +42,16 @@ export interface Policy {
   exemptAccountDefaultRegions: string[];
   /** A Security Hub finding a person SUPPRESSED exempts its resource from remediation (enforce mode). */
   respectSuppressed: boolean;
+  /**
+   * Delete launch configurations that a migration superseded and no group
+   * uses: `off`; `true` only where imds-guard knows the account can create
+   * launch configurations again; `even-if-unrecreatable` also where it cannot
+   * tell (accounts created after 2024-10-01 cannot create one).
+   */
+  deleteSuperseded: DeleteSuperseded;
 }
+
+export type DeleteSuperseded = 'false' | 'true' | 'even-if-unrecreatable';
 
 export type RollbackHandling = 'auto' | 'alert';
 
@@ -68,6 +77,7 @@ export const DEFAULT_POLICY: Policy = {
   exemptLaunchConfigurations: [],
   exemptAccountDefaultRegions: [],
   respectSuppressed: true,
+  deleteSuperseded: 'false',
 };
 
 /** Environment variable names, one per setting. */
@@ -88,6 +98,7 @@ export const SETTINGS = {
   exemptLaunchConfigurations: 'IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS',
   exemptAccountDefaultRegions: 'IMDS_GUARD_EXEMPT_ACCOUNT_DEFAULT_REGIONS',
   respectSuppressed: 'IMDS_GUARD_RESPECT_SUPPRESSED',
+  deleteSuperseded: 'IMDS_GUARD_DELETE_SUPERSEDED',
 } as const satisfies Record<keyof Policy, string>;
 
 export class PolicyError extends Error {
@@ -179,5 +190,6 @@ export function loadPolicy(env: Env = process.env): Policy {
     exemptLaunchConfigurations: list(env, SETTINGS.exemptLaunchConfigurations, /^[^,]{1,255}$/),
     exemptAccountDefaultRegions: list(env, SETTINGS.exemptAccountDefaultRegions, /^[a-z]{2}(-[a-z]+)+-\d+$/),
     respectSuppressed: flag(env, SETTINGS.respectSuppressed, d.respectSuppressed),
+    deleteSuperseded: oneOf(env, SETTINGS.deleteSuperseded, ['false', 'true', 'even-if-unrecreatable'] as const, d.deleteSuperseded),
   };
 }

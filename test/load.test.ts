@@ -193,6 +193,7 @@ describe('launch configurations and account defaults', () => {
         'autoscaling/describe-launch-configurations.json',
       ).LaunchConfigurations.filter((lc) => input.LaunchConfigurationNames?.includes(lc.LaunchConfigurationName)),
     }));
+    ec2.on(DescribeLaunchTemplatesCommand).resolves({ LaunchTemplates: [] });
     const { load, slept } = loader();
     const subjects = await load([ref('launch-configuration', 'legacy-web-lc'), ref('launch-configuration', 'gone-lc')]);
     expect(subjects[0]).toMatchObject({ kind: 'launch-configuration', name: 'legacy-web-lc', metadata: undefined });
@@ -201,6 +202,10 @@ describe('launch configurations and account defaults', () => {
     expect(autoScaling.commandCalls(DescribeLaunchConfigurationsCommand)[0]!.args[0].input).toEqual({
       LaunchConfigurationNames: ['legacy-web-lc', 'gone-lc'],
     });
+    // Whether imds-guard migrated it: one tag-filtered call for the configurations found.
+    expect(ec2.commandCalls(DescribeLaunchTemplatesCommand).map((c) => c.args[0].input.Filters)).toEqual([
+      [{ Name: 'tag:imds-guard:source-launch-configuration', Values: ['legacy-web-lc'] }],
+    ]);
   });
 
   it('describes account defaults once per load', async () => {

@@ -142,6 +142,7 @@ const FIX_LABELS: Record<FixRow['status'], { dry: string; pending: string; done:
   skipped: { dry: 'SKIP', pending: 'SKIP', done: 'SKIPPED' },
   remediated: { dry: 'FIXED', pending: 'FIXED', done: 'FIXED' },
   failed: { dry: 'FAILED', pending: 'FAILED', done: 'FAILED' },
+  superseded: { dry: 'SUPERSEDED', pending: 'SUPERSEDED', done: 'SUPERSEDED' },
 };
 
 export function fixTable(report: FixReport, stage: 'dry' | 'pending' | 'done'): string {
@@ -168,6 +169,7 @@ export function fixTable(report: FixReport, stage: 'dry' | 'pending' | 'done'): 
     stage === 'done'
       ? [`${by('remediated')} fixed`, `${by('failed')} failed`, `${by('skipped') + (report.applied ? 0 : by('planned'))} skipped`]
       : [`${by('planned')} to fix`, `${by('skipped')} skipped`];
+  if (by('superseded') > 0) parts.push(`${by('superseded')} superseded`);
   parts.push(`${report.compliant} already compliant`);
   const failed = report.regions.filter((r) => r.status === 'failed');
   if (failed.length > 0) parts.push(`${plural(failed.length, 'region')} failed: ${failed.map((f) => f.region).join(', ')}`);

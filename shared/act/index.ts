@@ -65,6 +65,7 @@ interface Executed {
   message: string;
   verified?: Compliance;
   verifiedVerdict?: Verdict;
+  superseded?: string;
 }
 
 export async function remediate(plans: readonly Plan[], deps: RemediateDeps): Promise<Outcome[]> {
@@ -96,6 +97,7 @@ export async function remediate(plans: readonly Plan[], deps: RemediateDeps): Pr
       status: result.changed ? 'remediated' : 'skipped',
       message: result.changed ? `Remediated by ${actor}: ${result.message}.` : `Nothing changed: ${result.message}.`,
       ...(result.verified ? { verified: result.verified } : {}),
+      ...(result.superseded ? { superseded: result.superseded } : {}),
     };
   });
 
@@ -107,6 +109,7 @@ export async function remediate(plans: readonly Plan[], deps: RemediateDeps): Pr
     message: e.message,
     ...(e.verified && (e.status === 'remediated' || e.status === 'skipped') && e.plan.execute ? { verifiedCompliance: e.verified } : {}),
     ...(e.verifiedVerdict ? { verifiedVerdict: e.verifiedVerdict } : {}),
+    ...((e.superseded ?? e.plan.superseded) !== undefined ? { superseded: e.superseded ?? e.plan.superseded } : {}),
     at,
   }));
 }

@@ -3,21 +3,23 @@
  * are immutable (and new ones cannot be created in most accounts), so the fix
  * is an equivalent launch template with IMDSv2 required, and every Auto
  * Scaling group using the configuration moved to it (`$Default`, so later
- * template fixes reach them). The customer's launch configuration is NEVER
- * deleted: it is reported as superseded.
+ * template fixes reach them). The customer's launch configuration is kept
+ * and reported as superseded (issue 12); it is deleted only by a separate,
+ * opt-in plan (`delete-launch-configuration`, IMDS_GUARD_DELETE_SUPERSEDED),
+ * and only while no group uses it.
  *
  * Idempotent: the template name and ClientToken derive from the configuration
  * name; when the template already exists (earlier run, duplicate event) it is
  * reused if imds-guard made it from this configuration, refused otherwise.
  */
 import { createHash } from 'node:crypto';
-import { DescribeLaunchConfigurationsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { DeleteLaunchConfigurationCommand, DescribeLaunchConfigurationsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import {
   CreateLaunchTemplateCommand,
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
 } from '@aws-sdk/client-ec2';
-import { launchTemplateNameFor } from '../kinds/launch-configuration/description.js';
+import { launchTemplateNameFor, supersededNote } from '../kinds/launch-configuration/description.js';
 import type { Plan } from '../model.js';
 import { errorMessage } from './errors.js';
 import { refreshGroups } from './groups.js';
@@ -50,7 +52,20 @@ async function existingTemplate(ctx: ActContext, templateName: string, lcName: s
   return template.LaunchTemplateId;
 }
 
+/**
+ * The opt-in clean-up of a superseded configuration: the groups are read again
+ * first, and a configuration some group launches from is never deleted.
+ */
+async function deleteSuperseded(plan: Plan, ctx: ActContext): Promise<ActionResult> {
+  const lcName = plan.ref.id;
+  const users = await ctx.groups.usingLaunchConfiguration(lcName);
+  if (users.length > 0) throw new ActionRefused(`launch configuration ${lcName} is used again by ${users.join(', ')}; not deleted`);
+  await ctx.clients.autoScaling.send(new DeleteLaunchConfigurationCommand({ LaunchConfigurationName: lcName }));
+  return { changed: true, verified: 'COMPLIANT', message: `deleted launch configuration ${lcName} (${plan.superseded ?? 'superseded'}); AutoScaling.3 clears as its finding is archived` };
+}
+
 export async function migrateLaunchConfiguration(plan: Plan, ctx: ActContext): Promise<ActionResult> {
+  if (plan.action === 'delete-launch-configuration') return deleteSuperseded(plan, ctx);
   const { clients, policy, groups } = ctx;
   const lcName = plan.ref.id;
   const described = await clients.autoScaling.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [lcName] }));
@@ -114,6 +129,8 @@ export async function migrateLaunchConfiguration(plan: Plan, ctx: ActContext): P
     throw new Error(`${notes.join('; ')}; could not move: ${failed.join(', ')}; launch configuration ${lcName} is still in use`);
   }
   if (policy.instanceRefresh && moved.length > 0) notes.push(...(await refreshGroups(clients.autoScaling, moved)));
-  notes.push(`launch configuration ${lcName} is kept but superseded (imds-guard never deletes it)`);
-  return { changed: !reused || moved.length > 0, verified: 'COMPLIANT', message: notes.join('; ') };
+  // The configuration itself still allows IMDSv1 (AutoScaling.3 stays FAILED): no "verified compliant", the note says what is left.
+  const superseded = supersededNote(`launch template ${templateName} (${templateId})`);
+  notes.push(`launch configuration ${lcName} is kept: ${superseded}`);
+  return { changed: !reused || moved.length > 0, message: notes.join('; '), superseded };
 }

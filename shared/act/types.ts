@@ -36,6 +36,8 @@ export interface ActionResult {
   verified?: Compliance;
   /** False when the resource already had the fix (duplicate event, race). */
   changed: boolean;
+  /** The fix left the resource superseded: the note its finding carries (issue 12). */
+  superseded?: string;
 }
 
 export type Action = (plan: Plan, context: ActContext) => Promise<ActionResult>;

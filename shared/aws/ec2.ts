@@ -287,3 +287,32 @@ export async function* pageAccountTemplateVersions(
     nextToken = out.NextToken || undefined;
   } while (nextToken);
 }
+
+/**
+ * Launch templates tagged `tagKey` with one of `values`: DescribeLaunchTemplates
+ * with a `tag:<key>` filter, 200 values a call (our cap, as for ids), paged.
+ * One call for a page of launch configurations (issue 12: which ones a
+ * migration superseded).
+ */
+export async function describeLaunchTemplatesTagged(ec2: EC2Client, tagKey: string, values: readonly string[]): Promise<LaunchTemplate[]> {
+  const out: LaunchTemplate[] = [];
+  for (const part of chunk(unique(values), LAUNCH_TEMPLATES_PAGE_SIZE)) {
+    let nextToken: string | undefined;
+    do {
+      try {
+        const page = await ec2.send(
+          new DescribeLaunchTemplatesCommand({
+            Filters: [{ Name: `tag:${tagKey}`, Values: part }],
+            MaxResults: LAUNCH_TEMPLATES_PAGE_SIZE,
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+        );
+        out.push(...(page.LaunchTemplates ?? []));
+        nextToken = page.NextToken;
+      } catch (error) {
+        throw new AwsCallError('DescribeLaunchTemplates', `tagged ${tagKey} (${describeDetail('values', part)})`, error);
+      }
+    } while (nextToken);
+  }
+  return out;
+}

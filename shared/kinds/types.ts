@@ -105,6 +105,21 @@ export interface KindRemediation<K extends ResourceKind> {
   pending?(subject: SubjectOf<K>, policy: Policy): boolean;
   /** Why nothing changes although the resource is non-compliant, when the kind knows better. */
   nothingReason?(subject: SubjectOf<K>, policy: Policy): string | undefined;
+  /** Issue 12: imds-guard's own fix replaced the resource (a migrated launch configuration): finished business. */
+  superseded?(subject: SubjectOf<K>): Superseded | undefined;
+}
+
+/** A resource imds-guard's fix replaced: not changed again, and deleted only on request (IMDS_GUARD_DELETE_SUPERSEDED). */
+export interface Superseded {
+  /** What replaced it and how to clear its finding, for the finding note and the CLI. */
+  note: string;
+  /** The opt-in clean-up. */
+  deletion: {
+    action: string;
+    describe: string;
+    /** Why the account could create the resource again, when imds-guard can tell; otherwise deleting needs a confirmation. */
+    recreatable?: string;
+  };
 }
 
 export type { Scope };

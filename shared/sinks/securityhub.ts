@@ -121,6 +121,13 @@ export function annotationFor(outcome: Outcome, check: CheckId = 'imdsv2'): Work
   const at = outcome.at.toISOString();
   // Each finding is one check: judge it by that check's result after the fix, not the worst of both.
   const verified = outcome.verifiedVerdict?.checks.find((c) => c.check === check)?.compliance ?? outcome.verifiedCompliance;
+  // Issue 12: a superseded resource's finding stays FAILED; the note says what replaced it and what clears it (never RESOLVED).
+  if (outcome.superseded !== undefined && outcome.plan.action === 'none') {
+    return { text: truncate(`imds-guard (${at}): ${outcome.superseded}.`, NOTE_MAX), workflow: 'NOTIFIED' };
+  }
+  if (outcome.superseded !== undefined && outcome.status === 'remediated' && verified === undefined) {
+    return { text: truncate(`imds-guard remediated (${at}): ${outcome.message}`, NOTE_MAX), workflow: 'NOTIFIED' };
+  }
   switch (outcome.status) {
     case 'remediated':
       if (verified === 'COMPLIANT') {

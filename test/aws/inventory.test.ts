@@ -1,4 +1,4 @@
-import { DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeAutoScalingGroupsCommand, DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
 import {
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
@@ -134,11 +134,12 @@ describe('launch templates', () => {
 });
 
 describe('launch configurations and account defaults', () => {
-  it('pages launch configurations', async () => {
+  it('pages launch configurations, one tag-filtered DescribeLaunchTemplates a page; no group look-up when none is migrated', async () => {
     autoScaling
       .on(DescribeLaunchConfigurationsCommand)
       .resolvesOnce({ ...apiFixture<object>('autoscaling/describe-launch-configurations.json'), NextToken: 'n' })
       .resolvesOnce(apiFixture('autoscaling/describe-launch-configurations.json'));
+    ec2.on(DescribeLaunchTemplatesCommand).resolves({ LaunchTemplates: [] });
     const pages = [];
     for await (const page of inventory.pages('launch-configuration')) pages.push(page);
     expect(pages).toHaveLength(2);
@@ -146,6 +147,30 @@ describe('launch configurations and account defaults', () => {
       ['legacy-web-lc', true],
       ['legacy-api-lc', false],
     ]);
+    expect(pages.flat().every((s) => s.supersededBy === undefined)).toBe(true);
+    const calls = ec2.commandCalls(DescribeLaunchTemplatesCommand).map((c) => c.args[0].input);
+    expect(calls).toEqual([
+      { Filters: [{ Name: 'tag:imds-guard:source-launch-configuration', Values: ['legacy-web-lc', 'legacy-api-lc'] }], MaxResults: 200 },
+      { Filters: [{ Name: 'tag:imds-guard:source-launch-configuration', Values: ['legacy-web-lc', 'legacy-api-lc'] }], MaxResults: 200 },
+    ]);
+    expect(autoScaling.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(0);
+  });
+
+  it('marks a migrated configuration superseded, with the groups that still use it (read once per listing)', async () => {
+    autoScaling
+      .on(DescribeLaunchConfigurationsCommand)
+      .resolvesOnce({ ...apiFixture<object>('autoscaling/describe-launch-configurations.json'), NextToken: 'n' })
+      .resolvesOnce(apiFixture('autoscaling/describe-launch-configurations.json'));
+    ec2.on(DescribeLaunchTemplatesCommand).resolves(apiFixture('ec2/describe-launch-templates-migrated.json'));
+    // The groups of the fixture launch from legacy-web-lc only.
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(apiFixture('autoscaling/describe-auto-scaling-groups.json'));
+    const pages = [];
+    for await (const page of inventory.pages('launch-configuration')) pages.push(page);
+    const api = pages[0]!.find((s) => s.name === 'legacy-api-lc')!;
+    expect(api.supersededBy).toEqual({ id: 'lt-0d4e5f60718293041', name: 'imds-guard-legacy-api-lc' });
+    expect(api.usedBy).toEqual([]);
+    expect(pages[0]!.find((s) => s.name === 'legacy-web-lc')!.supersededBy).toBeUndefined();
+    expect(autoScaling.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(1);
   });
 
   it('describes account defaults', async () => {

@@ -9,7 +9,7 @@ import {
   ModifyLaunchTemplateCommand,
 } from '@aws-sdk/client-ec2';
 import type { FixReport } from '../../cli/fix.js';
-import { mockEstate, restore, run, smallEstate, type Mocks } from './harness.js';
+import { migratedEstate, mockEstate, restore, run, smallEstate, type Mocks } from './harness.js';
 
 let mocks: Mocks | undefined;
 afterEach(() => {
@@ -140,5 +140,40 @@ describe('imds-guard fix', () => {
     expect(flat(r.stdout)).toContain('AccessDenied on DescribeInstances');
     expect(flat(r.stdout)).toContain('1 region failed: eu-west-1');
     expect(r.code).toBe(1);
+  });
+});
+
+describe('a superseded launch configuration (issue 12)', () => {
+  it('fix --dry-run no longer offers to create the template again, shows it as superseded and does not count it', async () => {
+    mocks = mockEstate({ 'us-east-1': smallEstate() });
+    const before = await run(['fix', '--dry-run', '--kind', 'launch-configuration']);
+    expect(flat(before.stdout)).toContain('create launch template imds-guard-legacy-workers-2019');
+    expect(before.code).toBe(1);
+    restore(mocks);
+
+    mocks = mockEstate({ 'us-east-1': migratedEstate() });
+    const r = await run(['fix', '--dry-run', '--kind', 'launch-configuration']);
+    expect(flat(r.stdout)).not.toContain('create launch template');
+    expect(r.stdout).toMatch(/SUPERSEDED\s+launch-configuration\s+legacy-workers-2019/);
+    expect(flat(r.stdout)).toContain(
+      'superseded by launch template imds-guard-legacy-workers-2019 (lt-0aaaabbbbccccdddd); delete the configuration to clear AutoScaling.3',
+    );
+    expect(r.code).toBe(0);
+    const json = JSON.parse((await run(['fix', '--dry-run', '--kind', 'launch-configuration', '--output', 'json'])).stdout) as FixReport;
+    expect(json.rows).toMatchObject([{ id: 'legacy-workers-2019', status: 'superseded', action: 'none' }]);
+    expect(writes(mocks)).toBe(0);
+  });
+
+  it('--delete-superseded offers the deletion, held until --even-if-unrecreatable confirms it (configuration from 2019)', async () => {
+    mocks = mockEstate({ 'us-east-1': migratedEstate() });
+    const held = JSON.parse((await run(['fix', '--dry-run', '--delete-superseded', '--kind', 'launch-configuration', '--output', 'json'])).stdout) as FixReport;
+    expect(held.rows).toMatchObject([{ id: 'legacy-workers-2019', status: 'superseded', action: 'delete-launch-configuration', blockedBy: ['recreatable'] }]);
+    expect(held.rows[0]!.message).toContain('cannot tell whether this account can create launch configurations again');
+    const confirmed = JSON.parse(
+      (await run(['fix', '--dry-run', '--delete-superseded', '--even-if-unrecreatable', '--kind', 'launch-configuration', '--output', 'json'])).stdout,
+    ) as FixReport;
+    expect(confirmed.rows).toMatchObject([{ id: 'legacy-workers-2019', status: 'planned', action: 'delete-launch-configuration' }]);
+    expect((await run(['fix', '--dry-run', '--even-if-unrecreatable'])).code).toBe(2);
+    expect(writes(mocks)).toBe(0);
   });
 });

@@ -150,6 +150,28 @@ export function smallEstate(): RegionEstate {
   };
 }
 
+/** smallEstate after a migration: imds-guard's template, tagged with its source, and the group moved to it (issue 12). */
+export function migratedEstate(): RegionEstate {
+  const estate = smallEstate();
+  estate.templates.push({
+    LaunchTemplateId: 'lt-0aaaabbbbccccdddd',
+    LaunchTemplateName: 'imds-guard-legacy-workers-2019',
+    VersionNumber: 1,
+    DefaultVersion: true,
+    LaunchTemplateData: { ImageId: 'ami-0abcdef1234567890', InstanceType: 'm5.large', MetadataOptions: { HttpTokens: 'required' } },
+  });
+  estate.templateTags = {
+    'lt-0aaaabbbbccccdddd': [
+      { Key: 'imds-guard:source-launch-configuration', Value: 'legacy-workers-2019' },
+      { Key: 'imds-guard:managed', Value: 'true' },
+    ],
+  };
+  const workers = estate.groups.find((g) => g.AutoScalingGroupName === 'workers')!;
+  delete workers.LaunchConfigurationName;
+  workers.LaunchTemplate = { LaunchTemplateId: 'lt-0aaaabbbbccccdddd', Version: '$Default' };
+  return estate;
+}
+
 export interface Mocks {
   ec2: AwsClientStub<EC2Client>;
   autoScaling: AwsClientStub<AutoScalingClient>;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { ScanReport } from '../../cli/scan.js';
-import { ACCOUNT, instance, mockEstate, restore, run, smallEstate, type Mocks } from './harness.js';
+import { ACCOUNT, instance, migratedEstate, mockEstate, restore, run, smallEstate, type Mocks } from './harness.js';
 
 let mocks: Mocks | undefined;
 afterEach(() => {
@@ -168,5 +168,25 @@ describe('imds-guard scan', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no AWS credentials found');
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('imds-guard scan: a superseded launch configuration (issue 12)', () => {
+  it('shows it as superseded with what replaced it, and the exit code ignores it', async () => {
+    mocks = mockEstate({ 'us-east-1': smallEstate() });
+    expect((await run(['scan', '--kind', 'launch-configuration'])).code).toBe(1);
+    restore(mocks);
+
+    mocks = mockEstate({ 'us-east-1': migratedEstate() });
+    const report = JSON.parse((await run(['scan', '--kind', 'launch-configuration', '--output', 'json'])).stdout) as ScanReport;
+    expect(report.rows).toMatchObject([{ id: 'legacy-workers-2019', compliance: 'NON_COMPLIANT', readiness: 'superseded', controls: ['AutoScaling.3'] }]);
+    expect(report.rows[0]!.readinessReason).toBe(
+      'superseded by launch template imds-guard-legacy-workers-2019 (lt-0aaaabbbbccccdddd); delete the configuration to clear AutoScaling.3',
+    );
+    const table = await run(['scan', '--kind', 'launch-configuration']);
+    expect(table.stdout).toMatch(/legacy-workers-2019.*superseded/);
+    expect(table.code).toBe(0);
+    // Other kinds still count: the estate's instances and templates keep the exit code at 1.
+    expect((await run(['scan'])).code).toBe(1);
   });
 });

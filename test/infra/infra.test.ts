@@ -40,6 +40,7 @@ const WRITES = [
   'autoscaling:UpdateAutoScalingGroup',
   'autoscaling:StartInstanceRefresh',
   'ec2:ModifyInstanceMetadataDefaults',
+  'autoscaling:DeleteLaunchConfiguration',
 ];
 /** What remediation reads before and after it writes (groups using a template, versions, the configuration). */
 const ACT_READS = [

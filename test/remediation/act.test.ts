@@ -24,6 +24,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createRemediator, remediate, type RemediateDeps } from '../../shared/act/index.js';
 import { templateClientToken } from '../../shared/act/launch-configuration.js';
+import { annotationFor } from '../../shared/sinks/securityhub.js';
 import { versionClientToken } from '../../shared/act/launch-template.js';
 import { decide, type DecideContext } from '../../shared/decide.js';
 import { evaluate } from '../../shared/evaluate.js';
@@ -387,9 +388,15 @@ describe('launch configuration', () => {
       { AutoScalingGroupName: 'api-asg', LaunchTemplate: { LaunchTemplateId: 'lt-0new', Version: '$Default' } },
     ]);
     expect(asg.commandCalls(DeleteLaunchConfigurationCommand)).toHaveLength(0);
-    expect(outcome).toMatchObject({ status: 'remediated', verifiedCompliance: 'COMPLIANT' });
+    // Issue 12: the configuration itself still allows IMDSv1, so no "verified compliant"; the outcome says it is superseded.
+    expect(outcome).toMatchObject({ status: 'remediated', superseded: 'superseded by launch template imds-guard-web-lc (lt-0new); delete the configuration to clear AutoScaling.3' });
+    expect(outcome!.verifiedCompliance).toBeUndefined();
     expect(outcome!.message).toContain('moved web-asg, api-asg');
-    expect(outcome!.message).toContain('launch configuration web-lc is kept but superseded');
+    expect(outcome!.message).toContain('launch configuration web-lc is kept: superseded by launch template imds-guard-web-lc');
+    const note = annotationFor(outcome!);
+    expect(note.workflow).toBe('NOTIFIED');
+    expect(note.text).toContain('delete the configuration to clear AutoScaling.3');
+    expect(note.text).not.toContain('verified compliant');
   });
 
   it('reuses the template imds-guard made earlier (duplicate event)', async () => {
@@ -423,6 +430,31 @@ describe('launch configuration', () => {
     expect(outcome).toMatchObject({ status: 'failed' });
     expect(outcome!.message).toContain('could not move: api-asg');
     expect(outcome!.message).toContain('moved web-asg');
+  });
+
+  it('deletes a superseded configuration only on request, and never one a group uses again (issue 12)', async () => {
+    asg.on(DeleteLaunchConfigurationCommand).resolves({});
+    const superseded = configurationSubject({ name: 'idle-lc', ref: { ...configurationSubject().ref, id: 'idle-lc' }, supersededBy: { id: 'lt-0new', name: 'imds-guard-idle-lc' }, usedBy: [] });
+    const off = planFor(superseded, policy());
+    expect(off).toMatchObject({ action: 'none', execute: false });
+    expect(off.summary).toContain('superseded by launch template imds-guard-idle-lc (lt-0new); delete the configuration to clear AutoScaling.3');
+    // Created before the cut-off: imds-guard cannot tell whether the account can create one again.
+    const unsure = planFor(superseded, policy({ deleteSuperseded: 'true' }));
+    expect(unsure).toMatchObject({ action: 'delete-launch-configuration', execute: false });
+    expect(unsure.gates.filter((g) => !g.passed).map((g) => g.gate)).toEqual(['recreatable']);
+    const confirmed = planFor(superseded, policy({ deleteSuperseded: 'even-if-unrecreatable' }));
+    expect(confirmed.execute).toBe(true);
+    const [outcome] = await remediate([confirmed], deps(policy()));
+    expect(outcome).toMatchObject({ status: 'remediated' });
+    expect(asg.commandCalls(DeleteLaunchConfigurationCommand).map((c) => c.args[0].input)).toEqual([{ LaunchConfigurationName: 'idle-lc' }]);
+    // Made after 2024-10-01: the account can still create launch configurations, so `true` is enough.
+    expect(planFor({ ...superseded, createdTime: new Date('2025-02-01T00:00:00Z') }, policy({ deleteSuperseded: 'true' })).execute).toBe(true);
+    // A group launches from it again by the time of the call: refused, nothing deleted.
+    const used = { ...confirmed, ref: { ...confirmed.ref, id: 'web-lc' } };
+    const [refused] = await remediate([used], deps(policy()));
+    expect(refused).toMatchObject({ status: 'skipped' });
+    expect(refused!.message).toContain('used again by web-asg, api-asg');
+    expect(asg.commandCalls(DeleteLaunchConfigurationCommand)).toHaveLength(1);
   });
 });
 

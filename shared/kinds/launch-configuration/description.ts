@@ -8,7 +8,7 @@ import { SH_ASG } from '../../controls.js';
 import type { Policy } from '../../policy.js';
 import { launchConfigurationNameFromArn, validateLaunchConfigurationName } from '../../refs/validate.js';
 import { both, hopLimitCheck, prune, result } from '../judging.js';
-import type { Judgement, KindDescription } from '../types.js';
+import type { Judgement, KindDescription, Superseded } from '../types.js';
 
 const autoscaling = 'autoscaling.amazonaws.com' as const;
 
@@ -90,8 +90,44 @@ export const launchConfigurationDescription: KindDescription<'launch-configurati
     describe: (subject, hopNote) =>
       `create launch template ${launchTemplateNameFor(subject.name)} equivalent to launch configuration ${subject.name} ` +
       `with HttpTokens=required (${hopNote}) and move its Auto Scaling groups to it (the configuration is kept)`,
+    superseded: supersededOf,
   },
 };
+
+/**
+ * Accounts created after this day cannot create launch configurations
+ * (AWS-FACTS.md); no API says which accounts those are.
+ */
+export const LAUNCH_CONFIGURATION_CUTOFF = new Date('2024-10-01T00:00:00Z');
+
+/** `launch template <name> (<id>)` when a migration superseded the configuration and no group launches from it any more. */
+export function supersededLabel(subject: LaunchConfigurationSubject): string | undefined {
+  const by = subject.supersededBy;
+  if (by === undefined || subject.usedBy === undefined || subject.usedBy.length > 0) return undefined;
+  return `launch template ${by.name} (${by.id})`;
+}
+
+/** The note a superseded configuration's finding carries. */
+export function supersededNote(label: string): string {
+  return `superseded by ${label}; delete the configuration to clear AutoScaling.3`;
+}
+
+function supersededOf(subject: LaunchConfigurationSubject): Superseded | undefined {
+  const label = supersededLabel(subject);
+  if (label === undefined) return undefined;
+  const created = subject.createdTime;
+  return {
+    note: supersededNote(label),
+    deletion: {
+      action: 'delete-launch-configuration',
+      describe: `delete launch configuration ${subject.name} (${supersededNote(label).replace(/; delete the configuration.*$/, '')}, no Auto Scaling group uses it)`,
+      // Made after the cut-off: this account could still create one then.
+      ...(created !== undefined && created.getTime() >= LAUNCH_CONFIGURATION_CUTOFF.getTime()
+        ? { recreatable: `the account created it on ${created.toISOString().slice(0, 10)}, after 2024-10-01, so it can create launch configurations` }
+        : {}),
+    },
+  };
+}
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -120,6 +156,16 @@ function fnv1a(text: string): string {
 }
 
 function judgeLaunchConfiguration(subject: LaunchConfigurationSubject, policy: Policy): Judgement[] {
+  const judged = judgeOptions(subject, policy);
+  // Issue 12: the finding stays honest (the configuration still allows IMDSv1) and says what is left to do.
+  const label = supersededLabel(subject);
+  if (label !== undefined) {
+    for (const j of judged) if (j.compliance === 'NON_COMPLIANT') j.reason += ` Superseded by ${label}, which its groups now use; delete the configuration to clear ${j.check === 'imdsv2' ? 'AutoScaling.3' : 'this finding'}.`;
+  }
+  return judged;
+}
+
+function judgeOptions(subject: LaunchConfigurationSubject, policy: Policy): Judgement[] {
   const m = subject.metadata;
   if (m === undefined) {
     return [

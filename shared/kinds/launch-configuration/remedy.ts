@@ -20,6 +20,12 @@ export const launchConfigurationRemedy: KindRemedy = {
       resources: [`${ARN}:ec2:${HERE}:launch-template/*`],
       condition: { StringEquals: { 'ec2:CreateAction': ['CreateLaunchTemplate'] } },
     },
+    {
+      // Issue 12: the opt-in clean-up of a superseded configuration (IMDS_GUARD_DELETE_SUPERSEDED).
+      sid: 'DeleteSupersededLaunchConfigurations',
+      actions: ['autoscaling:DeleteLaunchConfiguration'],
+      resources: [`${ARN}:autoscaling:${HERE}:launchConfiguration:*:launchConfigurationName/*`],
+    },
     ...GROUP_ACT_PERMISSIONS.refresh,
     ...GROUP_ACT_PERMISSIONS.repoint,
   ],
