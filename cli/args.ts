@@ -22,6 +22,8 @@ export interface CommonOptions {
   exemptTag?: string;
   format: Format;
   output?: string;
+  /** --org: every ACTIVE account of the organization (see the organization block below). */
+  org?: OrgOptions;
 }
 
 export interface ScanOptions extends CommonOptions {
@@ -48,14 +50,14 @@ export interface GuardrailsOptions {
   maxHopLimit?: number;
 }
 
-export type CommandOptions = ScanOptions | FixOptions | GuardrailsOptions;
+export type CommandOptions = ScanOptions | FixOptions | GuardrailsOptions | DoctorOptions;
 
 export type Parsed =
   | { action: 'run'; options: CommandOptions }
   | { action: 'help'; text: string }
   | { action: 'version' };
 
-export const COMMANDS = ['scan', 'fix', 'guardrails'] as const;
+export const COMMANDS = ['scan', 'fix', 'guardrails', 'doctor'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 const COMMON_HELP = `
@@ -74,6 +76,102 @@ What:
   --exempt-tag KEY       Tag key that exempts a resource (default
                          IMDS_GUARD_EXEMPT_TAG or imds-guard:exempt)`;
 
+// ---- organization and doctor (--org, doctor): kept in one block for merging ----
+const ORG_HELP = `
+Organization:
+  --org                  Every ACTIVE account of the organization (run from the
+                         management or a delegated administrator account)
+  --role-name NAME       Member role to assume, arn:aws:iam::<account>:role/
+                         imds-guard/NAME (default imds-guard-member); the
+                         account the CLI runs in uses its own credentials
+  --accounts ID,...      Only these accounts (12 digits each)
+  --ou OU_ID,...         Only accounts under these OUs or roots, all levels down
+  --concurrency N        Account-regions worked on at once (1-64, default 8)`;
+
+const DOCTOR_HELP = `Usage: imds-guard doctor [options]
+
+Checks, per account and region, what an imds-guard deployment needs and
+whether it is there, each with the fix: a CloudTrail trail logging management
+events, AWS Config recording the resource types, Security Hub CSPM and the
+controls EC2.8 / AutoScaling.3 / EC2.170, the Lambda concurrency quota against
+ReserveConcurrency, a declarative policy managing the account default, the
+imds-guard stack and its version, and when its sweep last ran.
+
+  --region REGION        Region to check; repeat for more (default: AWS_REGION)
+  --all-regions          Every region enabled for the account
+  --stack-name NAME      CloudFormation stack of the member stack (default: a
+                         StackSet instance StackSet-imds-guard-*, or imds-guard)
+  --profile NAME         AWS profile
+${ORG_HELP}
+
+Output:
+  -f, --format FORMAT    table (default) or json
+  -o, --output FILE      Write the result to FILE
+  -h, --help             Show this help
+
+Exit codes:
+  0  everything the deployment needs is there
+  1  something is missing (each with its fix), or could not be checked
+  2  usage or credential error`;
+
+export interface OrgOptions {
+  roleName: string;
+  /** Only these accounts; empty = every ACTIVE account listed. */
+  accounts: string[];
+  /** Only accounts under these OUs / roots (recursively); empty = ListAccounts. */
+  ous: string[];
+  /** Account-regions worked on at once. */
+  concurrency: number;
+}
+
+export const DEFAULT_ORG_CONCURRENCY = 8;
+
+export interface DoctorOptions {
+  command: 'doctor';
+  profile?: string;
+  regions: string[];
+  allRegions: boolean;
+  org?: OrgOptions;
+  stackName?: string;
+  format: Format;
+  output?: string;
+}
+
+const ORG_OPTIONS = {
+  org: { type: 'boolean' },
+  'role-name': { type: 'string' },
+  accounts: { type: 'string', multiple: true },
+  ou: { type: 'string', multiple: true },
+  concurrency: { type: 'string' },
+} as const;
+
+const ACCOUNT_PATTERN = /^\d{12}$/;
+const PARENT_PATTERN = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
+const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+
+/** The --org block; the other organization flags need --org. */
+function orgFrom(command: Command, values: Record<string, unknown>): OrgOptions | undefined {
+  const roleName = values['role-name'] as string | undefined;
+  const accounts = unique(listOf(values.accounts as string[] | undefined));
+  const ous = unique(listOf(values.ou as string[] | undefined));
+  const concurrency = values.concurrency as string | undefined;
+  if (values.org !== true) {
+    const stray = roleName !== undefined ? '--role-name' : accounts.length ? '--accounts' : ous.length ? '--ou' : concurrency !== undefined ? '--concurrency' : undefined;
+    if (stray) throw new UsageError(`${command}: ${stray} needs --org`);
+    return undefined;
+  }
+  if (roleName !== undefined && !ROLE_NAME_PATTERN.test(roleName)) throw new UsageError(`${command}: --role-name ${JSON.stringify(roleName)} is not an IAM role name`);
+  for (const a of accounts) if (!ACCOUNT_PATTERN.test(a)) throw new UsageError(`${command}: --accounts ${JSON.stringify(a)} is not a 12-digit account id`);
+  for (const o of ous) if (!PARENT_PATTERN.test(o)) throw new UsageError(`${command}: --ou ${JSON.stringify(o)} is not an OU id (ou-…) or root id (r-…)`);
+  let n = DEFAULT_ORG_CONCURRENCY;
+  if (concurrency !== undefined) {
+    n = Number(concurrency);
+    if (!/^\d+$/.test(concurrency.trim()) || n < 1 || n > 64) throw new UsageError(`${command}: --concurrency must be a whole number from 1 to 64, not ${JSON.stringify(concurrency)}`);
+  }
+  return { roleName: roleName ?? 'imds-guard-member', accounts, ous, concurrency: n };
+}
+// ---- end of the organization and doctor block ----
+
 const EXIT_HELP = `
 Exit codes:
   0  clean: nothing non-compliant found
@@ -89,6 +187,8 @@ Commands:
   scan         Read-only inventory: verdicts, IMDSv1 use, readiness
   fix          Require IMDSv2 where it is safe (same gates as the pipeline)
   guardrails   Print the SCP and EC2 declarative policy documents
+  doctor       Check what a deployment needs (CloudTrail, Config, Security
+               Hub, Lambda concurrency, the stack and its sweep)
 
 Options:
   -h, --help     Show help (also: imds-guard <command> --help)
@@ -108,6 +208,7 @@ reason, IMDSv1 calls in the look-back window and a readiness label:
   exempt         non-compliant, carries the exemption tag
   n/a            not applicable (terminated, gone)
 ${COMMON_HELP}
+${ORG_HELP}
 
 Output:
   -f, --format FORMAT    table (default), json, csv or html
@@ -128,6 +229,7 @@ confirmation unless --yes.
                          Also fix instances without usage evidence (never
                          those with IMDSv1 calls, never exempt ones)
 ${COMMON_HELP}
+${ORG_HELP}
 
 Output:
   -f, --format FORMAT    table (default) or json
@@ -138,6 +240,7 @@ Other settings (IMDS_GUARD_HOP_LIMIT_CEILING, IMDS_GUARD_LOWER_HOP_LIMIT,
 IMDS_GUARD_USAGE_UNKNOWN, IMDS_GUARD_INSTANCE_REFRESH,
 IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT) are read from the environment.
 ${EXIT_HELP}`,
+  doctor: DOCTOR_HELP,
   guardrails: `Usage: imds-guard guardrails [options]
 
 Prints the preventive policies as JSON: the service control policy that
@@ -202,7 +305,11 @@ const COMMON_OPTIONS = {
   output: { type: 'string', short: 'o' },
 } as const;
 
-function common(command: 'scan' | 'fix', values: Record<string, unknown>): CommonOptions {
+function withOrg<T extends CommonOptions>(options: T, org: OrgOptions | undefined): T {
+  return org ? { ...options, org } : options;
+}
+
+function common(command: 'scan' | 'fix' | 'doctor', values: Record<string, unknown>): CommonOptions {
   const regions = unique(listOf(values.region as string[] | undefined));
   for (const region of regions) {
     if (!REGION_PATTERN.test(region)) throw new UsageError(`${command}: ${JSON.stringify(region)} is not a region name (like eu-west-1)`);
@@ -273,13 +380,14 @@ export function parseCli(argv: readonly string[]): Parsed {
 
   switch (first) {
     case 'scan': {
-      const { values, positionals } = parseWith(first, args, COMMON_OPTIONS);
+      const { values, positionals } = parseWith(first, args, { ...COMMON_OPTIONS, ...ORG_OPTIONS });
       noPositionals(first, positionals);
-      return { action: 'run', options: { command: 'scan', ...common('scan', values) } };
+      return { action: 'run', options: withOrg<ScanOptions>({ command: 'scan', ...common('scan', values) }, orgFrom(first, values)) };
     }
     case 'fix': {
       const { values, positionals } = parseWith(first, args, {
         ...COMMON_OPTIONS,
+        ...ORG_OPTIONS,
         'dry-run': { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
         'override-usage-unknown': { type: 'boolean' },
@@ -290,8 +398,37 @@ export function parseCli(argv: readonly string[]): Parsed {
       if (dryRun && yes) throw new UsageError('fix: --dry-run and --yes contradict each other');
       return {
         action: 'run',
-        options: { command: 'fix', ...common('fix', values), dryRun, yes, overrideUsageUnknown: values['override-usage-unknown'] === true },
+        options: withOrg<FixOptions>(
+          { command: 'fix', ...common('fix', values), dryRun, yes, overrideUsageUnknown: values['override-usage-unknown'] === true },
+          orgFrom(first, values),
+        ),
       };
+    }
+    case 'doctor': {
+      const { values, positionals } = parseWith(first, args, {
+        help: { type: 'boolean', short: 'h' },
+        region: { type: 'string', multiple: true },
+        'all-regions': { type: 'boolean' },
+        profile: { type: 'string' },
+        'stack-name': { type: 'string' },
+        format: { type: 'string', short: 'f' },
+        output: { type: 'string', short: 'o' },
+        ...ORG_OPTIONS,
+      });
+      noPositionals(first, positionals);
+      const base = common('doctor', { region: values.region, 'all-regions': values['all-regions'], profile: values.profile, output: values.output });
+      const format = formatFrom('doctor', values.format as string | undefined, base.output, FIX_FORMATS);
+      const options: DoctorOptions = { command: 'doctor', regions: base.regions, allRegions: base.allRegions, format };
+      if (base.profile !== undefined) options.profile = base.profile;
+      if (base.output !== undefined) options.output = base.output;
+      const stackName = values['stack-name'] as string | undefined;
+      if (stackName !== undefined) {
+        if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) throw new UsageError(`doctor: --stack-name ${JSON.stringify(stackName)} is not a CloudFormation stack name`);
+        options.stackName = stackName;
+      }
+      const org = orgFrom(first, values);
+      if (org) options.org = org;
+      return { action: 'run', options };
     }
     case 'guardrails': {
       const { values, positionals } = parseWith(first, args, {

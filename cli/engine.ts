@@ -63,6 +63,8 @@ export interface RegionError extends ErrorInfo {
 }
 
 export interface RegionStatus {
+  /** Set in an organization report (--org). */
+  account?: string;
   region: string;
   /** `failed`: nothing could be read; `partial`: some parts failed. */
   status: 'ok' | 'partial' | 'failed';

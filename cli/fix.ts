@@ -20,12 +20,14 @@ import type { ActionKind, Compliance, Outcome, ResourceKind, Subject } from '../
 import { processSubjects, runPipeline, type Remediator } from '../shared/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
+import type { OrgReportInfo } from './org.js';
 import type { Progress } from './progress.js';
 import type { SkippedRegion } from './regions.js';
 
 export type FixStatus = 'planned' | 'skipped' | 'remediated' | 'failed';
 
 export interface FixRow {
+  account: string;
   region: string;
   kind: ResourceKind;
   id: string;
@@ -54,6 +56,8 @@ export interface FixReport {
   /** Resources already compliant (not listed one by one). */
   compliant: number;
   rows: FixRow[];
+  /** `fix --org`: every account with how it was read (cli/org.ts). */
+  organization?: OrgReportInfo;
 }
 
 export interface FixInput {
@@ -75,7 +79,8 @@ export const realRemediator: RemediatorFactory = (clients, scope, policy, actor)
 
 const REGION_CONCURRENCY = 4;
 
-interface RegionPlan {
+export interface RegionPlan {
+  account: string;
   region: string;
   clients: Clients;
   log: RegionLog;
@@ -88,6 +93,7 @@ interface RegionPlan {
 function rowOf(outcome: Outcome, name: string | undefined): FixRow {
   const { plan } = outcome;
   const row: FixRow = {
+    account: plan.ref.account,
     region: plan.ref.region,
     kind: plan.ref.kind,
     id: plan.ref.id,
@@ -107,13 +113,14 @@ function nameOf(subject: Subject): string | undefined {
   return undefined;
 }
 
-async function planRegion(region: string, input: FixInput, deps: CliDeps, progress: Progress): Promise<RegionPlan> {
+/** Phase 1 for one region of one account (exported for cli/org.ts). */
+export async function planRegion(region: string, input: FixInput, deps: CliDeps, progress: Progress): Promise<RegionPlan> {
   const clients = deps.clientsFor(region);
   const scope = { account: input.account, region };
   const log = new RegionLog(region);
   const pipeline = regionDeps(clients, scope, input.policy, planCollector(deps.now), log);
   pipeline.now = deps.now;
-  const plan: RegionPlan = { region, clients, log, rows: [], compliant: 0, toFix: [] };
+  const plan: RegionPlan = { account: input.account, region, clients, log, rows: [], compliant: 0, toFix: [] };
   await walkRegion(clients, scope, input.kinds, log, progress, async (_kind, subjects) => {
     const result = await processSubjects(subjects, pipeline, { humanRequest: input.humanRequest });
     for (const report of result.reports) {
@@ -127,9 +134,10 @@ async function planRegion(region: string, input: FixInput, deps: CliDeps, progre
   return plan;
 }
 
-async function applyRegion(plan: RegionPlan, input: FixInput, deps: CliDeps, remediatorFor: RemediatorFactory, progress: Progress): Promise<void> {
+/** Phase 2 for one region of one account (exported for cli/org.ts). */
+export async function applyRegion(plan: RegionPlan, input: FixInput, deps: CliDeps, remediatorFor: RemediatorFactory, progress: Progress): Promise<void> {
   if (plan.toFix.length === 0) return;
-  const scope = { account: input.account, region: plan.region };
+  const scope = { account: plan.account, region: plan.region };
   progress.update(plan.region, `fixing ${plan.toFix.length} resource${plan.toFix.length === 1 ? '' : 's'}`);
   const pipeline = regionDeps(plan.clients, scope, input.policy, remediatorFor(plan.clients, scope, input.policy, input.actor), plan.log);
   pipeline.now = deps.now;
@@ -202,6 +210,9 @@ export async function planFix(
 
 /** 2: nothing could be read; 0: nothing non-compliant left (fixed and verified); 1 otherwise. */
 export function fixExitCode(report: FixReport): number {
+  const accounts = report.organization?.accounts;
+  if (accounts && accounts.length > 0 && accounts.every((a) => a.status === 'failed')) return 2;
+  if (accounts?.some((a) => a.status !== 'ok')) return 1;
   if (report.regions.length > 0 && report.regions.every((r) => r.status === 'failed')) return 2;
   if (report.regions.some((r) => r.status !== 'ok')) return 1;
   const left = report.rows.filter((r) => !(r.status === 'remediated' && r.verifiedCompliance !== 'NON_COMPLIANT'));

@@ -14,6 +14,7 @@ import { processSubjects } from '../shared/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import type { Report } from '../shared/ports.js';
 import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
+import type { OrgReportInfo } from './org.js';
 import type { Progress } from './progress.js';
 import type { SkippedRegion } from './regions.js';
 
@@ -21,6 +22,8 @@ export type Readiness = 'compliant' | 'ready' | 'uses-imdsv1' | 'usage-unknown' 
 export const READINESS: readonly Readiness[] = ['compliant', 'ready', 'uses-imdsv1', 'usage-unknown', 'exempt', 'n/a'];
 
 export interface Row {
+  /** The resource's account (the scanned account; with --org, each member account). */
+  account: string;
   region: string;
   kind: ResourceKind;
   id: string;
@@ -47,6 +50,8 @@ export interface Row {
 }
 
 export interface SummaryRow {
+  /** Set in an organization report. */
+  account?: string;
   region: string;
   kind: ResourceKind;
   total: number;
@@ -72,6 +77,8 @@ export interface ScanReport {
   skippedRegions: SkippedRegion[];
   rows: Row[];
   summary: SummaryRow[];
+  /** `scan --org`: every account with how it was read (cli/org.ts); `account` above is the caller's. */
+  organization?: OrgReportInfo;
 }
 
 export interface ScanInput {
@@ -130,6 +137,7 @@ export function rowOf(report: Report, asg: AutoScalingUsage, exemptTagKey: strin
   const s = verdict.subject;
   const plan = report.outcome?.plan;
   const row: Row = {
+    account: verdict.ref.account,
     region: verdict.ref.region,
     kind: verdict.ref.kind,
     id: verdict.ref.id,
@@ -168,13 +176,14 @@ export function rowOf(report: Report, asg: AutoScalingUsage, exemptTagKey: strin
   return row;
 }
 
-export function summarize(rows: readonly Row[], regions: readonly string[], kinds: readonly ResourceKind[]): SummaryRow[] {
+export function summarize(rows: readonly Row[], regions: readonly string[], kinds: readonly ResourceKind[], account?: string): SummaryRow[] {
   const out: SummaryRow[] = [];
   for (const region of regions) {
     for (const kind of kinds) {
-      const mine = rows.filter((r) => r.region === region && r.kind === kind);
+      const mine = rows.filter((r) => r.region === region && r.kind === kind && (account === undefined || r.account === account));
       const by = (f: (r: Row) => boolean): number => mine.filter(f).length;
       out.push({
+        ...(account !== undefined ? { account } : {}),
         region,
         kind,
         total: mine.length,
@@ -191,7 +200,8 @@ export function summarize(rows: readonly Row[], regions: readonly string[], kind
   return out;
 }
 
-async function scanRegion(
+/** One region of one account (exported for the organization walker, cli/org.ts). */
+export async function scanRegion(
   region: string,
   input: ScanInput,
   deps: CliDeps,
@@ -246,6 +256,10 @@ export async function scan(input: ScanInput, deps: CliDeps, progress: Progress):
 
 /** 2: nothing could be read; 1: findings, or part of the estate unread; 0: clean. */
 export function scanExitCode(report: ScanReport): number {
+  // --org: an account that could not be read counts like a failed region.
+  const accounts = report.organization?.accounts;
+  if (accounts && accounts.length > 0 && accounts.every((a) => a.status === 'failed')) return 2;
+  if (accounts?.some((a) => a.status !== 'ok')) return 1;
   if (report.regions.length > 0 && report.regions.every((r) => r.status === 'failed')) return 2;
   if (report.rows.some((r) => r.compliance === 'NON_COMPLIANT')) return 1;
   if (report.regions.some((r) => r.status !== 'ok')) return 1;

@@ -8,7 +8,7 @@
 import type { Row, ScanReport } from '../scan.js';
 
 const COLUMNS: { header: string; value: (r: Row, report: ScanReport) => string | number | undefined | null }[] = [
-  { header: 'account', value: (_r, rep) => rep.account },
+  { header: 'account', value: (r, rep) => r.account ?? rep.account },
   { header: 'region', value: (r) => r.region },
   { header: 'kind', value: (r) => r.kind },
   { header: 'id', value: (r) => r.id },

@@ -59,10 +59,11 @@ function callsCell(row: Row): string {
   return `<td class="n" data-v="${row.imdsv1Calls}"${last}>${escapeHtml(row.imdsv1Calls.toLocaleString('en-US'))}</td>`;
 }
 
-function rowHtml(row: Row): string {
+function rowHtml(row: Row, withAccount: boolean): string {
   const profile = profileName(row.instanceProfile);
   return (
     '<tr>' +
+    (withAccount ? `<td><code>${escapeHtml(row.account)}</code></td>` : '') +
     `<td>${escapeHtml(row.region)}</td>` +
     `<td>${escapeHtml(row.kind)}</td>` +
     `<td><code>${escapeHtml(row.id)}</code></td>` +
@@ -78,6 +79,29 @@ function rowHtml(row: Row): string {
     `<td data-v="${escapeHtml(row.readiness)}">${badge(row.readiness)}</td>` +
     '</tr>'
   );
+}
+
+/** `scan --org`: one line per account and the organization's total, accounts not read included. */
+function accountTable(report: ScanReport): string {
+  const org = report.organization;
+  if (!org) return '';
+  const totals = (rows: readonly Row[]): number[] => [
+    rows.length,
+    rows.filter((r) => r.compliance === 'NON_COMPLIANT').length,
+    ...(['ready', 'uses-imdsv1', 'usage-unknown', 'exempt'] as const).map((k) => rows.filter((r) => r.readiness === k).length),
+  ];
+  const head = ['Account', 'Name', 'Read with', 'Status', 'Resources', 'Non-compliant', 'Ready', 'Uses IMDSv1', 'Usage unknown', 'Exempt'];
+  const body = org.accounts.map((a) => {
+    const rows = report.rows.filter((r) => r.account === a.account);
+    const status = a.error ? `failed: ${a.error.code ? `${a.error.code}: ` : ''}${a.error.message}` : a.status;
+    return (
+      `<tr><td><code>${escapeHtml(a.account)}</code></td><td>${escapeHtml(a.name ?? '')}</td><td>${a.via === 'caller' ? 'own credentials' : escapeHtml(a.roleArn ?? '')}</td><td>${escapeHtml(status)}</td>` +
+      (a.error ? '<td class="n">–</td>'.repeat(6) : totals(rows).map((n) => `<td class="n">${n}</td>`).join('')) +
+      '</tr>'
+    );
+  });
+  body.push(`<tr><td><b>organization</b></td><td></td><td></td><td></td>${totals(report.rows).map((n) => `<td class="n"><b>${n}</b></td>`).join('')}</tr>`);
+  return `<h2>Summary by account</h2>\n<table><thead><tr>${head.map((h, i) => `<th${i > 3 ? ' class="n"' : ''}>${h}</th>`).join('')}</tr></thead><tbody>\n${body.join('\n')}\n</tbody></table>`;
 }
 
 function summaryTable(summary: readonly SummaryRow[], failed: Set<string>): string {
@@ -114,7 +138,7 @@ export function toHtml(report: ScanReport): string {
   const problemHtml = problems
     .map(
       (r) =>
-        `<div class="fail"><b>${escapeHtml(r.region)}</b> ${r.status === 'failed' ? 'failed: nothing could be read' : 'partly read'}<ul>` +
+        `<div class="fail"><b>${r.account ? `${escapeHtml(r.account)} ` : ''}${escapeHtml(r.region)}</b> ${r.status === 'failed' ? 'failed: nothing could be read' : 'partly read'}<ul>` +
         groupErrors(r.errors).map((g) => `<li>${escapeHtml(errorText(g))}</li>`).join('') +
         '</ul></div>',
     )
@@ -122,7 +146,8 @@ export function toHtml(report: ScanReport): string {
   const skipped = report.skippedRegions.length
     ? `<p class="meta">Skipped (not opted in): ${escapeHtml(report.skippedRegions.map((s) => s.region).join(', '))}</p>`
     : '';
-  const title = `imds-guard scan · ${report.account}`;
+  const org = report.organization !== undefined;
+  const title = org ? `imds-guard scan · organization (${report.organization?.accounts.length} accounts)` : `imds-guard scan · ${report.account}`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -133,19 +158,19 @@ export function toHtml(report: ScanReport): string {
 <style>${CSS}</style>
 </head>
 <body>
-<h1>IMDSv2 readiness · account ${escapeHtml(report.account)}</h1>
+<h1>IMDSv2 readiness · ${org ? `organization, ${escapeHtml(report.organization?.accounts.length)} accounts (run from ${escapeHtml(report.account)})` : `account ${escapeHtml(report.account)}`}</h1>
 <p class="meta">Generated ${escapeHtml(report.generatedAt)} by imds-guard ${escapeHtml(report.version)} · regions ${escapeHtml(report.regions.map((r) => r.region).join(', '))} · IMDSv1 look-back ${escapeHtml(report.lookbackDays)} days · exempt tag <code>${escapeHtml(report.exemptTagKey)}</code></p>
 ${skipped}
 <div class="cards">${cards}</div>
 ${problemHtml}
-<h2>Summary by region and kind</h2>
-${summaryTable(report.summary, new Set(failedRegions.map((r) => r.region)))}
+${accountTable(report)}
+${org ? '' : `<h2>Summary by region and kind</h2>\n${summaryTable(report.summary, new Set(failedRegions.map((r) => r.region)))}`}
 <h2>Resources</h2>
 <p class="hint"><input type="search" id="q" placeholder="Filter: id, name, reason, readiness…" aria-label="Filter resources"> <span class="meta"><span id="shown">${rows.length}</span> shown · click a column to sort</span></p>
 <table id="rows">
-<thead><tr><th>Region</th><th>Kind</th><th>ID</th><th>Name</th><th>Verdict</th><th>Tokens</th><th class="n">Hop</th><th class="n">IMDSv1 calls</th><th>Profile</th><th>Auto Scaling groups</th><th>Readiness</th></tr></thead>
+<thead><tr>${org ? '<th>Account</th>' : ''}<th>Region</th><th>Kind</th><th>ID</th><th>Name</th><th>Verdict</th><th>Tokens</th><th class="n">Hop</th><th class="n">IMDSv1 calls</th><th>Profile</th><th>Auto Scaling groups</th><th>Readiness</th></tr></thead>
 <tbody>
-${rows.map(rowHtml).join('\n')}
+${rows.map((r) => rowHtml(r, org)).join('\n')}
 </tbody>
 </table>
 <p class="meta">Readiness: <b>ready</b> non-compliant with no IMDSv1 calls in the window · <b>uses-imdsv1</b> still makes IMDSv1 calls (update the software first) · <b>usage-unknown</b> not enough MetadataNoToken evidence · <b>exempt</b> carries the exemption tag · <b>compliant</b> already requires IMDSv2.</p>

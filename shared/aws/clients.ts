@@ -18,15 +18,32 @@ export interface Clients {
   cloudWatch: CloudWatchClient;
 }
 
+/** Static credentials (an assumed role's), the shape every SDK v3 client accepts. */
+export interface AwsCredentialIdentity {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
 /** Throttling is common in a launch storm: retry more than the SDK default of 3, unless the user set it. */
 const DEFAULT_MAX_ATTEMPTS = 8;
 
-export function clientConfig(region: string): { region: string; maxAttempts?: number } {
-  return process.env.AWS_MAX_ATTEMPTS ? { region } : { region, maxAttempts: DEFAULT_MAX_ATTEMPTS };
+/**
+ * `credentials` (optional) replaces only the credential chain, e.g. with an
+ * assumed member role for `--org`; endpoint, retry and profile settings still
+ * come from the environment.
+ */
+export function clientConfig(
+  region: string,
+  credentials?: AwsCredentialIdentity,
+): { region: string; maxAttempts?: number; credentials?: AwsCredentialIdentity } {
+  const base: { region: string; maxAttempts?: number } = process.env.AWS_MAX_ATTEMPTS ? { region } : { region, maxAttempts: DEFAULT_MAX_ATTEMPTS };
+  return credentials ? { ...base, credentials } : base;
 }
 
-export function createClients(region: string): Clients {
-  const config = clientConfig(region);
+export function createClients(region: string, credentials?: AwsCredentialIdentity): Clients {
+  const config = clientConfig(region, credentials);
   return {
     region,
     ec2: new EC2Client(config),
