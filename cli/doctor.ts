@@ -483,10 +483,11 @@ export function doctorTable(report: DoctorReport): string {
       if (checks.length === 0) continue;
       out.push('', `${a.account}${name} · ${region}`);
       for (const c of checks) {
-        const head = `  ${LABEL[c.status].padEnd(5)}  ${c.check.padEnd(18)}  `;
-        const body = wrap(clean(c.detail), WIDTH - head.length);
-        out.push(`${head}${body[0] ?? ''}`, ...body.slice(1).map((l) => `${' '.repeat(head.length)}${l.trimStart()}`));
-        if (c.fix && c.status !== 'ok' && c.status !== 'skip') out.push(...wrap(`fix: ${clean(c.fix)}`, WIDTH, '         '));
+        // Status and check first, the detail wrapped below it: ARNs and stack names stay whole.
+        const indent = ' '.repeat(8);
+        const [first = '', ...rest] = wrap(`${c.check}: ${clean(c.detail)}`, WIDTH, indent);
+        out.push(`  ${LABEL[c.status].padEnd(5)} ${first.slice(indent.length)}`, ...rest);
+        if (c.fix && c.status !== 'ok' && c.status !== 'skip') out.push(...wrap(`fix: ${clean(c.fix)}`, WIDTH, '        '));
       }
     }
   }
