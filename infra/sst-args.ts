@@ -247,3 +247,24 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
   if (on(at.when)) plan.actionTarget = { identifier: at.id, name: at.name, description: at.description };
   return plan;
 }
+
+/**
+ * The single-account SST stage in a region without Security Hub CSPM: the
+ * Pulumi `aws.securityhub.ActionTarget` fails there (the CloudFormation
+ * rendering's custom resource only logs a warning), so the "Enforce IMDSv2"
+ * action, its function and its rule are left out for that region and the
+ * deploy says so. `hubEnabled` comes from DescribeHub (infra/sst.ts).
+ */
+export function withSecurityHubAvailability(
+  region: string,
+  values: Readonly<Record<ParameterName, string>>,
+  hubEnabled: boolean,
+): { values: Record<ParameterName, string>; warning?: string } {
+  if (hubEnabled || values.EnableSecurityHubAction !== 'true') return { values: { ...values } };
+  return {
+    values: { ...values, EnableSecurityHubAction: 'false' },
+    warning:
+      `imds-guard: Security Hub CSPM is not enabled in ${region}: deploying without the "Enforce IMDSv2" custom action there ` +
+      `(findings are logged, not imported). Enable Security Hub and deploy again to get it; IMDS_GUARD_ENABLE_SECURITY_HUB_ACTION=false silences this.`,
+  };
+}

@@ -17,7 +17,9 @@ import { renderMemberTemplate } from './cloudformation.js';
 import { parameterValues, stageConfig, type OrgConfig, type StageConfig } from './config.js';
 import { substitute } from './model.js';
 import { deadLetterQueuePolicy } from './policies.js';
-import { regionSuffix, sstRegionPlan, type AlarmArgs, type SstRegionPlan } from './sst-args.js';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { describeHub } from '../shared/aws/preflight.js';
+import { regionSuffix, sstRegionPlan, withSecurityHubAvailability, type AlarmArgs, type SstRegionPlan } from './sst-args.js';
 import { APP_NAME, artifactKey, FUNCTION_NAMES } from './stack.js';
 
 /** Written by scripts/build.ts. */
@@ -213,11 +215,28 @@ export function deployRegion(plan: SstRegionPlan) {
   };
 }
 
-function deploySingleAccount(config: StageConfig) {
+/** DescribeHub with the deployer's credentials; an unreadable answer counts as enabled (the deploy then reports the real error). */
+async function securityHubEnabled(region: string): Promise<boolean> {
+  const client = new SecurityHubClient({ region });
+  try {
+    return (await describeHub(client)) !== undefined;
+  } catch {
+    return true;
+  } finally {
+    client.destroy();
+  }
+}
+
+async function deploySingleAccount(config: StageConfig) {
   const values = parameterValues(config, { bucketPrefix: 'unused-by-sst', version: 'sst' });
-  return Object.fromEntries(
-    config.regions.map((region) => [region, deployRegion(sstRegionPlan({ region, stage: $app.stage, values }))]),
-  );
+  const out: Record<string, ReturnType<typeof deployRegion>> = {};
+  for (const region of config.regions) {
+    const hub = values.EnableSecurityHubAction === 'true' ? await securityHubEnabled(region) : true;
+    const checked = withSecurityHubAvailability(region, values, hub);
+    if (checked.warning) console.warn(checked.warning);
+    out[region] = deployRegion(sstRegionPlan({ region, stage: $app.stage, values: checked.values }));
+  }
+  return out;
 }
 
 /** S3 keys and buckets of the org stage: `<prefix>-<region>/imds-guard/<version>/<fn>.zip`. */
@@ -322,7 +341,7 @@ function deployOrg(config: StageConfig, org: OrgConfig, manifest: BuildManifest)
 }
 
 /** Entry point of `sst.config.ts` → `run()`. */
-export function deploy() {
+export async function deploy() {
   const config = stageConfig($app.stage);
   if (config.org) return deployOrg(config, config.org, build());
   build();

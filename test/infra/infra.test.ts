@@ -8,7 +8,7 @@ import { renderMemberTemplate, type CfnResource, type CfnTemplate, type Json } f
 import { parameterValues, stageConfig } from '../../infra/config.js';
 import { declarativePolicy, imdsV2Scp, serviceControlPolicy } from '../../infra/guardrails.js';
 import { substitute, type ParameterName } from '../../infra/model.js';
-import { sstRegionPlan, type PolicyStatement, type SstRegionPlan } from '../../infra/sst-args.js';
+import { sstRegionPlan, withSecurityHubAvailability, type PolicyStatement, type SstRegionPlan } from '../../infra/sst-args.js';
 import { MEMBER_STACK, PARAMETERS, policyEnv } from '../../infra/stack.js';
 import { zip } from '../../scripts/zip.js';
 import { DEFAULT_POLICY, loadPolicy, SETTINGS } from '../../shared/policy.js';
@@ -432,5 +432,23 @@ describe('zip writer', () => {
     }
     expect(archive.readUInt32LE(archive.length - 22)).toBe(0x06054b50);
     expect(zip(files).equals(archive)).toBe(true); // deterministic
+  });
+});
+
+describe('SST stage in an account without Security Hub', () => {
+  it('leaves out the custom action, its function and its rule there, with a warning; elsewhere nothing changes', () => {
+    const values = parameterValues(stageConfig('dev', {}), { bucketPrefix: 'unused-by-sst', version: 'sst' });
+    expect(values.EnableSecurityHubAction).toBe('true');
+    const off = withSecurityHubAvailability('eu-west-1', values, false);
+    expect(off.warning).toContain('Security Hub CSPM is not enabled in eu-west-1');
+    const plan = sstRegionPlan({ region: 'eu-west-1', stage: 'dev', values: off.values });
+    expect(plan.actionTarget).toBeUndefined();
+    expect(plan.functions.map((f) => f.name)).not.toContain('action');
+    expect(plan.rules.map((r) => r.target)).not.toContain('action');
+    expect(plan.functions.map((f) => f.name)).toContain('sweep');
+
+    const on = withSecurityHubAvailability('us-east-1', values, true);
+    expect(on.warning).toBeUndefined();
+    expect(sstRegionPlan({ region: 'us-east-1', stage: 'dev', values: on.values }).actionTarget?.identifier).toBe('EnforceImdsV2');
   });
 });
