@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark, figures printed as measured. Each part
- * also runs alone: bench/sweep.ts, bench/events.ts, bench/memory.ts, bench/bundle.ts.
+ * also runs alone: bench/sweep.ts, bench/events.ts, bench/memory.ts, bench/bundle.ts, bench/org.ts.
  *
  *   npm run bench [-- --quick]    (--quick: 1,000 and 10,000 instances only, fewer runs)
  */
@@ -9,6 +9,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { benchBundles, formatBundles } from './bundle.js';
 import { benchEvents, formatEvents } from './events.js';
 import { benchMemory, formatMemory } from './memory.js';
+import { benchOrg, formatOrg } from './org.js';
 import { benchSweep, formatSweep, minimumNotes } from './sweep.js';
 
 const quick = process.argv.includes('--quick');
@@ -32,4 +33,6 @@ console.log(formatMemory(await benchMemory(sizes)));
 console.log('\n## 4. Bundles and cold start\n');
 const runs = quick ? 3 : 7;
 console.log(formatBundles(await benchBundles({ runs }), runs));
+console.log('\n## 5. Organization scan (scan --org)\n');
+console.log(formatOrg(await benchOrg(quick ? 10 : 50, 4, 200, 50)));
 console.log(`\nbench done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
