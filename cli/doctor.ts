@@ -461,6 +461,20 @@ export function doctorExitCode(report: DoctorReport): number {
 
 // ---------------------------------------------------------------- table
 
+/** Word wrap that never breaks a word: a command or ARN in a fix stays copy-pasteable (the line may then pass 80). */
+function wrapWhole(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(indent + line);
+  return lines;
+}
+
 const LABEL: Record<CheckStatus, string> = { ok: 'ok', warn: 'WARN', fail: 'FAIL', error: 'ERROR', skip: '-' };
 const WIDTH = 80;
 
@@ -485,9 +499,9 @@ export function doctorTable(report: DoctorReport): string {
       for (const c of checks) {
         // Status and check first, the detail wrapped below it: ARNs and stack names stay whole.
         const indent = ' '.repeat(8);
-        const [first = '', ...rest] = wrap(`${c.check}: ${clean(c.detail)}`, WIDTH, indent);
+        const [first = '', ...rest] = wrapWhole(`${c.check}: ${clean(c.detail)}`, WIDTH, indent);
         out.push(`  ${LABEL[c.status].padEnd(5)} ${first.slice(indent.length)}`, ...rest);
-        if (c.fix && c.status !== 'ok' && c.status !== 'skip') out.push(...wrap(`fix: ${clean(c.fix)}`, WIDTH, '        '));
+        if (c.fix && c.status !== 'ok' && c.status !== 'skip') out.push(...wrapWhole(`fix: ${clean(c.fix)}`, WIDTH, indent));
       }
     }
   }
