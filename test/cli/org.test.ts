@@ -128,6 +128,21 @@ describe('imds-guard scan --org', () => {
     expect(r.stdout).toContain(`1 account not read: ${DENIED}`);
   });
 
+  it('HTML has an account column and a summary by account (with the reason an account was not read); CSV rows carry their own account', async () => {
+    mockOrganization();
+    const html = await run(['scan', '--org', '--region', 'us-east-1', '--format', 'html']);
+    expect(html.stdout).toContain('<h2>Summary by account</h2>');
+    expect(html.stdout).toContain('<th>Account</th><th>Region</th>');
+    expect(html.stdout).toContain(`<td><code>${DENIED}</code></td><td>sandbox</td>`);
+    expect(html.stdout).toMatch(/failed: AccessDenied: User: arn:aws:sts::\d+:assumed-role\/SecurityAudit\/alice is not authorized/);
+    expect(html.stdout).toContain('&lt;script&gt;'); // tag values still escaped
+    expect(html.stdout).not.toContain('<script>alert');
+    const csv = await run(['scan', '--org', '--region', 'us-east-1', '--format', 'csv']);
+    const lines = csv.stdout.trim().split('\r\n');
+    expect(lines.find((l) => l.includes('i-0222222222222aa00'))?.startsWith(`${DEV},us-east-1,instance,`)).toBe(true);
+    expect(lines.find((l) => l.includes('i-0444444444444aa00'))?.startsWith(`${PROD},us-east-1,instance,`)).toBe(true);
+  });
+
   it('uses --role-name and --accounts: only the accounts asked for, an unknown one reported', async () => {
     mockOrganization();
     const r = await run(['scan', '--org', '--role-name', 'AuditRole', '--accounts', `${DEV},999999999999`, '--format', 'json']);
