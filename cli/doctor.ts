@@ -36,7 +36,7 @@ import type { CliDeps, Identity } from './engine.js';
 import { describeError, isCredentialsError } from './errors.js';
 import { plural } from './format/labels.js';
 import { clean, wrap } from './format/text.js';
-import { accountProgress, accountStatuses, forEachAccountRegion, resolveTargets, type AccountStatus, type AccountTarget, type OrgDeps } from './org.js';
+import { accountProgress, accountStatuses, forEachAccountRegion, resolveTargets, roleSessionError, type AccountStatus, type AccountTarget, type OrgDeps } from './org.js';
 import type { Progress } from './progress.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'error' | 'skip';
@@ -429,17 +429,23 @@ export async function doctor(input: DoctorInput, deps: DoctorDeps, progress: Pro
     return report;
   }
   const { targets, assumeRoleCalls } = await resolveTargets(input.org, input.caller, input.home, deps, progress, 'imds-guard-doctor');
-  const results = await forEachAccountRegion(targets, input.regions, input.org.concurrency, (target: AccountTarget, region) =>
-    checkRegion(
-      target.account,
-      region,
-      input,
-      (r) => deps.clientsWith(r, target.credentials),
-      (r) => preflightWith(r, target.credentials),
-      now,
-      accountProgress(progress, target.account),
-    ),
-  );
+  const results = await forEachAccountRegion(targets, input.regions, input.org.concurrency, async (target: AccountTarget, region): Promise<Check[]> => {
+    try {
+      return await checkRegion(
+        target.account,
+        region,
+        input,
+        (r) => deps.clientsWith(r, target.credentials),
+        (r) => preflightWith(r, target.credentials),
+        now,
+        accountProgress(progress, target.account),
+      );
+    } catch (error) {
+      const refused = roleSessionError(target, error);
+      if (!refused) throw error;
+      return CHECKS.map((check) => ({ account: target.account, region, check, status: 'error' as const, detail: `could not be read: ${refused.code ?? ''} ${refused.message}`.trim(), fix: refused.hint ?? '' }));
+    }
+  });
   progress.done();
   report.checks = results.flatMap((r) => r.result);
   const regionStatuses = results.map((r) => ({

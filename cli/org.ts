@@ -20,7 +20,7 @@ import { assumeMemberRole, listActiveAccounts, listActiveAccountsUnder, memberRo
 import { RESOURCE_KINDS, type ResourceKind } from '../shared/model.js';
 import type { Policy } from '../shared/policy.js';
 import type { OrgOptions } from './args.js';
-import type { CliDeps, Identity, RegionStatus } from './engine.js';
+import { RegionLog, type CliDeps, type Identity, type RegionError, type RegionStatus } from './engine.js';
 import { CredentialsError, describeError, isCredentialsError, type ErrorInfo } from './errors.js';
 import { applyRegion, planRegion, realRemediator, type FixInput, type FixReport, type FixRun, type RegionPlan, type RemediatorFactory } from './fix.js';
 import type { Progress } from './progress.js';
@@ -155,6 +155,16 @@ export async function forEachAccountRegion<R>(
   return mapLimit(work, concurrency, async ({ target, region }) => ({ target, region, result: await fn(target, region) }));
 }
 
+/**
+ * A member account's credentials refused mid-run (session expired or revoked:
+ * a credential error, which for the caller's own credentials stops the run)
+ * fail that account-region only; `undefined` for any other error.
+ */
+export function roleSessionError(target: AccountTarget, error: unknown): RegionError | undefined {
+  if (target.via !== 'role' || !isCredentialsError(error)) return undefined;
+  return { scope: 'region', ...describeError(error), hint: `the ${target.roleArn ?? 'member role'} session was refused (expired or revoked); run again` };
+}
+
 /** An account's status from its targets and its regions. */
 export function accountStatuses(targets: readonly AccountTarget[], regions: readonly RegionStatus[]): AccountStatus[] {
   return targets.map((t) => {
@@ -189,13 +199,19 @@ export interface OrgScanInput {
 export async function scanOrg(input: OrgScanInput, deps: CliDeps & OrgDeps, progress: Progress): Promise<ScanReport> {
   const { targets, assumeRoleCalls } = await resolveTargets(input.org, input.caller, input.home, deps, progress, 'imds-guard-scan');
   const results = await forEachAccountRegion(targets, input.regions, input.org.concurrency, async (target, region) => {
-    const out = await scanRegion(
-      region,
-      { account: target.account, regions: input.regions, skippedRegions: [], kinds: input.kinds, policy: input.policy, version: input.version },
-      depsFor(target, deps),
-      accountProgress(progress, target.account),
-    );
-    return { rows: out.rows, status: { ...out.status, account: target.account } };
+    try {
+      const out = await scanRegion(
+        region,
+        { account: target.account, regions: input.regions, skippedRegions: [], kinds: input.kinds, policy: input.policy, version: input.version },
+        depsFor(target, deps),
+        accountProgress(progress, target.account),
+      );
+      return { rows: out.rows, status: { ...out.status, account: target.account } };
+    } catch (error) {
+      const refused = roleSessionError(target, error);
+      if (!refused) throw error;
+      return { rows: [] as Row[], status: { account: target.account, region, status: 'failed' as const, errors: [refused] } };
+    }
   });
   progress.done();
   const accountOrder = new Map(targets.map((t, i) => [t.account, i]));
@@ -237,9 +253,18 @@ export async function planFixOrg(
 ): Promise<FixRun & { accounts: number }> {
   const { targets, assumeRoleCalls } = await resolveTargets(input.org, input.caller, input.home, deps, progress, 'imds-guard-fix');
   const depsByAccount = new Map(targets.map((t) => [t.account, depsFor(t, deps)]));
-  const planned = await forEachAccountRegion(targets, input.regions, input.org.concurrency, (target, region) =>
-    planRegion(region, { ...input, account: target.account }, depsByAccount.get(target.account) as CliDeps, accountProgress(progress, target.account)),
-  );
+  const planned = await forEachAccountRegion(targets, input.regions, input.org.concurrency, async (target, region): Promise<RegionPlan> => {
+    const accountDeps = depsByAccount.get(target.account) as CliDeps;
+    try {
+      return await planRegion(region, { ...input, account: target.account }, accountDeps, accountProgress(progress, target.account));
+    } catch (error) {
+      const refused = roleSessionError(target, error);
+      if (!refused) throw error;
+      const log = new RegionLog(region);
+      log.errors.push(refused);
+      return { account: target.account, region, clients: accountDeps.clientsFor(region), log, rows: [], compliant: 0, toFix: [] };
+    }
+  });
   progress.done();
   const plans: RegionPlan[] = planned.map((p) => p.result);
   const statuses = (): RegionStatus[] => plans.map((p) => ({ ...p.log.status(), account: p.account }));

@@ -143,6 +143,28 @@ describe('imds-guard scan --org', () => {
     expect(lines.find((l) => l.includes('i-0444444444444aa00'))?.startsWith(`${PROD},us-east-1,instance,`)).toBe(true);
   });
 
+  it('a member session refused mid-run (ExpiredToken) fails that account-region only', async () => {
+    mockOrganization();
+    restore(mocks!);
+    mocks = mockEstate({ 'us-east-1': smallEstate() }, [], {
+      [DEV]: { 'us-east-1': { deny: 'ExpiredToken', message: 'The security token included in the request is expired' } },
+      [PROD]: { 'us-east-1': oneInstance('i-0444444444444aa00', [0, 0, 0]) },
+    });
+    mocks.sts.on(AssumeRoleCommand).callsFake((input: { RoleArn: string }) => {
+      const id = input.RoleArn.split(':')[4] ?? '';
+      return { Credentials: { AccessKeyId: `ASIA${id}`, SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2026-05-01T13:00:00Z') } };
+    });
+    const r = await run(['scan', '--org', '--accounts', `${DEV},${PROD}`, '--format', 'json']);
+    const report = JSON.parse(r.stdout) as ScanReport;
+    expect(report.organization?.accounts.map((a) => [a.account, a.status])).toEqual([
+      [DEV, 'failed'],
+      [PROD, 'ok'],
+    ]);
+    expect(report.regions.find((x) => x.account === DEV)?.errors[0]).toMatchObject({ code: 'ExpiredToken' });
+    expect(report.rows.some((x) => x.account === PROD)).toBe(true);
+    expect(r.code).toBe(1);
+  });
+
   it('uses --role-name and --accounts: only the accounts asked for, an unknown one reported', async () => {
     mockOrganization();
     const r = await run(['scan', '--org', '--role-name', 'AuditRole', '--accounts', `${DEV},999999999999`, '--format', 'json']);
