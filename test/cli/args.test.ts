@@ -96,3 +96,38 @@ describe('guardrails', () => {
     expect(scp.stdout).toContain('BreakGlass');
   });
 });
+
+describe('organization and doctor arguments', () => {
+  it('parses --org with its defaults and its options', () => {
+    const p = parseCli(['scan', '--org', '--region', 'us-east-1']);
+    expect(p.action === 'run' && p.options.command === 'scan' && p.options.org).toEqual({ roleName: 'imds-guard-member', accounts: [], ous: [], concurrency: 8 });
+    const q = parseCli(['fix', '--org', '--role-name', 'Audit', '--accounts', '111122223333,222233334444', '--ou', 'r-ab12', '--ou', 'ou-ab12-11111111', '--concurrency', '16', '--dry-run']);
+    expect(q.action === 'run' && q.options.command === 'fix' && q.options.org).toEqual({
+      roleName: 'Audit',
+      accounts: ['111122223333', '222233334444'],
+      ous: ['r-ab12', 'ou-ab12-11111111'],
+      concurrency: 16,
+    });
+    const plain = parseCli(['scan']);
+    expect(plain.action === 'run' && plain.options.command === 'scan' && plain.options.org).toBeUndefined();
+  });
+
+  it('parses doctor: regions, --stack-name, format, --org', () => {
+    const p = parseCli(['doctor', '--all-regions', '--stack-name', 'imds-guard', '--format', 'json', '--org', '--ou', 'r-ab12']);
+    expect(p).toMatchObject({ action: 'run', options: { command: 'doctor', allRegions: true, stackName: 'imds-guard', format: 'json', org: { ous: ['r-ab12'] } } });
+  });
+
+  it.each([
+    [['doctor', '--kind', 'instance'], "Unknown option '--kind'"],
+    [['doctor', '--format', 'csv'], '--format must be one of table, json'],
+    [['doctor', '--stack-name', '1bad'], 'is not a CloudFormation stack name'],
+    [['doctor', '--ou', 'r-ab12'], '--ou needs --org'],
+    [['scan', '--org', '--accounts', '12345'], 'is not a 12-digit account id'],
+    [['scan', '--org', '--role-name', 'a b'], 'is not an IAM role name'],
+    [['fix', '--concurrency', '4'], '--concurrency needs --org'],
+  ])('%j is a usage error (exit 2): %s', async (argv, message) => {
+    const r = await run(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+});
