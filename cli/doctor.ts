@@ -193,19 +193,25 @@ export function judgeHub(region: string, hubArn: string | undefined): Verdict {
   };
 }
 
+const isFsbp = (arn: string): boolean => arn.includes('/aws-foundational-security-best-practices/');
+const standardName = (arn: string): string => arn.split(':standards/')[1] ?? arn.split('/').slice(-3).join('/');
+
 export function judgeControls(region: string, controls: readonly ControlFacts[]): Verdict {
-  const off = controls.filter((c) => c.status !== 'ENABLED');
-  if (off.length === 0) return { status: 'ok', detail: `${controls.map((c) => c.id).join(', ')} enabled` };
-  const missing = off.filter((c) => c.status === undefined);
-  const disabled = off.filter((c) => c.status !== undefined);
+  const off = controls.filter((c) => c.enabledIn.length === 0);
+  if (off.length === 0) {
+    return { status: 'ok', detail: `${controls.map((c) => `${c.id} (${c.enabledIn.map(standardName).join(', ')})`).join(', ')} enabled` };
+  }
+  const missing = off.filter((c) => c.disabledIn.length === 0);
+  const disabled = off.filter((c) => c.disabledIn.length > 0);
   const parts: string[] = [];
-  if (disabled.length > 0) parts.push(`${disabled.map((c) => c.id).join(', ')} disabled`);
-  if (missing.length > 0) parts.push(`${missing.map((c) => `${c.id} (${c.unprocessed})`).join(', ')} not available`);
+  if (disabled.length > 0) parts.push(`${disabled.map((c) => c.id).join(', ')} disabled in ${[...new Set(disabled.flatMap((c) => c.disabledIn.map(standardName)))].join(', ')}`);
+  if (missing.length > 0) parts.push(`${missing.map((c) => c.id).join(', ')} in no enabled standard`);
   const fixes: string[] = [];
   if (missing.length > 0) fixes.push(`enable the AWS Foundational Security Best Practices standard: aws securityhub batch-enable-standards --standards-subscription-requests StandardsArn=${FSBP(region)} --region ${region}`);
   for (const c of disabled) {
+    const standard = c.disabledIn.find(isFsbp) ?? c.disabledIn[0];
     fixes.push(
-      `aws securityhub batch-update-standards-control-associations --standards-control-association-updates StandardsArn=${FSBP(region)},SecurityControlId=${c.id},AssociationStatus=ENABLED --region ${region}`,
+      `aws securityhub batch-update-standards-control-associations --standards-control-association-updates StandardsArn=${standard},SecurityControlId=${c.id},AssociationStatus=ENABLED --region ${region}`,
     );
   }
   return { status: 'fail', detail: `Security Hub controls: ${parts.join('; ')}`, fix: fixes.join('; ') };
@@ -380,7 +386,7 @@ export async function checkRegion(
     }, 'securityhub:DescribeHub'),
   );
   if (hub) {
-    add('controls', await guarded(async () => judgeControls(region, await securityControls(clients.securityHub, CONTROL_IDS)), 'securityhub:BatchGetSecurityControls'));
+    add('controls', await guarded(async () => judgeControls(region, await securityControls(clients.securityHub, CONTROL_IDS)), 'securityhub:ListStandardsControlAssociations'));
   } else {
     add('controls', { status: 'skip', detail: hubRead ? 'Security Hub CSPM is not enabled' : 'Security Hub could not be read' });
   }

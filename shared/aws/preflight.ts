@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-config-service';
 import { GetInstanceMetadataDefaultsCommand, type EC2Client, type InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { BatchGetSecurityControlsCommand, DescribeHubCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { DescribeHubCommand, paginateListStandardsControlAssociations, type SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { clientConfig, type AwsCredentialIdentity } from './clients.js';
 
 /** The clients doctor needs beyond the pipeline's (shared/aws/clients.ts). */
@@ -101,21 +101,32 @@ export async function describeHub(sh: Sender<SecurityHubClient>): Promise<string
 
 export interface ControlFacts {
   id: string;
-  /** ENABLED / DISABLED; undefined when Security Hub did not return the control. */
-  status?: string;
-  /** Why it was not returned (UnprocessedIds ErrorCode / ErrorReason). */
-  unprocessed?: string;
+  /** Standards (ARNs) of enabled standards where the control is ENABLED / DISABLED. */
+  enabledIn: string[];
+  disabledIn: string[];
 }
 
-/** BatchGetSecurityControls: ENABLED when the control is on in at least one enabled standard. */
+/**
+ * ListStandardsControlAssociations per control: its status in every enabled
+ * standard (API reference: "determine the enablement status of [a control]
+ * in each enabled standard"). BatchGetSecurityControls' single
+ * `SecurityControlStatus` is documented per standard without naming one, so
+ * it cannot say which standard is off. No association = the control is in
+ * no enabled standard.
+ */
 export async function securityControls(sh: Sender<SecurityHubClient>, ids: readonly string[]): Promise<ControlFacts[]> {
-  const out = await sh.send(new BatchGetSecurityControlsCommand({ SecurityControlIds: [...ids] }));
-  return ids.map((id) => {
-    const control = out.SecurityControls?.find((c) => c.SecurityControlId === id);
-    if (control) return { id, status: control.SecurityControlStatus ?? 'UNKNOWN' };
-    const u = out.UnprocessedIds?.find((x) => x.SecurityControlId === id);
-    return { id, unprocessed: u ? `${u.ErrorCode ?? 'unprocessed'}${u.ErrorReason ? `: ${u.ErrorReason}` : ''}` : 'not returned' };
-  });
+  const out: ControlFacts[] = [];
+  for (const id of ids) {
+    const facts: ControlFacts = { id, enabledIn: [], disabledIn: [] };
+    for await (const page of paginateListStandardsControlAssociations({ client: sh as SecurityHubClient }, { SecurityControlId: id })) {
+      for (const a of page.StandardsControlAssociationSummaries ?? []) {
+        if (!a.StandardsArn) continue;
+        (a.AssociationStatus === 'ENABLED' ? facts.enabledIn : facts.disabledIn).push(a.StandardsArn);
+      }
+    }
+    out.push(facts);
+  }
+  return out;
 }
 
 export interface ConcurrencyFacts {

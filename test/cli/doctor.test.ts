@@ -19,7 +19,7 @@ import {
 import { EC2Client, GetInstanceMetadataDefaultsCommand, type InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
-import { BatchGetSecurityControlsCommand, DescribeHubCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { DescribeHubCommand, ListStandardsControlAssociationsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { judgeConfig, logsManagementWrites, STACK_RESERVED, sweepIntervalHours, type DoctorReport } from '../../cli/doctor.js';
@@ -128,18 +128,26 @@ beforeEach(() => {
     if (!world.hub) throw awsError('InvalidAccessException', `Account ${ACCOUNT} is not subscribed to AWS Security Hub`, 401);
     return { HubArn: `arn:aws:securityhub:us-east-1:${ACCOUNT}:hub/default`, SubscribedAt: '2026-01-05T08:00:00.000Z', AutoEnableControls: true, ControlFindingGenerator: 'SECURITY_CONTROL' };
   });
-  securityHub.on(BatchGetSecurityControlsCommand).callsFake((input: { SecurityControlIds: string[] }) => ({
-    SecurityControls: input.SecurityControlIds.filter((id) => world.controls[id]).map((id) => ({
-      SecurityControlId: id,
-      SecurityControlArn: `arn:aws:securityhub:us-east-1:${ACCOUNT}:security-control/${id}`,
-      Title: id,
-      Description: id,
-      RemediationUrl: `https://docs.aws.amazon.com/console/securityhub/${id}/remediation`,
-      SeverityRating: id === 'EC2.170' ? 'LOW' : 'HIGH',
-      SecurityControlStatus: world.controls[id],
-    })),
-    UnprocessedIds: input.SecurityControlIds.filter((id) => !world.controls[id]).map((id) => ({ SecurityControlId: id, ErrorCode: 'NOT_FOUND', ErrorReason: 'Control not found' })),
-  }));
+  securityHub.on(ListStandardsControlAssociationsCommand).callsFake((input: { SecurityControlId: string }) => {
+    const id = input.SecurityControlId;
+    const status = world.controls[id];
+    const fsbp = 'arn:aws:securityhub:us-east-1::standards/aws-foundational-security-best-practices/v/1.0.0';
+    return {
+      StandardsControlAssociationSummaries: status
+        ? [
+            {
+              StandardsArn: fsbp,
+              SecurityControlId: id,
+              SecurityControlArn: `arn:aws:securityhub:us-east-1:${ACCOUNT}:security-control/${id}`,
+              AssociationStatus: status,
+              RelatedRequirements: [],
+              UpdatedAt: new Date('2026-01-05T08:00:00Z'),
+              StandardsControlTitle: id,
+            },
+          ]
+        : [],
+    };
+  });
   const lambda = mockClient(LambdaClient);
   lambda.on(GetAccountSettingsCommand).callsFake(() => ({
     AccountLimit: { TotalCodeSize: 80530636800, CodeSizeUnzipped: 262144000, CodeSizeZipped: 52428800, ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: world.unreserved },
@@ -196,7 +204,10 @@ describe('imds-guard doctor', () => {
     expect(flat).toContain('everything needed is there');
     expect(r.stdout).not.toContain('fix:');
 
+    for (const stub of stubs) stub.resetHistory();
     const { report } = await doctorJson();
+    // One call per fact: STS identity, 3 CloudTrail, 2 Config, Security Hub 1 + one per control, Lambda, EC2, CloudFormation, CloudWatch.
+    expect(stubs.map((stub) => stub.calls().length)).toEqual([1, 3, 2, 4, 1, 1, 1, 1, 0]);
     expect(report.checks.map((c) => [c.check, c.status])).toEqual([
       ['cloudtrail', 'ok'],
       ['config', 'ok'],
@@ -207,7 +218,7 @@ describe('imds-guard doctor', () => {
       ['stack', 'ok'],
       ['sweep', 'ok'],
     ]);
-    expect(securityHub.commandCalls(BatchGetSecurityControlsCommand)[0]?.args[0].input.SecurityControlIds).toEqual(['EC2.8', 'AutoScaling.3', 'EC2.170']);
+    expect(securityHub.commandCalls(ListStandardsControlAssociationsCommand).map((c) => c.args[0].input.SecurityControlId)).toEqual(['EC2.8', 'AutoScaling.3', 'EC2.170']);
     expect(cloudTrail.commandCalls(DescribeTrailsCommand)[0]?.args[0].input).toEqual({ includeShadowTrails: true });
   });
 
@@ -255,7 +266,7 @@ describe('imds-guard doctor', () => {
     expect(byCheck.get('security-hub')?.status).toBe('fail');
     expect(byCheck.get('security-hub')?.fix).toContain('aws securityhub enable-security-hub');
     expect(byCheck.get('controls')?.status).toBe('skip');
-    expect(securityHub.commandCalls(BatchGetSecurityControlsCommand)).toHaveLength(0);
+    expect(securityHub.commandCalls(ListStandardsControlAssociationsCommand)).toHaveLength(0);
   });
 
   it('a disabled control and a missing one: each with its fix, exit 1', async () => {
@@ -264,7 +275,7 @@ describe('imds-guard doctor', () => {
     expect(code).toBe(1);
     const c = byCheck.get('controls');
     expect(c?.status).toBe('fail');
-    expect(c?.detail).toBe('Security Hub controls: EC2.170 disabled; AutoScaling.3 (NOT_FOUND: Control not found) not available');
+    expect(c?.detail).toBe('Security Hub controls: EC2.170 disabled in aws-foundational-security-best-practices/v/1.0.0; AutoScaling.3 in no enabled standard');
     expect(c?.fix).toContain('SecurityControlId=EC2.170,AssociationStatus=ENABLED');
     expect(c?.fix).toContain('batch-enable-standards');
   });
