@@ -139,6 +139,16 @@ export function depsFor(target: AccountTarget, deps: CliDeps & OrgDeps): CliDeps
   return { ...deps, clientsFor: (region) => deps.clientsWith(region, target.credentials) };
 }
 
+function remember(list: Clients[], clients: Clients): Clients {
+  list.push(clients);
+  return clients;
+}
+
+/** Frees the sockets of an account-region's clients once it is done (hundreds of account-regions in one run). */
+function destroyAll(list: readonly Clients[]): void {
+  for (const clients of list) for (const c of Object.values(clients)) if (typeof c === 'object' && c !== null && 'destroy' in c) (c as { destroy(): void }).destroy();
+}
+
 /** Progress lines say which account a region belongs to. */
 export function accountProgress(progress: Progress, account: string): Progress {
   return { update: (region, text) => progress.update(`${account} ${region}`, text), note: (text) => progress.note(text), done: () => undefined };
@@ -199,11 +209,13 @@ export interface OrgScanInput {
 export async function scanOrg(input: OrgScanInput, deps: CliDeps & OrgDeps, progress: Progress): Promise<ScanReport> {
   const { targets, assumeRoleCalls } = await resolveTargets(input.org, input.caller, input.home, deps, progress, 'imds-guard-scan');
   const results = await forEachAccountRegion(targets, input.regions, input.org.concurrency, async (target, region) => {
+    const created: Clients[] = [];
+    const accountDeps: CliDeps = { ...deps, clientsFor: (r) => remember(created, deps.clientsWith(r, target.credentials)) };
     try {
       const out = await scanRegion(
         region,
         { account: target.account, regions: input.regions, skippedRegions: [], kinds: input.kinds, policy: input.policy, version: input.version },
-        depsFor(target, deps),
+        accountDeps,
         accountProgress(progress, target.account),
       );
       return { rows: out.rows, status: { ...out.status, account: target.account } };
@@ -211,6 +223,8 @@ export async function scanOrg(input: OrgScanInput, deps: CliDeps & OrgDeps, prog
       const refused = roleSessionError(target, error);
       if (!refused) throw error;
       return { rows: [] as Row[], status: { account: target.account, region, status: 'failed' as const, errors: [refused] } };
+    } finally {
+      destroyAll(created);
     }
   });
   progress.done();
