@@ -12,7 +12,7 @@ let stdout = '';
 let stderr = '';
 const started = performance.now();
 const concurrency = process.env.BENCH_CONCURRENCY ? ['--concurrency', process.env.BENCH_CONCURRENCY] : [];
-const code = await runCli(['scan', '--org', ...concurrency, ...regions.flatMap((r) => ['--region', r]), '--format', 'json'], {
+const code = await runCli(['scan', '--org', ...concurrency, ...regions.flatMap((r) => ['--region', r]), '--output', 'json'], {
   stdout: { write: (t: string) => (stdout += t) },
   stderr: { write: (t: string) => (stderr += t) },
   stdoutIsTTY: false,

@@ -17,7 +17,8 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { mapLimit } from '../shared/aws/batch.js';
 import { clientConfig, createClients, type AwsCredentialIdentity, type Clients } from '../shared/aws/clients.js';
 import { assumeMemberRole, listActiveAccounts, listActiveAccountsUnder, memberRoleArn, partitionOf, type OrgAccount } from '../shared/aws/organizations.js';
-import { RESOURCE_KINDS, type ResourceKind } from '../shared/model.js';
+import type { ResourceKind } from '../shared/model.js';
+import { KIND_NAMES } from '../shared/kinds/registry.js';
 import type { Policy } from '../shared/policy.js';
 import type { OrgOptions } from './args.js';
 import { RegionLog, type CliDeps, type Identity, type RegionError, type RegionStatus } from './engine.js';
@@ -229,7 +230,7 @@ export async function scanOrg(input: OrgScanInput, deps: CliDeps & OrgDeps, prog
   });
   progress.done();
   const accountOrder = new Map(targets.map((t, i) => [t.account, i]));
-  const kindOrder = (k: ResourceKind): number => RESOURCE_KINDS.indexOf(k);
+  const kindOrder = (k: ResourceKind): number => KIND_NAMES.indexOf(k);
   const rows: Row[] = results
     .flatMap((r) => r.result.rows)
     .sort(
@@ -248,6 +249,8 @@ export async function scanOrg(input: OrgScanInput, deps: CliDeps & OrgDeps, prog
     generatedAt: deps.now().toISOString(),
     lookbackDays: input.policy.usageLookbackDays,
     exemptTagKey: input.policy.exemptTagKey,
+    hopLimitCeiling: input.policy.hopLimitCeiling,
+    lowerHopLimit: input.policy.lowerHopLimit,
     kinds: input.kinds,
     regions,
     skippedRegions: input.skippedRegions,

@@ -7,7 +7,9 @@ import pkg from '../package.json' with { type: 'json' };
 import type { ResourceKind } from '../shared/model.js';
 import { loadPolicy, PolicyError, type Policy } from '../shared/policy.js';
 import { logger } from '../shared/log.js';
-import { parseCli, usageFor, type CommonOptions, type DoctorOptions, type FixOptions, type GuardrailsOptions, type ScanOptions } from './args.js';
+import { hintFor, parseCli, type CommonOptions, type ConnectionOptions, type DoctorOptions, type FixOptions, type GuardrailsOptions, type ScanOptions } from './args.js';
+import { debugLogging, logClients, logRequests } from './debug.js';
+import type { DoctorDeps } from './doctor.js';
 import { defaultDeps, identify, type CliDeps, type RegionStatus } from './engine.js';
 import { errorText, groupErrors } from './format/errors.js';
 import { CredentialsError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, isCredentialsError, messageOf, UsageError } from './errors.js';
@@ -20,11 +22,12 @@ import { processIo, type Io } from './io.js';
 import { createProgress, type Progress } from './progress.js';
 import { defaultOrgDeps, planFixOrg, scanOrg, type OrgDeps } from './org.js';
 import { chooseRegions, defaultRegion } from './regions.js';
+import { createPreflightClients } from '../shared/aws/preflight.js';
 import { scan, scanExitCode } from './scan.js';
 
 export const VERSION: string = pkg.version;
 
-export interface RunDeps extends CliDeps, OrgDeps {
+export interface RunDeps extends CliDeps, OrgDeps, Pick<DoctorDeps, 'preflightWith'> {
   /** Default region when none is given (AWS_REGION, AWS_DEFAULT_REGION, profile). */
   defaultRegion(env: Record<string, string | undefined>): Promise<string | undefined>;
   remediatorFor: RemediatorFactory;
@@ -34,13 +37,42 @@ export function defaultRunDeps(): RunDeps {
   return { ...defaultDeps(), ...defaultOrgDeps(), defaultRegion, remediatorFor: realRemediator };
 }
 
-async function emit(io: Io, text: string, output: string | undefined): Promise<void> {
-  if (output === undefined) {
+async function emit(io: Io, text: string, outFile: string | undefined): Promise<void> {
+  if (outFile === undefined) {
     io.stdout.write(text);
     return;
   }
-  await io.writeFile(output, text);
-  io.stderr.write(`Wrote ${output}\n`);
+  await io.writeFile(outFile, text);
+  io.stderr.write(`Wrote ${outFile}\n`);
+}
+
+/**
+ * --profile, --endpoint-url, --request-timeout and --debug, applied before any
+ * client is built: the SDK reads AWS_PROFILE and AWS_ENDPOINT_URL from the
+ * environment when a client is made, and shared/aws/clients.ts reads
+ * IMDS_GUARD_REQUEST_TIMEOUT_MS. Returns the deps to use (with request
+ * logging under --debug).
+ */
+export function applyConnection(options: ConnectionOptions, io: Io, deps: RunDeps): RunDeps {
+  if (options.profile !== undefined) io.env.AWS_PROFILE = options.profile;
+  if (options.endpointUrl !== undefined) io.env.AWS_ENDPOINT_URL = options.endpointUrl;
+  if (options.requestTimeoutMs !== undefined) io.env.IMDS_GUARD_REQUEST_TIMEOUT_MS = String(options.requestTimeoutMs);
+  if (!options.debug) return deps;
+  debugLogging(io.env, io.stderr);
+  const preflightWith = deps.preflightWith ?? createPreflightClients;
+  return {
+    ...deps,
+    clientsFor: (region) => logClients(deps.clientsFor(region), io.stderr),
+    stsFor: (region) => logRequests(deps.stsFor(region), io.stderr, region),
+    // --org member accounts and doctor's extra clients log the same way.
+    clientsWith: (region, credentials) => logClients(deps.clientsWith(region, credentials), io.stderr),
+    organizationsFor: (region) => logRequests(deps.organizationsFor(region), io.stderr, region),
+    preflightWith: (region, credentials) => {
+      const clients = preflightWith(region, credentials);
+      for (const client of Object.values(clients)) logRequests(client, io.stderr, region);
+      return clients;
+    },
+  };
 }
 
 function policyFor(io: Io, options: CommonOptions): Policy {
@@ -61,8 +93,7 @@ interface Prepared {
 }
 
 /** --profile, region choice, identity: what scan and fix both need before listing anything. */
-async function prepare(options: Pick<CommonOptions, 'profile' | 'regions' | 'allRegions'>, io: Io, deps: RunDeps): Promise<Prepared> {
-  if (options.profile !== undefined) io.env.AWS_PROFILE = options.profile;
+async function prepare(options: Pick<CommonOptions, 'regions' | 'allRegions'>, io: Io, deps: RunDeps): Promise<Prepared> {
   const progress = createProgress(io.stderr, io.stderrIsTTY);
   const home = options.regions[0] ?? (await deps.defaultRegion(io.env));
   if (!home && !options.allRegions) {
@@ -88,7 +119,8 @@ function warnFailures(io: Io, regions: readonly RegionStatus[]): void {
 }
 
 async function runScan(options: ScanOptions, io: Io, deps: RunDeps): Promise<number> {
-  const policy = policyFor(io, options);
+  // Plans are made as `fix` would make them (nothing can be written: scan's remediator only collects them).
+  const policy = fixPolicy(policyFor(io, options), options.kinds, options.explicitKinds);
   const prep = await prepare(options, io, deps);
   const report = options.org
     ? await scanOrg(
@@ -112,9 +144,9 @@ async function runScan(options: ScanOptions, io: Io, deps: RunDeps): Promise<num
       );
   const text =
     options.format === 'json' ? toJson(report) : options.format === 'csv' ? toCsv(report) : options.format === 'html' ? toHtml(report) : scanTable(report);
-  await emit(io, text, options.output);
+  await emit(io, text, options.outFile);
   // The table shows failures itself; other formats go to files or programs, so say it on stderr too.
-  if (options.format !== 'table' || options.output !== undefined) warnFailures(io, report.regions);
+  if (options.format !== 'table' || options.outFile !== undefined) warnFailures(io, report.regions);
   return scanExitCode(report);
 }
 
@@ -124,11 +156,11 @@ function fixPolicy(base: Policy, kinds: readonly ResourceKind[], explicitKinds: 
   return { ...base, mode: 'enforce', remediate };
 }
 
-async function runFix(options: FixOptions, io: Io, deps: RunDeps, explicitKinds: boolean): Promise<number> {
+async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<number> {
   if (!options.dryRun && !options.yes && !io.stdinIsTTY) {
     throw new UsageError('fix: refusing to change resources without confirmation: stdin is not a terminal; pass --yes, or --dry-run to see the plan');
   }
-  const policy = fixPolicy(policyFor(io, options), options.kinds, explicitKinds);
+  const policy = fixPolicy(policyFor(io, options), options.kinds, options.explicitKinds);
   const prep = await prepare(options, io, deps);
   const actor = `imds-guard fix (CLI${prep.arn ? `, ${prep.arn}` : ''})`;
   const input = {
@@ -156,7 +188,7 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps, explicitKinds:
   };
 
   if (options.dryRun || run.pending === 0) {
-    await emit(io, render(options.dryRun ? 'dry' : 'pending', false), options.output);
+    await emit(io, render(options.dryRun ? 'dry' : 'pending', false), options.outFile);
     return fixExitCode(run.report(false));
   }
   if (!options.yes) {
@@ -167,13 +199,13 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps, explicitKinds:
     const ok = await io.confirm(`Apply ${run.pending} change${run.pending === 1 ? '' : 's'} in ${regions} region${regions === 1 ? '' : 's'} of ${where}?`);
     if (!ok) {
       io.stderr.write('Nothing changed.\n');
-      if (options.format === 'json' || options.output !== undefined) await emit(io, render('done', false), options.output);
+      if (options.format === 'json' || options.outFile !== undefined) await emit(io, render('done', false), options.outFile);
       return EXIT_FINDINGS;
     }
   }
   await run.apply();
   const report = run.report(true);
-  await emit(io, options.format === 'json' ? toJson(report) : fixTable(report, 'done'), options.output);
+  await emit(io, options.format === 'json' ? toJson(report) : fixTable(report, 'done'), options.outFile);
   return fixExitCode(report);
 }
 
@@ -193,7 +225,7 @@ async function runDoctor(options: DoctorOptions, io: Io, deps: RunDeps): Promise
     deps,
     prep.progress,
   );
-  await emit(io, options.format === 'json' ? toJson(report) : doctorTable(report), options.output);
+  await emit(io, options.format === 'json' ? toJson(report) : doctorTable(report), options.outFile);
   return doctorExitCode(report);
 }
 
@@ -205,7 +237,7 @@ async function runGuardrails(options: GuardrailsOptions, io: Io): Promise<number
       ...(options.exemptPrincipals.length > 0 ? { exemptPrincipalArns: options.exemptPrincipals } : {}),
       ...(options.maxHopLimit !== undefined ? { maxHopLimit: options.maxHopLimit } : {}),
     }),
-    options.output,
+    options.outFile,
   );
   return EXIT_CLEAN;
 }
@@ -227,17 +259,22 @@ export async function runCli(argv: readonly string[], io: Io = processIo(), deps
     const options = parsed.options;
     switch (options.command) {
       case 'scan':
-        return await runScan(options, io, deps);
+        return await runScan(options, io, applyConnection(options, io, deps));
       case 'fix':
-        return await runFix(options, io, deps, argv.some((a) => a === '--kind' || a.startsWith('--kind=')));
+        return await runFix(options, io, applyConnection(options, io, deps));
       case 'guardrails':
         return await runGuardrails(options, io);
       case 'doctor':
-        return await runDoctor(options, io, deps);
+        return await runDoctor(options, io, applyConnection(options, io, deps));
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof PolicyError) {
-      io.stderr.write(`imds-guard: ${error.message}\n\n${usageFor(argv)}\n`);
+    // One line and where to look, not the whole help (which scrolls the mistake away).
+    if (error instanceof UsageError) {
+      io.stderr.write(`imds-guard: ${error.message}\n${hintFor(argv)}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof PolicyError) {
+      io.stderr.write(`imds-guard: ${error.message}\nSee the Settings table in the README for allowed values.\n`);
       return EXIT_USAGE;
     }
     if (error instanceof CredentialsError || isCredentialsError(error)) {

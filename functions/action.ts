@@ -40,6 +40,7 @@ export async function handler(event: unknown, context: Context): Promise<Handler
     findings: true,
     remediation: true,
     actor: `Security Hub custom action "${request.actionName}"`,
+    publisher: 'action',
   });
   try {
     const result = await runPipeline(request.refs, deps, { humanRequest: true });

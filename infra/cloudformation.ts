@@ -5,6 +5,7 @@
  */
 import { isParam, isSub, type ConditionName, type FunctionSpec, type MemberStack, type ParameterSpec, type Statement, type Value } from './model.js';
 import { ACTION_TARGET_PROVIDER_SOURCE } from './action-target-provider.js';
+import { eventQueuePolicy } from './queue-policy.js';
 import { deadLetterQueuePolicy, lambdaTrustPolicy } from './policies.js';
 import { APP_NAME, MEMBER_STACK } from './stack.js';
 
@@ -249,16 +250,63 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
 
   for (const f of stack.functions) Object.assign(resources, functionResources(stack, f));
 
+  // Launch storms in batches: the rules of the queue's target deliver to the queue, Lambda reads it in batches.
+  const q = stack.eventQueue;
+  const queued = stack.rules.filter((r) => r.target === q.target);
+  resources.EventQueue = {
+    Type: 'AWS::SQS::Queue',
+    DeletionPolicy: 'Delete',
+    UpdateReplacePolicy: 'Delete',
+    Properties: {
+      MessageRetentionPeriod: q.retentionSeconds,
+      VisibilityTimeout: q.visibilityTimeoutSeconds,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: getAtt('DeadLetterQueue', 'Arn'), maxReceiveCount: q.maxReceiveCount },
+    },
+  };
+  resources.EventQueuePolicy = {
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: {
+      Queues: [ref('EventQueue')],
+      PolicyDocument: eventQueuePolicy(
+        getAtt('EventQueue', 'Arn'),
+        queued.map((r) => when(ruleCondition(stack, r), getAtt(`${r.id}Rule`, 'Arn'))),
+      ),
+    },
+  };
+  resources.EventQueueMapping = {
+    Type: 'AWS::Lambda::EventSourceMapping',
+    Properties: {
+      EventSourceArn: getAtt('EventQueue', 'Arn'),
+      FunctionName: ref(`${fnId(q.target)}Function`),
+      BatchSize: q.batchSize,
+      MaximumBatchingWindowInSeconds: value(q.batchWindowSeconds),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: q.maxConcurrency },
+    },
+  };
+  resources.StateBucket = {
+    Type: 'AWS::S3::Bucket',
+    DeletionPolicy: 'Delete',
+    UpdateReplacePolicy: 'Delete',
+    Properties: {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    },
+  };
+
   for (const rule of stack.rules) {
     const condition = ruleCondition(stack, rule);
     const target = fnId(rule.target);
+    const viaQueue = rule.target === q.target;
     const properties: { [key: string]: Json } = {
       Description: rule.description,
       State: 'ENABLED',
       Targets: [
         {
           Id: `${APP_NAME}-${rule.target}`,
-          Arn: getAtt(`${target}Function`, 'Arn'),
+          Arn: viaQueue ? getAtt('EventQueue', 'Arn') : getAtt(`${target}Function`, 'Arn'),
           RetryPolicy: {
             MaximumRetryAttempts: stack.targetRetry.maximumRetryAttempts,
             MaximumEventAgeInSeconds: stack.targetRetry.maximumEventAgeSeconds,
@@ -270,6 +318,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
     if (rule.pattern) properties.EventPattern = deep(rule.pattern);
     if (rule.schedule) properties.ScheduleExpression = value(rule.schedule);
     resources[`${rule.id}Rule`] = conditional(condition, { Type: 'AWS::Events::Rule', Properties: properties });
+    if (viaQueue) continue; // the queue policy lets the rule send; Lambda reads the queue
     resources[`${rule.id}Permission`] = conditional(condition, {
       Type: 'AWS::Lambda::Permission',
       Properties: {
@@ -361,6 +410,8 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
   };
 
   const outputs: CfnTemplate['Outputs'] = {
+    EventQueueUrl: { Description: 'Queue of events waiting for the events function', Value: ref('EventQueue') },
+    StateBucketName: { Description: 'Bucket of the sweep\'s published-finding state', Value: ref('StateBucket') },
     DeadLetterQueueUrl: { Description: 'Dead-letter queue of undelivered or failed events', Value: ref('DeadLetterQueue') },
     ActionTargetArn: { Description: 'Security Hub custom action', Value: getAtt('ActionTarget', 'Arn'), Condition: at.when },
   };
@@ -378,7 +429,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
         ParameterGroups: [
           { Label: { default: 'Behaviour' }, Parameters: ['Mode', 'RemediationEnabled', 'RemediateKinds', 'ExemptTagKey', 'UsageLookbackDays', 'UsageUnknown'] },
           { Label: { default: 'Metadata options' }, Parameters: ['HopLimitCeiling', 'LowerHopLimit', 'InstanceRefresh', 'EnforceAccountDefault'] },
-          { Label: { default: 'Triggers' }, Parameters: ['SweepSchedule', 'EnableConfigRule', 'ConfigRuleFrequency', 'EnableSecurityHubAction'] },
+          { Label: { default: 'Triggers' }, Parameters: ['SweepSchedule', 'EnableConfigRule', 'ConfigRuleFrequency', 'EnableSecurityHubAction', 'BatchWindowSeconds', 'FindingRefreshDays'] },
           { Label: { default: 'Operations' }, Parameters: ['ReserveConcurrency', 'LogLevel', 'LogRetentionDays', 'AlarmTopicArn'] },
           { Label: { default: 'Code' }, Parameters: ['ArtifactBucketPrefix', 'ArtifactVersion'] },
         ],

@@ -7,6 +7,14 @@
 import { DEFAULT_POLICY, SETTINGS, type Policy } from '../shared/policy.js';
 import { eventPatterns } from '../shared/refs/catalog.js';
 import type { ResourceKind } from '../shared/model.js';
+import { IMAGE_PERMISSIONS } from '../shared/aws/images.js';
+import { USAGE_PERMISSIONS } from '../shared/aws/usage.js';
+import type { PermissionStatement } from '../shared/kinds/edge-types.js';
+import { ARN, HERE } from '../shared/kinds/permissions.js';
+import { allKinds, KIND_NAMES } from '../shared/kinds/registry.js';
+import { REMEDIES } from '../shared/kinds/remedies.js';
+import { CONFIG_PERMISSIONS } from '../shared/sinks/config.js';
+import { FINDING_INDEX_PERMISSIONS, FINDINGS_PERMISSIONS } from '../shared/sinks/securityhub.js';
 import type { FunctionName, FunctionSpec, MemberStack, ParameterName, ParameterSpec, RuleSpec, Statement, Value } from './model.js';
 
 export const APP_NAME = 'imds-guard';
@@ -27,12 +35,11 @@ export const SETTING_PARAMETERS = {
   enforceAccountDefault: 'EnforceAccountDefault',
 } as const satisfies Record<keyof Policy, ParameterName>;
 
-const KINDS: readonly ResourceKind[] = ['instance', 'launch-template', 'launch-configuration', 'account-defaults'];
 
 /** `Policy.remediate` as `IMDS_GUARD_REMEDIATE` spells it (`all`, `none` or a list). */
 export function remediateValue(remediate: Record<ResourceKind, boolean>): string {
-  const on = KINDS.filter((k) => remediate[k]);
-  if (on.length === KINDS.length) return 'all';
+  const on = KIND_NAMES.filter((k) => remediate[k]);
+  if (on.length === KIND_NAMES.length) return 'all';
   if (on.length === 0) return 'none';
   return on.join(',');
 }
@@ -159,6 +166,20 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     allowedValues: ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'],
     description: 'Function log level (POWERTOOLS_LOG_LEVEL).',
   },
+  BatchWindowSeconds: {
+    type: 'Number',
+    default: '5',
+    minValue: 0,
+    maxValue: 300,
+    description: 'Seconds the event queue gathers events before invoking the events function (one run per batch). The worst-case delay this adds to a finding.',
+  },
+  FindingRefreshDays: {
+    type: 'Number',
+    default: '30',
+    minValue: 1,
+    maxValue: 80,
+    description: 'An unchanged finding is imported again only after this many days (spread by resource between half and all of it). Security Hub CSPM deletes findings not updated for 90 days.',
+  },
   LogRetentionDays: {
     type: 'Number',
     default: '90',
@@ -187,95 +208,68 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
   },
 };
 
-const ARN = 'arn:${AWS::Partition}';
-const HERE = '${AWS::Region}:${AWS::AccountId}';
 
-const read: Statement[] = [
-  {
-    sid: 'DescribeCompute',
-    actions: [
-      'ec2:DescribeInstances',
-      'ec2:DescribeLaunchTemplates',
-      'ec2:DescribeLaunchTemplateVersions',
-      'ec2:GetInstanceMetadataDefaults',
-      'ec2:DescribeImages',
-      'autoscaling:DescribeLaunchConfigurations',
-      'autoscaling:DescribeAutoScalingGroups',
-    ],
-    // Describe/Get calls have no resource-level permissions.
-    resources: ['*'],
-  },
-];
+/**
+ * What a function does, each with the IAM actions it needs. The statements
+ * come from the modules that make the calls (the kinds' edges, the usage and
+ * image look-ups, the sinks), the way Cloud Custodian actions declare their
+ * permissions; test/infra/permissions.test.ts proves that each role grants
+ * exactly the SDK commands its bundle can send.
+ */
+type Capability = 'describe' | 'list' | 'usage' | 'images' | 'findings' | 'finding-index' | 'config' | 'act';
 
-const usage: Statement = { sid: 'ReadImdsV1Usage', actions: ['cloudwatch:GetMetricData'], resources: ['*'] };
+const statementsOf: Record<Capability, () => PermissionStatement[]> = {
+  // Describe and list calls have no resource-level permissions.
+  describe: () => [{ sid: 'DescribeResources', actions: unique(allKinds().flatMap((k) => k.edge.permissions.describe)), resources: ['*'] }],
+  list: () => [{ sid: 'ListResources', actions: unique(allKinds().flatMap((k) => k.edge.permissions.list)), resources: ['*'] }],
+  usage: () => [USAGE_PERMISSIONS],
+  images: () => [IMAGE_PERMISSIONS],
+  findings: () => FINDINGS_PERMISSIONS,
+  'finding-index': () => [FINDING_INDEX_PERMISSIONS],
+  config: () => [CONFIG_PERMISSIONS],
+  act: () => mergeBySid(Object.values(REMEDIES).flatMap((r) => r.permissions)),
+};
 
-const findings: Statement[] = [
-  {
-    sid: 'ImportFindings',
-    actions: ['securityhub:BatchImportFindings'],
-    resources: [`${ARN}:securityhub:${HERE}:product/\${AWS::AccountId}/default`],
-  },
-  {
-    sid: 'UpdateFindings',
-    actions: ['securityhub:BatchUpdateFindings', 'securityhub:GetFindings'],
-    resources: [`${ARN}:securityhub:${HERE}:hub/default`],
-  },
-];
-
-/** Remediation writes. `when` gates them for the automatic functions. */
-function writes(when?: 'RemediationAllowed'): Statement[] {
-  const w = when ? { when } : {};
-  return [
-    {
-      sid: 'FixInstances',
-      actions: ['ec2:ModifyInstanceMetadataOptions'],
-      resources: [`${ARN}:ec2:${HERE}:instance/*`],
-      ...w,
-    },
-    {
-      sid: 'FixLaunchTemplates',
-      actions: ['ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'],
-      resources: [`${ARN}:ec2:${HERE}:launch-template/*`],
-      ...w,
-    },
-    {
-      sid: 'TagNewLaunchTemplates',
-      actions: ['ec2:CreateTags'],
-      resources: [`${ARN}:ec2:${HERE}:launch-template/*`],
-      condition: { StringEquals: { 'ec2:CreateAction': ['CreateLaunchTemplate', 'CreateLaunchTemplateVersion'] } },
-      ...w,
-    },
-    {
-      // Auto Scaling checks that whoever points a group at a launch template
-      // may launch from it; only launches through this account's templates.
-      sid: 'LaunchFromTemplates',
-      actions: ['ec2:RunInstances'],
-      resources: ['*'],
-      condition: { ArnLike: { 'ec2:LaunchTemplate': `${ARN}:ec2:${HERE}:launch-template/*` } },
-      ...w,
-    },
-    {
-      sid: 'PassInstanceProfileRoles',
-      actions: ['iam:PassRole'],
-      resources: [`${ARN}:iam::\${AWS::AccountId}:role/*`],
-      condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
-      ...w,
-    },
-    {
-      sid: 'RepointAutoScalingGroups',
-      actions: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:StartInstanceRefresh'],
-      resources: [`${ARN}:autoscaling:${HERE}:autoScalingGroup:*:autoScalingGroupName/*`],
-      ...w,
-    },
-    {
-      sid: 'FixAccountDefaults',
-      actions: ['ec2:ModifyInstanceMetadataDefaults'],
-      // An account-level setting: no resource-level permissions.
-      resources: ['*'],
-      ...w,
-    },
-  ];
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
 }
+
+/** One statement per sid: kinds share some (finding the Auto Scaling groups that use a template). */
+function mergeBySid(statements: readonly PermissionStatement[]): PermissionStatement[] {
+  const bySid = new Map<string, PermissionStatement>();
+  for (const s of statements) {
+    const seen = bySid.get(s.sid);
+    if (seen === undefined) bySid.set(s.sid, s);
+    else if (JSON.stringify(seen) !== JSON.stringify(s)) {
+      bySid.set(s.sid, { ...seen, actions: unique([...seen.actions, ...s.actions]) });
+      if (JSON.stringify(seen.resources) !== JSON.stringify(s.resources) || JSON.stringify(seen.condition) !== JSON.stringify(s.condition)) {
+        throw new Error(`IAM statement ${s.sid} is declared twice with different resources or conditions`);
+      }
+    }
+  }
+  return [...bySid.values()];
+}
+
+/** The statements of a function's capabilities; `act` only when `when` holds for the automatic functions. */
+function permissionsFor(capabilities: readonly Capability[], actWhen?: 'RemediationAllowed'): Statement[] {
+  return capabilities.flatMap((c) =>
+    statementsOf[c]().map((s): Statement => ({ ...s, ...(c === 'act' && actWhen ? { when: actWhen } : {}) })),
+  );
+}
+
+/**
+ * Reading the event queue (the Lambda event source mapping polls it with the
+ * function's role) — kept apart from the IAM the kinds' edges derive.
+ */
+const queueConsumer: Statement[] = [
+  { sid: 'ConsumeEventQueue', actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], resources: ['${EventQueue.Arn}'] },
+];
+
+/** The sweep's published-finding state: its own object prefix; ListBucket so a missing object reads as NoSuchKey, not AccessDenied. */
+const stateObject: Statement[] = [
+  { sid: 'FindingStateObject', actions: ['s3:GetObject', 's3:PutObject'], resources: [`${ARN}:s3:::\${StateBucket}/imds-guard/state/*`] },
+  { sid: 'FindingStateBucket', actions: ['s3:ListBucket'], resources: [`${ARN}:s3:::\${StateBucket}`] },
+];
 
 /** Every role writes its own logs and sends failed asynchronous events to the DLQ. */
 function runtime(id: string): Statement[] {
@@ -295,12 +289,14 @@ export function settingsEnvironment(): Record<string, Value> {
   return env;
 }
 
-function fn(spec: Omit<FunctionSpec, 'environment' | 'asyncRetries' | 'maxEventAgeSeconds' | 'statements'> & { statements: Statement[] }): FunctionSpec {
+function fn(
+  spec: Omit<FunctionSpec, 'environment' | 'asyncRetries' | 'maxEventAgeSeconds' | 'statements'> & { statements: Statement[]; environment?: Record<string, Value> },
+): FunctionSpec {
   return {
     asyncRetries: 2,
     maxEventAgeSeconds: 6 * 3600,
     ...spec,
-    environment: settingsEnvironment(),
+    environment: { ...settingsEnvironment(), ...spec.environment },
     statements: [...runtime(spec.id), ...spec.statements],
   };
 }
@@ -313,7 +309,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 120,
     reservedConcurrency: 10,
-    statements: [...read, usage, ...findings, ...writes('RemediationAllowed')],
+    statements: [...permissionsFor(['describe', 'usage', 'images', 'findings', 'act'], 'RemediationAllowed'), ...queueConsumer],
   }),
   fn({
     name: 'config-rule',
@@ -322,7 +318,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 300,
     reservedConcurrency: 5,
-    statements: [...read, { sid: 'ReportToConfig', actions: ['config:PutEvaluations'], resources: ['*'] }],
+    statements: permissionsFor(['describe', 'list', 'config']),
     when: 'ConfigRuleEnabled',
   }),
   fn({
@@ -332,7 +328,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 1024,
     timeoutSeconds: 900,
     reservedConcurrency: 1,
-    statements: [...read, usage, ...findings, ...writes('RemediationAllowed')],
+    environment: { IMDS_GUARD_STATE_BUCKET: { sub: '${StateBucket}' }, IMDS_GUARD_FINDING_REFRESH_DAYS: { param: 'FindingRefreshDays' } },
+    statements: [...permissionsFor(['describe', 'list', 'usage', 'images', 'findings', 'finding-index', 'act'], 'RemediationAllowed'), ...stateObject],
   }),
   fn({
     name: 'action',
@@ -342,7 +339,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 300,
     reservedConcurrency: 2,
     // A person asked for the fix: write permissions whenever the function exists.
-    statements: [...read, usage, ...findings, ...writes()],
+    statements: permissionsFor(['describe', 'usage', 'images', 'findings', 'act']),
     when: 'SecurityHubActionEnabled',
   }),
 ];
@@ -404,7 +401,8 @@ export const MEMBER_STACK: MemberStack = {
   targetRetry: { maximumRetryAttempts: 8, maximumEventAgeSeconds: 6 * 3600 },
   configRule: {
     target: 'config-rule',
-    resourceTypes: ['AWS::EC2::Instance', 'AWS::EC2::LaunchTemplate', 'AWS::AutoScaling::LaunchConfiguration'],
+    // Every kind AWS Config records (the account default is judged by the periodic run only).
+    resourceTypes: allKinds().filter((k) => k.description.configRecorded).map((k) => k.description.configType),
     frequency: { param: 'ConfigRuleFrequency' },
     when: 'ConfigRuleEnabled',
   },
@@ -423,6 +421,17 @@ export const MEMBER_STACK: MemberStack = {
     ],
   },
   deadLetterQueue: { retentionSeconds: 14 * 24 * 3600 },
+  eventQueue: {
+    target: 'events',
+    // 1,000 records = one DescribeInstances; Lambda's 6 MB payload limit ends a batch earlier for large records.
+    batchSize: 1000,
+    batchWindowSeconds: { param: 'BatchWindowSeconds' },
+    visibilityTimeoutSeconds: 6 * 120,
+    maxReceiveCount: 5,
+    retentionSeconds: 4 * 24 * 3600,
+    maxConcurrency: 5,
+  },
+  stateBucket: { keyPrefix: 'imds-guard/state/' },
   alarms: {
     functionErrors: { evaluationPeriods: 1, periodSeconds: 300, threshold: 1 },
     deadLetters: { evaluationPeriods: 1, periodSeconds: 300, threshold: 1 },

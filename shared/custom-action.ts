@@ -10,7 +10,8 @@
 import type { Scope } from './lambda.js';
 import { parseFindingRef, productArnFor } from './findings/asff.js';
 import type { ResourceRef } from './model.js';
-import { validateAccountId, validateRefId, validateRegion } from './refs/validate.js';
+import { validateRefId } from './kinds/registry.js';
+import { validateAccountId, validateRegion } from './refs/validate.js';
 
 export const CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action';
 

@@ -9,6 +9,7 @@ import { createUsageSource } from './aws/usage.js';
 import { evaluate } from './evaluate.js';
 import { createLoader } from './load.js';
 import type { PipelineDeps } from './pipeline.js';
+import type { Publisher } from './findings/fingerprint.js';
 import type { Policy } from './policy.js';
 import { createSecurityHubSink } from './sinks/securityhub.js';
 
@@ -25,6 +26,8 @@ export interface WiringOptions {
   remediation: boolean;
   /** Who acts, for finding notes. */
   actor: string;
+  /** Which function publishes (stamped into findings; the sweep reads back only what others published). Default `event`. */
+  publisher?: Publisher;
 }
 
 export function pipelineDeps(clients: Clients, options: WiringOptions): PipelineDeps {
@@ -35,7 +38,7 @@ export function pipelineDeps(clients: Clients, options: WiringOptions): Pipeline
     loader,
     usage: createUsageSource(clients.cloudWatch),
     images: createImageSupport(clients.ec2),
-    findings: options.findings ? createSecurityHubSink(clients.securityHub, scope) : undefined,
+    findings: options.findings ? createSecurityHubSink(clients.securityHub, { ...scope, publisher: options.publisher ?? 'event' }) : undefined,
     remediator: options.remediation
       ? createRemediator({ clients, policy: options.policy, account: options.account, loader, evaluate, actor: options.actor })
       : undefined,

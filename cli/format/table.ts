@@ -8,9 +8,10 @@
 import type { RegionStatus } from '../engine.js';
 import type { FixReport, FixRow } from '../fix.js';
 import type { Row, ScanReport, SummaryRow } from '../scan.js';
+import { HELD } from '../readiness.js';
 import { errorText, groupErrors } from './errors.js';
-import { KIND_TITLES, plural, profileName } from './labels.js';
-import { clean, padEnd, padStart, wrap } from './text.js';
+import { kindTitle, plural, profileName } from './labels.js';
+import { clean, displayWidth, padEnd, padStart, wrap } from './text.js';
 
 export const WIDTH = 80;
 
@@ -39,7 +40,7 @@ function calls(row: Row): string {
 function rowLines(row: Row): string[] {
   const id = clean(row.id);
   const lines: string[] = [];
-  const longId = id.length > COLS.id;
+  const longId = displayWidth(id) > COLS.id;
   if (longId) lines.push(`  ${id}`);
   lines.push(
     '  ' +
@@ -52,15 +53,15 @@ function rowLines(row: Row): string[] {
         row.readiness,
       ].join('  '),
   );
+  if (row.compliance === 'NON_COMPLIANT') lines.push(...wrap(clean(row.reason), WIDTH, '      '));
+  if (row.readiness !== 'compliant') lines.push(...wrap(clean(row.readinessReason), WIDTH, '      '));
   if (row.compliance === 'NON_COMPLIANT') {
-    lines.push(...wrap(clean(row.reason), WIDTH, '      '));
     const extras: string[] = [];
     const profile = profileName(row.instanceProfile);
     if (profile) extras.push(`profile ${clean(profile)}`);
     if (row.autoScalingGroups.length > 0) {
       extras.push(`${row.kind === 'instance' ? 'group' : 'used by'} ${clean(row.autoScalingGroups.join(', '))}`);
     }
-    if (row.httpEndpoint === 'disabled') extras.push('metadata endpoint disabled');
     if (extras.length > 0) lines.push(...wrap(extras.join(' · '), WIDTH, '      '));
   }
   return lines;
@@ -73,19 +74,23 @@ function errorLines(status: RegionStatus): string[] {
   });
 }
 
+/** 2 + 14 + 1 + 16 + 1 + 46 = 80 columns. HELD: held back by a setting or the resource (hop-limit-kept, kind-off, endpoint-disabled, manual). */
+const SUMMARY_NUMBERS = [5, 7, 5, 6, 7, 6, 4];
+
 function summaryLines(summary: readonly SummaryRow[], regions: readonly RegionStatus[]): string[] {
   const cols = (cells: string[]): string =>
-    '  ' + padEnd(cells[0] ?? '', 14) + '  ' + padEnd(cells[1] ?? '', 16) + '  ' + cells.slice(2).map((c, i) => padStart(c, [5, 7, 5, 6, 7, 6][i] ?? 5)).join(' ');
-  const lines = [cols(['REGION', 'KIND', 'TOTAL', 'NONCOMP', 'READY', 'IMDSv1', 'UNKNOWN', 'EXEMPT'])];
+    '  ' + padEnd(cells[0] ?? '', 14) + ' ' + padEnd(cells[1] ?? '', 16) + ' ' + cells.slice(2).map((c, i) => padStart(c, SUMMARY_NUMBERS[i] ?? 5)).join(' ');
+  const lines = [cols(['REGION', 'KIND', 'TOTAL', 'NONCOMP', 'READY', 'IMDSv1', 'UNKNOWN', 'EXEMPT', 'HELD'])];
   const failed = new Set(regions.filter((r) => r.status === 'failed').map((r) => r.region));
-  const total = { total: 0, nonCompliant: 0, ready: 0, usesImdsv1: 0, usageUnknown: 0, exempt: 0 };
+  const total = { total: 0, nonCompliant: 0, ready: 0, usesImdsv1: 0, usageUnknown: 0, exempt: 0, held: 0 };
+  const keys = Object.keys(total) as (keyof typeof total)[];
   for (const s of summary) {
     if (failed.has(s.region)) continue;
-    lines.push(cols([s.region, KIND_TITLES[s.kind], ...[s.total, s.nonCompliant, s.ready, s.usesImdsv1, s.usageUnknown, s.exempt].map(String)]));
-    for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += s[k];
+    lines.push(cols([s.region, kindTitle(s.kind), ...keys.map((k) => String(s[k]))]));
+    for (const k of keys) total[k] += s[k];
   }
-  for (const region of failed) lines.push(cols([region, 'FAILED']));
-  lines.push(cols(['all', '', ...[total.total, total.nonCompliant, total.ready, total.usesImdsv1, total.usageUnknown, total.exempt].map(String)]));
+  for (const region of failed) lines.push(cols([region, 'not read']));
+  lines.push(cols(['all', '', ...keys.map((k) => String(total[k]))]));
   return lines;
 }
 
@@ -101,7 +106,7 @@ function regionSection(report: ScanReport, status: RegionStatus, rows: readonly 
   for (const kind of report.kinds) {
     const mine = rows.filter((r) => r.region === status.region && r.kind === kind);
     if (mine.length === 0) continue;
-    out.push(`  ${KIND_TITLES[kind]} (${mine.length})`);
+    out.push(`  ${kindTitle(kind)} (${mine.length})`);
     out.push(header());
     for (const row of mine) out.push(...rowLines(row));
   }
@@ -142,7 +147,7 @@ export function scanTable(report: ScanReport): string {
   return `${out.map((l) => l.trimEnd()).join('\n')}\n`;
 }
 
-type Totals = { total: number; nonCompliant: number; ready: number; usesImdsv1: number; usageUnknown: number; exempt: number };
+type Totals = { total: number; nonCompliant: number; ready: number; usesImdsv1: number; usageUnknown: number; exempt: number; held: number };
 
 function totalsOf(rows: readonly Row[]): Totals {
   const by = (f: (r: Row) => boolean): number => rows.filter(f).length;
@@ -153,6 +158,7 @@ function totalsOf(rows: readonly Row[]): Totals {
     usesImdsv1: by((r) => r.readiness === 'uses-imdsv1'),
     usageUnknown: by((r) => r.readiness === 'usage-unknown'),
     exempt: by((r) => r.readiness === 'exempt'),
+    held: by((r) => r.compliance === 'NON_COMPLIANT' && HELD.includes(r.readiness)),
   };
 }
 
@@ -168,10 +174,11 @@ function orgScanTable(report: ScanReport): string {
     ),
   );
   out.push(...wrap(`run from ${report.account} · member role ${clean(org.roleName)} · IMDSv1 look-back ${report.lookbackDays} days · exempt tag ${clean(report.exemptTagKey)}`, WIDTH));
+  // The same columns as the per-region summary (summaryLines).
   const cols = (cells: string[]): string =>
-    '  ' + padEnd(cells[0] ?? '', 14) + '  ' + padEnd(cells[1] ?? '', 16) + '  ' + cells.slice(2).map((c, i) => padStart(c, [5, 7, 5, 6, 7, 6][i] ?? 5)).join(' ');
-  const numbers = (t: Totals): string[] => [t.total, t.nonCompliant, t.ready, t.usesImdsv1, t.usageUnknown, t.exempt].map(String);
-  const summary = [cols(['ACCOUNT', '', 'TOTAL', 'NONCOMP', 'READY', 'IMDSv1', 'UNKNOWN', 'EXEMPT'])];
+    '  ' + padEnd(cells[0] ?? '', 14) + ' ' + padEnd(cells[1] ?? '', 16) + ' ' + cells.slice(2).map((c, i) => padStart(c, SUMMARY_NUMBERS[i] ?? 5)).join(' ');
+  const numbers = (t: Totals): string[] => [t.total, t.nonCompliant, t.ready, t.usesImdsv1, t.usageUnknown, t.exempt, t.held].map(String);
+  const summary = [cols(['ACCOUNT', '', 'TOTAL', 'NONCOMP', 'READY', 'IMDSv1', 'UNKNOWN', 'EXEMPT', 'HELD'])];
   for (const a of org.accounts) {
     const name = a.name ? ` (${clean(a.name)})` : '';
     const via = a.via === 'caller' ? ' · own credentials' : '';
@@ -181,7 +188,7 @@ function orgScanTable(report: ScanReport): string {
       const text = `${e.code ? `${e.code} on ${e.operation ?? 'AssumeRole'}` : 'not read'}${a.roleArn ? ` (${a.roleArn})` : ''}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`;
       const [first = '', ...rest] = wrap(clean(text), WIDTH, '    ');
       out.push(`  !${first.slice(3)}`, ...rest);
-      summary.push(cols([a.account, 'FAILED']));
+      summary.push(cols([a.account, 'not read']));
       continue;
     }
     const rows = report.rows.filter((r) => r.account === a.account);
@@ -241,7 +248,7 @@ export function fixTable(report: FixReport, stage: 'dry' | 'pending' | 'done'): 
       const label = FIX_LABELS[row.status][stage];
       const name = row.name ? `  ${clean(row.name)}` : '';
       const head = `  ${label.padEnd(9)}  ${row.kind}  ${clean(row.id)}${name}`;
-      out.push(...(head.length <= WIDTH ? [head] : wrap(head, WIDTH, '  ')));
+      out.push(...(displayWidth(head) <= WIDTH ? [head] : wrap(head, WIDTH, '  ')));
       const verified = row.verifiedCompliance ? ` [verified ${row.verifiedCompliance}]` : '';
       out.push(...wrap(clean(row.message) + verified, WIDTH, '             '));
     }

@@ -23,6 +23,8 @@ import { DescribeHubCommand, ListStandardsControlAssociationsCommand, SecurityHu
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { judgeConfig, logsManagementWrites, STACK_RESERVED, sweepIntervalHours, type DoctorReport } from '../../cli/doctor.js';
+import { REQUEST_LOG_MIDDLEWARE } from '../../cli/debug.js';
+import { createPreflightClients, type PreflightClients } from '../../shared/aws/preflight.js';
 import { ACCOUNT, NOW, run } from './harness.js';
 
 const STACK_NAME = 'StackSet-imds-guard-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d';
@@ -363,6 +365,27 @@ describe('doctor judgement', () => {
     };
     expect(judgeConfig('us-east-1', facts, true)).toMatchObject({ status: 'fail', detail: 'recorder default does not record AWS::EC2::LaunchTemplate' });
     expect(judgeConfig('us-east-1', facts, false).status).toBe('warn');
+  });
+
+  it('--debug logs the requests of doctor\'s own clients (CloudTrail, Lambda, CloudFormation); --out-file writes the report', async () => {
+    const built: PreflightClients[] = [];
+    const r = await run(['doctor', '--debug', '--out-file', 'doctor.json'], {
+      deps: {
+        preflightWith: (region, credentials) => {
+          const c = createPreflightClients(region, credentials);
+          built.push(c);
+          return c;
+        },
+      },
+    });
+    expect(r.code).toBe(0);
+    expect(built.length).toBeGreaterThan(0);
+    for (const c of built) {
+      for (const client of [c.cloudTrail, c.lambda, c.cloudFormation]) {
+        expect(client.middlewareStack.identify().some((m) => m.startsWith(REQUEST_LOG_MIDDLEWARE))).toBe(true);
+      }
+    }
+    expect((JSON.parse(r.files.get('doctor.json') ?? '') as DoctorReport).checks.every((c) => c.status === 'ok')).toBe(true);
   });
 
   it('sweep interval from the schedule', () => {

@@ -9,9 +9,11 @@ import {
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { REQUEST_LOG_MIDDLEWARE } from '../../cli/debug.js';
 import type { FixReport } from '../../cli/fix.js';
 import { forEachAccountRegion, type AccountTarget } from '../../cli/org.js';
 import type { ScanReport } from '../../cli/scan.js';
+import { createClients, type Clients } from '../../shared/aws/clients.js';
 import { ACCOUNT, instance, mockEstate, restore, run, smallEstate, type Mocks, type RegionEstate } from './harness.js';
 
 const DEV = '222222222222';
@@ -101,7 +103,7 @@ describe('imds-guard scan --org', () => {
       ['eu-west-1', 'instance', 'i-0222222222222eu00', 'NON_COMPLIANT', 'uses-imdsv1'],
       ['eu-west-1', 'account-defaults', DEV, 'COMPLIANT', 'compliant'],
     ]);
-    expect(report.rows.filter((x) => x.account === ACCOUNT)).toHaveLength(9 + 2);
+    expect(report.rows.filter((x) => x.account === ACCOUNT)).toHaveLength(9 + 2 + 2); // us-east-1 (9 + its 2 Auto Scaling groups), eu-west-1 (2)
     expect(report.rows.some((x) => x.account === DENIED)).toBe(false);
     expect(report.regions.find((x) => x.account === PROD && x.region === 'eu-west-1')?.status).toBe('failed');
     expect(report.summary.find((s) => s.account === DEV && s.region === 'eu-west-1' && s.kind === 'instance')).toMatchObject({ total: 1, usesImdsv1: 1 });
@@ -120,9 +122,9 @@ describe('imds-guard scan --org', () => {
     expect(r.stdout).toContain(`account ${DENIED} (sandbox) · FAILED`);
     expect(r.stdout).toMatch(/AccessDenied on AssumeRole/);
     expect(r.stdout).toContain(`account ${DEV}: 2 non-compliant resources of 4`);
-    expect(r.stdout).toMatch(new RegExp(`${DENIED}\\s+FAILED`));
-    // Non-compliant: 7 (caller: 6 + the eu instance) + 2 (dev) + 1 (prod) of 11 + 4 + 2 resources.
-    expect(r.stdout).toMatch(/organization\s+17\s+10\s/);
+    expect(r.stdout).toMatch(new RegExp(`${DENIED}\\s+not read`));
+    // Non-compliant: 9 (caller: 6 + its 2 Auto Scaling groups + the eu instance) + 2 (dev) + 1 (prod) of 13 + 4 + 2 resources.
+    expect(r.stdout).toMatch(/organization\s+19\s+12\s/);
     expect(r.stdout).toMatch(new RegExp(`${PROD}\\s+PARTIAL\\s+2\\s+1\\s`));
     expect(r.stdout.replace(/\s+/g, ' ')).toContain(`1 region failed: ${PROD} eu-west-1`);
     expect(r.stdout).toContain(`1 account not read: ${DENIED}`);
@@ -131,8 +133,11 @@ describe('imds-guard scan --org', () => {
   it('HTML has an account column and a summary by account (with the reason an account was not read); CSV rows carry their own account', async () => {
     mockOrganization();
     const html = await run(['scan', '--org', '--region', 'us-east-1', '--format', 'html']);
-    expect(html.stdout).toContain('<h2>Summary by account</h2>');
-    expect(html.stdout).toContain('<th>Account</th><th>Region</th>');
+    expect(html.stdout).toContain('<h2>By account</h2>');
+    expect(html.stdout).toContain('<th>Region</th><th>Account</th>'); // the resources table
+    expect(html.stdout).toContain('IMDSv2 compliance · organization, 4 accounts');
+    // The organization's total line: 8 + 1 + 1 non-compliant of 11 + 2 + 2 resources read in us-east-1.
+    expect(html.stdout).toMatch(/<tr><td><b>organization<\/b><\/td><td><\/td><td><\/td><td><\/td>(<td class="n"><b>\d+<\/b><\/td>)*<td class="n"><b>10<\/b><\/td><td class="n"><b>15<\/b><\/td>/);
     expect(html.stdout).toContain(`<td><code>${DENIED}</code></td><td>sandbox</td>`);
     expect(html.stdout).toMatch(/failed: AccessDenied: User: arn:aws:sts::\d+:assumed-role\/SecurityAudit\/alice is not authorized/);
     expect(html.stdout).toContain('&lt;script&gt;'); // tag values still escaped
@@ -214,6 +219,32 @@ describe('imds-guard scan --org', () => {
     expect(r.stderr).toContain('cannot list the organization');
     expect(r.stderr).toContain('management account or a delegated administrator');
     expect(mocks!.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  it('--debug logs requests of the member accounts\' clients and of Organizations too', async () => {
+    mockOrganization();
+    const built: Clients[] = [];
+    const orgClients: OrganizationsClient[] = [];
+    const r = await run(['scan', '--org', '--region', 'us-east-1', '--output', 'json', '--debug'], {
+      deps: {
+        clientsWith: (region, credentials) => {
+          const c = createClients(region, credentials);
+          built.push(c);
+          return c;
+        },
+        organizationsFor: (region) => {
+          const c = new OrganizationsClient({ region });
+          orgClients.push(c);
+          return c;
+        },
+      },
+    });
+    expect(() => JSON.parse(r.stdout) as unknown).not.toThrow();
+    expect(built.length).toBeGreaterThanOrEqual(2); // dev and prod through their roles
+    expect(orgClients).toHaveLength(1);
+    const logged = (client: { middlewareStack: { identify(): string[] } }): boolean => client.middlewareStack.identify().some((m) => m.startsWith(REQUEST_LOG_MIDDLEWARE));
+    for (const c of built) for (const client of [c.ec2, c.autoScaling, c.cloudWatch, c.config, c.securityHub]) expect(logged(client)).toBe(true);
+    expect(logged(orgClients[0] as OrganizationsClient)).toBe(true);
   });
 
   it('flags without --org are usage errors', async () => {
