@@ -8,7 +8,7 @@
  * feeds it subjects and reads what it returns.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { clientConfig, createClients, type Clients } from '../shared/aws/clients.js';
+import { createClients, createStsClient, type Clients } from '../shared/aws/clients.js';
 import { createInventory } from '../shared/inventory.js';
 import type { Outcome, Plan, ResourceKind, Subject } from '../shared/model.js';
 import type { PipelineDeps, Remediator } from '../shared/pipeline.js';
@@ -30,7 +30,7 @@ export interface CliDeps {
 export function defaultDeps(): CliDeps {
   return {
     clientsFor: createClients,
-    stsFor: (region) => new STSClient(clientConfig(region)),
+    stsFor: createStsClient,
     now: () => new Date(),
   };
 }
