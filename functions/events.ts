@@ -24,7 +24,8 @@ export async function handler(event: unknown, context: Context): Promise<Handler
   const parsed = parseEvent(event, scope);
   if (!parsed.ok) {
     const fields = { reason: parsed.reason, source: parsed.source, eventName: parsed.eventName };
-    if (parsed.ignored) logger.info('event ignored', fields);
+    // Routine (a failed call, a resize that names no launch settings): debug, not an alarm.
+    if (parsed.ignored) logger.debug('event ignored', fields);
     else logger.error('event rejected', { ...fields, event: preview(event) });
     return { status: parsed.ignored ? 'ignored' : 'rejected', reason: parsed.reason };
   }

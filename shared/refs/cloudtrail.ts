@@ -77,6 +77,13 @@ export function parseCloudTrail(event: Record<string, unknown>, own: Own): Parse
   }
 
   if (collector.refs.length === 0) {
+    // A request that names no launch template/configuration (an Auto Scaling group
+    // resized, nothing else) changed nothing imds-guard checks: routine, not bad input.
+    // Ids read from responseElements stay required: their absence means a broken record.
+    const requestOnly = entry.refs.every((l) => [...l.paths, ...(l.fallbackPaths ?? [])].every((p) => p.startsWith('requestParameters.')));
+    if (requestOnly && collector.rejected.length === 0) {
+      return notOk(true, `${eventName} names no resource imds-guard checks (e.g. only sizes changed); nothing to do`, base);
+    }
     const why = collector.rejected.length
       ? `every id was invalid: ${collector.rejected.map((r) => r.reason).join('; ')}`
       : 'no resource ids at the catalog paths';
