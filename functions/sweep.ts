@@ -9,6 +9,8 @@
  */
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
+import { lambdaHandler } from '../shared/handler.js';
+import { traced } from '../shared/trace.js';
 import { createInventory } from '../shared/inventory.js';
 import { lambdaScope } from '../shared/lambda.js';
 import { errorFields, logger } from '../shared/log.js';
@@ -19,9 +21,12 @@ import { pipelineDeps } from '../shared/wiring.js';
 import { createSecurityHubFindingIndex } from '../shared/sinks/securityhub.js';
 
 const policy = loadPolicy();
-const clients = createClients(process.env.AWS_REGION ?? 'us-east-1');
+const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
 
-export async function handler(_event: unknown, context: Context): Promise<HandlerResult> {
+/** Logger context, metrics flush (shared/handler.ts). */
+export const handler = lambdaHandler(handle);
+
+async function handle(_event: unknown, context: Context): Promise<HandlerResult> {
   const scope = lambdaScope(context);
   const deps = pipelineDeps(clients, {
     ...scope,
