@@ -6,7 +6,21 @@
  * Throttling and 5xx are NOT retried here: the SDK's own retry strategy
  * (maxAttempts in clients.ts) does that.
  */
+import type { Command } from '@smithy/types';
 import { errorCode, errorText, ImdsGuardError } from '../errors.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the paginators' own type for withCommand
+type AnyCommand = Command<any, any, any, any, any>;
+
+/**
+ * `withCommand` for the SDK paginators: the paginator sends every page with
+ * one input object whose NextToken it overwrites; a copy per page keeps each
+ * command's input as it was sent (what tests and logs read afterwards).
+ */
+export function ownInput(command: AnyCommand): AnyCommand {
+  const Ctor = command.constructor as new (input: unknown) => AnyCommand;
+  return new Ctor({ ...(command.input as object) });
+}
 
 /** Splits `items` into consecutive chunks of at most `size`. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
