@@ -144,6 +144,9 @@ export const PERMISSION_CODES: ReadonlySet<string> = new Set([
   'Blocked',
 ]);
 
+/** Node.js socket errors: nothing reached AWS (the SDK retries them as transient first). */
+const NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
 const TIMEOUT_HINT =
   'the endpoint accepted the connection but did not answer in time: check the network, proxy or AWS_ENDPOINT_URL; raise IMDS_GUARD_REQUEST_TIMEOUT_MS (CLI: --request-timeout) if the calls are only slow';
 
@@ -187,6 +190,9 @@ export function describeError(error: unknown): ErrorInfo {
       .join(', ');
     info.message = `no answer within ${timeoutMs !== undefined ? `${timeoutMs} ms` : 'the request timeout'}${facts ? ` (${facts})` : ''}`;
     info.hint = TIMEOUT_HINT;
+  } else if (info.code !== undefined && NETWORK_CODES.has(info.code)) {
+    info.message = `cannot reach the endpoint (${info.message})`;
+    info.hint = 'check the network, the proxy settings (HTTPS_PROXY) or AWS_ENDPOINT_URL';
   } else if (notAws) {
     info.message = notAws.message;
   } else if (unreadableReply(chain)) {

@@ -49,6 +49,9 @@ export function retrier(options: RetryOptions = {}): Retrier {
 export function isRetryableError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as SdkError;
+  // A timeout already had its bounded tries inside the SDK (shared/aws/clients.ts
+  // TIMEOUT_ATTEMPTS); trying it again here would multiply a silent endpoint's cost.
+  if (e.name === 'TimeoutError') return false;
   return isThrottlingError(e) || isTransientError(e) || isServerError(e);
 }
 
