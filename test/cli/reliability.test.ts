@@ -105,3 +105,37 @@ describe('--profile', () => {
     }
   });
 });
+
+describe('imds-guard when STS answers but EC2 sits behind a proxy page', () => {
+  it('the region fails with the HTTP status and the call, the run goes on to the report', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (body.includes('Action=GetCallerIdentity')) {
+          res.writeHead(200, { 'content-type': 'text/xml' });
+          res.end(
+            '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>' +
+              '<Arn>arn:aws:iam::111122223333:user/alice</Arn><UserId>AIDAEXAMPLE</UserId><Account>111122223333</Account>' +
+              '</GetCallerIdentityResult><ResponseMetadata><RequestId>0c6f3d0e-0000-4000-8000-000000000001</RequestId></ResponseMetadata></GetCallerIdentityResponse>',
+          );
+          return;
+        }
+        res.writeHead(502, { 'content-type': 'text/html' });
+        res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      process.env.AWS_MAX_ATTEMPTS = '1';
+      const r = await run(['scan', '--region', 'us-east-1', '--kind', 'instance']);
+      expect(r.stdout).toContain('us-east-1');
+      expect(r.stdout.replace(/\s+/g, ' ')).toContain('NotAwsReply on EC2 DescribeInstances (region): HTTP 502 with a text/html body, not an AWS reply');
+      expect(r.code).toBe(2); // every region failed
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
