@@ -8,7 +8,7 @@
  * feeds it subjects and reads what it returns.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { clientConfig, createClients, type Clients } from '../shared/aws/clients.js';
+import { createClients, createStsClient, type Clients } from '../shared/aws/clients.js';
 import { createInventory } from '../shared/inventory.js';
 import { describeKind } from '../shared/kinds/registry.js';
 import type { Outcome, Plan, ResourceKind, Subject } from '../shared/model.js';
@@ -31,7 +31,7 @@ export interface CliDeps {
 export function defaultDeps(): CliDeps {
   return {
     clientsFor: createClients,
-    stsFor: (region) => new STSClient(clientConfig(region)),
+    stsFor: createStsClient,
     now: () => new Date(),
   };
 }
