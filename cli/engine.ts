@@ -19,6 +19,7 @@ import { pipelineDeps } from '../shared/wiring.js';
 import { awsCode, CredentialsError, describeError, type ErrorInfo, isCredentialsError, isPermissionError, messageOf } from './errors.js';
 import type { Progress } from './progress.js';
 import { count } from './progress.js';
+import type { Scope } from '../shared/scope.js';
 
 export interface CliDeps {
   /** AWS clients for a region (createClients: credential chain, AWS_PROFILE, AWS_ENDPOINT_URL, retries). */
@@ -97,7 +98,7 @@ export class RegionLog {
  */
 export async function walkRegion(
   clients: Clients,
-  scope: { account: string; region: string },
+  scope: Scope,
   kinds: readonly ResourceKind[],
   log: RegionLog,
   progress: Progress,
@@ -137,7 +138,7 @@ export function planCollector(now: () => Date): Remediator {
  */
 export function regionDeps(
   clients: Clients,
-  scope: { account: string; region: string },
+  scope: Scope,
   policy: Policy,
   remediator: Remediator,
   log: RegionLog,

@@ -25,6 +25,7 @@ import type { ConfigInvocation } from '../shared/refs/parse.js';
 import { parseEvent } from '../shared/refs/parse.js';
 import { failIfUnpublished, type HandlerResult } from '../shared/results.js';
 import { putEvaluations, readConfigHeld, type EvaluationItem } from '../shared/sinks/config.js';
+import type { Scope } from '../shared/scope.js';
 
 const policy = loadPolicy();
 const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
@@ -76,7 +77,7 @@ async function evaluateItems(invocation: ConfigInvocation, deps: PipelineDeps): 
 async function evaluateEverything(
   invocation: ConfigInvocation,
   deps: PipelineDeps,
-  scope: { account: string; region: string },
+  scope: Scope,
 ): Promise<PublishResult> {
   const inventory = createInventory(clients, scope);
   const total: PublishResult = { published: 0, failed: [] };

@@ -6,8 +6,9 @@
 import { CLOUDTRAIL_DETAIL_TYPE, catalogEntry } from './catalog.js';
 import { RefCollector, foreign, isRecord, notOk } from './common.js';
 import { own as prop, stringAt, stringsAt, valuesAt } from './paths.js';
-import type { Actor, EventParser, Own, ParseResult } from './types.js';
+import type { Actor, EventParser, ParseResult } from './types.js';
 import { show } from './validate.js';
+import type { Scope } from '../scope.js';
 
 /** The caller of a CloudTrail record, from `userIdentity`. */
 export function actorOf(detail: unknown): Actor {
@@ -32,7 +33,7 @@ export function byAutoScaling(actor: Actor): boolean {
   );
 }
 
-export function parseCloudTrail(event: Record<string, unknown>, own: Own): ParseResult {
+export function parseCloudTrail(event: Record<string, unknown>, own: Scope): ParseResult {
   const detail = prop(event, 'detail');
   if (!isRecord(detail)) return notOk(false, 'CloudTrail event has no detail object', { source: 'cloudtrail' });
   const eventName = prop(detail, 'eventName');
