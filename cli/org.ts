@@ -15,7 +15,7 @@
  */
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { mapLimit } from '../shared/aws/batch.js';
-import { clientConfig, createClients, type AwsCredentialIdentity, type Clients } from '../shared/aws/clients.js';
+import { clientConfig, createClients, instrument, requestTimeoutMs, type AwsCredentialIdentity, type Clients } from '../shared/aws/clients.js';
 import { assumeMemberRole, listActiveAccounts, listActiveAccountsUnder, memberRoleArn, partitionOf, type OrgAccount } from '../shared/aws/organizations.js';
 import type { ResourceKind } from '../shared/model.js';
 import { KIND_NAMES } from '../shared/kinds/registry.js';
@@ -36,7 +36,7 @@ export interface OrgDeps {
 
 export function defaultOrgDeps(): OrgDeps {
   return {
-    organizationsFor: (region) => new OrganizationsClient(clientConfig(region)),
+    organizationsFor: (region) => instrument(new OrganizationsClient(clientConfig(region)), requestTimeoutMs()),
     clientsWith: createClients,
   };
 }

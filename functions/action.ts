@@ -11,6 +11,8 @@
  */
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
+import { lambdaHandler } from '../shared/handler.js';
+import { traced } from '../shared/trace.js';
 import { readCustomAction } from '../shared/custom-action.js';
 import { lambdaScope } from '../shared/lambda.js';
 import { errorFields, logger } from '../shared/log.js';
@@ -20,9 +22,12 @@ import { failIfUnpublished, summarise, type HandlerResult } from '../shared/resu
 import { pipelineDeps } from '../shared/wiring.js';
 
 const policy = loadPolicy();
-const clients = createClients(process.env.AWS_REGION ?? 'us-east-1');
+const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
 
-export async function handler(event: unknown, context: Context): Promise<HandlerResult> {
+/** Logger context, metrics flush (shared/handler.ts). */
+export const handler = lambdaHandler(handle);
+
+async function handle(event: unknown, context: Context): Promise<HandlerResult> {
   const scope = lambdaScope(context);
   const request = readCustomAction(event, scope);
   if ('error' in request) {

@@ -23,7 +23,7 @@ import {
 import { GetInstanceMetadataDefaultsCommand, type EC2Client, type InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeHubCommand, paginateListStandardsControlAssociations, type SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { clientConfig, type AwsCredentialIdentity } from './clients.js';
+import { clientConfig, instrument, requestTimeoutMs, type AwsCredentialIdentity } from './clients.js';
 
 /** The clients doctor needs beyond the pipeline's (shared/aws/clients.ts). */
 export interface PreflightClients {
@@ -34,7 +34,12 @@ export interface PreflightClients {
 
 export function createPreflightClients(region: string, credentials?: AwsCredentialIdentity): PreflightClients {
   const config = clientConfig(region, credentials);
-  return { cloudTrail: new CloudTrailClient(config), lambda: new LambdaClient(config), cloudFormation: new CloudFormationClient(config) };
+  const timeout = requestTimeoutMs();
+  return {
+    cloudTrail: instrument(new CloudTrailClient(config), timeout),
+    lambda: instrument(new LambdaClient(config), timeout),
+    cloudFormation: instrument(new CloudFormationClient(config), timeout),
+  };
 }
 
 type Sender<C extends { send: unknown }> = Pick<C, 'send'>;

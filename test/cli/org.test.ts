@@ -247,6 +247,23 @@ describe('imds-guard scan --org', () => {
     expect(logged(orgClients[0] as OrganizationsClient)).toBe(true);
   });
 
+  it('the Organizations client and member-role clients get the shared timeouts and error naming (shared/aws/clients.ts)', async () => {
+    const { defaultOrgDeps } = await import('../../cli/org.js');
+    const { createPreflightClients } = await import('../../shared/aws/preflight.js');
+    const credentials = { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'secret', sessionToken: 'token' };
+    const member = defaultOrgDeps().clientsWith('eu-west-1', credentials);
+    const pre = createPreflightClients('eu-west-1', credentials);
+    const clients = [defaultOrgDeps().organizationsFor('us-east-1'), member.ec2, member.cloudWatch, pre.cloudTrail, pre.lambda, pre.cloudFormation];
+    for (const client of clients) {
+      const c = client as unknown as { middlewareStack: { identify(): string[] } };
+      expect(c.middlewareStack.identify().some((m) => m.startsWith('imdsGuardAnnotateErrors'))).toBe(true);
+      expect(c.middlewareStack.identify().some((m) => m.startsWith('imdsGuardRefuseHtml'))).toBe(true);
+    }
+    // The member role's credentials, not the caller's chain.
+    expect(await member.ec2.config.credentials()).toMatchObject({ accessKeyId: 'ASIAEXAMPLE', sessionToken: 'token' });
+    expect(await pre.cloudTrail.config.credentials()).toMatchObject({ accessKeyId: 'ASIAEXAMPLE' });
+  });
+
   it('flags without --org are usage errors', async () => {
     const r = await run(['scan', '--accounts', DEV]);
     expect(r.code).toBe(2);
