@@ -8,6 +8,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import type { Credentials } from './sts.js';
 
 export interface Clients {
   region: string;
@@ -25,8 +26,12 @@ export function clientConfig(region: string): { region: string; maxAttempts?: nu
   return process.env.AWS_MAX_ATTEMPTS ? { region } : { region, maxAttempts: DEFAULT_MAX_ATTEMPTS };
 }
 
-export function createClients(region: string): Clients {
-  const config = clientConfig(region);
+/**
+ * Clients for one region; with `credentials` (an assumed role, shared/aws/sts.ts)
+ * instead of the default chain. Endpoints and retries resolve as always.
+ */
+export function createClients(region: string, credentials?: Credentials): Clients {
+  const config = credentials ? { ...clientConfig(region), credentials } : clientConfig(region);
   return {
     region,
     ec2: new EC2Client(config),
