@@ -7,9 +7,12 @@
 import { DEFAULT_POLICY, SETTINGS, type Policy } from '../shared/policy.js';
 import { eventPatterns } from '../shared/refs/catalog.js';
 import type { ResourceKind } from '../shared/model.js';
+import { memberRoleStatements } from './member-role.js';
 import type { FunctionName, FunctionSpec, MemberStack, ParameterName, ParameterSpec, RuleSpec, Statement, Value } from './model.js';
 
 export const APP_NAME = 'imds-guard';
+/** Default name of the member role the hub assumes (`IMDS_GUARD_MEMBER_ROLE`). */
+export const MEMBER_ROLE_NAME = 'imds-guard-member';
 
 /** Every function in the order they are rendered; names match `functions/<name>.ts`. */
 export const FUNCTION_NAMES: readonly FunctionName[] = ['events', 'config-rule', 'sweep', 'action'];
@@ -185,6 +188,30 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     description: 'Code version: keys are imds-guard/<version>/<function>.zip. Set by the build (package version + content hash).',
     templateOnly: true,
   },
+  HubAccountId: {
+    type: 'String',
+    default: '',
+    allowedPattern: '^(\\d{12})?$',
+    description: 'Account of the imds-guard hub (the Security Hub administrator). Set: the member role is created, trusted by that account only. Empty: no member role.',
+  },
+  OrganizationId: {
+    type: 'String',
+    default: '',
+    allowedPattern: '^(o-[a-z0-9]{10,32})?$',
+    description: 'The organization (o-...): the member role trusts the hub only for principals of this organization (aws:PrincipalOrgID). Required with HubAccountId.',
+  },
+  HomeRegion: {
+    type: 'String',
+    default: '',
+    allowedPattern: '^([a-z]{2}(-[a-z]+){1,3}-\\d{1,2})?$',
+    description: 'The one region whose stack creates the member role (IAM is global; a StackSet deploys to many regions). Required with HubAccountId.',
+  },
+  MemberRoleName: {
+    type: 'String',
+    default: MEMBER_ROLE_NAME,
+    allowedPattern: '^[\\w+=,.@-]{1,64}$',
+    description: 'Name of the member role (path /imds-guard/); the hub setting IMDS_GUARD_MEMBER_ROLE must match.',
+  },
 };
 
 const ARN = 'arn:${AWS::Partition}';
@@ -305,6 +332,11 @@ function fn(spec: Omit<FunctionSpec, 'environment' | 'asyncRetries' | 'maxEventA
   };
 }
 
+/** What the action function needs on resources (beside logs and findings): the member role grants the same. */
+export function actionFunctionNeeds(): { read: Statement[]; write: Statement[] } {
+  return { read: [...read, usage], write: writes() };
+}
+
 export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'events',
@@ -395,6 +427,7 @@ export const MEMBER_STACK: MemberStack = {
     SecurityHubActionEnabled: { parameter: 'EnableSecurityHubAction', equals: 'true' },
     ConcurrencyReserved: { parameter: 'ReserveConcurrency', equals: 'true' },
     HasAlarmTopic: { parameter: 'AlarmTopicArn', equals: 'none', negate: true },
+    MemberRoleCreated: { allOf: [{ parameter: 'HubAccountId', equals: '', negate: true }, { regionIs: 'HomeRegion' }] },
   },
   rolePath: '/imds-guard/',
   runtime: 'nodejs24.x',
@@ -422,6 +455,7 @@ export const MEMBER_STACK: MemberStack = {
       },
     ],
   },
+  memberRole: { when: 'MemberRoleCreated', statements: memberRoleStatements(actionFunctionNeeds()) },
   deadLetterQueue: { retentionSeconds: 14 * 24 * 3600 },
   alarms: {
     functionErrors: { evaluationPeriods: 1, periodSeconds: 300, threshold: 1 },
