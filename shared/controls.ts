@@ -9,10 +9,9 @@
  * - EC2.170 "EC2 launch templates should use IMDSv2": Low.
  * - AutoScaling.3 "Auto Scaling group launch configurations should configure
  *   EC2 instances to require IMDSv2": High.
- * - AutoScaling.4 "Auto Scaling group launch configuration should not have a
- *   metadata response hop limit greater than 1": High (Security Hub retired
- *   this control in April 2024; imds-guard keeps the check, with the policy's
- *   ceiling instead of a fixed 1).
+ * Security Hub retired AutoScaling.4 (launch configuration hop limit) in April
+ * 2024: imds-guard keeps the check as its own control
+ * `launch-configuration-hop-limit`, with the policy's ceiling instead of 1.
  * imds-guard's own controls (no Security Hub equivalent) are Medium: they are
  * defence in depth (the hop limit only matters with containers or forwarding
  * on the host) or affect future launches only (account default).
@@ -91,18 +90,17 @@ export const CONTROLS: Readonly<Record<ControlId, Control>> = {
       'PCI DSS v4.0.1/2.2.6',
     ],
   },
-  'AutoScaling.4': {
-    id: 'AutoScaling.4',
-    securityHubControl: 'AutoScaling.4',
-    title: 'Auto Scaling group launch configuration should not have a metadata response hop limit greater than 1',
-    severity: 'HIGH',
+  'launch-configuration-hop-limit': {
+    id: 'launch-configuration-hop-limit',
+    title: 'Auto Scaling launch configurations should not set a metadata response hop limit above the ceiling',
+    severity: 'MEDIUM',
     resourceType: 'AwsAutoScalingLaunchConfiguration',
     remediation:
       'Launch configurations cannot be changed. Create a launch template from this configuration with a lower ' +
       'HttpPutResponseHopLimit (1 without containers, 2 for containers on the host) and move its Auto Scaling groups to it.',
-    remediationUrl: `${SH_ASG}#autoscaling-4`,
-    relatedRequirements: ['NIST.800-53.r5 CA-9(1)', 'NIST.800-53.r5 CM-2', 'NIST.800-53.r5 CM-2(2)'],
-    note: 'Security Hub retired AutoScaling.4 in April 2024; imds-guard keeps the check against its own hop-limit ceiling.',
+    remediationUrl: `${EC2_GUIDE}/configuring-IMDS-new-instances.html`,
+    relatedRequirements: [],
+    note: 'Replaces the retired Security Hub control AutoScaling.4 (April 2024), against imds-guard\'s own hop-limit ceiling.',
   },
   'account-default': {
     id: 'account-default',
@@ -158,7 +156,7 @@ export const CONFIG_RESOURCE_TYPES: Readonly<Record<ResourceKind, string>> = {
 const MAP: Readonly<Record<ResourceKind, Record<CheckId, ControlId>>> = {
   instance: { imdsv2: 'EC2.8', 'hop-limit': 'instance-hop-limit' },
   'launch-template': { imdsv2: 'EC2.170', 'hop-limit': 'launch-template-hop-limit' },
-  'launch-configuration': { imdsv2: 'AutoScaling.3', 'hop-limit': 'AutoScaling.4' },
+  'launch-configuration': { imdsv2: 'AutoScaling.3', 'hop-limit': 'launch-configuration-hop-limit' },
   'account-defaults': { imdsv2: 'account-default', 'hop-limit': 'account-default' },
 };
 

@@ -5,7 +5,7 @@
  * - `imdsv2`: HttpTokens must be `required` (EC2.8, EC2.170, AutoScaling.3,
  *   account-default);
  * - `hop-limit`: HttpPutResponseHopLimit must not exceed policy.hopLimitCeiling
- *   (AutoScaling.4 for launch configurations; imds-guard's own
+ *   (launch-configuration-hop-limit for launch configurations; imds-guard's own
  *   instance-hop-limit / launch-template-hop-limit / account-default otherwise).
  *
  * Order of judgement: gone → exempt (tag, any value but `false`) → kind rules.
@@ -216,7 +216,7 @@ function judgeLaunchTemplate(subject: LaunchTemplateSubject, policy: Policy): Ch
   ];
 }
 
-// ── launch configurations (AutoScaling.3, AutoScaling.4) ─────────────────────
+// ── launch configurations (AutoScaling.3, launch-configuration-hop-limit) ─────────────────────
 
 function judgeLaunchConfiguration(subject: LaunchConfigurationSubject, policy: Policy): CheckResult[] {
   const m = subject.metadata;

@@ -130,18 +130,18 @@ export type Compliance = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
  * Security Hub's own controls (shared/controls.ts). The lower-case ids are
  * imds-guard's own checks that Security Hub has no control for:
  * - `account-default`: the region's instance metadata defaults (both checks);
- * - `instance-hop-limit`, `launch-template-hop-limit`: the hop-limit ceiling on
- *   instances and launch templates (AutoScaling.4, the closest Security Hub
- *   control, only covers launch configurations and was retired in April 2024).
+ * - `instance-hop-limit`, `launch-template-hop-limit`,
+ *   `launch-configuration-hop-limit`: the hop-limit ceiling (Security Hub's
+ *   AutoScaling.4 covered launch configurations only and was retired in April 2024).
  */
 export type ControlId =
   | 'EC2.8'
   | 'EC2.170'
   | 'AutoScaling.3'
-  | 'AutoScaling.4'
   | 'account-default'
   | 'instance-hop-limit'
-  | 'launch-template-hop-limit';
+  | 'launch-template-hop-limit'
+  | 'launch-configuration-hop-limit';
 
 /** One thing checked on a resource; each check has its own finding. */
 export type CheckId = 'imdsv2' | 'hop-limit';
