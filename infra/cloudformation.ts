@@ -403,7 +403,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
     Metadata: {
       'AWS::CloudFormation::Interface': {
         ParameterGroups: [
-          { Label: { default: 'Behaviour' }, Parameters: ['Mode', 'RemediationEnabled', 'RemediateKinds', 'ExemptTagKey', 'UsageLookbackDays', 'UsageUnknown'] },
+          { Label: { default: 'Behaviour' }, Parameters: ['Mode', 'RemediationEnabled', 'RemediateKinds', 'ExemptTagKey', 'UsageLookbackDays', 'UsageUnknown', 'FindingsMode'] },
           { Label: { default: 'Metadata options' }, Parameters: ['HopLimitCeiling', 'LowerHopLimit', 'InstanceRefresh', 'EnforceAccountDefault'] },
           { Label: { default: 'Triggers' }, Parameters: ['SweepSchedule', 'EnableConfigRule', 'ConfigRuleFrequency', 'EnableSecurityHubAction'] },
           { Label: { default: 'Operations' }, Parameters: ['ReserveConcurrency', 'LogLevel', 'LogRetentionDays', 'AlarmTopicArn'] },

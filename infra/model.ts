@@ -20,6 +20,7 @@ export type ParameterName =
   | 'UsageUnknown'
   | 'InstanceRefresh'
   | 'EnforceAccountDefault'
+  | 'FindingsMode'
   | 'SweepSchedule'
   | 'ConfigRuleFrequency'
   | 'EnableConfigRule'

@@ -28,6 +28,7 @@ export const SETTING_PARAMETERS = {
   remediate: 'RemediateKinds',
   instanceRefresh: 'InstanceRefresh',
   enforceAccountDefault: 'EnforceAccountDefault',
+  findings: 'FindingsMode',
 } as const satisfies Record<keyof Policy, ParameterName>;
 
 const KINDS: readonly ResourceKind[] = ['instance', 'launch-template', 'launch-configuration', 'account-defaults'];
@@ -125,6 +126,12 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     default: d.EnforceAccountDefault,
     allowedValues: bool,
     description: 'Also set HttpTokensEnforced on the account default (refuses IMDSv1 launches).',
+  },
+  FindingsMode: {
+    type: 'String',
+    default: d.FindingsMode,
+    allowedValues: ['own', 'annotate', 'both'],
+    description: 'own: imds-guard findings only; annotate: where Security Hub has a control finding (EC2.8, EC2.170, AutoScaling.3) for the resource, the evidence and plan go onto it instead; both: own findings and the annotation.',
   },
   SweepSchedule: {
     type: 'String',

@@ -9,6 +9,14 @@ export type Mode = 'detect' | 'dry-run' | 'enforce';
 /** What to do with an instance that has no MetadataNoToken datapoints at all. */
 export type UsageUnknownHandling = 'skip' | 'enforce';
 
+/**
+ * Where findings go beside Security Hub's own control findings:
+ * `own` imds-guard's findings only; `annotate` no own finding where Security
+ * Hub has a control finding for the resource (evidence and plan go onto that
+ * finding); `both` own findings and the annotation.
+ */
+export type FindingsMode = 'own' | 'annotate' | 'both';
+
 export interface Policy {
   mode: Mode;
   /** Highest acceptable HttpPutResponseHopLimit. */
@@ -26,6 +34,7 @@ export interface Policy {
   instanceRefresh: boolean;
   /** Also set HttpTokensEnforced on the account default (refuses IMDSv1 launches). */
   enforceAccountDefault: boolean;
+  findings: FindingsMode;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -43,6 +52,7 @@ export const DEFAULT_POLICY: Policy = {
   },
   instanceRefresh: false,
   enforceAccountDefault: false,
+  findings: 'own',
 };
 
 /** Environment variable names, one per setting. */
@@ -56,6 +66,7 @@ export const SETTINGS = {
   remediate: 'IMDS_GUARD_REMEDIATE',
   instanceRefresh: 'IMDS_GUARD_INSTANCE_REFRESH',
   enforceAccountDefault: 'IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT',
+  findings: 'IMDS_GUARD_FINDINGS',
 } as const satisfies Record<keyof Policy, string>;
 
 export class PolicyError extends Error {
@@ -130,5 +141,6 @@ export function loadPolicy(env: Env = process.env): Policy {
     remediate: kinds(env, SETTINGS.remediate, d.remediate),
     instanceRefresh: flag(env, SETTINGS.instanceRefresh, d.instanceRefresh),
     enforceAccountDefault: flag(env, SETTINGS.enforceAccountDefault, d.enforceAccountDefault),
+    findings: oneOf(env, SETTINGS.findings, ['own', 'annotate', 'both'] as const, d.findings),
   };
 }

@@ -10,6 +10,7 @@ import { evaluate } from './evaluate.js';
 import { createLoader } from './load.js';
 import type { PipelineDeps } from './pipeline.js';
 import type { Policy } from './policy.js';
+import { withControlFindings } from './sinks/annotate-control-findings.js';
 import { createSecurityHubSink } from './sinks/securityhub.js';
 
 export interface WiringOptions {
@@ -35,7 +36,10 @@ export function pipelineDeps(clients: Clients, options: WiringOptions): Pipeline
     loader,
     usage: createUsageSource(clients.cloudWatch),
     images: createImageSupport(clients.ec2),
-    findings: options.findings ? createSecurityHubSink(clients.securityHub, scope) : undefined,
+    // IMDS_GUARD_FINDINGS: beside, or onto, Security Hub's own control findings.
+    findings: options.findings
+      ? withControlFindings(createSecurityHubSink(clients.securityHub, scope), clients.securityHub, { ...scope, mode: options.policy.findings })
+      : undefined,
     remediator: options.remediation
       ? createRemediator({ clients, policy: options.policy, account: options.account, loader, evaluate, actor: options.actor })
       : undefined,
