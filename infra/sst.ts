@@ -397,7 +397,8 @@ function deployOrg(config: StageConfig, org: OrgConfig, manifest: BuildManifest)
       permissionModel: 'SERVICE_MANAGED',
       autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
       callAs: org.callAs,
-      capabilities: ['CAPABILITY_IAM'],
+      // NAMED_IAM: the member role has a fixed name (HubAccountId set).
+      capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
       managedExecution: { active: true },
       operationPreferences,
       templateBody: JSON.stringify(template),
