@@ -25,10 +25,10 @@ import type { FindingsMode } from '../policy.js';
 import type { FindingsSink, PublishResult, Report } from '../ports.js';
 import { writeFindingNotes, type FindingNote } from './finding-notes.js';
 import type { RetryOptions } from './retry.js';
+import { NOTE_MAX } from './securityhub.js';
 
 /** GetFindings: at most 20 values per filter attribute (API reference, AwsSecurityFindingFilters). */
 export const MAX_FILTER_VALUES = 20;
-const NOTE_MAX = 512;
 const FIELD_VALUE_MAX = 1024;
 
 export interface ControlFindingsOptions extends RetryOptions {

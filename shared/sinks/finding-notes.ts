@@ -12,6 +12,7 @@ import { BatchUpdateFindingsCommand, type AwsSecurityFindingIdentifier, type Sec
 import { chunk } from '../aws/batch.js';
 import type { PublishResult } from '../ports.js';
 import { isRetryableItemCode, retrier, sendWithRetries, type RetryOptions } from './retry.js';
+import { MAX_IDENTIFIERS_PER_UPDATE, NOTE_AUTHOR } from './securityhub.js';
 
 export interface FindingNote {
   finding: AwsSecurityFindingIdentifier;
@@ -20,8 +21,6 @@ export interface FindingNote {
   userDefinedFields?: Record<string, string>;
 }
 
-export const NOTE_AUTHOR = 'imds-guard';
-export const MAX_IDENTIFIERS_PER_UPDATE = 100;
 
 function isNotSubscribed(code: string | undefined, message: string): string | undefined {
   return code === 'InvalidAccessException' || /not subscribed/i.test(message) ? message : undefined;
