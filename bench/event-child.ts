@@ -30,7 +30,7 @@ const control = (path: string): Promise<Response> => fetch(`${endpoint}/__fake/$
 async function timed(): Promise<number> {
   const started = performance.now();
   const result = await handler(event(), context);
-  if (result.status !== 'done') throw new Error(`handler said ${JSON.stringify(result)}`);
+  if (!("status" in result) || result.status !== "done") throw new Error(`handler said ${JSON.stringify(result)}`);
   return performance.now() - started;
 }
 

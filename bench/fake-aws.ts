@@ -8,6 +8,7 @@
  *   as @aws-sdk/client-cloudwatch 3.11xx sends it; awsQueryCompatible errors)
  * - AWS Config (awsJson1_1, `StarlingDoveService.*`)
  * - Security Hub (REST-JSON: POST /findings/import, PATCH /findings/batchupdate, POST /findings)
+ * - S3 (REST, path-style GET/PUT /bucket/key): the sweep's published-state object
  *
  * The service is read from the SigV4 credential scope. Page sizes and batch
  * limits are enforced as AWS documents them (a request over a limit is a 400,
@@ -74,6 +75,14 @@ export interface FakeAws {
   findings: Map<string, StoredFinding>;
   /** PutEvaluations accepted: `type/id` → count. */
   evaluations: Map<string, number>;
+  /** What Config holds per `type/id` (the last accepted evaluation), read by GetComplianceDetailsByConfigRule. */
+  evaluationResults: Map<string, { ComplianceType: string; Annotation?: string }>;
+  /** GetMetricData queries answered (CloudWatch bills per metric requested). */
+  metricQueries: { count: number };
+  /** S3 objects, `bucket/key` → bytes. */
+  objects: Map<string, Buffer>;
+  /** Changes an instance's HttpTokens as if someone modified it (the daily change of the cost bench). */
+  setInstanceTokens(index: number, httpTokens: 'required' | 'optional'): void;
   modifications: string[];
   estate: Required<Estate>;
   setFaults(faults: Faults | undefined): void;
@@ -155,6 +164,9 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
   const faultCounts = new Map<string, number>();
   const findings = new Map<string, StoredFinding>();
   const evaluations = new Map<string, number>();
+  const evaluationResults = new Map<string, { ComplianceType: string; Annotation?: string }>();
+  const objects = new Map<string, Buffer>();
+  const metricQueries = { count: 0 };
   const modifications: string[] = [];
   const instanceOverrides = new Map<number, { httpTokens: string; hop?: number }>();
   let faults = options.faults;
@@ -361,6 +373,7 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     if (op !== 'GetMetricData') throw invalid(`fake CloudWatch does not implement ${op}`, 'InvalidAction');
     const queries = (body.MetricDataQueries ?? []) as any[];
     if (queries.length > 500) throw invalid(`The collection MetricDataQueries must not have a size greater than 500.`, 'ValidationError');
+    metricQueries.count += queries.length;
     const ids = new Set<string>();
     for (const q of queries) {
       if (!/^[a-z][a-zA-Z0-9_]*$/.test(q.Id) || ids.has(q.Id)) throw invalid(`bad or duplicate query Id ${q.Id}`, 'ValidationError');
@@ -382,6 +395,33 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
 
   // ---- AWS Config (awsJson1_1) -------------------------------------------------
   function config(op: string, body: Record<string, any>): unknown {
+    if (op === 'GetComplianceDetailsByConfigRule') {
+      const limit = body.Limit ?? 100;
+      if (limit < 0 || limit > 100) throw invalid(`Limit ${limit} out of range 0..100`, 'InvalidParameterValueException');
+      const wanted: string[] | undefined = body.ComplianceTypes;
+      const all = [...evaluationResults].filter(([, r]) => !wanted || wanted.includes(r.ComplianceType));
+      const from = fromToken(body.NextToken);
+      const size = limit === 0 ? 100 : limit;
+      const page = all.slice(from, from + size);
+      return {
+        EvaluationResults: page.map(([key, r]) => {
+          // Resource types (AWS::EC2::Instance, AWS::::Account) have no '/': the id is what follows the first one.
+          const type = key.slice(0, key.indexOf('/'));
+          const id = key.slice(type.length + 1);
+          return {
+            EvaluationResultIdentifier: {
+              EvaluationResultQualifier: { ConfigRuleName: body.ConfigRuleName, ResourceType: type, ResourceId: id, EvaluationMode: 'DETECTIVE' },
+              OrderingTimestamp: 1735689600,
+            },
+            ComplianceType: r.ComplianceType,
+            Annotation: r.Annotation,
+            ResultRecordedTime: 1735689600,
+            ConfigRuleInvokedTime: 1735689600,
+          };
+        }),
+        ...(from + size < all.length ? { NextToken: token(from + size) } : {}),
+      };
+    }
     if (op !== 'PutEvaluations') throw invalid(`fake Config does not implement ${op}`, 'InvalidAction');
     const evals = (body.Evaluations ?? []) as any[];
     if (evals.length > 100) throw invalid(`Evaluations: ${evals.length} > 100`, 'ValidationException');
@@ -394,6 +434,7 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
         continue;
       }
       evaluations.set(key, (evaluations.get(key) ?? 0) + 1);
+      evaluationResults.set(key, { ComplianceType: e.ComplianceType, ...(e.Annotation ? { Annotation: e.Annotation } : {}) });
     }
     return { FailedEvaluations: failed };
   }
@@ -449,6 +490,8 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
       const eq = (name: string): string | undefined => filters[name]?.[0]?.Value;
       const prefix: string | undefined = filters.GeneratorId?.[0]?.Value;
       const updatedEnd: string | undefined = filters.UpdatedAt?.[0]?.End;
+      const updatedStart: string | undefined = filters.UpdatedAt?.[0]?.Start;
+      const mapFilters = (filters.ProductFields ?? []) as { Key: string; Value: string; Comparison: string }[];
       const matches: StoredFinding[] = [];
       for (const f of findings.values()) {
         if (eq('ProductArn') && f.ProductArn !== eq('ProductArn')) continue;
@@ -456,6 +499,8 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
         if (eq('RecordState') && f.RecordState !== eq('RecordState')) continue;
         if (prefix && !f.GeneratorId.startsWith(prefix)) continue;
         if (updatedEnd && !(Date.parse(f.UpdatedAt) <= Date.parse(updatedEnd))) continue;
+        if (updatedStart && !(Date.parse(f.UpdatedAt) >= Date.parse(updatedStart))) continue;
+        if (!mapFilters.every((m) => (m.Comparison === 'NOT_EQUALS' ? f.ProductFields[m.Key] !== m.Value : f.ProductFields[m.Key] === m.Value))) continue;
         matches.push(f);
       }
       const from = fromToken(body.NextToken);
@@ -499,7 +544,30 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     }
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
+  // ---- S3 (REST, path style) --------------------------------------------------
+  function s3(method: string, path: string, bytes: Buffer, res: ServerResponse, requestId: string): string {
+    const key = decodeURIComponent(path.slice(1));
+    if (method === 'PUT') {
+      objects.set(key, bytes);
+      res.writeHead(200, { 'x-amz-request-id': requestId, etag: `"${objects.size}"` }).end();
+      return 'PutObject';
+    }
+    if (method === 'GET') {
+      const body = objects.get(key);
+      if (!body) {
+        res
+          .writeHead(404, { 'content-type': 'application/xml', 'x-amz-request-id': requestId })
+          .end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>${esc(key)}</Key></Error>`);
+      } else {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length), 'x-amz-request-id': requestId }).end(body);
+      }
+      return 'GetObject';
+    }
+    res.writeHead(405).end();
+    return `${method}`;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, raw: string, bytes: Buffer = Buffer.alloc(0)): Promise<void> {
     if (req.url?.startsWith('/__fake/latency')) {
       latencyMs = Number(new URL(req.url, 'http://x').searchParams.get('ms') ?? 0);
       res.writeHead(204).end();
@@ -518,6 +586,7 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     const path = (req.url ?? '/').split('?')[0] as string;
     const query = service === 'ec2' || service === 'autoscaling' ? new URLSearchParams(raw) : undefined;
     let op = query?.get('Action') ?? target.split('.')[1] ?? `${method} ${path}`;
+    if (service === 's3') op = method === 'PUT' ? 'PutObject' : method === 'GET' ? 'GetObject' : method;
     if (service === 'securityhub') {
       op = path === '/findings/import' ? 'BatchImportFindings' : path === '/findings/batchupdate' ? 'BatchUpdateFindings' : path === '/findings' ? 'GetFindings' : op;
     }
@@ -553,7 +622,9 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
         faultCounts.set(key, (faultCounts.get(key) ?? 0) + 1);
         throw throttleFor(service);
       }
-      if (service === 'ec2' && query) {
+      if (service === 's3') {
+        s3(method, path, bytes, res, requestId);
+      } else if (service === 'ec2' && query) {
         const inner = ec2(op, query);
         xml(200, `<?xml version="1.0" encoding="UTF-8"?><${op}Response xmlns="${EC2_NS}"><requestId>${requestId}</requestId>${inner}</${op}Response>`);
       } else if (service === 'autoscaling' && query) {
@@ -578,7 +649,8 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      void handle(req, res, Buffer.concat(chunks).toString('utf8'));
+      const bytes = Buffer.concat(chunks);
+      void handle(req, res, bytes.toString('utf8'), bytes);
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -592,8 +664,14 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     faults: faultCounts,
     findings,
     evaluations,
+    evaluationResults,
+    objects,
+    metricQueries,
     modifications,
     estate,
+    setInstanceTokens(index, httpTokens) {
+      instanceOverrides.set(index, { ...instanceOverrides.get(index), httpTokens });
+    },
     setFaults(next) {
       faults = next;
       random = mulberry32(next?.seed ?? 1);

@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: every benchmark, figures printed as measured. Each part
- * also runs alone: bench/sweep.ts, bench/events.ts, bench/memory.ts, bench/bundle.ts.
+ * also runs alone: bench/sweep.ts, bench/events.ts, bench/memory.ts, bench/bundle.ts, bench/cost.ts.
  *
  *   npm run bench [-- --quick]    (--quick: 1,000 and 10,000 instances only, fewer runs)
  */
 import './env.js';
 import { availableParallelism, totalmem } from 'node:os';
 import { benchBundles, formatBundles } from './bundle.js';
+import { benchCost } from './cost.js';
 import { benchEvents, formatEvents } from './events.js';
 import { benchMemory, formatMemory } from './memory.js';
 import { benchSweep, formatSweep, minimumNotes } from './sweep.js';
@@ -32,4 +33,6 @@ console.log(formatMemory(await benchMemory(sizes)));
 console.log('\n## 4. Bundles and cold start\n');
 const runs = quick ? 3 : 7;
 console.log(formatBundles(await benchBundles({ runs }), runs));
+console.log('\n## 5. Cost per month per account-region, previous design vs new, and a launch storm\n');
+console.log(await benchCost(sizes));
 console.log(`\nbench done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -1,9 +1,18 @@
 /**
  * Command-line parsing and validation (node:util parseArgs) → typed options.
- * Every mistake is a UsageError (exit 2) that names the bad argument.
+ *
+ * Options are one table (OPTIONS): name, type, help line and section. Each
+ * command lists the options it takes (COMMAND_OPTIONS); the parser config
+ * and the "Options" part of every help text come from those two tables, so a
+ * new option is one entry in each. Flags follow the AWS CLI where it has the
+ * same idea: `--output` is the format, `--endpoint-url`, `--debug`, `--profile`,
+ * `--region`.
+ *
+ * Every mistake is a UsageError (exit 2) that names the bad argument; the
+ * runner prints it on one line with a pointer to `--help`.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { RESOURCE_KINDS } from '../shared/model.js';
+import { KIND_NAMES } from '../shared/kinds/registry.js';
 import type { ResourceKind } from '../shared/model.js';
 import { UsageError } from './errors.js';
 
@@ -11,17 +20,33 @@ export type Format = 'table' | 'json' | 'csv' | 'html';
 export const FORMATS: readonly Format[] = ['table', 'json', 'csv', 'html'];
 export const FIX_FORMATS: readonly Format[] = ['table', 'json'];
 
-export interface CommonOptions {
+/** Bounds of --request-timeout, in milliseconds. */
+export const REQUEST_TIMEOUT_MS = { min: 100, max: 600_000 } as const;
+
+/** What every command that talks to AWS shares. */
+export interface ConnectionOptions {
   profile?: string;
+  /** --endpoint-url: becomes AWS_ENDPOINT_URL for every client. */
+  endpointUrl?: string;
+  /** --request-timeout in ms: becomes IMDS_GUARD_REQUEST_TIMEOUT_MS for every client. */
+  requestTimeoutMs?: number;
+  /** --debug: debug logs and one line per AWS request on stderr. */
+  debug: boolean;
+}
+
+export interface CommonOptions extends ConnectionOptions {
   /** Explicit regions, in the order given, without duplicates. Empty = default region. */
   regions: string[];
   allRegions: boolean;
   /** Kinds to look at; all when not limited with --kind. */
   kinds: ResourceKind[];
+  /** True when --kind was given (fix: names a kind even if IMDS_GUARD_REMEDIATE leaves it out). */
+  explicitKinds: boolean;
   lookbackDays?: number;
   exemptTag?: string;
   format: Format;
-  output?: string;
+  /** --out-file: write there instead of stdout. */
+  outFile?: string;
 }
 
 export interface ScanOptions extends CommonOptions {
@@ -41,7 +66,7 @@ export type GuardrailPolicy = 'scp' | 'declarative';
 export interface GuardrailsOptions {
   command: 'guardrails';
   policy?: GuardrailPolicy;
-  output?: string;
+  outFile?: string;
   /** Break-glass principals (ARN patterns) the SCP lets through. */
   exemptPrincipals: string[];
   /** Also deny hop limits above this. */
@@ -58,21 +83,142 @@ export type Parsed =
 export const COMMANDS = ['scan', 'fix', 'guardrails'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-const COMMON_HELP = `
-Where:
-  --region REGION        Region to look at; repeat for more (default: AWS_REGION,
-                         AWS_DEFAULT_REGION, or the profile's region)
-  --all-regions          Every region enabled for the account (DescribeRegions);
-                         regions not opted in are skipped with a message
-  --kind KIND            Limit to instance, launch-template, launch-configuration
-                         or account-defaults; repeat for more (default: all)
-  --profile NAME         AWS profile (standard credential chain otherwise)
+// ── the option table ─────────────────────────────────────────────────────────
 
-What:
-  --lookback-days N      Days of CloudWatch MetadataNoToken history (1-455,
-                         default IMDS_GUARD_USAGE_LOOKBACK_DAYS or 14)
-  --exempt-tag KEY       Tag key that exempts a resource (default
-                         IMDS_GUARD_EXEMPT_TAG or imds-guard:exempt)`;
+type Section = 'Where' | 'What' | 'Fix' | 'Output' | 'Connection' | 'Policy';
+const SECTIONS: readonly Section[] = ['Where', 'What', 'Fix', 'Policy', 'Output', 'Connection'];
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  /** Placeholder in help (REGION, FILE); string options only. */
+  arg?: string;
+  /** Help text; `{formats}` is replaced with the command's formats. */
+  help: string;
+  section: Section;
+  /** Another name for this option: listed in help next to it, parsed the same. */
+  aliasOf?: string;
+}
+
+export const OPTIONS: Record<string, OptionSpec> = {
+  region: {
+    type: 'string',
+    multiple: true,
+    arg: 'REGION',
+    section: 'Where',
+    help: 'Region to look at; repeat or comma-separate for more (default: AWS_REGION, AWS_DEFAULT_REGION, or the profile\'s region)',
+  },
+  'all-regions': {
+    type: 'boolean',
+    section: 'Where',
+    help: 'Every region enabled for the account (DescribeRegions); regions not opted in are skipped with a message',
+  },
+  kind: {
+    type: 'string',
+    multiple: true,
+    arg: 'KIND',
+    section: 'Where',
+    help: `Limit to ${KIND_NAMES.join(', ')}; repeatable (default: all)`,
+  },
+  'lookback-days': {
+    type: 'string',
+    arg: 'N',
+    section: 'What',
+    help: 'Days of CloudWatch MetadataNoToken history, 1-455 (default IMDS_GUARD_USAGE_LOOKBACK_DAYS or 14)',
+  },
+  'exempt-tag': {
+    type: 'string',
+    arg: 'KEY',
+    section: 'What',
+    help: 'Tag key that exempts a resource (default IMDS_GUARD_EXEMPT_TAG or imds-guard:exempt)',
+  },
+  'dry-run': { type: 'boolean', section: 'Fix', help: 'Print the exact plan; change nothing' },
+  yes: { type: 'boolean', short: 'y', section: 'Fix', help: 'Do not ask (required when stdin is not a terminal)' },
+  'override-usage-unknown': {
+    type: 'boolean',
+    section: 'Fix',
+    help: 'Also fix instances without usage evidence (never those with IMDSv1 calls, never exempt ones)',
+  },
+  policy: { type: 'string', arg: 'scp|declarative', section: 'Policy', help: 'Print only that document (ready for aws organizations create-policy --content)' },
+  'exempt-principal': {
+    type: 'string',
+    multiple: true,
+    arg: 'ARN',
+    section: 'Policy',
+    help: 'Principal (ARN pattern) the SCP lets through, e.g. arn:aws:iam::*:role/BreakGlass; repeatable',
+  },
+  'max-hop-limit': { type: 'string', arg: 'N', section: 'Policy', help: 'Also deny hop limits above N (1-64)' },
+  output: { type: 'string', arg: 'FORMAT', section: 'Output', help: 'Output format: {formats} (default: table, or from the --out-file extension)' },
+  format: { type: 'string', short: 'f', arg: 'FORMAT', section: 'Output', help: 'Same as --output', aliasOf: 'output' },
+  'out-file': { type: 'string', arg: 'FILE', section: 'Output', help: 'Write to FILE instead of stdout' },
+  'output-file': { type: 'string', arg: 'FILE', section: 'Output', help: 'Same as --out-file', aliasOf: 'out-file' },
+  profile: { type: 'string', arg: 'NAME', section: 'Connection', help: 'AWS profile (standard credential chain otherwise)' },
+  'endpoint-url': {
+    type: 'string',
+    arg: 'URL',
+    section: 'Connection',
+    help: 'Send every AWS call to URL (sets AWS_ENDPOINT_URL; for emulators and VPC endpoints)',
+  },
+  'request-timeout': {
+    type: 'string',
+    arg: 'MS',
+    section: 'Connection',
+    help: `Time limit per AWS request in milliseconds, ${REQUEST_TIMEOUT_MS.min}-${REQUEST_TIMEOUT_MS.max} (sets IMDS_GUARD_REQUEST_TIMEOUT_MS)`,
+  },
+  debug: { type: 'boolean', section: 'Connection', help: 'Debug logs and one line per AWS request on stderr' },
+  help: { type: 'boolean', short: 'h', section: 'Output', help: 'Show this help' },
+};
+
+const WHERE_WHAT = ['region', 'all-regions', 'kind', 'lookback-days', 'exempt-tag'];
+const OUTPUT = ['output', 'format', 'out-file', 'output-file'];
+const CONNECTION = ['profile', 'endpoint-url', 'request-timeout', 'debug'];
+
+/** The options each command takes, in help order. */
+export const COMMAND_OPTIONS: Record<Command, string[]> = {
+  scan: [...WHERE_WHAT, ...OUTPUT, ...CONNECTION, 'help'],
+  fix: ['dry-run', 'yes', 'override-usage-unknown', ...WHERE_WHAT, ...OUTPUT, ...CONNECTION, 'help'],
+  guardrails: ['policy', 'exempt-principal', 'max-hop-limit', ...OUTPUT, 'help'],
+};
+
+const COMMAND_FORMATS: Record<Command, readonly Format[]> = { scan: FORMATS, fix: FIX_FORMATS, guardrails: ['json'] };
+
+// ── help texts ───────────────────────────────────────────────────────────────
+
+const HELP_WIDTH = 80;
+const HELP_COLUMN = 26;
+
+function helpWrap(text: string, room: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > room) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** The option lines of a command's help, by section. */
+export function optionsHelp(command: Command): string {
+  const names = COMMAND_OPTIONS[command];
+  const out: string[] = [];
+  for (const section of SECTIONS) {
+    const mine = names.filter((n) => OPTIONS[n]?.section === section);
+    if (mine.length === 0) continue;
+    out.push('', `${section}:`);
+    for (const name of mine) {
+      const spec = OPTIONS[name] as OptionSpec;
+      const flag = `  ${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.arg ? ` ${spec.arg}` : ''}`;
+      const help = helpWrap(spec.help.replace('{formats}', COMMAND_FORMATS[command].join(', ')), HELP_WIDTH - HELP_COLUMN);
+      if (flag.length >= HELP_COLUMN - 1) out.push(flag, ...help.map((l) => ' '.repeat(HELP_COLUMN) + l));
+      else out.push(...help.map((l, i) => (i === 0 ? flag.padEnd(HELP_COLUMN) : ' '.repeat(HELP_COLUMN)) + l));
+    }
+  }
+  return out.join('\n');
+}
 
 const EXIT_HELP = `
 Exit codes:
@@ -100,20 +246,18 @@ ${EXIT_HELP}`,
 
 Lists instances, launch templates, launch configurations (with the Auto
 Scaling groups that use them) and account defaults, with each verdict and
-reason, IMDSv1 calls in the look-back window and a readiness label:
-  compliant      requires IMDSv2 already
-  ready          non-compliant, no IMDSv1 calls: safe to enforce
-  uses-imdsv1    non-compliant and still makes IMDSv1 calls: fix software first
-  usage-unknown  non-compliant, not enough MetadataNoToken evidence to judge
-  exempt         non-compliant, carries the exemption tag
-  n/a            not applicable (terminated, gone)
-${COMMON_HELP}
-
-Output:
-  -f, --format FORMAT    table (default), json, csv or html
-  -o, --output FILE      Write the report to FILE (format from its extension
-                         unless --format is given)
-  -h, --help             Show this help
+reason, IMDSv1 calls in the look-back window, and a readiness label with the
+reason behind it: what \`imds-guard fix\` would do, or what holds it back.
+  ready              no IMDSv1 calls: fix changes it
+  uses-imdsv1        still makes IMDSv1 calls: update that software first
+  usage-unknown      no MetadataNoToken evidence (--override-usage-unknown)
+  hop-limit-kept     only the hop limit is too high and lowering is off
+  kind-off           IMDS_GUARD_REMEDIATE leaves the kind out (fix --kind)
+  endpoint-disabled  IMDS is off; fix never turns it on
+  manual             fix has nothing it may change (the reason says why)
+  exempt             carries the exemption tag; fix never changes it
+  compliant / n/a    requires IMDSv2 already / terminated, gone
+${optionsHelp('scan')}
 ${EXIT_HELP}`,
   fix: `Usage: imds-guard fix [options]
 
@@ -121,18 +265,7 @@ Requires IMDSv2 on non-compliant resources through the remediation engine,
 with the same gates as the pipeline (exempt tag, IMDSv1 still in use, usage
 unknown, disabled endpoint, hop limit kept). Shows the plan, then asks for
 confirmation unless --yes.
-
-  --dry-run              Print the exact plan; change nothing
-  -y, --yes              Do not ask (required when stdin is not a terminal)
-  --override-usage-unknown
-                         Also fix instances without usage evidence (never
-                         those with IMDSv1 calls, never exempt ones)
-${COMMON_HELP}
-
-Output:
-  -f, --format FORMAT    table (default) or json
-  -o, --output FILE      Write the result to FILE
-  -h, --help             Show this help
+${optionsHelp('fix')}
 
 Other settings (IMDS_GUARD_HOP_LIMIT_CEILING, IMDS_GUARD_LOWER_HOP_LIMIT,
 IMDS_GUARD_USAGE_UNKNOWN, IMDS_GUARD_INSTANCE_REFRESH,
@@ -143,17 +276,12 @@ ${EXIT_HELP}`,
 Prints the preventive policies as JSON: the service control policy that
 denies launching or changing instances without IMDSv2, and the EC2
 declarative policy that makes IMDSv2 the organization's baseline.
-
-  --policy scp|declarative  Print only that document (ready for
-                            aws organizations create-policy --content)
-  --exempt-principal ARN    Principal (ARN pattern) the SCP lets through,
-                            e.g. arn:aws:iam::*:role/BreakGlass; repeatable
-  --max-hop-limit N         Also deny hop limits above N (1-64)
-  -o, --output FILE         Write to FILE
-  -h, --help                Show this help
+${optionsHelp('guardrails')}
 
 Exit codes: 0 printed, 2 usage error.`,
 };
+
+// ── parsing ──────────────────────────────────────────────────────────────────
 
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
@@ -169,40 +297,97 @@ function unique<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
 
-function parseWith<O extends NonNullable<ParseArgsConfig['options']>>(command: Command, args: string[], options: O) {
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+function parserConfig(command: Command): NonNullable<ParseArgsConfig['options']> {
+  const config: NonNullable<ParseArgsConfig['options']> = {};
+  for (const name of COMMAND_OPTIONS[command]) {
+    const spec = OPTIONS[name] as OptionSpec;
+    config[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
+  }
+  return config;
+}
+
+function parseWith(command: Command, args: string[]): { values: Values; positionals: string[] } {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options: parserConfig(command), strict: true, allowPositionals: true });
+    return { values: values as Values, positionals };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`${command}: ${message.replace(/\. To specify a positional argument.*$/s, '')}`);
+    throw new UsageError(`${command}: ${message.replace(/\. To specify a positional argument.*$/s, '').replace(/\.$/, '')}`);
   }
 }
 
-function formatFrom(command: Command, value: string | undefined, output: string | undefined, allowed: readonly Format[]): Format {
+/** The value of an option given under its name or an alias, and the name used; both with different values is a mistake. */
+function aliased(command: Command, values: Values, name: string): { value?: string; flag: string } {
+  const alias = Object.keys(OPTIONS).find((n) => OPTIONS[n]?.aliasOf === name && values[n] !== undefined);
+  const main = values[name] as string | undefined;
+  const other = alias !== undefined ? (values[alias] as string | undefined) : undefined;
+  if (main !== undefined && other !== undefined && main !== other) {
+    throw new UsageError(`${command}: --${name} and --${alias} are the same option; give it once`);
+  }
+  if (main !== undefined) return { value: main, flag: `--${name}` };
+  if (other !== undefined) return { value: other, flag: `--${alias}` };
+  return { flag: `--${name}` };
+}
+
+function outFileFrom(command: Command, values: Values): string | undefined {
+  const { value: file, flag } = aliased(command, values, 'out-file');
+  if (file !== undefined && file.trim() === '') throw new UsageError(`${command}: ${flag} needs a file name`);
+  return file;
+}
+
+function formatFrom(command: Command, values: Values, outFile: string | undefined): Format {
+  const allowed = COMMAND_FORMATS[command];
+  const { value, flag } = aliased(command, values, 'output');
   if (value !== undefined) {
-    if (!(allowed as readonly string[]).includes(value)) {
-      throw new UsageError(`${command}: --format must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`);
+    if ((allowed as readonly string[]).includes(value)) return value as Format;
+    // Before 0.2 --output took a file name; say where that went.
+    if (/[./\\]/.test(value)) {
+      throw new UsageError(`${command}: ${flag} is the format (${allowed.join(', ')}), as in the AWS CLI; to write a file use --out-file ${value}`);
     }
-    return value as Format;
+    throw new UsageError(`${command}: ${flag} must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`);
   }
-  const ext = output?.toLowerCase().match(/\.(json|csv|html?)$/)?.[1];
+  const ext = outFile?.toLowerCase().match(/\.(json|csv|html?)$/)?.[1];
   const inferred = ext === 'htm' ? 'html' : (ext as Format | undefined);
-  return inferred !== undefined && allowed.includes(inferred) ? inferred : 'table';
+  if (inferred !== undefined && allowed.includes(inferred)) return inferred;
+  return allowed.includes('table') ? 'table' : (allowed[0] as Format);
 }
 
-const COMMON_OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
-  region: { type: 'string', multiple: true },
-  'all-regions': { type: 'boolean' },
-  kind: { type: 'string', multiple: true },
-  profile: { type: 'string' },
-  'lookback-days': { type: 'string' },
-  'exempt-tag': { type: 'string' },
-  format: { type: 'string', short: 'f' },
-  output: { type: 'string', short: 'o' },
-} as const;
+function connection(command: Command, values: Values): ConnectionOptions {
+  const out: ConnectionOptions = { debug: values.debug === true };
+  const profile = values.profile as string | undefined;
+  if (profile !== undefined) {
+    if (profile.trim() === '') throw new UsageError(`${command}: --profile needs a profile name`);
+    out.profile = profile.trim();
+  }
+  const endpoint = values['endpoint-url'] as string | undefined;
+  if (endpoint !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new UsageError(`${command}: --endpoint-url must be an http:// or https:// URL, not ${JSON.stringify(endpoint)}`);
+    }
+    out.endpointUrl = endpoint;
+  }
+  const timeout = values['request-timeout'] as string | undefined;
+  if (timeout !== undefined) {
+    const n = Number(timeout);
+    if (!/^\d+$/.test(timeout.trim()) || n < REQUEST_TIMEOUT_MS.min || n > REQUEST_TIMEOUT_MS.max) {
+      throw new UsageError(
+        `${command}: --request-timeout must be a whole number of milliseconds from ${REQUEST_TIMEOUT_MS.min} to ${REQUEST_TIMEOUT_MS.max}, not ${JSON.stringify(timeout)}`,
+      );
+    }
+    out.requestTimeoutMs = n;
+  }
+  return out;
+}
 
-function common(command: 'scan' | 'fix', values: Record<string, unknown>): CommonOptions {
+function common(command: 'scan' | 'fix', values: Values): CommonOptions {
   const regions = unique(listOf(values.region as string[] | undefined));
   for (const region of regions) {
     if (!REGION_PATTERN.test(region)) throw new UsageError(`${command}: ${JSON.stringify(region)} is not a region name (like eu-west-1)`);
@@ -212,23 +397,22 @@ function common(command: 'scan' | 'fix', values: Record<string, unknown>): Commo
 
   const kinds = unique(listOf(values.kind as string[] | undefined));
   for (const kind of kinds) {
-    if (!(RESOURCE_KINDS as readonly string[]).includes(kind)) {
-      throw new UsageError(`${command}: --kind ${JSON.stringify(kind)} is not one of ${RESOURCE_KINDS.join(', ')}`);
+    if (!(KIND_NAMES as readonly string[]).includes(kind)) {
+      throw new UsageError(`${command}: --kind ${JSON.stringify(kind)} is not one of ${KIND_NAMES.join(', ')}`);
     }
   }
 
+  const outFile = outFileFrom(command, values);
   const out: CommonOptions = {
+    ...connection(command, values),
     regions,
     allRegions,
-    kinds: kinds.length > 0 ? RESOURCE_KINDS.filter((k) => kinds.includes(k)) : [...RESOURCE_KINDS],
-    format: 'table',
+    kinds: kinds.length > 0 ? KIND_NAMES.filter((k) => kinds.includes(k)) : [...KIND_NAMES],
+    explicitKinds: kinds.length > 0,
+    format: formatFrom(command, values, outFile),
   };
+  if (outFile !== undefined) out.outFile = outFile;
 
-  const profile = values.profile as string | undefined;
-  if (profile !== undefined) {
-    if (profile.trim() === '') throw new UsageError(`${command}: --profile needs a profile name`);
-    out.profile = profile.trim();
-  }
   const lookback = values['lookback-days'] as string | undefined;
   if (lookback !== undefined) {
     const n = Number(lookback);
@@ -242,12 +426,6 @@ function common(command: 'scan' | 'fix', values: Record<string, unknown>): Commo
     if (exemptTag.trim() === '' || exemptTag.length > 128) throw new UsageError(`${command}: --exempt-tag must be a tag key of 1 to 128 characters`);
     out.exemptTag = exemptTag;
   }
-  const output = values.output as string | undefined;
-  if (output !== undefined) {
-    if (output.trim() === '') throw new UsageError(`${command}: --output needs a file name`);
-    out.output = output;
-  }
-  out.format = formatFrom(command, values.format as string | undefined, output, command === 'fix' ? FIX_FORMATS : FORMATS);
   return out;
 }
 
@@ -271,20 +449,12 @@ export function parseCli(argv: readonly string[]): Parsed {
   // --help anywhere wins over every other mistake on the line.
   if (args.includes('--help') || args.includes('-h')) return { action: 'help', text: USAGE[first] };
 
+  const { values, positionals } = parseWith(first, args);
+  noPositionals(first, positionals);
   switch (first) {
-    case 'scan': {
-      const { values, positionals } = parseWith(first, args, COMMON_OPTIONS);
-      noPositionals(first, positionals);
+    case 'scan':
       return { action: 'run', options: { command: 'scan', ...common('scan', values) } };
-    }
     case 'fix': {
-      const { values, positionals } = parseWith(first, args, {
-        ...COMMON_OPTIONS,
-        'dry-run': { type: 'boolean' },
-        yes: { type: 'boolean', short: 'y' },
-        'override-usage-unknown': { type: 'boolean' },
-      });
-      noPositionals(first, positionals);
       const dryRun = values['dry-run'] === true;
       const yes = values.yes === true;
       if (dryRun && yes) throw new UsageError('fix: --dry-run and --yes contradict each other');
@@ -294,14 +464,6 @@ export function parseCli(argv: readonly string[]): Parsed {
       };
     }
     case 'guardrails': {
-      const { values, positionals } = parseWith(first, args, {
-        help: { type: 'boolean', short: 'h' },
-        policy: { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        'exempt-principal': { type: 'string', multiple: true },
-        'max-hop-limit': { type: 'string' },
-      });
-      noPositionals(first, positionals);
       const options: GuardrailsOptions = { command: 'guardrails', exemptPrincipals: unique(listOf(values['exempt-principal'] as string[] | undefined)) };
       for (const arn of options.exemptPrincipals) {
         if (!arn.startsWith('arn:')) throw new UsageError(`guardrails: --exempt-principal ${JSON.stringify(arn)} is not an ARN pattern`);
@@ -316,14 +478,16 @@ export function parseCli(argv: readonly string[]): Parsed {
         if (policy !== 'scp' && policy !== 'declarative') throw new UsageError(`guardrails: --policy must be scp or declarative, not ${JSON.stringify(policy)}`);
         options.policy = policy;
       }
-      if (typeof values.output === 'string') options.output = values.output;
+      const outFile = outFileFrom('guardrails', values);
+      formatFrom('guardrails', values, undefined); // only json; validates --output
+      if (outFile !== undefined) options.outFile = outFile;
       return { action: 'run', options };
     }
   }
 }
 
-/** The usage text for the command a (possibly bad) command line was aiming at. */
-export function usageFor(argv: readonly string[]): string {
+/** The one-line pointer to help after a usage error. */
+export function hintFor(argv: readonly string[]): string {
   const first = argv[0];
-  return isCommand(first) ? USAGE[first] : USAGE.main;
+  return isCommand(first) ? `Try 'imds-guard ${first} --help' for more information.` : "Try 'imds-guard --help' for more information.";
 }

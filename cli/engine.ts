@@ -10,6 +10,7 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { clientConfig, createClients, type Clients } from '../shared/aws/clients.js';
 import { createInventory } from '../shared/inventory.js';
+import { describeKind } from '../shared/kinds/registry.js';
 import type { Outcome, Plan, ResourceKind, Subject } from '../shared/model.js';
 import type { PipelineDeps, Remediator } from '../shared/pipeline.js';
 import type { Policy } from '../shared/policy.js';
@@ -88,13 +89,6 @@ export class RegionLog {
   }
 }
 
-const PAGE_WORDS: Record<ResourceKind, string> = {
-  instance: 'instances',
-  'launch-template': 'launch templates',
-  'launch-configuration': 'launch configurations',
-  'account-defaults': 'account defaults',
-};
-
 /**
  * Lists the chosen kinds of one region page by page and hands each page to
  * `onPage`. A permission error on one kind is recorded and the next kind is
@@ -112,20 +106,14 @@ export async function walkRegion(
   const inventory = createInventory(clients, scope);
   for (const kind of kinds) {
     try {
-      if (kind === 'account-defaults') {
-        progress.update(scope.region, PAGE_WORDS[kind]);
-        await onPage(kind, [await inventory.accountDefaults()]);
-      } else {
-        const pages: AsyncIterable<Subject[]> =
-          kind === 'instance' ? inventory.instances() : kind === 'launch-template' ? inventory.launchTemplates() : inventory.launchConfigurations();
-        let page = 0;
-        let seen = 0;
-        for await (const subjects of pages) {
-          page += 1;
-          seen += subjects.length;
-          progress.update(scope.region, `${PAGE_WORDS[kind]}, page ${page} (${count(seen)})`);
-          await onPage(kind, subjects);
-        }
+      const words = describeKind(kind).words.many;
+      let page = 0;
+      let seen = 0;
+      for await (const subjects of inventory.pages(kind)) {
+        page += 1;
+        seen += subjects.length;
+        progress.update(scope.region, `${words}, page ${page} (${count(seen)})`);
+        await onPage(kind, subjects);
       }
       log.succeeded += 1;
     } catch (error) {

@@ -19,9 +19,12 @@ import { createLoader } from '../shared/load.js';
 import type { ActionKind, Compliance, Outcome, ResourceKind, Subject } from '../shared/model.js';
 import { processSubjects, runPipeline, type Remediator } from '../shared/pipeline.js';
 import type { Policy } from '../shared/policy.js';
+import type { Report } from '../shared/ports.js';
 import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
 import type { Progress } from './progress.js';
+import { readinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
+import { describeKind } from '../shared/kinds/registry.js';
 
 export type FixStatus = 'planned' | 'skipped' | 'remediated' | 'failed';
 
@@ -85,7 +88,9 @@ interface RegionPlan {
   toFix: Subject[];
 }
 
-function rowOf(outcome: Outcome, name: string | undefined): FixRow {
+/** A skipped plan says why in the CLI's words (the readiness reason), not the Lambdas'. */
+function rowOf(report: Report & { outcome: Outcome }, policy: Policy, name: string | undefined): FixRow {
+  const { outcome } = report;
   const { plan } = outcome;
   const row: FixRow = {
     region: plan.ref.region,
@@ -93,7 +98,7 @@ function rowOf(outcome: Outcome, name: string | undefined): FixRow {
     id: plan.ref.id,
     action: plan.action,
     status: outcome.status,
-    message: outcome.message,
+    message: outcome.status === 'skipped' ? sentence(readinessOf(report.verdict, report.usage, plan, policy).why) : outcome.message,
     blockedBy: plan.gates.filter((g) => !g.passed).map((g) => g.gate),
   };
   if (name) row.name = name;
@@ -101,10 +106,12 @@ function rowOf(outcome: Outcome, name: string | undefined): FixRow {
   return row;
 }
 
+function sentence(text: string): string {
+  return `Skipped: ${text}.`;
+}
+
 function nameOf(subject: Subject): string | undefined {
-  if (subject.kind === 'instance') return subject.tags.Name || undefined;
-  if (subject.kind === 'launch-template') return subject.name;
-  return undefined;
+  return subject.kind === 'missing' ? undefined : describeKind(subject.kind).row(subject).name;
 }
 
 async function planRegion(region: string, input: FixInput, deps: CliDeps, progress: Progress): Promise<RegionPlan> {
@@ -120,7 +127,7 @@ async function planRegion(region: string, input: FixInput, deps: CliDeps, progre
       const { verdict, outcome } = report;
       if (verdict.compliance === 'COMPLIANT') plan.compliant += 1;
       if (verdict.compliance !== 'NON_COMPLIANT' || !outcome) continue;
-      plan.rows.push(rowOf(outcome, nameOf(verdict.subject)));
+      plan.rows.push(rowOf({ ...report, outcome }, input.policy, nameOf(verdict.subject)));
       if (outcome.plan.execute) plan.toFix.push(verdict.subject);
     }
   });
@@ -138,9 +145,10 @@ async function applyRegion(plan: RegionPlan, input: FixInput, deps: CliDeps, rem
     // Described again: a tag, state or default version may have changed while the person read the plan.
     const result = await runPipeline(plan.toFix.map((subject) => subject.ref), pipeline, { humanRequest: input.humanRequest });
     for (const report of result.reports) {
-      if (!report.outcome) continue;
+      const outcome = report.outcome;
+      if (!outcome) continue;
       const key = `${report.verdict.ref.kind}/${report.verdict.ref.id}`;
-      const fresh = rowOf(report.outcome, byKey.get(key)?.name);
+      const fresh = rowOf({ ...report, outcome }, input.policy, byKey.get(key)?.name);
       const index = plan.rows.findIndex((r) => `${r.kind}/${r.id}` === key);
       if (index >= 0) plan.rows[index] = fresh;
       else plan.rows.push(fresh);

@@ -3,6 +3,8 @@
  * line rewritten in place ("eu-west-1: instances, page 3 (3,000)"). In a
  * pipe or a file it prints nothing, so output stays clean.
  */
+import { truncate } from './format/text.js';
+
 export interface Progress {
   update(region: string, text: string): void;
   /** A message that should stay on screen (printed on any stderr). */
@@ -20,7 +22,7 @@ export function createProgress(stderr: { write(text: string): unknown }, isTTY: 
     update(region, text) {
       if (!isTTY) return;
       const line = `${region}: ${text}`;
-      stderr.write(`\r\x1b[K${line.length >= columns ? `${line.slice(0, columns - 2)}…` : line}`);
+      stderr.write(`\r\x1b[K${truncate(line, columns - 1)}`);
       shown = true;
     },
     note(text) {

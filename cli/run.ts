@@ -7,7 +7,8 @@ import pkg from '../package.json' with { type: 'json' };
 import type { ResourceKind } from '../shared/model.js';
 import { loadPolicy, PolicyError, type Policy } from '../shared/policy.js';
 import { logger } from '../shared/log.js';
-import { parseCli, usageFor, type CommonOptions, type FixOptions, type GuardrailsOptions, type ScanOptions } from './args.js';
+import { hintFor, parseCli, type CommonOptions, type ConnectionOptions, type FixOptions, type GuardrailsOptions, type ScanOptions } from './args.js';
+import { debugLogging, logClients, logRequests } from './debug.js';
 import { defaultDeps, identify, type CliDeps, type RegionStatus } from './engine.js';
 import { errorText, groupErrors } from './format/errors.js';
 import { CredentialsError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, isCredentialsError, messageOf, UsageError } from './errors.js';
@@ -33,13 +34,33 @@ export function defaultRunDeps(): RunDeps {
   return { ...defaultDeps(), defaultRegion, remediatorFor: realRemediator };
 }
 
-async function emit(io: Io, text: string, output: string | undefined): Promise<void> {
-  if (output === undefined) {
+async function emit(io: Io, text: string, outFile: string | undefined): Promise<void> {
+  if (outFile === undefined) {
     io.stdout.write(text);
     return;
   }
-  await io.writeFile(output, text);
-  io.stderr.write(`Wrote ${output}\n`);
+  await io.writeFile(outFile, text);
+  io.stderr.write(`Wrote ${outFile}\n`);
+}
+
+/**
+ * --profile, --endpoint-url, --request-timeout and --debug, applied before any
+ * client is built: the SDK reads AWS_PROFILE and AWS_ENDPOINT_URL from the
+ * environment when a client is made, and shared/aws/clients.ts reads
+ * IMDS_GUARD_REQUEST_TIMEOUT_MS. Returns the deps to use (with request
+ * logging under --debug).
+ */
+export function applyConnection(options: ConnectionOptions, io: Io, deps: RunDeps): RunDeps {
+  if (options.profile !== undefined) io.env.AWS_PROFILE = options.profile;
+  if (options.endpointUrl !== undefined) io.env.AWS_ENDPOINT_URL = options.endpointUrl;
+  if (options.requestTimeoutMs !== undefined) io.env.IMDS_GUARD_REQUEST_TIMEOUT_MS = String(options.requestTimeoutMs);
+  if (!options.debug) return deps;
+  debugLogging(io.env, io.stderr);
+  return {
+    ...deps,
+    clientsFor: (region) => logClients(deps.clientsFor(region), io.stderr),
+    stsFor: (region) => logRequests(deps.stsFor(region), io.stderr, region),
+  };
 }
 
 function policyFor(io: Io, options: CommonOptions): Policy {
@@ -59,7 +80,6 @@ interface Prepared {
 
 /** --profile, region choice, identity: what scan and fix both need before listing anything. */
 async function prepare(options: CommonOptions, io: Io, deps: RunDeps): Promise<Prepared> {
-  if (options.profile !== undefined) io.env.AWS_PROFILE = options.profile;
   const progress = createProgress(io.stderr, io.stderrIsTTY);
   const home = options.regions[0] ?? (await deps.defaultRegion(io.env));
   if (!home && !options.allRegions) {
@@ -85,7 +105,8 @@ function warnFailures(io: Io, regions: readonly RegionStatus[]): void {
 }
 
 async function runScan(options: ScanOptions, io: Io, deps: RunDeps): Promise<number> {
-  const policy = policyFor(io, options);
+  // Plans are made as `fix` would make them (nothing can be written: scan's remediator only collects them).
+  const policy = fixPolicy(policyFor(io, options), options.kinds, options.explicitKinds);
   const prep = await prepare(options, io, deps);
   const report = await scan(
     { account: prep.account, regions: prep.regions, skippedRegions: prep.skippedRegions, kinds: options.kinds, policy, version: VERSION },
@@ -94,9 +115,9 @@ async function runScan(options: ScanOptions, io: Io, deps: RunDeps): Promise<num
   );
   const text =
     options.format === 'json' ? toJson(report) : options.format === 'csv' ? toCsv(report) : options.format === 'html' ? toHtml(report) : scanTable(report);
-  await emit(io, text, options.output);
+  await emit(io, text, options.outFile);
   // The table shows failures itself; other formats go to files or programs, so say it on stderr too.
-  if (options.format !== 'table' || options.output !== undefined) warnFailures(io, report.regions);
+  if (options.format !== 'table' || options.outFile !== undefined) warnFailures(io, report.regions);
   return scanExitCode(report);
 }
 
@@ -106,11 +127,11 @@ function fixPolicy(base: Policy, kinds: readonly ResourceKind[], explicitKinds: 
   return { ...base, mode: 'enforce', remediate };
 }
 
-async function runFix(options: FixOptions, io: Io, deps: RunDeps, explicitKinds: boolean): Promise<number> {
+async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<number> {
   if (!options.dryRun && !options.yes && !io.stdinIsTTY) {
     throw new UsageError('fix: refusing to change resources without confirmation: stdin is not a terminal; pass --yes, or --dry-run to see the plan');
   }
-  const policy = fixPolicy(policyFor(io, options), options.kinds, explicitKinds);
+  const policy = fixPolicy(policyFor(io, options), options.kinds, options.explicitKinds);
   const prep = await prepare(options, io, deps);
   const actor = `imds-guard fix (CLI${prep.arn ? `, ${prep.arn}` : ''})`;
   const run = await planFix(
@@ -135,7 +156,7 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps, explicitKinds:
   };
 
   if (options.dryRun || run.pending === 0) {
-    await emit(io, render(options.dryRun ? 'dry' : 'pending', false), options.output);
+    await emit(io, render(options.dryRun ? 'dry' : 'pending', false), options.outFile);
     return fixExitCode(run.report(false));
   }
   if (!options.yes) {
@@ -144,13 +165,13 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps, explicitKinds:
     const ok = await io.confirm(`Apply ${run.pending} change${run.pending === 1 ? '' : 's'} in ${regions} region${regions === 1 ? '' : 's'} of account ${prep.account}?`);
     if (!ok) {
       io.stderr.write('Nothing changed.\n');
-      if (options.format === 'json' || options.output !== undefined) await emit(io, render('done', false), options.output);
+      if (options.format === 'json' || options.outFile !== undefined) await emit(io, render('done', false), options.outFile);
       return EXIT_FINDINGS;
     }
   }
   await run.apply();
   const report = run.report(true);
-  await emit(io, options.format === 'json' ? toJson(report) : fixTable(report, 'done'), options.output);
+  await emit(io, options.format === 'json' ? toJson(report) : fixTable(report, 'done'), options.outFile);
   return fixExitCode(report);
 }
 
@@ -162,7 +183,7 @@ async function runGuardrails(options: GuardrailsOptions, io: Io): Promise<number
       ...(options.exemptPrincipals.length > 0 ? { exemptPrincipalArns: options.exemptPrincipals } : {}),
       ...(options.maxHopLimit !== undefined ? { maxHopLimit: options.maxHopLimit } : {}),
     }),
-    options.output,
+    options.outFile,
   );
   return EXIT_CLEAN;
 }
@@ -184,15 +205,20 @@ export async function runCli(argv: readonly string[], io: Io = processIo(), deps
     const options = parsed.options;
     switch (options.command) {
       case 'scan':
-        return await runScan(options, io, deps);
+        return await runScan(options, io, applyConnection(options, io, deps));
       case 'fix':
-        return await runFix(options, io, deps, argv.some((a) => a === '--kind' || a.startsWith('--kind=')));
+        return await runFix(options, io, applyConnection(options, io, deps));
       case 'guardrails':
         return await runGuardrails(options, io);
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof PolicyError) {
-      io.stderr.write(`imds-guard: ${error.message}\n\n${usageFor(argv)}\n`);
+    // One line and where to look, not the whole help (which scrolls the mistake away).
+    if (error instanceof UsageError) {
+      io.stderr.write(`imds-guard: ${error.message}\n${hintFor(argv)}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof PolicyError) {
+      io.stderr.write(`imds-guard: ${error.message}\nSee the Settings table in the README for allowed values.\n`);
       return EXIT_USAGE;
     }
     if (error instanceof CredentialsError || isCredentialsError(error)) {

@@ -7,20 +7,20 @@
  */
 import { describeAutoScalingUsage, emptyUsage, type AutoScalingUsage } from '../shared/aws/autoscaling.js';
 import { mapLimit } from '../shared/aws/batch.js';
-import { exemptionOf } from '../shared/exemption.js';
-import type { Compliance, Plan, ResourceKind, UsageEvidence, Verdict } from '../shared/model.js';
-import { RESOURCE_KINDS } from '../shared/model.js';
+import type { Compliance, ResourceKind, Verdict } from '../shared/model.js';
+import { describeKind, KIND_NAMES } from '../shared/kinds/registry.js';
 import { processSubjects } from '../shared/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import type { Report } from '../shared/ports.js';
 import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
 import type { Progress } from './progress.js';
+import { HELD, readinessOf, type Readiness, type ReadinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
 
-export type Readiness = 'compliant' | 'ready' | 'uses-imdsv1' | 'usage-unknown' | 'exempt' | 'n/a';
-export const READINESS: readonly Readiness[] = ['compliant', 'ready', 'uses-imdsv1', 'usage-unknown', 'exempt', 'n/a'];
+export { READINESS, type Readiness } from './readiness.js';
 
 export interface Row {
+  account: string;
   region: string;
   kind: ResourceKind;
   id: string;
@@ -42,8 +42,8 @@ export interface Row {
   /** Auto Scaling groups using the launch template / configuration, or the instance's own group. */
   autoScalingGroups: string[];
   readiness: Readiness;
-  /** What `fix` would do, or why not (the shared decide step's summary). */
-  plan?: string;
+  /** Why that label, in the CLI's words: what `imds-guard fix` would do, or what holds it back. */
+  readinessReason: string;
 }
 
 export interface SummaryRow {
@@ -57,6 +57,8 @@ export interface SummaryRow {
   usesImdsv1: number;
   usageUnknown: number;
   exempt: number;
+  /** Held back by a setting or the resource itself (hop-limit-kept, kind-off, endpoint-disabled, manual). */
+  held: number;
 }
 
 export interface ScanReport {
@@ -67,6 +69,9 @@ export interface ScanReport {
   generatedAt: string;
   lookbackDays: number;
   exemptTagKey: string;
+  /** Highest acceptable hop limit (IMDS_GUARD_HOP_LIMIT_CEILING) and whether fix lowers one above it. */
+  hopLimitCeiling: number;
+  lowerHopLimit: boolean;
   kinds: ResourceKind[];
   regions: RegionStatus[];
   skippedRegions: SkippedRegion[];
@@ -85,27 +90,13 @@ export interface ScanInput {
 
 const REGION_CONCURRENCY = 4;
 
-/** Label from the verdict, the usage evidence and the gates of the plan decide made. */
-export function readinessOf(verdict: Verdict, usage: UsageEvidence | undefined, plan: Plan | undefined, exemptTagKey: string): Readiness {
-  // evaluate judges an exempt resource NOT_APPLICABLE; the label says why.
-  if (exemptionOf(verdict.subject, exemptTagKey) !== undefined) return 'exempt';
-  if (verdict.subject.kind === 'missing' || verdict.compliance === 'NOT_APPLICABLE') return 'n/a';
-  if (verdict.compliance === 'COMPLIANT') return 'compliant';
-  const failed = (gate: string): boolean => plan?.gates.some((g) => g.gate === gate && !g.passed) === true;
-  if (failed('exempt')) return 'exempt';
-  if (verdict.ref.kind !== 'instance') return 'ready';
-  if (failed('imdsv1-unused') || (usage?.noTokenCalls ?? 0) > 0) return 'uses-imdsv1';
-  if (failed('usage-known') || usage === undefined || usage.noTokenCalls === null) return 'usage-unknown';
-  return 'ready';
-}
-
 /** Reasons of the checks that gave the verdict, each with its control. */
 export function reasonOf(verdict: Verdict): { controls: string[]; reason: string } {
   const deciding = verdict.checks.filter((c) => c.compliance === verdict.compliance);
   const checks = deciding.length > 0 ? deciding : verdict.checks;
   return {
     controls: [...new Set(checks.map((c) => c.control))],
-    reason: checks.map((c) => `${c.control}: ${c.reason}`).join('; ') || verdict.compliance.toLowerCase(),
+    reason: checks.map((c) => `${c.control}: ${c.reason}`).join(' ') || verdict.compliance.toLowerCase(),
   };
 }
 
@@ -125,38 +116,29 @@ function groupsUsing(verdict: Verdict, asg: AutoScalingUsage): string[] {
   }
 }
 
-export function rowOf(report: Report, asg: AutoScalingUsage, exemptTagKey: string): Row {
+function readinessRow(r: ReadinessOf): { readiness: Readiness; readinessReason: string } {
+  return { readiness: r.readiness, readinessReason: r.why };
+}
+
+export function rowOf(report: Report, asg: AutoScalingUsage, policy: Policy): Row {
   const { verdict, usage } = report;
   const s = verdict.subject;
   const plan = report.outcome?.plan;
   const row: Row = {
+    account: verdict.ref.account,
     region: verdict.ref.region,
     kind: verdict.ref.kind,
     id: verdict.ref.id,
     compliance: verdict.compliance,
     ...reasonOf(verdict),
     autoScalingGroups: groupsUsing(verdict, asg),
-    readiness: readinessOf(verdict, usage, plan, exemptTagKey),
+    ...readinessRow(readinessOf(verdict, usage, plan, policy)),
   };
-  let metadata;
-  switch (s.kind) {
-    case 'instance':
-      if (s.tags.Name) row.name = s.tags.Name;
-      row.state = s.state;
-      metadata = s.metadata;
-      if (s.instanceProfileArn) row.instanceProfile = s.instanceProfileArn;
-      break;
-    case 'launch-template':
-      row.name = s.name;
-      metadata = s.defaultVersion.metadata;
-      break;
-    case 'launch-configuration':
-      metadata = s.metadata;
-      break;
-    case 'account-defaults':
-      metadata = s.metadata;
-      break;
-  }
+  const shown = s.kind === 'missing' ? {} : describeKind(s.kind).row(s);
+  if (shown.name) row.name = shown.name;
+  if (shown.state) row.state = shown.state;
+  if (shown.instanceProfile) row.instanceProfile = shown.instanceProfile;
+  const metadata = shown.metadata;
   if (metadata?.httpTokens) row.httpTokens = metadata.httpTokens;
   if (metadata?.httpPutResponseHopLimit !== undefined) row.hopLimit = metadata.httpPutResponseHopLimit;
   if (metadata?.httpEndpoint) row.httpEndpoint = metadata.httpEndpoint;
@@ -164,7 +146,6 @@ export function rowOf(report: Report, asg: AutoScalingUsage, exemptTagKey: strin
     row.imdsv1Calls = usage.noTokenCalls;
     if (usage.lastSeen) row.lastImdsv1Call = usage.lastSeen.toISOString();
   }
-  if (plan && verdict.compliance === 'NON_COMPLIANT') row.plan = plan.summary;
   return row;
 }
 
@@ -185,6 +166,7 @@ export function summarize(rows: readonly Row[], regions: readonly string[], kind
         usesImdsv1: by((r) => r.readiness === 'uses-imdsv1'),
         usageUnknown: by((r) => r.readiness === 'usage-unknown'),
         exempt: by((r) => r.readiness === 'exempt'),
+        held: by((r) => r.compliance === 'NON_COMPLIANT' && HELD.includes(r.readiness)),
       });
     }
   }
@@ -216,7 +198,7 @@ async function scanRegion(
       }
     }
     const result = await processSubjects(subjects, pipeline, {});
-    for (const report of result.reports) rows.push(rowOf(report, asg ?? emptyUsage(), input.policy.exemptTagKey));
+    for (const report of result.reports) rows.push(rowOf(report, asg ?? emptyUsage(), input.policy));
   });
   return { rows, status: log.status() };
 }
@@ -224,7 +206,7 @@ async function scanRegion(
 export async function scan(input: ScanInput, deps: CliDeps, progress: Progress): Promise<ScanReport> {
   const results = await mapLimit(input.regions, REGION_CONCURRENCY, (region) => scanRegion(region, input, deps, progress));
   progress.done();
-  const kindOrder = (k: ResourceKind): number => RESOURCE_KINDS.indexOf(k);
+  const kindOrder = (k: ResourceKind): number => KIND_NAMES.indexOf(k);
   const rows = results
     .flatMap((r) => r.rows)
     .sort((a, b) => input.regions.indexOf(a.region) - input.regions.indexOf(b.region) || kindOrder(a.kind) - kindOrder(b.kind) || a.id.localeCompare(b.id));
@@ -236,6 +218,8 @@ export async function scan(input: ScanInput, deps: CliDeps, progress: Progress):
     generatedAt: deps.now().toISOString(),
     lookbackDays: input.policy.usageLookbackDays,
     exemptTagKey: input.policy.exemptTagKey,
+    hopLimitCeiling: input.policy.hopLimitCeiling,
+    lowerHopLimit: input.policy.lowerHopLimit,
     kinds: input.kinds,
     regions: results.map((r) => r.status),
     skippedRegions: input.skippedRegions,

@@ -4,13 +4,14 @@
  *
  * Change notifications evaluate the one resource (deleted ones are
  * NOT_APPLICABLE without a describe); a scheduled notification evaluates
- * every instance, launch template and launch configuration in the region.
+ * every resource of every kind in the region (shared/kinds/registry.ts).
  * Security Hub findings come from the events and sweep functions; this one
  * writes only the Config record (see README, "Config and Security Hub").
  */
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
 import { createInventory } from '../shared/inventory.js';
+import { KIND_NAMES } from '../shared/kinds/registry.js';
 import { lambdaScope } from '../shared/lambda.js';
 import { createLoader } from '../shared/load.js';
 import { errorFields, logger } from '../shared/log.js';
@@ -21,7 +22,7 @@ import type { PublishResult } from '../shared/ports.js';
 import type { ConfigInvocation } from '../shared/refs/parse.js';
 import { parseEvent } from '../shared/refs/parse.js';
 import { failIfUnpublished, type HandlerResult } from '../shared/results.js';
-import { putEvaluations, type EvaluationItem } from '../shared/sinks/config.js';
+import { putEvaluations, readConfigHeld, type EvaluationItem } from '../shared/sinks/config.js';
 
 const policy = loadPolicy();
 const clients = createClients(process.env.AWS_REGION ?? 'us-east-1');
@@ -74,16 +75,20 @@ async function evaluateEverything(
 ): Promise<PublishResult> {
   const inventory = createInventory(clients, scope);
   const total: PublishResult = { published: 0, failed: [] };
+  // The periodic run is the safety net, and each evaluation put is billed: put only what Config does not already hold.
+  const held = invocation.configRuleName ? await readConfigHeld(clients.config, invocation.configRuleName) : undefined;
+  let unchanged = 0;
   async function put(subjects: Subject[]): Promise<void> {
     const { reports } = await processSubjects(subjects, deps);
     const items = reports.map(({ verdict }) => ({ verdict, orderingTimestamp: invocation.orderingTimestamp }));
-    const result = await putEvaluations(clients.config, invocation.resultToken, items);
+    const result = await putEvaluations(clients.config, invocation.resultToken, items, held ? { held } : {});
+    unchanged += result.unchanged ?? 0;
     total.published += result.published;
     total.failed.push(...result.failed);
   }
-  for (const pages of [inventory.instances(), inventory.launchTemplates(), inventory.launchConfigurations()]) {
-    for await (const page of pages) await put(page);
+  for (const kind of KIND_NAMES) {
+    for await (const page of inventory.pages(kind)) await put(page);
   }
-  await put([await inventory.accountDefaults()]);
+  logger.info('periodic evaluation done', { put: total.published, failed: total.failed.length, unchanged, comparedWithConfig: held !== undefined });
   return total;
 }

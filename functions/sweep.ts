@@ -17,9 +17,14 @@ import { loadPolicy } from '../shared/policy.js';
 import { sweep } from '../shared/sweep.js';
 import { pipelineDeps } from '../shared/wiring.js';
 import { createSecurityHubFindingIndex } from '../shared/sinks/securityhub.js';
+import { openChangeFilter, publishedStoreFromEnv, refreshDaysFromEnv } from '../shared/sinks/published.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../shared/aws/s3.js';
 
 const policy = loadPolicy();
 const clients = createClients(process.env.AWS_REGION ?? 'us-east-1');
+const refreshDays = refreshDaysFromEnv();
+let s3: S3Client | undefined;
 
 export async function handler(_event: unknown, context: Context): Promise<HandlerResult> {
   const scope = lambdaScope(context);
@@ -29,14 +34,19 @@ export async function handler(_event: unknown, context: Context): Promise<Handle
     findings: true,
     remediation: policy.mode !== 'detect',
     actor: `imds-guard (${policy.mode} mode, scheduled sweep)`,
+    publisher: 'sweep',
   });
   try {
+    // The state bucket the template sets (IMDS_GUARD_STATE_BUCKET), else our own findings read back.
+    const store = publishedStoreFromEnv({ securityHub: clients.securityHub, s3: () => (s3 ??= createS3Client(clients.region)) }, scope);
+    const changes = await openChangeFilter(store, { ...scope, refreshDays, now: new Date() });
     const summary = await sweep({
+      changes,
       inventory: createInventory(clients, scope),
       deps,
       activeFindings: createSecurityHubFindingIndex(clients.securityHub, scope),
     });
-    logger.info('sweep done', { ...summary });
+    logger.info('sweep done', { ...summary, state: store.where, stateKnown: changes.known, decisions: changes.counts });
     return { status: 'done', ...summary };
   } catch (error) {
     logger.error('sweep failed', errorFields(error));

@@ -6,6 +6,7 @@
 import { isParam, isSub, type ConditionName, type ConditionSpec, type FunctionSpec, type MemberStack, type ParameterSpec, type Statement, type Value } from './model.js';
 import { ACTION_TARGET_PROVIDER_SOURCE } from './action-target-provider.js';
 import { memberTrustPolicy } from './member-role.js';
+import { eventQueuePolicy } from './queue-policy.js';
 import { deadLetterQueuePolicy, lambdaTrustPolicy } from './policies.js';
 import { APP_NAME, MEMBER_STACK } from './stack.js';
 
@@ -255,16 +256,63 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
 
   for (const f of stack.functions) Object.assign(resources, functionResources(stack, f));
 
+  // Launch storms in batches: the rules of the queue's target deliver to the queue, Lambda reads it in batches.
+  const q = stack.eventQueue;
+  const queued = stack.rules.filter((r) => r.target === q.target);
+  resources.EventQueue = {
+    Type: 'AWS::SQS::Queue',
+    DeletionPolicy: 'Delete',
+    UpdateReplacePolicy: 'Delete',
+    Properties: {
+      MessageRetentionPeriod: q.retentionSeconds,
+      VisibilityTimeout: q.visibilityTimeoutSeconds,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: getAtt('DeadLetterQueue', 'Arn'), maxReceiveCount: q.maxReceiveCount },
+    },
+  };
+  resources.EventQueuePolicy = {
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: {
+      Queues: [ref('EventQueue')],
+      PolicyDocument: eventQueuePolicy(
+        getAtt('EventQueue', 'Arn'),
+        queued.map((r) => when(ruleCondition(stack, r), getAtt(`${r.id}Rule`, 'Arn'))),
+      ),
+    },
+  };
+  resources.EventQueueMapping = {
+    Type: 'AWS::Lambda::EventSourceMapping',
+    Properties: {
+      EventSourceArn: getAtt('EventQueue', 'Arn'),
+      FunctionName: ref(`${fnId(q.target)}Function`),
+      BatchSize: q.batchSize,
+      MaximumBatchingWindowInSeconds: value(q.batchWindowSeconds),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: q.maxConcurrency },
+    },
+  };
+  resources.StateBucket = {
+    Type: 'AWS::S3::Bucket',
+    DeletionPolicy: 'Delete',
+    UpdateReplacePolicy: 'Delete',
+    Properties: {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    },
+  };
+
   for (const rule of stack.rules) {
     const condition = ruleCondition(stack, rule);
     const target = fnId(rule.target);
+    const viaQueue = rule.target === q.target;
     const properties: { [key: string]: Json } = {
       Description: rule.description,
       State: 'ENABLED',
       Targets: [
         {
           Id: `${APP_NAME}-${rule.target}`,
-          Arn: getAtt(`${target}Function`, 'Arn'),
+          Arn: viaQueue ? getAtt('EventQueue', 'Arn') : getAtt(`${target}Function`, 'Arn'),
           RetryPolicy: {
             MaximumRetryAttempts: stack.targetRetry.maximumRetryAttempts,
             MaximumEventAgeInSeconds: stack.targetRetry.maximumEventAgeSeconds,
@@ -276,6 +324,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
     if (rule.pattern) properties.EventPattern = deep(rule.pattern);
     if (rule.schedule) properties.ScheduleExpression = value(rule.schedule);
     resources[`${rule.id}Rule`] = conditional(condition, { Type: 'AWS::Events::Rule', Properties: properties });
+    if (viaQueue) continue; // the queue policy lets the rule send; Lambda reads the queue
     resources[`${rule.id}Permission`] = conditional(condition, {
       Type: 'AWS::Lambda::Permission',
       Properties: {
@@ -367,6 +416,8 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
   };
 
   const mr = stack.memberRole;
+  const writesWhen = mr.statements.find((s) => s.when)?.when;
+  if (mr.statements.some((s) => s.when && s.when !== writesWhen)) throw new Error('member role writes must share one condition');
   resources.MemberRole = {
     Type: 'AWS::IAM::Role',
     Condition: mr.when,
@@ -374,19 +425,22 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
       // Named, so the hub can find it in every account: created in HomeRegion only (IAM is global).
       RoleName: ref('MemberRoleName'),
       Path: stack.rolePath,
-      Description: `${APP_NAME}: assumed by the Security Hub custom action of the hub account (HubAccountId)`,
-      MaxSessionDuration: 3600,
+      Description: `${APP_NAME}: assumed by the hub's Security Hub custom action`,
       AssumeRolePolicyDocument: memberTrustPolicy(sub('arn:${AWS::Partition}:iam::${HubAccountId}:root'), ref('OrganizationId')),
+      // Reads in one policy, the writes in a second one that exists only with RemediationAllowed (one Fn::If, not one per statement).
       Policies: [
-        {
-          PolicyName: `${APP_NAME}-member`,
-          PolicyDocument: { Version: '2012-10-17', Statement: mr.statements.map((s) => when(s.when, statementJson(s))) },
-        },
+        { PolicyName: `${APP_NAME}-member-read`, PolicyDocument: { Version: '2012-10-17', Statement: mr.statements.filter((s) => !s.when).map(statementJson) } },
+        when(writesWhen, {
+          PolicyName: `${APP_NAME}-member-write`,
+          PolicyDocument: { Version: '2012-10-17', Statement: mr.statements.filter((s) => s.when).map(statementJson) },
+        }),
       ],
     },
   };
 
   const outputs: CfnTemplate['Outputs'] = {
+    EventQueueUrl: { Description: 'Queue of events waiting for the events function', Value: ref('EventQueue') },
+    StateBucketName: { Description: 'Bucket of the sweep\'s published-finding state', Value: ref('StateBucket') },
     DeadLetterQueueUrl: { Description: 'Dead-letter queue of undelivered or failed events', Value: ref('DeadLetterQueue') },
     ActionTargetArn: { Description: 'Security Hub custom action', Value: getAtt('ActionTarget', 'Arn'), Condition: at.when },
     MemberRoleArn: { Description: 'Role the hub custom action assumes', Value: getAtt('MemberRole', 'Arn'), Condition: mr.when },
@@ -405,7 +459,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
         ParameterGroups: [
           { Label: { default: 'Behaviour' }, Parameters: ['Mode', 'RemediationEnabled', 'RemediateKinds', 'ExemptTagKey', 'UsageLookbackDays', 'UsageUnknown', 'FindingsMode'] },
           { Label: { default: 'Metadata options' }, Parameters: ['HopLimitCeiling', 'LowerHopLimit', 'InstanceRefresh', 'EnforceAccountDefault'] },
-          { Label: { default: 'Triggers' }, Parameters: ['SweepSchedule', 'EnableConfigRule', 'ConfigRuleFrequency', 'EnableSecurityHubAction'] },
+          { Label: { default: 'Triggers' }, Parameters: ['SweepSchedule', 'EnableConfigRule', 'ConfigRuleFrequency', 'EnableSecurityHubAction', 'BatchWindowSeconds', 'FindingRefreshDays'] },
           { Label: { default: 'Operations' }, Parameters: ['ReserveConcurrency', 'LogLevel', 'LogRetentionDays', 'AlarmTopicArn'] },
           { Label: { default: 'Code' }, Parameters: ['ArtifactBucketPrefix', 'ArtifactVersion'] },
           { Label: { default: 'Organization hub access' }, Parameters: ['HubAccountId', 'OrganizationId', 'HomeRegion', 'MemberRoleName'] },
@@ -417,8 +471,8 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
       MemberRoleNeedsOrganizationAndHomeRegion: {
         RuleCondition: { 'Fn::Not': [{ 'Fn::Equals': [ref('HubAccountId'), ''] }] },
         Assertions: [
-          { Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref('OrganizationId'), ''] }] }, AssertDescription: 'HubAccountId needs OrganizationId (o-...): the member role trusts the hub only within the organization.' },
-          { Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref('HomeRegion'), ''] }] }, AssertDescription: 'HubAccountId needs HomeRegion: the member role (IAM is global) is created in that region only.' },
+          { Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref('OrganizationId'), ''] }] }, AssertDescription: 'HubAccountId needs OrganizationId (o-...).' },
+          { Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref('HomeRegion'), ''] }] }, AssertDescription: 'HubAccountId needs HomeRegion (the member role is global).' },
         ],
       },
       EnforceNeedsRemediationPermissions: {

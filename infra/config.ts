@@ -61,6 +61,10 @@ export interface StageConfig {
   configRuleFrequency: string;
   logLevel: string;
   logRetentionDays: number;
+  /** Seconds the event queue gathers events before invoking the events function (IMDS_GUARD_BATCH_WINDOW_SECONDS). */
+  batchWindowSeconds: number;
+  /** Age at which an unchanged finding is imported again (IMDS_GUARD_FINDING_REFRESH_DAYS). */
+  findingRefreshDays: number;
   alarmTopicArn?: string;
   /** Present for the `org` stage. */
   org?: OrgConfig;
@@ -94,6 +98,8 @@ export const STAGE_ENV = {
   homeRegion: 'IMDS_GUARD_HOME_REGION',
   memberRole: 'IMDS_GUARD_MEMBER_ROLE',
   memberAccounts: 'IMDS_GUARD_MEMBER_ACCOUNTS',
+  batchWindowSeconds: 'IMDS_GUARD_BATCH_WINDOW_SECONDS',
+  findingRefreshDays: 'IMDS_GUARD_FINDING_REFRESH_DAYS',
 } as const;
 
 export const ORG_STAGE = 'org';
@@ -128,6 +134,17 @@ function parameterValue(name: ParameterName, envName: string, env: Env): string 
   return v;
 }
 
+/** A Number parameter within its template bounds. */
+function bounded(name: ParameterName, envName: string, env: Env): number {
+  const p = PARAMETERS[name];
+  const v = read(env, envName) ?? p.default;
+  const n = Number(v);
+  if (!Number.isInteger(n) || (p.minValue !== undefined && n < p.minValue) || (p.maxValue !== undefined && n > p.maxValue)) {
+    throw new PolicyError(`${envName}=${JSON.stringify(v)} must be a whole number from ${p.minValue} to ${p.maxValue}`);
+  }
+  return n;
+}
+
 function percent(env: Env, name: string, fallback: number): number {
   const v = read(env, name);
   if (v === undefined) return fallback;
@@ -157,6 +174,8 @@ export function stageConfig(stage: string, env: Env = process.env): StageConfig 
     configRuleFrequency: parameterValue('ConfigRuleFrequency', STAGE_ENV.configRuleFrequency, env),
     logLevel: parameterValue('LogLevel', STAGE_ENV.logLevel, env),
     logRetentionDays: Number(parameterValue('LogRetentionDays', STAGE_ENV.logRetentionDays, env)),
+    batchWindowSeconds: bounded('BatchWindowSeconds', STAGE_ENV.batchWindowSeconds, env),
+    findingRefreshDays: bounded('FindingRefreshDays', STAGE_ENV.findingRefreshDays, env),
   };
   if (alarm !== 'none') config.alarmTopicArn = alarm;
   if (stage === ORG_STAGE) {
@@ -212,6 +231,8 @@ export function parameterValues(config: StageConfig, artifacts: { bucketPrefix: 
     ReserveConcurrency: String(config.reserveConcurrency),
     LogLevel: config.logLevel,
     LogRetentionDays: String(config.logRetentionDays),
+    BatchWindowSeconds: String(config.batchWindowSeconds),
+    FindingRefreshDays: String(config.findingRefreshDays),
     AlarmTopicArn: config.alarmTopicArn ?? 'none',
     ArtifactBucketPrefix: artifacts.bucketPrefix,
     ArtifactVersion: artifacts.version,

@@ -1,10 +1,10 @@
 /**
  * The hub: what runs in the Security Hub delegated administrator (security
  * tooling) account, where people look at the aggregated console. One custom
- * action "Enforce IMDSv2 (organization)", its EventBridge rule and the action
- * function (the same bundle as the member stack's, with
- * `IMDS_GUARD_ACTION_SCOPE=organization`), whose role may only assume the
- * member role of accounts in the organization and note findings.
+ * action "Enforce IMDSv2 (organization)", its EventBridge rule and the hub
+ * action function (functions/hub-action.ts, its own bundle), whose role may
+ * only assume the member role of accounts in the organization, ask
+ * Organizations about an account and note findings.
  *
  * Pure description (HUB) rendered as a CloudFormation template
  * (`renderHubTemplate`, dist/hub-template.json) and by infra/sst.ts for the
@@ -31,7 +31,7 @@ export const HUB = {
     description: 'imds-guard: require IMDSv2 on the resources of the selected findings, in any account of the organization',
   },
   function: {
-    name: 'action' as const,
+    name: 'hub-action' as const,
     description: 'imds-guard hub: Security Hub custom action across the organization (assumes the member role)',
     memoryMb: 512,
     timeoutSeconds: 600,
@@ -68,7 +68,6 @@ export const HUB = {
 export function hubEnvironment(): Record<string, Value> {
   return {
     ...settingsEnvironment(),
-    IMDS_GUARD_ACTION_SCOPE: 'organization',
     IMDS_GUARD_MEMBER_ROLE: { param: 'MemberRoleName' },
     IMDS_GUARD_MEMBER_ACCOUNTS: { param: 'MemberAccounts' as ParameterName },
   };

@@ -32,10 +32,25 @@ function anyRegion<T>(value: T): T {
   return value;
 }
 
+/**
+ * Statements with the same resources and condition as one, actions unique and
+ * sorted: the member role is created by the StackSet template, which must
+ * stay under the 51,200-byte TemplateBody limit.
+ */
+function merged(statements: readonly Statement[], sid: string): Statement[] {
+  const groups = new Map<string, Statement>();
+  for (const s of statements) {
+    const key = JSON.stringify([s.resources, s.condition ?? null]);
+    const seen = groups.get(key);
+    groups.set(key, seen ? { ...seen, actions: [...new Set([...seen.actions, ...s.actions])].sort() } : { ...s, actions: [...new Set(s.actions)].sort() });
+  }
+  return [...groups.values()].map((s, i) => ({ ...s, sid: `${sid}${i + 1}` }));
+}
+
 /** Read always; writes only when the member stack allows remediation. */
 export function memberRoleStatements(needs: { read: readonly Statement[]; write: readonly Statement[] }): Statement[] {
   return [
-    ...needs.read.map((s) => anyRegion({ ...s, sid: `Member${s.sid}` })),
-    ...needs.write.map((s) => anyRegion({ ...s, sid: `Member${s.sid}`, when: 'RemediationAllowed' as const })),
+    ...merged(needs.read.map(anyRegion), 'MemberRead'),
+    ...merged(needs.write.map(anyRegion), 'MemberWrite').map((s) => ({ ...s, when: 'RemediationAllowed' as const })),
   ];
 }

@@ -31,6 +31,8 @@ export type ParameterName =
   | 'AlarmTopicArn'
   | 'ArtifactBucketPrefix'
   | 'ArtifactVersion'
+  | 'BatchWindowSeconds'
+  | 'FindingRefreshDays'
   | 'HubAccountId'
   | 'OrganizationId'
   | 'HomeRegion'
@@ -144,6 +146,33 @@ export interface ActionTargetSpec {
   providerStatements: readonly Statement[];
 }
 
+/**
+ * The queue between the event rules and the events function: rules that
+ * target `target` deliver to it, and Lambda reads it in batches (an event
+ * source mapping with a batching window and partial batch responses).
+ * Failed records are retried `maxReceiveCount` times, then moved to the
+ * stack's dead-letter queue (whose depth has an alarm).
+ */
+export interface EventQueueSpec {
+  target: FunctionName;
+  /** Records per invocation at most (Lambda: up to 10,000 for a standard queue with a batching window). */
+  batchSize: number;
+  /** MaximumBatchingWindowInSeconds (0..300). */
+  batchWindowSeconds: Value;
+  /** At least 6 × the function timeout, as Lambda recommends for SQS sources. */
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  retentionSeconds: number;
+  /**
+   * ScalingConfig.MaximumConcurrency of the mapping, below the function's
+   * reserved concurrency: Lambda then stops polling instead of throttling
+   * invocations, which would return messages to the queue and count towards
+   * maxReceiveCount (Lambda developer guide, "Configuring maximum concurrency
+   * for Amazon SQS event sources").
+   */
+  maxConcurrency: number;
+}
+
 export interface AlarmSpec {
   evaluationPeriods: number;
   periodSeconds: number;
@@ -169,6 +198,9 @@ export interface MemberStack {
    */
   memberRole: { when: ConditionName; statements: readonly Statement[] };
   deadLetterQueue: { retentionSeconds: number };
+  eventQueue: EventQueueSpec;
+  /** The bucket of the sweep's published-finding state (one small object per account and Region). */
+  stateBucket: { keyPrefix: string };
   alarms: { functionErrors: AlarmSpec; deadLetters: AlarmSpec };
   logRetentionDays: Value;
 }

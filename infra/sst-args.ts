@@ -70,6 +70,8 @@ export interface SstRulePlan {
   scheduleExpression?: string;
   retryPolicy: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number };
   deadLetter: string;
+  /** Delivered to the event queue (read by `target` in batches), not to the function. */
+  viaQueue: boolean;
 }
 
 export interface SstRegionPlan {
@@ -78,6 +80,15 @@ export interface SstRegionPlan {
   suffix: string;
   deadLetterQueue: { messageRetentionSeconds: number; sqsManagedSseEnabled: true };
   deadLettersAlarm: AlarmArgs;
+  eventQueue: {
+    target: FunctionName;
+    batchSize: number;
+    batchWindowSeconds: number;
+    visibilityTimeoutSeconds: number;
+    maxReceiveCount: number;
+    messageRetentionSeconds: number;
+    maxConcurrency: number;
+  };
   functions: SstFunctionPlan[];
   rules: SstRulePlan[];
   configRule?: {
@@ -208,6 +219,7 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
           maximumEventAgeInSeconds: stack.targetRetry.maximumEventAgeSeconds,
         },
         deadLetter: '${DeadLetterQueue.Arn}',
+        viaQueue: r.target === stack.eventQueue.target,
       };
       if (r.pattern) plan.pattern = resolveDeep(r.pattern, values) as Record<string, unknown>;
       if (r.schedule) plan.scheduleExpression = resolve(r.schedule, values);
@@ -229,6 +241,15 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
       },
       stack.alarms.deadLetters,
     ),
+    eventQueue: {
+      target: stack.eventQueue.target,
+      batchSize: stack.eventQueue.batchSize,
+      batchWindowSeconds: Number(resolve(stack.eventQueue.batchWindowSeconds, values)),
+      visibilityTimeoutSeconds: stack.eventQueue.visibilityTimeoutSeconds,
+      maxReceiveCount: stack.eventQueue.maxReceiveCount,
+      messageRetentionSeconds: stack.eventQueue.retentionSeconds,
+      maxConcurrency: stack.eventQueue.maxConcurrency,
+    },
     functions,
     rules,
   };

@@ -19,6 +19,7 @@ import { HUB, hubEnvironment } from './hub.js';
 import { memberTrustPolicy } from './member-role.js';
 import { holds, isParam, substitute, type ParameterName } from './model.js';
 import { deadLetterQueuePolicy, lambdaTrustPolicy } from './policies.js';
+import { eventQueuePolicy } from './queue-policy.js';
 import { policyStatement, regionSuffix, sstRegionPlan, type AlarmArgs, type SstRegionPlan } from './sst-args.js';
 import { APP_NAME, artifactKey, FUNCTION_NAMES, MEMBER_STACK } from './stack.js';
 
@@ -80,11 +81,39 @@ export function deployRegion(plan: SstRegionPlan) {
   const dlq = new aws.sqs.Queue(`DeadLetterQueue${s}`, plan.deadLetterQueue, opts);
   metricAlarm(`DeadLettersAlarm${s}`, plan.deadLettersAlarm, { QueueName: dlq.name }, provider);
 
+  // Launch storms in batches: the events rules deliver here, Lambda reads it in batches; failures end in the DLQ.
+  const eq = plan.eventQueue;
+  const eventQueue = new aws.sqs.Queue(
+    `EventQueue${s}`,
+    {
+      messageRetentionSeconds: eq.messageRetentionSeconds,
+      visibilityTimeoutSeconds: eq.visibilityTimeoutSeconds,
+      sqsManagedSseEnabled: true,
+      redrivePolicy: $jsonStringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: eq.maxReceiveCount }),
+    },
+    opts,
+  );
+  // The sweep's published-finding state: private, encrypted, owner-enforced.
+  const stateBucket = new aws.s3.BucketV2(`StateBucket${s}`, { forceDestroy: true }, opts);
+  new aws.s3.BucketPublicAccessBlock(
+    `StateBucketPublicAccess${s}`,
+    { bucket: stateBucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    opts,
+  );
+  new aws.s3.BucketOwnershipControls(`StateBucketOwnership${s}`, { bucket: stateBucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } }, opts);
+  new aws.s3.BucketServerSideEncryptionConfigurationV2(
+    `StateBucketEncryption${s}`,
+    { bucket: stateBucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] },
+    opts,
+  );
+
   const base = {
     'AWS::Partition': partition.partition,
     'AWS::Region': plan.region,
     'AWS::AccountId': identity.accountId,
     'DeadLetterQueue.Arn': dlq.arn,
+    'EventQueue.Arn': eventQueue.arn,
+    StateBucket: stateBucket.bucket,
   };
 
   const actionTarget = plan.actionTarget
@@ -117,6 +146,7 @@ export function deployRegion(plan: SstRegionPlan) {
       `${f.id}${s}`,
       {
         ...f.args,
+        environment: vars.apply((v) => subDeep(f.args.environment, v) as Record<string, string>),
         role: role.arn,
         logging: { logGroup: logGroup.name },
         transform: {
@@ -129,10 +159,25 @@ export function deployRegion(plan: SstRegionPlan) {
       { provider, dependsOn: [policy] },
     );
     functions.set(f.name, fn);
+    if (f.name === eq.target) {
+      new aws.lambda.EventSourceMapping(
+        `EventQueueMapping${s}`,
+        {
+          eventSourceArn: eventQueue.arn,
+          functionName: fn.name,
+          batchSize: eq.batchSize,
+          maximumBatchingWindowInSeconds: eq.batchWindowSeconds,
+          functionResponseTypes: ['ReportBatchItemFailures'],
+          scalingConfig: { maximumConcurrency: eq.maxConcurrency },
+        },
+        { provider, dependsOn: [policy] },
+      );
+    }
     metricAlarm(`${f.id}ErrorsAlarm${s}`, f.errorsAlarm, { FunctionName: fn.name }, provider);
   }
 
   const ruleArns: $util.Output<string>[] = [];
+  const queuedRuleArns: $util.Output<string>[] = [];
   for (const r of plan.rules) {
     const fn = functions.get(r.target);
     if (!fn) throw new Error(`rule ${r.id}: no function ${r.target}`);
@@ -149,16 +194,18 @@ export function deployRegion(plan: SstRegionPlan) {
       opts,
     );
     ruleArns.push(rule.arn);
+    if (r.viaQueue) queuedRuleArns.push(rule.arn);
     new aws.cloudwatch.EventTarget(
       `${r.id}Target${s}`,
       {
         rule: rule.name,
-        arn: fn.arn,
+        arn: r.viaQueue ? eventQueue.arn : fn.arn,
         retryPolicy: r.retryPolicy,
         deadLetterConfig: { arn: dlq.arn },
       },
       opts,
     );
+    if (r.viaQueue) continue; // the queue policy lets the rule send; Lambda reads the queue
     new aws.lambda.Permission(
       `${r.id}Permission${s}`,
       { action: 'lambda:InvokeFunction', function: fn.name, principal: 'events.amazonaws.com', sourceArn: rule.arn },
@@ -172,6 +219,17 @@ export function deployRegion(plan: SstRegionPlan) {
       queueUrl: dlq.url,
       policy: $resolve({ queue: dlq.arn, rules: $resolve(ruleArns) }).apply(({ queue, rules }) =>
         JSON.stringify(deadLetterQueuePolicy(queue, rules)),
+      ),
+    },
+    opts,
+  );
+
+  new aws.sqs.QueuePolicy(
+    `EventQueuePolicy${s}`,
+    {
+      queueUrl: eventQueue.url,
+      policy: $resolve({ queue: eventQueue.arn, rules: $resolve(queuedRuleArns) }).apply(({ queue, rules }) =>
+        JSON.stringify(eventQueuePolicy(queue, rules)),
       ),
     },
     opts,
@@ -210,6 +268,8 @@ export function deployRegion(plan: SstRegionPlan) {
   return {
     region: plan.region,
     deadLetterQueue: dlq.url,
+    eventQueue: eventQueue.url,
+    stateBucket: stateBucket.bucket,
     actionTarget: actionTarget?.arn,
     functions: Object.fromEntries([...functions].map(([name, fn]) => [name, fn.arn])),
   };

@@ -7,6 +7,15 @@
 import { DEFAULT_POLICY, SETTINGS, type Policy } from '../shared/policy.js';
 import { eventPatterns } from '../shared/refs/catalog.js';
 import type { ResourceKind } from '../shared/model.js';
+import { IMAGE_PERMISSIONS } from '../shared/aws/images.js';
+import { USAGE_PERMISSIONS } from '../shared/aws/usage.js';
+import type { PermissionStatement } from '../shared/kinds/edge-types.js';
+import { ARN, HERE } from '../shared/kinds/permissions.js';
+import { allKinds, KIND_NAMES } from '../shared/kinds/registry.js';
+import { REMEDIES } from '../shared/kinds/remedies.js';
+import { CONTROL_FINDINGS_PERMISSIONS } from '../shared/sinks/annotate-control-findings.js';
+import { CONFIG_PERMISSIONS } from '../shared/sinks/config.js';
+import { FINDING_INDEX_PERMISSIONS, FINDINGS_PERMISSIONS } from '../shared/sinks/securityhub.js';
 import { memberRoleStatements } from './member-role.js';
 import type { FunctionName, FunctionSpec, MemberStack, ParameterName, ParameterSpec, RuleSpec, Statement, Value } from './model.js';
 
@@ -31,12 +40,11 @@ export const SETTING_PARAMETERS = {
   findings: 'FindingsMode',
 } as const satisfies Record<keyof Policy, ParameterName>;
 
-const KINDS: readonly ResourceKind[] = ['instance', 'launch-template', 'launch-configuration', 'account-defaults'];
 
 /** `Policy.remediate` as `IMDS_GUARD_REMEDIATE` spells it (`all`, `none` or a list). */
 export function remediateValue(remediate: Record<ResourceKind, boolean>): string {
-  const on = KINDS.filter((k) => remediate[k]);
-  if (on.length === KINDS.length) return 'all';
+  const on = KIND_NAMES.filter((k) => remediate[k]);
+  if (on.length === KIND_NAMES.length) return 'all';
   if (on.length === 0) return 'none';
   return on.join(',');
 }
@@ -131,7 +139,7 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     type: 'String',
     default: d.FindingsMode,
     allowedValues: ['own', 'annotate', 'both'],
-    description: 'own: imds-guard findings only; annotate: where Security Hub has a control finding (EC2.8, EC2.170, AutoScaling.3) for the resource, the evidence and plan go onto it instead; both: own findings and the annotation.',
+    description: 'own: imds-guard findings only; annotate: evidence and plan onto Security Hub\'s control finding instead, where one exists; both.',
   },
   SweepSchedule: {
     type: 'String',
@@ -169,6 +177,20 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     allowedValues: ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'],
     description: 'Function log level (POWERTOOLS_LOG_LEVEL).',
   },
+  BatchWindowSeconds: {
+    type: 'Number',
+    default: '5',
+    minValue: 0,
+    maxValue: 300,
+    description: 'Seconds the event queue gathers events before invoking the events function (one run per batch). The worst-case delay this adds to a finding.',
+  },
+  FindingRefreshDays: {
+    type: 'Number',
+    default: '30',
+    minValue: 1,
+    maxValue: 80,
+    description: 'An unchanged finding is imported again only after this many days (spread by resource between half and all of it). Security Hub CSPM deletes findings not updated for 90 days.',
+  },
   LogRetentionDays: {
     type: 'Number',
     default: '90',
@@ -199,117 +221,92 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     type: 'String',
     default: '',
     allowedPattern: '^(\\d{12})?$',
-    description: 'Account of the imds-guard hub (the Security Hub administrator). Set: the member role is created, trusted by that account only. Empty: no member role.',
+    description: 'Hub account (Security Hub administrator). Set: create the member role, trusted by it only. Empty: no member role.',
   },
   OrganizationId: {
     type: 'String',
     default: '',
     allowedPattern: '^(o-[a-z0-9]{10,32})?$',
-    description: 'The organization (o-...): the member role trusts the hub only for principals of this organization (aws:PrincipalOrgID). Required with HubAccountId.',
+    description: 'o-...: the member role trusts the hub only within it (aws:PrincipalOrgID). Required with HubAccountId.',
   },
   HomeRegion: {
     type: 'String',
     default: '',
     allowedPattern: '^([a-z]{2}(-[a-z]+){1,3}-\\d{1,2})?$',
-    description: 'The one region whose stack creates the member role (IAM is global; a StackSet deploys to many regions). Required with HubAccountId.',
+    description: 'The one region that creates the member role (IAM is global). Required with HubAccountId.',
   },
   MemberRoleName: {
     type: 'String',
     default: MEMBER_ROLE_NAME,
     allowedPattern: '^[\\w+=,.@-]{1,64}$',
-    description: 'Name of the member role (path /imds-guard/); the hub setting IMDS_GUARD_MEMBER_ROLE must match.',
+    description: 'Member role name (path /imds-guard/), as the hub\'s IMDS_GUARD_MEMBER_ROLE.',
   },
 };
 
-const ARN = 'arn:${AWS::Partition}';
-const HERE = '${AWS::Region}:${AWS::AccountId}';
 
-const read: Statement[] = [
-  {
-    sid: 'DescribeCompute',
-    actions: [
-      'ec2:DescribeInstances',
-      'ec2:DescribeLaunchTemplates',
-      'ec2:DescribeLaunchTemplateVersions',
-      'ec2:GetInstanceMetadataDefaults',
-      'ec2:DescribeImages',
-      'autoscaling:DescribeLaunchConfigurations',
-      'autoscaling:DescribeAutoScalingGroups',
-    ],
-    // Describe/Get calls have no resource-level permissions.
-    resources: ['*'],
-  },
-];
+/**
+ * What a function does, each with the IAM actions it needs. The statements
+ * come from the modules that make the calls (the kinds' edges, the usage and
+ * image look-ups, the sinks), the way Cloud Custodian actions declare their
+ * permissions; test/infra/permissions.test.ts proves that each role grants
+ * exactly the SDK commands its bundle can send.
+ */
+type Capability = 'describe' | 'list' | 'usage' | 'images' | 'findings' | 'control-findings' | 'finding-index' | 'config' | 'act';
 
-const usage: Statement = { sid: 'ReadImdsV1Usage', actions: ['cloudwatch:GetMetricData'], resources: ['*'] };
+const statementsOf: Record<Capability, () => PermissionStatement[]> = {
+  // Describe and list calls have no resource-level permissions.
+  describe: () => [{ sid: 'DescribeResources', actions: unique(allKinds().flatMap((k) => k.edge.permissions.describe)), resources: ['*'] }],
+  list: () => [{ sid: 'ListResources', actions: unique(allKinds().flatMap((k) => k.edge.permissions.list)), resources: ['*'] }],
+  usage: () => [USAGE_PERMISSIONS],
+  images: () => [IMAGE_PERMISSIONS],
+  findings: () => FINDINGS_PERMISSIONS,
+  // IMDS_GUARD_FINDINGS=annotate|both: Security Hub's own control findings are looked up beside ours.
+  'control-findings': () => [CONTROL_FINDINGS_PERMISSIONS],
+  'finding-index': () => [FINDING_INDEX_PERMISSIONS],
+  config: () => [CONFIG_PERMISSIONS],
+  act: () => mergeBySid(Object.values(REMEDIES).flatMap((r) => r.permissions)),
+};
 
-const findings: Statement[] = [
-  {
-    sid: 'ImportFindings',
-    actions: ['securityhub:BatchImportFindings'],
-    resources: [`${ARN}:securityhub:${HERE}:product/\${AWS::AccountId}/default`],
-  },
-  {
-    sid: 'UpdateFindings',
-    actions: ['securityhub:BatchUpdateFindings', 'securityhub:GetFindings'],
-    resources: [`${ARN}:securityhub:${HERE}:hub/default`],
-  },
-];
-
-/** Remediation writes. `when` gates them for the automatic functions. */
-function writes(when?: 'RemediationAllowed'): Statement[] {
-  const w = when ? { when } : {};
-  return [
-    {
-      sid: 'FixInstances',
-      actions: ['ec2:ModifyInstanceMetadataOptions'],
-      resources: [`${ARN}:ec2:${HERE}:instance/*`],
-      ...w,
-    },
-    {
-      sid: 'FixLaunchTemplates',
-      actions: ['ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'],
-      resources: [`${ARN}:ec2:${HERE}:launch-template/*`],
-      ...w,
-    },
-    {
-      sid: 'TagNewLaunchTemplates',
-      actions: ['ec2:CreateTags'],
-      resources: [`${ARN}:ec2:${HERE}:launch-template/*`],
-      condition: { StringEquals: { 'ec2:CreateAction': ['CreateLaunchTemplate', 'CreateLaunchTemplateVersion'] } },
-      ...w,
-    },
-    {
-      // Auto Scaling checks that whoever points a group at a launch template
-      // may launch from it; only launches through this account's templates.
-      sid: 'LaunchFromTemplates',
-      actions: ['ec2:RunInstances'],
-      resources: ['*'],
-      condition: { ArnLike: { 'ec2:LaunchTemplate': `${ARN}:ec2:${HERE}:launch-template/*` } },
-      ...w,
-    },
-    {
-      sid: 'PassInstanceProfileRoles',
-      actions: ['iam:PassRole'],
-      resources: [`${ARN}:iam::\${AWS::AccountId}:role/*`],
-      condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
-      ...w,
-    },
-    {
-      sid: 'RepointAutoScalingGroups',
-      actions: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:StartInstanceRefresh'],
-      resources: [`${ARN}:autoscaling:${HERE}:autoScalingGroup:*:autoScalingGroupName/*`],
-      ...w,
-    },
-    {
-      sid: 'FixAccountDefaults',
-      actions: ['ec2:ModifyInstanceMetadataDefaults'],
-      // An account-level setting: no resource-level permissions.
-      resources: ['*'],
-      ...w,
-    },
-  ];
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
 }
+
+/** One statement per sid: kinds share some (finding the Auto Scaling groups that use a template). */
+function mergeBySid(statements: readonly PermissionStatement[]): PermissionStatement[] {
+  const bySid = new Map<string, PermissionStatement>();
+  for (const s of statements) {
+    const seen = bySid.get(s.sid);
+    if (seen === undefined) bySid.set(s.sid, s);
+    else if (JSON.stringify(seen) !== JSON.stringify(s)) {
+      bySid.set(s.sid, { ...seen, actions: unique([...seen.actions, ...s.actions]) });
+      if (JSON.stringify(seen.resources) !== JSON.stringify(s.resources) || JSON.stringify(seen.condition) !== JSON.stringify(s.condition)) {
+        throw new Error(`IAM statement ${s.sid} is declared twice with different resources or conditions`);
+      }
+    }
+  }
+  return [...bySid.values()];
+}
+
+/** The statements of a function's capabilities; `act` only when `when` holds for the automatic functions. */
+export function permissionsFor(capabilities: readonly Capability[], actWhen?: 'RemediationAllowed'): Statement[] {
+  return capabilities.flatMap((c) =>
+    statementsOf[c]().map((s): Statement => ({ ...s, ...(c === 'act' && actWhen ? { when: actWhen } : {}) })),
+  );
+}
+
+/**
+ * Reading the event queue (the Lambda event source mapping polls it with the
+ * function's role) — kept apart from the IAM the kinds' edges derive.
+ */
+const queueConsumer: Statement[] = [
+  { sid: 'ConsumeEventQueue', actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], resources: ['${EventQueue.Arn}'] },
+];
+
+/** The sweep's published-finding state: its own object prefix; ListBucket so a missing object reads as NoSuchKey, not AccessDenied. */
+const stateObject: Statement[] = [
+  { sid: 'FindingStateObject', actions: ['s3:GetObject', 's3:PutObject'], resources: [`${ARN}:s3:::\${StateBucket}/imds-guard/state/*`] },
+  { sid: 'FindingStateBucket', actions: ['s3:ListBucket'], resources: [`${ARN}:s3:::\${StateBucket}`] },
+];
 
 /** Every role writes its own logs and sends failed asynchronous events to the DLQ. */
 function runtime(id: string): Statement[] {
@@ -329,19 +326,29 @@ export function settingsEnvironment(): Record<string, Value> {
   return env;
 }
 
-function fn(spec: Omit<FunctionSpec, 'environment' | 'asyncRetries' | 'maxEventAgeSeconds' | 'statements'> & { statements: Statement[] }): FunctionSpec {
+function fn(
+  spec: Omit<FunctionSpec, 'environment' | 'asyncRetries' | 'maxEventAgeSeconds' | 'statements'> & { statements: Statement[]; environment?: Record<string, Value> },
+): FunctionSpec {
   return {
     asyncRetries: 2,
     maxEventAgeSeconds: 6 * 3600,
     ...spec,
-    environment: settingsEnvironment(),
+    environment: { ...settingsEnvironment(), ...spec.environment },
     statements: [...runtime(spec.id), ...spec.statements],
   };
 }
 
-/** What the action function needs on resources (beside logs and findings): the member role grants the same. */
+/**
+ * What the custom action does to resources, wherever it runs: the action
+ * function's own statements (with its findings) and the member role the hub
+ * assumes (without: the hub writes its notes itself, the member's pipeline
+ * imports its findings).
+ */
+const ACTION_READS = ['describe', 'usage', 'images'] as const satisfies readonly Capability[];
+
+/** The action function's resource statements, reads and writes apart: the member role grants the same (infra/member-role.ts). */
 export function actionFunctionNeeds(): { read: Statement[]; write: Statement[] } {
-  return { read: [...read, usage], write: writes() };
+  return { read: permissionsFor(ACTION_READS), write: permissionsFor(['act']) };
 }
 
 export const FUNCTIONS: readonly FunctionSpec[] = [
@@ -352,7 +359,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 120,
     reservedConcurrency: 10,
-    statements: [...read, usage, ...findings, ...writes('RemediationAllowed')],
+    statements: [...permissionsFor(['describe', 'usage', 'images', 'findings', 'control-findings', 'act'], 'RemediationAllowed'), ...queueConsumer],
   }),
   fn({
     name: 'config-rule',
@@ -361,7 +368,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 300,
     reservedConcurrency: 5,
-    statements: [...read, { sid: 'ReportToConfig', actions: ['config:PutEvaluations'], resources: ['*'] }],
+    statements: permissionsFor(['describe', 'list', 'config']),
     when: 'ConfigRuleEnabled',
   }),
   fn({
@@ -371,7 +378,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 1024,
     timeoutSeconds: 900,
     reservedConcurrency: 1,
-    statements: [...read, usage, ...findings, ...writes('RemediationAllowed')],
+    environment: { IMDS_GUARD_STATE_BUCKET: { sub: '${StateBucket}' }, IMDS_GUARD_FINDING_REFRESH_DAYS: { param: 'FindingRefreshDays' } },
+    // 'finding-index' grants GetFindings on the hub, which the control-findings look-up needs too (one statement: the template's size).
+    statements: [...permissionsFor(['describe', 'list', 'usage', 'images', 'findings', 'finding-index', 'act'], 'RemediationAllowed'), ...stateObject],
   }),
   fn({
     name: 'action',
@@ -381,7 +390,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 300,
     reservedConcurrency: 2,
     // A person asked for the fix: write permissions whenever the function exists.
-    statements: [...read, usage, ...findings, ...writes()],
+    statements: permissionsFor([...ACTION_READS, 'findings', 'control-findings', 'act']),
     when: 'SecurityHubActionEnabled',
   }),
 ];
@@ -444,7 +453,8 @@ export const MEMBER_STACK: MemberStack = {
   targetRetry: { maximumRetryAttempts: 8, maximumEventAgeSeconds: 6 * 3600 },
   configRule: {
     target: 'config-rule',
-    resourceTypes: ['AWS::EC2::Instance', 'AWS::EC2::LaunchTemplate', 'AWS::AutoScaling::LaunchConfiguration'],
+    // Every kind AWS Config records (the account default is judged by the periodic run only).
+    resourceTypes: allKinds().filter((k) => k.description.configRecorded).map((k) => k.description.configType),
     frequency: { param: 'ConfigRuleFrequency' },
     when: 'ConfigRuleEnabled',
   },
@@ -464,6 +474,17 @@ export const MEMBER_STACK: MemberStack = {
   },
   memberRole: { when: 'MemberRoleCreated', statements: memberRoleStatements(actionFunctionNeeds()) },
   deadLetterQueue: { retentionSeconds: 14 * 24 * 3600 },
+  eventQueue: {
+    target: 'events',
+    // 1,000 records = one DescribeInstances; Lambda's 6 MB payload limit ends a batch earlier for large records.
+    batchSize: 1000,
+    batchWindowSeconds: { param: 'BatchWindowSeconds' },
+    visibilityTimeoutSeconds: 6 * 120,
+    maxReceiveCount: 5,
+    retentionSeconds: 4 * 24 * 3600,
+    maxConcurrency: 5,
+  },
+  stateBucket: { keyPrefix: 'imds-guard/state/' },
   alarms: {
     functionErrors: { evaluationPeriods: 1, periodSeconds: 300, threshold: 1 },
     deadLetters: { evaluationPeriods: 1, periodSeconds: 300, threshold: 1 },

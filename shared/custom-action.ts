@@ -19,33 +19,34 @@
  *   ARN). Shape: Security Hub CSPM user guide, "Sample control findings".
  */
 import type { ResourceRef } from './model.js';
-import { RESOURCE_KINDS } from './model.js';
 import { parseFindingRef, productArnFor } from './findings/asff.js';
+import { allKinds, isKind, validateRefId } from './kinds/registry.js';
+import type { KindDescription } from './kinds/types.js';
 import { PolicyError } from './policy.js';
-import { validateAccountId, validateRefId, validateRegion } from './refs/validate.js';
+import { validateAccountId, validateRegion } from './refs/validate.js';
 
 export const CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action';
 
-/** Which ASFF resource type is which imds-guard kind, and how its ARN names the resource. */
-export const KIND_OF_RESOURCE_TYPE: Readonly<Record<string, { kind: string; idInArn: RegExp }>> = {
-  AwsEc2Instance: { kind: 'instance', idInArn: /^arn:aws[a-z-]*:ec2:([^:]+):(\d{12}):instance\/(.+)$/s },
-  AwsEc2LaunchTemplate: { kind: 'launch-template', idInArn: /^arn:aws[a-z-]*:ec2:([^:]+):(\d{12}):launch-template\/(.+)$/s },
-  AwsAutoScalingLaunchConfiguration: {
-    kind: 'launch-configuration',
-    idInArn: /^arn:aws[a-z-]*:autoscaling:([^:]+):(\d{12}):launchConfiguration:[^:]*:launchConfigurationName\/(.+)$/s,
-  },
-  AwsAutoScalingAutoScalingGroup: {
-    kind: 'auto-scaling-group',
-    idInArn: /^arn:aws[a-z-]*:autoscaling:([^:]+):(\d{12}):autoScalingGroup:[^:]*:autoScalingGroupName\/(.+)$/s,
-  },
-};
+/** Which ASFF resource type is which imds-guard kind (from the registry: each kind's `asffType`). */
+export const KIND_OF_RESOURCE_TYPE: ReadonlyMap<string, KindDescription> = new Map(
+  allKinds().map(({ description }) => [description.asffType, description] as const),
+);
 
-/** Security Hub controls whose findings the action accepts, and the resource type each judges. */
-export const ACCEPTED_CONTROLS: Readonly<Record<string, string>> = {
-  'EC2.8': 'AwsEc2Instance',
-  'EC2.170': 'AwsEc2LaunchTemplate',
-  'AutoScaling.3': 'AwsAutoScalingLaunchConfiguration',
-};
+/**
+ * Security Hub controls whose findings the action accepts, and the resource
+ * type each judges: every kind's controls that are Security Hub's own
+ * (EC2.8, EC2.170, AutoScaling.3), for kinds whose ARN names the resource.
+ */
+export const ACCEPTED_CONTROLS: Readonly<Record<string, string>> = Object.fromEntries(
+  allKinds().flatMap(({ description }) =>
+    description.idFromArn
+      ? Object.values(description.controls).flatMap((c) => (c.securityHubControl ? [[c.securityHubControl, description.asffType] as const] : []))
+      : [],
+  ),
+);
+
+/** `arn:<partition>:<service>:<region>:<account>:<resource>`: the region and account of any ARN. */
+const ARN_PLACE = /^arn:aws[a-z-]*:[a-z0-9-]+:([^:]+):(\d{12}):/;
 
 const SECURITY_HUB_PRODUCT = /^arn:aws[a-z-]*:securityhub:([a-z0-9-]+)::product\/aws\/securityhub$/;
 /** Security Hub renamed itself "Security Hub CSPM" in 2025; findings carry either name. */
@@ -85,10 +86,6 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-function isKind(kind: string): kind is ResourceRef['kind'] {
-  return (RESOURCE_KINDS as readonly string[]).includes(kind);
-}
-
 /** Validates account, region and id like any event's ids: a finding is input too. */
 function validated(ref: { kind: string; id: string; account: string; region: string }): { ref: ResourceRef } | { reason: string } {
   if (!isKind(ref.kind)) return { reason: `resources of kind ${ref.kind} are not supported by this version of imds-guard` };
@@ -115,7 +112,7 @@ function ownFinding(finding: Json): SelectedFinding | { reason: string } | undef
   const ok = validated(raw);
   if ('reason' in ok) return ok;
   const type = firstResource(finding).type;
-  if (type !== undefined && KIND_OF_RESOURCE_TYPE[type]?.kind !== ok.ref.kind) {
+  if (type !== undefined && KIND_OF_RESOURCE_TYPE.get(type)?.kind !== ok.ref.kind) {
     return { reason: `resource type ${type} does not match the finding's kind ${ok.ref.kind}` };
   }
   // Only findings imported into the resource account's default product, as imds-guard imports them.
@@ -142,15 +139,17 @@ function controlFinding(finding: Json): SelectedFinding | { reason: string } | u
   }
   const { type, id: arn } = firstResource(finding);
   if (type !== expectedType) return { reason: `control ${control} finding names a ${type ?? 'missing'} resource, expected ${expectedType}` };
-  const match = arn ? KIND_OF_RESOURCE_TYPE[type]!.idInArn.exec(arn) : null;
-  if (!match) return { reason: `Resources[0].Id is not a ${type} ARN` };
-  const [, arnRegion, arnAccount, id] = match as unknown as [string, string, string, string];
+  const description = KIND_OF_RESOURCE_TYPE.get(type)!;
+  const place = arn ? ARN_PLACE.exec(arn) : null;
+  const id = arn ? description.idFromArn?.(arn) : undefined;
+  if (!place || id === undefined) return { reason: `Resources[0].Id is not a ${type} ARN` };
+  const [, arnRegion, arnAccount] = place as unknown as [string, string, string];
   const account = str(finding.AwsAccountId) ?? arnAccount;
   const region = str(finding.Region) ?? arnRegion;
   if (account !== arnAccount || region !== arnRegion || product[1] !== region) {
     return { reason: `finding of ${account}/${region} names a resource of ${arnAccount}/${arnRegion}` };
   }
-  const ok = validated({ kind: KIND_OF_RESOURCE_TYPE[type]!.kind, id, account, region });
+  const ok = validated({ kind: description.kind, id, account, region });
   if ('reason' in ok) return ok;
   return { ref: ok.ref, identifier: { Id: str(finding.Id) ?? '', ProductArn: productArn as string }, source: 'security-hub', control };
 }
@@ -162,7 +161,7 @@ export function selectFinding(finding: unknown): SelectedFinding | { reason: str
   return (
     ownFinding(finding) ??
     controlFinding(finding) ?? {
-      reason: 'neither an imds-guard finding nor a Security Hub control finding for EC2.8, EC2.170 or AutoScaling.3',
+      reason: `neither an imds-guard finding nor a Security Hub control finding for ${Object.keys(ACCEPTED_CONTROLS).join(', ')}`,
     }
   );
 }
@@ -206,24 +205,16 @@ export function refsOf(findings: readonly SelectedFinding[]): ResourceRef[] {
   return [...refs.values()];
 }
 
-// ── Settings of the action function ───────────────────────────────────────────
+// ── Settings of the hub's action function ─────────────────────────────────────
 
 export const ACTION_SETTINGS = {
   memberRole: 'IMDS_GUARD_MEMBER_ROLE',
-  scope: 'IMDS_GUARD_ACTION_SCOPE',
   memberAccounts: 'IMDS_GUARD_MEMBER_ACCOUNTS',
 } as const;
 
 export interface ActionSettings {
   /** Name of the member role (path `/imds-guard/`) assumed in other accounts. */
   memberRole: string;
-  /**
-   * `account`: findings of the function's own account and region are acted on
-   * with its own credentials, others through the member role (member stack).
-   * `organization`: every finding through the member role, the function's own
-   * account included (hub stack: the hub function has no EC2 permissions).
-   */
-  scope: 'account' | 'organization';
   /** Accounts accepted without asking Organizations; undefined = Organizations DescribeAccount decides. */
   memberAccounts?: ReadonlySet<string>;
 }
@@ -234,9 +225,7 @@ const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 export function loadActionSettings(env: Record<string, string | undefined> = process.env): ActionSettings {
   const memberRole = env[ACTION_SETTINGS.memberRole]?.trim() || 'imds-guard-member';
   if (!ROLE_NAME.test(memberRole)) throw new PolicyError(`${ACTION_SETTINGS.memberRole}=${JSON.stringify(memberRole)} is not an IAM role name`);
-  const scope = env[ACTION_SETTINGS.scope]?.trim() || 'account';
-  if (scope !== 'account' && scope !== 'organization') throw new PolicyError(`${ACTION_SETTINGS.scope}=${JSON.stringify(scope)} is not one of account, organization`);
-  const settings: ActionSettings = { memberRole, scope };
+  const settings: ActionSettings = { memberRole };
   const list = env[ACTION_SETTINGS.memberAccounts]?.trim();
   if (list) {
     const accounts = list.split(',').map((a) => a.trim()).filter(Boolean);

@@ -42,20 +42,9 @@
  *   been installed since launch, and the window can judge them.
  * - An instance without a launch time is judged as if older than the window.
  */
-import { KIND_WORDS } from './model.js';
-import type {
-  AccountDefaultsSubject,
-  ActionKind,
-  Gate,
-  GateId,
-  LaunchTemplateSubject,
-  MetadataOptions,
-  Plan,
-  ResourceKind,
-  Subject,
-  UsageEvidence,
-  Verdict,
-} from './model.js';
+import { describeKind } from './kinds/registry.js';
+import type { KindRemediation, LiveSubject } from './kinds/types.js';
+import type { Gate, GateId, MetadataOptions, Plan, ResourceKind, Subject, UsageEvidence, Verdict } from './model.js';
 import type { Policy } from './policy.js';
 import { exemptionOf } from './exemption.js';
 
@@ -73,34 +62,14 @@ export interface DecideContext {
   ami?: { imdsSupport?: 'v2.0' };
 }
 
-const ACTIONS: Record<ResourceKind, ActionKind> = {
-  instance: 'modify-instance-metadata-options',
-  'launch-template': 'new-launch-template-version',
-  'launch-configuration': 'migrate-launch-configuration',
-  'account-defaults': 'modify-instance-metadata-defaults',
-};
-
-
 const DAY_MS = 86_400_000;
 
 function gate(id: GateId, passed: boolean, reason: string): Gate {
   return { gate: id, passed, reason };
 }
 
-/** The metadata options a change starts from: what the resource uses now. */
-export function currentMetadata(subject: Subject): MetadataOptions | undefined {
-  switch (subject.kind) {
-    case 'instance':
-      return subject.metadata;
-    case 'launch-template':
-      return subject.defaultVersion.metadata;
-    case 'launch-configuration':
-      return subject.metadata ?? {};
-    case 'account-defaults':
-      return subject.metadata;
-    case 'missing':
-      return undefined;
-  }
+function remediationOf(subject: LiveSubject): KindRemediation<ResourceKind> {
+  return describeKind(subject.kind).remediation;
 }
 
 /** The metadata options to set: HttpTokens=required, hop limit only when lowering is allowed. */
@@ -130,8 +99,9 @@ function formatAge(days: number): string {
 }
 
 function usageGates(subject: Subject, policy: Policy, ctx: DecideContext): Gate[] {
-  if (subject.kind !== 'instance') {
-    const words = KIND_WORDS[subject.kind as ResourceKind] ?? subject.kind;
+  const description = describeKind(subject.ref.kind);
+  if (!description.usageMeasured) {
+    const words = description.words.one;
     return [
       gate('imdsv1-unused', true, `does not apply to a ${words} (usage is measured on instances)`),
       gate('usage-known', true, `does not apply to a ${words}`),
@@ -195,60 +165,11 @@ function modeGate(policy: Policy, ctx: DecideContext): Gate {
   return gate('mode', false, `${what}: no change is made to resources`);
 }
 
-/** What would change besides HttpTokens (account defaults only). */
-function needsEnforcedFlag(subject: Subject, policy: Policy): boolean {
-  return subject.kind === 'account-defaults' && policy.enforceAccountDefault && subject.httpTokensEnforced !== true;
-}
-
-function nothingToChange(subject: Subject, current: MetadataOptions, target: MetadataOptions, policy: Policy): boolean {
+function nothingToChange(subject: LiveSubject, current: MetadataOptions, target: MetadataOptions, policy: Policy): boolean {
   if (current.httpTokens !== 'required') return false;
   if (target.httpPutResponseHopLimit !== undefined && target.httpPutResponseHopLimit !== current.httpPutResponseHopLimit) return false;
-  if (needsEnforcedFlag(subject, policy)) return false;
+  if (remediationOf(subject).pending?.(subject, policy) === true) return false;
   return true;
-}
-
-function describeChange(subject: Subject, hopNote: string, enforced: boolean): string {
-  const ref = subject.ref;
-  switch (subject.kind) {
-    case 'instance':
-      return `set HttpTokens=required on instance ${ref.id} (${hopNote})`;
-    case 'launch-template':
-      return (
-        `create a version of launch template ${subject.name} (${ref.id}) from default version ` +
-        `${subject.defaultVersion.versionNumber} with HttpTokens=required (${hopNote}) and make it the default`
-      );
-    case 'launch-configuration':
-      return (
-        `create launch template ${launchTemplateNameFor(subject.name)} equivalent to launch configuration ${subject.name} ` +
-        `with HttpTokens=required (${hopNote}) and move its Auto Scaling groups to it (the configuration is kept)`
-      );
-    case 'account-defaults':
-      return `set the ${ref.region} account default to HttpTokens=required (${hopNote})${enforced ? ' with HttpTokensEnforced' : ''}`;
-    default:
-      return 'nothing';
-  }
-}
-
-/** `imds-guard-<name>` made valid for a launch template name: [a-zA-Z0-9().\-/_], at most 128 characters. */
-export function launchTemplateNameFor(launchConfigurationName: string): string {
-  const prefix = 'imds-guard-';
-  const cleaned = launchConfigurationName.replace(/[^a-zA-Z0-9().\-/_]/g, '-');
-  const changed = cleaned !== launchConfigurationName;
-  const room = 128 - prefix.length;
-  if (!changed && cleaned.length <= room) return prefix + cleaned;
-  // Keep names unique when characters were replaced or the name was cut.
-  const suffix = `-${fnv1a(launchConfigurationName)}`;
-  return prefix + cleaned.slice(0, room - suffix.length) + suffix;
-}
-
-/** Small stable hash (FNV-1a, 32-bit, hex) so this module stays free of node imports. */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
 }
 
 /** Decides what remediation would do for one verdict. Pure. */
@@ -270,9 +191,11 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   gates.push(gate('non-compliant', true, reasons(verdict)));
 
   const kind = subject.kind;
-  const current = currentMetadata(subject) ?? {};
+  const description = describeKind(kind);
+  const remediation = remediationOf(subject);
+  const current: MetadataOptions = remediation.current(subject, policy);
   // A template that leaves the hop limit unset launches with the account default's: judge and fix that value (as evaluate does).
-  const inheritedHop = subject.kind === 'launch-template' ? subject.accountDefaults?.httpPutResponseHopLimit : undefined;
+  const inheritedHop: number | undefined = remediation.inheritedHopLimit?.(subject);
   const { target, hopNote } = targetFor({ ...current, httpPutResponseHopLimit: current.httpPutResponseHopLimit ?? inheritedHop }, policy);
 
   // exempt: evaluate already makes exempt resources NOT_APPLICABLE, so `applicable` stops them first;
@@ -280,8 +203,8 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   const exemption = exemptionOf(subject, policy.exemptTagKey);
   if (exemption !== undefined) {
     gates.push(gate('exempt', false, `tagged ${policy.exemptTagKey}=${exemption}: exempt from remediation (not overridable)`));
-  } else if (kind === 'launch-configuration' || kind === 'account-defaults') {
-    gates.push(gate('exempt', true, `a ${KIND_WORDS[kind]} has no tags; use IMDS_GUARD_REMEDIATE to leave this kind alone`));
+  } else if (description.tags === undefined) {
+    gates.push(gate('exempt', true, `a ${description.words.one} has no tags; use IMDS_GUARD_REMEDIATE to leave this kind alone`));
   } else {
     gates.push(gate('exempt', true, `no ${policy.exemptTagKey} tag`));
   }
@@ -289,8 +212,8 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   // kind-enabled
   gates.push(
     policy.remediate[kind]
-      ? gate('kind-enabled', true, `remediation of ${KIND_WORDS[kind]}s is on`)
-      : gate('kind-enabled', false, `remediation of ${KIND_WORDS[kind]}s is off (IMDS_GUARD_REMEDIATE)`),
+      ? gate('kind-enabled', true, `remediation of ${description.words.many} is on`)
+      : gate('kind-enabled', false, `remediation of ${description.words.many} is off (IMDS_GUARD_REMEDIATE)`),
   );
 
   // mode
@@ -313,10 +236,7 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
       : gate('not-our-own-change', true, 'not triggered by imds-guard itself'),
   );
 
-  const action = ACTIONS[kind];
-  const plan: Plan = { ref, action, target, gates, execute: false, summary: '' };
-  // Sent whenever the policy asks, so the change is explicit (setting it again is harmless).
-  if (kind === 'account-defaults' && policy.enforceAccountDefault) plan.httpTokensEnforced = true;
+  const plan: Plan = { ref, action: remediation.action, target, gates, execute: false, summary: '', ...remediation.extras?.(subject, policy) };
 
   if (nothingToChange(subject, current, target, policy)) {
     plan.action = 'none';
@@ -326,7 +246,7 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
     return plan;
   }
 
-  const change = describeChange(subject, hopNote, plan.httpTokensEnforced === true);
+  const change: string = remediation.describe(subject, hopNote, plan, policy);
   const failed = gates.filter((g) => !g.passed);
   if (failed.length === 0) {
     plan.execute = true;
@@ -339,21 +259,12 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   return plan;
 }
 
-function nothingReason(subject: Subject, current: MetadataOptions, policy: Policy): string {
+function nothingReason(subject: LiveSubject, current: MetadataOptions, policy: Policy): string {
   const hop = current.httpPutResponseHopLimit;
   if (hop !== undefined && hop > policy.hopLimitCeiling && !policy.lowerHopLimit) {
     return `Not remediated: HttpTokens is already required; the hop limit ${hop} is above the ceiling ${policy.hopLimitCeiling} but IMDS_GUARD_LOWER_HOP_LIMIT is off.`;
   }
-  if (subject.kind === 'launch-template') {
-    const latest = (subject as LaunchTemplateSubject).latestVersion;
-    if (latest && latest.metadata.httpTokens !== 'required') {
-      return `Not remediated: the default version already requires IMDSv2; version ${latest.versionNumber} ($Latest) does not and is left to its owner.`;
-    }
-  }
-  if (subject.kind === 'account-defaults' && (subject as AccountDefaultsSubject).httpTokensEnforced !== true) {
-    return 'Not remediated: HttpTokens is already required by default; HttpTokensEnforced is off by policy.';
-  }
-  return 'Nothing to change: the settings imds-guard manages already comply.';
+  return remediationOf(subject).nothingReason?.(subject, policy) ?? 'Nothing to change: the settings imds-guard manages already comply.';
 }
 
 function reasons(verdict: Verdict): string {

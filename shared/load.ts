@@ -8,32 +8,14 @@
  * again after short delays (default 1 s, then 2 s) before being declared
  * missing. Throttling is left to the SDK's retry strategy (clients.ts).
  */
-import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import type { EC2Client, InstanceMetadataDefaultsResponse, LaunchTemplate } from '@aws-sdk/client-ec2';
-import { describeLaunchConfigurationsByNames } from './aws/autoscaling.js';
-import {
-  describeInstancesByIds,
-  describeLaunchTemplatesByIds,
-  describeLaunchTemplatesByNames,
-  getInstanceMetadataDefaults,
-  withDefaultAndLatest,
-} from './aws/ec2.js';
-import {
-  accountDefaultsMetadata,
-  accountDefaultsSubject,
-  instanceSubject,
-  launchConfigurationSubject,
-  launchTemplateSubject,
-} from './aws/translate.js';
+import type { InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
+import { getInstanceMetadataDefaults } from './aws/ec2.js';
+import type { EdgeClients, EdgeContext } from './kinds/edge-types.js';
+import { edgeOf, KIND_NAMES } from './kinds/registry.js';
 import { refKey, type ResourceKind, type ResourceRef, type Subject } from './model.js';
 import type { Loader } from './ports.js';
-import { INSTANCE_ID, LAUNCH_TEMPLATE_ID } from './refs/validate.js';
 
-export interface LoaderClients {
-  region: string;
-  ec2: EC2Client;
-  autoScaling: AutoScalingClient;
-}
+export type LoaderClients = EdgeClients;
 
 export interface LoaderOptions {
   /** The account the clients act in; when set, refs of other accounts are refused. */
@@ -90,8 +72,18 @@ export function createLoader(clients: LoaderClients, options: LoaderOptions = {}
   const delays = options.notFoundRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   const retryKinds = new Set<ResourceKind>(options.retryKinds ?? ['instance', 'launch-template']);
   const sleep = options.sleep ?? realSleep;
-  const batch = options.concurrency === undefined ? {} : { concurrency: options.concurrency };
-  const delaysFor = (kind: ResourceKind): readonly number[] => (retryKinds.has(kind) ? delays : []);
+
+  /** Edge contexts for one load: one GetInstanceMetadataDefaults at most, and only when something needs it. */
+  function contexts(): (kind: ResourceKind) => EdgeContext {
+    let defaults: Promise<InstanceMetadataDefaultsResponse | undefined> | undefined;
+    return (kind) => ({
+      clients,
+      scope: { account: options.account ?? '', region: clients.region },
+      accountLevel: () => (defaults ??= getInstanceMetadataDefaults(clients.ec2)),
+      retryNotFound: (ids, describe, retryable) => withNotFoundRetries(ids, describe, retryKinds.has(kind) ? delays : [], sleep, retryable),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    });
+  }
 
   async function load(refs: readonly ResourceRef[]): Promise<Subject[]> {
     const distinct = new Map<string, ResourceRef>();
@@ -105,101 +97,19 @@ export function createLoader(clients: LoaderClients, options: LoaderOptions = {}
       const key = refKey(ref);
       if (!distinct.has(key)) distinct.set(key, ref);
     }
-    const byKind = (kind: ResourceKind): ResourceRef[] => [...distinct.values()].filter((r) => r.kind === kind);
 
-    // One GetInstanceMetadataDefaults per load, and only when something needs it.
-    let defaults: Promise<InstanceMetadataDefaultsResponse | undefined> | undefined;
-    const accountLevel = (): Promise<InstanceMetadataDefaultsResponse | undefined> =>
-      (defaults ??= getInstanceMetadataDefaults(clients.ec2));
+    const contextFor = contexts();
 
+    // Every kind's refs are described at once, each kind in batches by its edge.
     const subjects = new Map<string, Subject>();
-
-    const loadInstances = async (): Promise<void> => {
-      const wanted = byKind('instance');
-      if (wanted.length === 0) return;
-      const { found } = await withNotFoundRetries(
-        wanted.map((r) => r.id),
-        async (ids) => {
-          const out = await describeInstancesByIds(clients.ec2, ids, batch);
-          return { found: out.instances, missing: out.missing };
-        },
-        delaysFor('instance'),
-        sleep,
-        (id) => INSTANCE_ID.test(id),
-      );
-      const byId = new Map(found.map((i) => [i.InstanceId, i]));
-      for (const ref of wanted) {
-        const instance = byId.get(ref.id);
-        subjects.set(
-          refKey(ref),
-          instance ? { ...instanceSubject(instance, ref), ref } : { kind: 'missing', ref },
-        );
-      }
-    };
-
-    const loadLaunchTemplates = async (): Promise<void> => {
-      const wanted = byKind('launch-template');
-      if (wanted.length === 0) return;
-      const ids = wanted.filter((r) => LAUNCH_TEMPLATE_ID.test(r.id)).map((r) => r.id);
-      const names = wanted.filter((r) => !LAUNCH_TEMPLATE_ID.test(r.id)).map((r) => r.id);
-      const describe =
-        (by: typeof describeLaunchTemplatesByIds) =>
-        async (keys: string[]): Promise<{ found: LaunchTemplate[]; missing: string[] }> => {
-          const out = await by(clients.ec2, keys, batch);
-          return { found: out.templates, missing: out.missing };
-        };
-      const [byIds, byNames] = await Promise.all([
-        ids.length ? withNotFoundRetries(ids, describe(describeLaunchTemplatesByIds), delaysFor('launch-template'), sleep) : undefined,
-        names.length ? withNotFoundRetries(names, describe(describeLaunchTemplatesByNames), delaysFor('launch-template'), sleep) : undefined,
-      ]);
-      const templates = new Map<string, LaunchTemplate>();
-      for (const t of [...(byIds?.found ?? []), ...(byNames?.found ?? [])]) {
-        if (t.LaunchTemplateId) templates.set(t.LaunchTemplateId, t);
-      }
-      const [detailed, level] = await Promise.all([
-        withDefaultAndLatest(clients.ec2, [...templates.values()], batch),
-        templates.size > 0 ? accountLevel() : Promise.resolve(undefined),
-      ]);
-      const accountDefaults = accountDefaultsMetadata(level);
-      const byId = new Map(detailed.map((d) => [d.template.LaunchTemplateId, d]));
-      const idOfName = new Map([...templates.values()].map((t) => [t.LaunchTemplateName, t.LaunchTemplateId]));
-      for (const ref of wanted) {
-        const id = LAUNCH_TEMPLATE_ID.test(ref.id) ? ref.id : idOfName.get(ref.id);
-        const d = id === undefined ? undefined : byId.get(id);
-        if (d === undefined) {
-          subjects.set(refKey(ref), { kind: 'missing', ref });
-          continue;
-        }
-        // A ref by name gets the template's id, so results key the same whichever way it was found.
-        const resolved: ResourceRef = { ...ref, id: id as string };
-        const subject = launchTemplateSubject(d.template, d.defaultVersion, d.latestVersion, ref, accountDefaults);
-        subjects.set(refKey(ref), { ...subject, ref: resolved });
-      }
-    };
-
-    const loadLaunchConfigurations = async (): Promise<void> => {
-      const wanted = byKind('launch-configuration');
-      if (wanted.length === 0) return;
-      const { launchConfigurations } = await describeLaunchConfigurationsByNames(
-        clients.autoScaling,
-        wanted.map((r) => r.id),
-        batch,
-      );
-      const byName = new Map(launchConfigurations.map((lc) => [lc.LaunchConfigurationName, lc]));
-      for (const ref of wanted) {
-        const lc = byName.get(ref.id);
-        subjects.set(refKey(ref), lc ? { ...launchConfigurationSubject(lc, ref), ref } : { kind: 'missing', ref });
-      }
-    };
-
-    const loadAccountDefaults = async (): Promise<void> => {
-      const wanted = byKind('account-defaults');
-      if (wanted.length === 0) return;
-      const level = await accountLevel();
-      for (const ref of wanted) subjects.set(refKey(ref), { ...accountDefaultsSubject(level, ref), ref });
-    };
-
-    await Promise.all([loadInstances(), loadLaunchTemplates(), loadLaunchConfigurations(), loadAccountDefaults()]);
+    await Promise.all(
+      KIND_NAMES.map(async (kind) => {
+        const wanted = [...distinct.values()].filter((r) => r.kind === kind);
+        if (wanted.length === 0) return;
+        const found = await edgeOf(kind).load(wanted, contextFor(kind));
+        for (const ref of wanted) subjects.set(refKey(ref), found.get(refKey(ref)) ?? { kind: 'missing', ref });
+      }),
+    );
 
     // One subject per distinct resource, in the order refs came in; a name ref
     // and an id ref of the same launch template collapse into one.
@@ -216,5 +126,12 @@ export function createLoader(clients: LoaderClients, options: LoaderOptions = {}
     return out;
   }
 
-  return { load };
+  async function related(refs: readonly ResourceRef[]): Promise<ResourceRef[]> {
+    const given = new Set(refs.map(refKey));
+    const contextFor = contexts();
+    const found = await Promise.all(KIND_NAMES.map((kind) => edgeOf(kind).related?.(refs, contextFor(kind)) ?? []));
+    return found.flat().filter((ref) => !given.has(refKey(ref)));
+  }
+
+  return { load, related };
 }

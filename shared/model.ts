@@ -3,22 +3,7 @@
  * subjects (freshly described state), verdicts and plans. Types only.
  */
 
-export type ResourceKind = 'instance' | 'launch-template' | 'launch-configuration' | 'account-defaults';
-
-export const RESOURCE_KINDS: readonly ResourceKind[] = [
-  'instance',
-  'launch-template',
-  'launch-configuration',
-  'account-defaults',
-];
-
-/** How each kind is named in reasons and messages. */
-export const KIND_WORDS: Readonly<Record<ResourceKind, string>> = {
-  instance: 'instance',
-  'launch-template': 'launch template',
-  'launch-configuration': 'launch configuration',
-  'account-defaults': 'account default',
-};
+export type ResourceKind = 'instance' | 'launch-template' | 'launch-configuration' | 'account-defaults' | 'auto-scaling-group';
 
 /**
  * What an entry point knows about a resource: identifiers only, never state.
@@ -36,6 +21,8 @@ export interface ResourceRef {
 export function refKey(ref: ResourceRef): string {
   return `${ref.account}/${ref.region}/${ref.kind}/${ref.id}`;
 }
+
+import type { AutoScalingGroupSubject } from './kinds/auto-scaling-group/subject.js';
 
 export type HttpTokens = 'optional' | 'required';
 export type HttpEndpoint = 'enabled' | 'disabled';
@@ -121,27 +108,17 @@ export type Subject =
   | LaunchTemplateSubject
   | LaunchConfigurationSubject
   | AccountDefaultsSubject
+  | AutoScalingGroupSubject
   | MissingSubject;
 
 export type Compliance = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
 
 /**
- * The Security Hub control a check corresponds to. Ids with a dot are
- * Security Hub's own controls (shared/controls.ts). The lower-case ids are
- * imds-guard's own checks that Security Hub has no control for:
- * - `account-default`: the region's instance metadata defaults (both checks);
- * - `instance-hop-limit`, `launch-template-hop-limit`,
- *   `launch-configuration-hop-limit`: the hop-limit ceiling (Security Hub's
- *   AutoScaling.4 covered launch configurations only and was retired in April 2024).
+ * The control a check corresponds to: Security Hub's own (`EC2.8`, with a
+ * dot) or imds-guard's (`instance-hop-limit`, lower case). Each kind lists
+ * its controls in its description (shared/kinds/<kind>/description.ts).
  */
-export type ControlId =
-  | 'EC2.8'
-  | 'EC2.170'
-  | 'AutoScaling.3'
-  | 'account-default'
-  | 'instance-hop-limit'
-  | 'launch-template-hop-limit'
-  | 'launch-configuration-hop-limit';
+export type ControlId = string;
 
 /** One thing checked on a resource; each check has its own finding. */
 export type CheckId = 'imdsv2' | 'hop-limit';
@@ -190,12 +167,8 @@ export interface Gate {
   reason: string;
 }
 
-export type ActionKind =
-  | 'none'
-  | 'modify-instance-metadata-options'
-  | 'new-launch-template-version'
-  | 'migrate-launch-configuration'
-  | 'modify-instance-metadata-defaults';
+/** The remediation a plan carries out: `none`, or a kind's action name (`modify-instance-metadata-options`, …). */
+export type ActionKind = string;
 
 /** What remediation would do, and every gate it passed or failed. Pure data. */
 export interface Plan {

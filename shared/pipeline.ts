@@ -46,7 +46,8 @@ export async function runPipeline(
   context: RunContext = {},
 ): Promise<PipelineResult> {
   if (refs.length === 0) return { reports: [] };
-  const subjects = await deps.loader.load(refs);
+  const related = (await deps.loader.related?.(refs)) ?? [];
+  const subjects = await deps.loader.load([...refs, ...related]);
   return processSubjects(subjects, deps, context);
 }
 

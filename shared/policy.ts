@@ -2,6 +2,7 @@
  * Settings, read once from the environment and validated. Every setting is
  * documented in the README with its default; keep the two in step.
  */
+import { isKind, KIND_NAMES } from './kinds/registry.js';
 import type { ResourceKind } from './model.js';
 
 export type Mode = 'detect' | 'dry-run' | 'enforce';
@@ -37,6 +38,11 @@ export interface Policy {
   findings: FindingsMode;
 }
 
+/** Every kind of the registry, set to `on`. */
+function everyKind(on: boolean): Record<ResourceKind, boolean> {
+  return Object.fromEntries(KIND_NAMES.map((kind) => [kind, on])) as Record<ResourceKind, boolean>;
+}
+
 export const DEFAULT_POLICY: Policy = {
   mode: 'detect',
   hopLimitCeiling: 2,
@@ -44,12 +50,7 @@ export const DEFAULT_POLICY: Policy = {
   exemptTagKey: 'imds-guard:exempt',
   usageLookbackDays: 14,
   usageUnknown: 'skip',
-  remediate: {
-    instance: true,
-    'launch-template': true,
-    'launch-configuration': true,
-    'account-defaults': true,
-  },
+  remediate: everyKind(true),
   instanceRefresh: false,
   enforceAccountDefault: false,
   findings: 'own',
@@ -109,16 +110,11 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
 function kinds(env: Env, name: string, fallback: Record<ResourceKind, boolean>): Record<ResourceKind, boolean> {
   const value = read(env, name);
   if (value === undefined) return { ...fallback };
-  const none: Record<ResourceKind, boolean> = {
-    instance: false,
-    'launch-template': false,
-    'launch-configuration': false,
-    'account-defaults': false,
-  };
+  const none = everyKind(false);
   if (value === 'none') return none;
-  if (value === 'all') return { instance: true, 'launch-template': true, 'launch-configuration': true, 'account-defaults': true };
+  if (value === 'all') return everyKind(true);
   for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
-    if (!(part in none)) {
+    if (!isKind(part)) {
       throw new PolicyError(`${name}: unknown kind ${JSON.stringify(part)}; use ${Object.keys(none).join(', ')}, all or none`);
     }
     none[part as ResourceKind] = true;

@@ -3,28 +3,25 @@
  * adapters (shared/aws, shared/sinks); tests wire mocked clients or fakes.
  */
 import type {
-  AccountDefaultsSubject,
-  InstanceSubject,
-  LaunchConfigurationSubject,
-  LaunchTemplateSubject,
   Outcome,
+  ResourceKind,
   ResourceRef,
   Subject,
   UsageEvidence,
   Verdict,
 } from './model.js';
+import type { SubjectOf } from './kinds/types.js';
 
 /** Re-describes resources. Returns one subject per distinct ref (MissingSubject when gone). */
 export interface Loader {
   load(refs: readonly ResourceRef[]): Promise<Subject[]>;
+  /** Refs whose verdict depends on these (the groups that launch from a changed template); not in `refs`. */
+  related?(refs: readonly ResourceRef[]): Promise<ResourceRef[]>;
 }
 
-/** Lists everything in one account and region, page by page (never the whole estate at once). */
+/** Lists everything in one account and region, kind by kind and page by page (never the whole estate at once). */
 export interface Inventory {
-  instances(): AsyncIterable<InstanceSubject[]>;
-  launchTemplates(): AsyncIterable<LaunchTemplateSubject[]>;
-  launchConfigurations(): AsyncIterable<LaunchConfigurationSubject[]>;
-  accountDefaults(): Promise<AccountDefaultsSubject>;
+  pages<K extends ResourceKind>(kind: K): AsyncIterable<SubjectOf<K>[]>;
 }
 
 /** Looks up IMDSv1 usage for instances, keyed by instance id. */

@@ -1,6 +1,6 @@
 /**
- * The full reconcile of one account and region, page by page so that the
- * estate is never held in memory: judge and publish every resource, then
+ * The full reconcile of one account and region, kind by kind (in registry
+ * order) and page by page so that the estate is never held in memory: judge and publish every resource, then
  * archive the findings of resources that no longer exist.
  *
  * API economy (bench/sweep.ts measures it against the page and batch limits):
@@ -12,15 +12,21 @@
  *   remainder waits for the next group; everything is flushed before any
  *   annotation and at the end);
  * - stale findings are looked up among those not updated since the sweep began.
+ *
+ * With a change filter (shared/sinks/published.ts) only findings whose content
+ * changed, or that are due for a refresh, are imported, and the resources to
+ * archive come from the published state instead of a GetFindings listing.
  */
 import { MAX_QUERIES_PER_CALL } from './aws/usage.js';
 import { evaluate } from './evaluate.js';
+import { KIND_NAMES } from './kinds/registry.js';
 import { logger } from './log.js';
 import type { Outcome, ResourceRef, Subject } from './model.js';
 import { refKey } from './model.js';
 import { processSubjects, type PipelineDeps } from './pipeline.js';
 import type { FindingsSink, Inventory, PublishResult, Report } from './ports.js';
 import { failIfUnpublished } from './results.js';
+import { changedOnly, type ChangeFilter } from './sinks/published.js';
 
 /** Lists the resources that have an active imds-guard finding. */
 export interface ActiveFindingIndex {
@@ -34,6 +40,8 @@ export interface SweepInput {
   activeFindings?: ActiveFindingIndex;
   /** Most subjects judged at once (the memory bound of a group). Default 5000. */
   maxGroupSize?: number;
+  /** Publish only what changed since the last sweep (and refreshes); without it every finding is imported. */
+  changes?: ChangeFilter;
 }
 
 export interface SweepSummary {
@@ -42,6 +50,8 @@ export interface SweepSummary {
   remediated: number;
   findingsPublished: number;
   archived: number;
+  /** With a change filter: findings left as they are in Security Hub (nothing new to say, not due for a refresh). */
+  findingsUnchanged?: number;
 }
 
 export const DEFAULT_MAX_GROUP_SIZE = 5000;
@@ -102,13 +112,14 @@ function wholeCalls(sink: FindingsSink): FindingsSink & { flush(): Promise<void>
   };
 }
 
-export async function sweep({ inventory, deps, activeFindings, maxGroupSize }: SweepInput): Promise<SweepSummary> {
+export async function sweep({ inventory, deps, activeFindings, maxGroupSize, changes }: SweepInput): Promise<SweepSummary> {
   const summary: SweepSummary = { evaluated: 0, nonCompliant: 0, remediated: 0, findingsPublished: 0, archived: 0 };
   const startedAt = new Date();
   const seen = new Set<string>();
   const published: (PublishResult | undefined)[] = [];
   const findings = deps.findings ? wholeCalls(deps.findings) : undefined;
-  const groupDeps: PipelineDeps = { ...deps, findings };
+  // The filter sits before the whole-call buffer, so what is imported still goes in full calls of 100.
+  const groupDeps: PipelineDeps = { ...deps, findings: changes && findings ? changedOnly(changes, findings) : findings };
   const limit = Math.max(1, maxGroupSize ?? DEFAULT_MAX_GROUP_SIZE);
 
   let group: Subject[] = [];
@@ -138,13 +149,12 @@ export async function sweep({ inventory, deps, activeFindings, maxGroupSize }: S
     }
   }
 
-  for (const pages of [inventory.instances(), inventory.launchTemplates(), inventory.launchConfigurations()]) {
-    for await (const page of readAhead<Subject[]>(pages)) {
+  for (const kind of KIND_NAMES) {
+    for await (const page of readAhead<Subject[]>(inventory.pages(kind))) {
       await add(page);
-      logger.debug('sweep page', { size: page.length, evaluated: summary.evaluated });
+      logger.debug('sweep page', { kind, size: page.length, evaluated: summary.evaluated });
     }
   }
-  await add([await inventory.accountDefaults()]);
   await judge();
   if (findings) {
     await findings.flush();
@@ -152,16 +162,24 @@ export async function sweep({ inventory, deps, activeFindings, maxGroupSize }: S
       summary.findingsPublished += r.published;
       published.push(r);
     }
+    if (changes) {
+      changes.recordPublished(findings.results);
+      summary.findingsUnchanged = changes.counts.unchanged;
+    }
   }
 
-  if (deps.findings && activeFindings) {
-    const gone = (await activeFindings.activeRefs({ updatedBefore: startedAt })).filter((ref) => !seen.has(refKey(ref)));
+  if (deps.findings && (activeFindings || changes)) {
+    // The published state knows which resources have a finding; a listing is the fallback when it cannot tell.
+    const fromState = changes?.gone(seen);
+    const gone = fromState ?? (activeFindings ? (await activeFindings.activeRefs({ updatedBefore: startedAt })).filter((ref) => !seen.has(refKey(ref))) : []);
     if (gone.length > 0) {
       const archived = await deps.findings.archive(gone);
       summary.archived = archived.published;
       published.push(archived);
+      changes?.recordArchived(gone, archived);
     }
   }
+  await changes?.save();
   // Everything that could be done is done; what could not is an error, so the run is visible and retried.
   failIfUnpublished(...published);
   return summary;

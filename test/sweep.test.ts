@@ -5,22 +5,24 @@ import type { FindingsSink, Inventory, PublishResult, Report } from '../shared/p
 import { PublishError } from '../shared/results.js';
 import { sweep } from '../shared/sweep.js';
 import { accountDefaults, instance, launchConfiguration, launchTemplate, ref } from './support/subjects.js';
+import type { ResourceKind, Subject } from '../shared/model.js';
 
 async function* pages<T>(...batches: T[][]): AsyncGenerator<T[]> {
   for (const batch of batches) yield batch;
 }
 
 function inventory(): Inventory {
-  return {
-    instances: () =>
+  const byKind: Partial<Record<ResourceKind, () => AsyncIterable<Subject[]>>> = {
+    instance: () =>
       pages(
         [instance('i-0aaaaaaaaaaaaaaa1'), instance('i-0aaaaaaaaaaaaaaa2', { httpTokens: 'required' })],
         [instance('i-0aaaaaaaaaaaaaaa3')],
       ),
-    launchTemplates: () => pages([launchTemplate('lt-0aaaaaaaaaaaaaaa1', { httpTokens: 'required' })]),
-    launchConfigurations: () => pages([launchConfiguration('old-lc')]),
-    accountDefaults: async () => accountDefaults({ httpTokens: 'required' }),
+    'launch-template': () => pages([launchTemplate('lt-0aaaaaaaaaaaaaaa1', { httpTokens: 'required' })]),
+    'launch-configuration': () => pages([launchConfiguration('old-lc')]),
+    'account-defaults': () => pages([accountDefaults({ httpTokens: 'required' })]),
   };
+  return { pages: ((kind: ResourceKind) => byKind[kind]?.() ?? pages()) as Inventory['pages'] };
 }
 
 function sink(failing: Set<string> = new Set()): FindingsSink & { publishedIds: string[]; archivedIds: string[] } {

@@ -8,7 +8,7 @@
 import type { Row, ScanReport } from '../scan.js';
 
 const COLUMNS: { header: string; value: (r: Row, report: ScanReport) => string | number | undefined | null }[] = [
-  { header: 'account', value: (_r, rep) => rep.account },
+  { header: 'account', value: (r) => r.account },
   { header: 'region', value: (r) => r.region },
   { header: 'kind', value: (r) => r.kind },
   { header: 'id', value: (r) => r.id },
@@ -25,7 +25,7 @@ const COLUMNS: { header: string; value: (r: Row, report: ScanReport) => string |
   { header: 'instance_profile', value: (r) => r.instanceProfile },
   { header: 'auto_scaling_groups', value: (r) => r.autoScalingGroups.join(' ') },
   { header: 'readiness', value: (r) => r.readiness },
-  { header: 'plan', value: (r) => r.plan },
+  { header: 'readiness_reason', value: (r) => r.readinessReason },
 ];
 
 /** One CSV field: numbers as they are, text defused and quoted when needed. */

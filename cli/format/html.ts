@@ -1,55 +1,200 @@
 /**
- * A self-contained HTML report a person can open and share: inline CSS and a
- * small inline script (filter box, click a column to sort), no external
- * assets (a Content-Security-Policy forbids loading any). Every value from
- * AWS (names, tags, reasons) is HTML-escaped.
+ * The HTML report: one self-contained file a security lead can send on.
+ *
+ * Order of reading: what fails and how bad (failing controls by severity,
+ * per account when there are several), the parameters of the run, then every
+ * resource, non-compliant and most severe first, with a filter per column
+ * (kind, verdict, readiness, region, account) and the reason behind each
+ * readiness label. Each control links to its Security Hub reference (or, for
+ * imds-guard's own checks, the EC2 guide) for remediation.
+ *
+ * Safety: every value from AWS (names, tags, reasons) is HTML-escaped; a
+ * Content-Security-Policy allows nothing but the one inline style sheet and
+ * the one inline script, each pinned by its SHA-256 hash (no
+ * 'unsafe-inline', no external assets, no inline style attributes).
  */
-import type { Row, ScanReport, SummaryRow } from '../scan.js';
+import { createHash } from 'node:crypto';
+import type { SeverityLabel } from '../../shared/controls.js';
+import { CHECK_IDS as CHECKS } from '../../shared/kinds/checks.js';
+import { CONTROLS, controlFor, describeKind } from '../../shared/kinds/registry.js';
+import type { ControlId, ResourceKind } from '../../shared/model.js';
+import { READINESS, READINESS_MEANING, type Readiness } from '../readiness.js';
+import type { Row, ScanReport } from '../scan.js';
 import { errorText, groupErrors } from './errors.js';
-import { KIND_TITLES, profileName } from './labels.js';
+import { kindTitle, profileName } from './labels.js';
 
 export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
-const CSS = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1b1f24;background:#fff}
-h1{font-size:1.4rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:2rem 0 .5rem}
-.meta{color:#57606a;margin:0 0 1rem}
-table{border-collapse:collapse;width:100%;margin:.5rem 0}
-th,td{border-bottom:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f6f8fa;position:sticky;top:0;cursor:pointer;user-select:none;white-space:nowrap}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
-.badge{display:inline-block;padding:0 .45rem;border-radius:1rem;font-size:12px;white-space:nowrap}
-.r-compliant{background:#dafbe1;color:#116329}.r-ready{background:#ddf4ff;color:#0550ae}
-.r-uses-imdsv1{background:#ffebe9;color:#a40e26}.r-usage-unknown{background:#fff8c5;color:#7d4e00}
-.r-exempt{background:#eaeef2;color:#424a53}.r-na{background:#f6f8fa;color:#57606a}
-.cards{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:.5rem;padding:.6rem 1rem;min-width:8rem}
-.card b{display:block;font-size:1.5rem}
-.fail{background:#ffebe9;border:1px solid #ff8182;border-radius:.5rem;padding:.5rem 1rem;margin:.5rem 0}
-.reason{color:#424a53;font-size:13px}
-input[type=search]{padding:.35rem .6rem;width:22rem;max-width:100%;border:1px solid #d0d7de;border-radius:.4rem}
-@media print{input,.hint{display:none}th{position:static}}`;
+const SH_GUIDE = 'https://docs.aws.amazon.com/securityhub/latest/userguide';
 
+/** Security Hub's reference page of each of its controls (each has a Remediation section); AutoScaling.4 was retired, its check is imds-guard's own. */
+export const SECURITY_HUB_DOCS: Partial<Record<ControlId, string>> = {
+  'EC2.8': `${SH_GUIDE}/ec2-controls.html#ec2-8`,
+  'EC2.170': `${SH_GUIDE}/ec2-controls.html#ec2-170`,
+  'AutoScaling.3': `${SH_GUIDE}/autoscaling-controls.html#autoscaling-3`,
+};
+
+/** Where a person reads how to fix a control: Security Hub's page, else the EC2 guide page imds-guard cites. */
+export function remediationLink(control: ControlId): string {
+  return SECURITY_HUB_DOCS[control] ?? CONTROLS[control]!.remediationUrl;
+}
+
+const SEVERITY_ORDER: readonly SeverityLabel[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL'];
+const sevRank = (s: SeverityLabel): number => SEVERITY_ORDER.indexOf(s);
+
+const CSS = `
+:root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg2:#f6f8fa;--crit:#8b0000;--high:#c2410c;--med:#b7791f;--low:#2563eb;--ok:#1a7f37;--accent:#0b3d91}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:var(--fg);background:#fff}
+header{background:var(--accent);color:#fff;padding:1rem 1.5rem}
+header h1{font-size:1.35rem;margin:0}header p{margin:.2rem 0 0;opacity:.85}
+main{padding:.8rem 1.5rem 2rem;max-width:1500px}
+h3{font-size:.9rem;margin:1rem 0 .2rem}h2{font-size:1.05rem;margin:1.6rem 0 .5rem;padding-bottom:.25rem;border-bottom:1px solid var(--line)}
+a{color:#0550ae}
+.meta,.muted{color:var(--muted)}
+.cards{display:flex;gap:.75rem;flex-wrap:wrap;margin:.75rem 0}
+.card{border:1px solid var(--line);border-radius:.5rem;padding:.5rem .9rem;min-width:8.5rem;background:#fff}
+.card b{display:block;font-size:1.6rem;line-height:1.2}.card small{font-size:.9rem;font-weight:400;color:var(--muted)}
+.card.sev-HIGH{border-left:.35rem solid var(--high)}.card.sev-MEDIUM{border-left:.35rem solid var(--med)}
+.card.sev-LOW{border-left:.35rem solid var(--low)}.card.sev-CRITICAL{border-left:.35rem solid var(--crit)}
+.card.good{border-left:.35rem solid var(--ok)}.card.warn{border-left:.35rem solid #cf222e}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;width:100%;margin:.4rem 0}
+th,td{border-bottom:1px solid var(--line);padding:.35rem .45rem;text-align:left;vertical-align:top}
+thead th{background:var(--bg2);white-space:nowrap}
+#rows{table-layout:fixed;min-width:60rem}#rows thead tr:first-child th{cursor:pointer;user-select:none}
+.w-verdict{width:5.8rem}.w-readiness{width:9rem}.w-resource{width:11rem}.w-kind{width:8.2rem}.w-region{width:6.6rem}.w-account{width:7.8rem}
+.w-controls{width:9.2rem}.w-metadata{width:5.8rem}.w-imdsv1{width:4.8rem}
+#rows td{overflow:hidden;text-overflow:ellipsis}#rows td.wide{overflow-wrap:break-word}
+#rows td div{margin-top:.15rem}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+code,.id{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:nowrap}
+.sev{display:inline-block;padding:0 .45rem;border-radius:.25rem;font-size:11.5px;font-weight:600;color:#fff;white-space:nowrap}
+.sev-CRITICAL .sev,.sev.sev-CRITICAL{background:var(--crit)}.sev.sev-HIGH{background:var(--high)}
+.sev.sev-MEDIUM{background:var(--med)}.sev.sev-LOW{background:var(--low)}.sev.sev-INFORMATIONAL{background:#6e7781}
+.badge{display:inline-block;padding:0 .45rem;border-radius:1rem;font-size:12px;white-space:nowrap;border:1px solid transparent}
+.v-NON_COMPLIANT{background:#ffebe9;color:#a40e26}.v-COMPLIANT{background:#dafbe1;color:#116329}.v-NOT_APPLICABLE{background:var(--bg2);color:var(--muted)}
+.r-ready{background:#ddf4ff;color:#0550ae}.r-uses-imdsv1{background:#ffebe9;color:#a40e26}.r-usage-unknown{background:#fff8c5;color:#7d4e00}
+.r-hop-limit-kept,.r-kind-off,.r-manual{background:#fbefff;color:#6e40c9}.r-endpoint-disabled{background:#eaeef2;color:#424a53}
+.r-exempt{background:#eaeef2;color:#424a53}.r-compliant{background:#dafbe1;color:#116329}.r-na{background:var(--bg2);color:var(--muted)}
+.reason{color:var(--muted);font-size:12.5px;margin-top:.15rem}
+.why{font-size:13px}.name{font-size:12.5px;color:#424a53;margin-top:.1rem}
+.nowrap{white-space:nowrap}
+td.bad{color:#a40e26;font-weight:600}tr.passing td{color:var(--muted)}
+tr.c-COMPLIANT td,tr.c-NOT_APPLICABLE td{background:#fcfdfd}
+.fail{background:#ffebe9;border:1px solid #ff8182;border-radius:.5rem;padding:.5rem 1rem;margin:.5rem 0}
+dl.params{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1.2rem;margin:.4rem 0}
+dl.params dt{color:var(--muted)}dl.params dd{margin:0}
+.filters th{padding-top:0}.filters select{width:100%;min-width:4.5rem;max-width:7.5rem;font:inherit;font-size:12.5px;padding:.15rem .25rem;border:1px solid var(--line);border-radius:.25rem;background:#fff}
+.toolbar{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;margin:.4rem 0}
+.toolbar input{padding:.35rem .6rem;width:24rem;max-width:100%;border:1px solid var(--line);border-radius:.4rem;font:inherit}
+.chips a{display:block;white-space:nowrap;font-size:12px;overflow:hidden;text-overflow:ellipsis}
+tr.sep td{background:var(--bg2);font-weight:600}
+dl.legend{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;font-size:12.5px;margin:.6rem 0}dl.legend dd{margin:0}
+footer{color:var(--muted);font-size:12px;margin-top:2rem}
+@media print{.toolbar,.filters{display:none}header{background:#fff;color:var(--fg);border-bottom:2px solid var(--accent)}a{color:inherit;text-decoration:none}}`;
+
+/** Column filters, free-text search, click-to-sort. Plain ES5, no globals. */
 const SCRIPT = `
 (function(){
-  var q=document.getElementById('q'),t=document.getElementById('rows');if(!q||!t)return;
-  var body=t.tBodies[0],rows=[].slice.call(body.rows),count=document.getElementById('shown');
-  q.addEventListener('input',function(){var v=q.value.toLowerCase(),n=0;
-    rows.forEach(function(r){var hit=r.textContent.toLowerCase().indexOf(v)>=0;r.hidden=!hit;if(hit)n++;});
-    count.textContent=String(n);});
+  var t=document.getElementById('rows');if(!t)return;
+  var body=t.tBodies[0],rows=[].slice.call(body.rows),shown=document.getElementById('shown');
+  var q=document.getElementById('q'),sels=[].slice.call(t.querySelectorAll('select[data-col]'));
+  function apply(){var v=q?q.value.toLowerCase():'',n=0;
+    rows.forEach(function(r){var ok=!v||r.textContent.toLowerCase().indexOf(v)>=0;
+      sels.forEach(function(s){if(ok&&s.value){var c=r.cells[+s.getAttribute('data-col')];ok=c&&c.getAttribute('data-v')===s.value;}});
+      r.hidden=!ok;if(ok)n++;});
+    shown.textContent=String(n);}
+  if(q)q.addEventListener('input',apply);
+  sels.forEach(function(s){s.addEventListener('change',apply);});
+  var reset=document.getElementById('reset');
+  if(reset)reset.addEventListener('click',function(){if(q)q.value='';sels.forEach(function(s){s.value='';});apply();});
   [].forEach.call(t.tHead.rows[0].cells,function(th,i){var dir=1;th.addEventListener('click',function(){
     var num=th.classList.contains('n');dir=-dir;
-    rows.sort(function(a,b){var x=a.cells[i].getAttribute('data-v')||a.cells[i].textContent,y=b.cells[i].getAttribute('data-v')||b.cells[i].textContent;
+    rows.sort(function(a,b){var x=a.cells[i].getAttribute('data-s')||a.cells[i].getAttribute('data-v')||a.cells[i].textContent,
+      y=b.cells[i].getAttribute('data-s')||b.cells[i].getAttribute('data-v')||b.cells[i].textContent;
       if(num){x=parseFloat(x);y=parseFloat(y);x=isNaN(x)?-1:x;y=isNaN(y)?-1:y;return (x-y)*dir;}
       return x.localeCompare(y)*dir;});
     rows.forEach(function(r){body.appendChild(r);});});});
 })();`;
 
-function badge(readiness: Row['readiness']): string {
-  const cls = readiness === 'n/a' ? 'r-na' : `r-${readiness}`;
-  return `<span class="badge ${cls}">${escapeHtml(readiness)}</span>`;
+const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/** The policy: nothing loads, only this style sheet and this script run. */
+export const CSP = `default-src 'none'; style-src ${sha256(CSS)}; script-src ${sha256(SCRIPT)}; img-src data:; base-uri 'none'; form-action 'none'`;
+
+// ── the numbers ──────────────────────────────────────────────────────────────
+
+interface ControlLine {
+  control: ControlId;
+  severity: SeverityLabel;
+  failing: number;
+  checked: number;
+}
+
+/** Failing and checked resources per control, most severe first, then most failing. */
+export function controlSummary(rows: readonly Row[], kinds: readonly ResourceKind[]): ControlLine[] {
+  const controls = [...new Set(kinds.flatMap((k) => CHECKS.map((c) => controlFor(k, c))))];
+  return controls
+    .map((control) => {
+      const kindsOf = kinds.filter((k) => CHECKS.some((c) => controlFor(k, c) === control));
+      const mine = rows.filter((r) => kindsOf.includes(r.kind) && r.compliance !== 'NOT_APPLICABLE');
+      return {
+        control,
+        severity: CONTROLS[control]!.severity,
+        checked: mine.length,
+        failing: mine.filter((r) => r.compliance === 'NON_COMPLIANT' && r.controls.includes(control)).length,
+      };
+    })
+    .sort((a, b) => sevRank(a.severity) - sevRank(b.severity) || b.failing - a.failing || a.control.localeCompare(b.control));
+}
+
+/** The worst severity among a row's failing controls (undefined when it fails none). */
+export function rowSeverity(row: Row): SeverityLabel | undefined {
+  if (row.compliance !== 'NON_COMPLIANT') return undefined;
+  return row.controls.map((c) => CONTROLS[c as ControlId]?.severity).filter((s): s is SeverityLabel => s !== undefined).sort((a, b) => sevRank(a) - sevRank(b))[0];
+}
+
+const VERDICT_ORDER: Record<Row['compliance'], number> = { NON_COMPLIANT: 0, COMPLIANT: 2, NOT_APPLICABLE: 3 };
+
+/** Non-compliant first (most severe, then readiness order), then exempt, compliant, not applicable. */
+export function reportOrder(rows: readonly Row[]): Row[] {
+  const rank = (r: Row): number => (r.readiness === 'exempt' ? 1 : VERDICT_ORDER[r.compliance]);
+  return [...rows].sort(
+    (a, b) =>
+      rank(a) - rank(b) ||
+      sevRank(rowSeverity(a) ?? 'INFORMATIONAL') - sevRank(rowSeverity(b) ?? 'INFORMATIONAL') ||
+      READINESS.indexOf(a.readiness) - READINESS.indexOf(b.readiness) ||
+      a.account.localeCompare(b.account) ||
+      a.region.localeCompare(b.region) ||
+      a.id.localeCompare(b.id),
+  );
+}
+
+// ── pieces ───────────────────────────────────────────────────────────────────
+
+/** A kind in one cell: its singular word. */
+const kindWord = (kind: ResourceKind): string => describeKind(kind).words.one;
+
+const sev = (s: SeverityLabel): string => `<span class="sev sev-${s}">${s}</span>`;
+
+function readinessBadge(readiness: Readiness): string {
+  return `<span class="badge ${readiness === 'n/a' ? 'r-na' : `r-${readiness}`}">${escapeHtml(readiness)}</span>`;
+}
+
+const VERDICT_WORDS: Record<Row['compliance'], string> = { NON_COMPLIANT: 'failing', COMPLIANT: 'passing', NOT_APPLICABLE: 'n/a' };
+
+/** The failing controls of a non-compliant row, each linking to its remediation (passing rows list none). */
+function controlChips(row: Row): string {
+  if (row.compliance !== 'NON_COMPLIANT') return '';
+  return row.controls
+    .map((c) => {
+      const id = c as ControlId;
+      return CONTROLS[id] ? `<a href="${escapeHtml(remediationLink(id))}" title="${escapeHtml(CONTROLS[id].title)}">${escapeHtml(c)}</a>` : escapeHtml(c);
+    })
+    .join(' ');
 }
 
 function callsCell(row: Row): string {
@@ -59,59 +204,146 @@ function callsCell(row: Row): string {
   return `<td class="n" data-v="${row.imdsv1Calls}"${last}>${escapeHtml(row.imdsv1Calls.toLocaleString('en-US'))}</td>`;
 }
 
-function rowHtml(row: Row): string {
+/** Column index of each filter (cells carry the filtered value in data-v). Narrow columns first, the reasons last. */
+const ALL_COLUMNS = ['Verdict', 'Readiness', 'Resource', 'Kind', 'Region', 'Account', 'Controls', 'Metadata', 'IMDSv1', 'Why'] as const;
+type Column = (typeof ALL_COLUMNS)[number];
+/** The Account column (and its filter) only when there is more than one account. */
+const columnsFor = (multiAccount: boolean): Column[] => ALL_COLUMNS.filter((c) => multiAccount || c !== 'Account');
+const FILTERED: Partial<Record<Column, string>> = {
+  Verdict: 'verdict',
+  Readiness: 'readiness',
+  Kind: 'kind',
+  Region: 'region',
+  Account: 'account',
+};
+
+function rowHtml(row: Row, multiAccount: boolean): string {
+  const severity = rowSeverity(row);
   const profile = profileName(row.instanceProfile);
+  const why: string[] = [];
+  if (row.readiness !== 'compliant') why.push(`<div class="why">${escapeHtml(row.readinessReason)}</div>`);
+  if (row.compliance === 'NON_COMPLIANT') why.push(`<div class="reason">${escapeHtml(row.reason)}</div>`);
+  if (profile) why.push(`<div class="reason">Instance profile <code title="${escapeHtml(row.instanceProfile)}">${escapeHtml(profile)}</code></div>`);
+  if (row.autoScalingGroups.length > 0) {
+    why.push(`<div class="reason">${row.kind === 'instance' ? 'Auto Scaling group' : 'Used by'} ${row.autoScalingGroups.map((g) => `<code>${escapeHtml(g)}</code>`).join(', ')}</div>`);
+  }
+  const state = row.state && row.state !== 'running' ? ` (${escapeHtml(row.state)})` : '';
   return (
-    '<tr>' +
-    `<td>${escapeHtml(row.region)}</td>` +
-    `<td>${escapeHtml(row.kind)}</td>` +
-    `<td><code>${escapeHtml(row.id)}</code></td>` +
-    `<td>${escapeHtml(row.name ?? '')}${row.state ? ` <span class="reason">(${escapeHtml(row.state)})</span>` : ''}</td>` +
-    `<td>${escapeHtml(row.compliance)}<div class="reason">${escapeHtml(row.reason)}</div>` +
-    (row.plan ? `<div class="reason">Fix: ${escapeHtml(row.plan)}</div>` : '') +
-    '</td>' +
-    `<td>${escapeHtml(row.httpTokens ?? 'unset')}</td>` +
-    `<td class="n">${escapeHtml(row.hopLimit ?? '–')}</td>` +
+    `<tr class="c-${row.compliance}">` +
+    `<td data-v="${row.compliance}" data-s="${severity ? sevRank(severity) : 5 + VERDICT_ORDER[row.compliance]}">` +
+    `<span class="badge v-${row.compliance}">${VERDICT_WORDS[row.compliance]}</span>${severity ? `<div>${sev(severity)}</div>` : ''}</td>` +
+    `<td data-v="${escapeHtml(row.readiness)}" data-s="${READINESS.indexOf(row.readiness)}">${readinessBadge(row.readiness)}</td>` +
+    `<td data-s="${escapeHtml(row.id)}"><code>${escapeHtml(row.id)}</code>${row.name || state ? `<div class="name">${escapeHtml(row.name ?? '')}${state}</div>` : ''}</td>` +
+    `<td data-v="${escapeHtml(row.kind)}" class="nowrap">${escapeHtml(kindWord(row.kind))}</td>` +
+    `<td data-v="${escapeHtml(row.region)}"><span class="id">${escapeHtml(row.region)}</span></td>` +
+    (multiAccount ? `<td data-v="${escapeHtml(row.account)}"><code>${escapeHtml(row.account)}</code></td>` : '') +
+    `<td class="chips">${controlChips(row)}</td>` +
+    `<td class="nowrap" data-s="${escapeHtml(row.httpTokens ?? 'unset')}">${escapeHtml(row.httpTokens ?? 'unset')}` +
+    `<div class="muted">hop ${escapeHtml(row.hopLimit ?? '–')}${row.httpEndpoint === 'disabled' ? ' · endpoint off' : ''}</div></td>` +
     callsCell(row) +
-    `<td${row.instanceProfile ? ` title="${escapeHtml(row.instanceProfile)}"` : ''}>${escapeHtml(profile ?? '')}</td>` +
-    `<td>${escapeHtml(row.autoScalingGroups.join(', '))}</td>` +
-    `<td data-v="${escapeHtml(row.readiness)}">${badge(row.readiness)}</td>` +
+    `<td class="wide">${why.join('')}</td>` +
     '</tr>'
   );
 }
 
-function summaryTable(summary: readonly SummaryRow[], failed: Set<string>): string {
-  const head = ['Region', 'Kind', 'Total', 'Compliant', 'Non-compliant', 'Ready', 'Uses IMDSv1', 'Usage unknown', 'Exempt'];
-  const body = summary
-    .filter((s) => !failed.has(s.region))
+function filterRow(rows: readonly Row[], columns: readonly Column[]): string {
+  const label = (key: string, v: string): string => (key === 'kind' ? kindWord(v as ResourceKind) : key === 'verdict' ? VERDICT_WORDS[v as Row['compliance']] : v);
+  const options = (key: string, values: string[]): string =>
+    ['<option value="">all</option>', ...values.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(label(key, v))}</option>`)].join('');
+  const valuesOf: Record<string, string[]> = {
+    verdict: (['NON_COMPLIANT', 'COMPLIANT', 'NOT_APPLICABLE'] as const).filter((v) => rows.some((r) => r.compliance === v)),
+    readiness: READINESS.filter((x) => rows.some((r) => r.readiness === x)),
+    account: [...new Set(rows.map((r) => r.account))].sort(),
+    region: [...new Set(rows.map((r) => r.region))].sort(),
+    kind: [...new Set(rows.map((r) => r.kind))],
+  };
+  return (
+    '<tr class="filters">' +
+    columns.map((c, i) => {
+      const key = FILTERED[c];
+      return key ? `<th><select data-col="${i}" aria-label="Filter by ${key}">${options(key, valuesOf[key] ?? [])}</select></th>` : '<th></th>';
+    }).join('') +
+    '</tr>'
+  );
+}
+
+function controlsTable(lines: readonly ControlLine[]): string {
+  const body = lines
+    .map((l) => {
+      const c = CONTROLS[l.control]!;
+      const sh = SECURITY_HUB_DOCS[l.control];
+      return (
+        `<tr${l.failing === 0 ? ' class="passing"' : ''}><td>${sev(l.severity)}</td><td class="nowrap"><code>${escapeHtml(l.control)}</code>${sh ? '' : '<div class="muted">imds-guard check</div>'}</td>` +
+        `<td>${escapeHtml(c.title)}${c.note ? `<div class="reason">${escapeHtml(c.note)}</div>` : ''}</td>` +
+        `<td class="n${l.failing > 0 ? ' bad' : ''}">${l.failing}</td><td class="n">${l.checked}</td>` +
+        `<td class="nowrap"><a href="${escapeHtml(remediationLink(l.control))}">${sh ? `Security Hub ${escapeHtml(l.control)}` : 'EC2 User Guide'}</a></td></tr>`
+      );
+    })
+    .join('\n');
+  return (
+    '<div class="scroll"><table><thead><tr><th>Severity</th><th>Control</th><th>Title</th><th class="n">Failing</th><th class="n">Checked</th><th>Remediation</th></tr></thead>' +
+    `<tbody>\n${body}\n</tbody></table></div>`
+  );
+}
+
+function accountsTable(rows: readonly Row[]): string {
+  const accounts = [...new Set(rows.map((r) => r.account))].sort();
+  const sevs = SEVERITY_ORDER.filter((s) => rows.some((r) => rowSeverity(r) === s));
+  const body = accounts
+    .map((a) => {
+      const mine = rows.filter((r) => r.account === a);
+      const failing = mine.filter((r) => r.compliance === 'NON_COMPLIANT');
+      return (
+        `<tr><td><code>${escapeHtml(a)}</code></td>` +
+        sevs.map((s) => `<td class="n">${failing.filter((r) => rowSeverity(r) === s).length}</td>`).join('') +
+        `<td class="n">${failing.length}</td><td class="n">${mine.length}</td><td class="n">${mine.filter((r) => r.readiness === 'ready').length}</td></tr>`
+      );
+    })
+    .join('\n');
+  return (
+    '<h2>By account</h2><div class="scroll"><table><thead><tr><th>Account</th>' +
+    sevs.map((s) => `<th class="n">${s.charAt(0) + s.slice(1).toLowerCase()}</th>`).join('') +
+    `<th class="n">Non-compliant</th><th class="n">Resources</th><th class="n">Ready to fix</th></tr></thead><tbody>\n${body}\n</tbody></table></div>`
+  );
+}
+
+function kindsTable(report: ScanReport): string {
+  const failed = new Set(report.regions.filter((r) => r.status === 'failed').map((r) => r.region));
+  const body = report.summary
+    .filter((s) => !failed.has(s.region) && s.total > 0)
     .map(
       (s) =>
-        `<tr><td>${escapeHtml(s.region)}</td><td>${escapeHtml(KIND_TITLES[s.kind])}</td>` +
-        [s.total, s.compliant, s.nonCompliant, s.ready, s.usesImdsv1, s.usageUnknown, s.exempt].map((n) => `<td class="n">${n}</td>`).join('') +
+        `<tr><td>${escapeHtml(s.region)}</td><td>${escapeHtml(kindTitle(s.kind))}</td>` +
+        [s.total, s.compliant, s.nonCompliant, s.ready, s.usesImdsv1, s.usageUnknown, s.held, s.exempt].map((n) => `<td class="n">${n}</td>`).join('') +
         '</tr>',
     )
     .join('\n');
-  return `<table><thead><tr>${head.map((h, i) => `<th${i > 1 ? ' class="n"' : ''}>${h}</th>`).join('')}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  const head = ['Region', 'Kind', 'Total', 'Compliant', 'Non-compliant', 'Ready', 'Uses IMDSv1', 'Usage unknown', 'Held back', 'Exempt'];
+  return `<div class="scroll"><table><thead><tr>${head.map((h, i) => `<th${i > 1 ? ' class="n"' : ''}>${h}</th>`).join('')}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 export function toHtml(report: ScanReport): string {
-  const rows = report.rows;
-  const nonCompliant = rows.filter((r) => r.compliance === 'NON_COMPLIANT').length;
-  const count = (r: Row['readiness']): number => rows.filter((x) => x.readiness === r).length;
+  const rows = reportOrder(report.rows);
+  const accounts = [...new Set([report.account, ...rows.map((r) => r.account)])];
+  const columns = columnsFor(accounts.length > 1);
+  const nonCompliant = rows.filter((r) => r.compliance === 'NON_COMPLIANT');
+  const lines = controlSummary(rows, report.kinds);
   const failedRegions = report.regions.filter((r) => r.status === 'failed');
-  const problems = report.regions.filter((r) => r.errors.length > 0);
+  const readRegions = report.regions.filter((r) => r.status !== 'failed');
+  const count = (x: Readiness): number => rows.filter((r) => r.readiness === x).length;
+  const bySeverity = SEVERITY_ORDER.filter((s) => s !== 'INFORMATIONAL').map((s) => ({ s, n: nonCompliant.filter((r) => rowSeverity(r) === s).length }));
+  const cap = (x: string): string => x.charAt(0) + x.slice(1).toLowerCase();
   const cards = [
-    ['Resources', rows.length],
-    ['Non-compliant', nonCompliant],
-    ['Ready to enforce', count('ready')],
-    ['Still use IMDSv1', count('uses-imdsv1')],
-    ['Usage unknown', count('usage-unknown')],
-    ['Exempt', count('exempt')],
-    ['Regions failed', failedRegions.length],
-  ]
-    .map(([label, n]) => `<div class="card"><b>${escapeHtml(n)}</b>${escapeHtml(label)}</div>`)
-    .join('');
-  const problemHtml = problems
+    ...bySeverity
+      .filter(({ s, n }) => n > 0 || s !== 'CRITICAL')
+      .map(({ s, n }) => `<div class="card sev-${s}"><b>${n}</b>${cap(s)} severity</div>`),
+    `<div class="card ${nonCompliant.length === 0 ? 'good' : 'warn'}"><b>${nonCompliant.length} <small>of ${rows.length}</small></b>resources non-compliant</div>`,
+    `<div class="card good"><b>${count('ready')}</b>ready for <code>imds-guard fix</code></div>`,
+    `<div class="card"><b>${count('uses-imdsv1')}</b>still use IMDSv1</div>`,
+    failedRegions.length > 0 ? `<div class="card warn"><b>${failedRegions.length}</b>region${failedRegions.length === 1 ? '' : 's'} not read</div>` : '',
+  ].join('');
+  const problems = report.regions
+    .filter((r) => r.errors.length > 0)
     .map(
       (r) =>
         `<div class="fail"><b>${escapeHtml(r.region)}</b> ${r.status === 'failed' ? 'failed: nothing could be read' : 'partly read'}<ul>` +
@@ -119,36 +351,60 @@ export function toHtml(report: ScanReport): string {
         '</ul></div>',
     )
     .join('\n');
-  const skipped = report.skippedRegions.length
-    ? `<p class="meta">Skipped (not opted in): ${escapeHtml(report.skippedRegions.map((s) => s.region).join(', '))}</p>`
-    : '';
-  const title = `imds-guard scan · ${report.account}`;
+  const params: [string, string][] = [
+    [accounts.length === 1 ? 'Account' : 'Accounts', accounts.map((a) => `<code>${escapeHtml(a)}</code>`).join(', ')],
+    ['Regions read', readRegions.map((r) => `<code>${escapeHtml(r.region)}</code>${r.status === 'partial' ? ' (partly)' : ''}`).join(', ') || 'none'],
+  ];
+  if (failedRegions.length > 0) params.push(['Regions failed', failedRegions.map((r) => `<code>${escapeHtml(r.region)}</code>`).join(', ')]);
+  if (report.skippedRegions.length > 0) params.push(['Regions skipped', `${report.skippedRegions.map((s) => `<code>${escapeHtml(s.region)}</code>`).join(', ')} (not opted in)`]);
+  params.push(
+    ['Resource kinds', report.kinds.map((k) => escapeHtml(k)).join(', ')],
+    ['IMDSv1 look-back', `${escapeHtml(report.lookbackDays)} days of CloudWatch <code>MetadataNoToken</code>`],
+    ['Exemption tag', `<code>${escapeHtml(report.exemptTagKey)}</code>`],
+    ['Hop-limit ceiling', `${escapeHtml(report.hopLimitCeiling)} (fix ${report.lowerHopLimit ? 'lowers' : 'keeps'} higher limits)`],
+    ['Generated', `${escapeHtml(report.generatedAt)} by imds-guard ${escapeHtml(report.version)} (<code>imds-guard scan</code>, read-only)`],
+  );
+  const title = `IMDSv2 compliance · ${accounts.length === 1 ? `account ${report.account}` : `${accounts.length} accounts`}`;
+  const legend = READINESS.filter((x) => rows.some((r) => r.readiness === x))
+    .map((x) => `<dt>${readinessBadge(x)}</dt><dd>${escapeHtml(READINESS_MEANING[x])}</dd>`)
+    .join('');
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)}</title>
 <style>${CSS}</style>
 </head>
 <body>
-<h1>IMDSv2 readiness · account ${escapeHtml(report.account)}</h1>
-<p class="meta">Generated ${escapeHtml(report.generatedAt)} by imds-guard ${escapeHtml(report.version)} · regions ${escapeHtml(report.regions.map((r) => r.region).join(', '))} · IMDSv1 look-back ${escapeHtml(report.lookbackDays)} days · exempt tag <code>${escapeHtml(report.exemptTagKey)}</code></p>
-${skipped}
+<header><h1>${escapeHtml(title)}</h1><p>${escapeHtml(report.generatedAt.replace(/\.\d+Z$/, 'Z'))} · ${readRegions.length} of ${report.regions.length} region${report.regions.length === 1 ? '' : 's'} read · imds-guard ${escapeHtml(report.version)}</p></header>
+<main>
+<h2>Summary</h2>
 <div class="cards">${cards}</div>
-${problemHtml}
-<h2>Summary by region and kind</h2>
-${summaryTable(report.summary, new Set(failedRegions.map((r) => r.region)))}
+${problems}
+<h2>Failing controls by severity</h2>
+${controlsTable(lines)}
+${accounts.length > 1 ? accountsTable(rows) : ''}
+<h2>Parameters of this run</h2>
+<dl class="params">${params.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${v}</dd>`).join('')}</dl>
 <h2>Resources</h2>
-<p class="hint"><input type="search" id="q" placeholder="Filter: id, name, reason, readiness…" aria-label="Filter resources"> <span class="meta"><span id="shown">${rows.length}</span> shown · click a column to sort</span></p>
-<table id="rows">
-<thead><tr><th>Region</th><th>Kind</th><th>ID</th><th>Name</th><th>Verdict</th><th>Tokens</th><th class="n">Hop</th><th class="n">IMDSv1 calls</th><th>Profile</th><th>Auto Scaling groups</th><th>Readiness</th></tr></thead>
+<div class="toolbar"><input type="search" id="q" placeholder="Search id, name, reason…" aria-label="Search resources"><span class="meta"><span id="shown">${rows.length}</span> of ${rows.length} shown · non-compliant first · click a heading to sort</span><button type="button" id="reset">Clear filters</button></div>
+<div class="scroll"><table id="rows">
+<colgroup>${columns.map((c) => `<col class="w-${c.toLowerCase()}">`).join('')}</colgroup>
+<thead><tr>${columns.map((c) => `<th${c === 'IMDSv1' ? ' class="n"' : ''}>${c}</th>`).join('')}</tr>
+${filterRow(rows, columns)}</thead>
 <tbody>
-${rows.map(rowHtml).join('\n')}
+${rows.map((r) => rowHtml(r, accounts.length > 1)).join('\n')}
 </tbody>
-</table>
-<p class="meta">Readiness: <b>ready</b> non-compliant with no IMDSv1 calls in the window · <b>uses-imdsv1</b> still makes IMDSv1 calls (update the software first) · <b>usage-unknown</b> not enough MetadataNoToken evidence · <b>exempt</b> carries the exemption tag · <b>compliant</b> already requires IMDSv2.</p>
+</table></div>
+<h3 class="meta">Readiness labels</h3>
+<dl class="legend">${legend}</dl>
+<h2>By region and kind</h2>
+${kindsTable(report)}
+<footer>Severity is Security Hub's for its controls (EC2.8, AutoScaling.3: high; EC2.170: low) and medium for imds-guard's own checks. IMDSv1 calls: sum of MetadataNoToken over the look-back window ("no data": no datapoints). Readiness says what <code>imds-guard fix</code> would do, or what holds it back.</footer>
+</main>
 <script>${SCRIPT}</script>
 </body>
 </html>

@@ -1,11 +1,10 @@
+import { describeKind } from '../../shared/kinds/registry.js';
 import type { ResourceKind } from '../../shared/model.js';
 
-export const KIND_TITLES: Record<ResourceKind, string> = {
-  instance: 'instances',
-  'launch-template': 'launch templates',
-  'launch-configuration': 'launch configs',
-  'account-defaults': 'account default',
-};
+/** A kind as a table column shows it. */
+export function kindTitle(kind: ResourceKind): string {
+  return describeKind(kind).words.column;
+}
 
 /** `arn:aws:iam::123:instance-profile/path/web` → `web`. */
 export function profileName(arn: string | undefined): string | undefined {

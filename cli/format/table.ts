@@ -9,8 +9,8 @@ import type { RegionStatus } from '../engine.js';
 import type { FixReport, FixRow } from '../fix.js';
 import type { Row, ScanReport, SummaryRow } from '../scan.js';
 import { errorText, groupErrors } from './errors.js';
-import { KIND_TITLES, plural, profileName } from './labels.js';
-import { clean, padEnd, padStart, wrap } from './text.js';
+import { kindTitle, plural, profileName } from './labels.js';
+import { clean, displayWidth, padEnd, padStart, wrap } from './text.js';
 
 export const WIDTH = 80;
 
@@ -39,7 +39,7 @@ function calls(row: Row): string {
 function rowLines(row: Row): string[] {
   const id = clean(row.id);
   const lines: string[] = [];
-  const longId = id.length > COLS.id;
+  const longId = displayWidth(id) > COLS.id;
   if (longId) lines.push(`  ${id}`);
   lines.push(
     '  ' +
@@ -52,15 +52,15 @@ function rowLines(row: Row): string[] {
         row.readiness,
       ].join('  '),
   );
+  if (row.compliance === 'NON_COMPLIANT') lines.push(...wrap(clean(row.reason), WIDTH, '      '));
+  if (row.readiness !== 'compliant') lines.push(...wrap(clean(row.readinessReason), WIDTH, '      '));
   if (row.compliance === 'NON_COMPLIANT') {
-    lines.push(...wrap(clean(row.reason), WIDTH, '      '));
     const extras: string[] = [];
     const profile = profileName(row.instanceProfile);
     if (profile) extras.push(`profile ${clean(profile)}`);
     if (row.autoScalingGroups.length > 0) {
       extras.push(`${row.kind === 'instance' ? 'group' : 'used by'} ${clean(row.autoScalingGroups.join(', '))}`);
     }
-    if (row.httpEndpoint === 'disabled') extras.push('metadata endpoint disabled');
     if (extras.length > 0) lines.push(...wrap(extras.join(' · '), WIDTH, '      '));
   }
   return lines;
@@ -73,19 +73,23 @@ function errorLines(status: RegionStatus): string[] {
   });
 }
 
+/** 2 + 14 + 1 + 16 + 1 + 46 = 80 columns. HELD: held back by a setting or the resource (hop-limit-kept, kind-off, endpoint-disabled, manual). */
+const SUMMARY_NUMBERS = [5, 7, 5, 6, 7, 6, 4];
+
 function summaryLines(summary: readonly SummaryRow[], regions: readonly RegionStatus[]): string[] {
   const cols = (cells: string[]): string =>
-    '  ' + padEnd(cells[0] ?? '', 14) + '  ' + padEnd(cells[1] ?? '', 16) + '  ' + cells.slice(2).map((c, i) => padStart(c, [5, 7, 5, 6, 7, 6][i] ?? 5)).join(' ');
-  const lines = [cols(['REGION', 'KIND', 'TOTAL', 'NONCOMP', 'READY', 'IMDSv1', 'UNKNOWN', 'EXEMPT'])];
+    '  ' + padEnd(cells[0] ?? '', 14) + ' ' + padEnd(cells[1] ?? '', 16) + ' ' + cells.slice(2).map((c, i) => padStart(c, SUMMARY_NUMBERS[i] ?? 5)).join(' ');
+  const lines = [cols(['REGION', 'KIND', 'TOTAL', 'NONCOMP', 'READY', 'IMDSv1', 'UNKNOWN', 'EXEMPT', 'HELD'])];
   const failed = new Set(regions.filter((r) => r.status === 'failed').map((r) => r.region));
-  const total = { total: 0, nonCompliant: 0, ready: 0, usesImdsv1: 0, usageUnknown: 0, exempt: 0 };
+  const total = { total: 0, nonCompliant: 0, ready: 0, usesImdsv1: 0, usageUnknown: 0, exempt: 0, held: 0 };
+  const keys = Object.keys(total) as (keyof typeof total)[];
   for (const s of summary) {
     if (failed.has(s.region)) continue;
-    lines.push(cols([s.region, KIND_TITLES[s.kind], ...[s.total, s.nonCompliant, s.ready, s.usesImdsv1, s.usageUnknown, s.exempt].map(String)]));
-    for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += s[k];
+    lines.push(cols([s.region, kindTitle(s.kind), ...keys.map((k) => String(s[k]))]));
+    for (const k of keys) total[k] += s[k];
   }
-  for (const region of failed) lines.push(cols([region, 'FAILED']));
-  lines.push(cols(['all', '', ...[total.total, total.nonCompliant, total.ready, total.usesImdsv1, total.usageUnknown, total.exempt].map(String)]));
+  for (const region of failed) lines.push(cols([region, 'not read']));
+  lines.push(cols(['all', '', ...keys.map((k) => String(total[k]))]));
   return lines;
 }
 
@@ -110,7 +114,7 @@ export function scanTable(report: ScanReport): string {
     for (const kind of report.kinds) {
       const rows = report.rows.filter((r) => r.region === status.region && r.kind === kind);
       if (rows.length === 0) continue;
-      out.push(`  ${KIND_TITLES[kind]} (${rows.length})`);
+      out.push(`  ${kindTitle(kind)} (${rows.length})`);
       out.push(header());
       for (const row of rows) out.push(...rowLines(row));
     }
@@ -153,7 +157,7 @@ export function fixTable(report: FixReport, stage: 'dry' | 'pending' | 'done'): 
       const label = FIX_LABELS[row.status][stage];
       const name = row.name ? `  ${clean(row.name)}` : '';
       const head = `  ${label.padEnd(9)}  ${row.kind}  ${clean(row.id)}${name}`;
-      out.push(...(head.length <= WIDTH ? [head] : wrap(head, WIDTH, '  ')));
+      out.push(...(displayWidth(head) <= WIDTH ? [head] : wrap(head, WIDTH, '  ')));
       const verified = row.verifiedCompliance ? ` [verified ${row.verifiedCompliance}]` : '';
       out.push(...wrap(clean(row.message) + verified, WIDTH, '             '));
     }

@@ -10,18 +10,15 @@
  * the mode allowed it), `skipped` (a gate failed, nothing to change, or the
  * action refused because going on would make things worse).
  */
-import { refKey, type ActionKind, type Compliance, type Outcome, type Plan, type Subject, type Verdict } from '../model.js';
+import { refKey, type Compliance, type Outcome, type Plan, type Subject, type Verdict } from '../model.js';
 import type { Policy } from '../policy.js';
 import type { Loader } from '../ports.js';
 import { mapLimit } from '../aws/batch.js';
 import type { Remediator } from '../pipeline.js';
-import { fixAccountDefaults } from './account-defaults.js';
+import { REMEDIES } from '../kinds/remedies.js';
 import { errorMessage } from './errors.js';
 import { createGroupFinder, type GroupFinder } from './groups.js';
-import { fixInstance } from './instance.js';
-import { migrateLaunchConfiguration } from './launch-configuration.js';
-import { fixLaunchTemplate } from './launch-template.js';
-import { ActionRefused, type Action, type ActClients, type ActionResult } from './types.js';
+import { ActionRefused, type ActClients, type ActionResult } from './types.js';
 
 export { ActionRefused } from './types.js';
 export type { ActClients, ActionResult } from './types.js';
@@ -44,13 +41,6 @@ export interface RemediateDeps {
   concurrency?: number;
 }
 
-
-export const ACTIONS: Record<Exclude<ActionKind, 'none'>, Action> = {
-  'modify-instance-metadata-options': fixInstance,
-  'new-launch-template-version': fixLaunchTemplate,
-  'migrate-launch-configuration': migrateLaunchConfiguration,
-  'modify-instance-metadata-defaults': fixAccountDefaults,
-};
 
 /** One plan per resource: the first that executes, else the first. */
 export function dedupePlans(plans: readonly Plan[]): Plan[] {
@@ -92,9 +82,11 @@ export async function remediate(plans: readonly Plan[], deps: RemediateDeps): Pr
         message: `not acted on: ${plan.ref.account}/${plan.ref.region} is outside this function's scope (${deps.account ?? '?'}/${deps.clients.region})`,
       };
     }
+    const act = REMEDIES[plan.ref.kind]?.act;
+    if (act === undefined) return { plan, status: 'skipped', message: `Not remediated: imds-guard has no remediation for a ${plan.ref.kind}.` };
     let result: ActionResult;
     try {
-      result = await ACTIONS[plan.action](plan, context);
+      result = await act(plan, context);
     } catch (error) {
       if (error instanceof ActionRefused) return { plan, status: 'skipped', message: `Not remediated: ${error.message}.` };
       return { plan, status: 'failed', message: `Remediation by ${actor} failed: ${errorMessage(error)}` };

@@ -17,7 +17,7 @@ import {
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
 } from '@aws-sdk/client-ec2';
-import { launchTemplateNameFor } from '../decide.js';
+import { launchTemplateNameFor } from '../kinds/launch-configuration/description.js';
 import type { Plan } from '../model.js';
 import { errorMessage } from './errors.js';
 import { refreshGroups } from './groups.js';

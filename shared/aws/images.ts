@@ -6,6 +6,10 @@
  */
 import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { ImageSupport } from '../pipeline.js';
+import type { PermissionStatement } from '../kinds/edge-types.js';
+
+/** IAM for the AMI look-up (Describe calls have no resource-level permissions). */
+export const IMAGE_PERMISSIONS: PermissionStatement = { sid: 'ReadImageSupport', actions: ['ec2:DescribeImages'], resources: ['*'] };
 
 /** Values per filter accepted by EC2 describe calls. */
 export const IMAGE_IDS_PER_CALL = 200;

@@ -7,6 +7,10 @@
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { UsageEvidence } from '../model.js';
 import type { UsageSource } from '../ports.js';
+import type { PermissionStatement } from '../kinds/edge-types.js';
+
+/** IAM for the usage look-up (GetMetricData has no resource-level permissions). */
+export const USAGE_PERMISSIONS: PermissionStatement = { sid: 'ReadImdsV1Usage', actions: ['cloudwatch:GetMetricData'], resources: ['*'] };
 
 export const MAX_QUERIES_PER_CALL = 500;
 /** GetMetricData returns at most this many datapoints a call (more are paged). */

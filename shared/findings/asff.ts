@@ -27,10 +27,15 @@
  *   ProductFields values are strings (≤ 50 entries).
  */
 import type { AwsSecurityFinding, Resource } from '@aws-sdk/client-securityhub';
-import { ASFF_RESOURCE_TYPES, CHECKS, CONTROLS, controlFor, type SeverityLabel } from '../controls.js';
-import type { CheckId, CheckResult, Compliance, MetadataOptions, Outcome, ResourceKind, ResourceRef, Subject, Tags, UsageEvidence } from '../model.js';
-import { RESOURCE_KINDS } from '../model.js';
+import type { SeverityLabel } from '../controls.js';
+import { CHECK_IDS, CHECKS, isCheck } from '../kinds/checks.js';
+import { partitionOf, prune } from '../kinds/judging.js';
+import { describeKind, isKind } from '../kinds/registry.js';
+import type { LiveSubject } from '../kinds/types.js';
+import type { CheckId, CheckResult, Compliance, Outcome, ResourceRef, Subject, Tags, UsageEvidence } from '../model.js';
 import type { Report } from '../ports.js';
+
+export { partitionOf };
 
 export const SCHEMA_VERSION = '2018-10-08';
 export const FINDING_TYPES = ['Software and Configuration Checks/AWS Security Best Practices'];
@@ -48,15 +53,6 @@ export interface AsffContext {
   /** Defaults to the account's default product ARN in that Region. */
   productArn?: string;
   now: Date;
-}
-
-export type AwsPartition = 'aws' | 'aws-cn' | 'aws-us-gov';
-
-/** The partition of a Region name. */
-export function partitionOf(region: string): AwsPartition {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
 }
 
 /** The account's own ("default") product, the one custom findings are imported under. */
@@ -102,14 +98,6 @@ export function parseFindingRef(finding: Pick<AwsSecurityFinding, 'Id' | 'Produc
   return undefined;
 }
 
-function isKind(value: unknown): value is ResourceKind {
-  return typeof value === 'string' && (RESOURCE_KINDS as readonly string[]).includes(value);
-}
-
-function isCheck(value: unknown): value is CheckId {
-  return typeof value === 'string' && (CHECKS as readonly string[]).includes(value);
-}
-
 export function complianceStatus(c: Compliance): 'PASSED' | 'FAILED' | 'NOT_AVAILABLE' {
   return c === 'COMPLIANT' ? 'PASSED' : c === 'NON_COMPLIANT' ? 'FAILED' : 'NOT_AVAILABLE';
 }
@@ -123,49 +111,21 @@ export function truncate(text: string, max: number): string {
   return text.slice(0, end) + '…';
 }
 
-/** The resource's ARN (or Security Hub's id for an account). */
-export function resourceArn(ref: ResourceRef, subject?: Subject): string {
-  const p = partitionOf(ref.region);
-  switch (ref.kind) {
-    case 'instance':
-      return `arn:${p}:ec2:${ref.region}:${ref.account}:instance/${ref.id}`;
-    case 'launch-template':
-      return `arn:${p}:ec2:${ref.region}:${ref.account}:launch-template/${ref.id}`;
-    case 'launch-configuration':
-      // The real ARN carries a UUID we only know from a description.
-      return subject?.kind === 'launch-configuration' && subject.arn ? subject.arn : ref.id;
-    case 'account-defaults':
-      return `AWS::::Account:${ref.account}`;
-  }
+/** The subject when it exists (missing subjects have no details). */
+function live(subject: Subject | undefined): LiveSubject | undefined {
+  return subject === undefined || subject.kind === 'missing' ? undefined : subject;
 }
 
-const KIND_TITLE: Record<ResourceKind, string> = {
-  instance: 'EC2 instance',
-  'launch-template': 'Launch template',
-  'launch-configuration': 'Launch configuration',
-  'account-defaults': 'Account default',
-};
-
-function label(ref: ResourceRef, subject?: Subject): string {
-  if (subject?.kind === 'launch-template') return `${subject.name} (${ref.id})`;
-  if (ref.kind === 'account-defaults') return `metadata options in ${ref.region}`;
-  return ref.id;
+/** The resource's ARN (or Security Hub's id for an account). */
+export function resourceArn(ref: ResourceRef, subject?: Subject): string {
+  return describeKind(ref.kind).arn(ref, live(subject));
 }
 
 function titleFor(ref: ResourceRef, subject: Subject | undefined, result: CheckResult, archived: boolean): string {
-  const what = `${KIND_TITLE[ref.kind]} ${label(ref, subject)}`;
-  let state: string;
-  if (archived) state = 'no longer exists';
-  else if (result.check === 'imdsv2') {
-    state = result.compliance === 'NON_COMPLIANT' ? 'accepts IMDSv1' : result.compliance === 'COMPLIANT' ? 'does not accept IMDSv1' : 'IMDSv2 check not applicable';
-  } else {
-    state =
-      result.compliance === 'NON_COMPLIANT'
-        ? 'hop limit above the ceiling'
-        : result.compliance === 'COMPLIANT'
-          ? 'hop limit within the ceiling'
-          : 'hop-limit check not applicable';
-  }
+  const description = describeKind(ref.kind);
+  const known = live(subject);
+  const what = `${description.words.title} ${known && description.label ? description.label(known) : ref.id}`;
+  const state = archived ? 'no longer exists' : CHECKS[result.check].states[result.compliance];
   return truncate(`${what}: ${state} (${result.control})`, LIMITS.title);
 }
 
@@ -198,91 +158,6 @@ function fit(first: string, rest: readonly string[], max: number): string {
   return truncate(whole, max);
 }
 
-function metadataDetails(m: MetadataOptions | undefined): Record<string, string | number> | undefined {
-  if (!m) return undefined;
-  return prune({
-    HttpEndpoint: m.httpEndpoint,
-    HttpProtocolIpv6: m.httpProtocolIpv6,
-    HttpPutResponseHopLimit: m.httpPutResponseHopLimit,
-    HttpTokens: m.httpTokens,
-    InstanceMetadataTags: m.instanceMetadataTags,
-  }) as Record<string, string | number>;
-}
-
-/** Drops `undefined` values (recursively) so the JSON carries only what we know. */
-function prune<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(prune) as T;
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (v === undefined) continue;
-      const pv = prune(v);
-      if (pv && typeof pv === 'object' && !Array.isArray(pv) && Object.keys(pv).length === 0) continue;
-      out[k] = pv;
-    }
-    return out as T;
-  }
-  return value;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function resourceDetails(subject: Subject | undefined): Resource['Details'] {
-  if (!subject) return undefined;
-  switch (subject.kind) {
-    case 'instance':
-      return prune({
-        AwsEc2Instance: {
-          Type: subject.instanceType,
-          ImageId: subject.imageId,
-          IamInstanceProfileArn: subject.instanceProfileArn,
-          LaunchedAt: subject.launchTime?.toISOString(),
-          MetadataOptions: metadataDetails(subject.metadata),
-        },
-      });
-    case 'launch-template':
-      return prune({
-        AwsEc2LaunchTemplate: {
-          Id: subject.ref.id,
-          LaunchTemplateName: subject.name,
-          DefaultVersionNumber: subject.defaultVersion.versionNumber,
-          LatestVersionNumber: subject.latestVersion?.versionNumber ?? subject.defaultVersion.versionNumber,
-          LaunchTemplateData: { MetadataOptions: metadataDetails(subject.defaultVersion.metadata) },
-        },
-      });
-    case 'launch-configuration': {
-      const m = subject.metadata;
-      return prune({
-        AwsAutoScalingLaunchConfiguration: {
-          LaunchConfigurationName: subject.name,
-          CreatedTime: subject.createdTime?.toISOString(),
-          ImageId: str(subject.raw['ImageId']),
-          InstanceType: str(subject.raw['InstanceType']),
-          MetadataOptions: m
-            ? prune({ HttpEndpoint: m.httpEndpoint, HttpPutResponseHopLimit: m.httpPutResponseHopLimit, HttpTokens: m.httpTokens })
-            : undefined,
-        },
-      });
-    }
-    case 'account-defaults': {
-      const m = subject.metadata;
-      return prune({
-        Other: {
-          HttpTokens: m.httpTokens ?? 'no-preference',
-          HttpPutResponseHopLimit: m.httpPutResponseHopLimit === undefined ? 'no-preference' : String(m.httpPutResponseHopLimit),
-          HttpEndpoint: m.httpEndpoint ?? 'no-preference',
-          InstanceMetadataTags: m.instanceMetadataTags ?? 'no-preference',
-          HttpTokensEnforced: subject.httpTokensEnforced === undefined ? 'unknown' : subject.httpTokensEnforced ? 'enabled' : 'disabled',
-        },
-      });
-    }
-    case 'missing':
-      return undefined;
-  }
-}
-
 /** Tags as ASFF accepts them: non-empty values, at most 50. */
 function asffTags(tags: Tags | undefined): Record<string, string> | undefined {
   if (!tags) return undefined;
@@ -290,20 +165,13 @@ function asffTags(tags: Tags | undefined): Record<string, string> | undefined {
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
-function tagsOf(subject: Subject | undefined): Tags | undefined {
-  return subject?.kind === 'instance' || subject?.kind === 'launch-template' ? subject.tags : undefined;
-}
-
 /**
  * A stable CreatedAt without reading the stored finding back: when the resource
- * came to be (instance launch, template or configuration creation), else now
- * (account defaults, archived findings). An instance's LaunchTime moves when
- * it is stopped and started.
+ * came to be (the kind says: instance launch, template or configuration
+ * creation), else now (account defaults, archived findings).
  */
-function createdAt(subject: Subject | undefined, ctx: AsffContext): Date {
-  if (subject?.kind === 'instance' && subject.launchTime) return subject.launchTime;
-  if ((subject?.kind === 'launch-configuration' || subject?.kind === 'launch-template') && subject.createdTime) return subject.createdTime;
-  return ctx.now;
+function createdAt(subject: LiveSubject | undefined, ctx: AsffContext): Date {
+  return (subject && describeKind(subject.kind).createdAt?.(subject)) ?? ctx.now;
 }
 
 function productFields(
@@ -337,14 +205,17 @@ interface BuildInput {
 
 function build(input: BuildInput, ctx: AsffContext): AwsSecurityFinding {
   const { ref, subject, result, usage, outcome, archived } = input;
-  const control = CONTROLS[result.control];
+  const kind = describeKind(ref.kind);
+  const known = live(subject);
+  const control = kind.controls[result.check];
   const id = findingId(ref, result.check);
+  const usageShown = kind.usageMeasured === true && result.check === 'imdsv2' && !archived;
   const failed = result.compliance === 'NON_COMPLIANT' && !archived;
   const severity: SeverityLabel = failed ? control.severity : 'INFORMATIONAL';
   const now = ctx.now.toISOString();
 
   const rest: string[] = [];
-  if (ref.kind === 'instance' && result.check === 'imdsv2' && !archived && result.compliance !== 'NOT_APPLICABLE') rest.push(usageLine(usage));
+  if (usageShown && result.compliance !== 'NOT_APPLICABLE') rest.push(usageLine(usage));
   if (outcome) rest.push(outcomeLine(outcome));
   const ctl = control.securityHubControl
     ? `Checks the same as Security Hub control ${control.securityHubControl}.`
@@ -362,7 +233,7 @@ function build(input: BuildInput, ctx: AsffContext): AwsSecurityFinding {
     AwsAccountId: ref.account,
     Region: ref.region,
     Types: [...FINDING_TYPES],
-    CreatedAt: createdAt(subject, ctx).toISOString(),
+    CreatedAt: createdAt(known, ctx).toISOString(),
     UpdatedAt: now,
     LastObservedAt: now,
     Severity: { Label: severity, Original: severity },
@@ -374,20 +245,20 @@ function build(input: BuildInput, ctx: AsffContext): AwsSecurityFinding {
     },
     ProductFields: productFields(ref, result, {
       'imds-guard/security-hub-control': control.securityHubControl,
-      'imds-guard/usage': ref.kind === 'instance' && result.check === 'imdsv2' && !archived ? usageSummary(usage) : undefined,
+      'imds-guard/usage': usageShown ? usageSummary(usage) : undefined,
       'imds-guard/outcome': outcome?.status,
       'imds-guard/outcome-message': outcome ? outcome.message : undefined,
       'imds-guard/verified': outcome?.verifiedCompliance,
-      'imds-guard/metadata-state': subject?.kind === 'instance' ? subject.metadataState : undefined,
+      ...(known && kind.productFields?.(known)),
     }),
     Resources: [
       prune({
-        Type: ASFF_RESOURCE_TYPES[ref.kind],
+        Type: kind.asffType,
         Id: resourceArn(ref, subject),
         Partition: partitionOf(ref.region),
         Region: ref.region,
-        Tags: asffTags(tagsOf(subject)),
-        Details: resourceDetails(subject),
+        Tags: asffTags(known && kind.tags?.(known)),
+        Details: known && kind.details(known),
       }) as Resource,
     ],
     Compliance: prune({
@@ -415,14 +286,14 @@ export function findingsFromReports(reports: readonly Report[], ctx: AsffContext
 }
 
 /** ARCHIVED findings for a resource that no longer exists: one per check, built from the ref alone. */
-export function archivedFindings(ref: ResourceRef, ctx: AsffContext, checks: readonly CheckId[] = CHECKS): AwsSecurityFinding[] {
+export function archivedFindings(ref: ResourceRef, ctx: AsffContext, checks: readonly CheckId[] = CHECK_IDS): AwsSecurityFinding[] {
   return checks.map((check) =>
     build(
       {
         ref,
         result: {
           check,
-          control: controlFor(ref.kind, check),
+          control: describeKind(ref.kind).controls[check].id,
           compliance: 'NOT_APPLICABLE',
           reason: `The ${ref.kind.replace('-', ' ')} ${ref.id} no longer exists; finding archived by imds-guard.`,
         },

@@ -3,12 +3,14 @@
  * Each row says which service emits it, and where in the record the ids of
  * the affected resources live. The CloudTrail parser reads ids through it and
  * the EventBridge rule pattern in infra/ is generated from it, so adding a
- * trigger is adding a row here (and a fixture under test/fixtures/cloudtrail).
+ * trigger is adding a trigger to a kind's description (and a fixture under
+ * test/fixtures/cloudtrail).
  *
  * Paths are dotted; `[]` walks every element of an array. CloudTrail renders
  * EC2's XML responses with `items`/`item` lists that hold a bare object when
  * there is one element, so `[]` also accepts a single object.
  */
+import { allKinds } from '../kinds/registry.js';
 import type { ResourceKind } from '../model.js';
 
 export type EventSource = 'ec2.amazonaws.com' | 'autoscaling.amazonaws.com';
@@ -37,119 +39,32 @@ export interface CatalogEntry {
  *   their responses are the XML document, `<Action>Response` with camelCase
  *   fields. Older EC2 calls (RunInstances) log flat camelCase.
  * - Auto Scaling logs flat camelCase request parameters and null responses.
+ *
+ * Each kind declares its triggers (shared/kinds/<kind>/description.ts); the
+ * catalog is their union, keyed by event name, in registry order.
  */
-const ASG_LAUNCH_TEMPLATE: readonly IdLocation[] = [
-  { kind: 'launch-configuration', paths: ['requestParameters.launchConfigurationName'] },
-  {
-    kind: 'launch-template',
-    paths: ['requestParameters.launchTemplate.launchTemplateId'],
-    fallbackPaths: ['requestParameters.launchTemplate.launchTemplateName'],
-  },
-  {
-    kind: 'launch-template',
-    paths: ['requestParameters.mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.launchTemplateId'],
-    fallbackPaths: ['requestParameters.mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.launchTemplateName'],
-  },
-  {
-    // An override may name its own template for some instance types.
-    kind: 'launch-template',
-    paths: ['requestParameters.mixedInstancesPolicy.launchTemplate.overrides[].launchTemplateSpecification.launchTemplateId'],
-    fallbackPaths: [
-      'requestParameters.mixedInstancesPolicy.launchTemplate.overrides[].launchTemplateSpecification.launchTemplateName',
-    ],
-  },
-];
+function buildCatalog(): Readonly<Record<string, CatalogEntry>> {
+  const catalog: Record<string, { eventSource: EventSource; refs: IdLocation[] }> = {};
+  for (const { description } of allKinds()) {
+    for (const trigger of description.triggers) {
+      const entry = (catalog[trigger.eventName] ??= { eventSource: trigger.eventSource, refs: [] });
+      if (entry.eventSource !== trigger.eventSource) {
+        throw new Error(`${trigger.eventName} is declared with two event sources: ${entry.eventSource} and ${trigger.eventSource}`);
+      }
+      entry.refs.push({
+        kind: description.kind,
+        paths: trigger.paths,
+        ...(trigger.fallbackPaths ? { fallbackPaths: trigger.fallbackPaths } : {}),
+      });
+    }
+  }
+  return catalog;
+}
 
-export const EVENT_CATALOG = {
-  RunInstances: {
-    // Also what Auto Scaling calls on the customer's behalf (invokedBy autoscaling.amazonaws.com).
-    eventSource: 'ec2.amazonaws.com',
-    refs: [{ kind: 'instance', paths: ['responseElements.instancesSet.items[].instanceId'] }],
-  },
-  CreateFleet: {
-    // Only `instant` fleets launch synchronously and list their instances here;
-    // `maintain`/`request` fleets are caught by the state-change rule.
-    eventSource: 'ec2.amazonaws.com',
-    refs: [
-      {
-        kind: 'instance',
-        paths: ['responseElements.CreateFleetResponse.fleetInstanceSet.item[].instanceIds.item[]'],
-      },
-    ],
-  },
-  ModifyInstanceMetadataOptions: {
-    eventSource: 'ec2.amazonaws.com',
-    refs: [
-      {
-        kind: 'instance',
-        paths: [
-          'requestParameters.ModifyInstanceMetadataOptionsRequest.InstanceId',
-          'requestParameters.instanceId',
-          'responseElements.ModifyInstanceMetadataOptionsResponse.instanceId',
-        ],
-      },
-    ],
-  },
-  ModifyInstanceMetadataDefaults: {
-    eventSource: 'ec2.amazonaws.com',
-    // The account default has no id of its own: the ref's id is the account.
-    refs: [{ kind: 'account-defaults', paths: ['recipientAccountId'] }],
-  },
-  CreateLaunchTemplate: {
-    eventSource: 'ec2.amazonaws.com',
-    refs: [
-      {
-        kind: 'launch-template',
-        paths: ['responseElements.CreateLaunchTemplateResponse.launchTemplate.launchTemplateId'],
-        fallbackPaths: ['requestParameters.CreateLaunchTemplateRequest.LaunchTemplateName'],
-      },
-    ],
-  },
-  CreateLaunchTemplateVersion: {
-    eventSource: 'ec2.amazonaws.com',
-    refs: [
-      {
-        kind: 'launch-template',
-        paths: [
-          'responseElements.CreateLaunchTemplateVersionResponse.launchTemplateVersion.launchTemplateId',
-          'requestParameters.CreateLaunchTemplateVersionRequest.LaunchTemplateId',
-        ],
-        fallbackPaths: ['requestParameters.CreateLaunchTemplateVersionRequest.LaunchTemplateName'],
-      },
-    ],
-  },
-  ModifyLaunchTemplate: {
-    // Changes the default version, which is what launches use.
-    eventSource: 'ec2.amazonaws.com',
-    refs: [
-      {
-        kind: 'launch-template',
-        paths: [
-          'responseElements.ModifyLaunchTemplateResponse.launchTemplate.launchTemplateId',
-          'requestParameters.ModifyLaunchTemplateRequest.LaunchTemplateId',
-        ],
-        fallbackPaths: ['requestParameters.ModifyLaunchTemplateRequest.LaunchTemplateName'],
-      },
-    ],
-  },
-  CreateLaunchConfiguration: {
-    eventSource: 'autoscaling.amazonaws.com',
-    refs: [{ kind: 'launch-configuration', paths: ['requestParameters.launchConfigurationName'] }],
-  },
-  CreateAutoScalingGroup: {
-    eventSource: 'autoscaling.amazonaws.com',
-    refs: ASG_LAUNCH_TEMPLATE,
-  },
-  UpdateAutoScalingGroup: {
-    eventSource: 'autoscaling.amazonaws.com',
-    refs: ASG_LAUNCH_TEMPLATE,
-  },
-} as const satisfies Record<string, CatalogEntry>;
-
-export type CatalogEventName = keyof typeof EVENT_CATALOG;
+export const EVENT_CATALOG = buildCatalog();
 
 export function catalogEntry(eventName: string): CatalogEntry | undefined {
-  return Object.hasOwn(EVENT_CATALOG, eventName) ? EVENT_CATALOG[eventName as CatalogEventName] : undefined;
+  return Object.hasOwn(EVENT_CATALOG, eventName) ? EVENT_CATALOG[eventName] : undefined;
 }
 
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';

@@ -1,7 +1,8 @@
 /** Helpers shared by the event parsers. Pure. */
 import type { ResourceKind, ResourceRef } from '../model.js';
 import type { Own, ParseNotOk, RejectedId } from './types.js';
-import { validateRefId, show } from './validate.js';
+import { validateRefId } from '../kinds/registry.js';
+import { show } from './validate.js';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

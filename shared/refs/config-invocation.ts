@@ -18,15 +18,15 @@ import type { ResourceKind } from '../model.js';
 import { RefCollector, foreign, isRecord, notOk } from './common.js';
 import { own as prop } from './paths.js';
 import type { ConfigInvocation, ConfigItem, ConfigMessageType, EventParser, Own, ParseResult } from './types.js';
-import { launchConfigurationNameFromArn, show } from './validate.js';
-import { CONFIG_RESOURCE_TYPES } from '../controls.js';
+import { show } from './validate.js';
+import { allKinds, describeKind } from '../kinds/registry.js';
 
 /** Config resource type → our kind, for the types the rule is scoped to (the account default is no Config item). */
 export const KIND_OF_CONFIG_TYPE: Readonly<Record<string, ResourceKind>> = Object.freeze(
   Object.fromEntries(
-    (Object.entries(CONFIG_RESOURCE_TYPES) as [ResourceKind, string][])
-      .filter(([kind]) => kind !== 'account-defaults')
-      .map(([kind, type]) => [type, kind]),
+    allKinds()
+      .filter(({ description }) => description.configRecorded)
+      .map(({ description }) => [description.configType, description.kind]),
   ),
 );
 
@@ -55,26 +55,13 @@ function arnRegionAccount(arn: string | undefined): { region?: string; account?:
   return parts.length >= 6 ? { region: parts[3], account: parts[4] } : {};
 }
 
-/** Our ref id for a Config resource, per the mapping above. */
+/** Our ref id for a Config resource, as the kind reads it from the configuration item. */
 export function refIdFor(kind: ResourceKind, item: Record<string, unknown>): string | undefined {
-  const resourceId = str(prop(item, 'resourceId'));
-  const resourceName = str(prop(item, 'resourceName'));
-  switch (kind) {
-    case 'instance':
-      return resourceId;
-    case 'launch-template':
-      return resourceId?.startsWith('lt-') ? resourceId : (resourceName ?? resourceId);
-    case 'launch-configuration': {
-      if (resourceName) return resourceName;
-      for (const candidate of [resourceId, str(prop(item, 'ARN'))]) {
-        const fromArn = candidate ? launchConfigurationNameFromArn(candidate) : undefined;
-        if (fromArn) return fromArn;
-      }
-      return resourceId;
-    }
-    case 'account-defaults':
-      return undefined;
-  }
+  return describeKind(kind).configRefId?.({
+    resourceId: str(prop(item, 'resourceId')),
+    resourceName: str(prop(item, 'resourceName')),
+    arn: str(prop(item, 'ARN')),
+  });
 }
 
 export function parseConfigInvocation(event: Record<string, unknown>, own: Own): ParseResult {

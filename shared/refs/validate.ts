@@ -3,7 +3,6 @@
  * before it becomes a ResourceRef, so a malformed or hostile value (`i-123;rm`)
  * never reaches an AWS call or a log line unquoted. Pure, never throws.
  */
-import type { ResourceKind } from '../model.js';
 
 export type Validation = { ok: true; value: string } | { ok: false; reason: string };
 
@@ -85,20 +84,6 @@ export function validateAccountId(value: unknown): Validation {
 
 export function validateRegion(value: unknown): Validation {
   return check(value, 'region', REGION, 'a region name such as us-east-1 or us-gov-west-1');
-}
-
-/** Validates the id of a ref of `kind` (for `account-defaults` the id is the account). */
-export function validateRefId(kind: ResourceKind, value: unknown): Validation {
-  switch (kind) {
-    case 'instance':
-      return validateInstanceId(value);
-    case 'launch-template':
-      return validateLaunchTemplateRef(value);
-    case 'launch-configuration':
-      return validateLaunchConfigurationName(value);
-    case 'account-defaults':
-      return validateAccountId(value);
-  }
 }
 
 /**

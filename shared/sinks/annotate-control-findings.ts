@@ -17,8 +17,10 @@
  */
 import { GetFindingsCommand, type AwsSecurityFinding, type SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { chunk } from '../aws/batch.js';
-import { CONTROLS } from '../controls.js';
 import { partitionOf, resourceArn, truncate, usageLine } from '../findings/asff.js';
+import type { PermissionStatement } from '../kinds/edge-types.js';
+import { ARN, HERE } from '../kinds/permissions.js';
+import { describeKind } from '../kinds/registry.js';
 import { errorFields, logger } from '../log.js';
 import type { CheckResult } from '../model.js';
 import type { FindingsMode } from '../policy.js';
@@ -26,6 +28,13 @@ import type { FindingsSink, PublishResult, Report } from '../ports.js';
 import { writeFindingNotes, type FindingNote } from './finding-notes.js';
 import type { RetryOptions } from './retry.js';
 import { NOTE_MAX } from './securityhub.js';
+
+/** IAM for looking up Security Hub's control findings (GetFindings on the account's hub). */
+export const CONTROL_FINDINGS_PERMISSIONS: PermissionStatement = {
+  sid: 'ReadControlFindings',
+  actions: ['securityhub:GetFindings'],
+  resources: [`${ARN}:securityhub:${HERE}:hub/default`],
+};
 
 /** GetFindings: at most 20 values per filter attribute (API reference, AwsSecurityFindingFilters). */
 export const MAX_FILTER_VALUES = 20;
@@ -89,7 +98,7 @@ async function controlFindings(client: Client, options: ControlFindingsOptions, 
 /** What imds-guard knows, as a note (≤ 512) and UserDefinedFields. Stable text: no timestamps, so an unchanged resource is not rewritten. */
 export function annotationOf(c: Candidate): { text: string; fields: Record<string, string> } {
   const { report, result } = c;
-  const usage = report.verdict.ref.kind === 'instance' && result.check === 'imdsv2' ? usageLine(report.usage) : undefined;
+  const usage = describeKind(report.verdict.ref.kind).usageMeasured === true && result.check === 'imdsv2' ? usageLine(report.usage) : undefined;
   const plan = report.outcome ? `${report.outcome.status}: ${report.outcome.plan.summary || report.outcome.message}` : undefined;
   const text = truncate(['imds-guard:', `${result.compliance}.`, result.reason, usage, plan ? `Plan (${plan}).` : undefined].filter(Boolean).join(' '), NOTE_MAX);
   const fields: Record<string, string> = { 'imds-guard/compliance': result.compliance };
@@ -119,7 +128,7 @@ export function withControlFindings(inner: FindingsSink, client: Client, options
       for (const report of reports) {
         if (report.verdict.subject.kind === 'missing') continue;
         for (const result of report.verdict.checks) {
-          const control = CONTROLS[result.control].securityHubControl;
+          const control = describeKind(report.verdict.ref.kind).controls[result.check].securityHubControl;
           if (control) candidates.push({ report, result, control, arn: resourceArn(report.verdict.ref, report.verdict.subject) });
         }
       }

@@ -13,19 +13,31 @@
  * Annotation ≤ 256 characters, OrderingTimestamp as given.
  */
 import {
+  paginateGetComplianceDetailsByConfigRule,
   PutEvaluationsCommand,
   type ComplianceType,
   type ConfigServiceClient,
   type Evaluation,
 } from '@aws-sdk/client-config-service';
+import { errorFields } from '../log.js';
 import { chunk } from '../aws/batch.js';
-import { CONFIG_RESOURCE_TYPES } from '../controls.js';
+import { describeKind } from '../kinds/registry.js';
 import { logger } from '../log.js';
 import type { Verdict } from '../model.js';
 import type { PublishResult } from '../ports.js';
 import { retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
+import type { PermissionStatement } from '../kinds/edge-types.js';
+
+/** IAM for putting evaluations and reading what Config holds (neither has resource-level permissions). */
+export const CONFIG_PERMISSIONS: PermissionStatement = {
+  sid: 'ReportToConfig',
+  actions: ['config:PutEvaluations', 'config:GetComplianceDetailsByConfigRule'],
+  resources: ['*'],
+};
 
 export const MAX_EVALUATIONS_PER_CALL = 100;
+
+type Client = Pick<ConfigServiceClient, 'send'>;
 export const ANNOTATION_MAX = 256;
 
 export interface EvaluationItem {
@@ -41,6 +53,60 @@ export interface EvaluationItem {
 export interface PutEvaluationsOptions extends RetryOptions {
   /** Report account-defaults verdicts as `AWS::::Account` (default true). */
   includeAccount?: boolean;
+  /**
+   * What Config already holds for the rule (readConfigHeld): only
+   * evaluations that differ from it or are missing are put. The periodic run
+   * passes it; change-triggered runs put their evaluation always.
+   */
+  held?: ReadonlyMap<string, HeldEvaluation>;
+}
+
+/** One result Config holds for the rule. */
+export interface HeldEvaluation {
+  complianceType: string;
+  annotation?: string;
+}
+
+/** `type/id`, the key evaluations and held results are matched on. */
+export function evaluationKey(type: string | undefined, id: string | undefined): string {
+  return `${type}/${id}`;
+}
+
+/**
+ * The evaluations to put: those whose compliance or annotation differs from
+ * what Config holds, or that Config does not hold at all. Pure.
+ */
+export function diffAgainstConfig(evaluations: readonly Evaluation[], held: ReadonlyMap<string, HeldEvaluation>): Evaluation[] {
+  return evaluations.filter((e) => {
+    const h = held.get(evaluationKey(e.ComplianceResourceType, e.ComplianceResourceId));
+    return !h || h.complianceType !== e.ComplianceType || (h.annotation ?? '') !== (e.Annotation ?? '');
+  });
+}
+
+/**
+ * What Config holds for the rule, from GetComplianceDetailsByConfigRule (not
+ * billed; 100 results a page, with the SDK paginator). `undefined` when it
+ * cannot be read: the caller then puts every evaluation, never none.
+ */
+export async function readConfigHeld(client: Client, configRuleName: string): Promise<Map<string, HeldEvaluation> | undefined> {
+  const held = new Map<string, HeldEvaluation>();
+  try {
+    const pages = paginateGetComplianceDetailsByConfigRule(
+      { client: client as ConfigServiceClient, pageSize: 100 },
+      { ConfigRuleName: configRuleName, ComplianceTypes: ['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE'], Limit: 100 },
+    );
+    for await (const page of pages) {
+      for (const r of page.EvaluationResults ?? []) {
+        const q = r.EvaluationResultIdentifier?.EvaluationResultQualifier;
+        if (!q?.ResourceType || !q.ResourceId || !r.ComplianceType) continue;
+        held.set(evaluationKey(q.ResourceType, q.ResourceId), { complianceType: r.ComplianceType, ...(r.Annotation ? { annotation: r.Annotation } : {}) });
+      }
+    }
+  } catch (error) {
+    logger.warn('could not read what AWS Config holds for the rule; putting every evaluation', { configRuleName, ...errorFields(error) });
+    return undefined;
+  }
+  return held;
 }
 
 /** Errors after which no call with this result token can succeed. */
@@ -76,7 +142,7 @@ function toDate(value: Date | string): Date {
 export function toEvaluation(item: EvaluationItem): Evaluation {
   const ref = item.verdict.ref;
   return {
-    ComplianceResourceType: item.resourceType ?? CONFIG_RESOURCE_TYPES[ref.kind],
+    ComplianceResourceType: item.resourceType ?? describeKind(ref.kind).configType,
     ComplianceResourceId: item.resourceId ?? (ref.kind === 'account-defaults' ? ref.account : ref.id),
     ComplianceType: item.verdict.compliance as ComplianceType,
     Annotation: annotationFor(item.verdict),
@@ -85,10 +151,8 @@ export function toEvaluation(item: EvaluationItem): Evaluation {
 }
 
 function keyOf(e: Pick<Evaluation, 'ComplianceResourceType' | 'ComplianceResourceId'>): string {
-  return `${e.ComplianceResourceType}/${e.ComplianceResourceId}`;
+  return evaluationKey(e.ComplianceResourceType, e.ComplianceResourceId);
 }
-
-type Client = Pick<ConfigServiceClient, 'send'>;
 
 /** Sends the evaluations for one rule invocation; returns what could not be delivered. */
 export async function putEvaluations(
@@ -96,8 +160,8 @@ export async function putEvaluations(
   resultToken: string,
   items: readonly EvaluationItem[],
   options: PutEvaluationsOptions = {},
-): Promise<PublishResult> {
-  const result: PublishResult = { published: 0, failed: [] };
+): Promise<PublishResult & { unchanged?: number }> {
+  const result: PublishResult & { unchanged?: number } = { published: 0, failed: [] };
   const retry = retrier(options);
   const includeAccount = options.includeAccount ?? true;
 
@@ -138,7 +202,13 @@ export async function putEvaluations(
     },
     stopped: {},
   };
-  for (const batch of chunk([...byKey.values()], MAX_EVALUATIONS_PER_CALL)) await sendWithRetries(putCall, batch, result);
+  let evaluations = [...byKey.values()];
+  if (options.held) {
+    const changed = diffAgainstConfig(evaluations, options.held);
+    result.unchanged = evaluations.length - changed.length;
+    evaluations = changed;
+  }
+  for (const batch of chunk(evaluations, MAX_EVALUATIONS_PER_CALL)) await sendWithRetries(putCall, batch, result);
   if (result.failed.length > 0) {
     logger.warn('AWS Config evaluations not delivered', { published: result.published, failedCount: result.failed.length, failed: result.failed.slice(0, 20) });
   }

@@ -26,12 +26,28 @@ import {
   type WorkflowUpdate,
 } from '@aws-sdk/client-securityhub';
 import { chunk, errorCode } from '../aws/batch.js';
-import { CHECKS } from '../controls.js';
-import { archivedFindings, findingId, findingsFromReports, ID_PREFIX, parseFindingRef, productArnFor, truncate } from '../findings/asff.js';
+import { CHECK_IDS } from '../kinds/checks.js';
+import { archivedFindings, findingId, findingsFromReport, ID_PREFIX, parseFindingRef, productArnFor, truncate, type AsffContext } from '../findings/asff.js';
+import { FINGERPRINT_FIELD, findingFingerprint, PUBLISHER_FIELD, type Publisher } from '../findings/fingerprint.js';
 import { errorFields, logger } from '../log.js';
 import type { CheckId, Outcome, ResourceRef } from '../model.js';
 import type { FindingsSink, PublishResult, Report } from '../ports.js';
 import { isRetryableError, isRetryableItemCode, messageOf, retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
+import type { PermissionStatement } from '../kinds/edge-types.js';
+import { ARN, HERE } from '../kinds/permissions.js';
+
+/** IAM for importing findings (into the account's default product) and updating them (notes, workflow). */
+export const FINDINGS_PERMISSIONS: PermissionStatement[] = [
+  { sid: 'ImportFindings', actions: ['securityhub:BatchImportFindings'], resources: [`${ARN}:securityhub:${HERE}:product/\${AWS::AccountId}/default`] },
+  { sid: 'UpdateFindings', actions: ['securityhub:BatchUpdateFindings'], resources: [`${ARN}:securityhub:${HERE}:hub/default`] },
+];
+
+/** IAM for reading imds-guard's own findings back (the sweep's index of active findings). */
+export const FINDING_INDEX_PERMISSIONS: PermissionStatement = {
+  sid: 'ReadOwnFindings',
+  actions: ['securityhub:GetFindings'],
+  resources: [`${ARN}:securityhub:${HERE}:hub/default`],
+};
 
 export const MAX_FINDINGS_PER_IMPORT = 100;
 /** 6 MB per request; kept 64 KiB under for the request envelope. */
@@ -45,6 +61,23 @@ export interface SecurityHubSinkOptions extends RetryOptions {
   account: string;
   region: string;
   now?: () => Date;
+  /** Written into each finding (ProductFields `imds-guard/published-by`); default `event`. */
+  publisher?: Publisher;
+}
+
+/**
+ * The findings of reports, each carrying the fingerprint of what it says and
+ * who published it (ProductFields), so a later reader can tell a change from
+ * a repeat without any other store (shared/findings/fingerprint.ts).
+ */
+export function stampedFindings(reports: readonly Report[], ctx: AsffContext, publisher: Publisher): AwsSecurityFinding[] {
+  return reports.flatMap((report) =>
+    findingsFromReport(report, ctx).map((finding, i) => {
+      const reason = report.verdict.checks[i]?.reason ?? '';
+      const fp = findingFingerprint(finding, { reason, usage: report.usage, outcome: report.outcome });
+      return { ...finding, ProductFields: { ...finding.ProductFields, [FINGERPRINT_FIELD]: fp, [PUBLISHER_FIELD]: publisher } };
+    }),
+  );
 }
 
 type Client = Pick<SecurityHubClient, 'send'>;
@@ -189,7 +222,7 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
         if (why === undefined) ok.push(report);
         else result.failed.push(...report.verdict.checks.map((c) => ({ id: findingId(report.verdict.ref, c.check), error: why })));
       }
-      const findings = findingsFromReports(ok, { account, region, productArn, now: now() });
+      const findings = stampedFindings(ok, { account, region, productArn, now: now() }, options.publisher ?? 'event');
       await importFindings(findings, result);
       return logFailures('publish', result);
     },
@@ -200,8 +233,10 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
       const findings: AwsSecurityFinding[] = [];
       for (const ref of refs) {
         const why = inScope(ref);
-        if (why === undefined) findings.push(...archivedFindings(ref, ctx));
-        else result.failed.push(...CHECKS.map((c) => ({ id: findingId(ref, c), error: why })));
+        if (why === undefined) {
+          findings.push(...archivedFindings(ref, ctx).map((f) => ({ ...f, ProductFields: { ...f.ProductFields, [PUBLISHER_FIELD]: options.publisher ?? 'event' } })));
+        }
+        else result.failed.push(...CHECK_IDS.map((c) => ({ id: findingId(ref, c), error: why })));
       }
       await importFindings(findings, result);
       return logFailures('archive', result);

@@ -34,7 +34,7 @@ describe('instances', () => {
         ...(page < 2 ? { NextToken: String(page + 1) } : {}),
       };
     });
-    const iterator = inventory.instances()[Symbol.asyncIterator]();
+    const iterator = inventory.pages('instance')[Symbol.asyncIterator]();
     const first = await iterator.next();
     expect(first.value).toHaveLength(2);
     expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(1); // streams: nothing read ahead
@@ -60,7 +60,7 @@ describe('instances', () => {
     let pages = 0;
     let total = 0;
     let largest = 0;
-    for await (const page of inventory.instances()) {
+    for await (const page of inventory.pages('instance')) {
       pages++;
       total += page.length;
       largest = Math.max(largest, page.length);
@@ -92,7 +92,7 @@ describe('launch templates', () => {
     ec2.on(GetInstanceMetadataDefaultsCommand).resolves(apiFixture('ec2/get-instance-metadata-defaults.json'));
 
     const subjects = [];
-    for await (const page of createInventory(clients, SCOPE).launchTemplates()) subjects.push(...page);
+    for await (const page of createInventory(clients, SCOPE).pages('launch-template')) subjects.push(...page);
     expect(subjects).toHaveLength(2);
     const web = subjects.find((s) => s.ref.id === 'lt-0a1b2c3d4e5f60718');
     expect(web).toMatchObject({
@@ -126,7 +126,7 @@ describe('launch templates', () => {
     });
     ec2.on(GetInstanceMetadataDefaultsCommand).resolves({});
     const subjects = [];
-    for await (const page of createInventory(clients, SCOPE).launchTemplates()) subjects.push(...page);
+    for await (const page of createInventory(clients, SCOPE).pages('launch-template')) subjects.push(...page);
     expect(subjects).toHaveLength(1);
     expect(subjects[0]).toMatchObject({ defaultVersion: { versionNumber: 2 }, latestVersion: { versionNumber: 3 } });
     expect(ec2.commandCalls(DescribeLaunchTemplateVersionsCommand)).toHaveLength(2);
@@ -140,7 +140,7 @@ describe('launch configurations and account defaults', () => {
       .resolvesOnce({ ...apiFixture<object>('autoscaling/describe-launch-configurations.json'), NextToken: 'n' })
       .resolvesOnce(apiFixture('autoscaling/describe-launch-configurations.json'));
     const pages = [];
-    for await (const page of inventory.launchConfigurations()) pages.push(page);
+    for await (const page of inventory.pages('launch-configuration')) pages.push(page);
     expect(pages).toHaveLength(2);
     expect(pages[0]!.map((s) => [s.name, s.metadata === undefined])).toEqual([
       ['legacy-web-lc', true],
@@ -150,10 +150,18 @@ describe('launch configurations and account defaults', () => {
 
   it('describes account defaults', async () => {
     ec2.on(GetInstanceMetadataDefaultsCommand).resolves(apiFixture('ec2/get-instance-metadata-defaults.json'));
-    expect(await inventory.accountDefaults()).toMatchObject({
+    expect(await onlySubject(inventory.pages('account-defaults'))).toMatchObject({
       kind: 'account-defaults',
       ref: { kind: 'account-defaults', id: SCOPE.account, ...SCOPE },
       httpTokensEnforced: true,
     });
   });
 });
+
+/** The one subject a single-subject kind lists. */
+async function onlySubject<T>(pages: AsyncIterable<T[]>): Promise<T | undefined> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(...page);
+  expect(all).toHaveLength(1);
+  return all[0];
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { csvField } from '../../cli/format/csv.js';
 import { escapeHtml } from '../../cli/format/html.js';
 import { wrap } from '../../cli/format/text.js';
-import { parseCli } from '../../cli/args.js';
+import { COMMAND_OPTIONS, OPTIONS, parseCli, USAGE } from '../../cli/args.js';
 import { run } from './harness.js';
 
 describe('arguments', () => {
@@ -23,22 +23,37 @@ describe('arguments', () => {
   it.each([
     [[], 'no command given'],
     [['scna'], 'unknown command "scna"'],
-    [['scan', '--regoin', 'us-east-1'], "Unknown option '--regoin'"],
+    [['scan', '--regoin', 'us-east-1'], "scan: Unknown option '--regoin'"],
     [['scan', '--region', 'mars-1'], 'not a region name'],
     [['scan', '--region', 'us-east-1', '--all-regions'], 'either --region or --all-regions'],
     [['scan', '--kind', 'vpc'], '--kind "vpc" is not one of'],
     [['scan', '--format', 'xml'], '--format must be one of table, json, csv, html'],
+    [['scan', '--output', 'yaml'], '--output must be one of table, json, csv, html'],
+    [['scan', '--output', 'report.html'], '--output is the format (table, json, csv, html), as in the AWS CLI; to write a file use --out-file report.html'],
+    [['scan', '--output', 'json', '--format', 'csv'], '--output and --format are the same option'],
+    [['scan', '--out-file', ''], '--out-file needs a file name'],
+    [['scan', '--endpoint-url', 'localhost:4566'], '--endpoint-url must be an http:// or https:// URL'],
+    [['scan', '--endpoint-url', 'ftp://x'], '--endpoint-url must be an http:// or https:// URL'],
+    [['scan', '--request-timeout', '5s'], '--request-timeout must be a whole number of milliseconds from 100 to 600000'],
+    [['scan', '--request-timeout', '50'], '--request-timeout must be'],
+    [['guardrails', '--output', 'csv'], '--output must be one of json'],
     [['scan', '--lookback-days', '0'], '--lookback-days must be a whole number from 1 to 455'],
     [['scan', '--lookback-days', '3.5'], '--lookback-days'],
     [['fix', '--format', 'csv'], '--format must be one of table, json'],
+    [['fix', '--output', 'html'], '--output must be one of table, json'],
     [['fix', '--dry-run', '--yes'], 'contradict'],
     [['guardrails', '--policy', 'iam'], '--policy must be scp or declarative'],
     [['scan', 'extra'], 'unexpected argument "extra"'],
-  ])('%j → exit 2 with usage', async (argv, message) => {
+  ])('%j → exit 2, one line and a hint', async (argv, message) => {
     const r = await run(argv as string[]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(message);
-    expect(r.stderr).toContain('Usage: imds-guard');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^imds-guard: /);
+    expect(lines[0]).toContain(message);
+    const command = ['scan', 'fix', 'guardrails'].find((c) => c === (argv as string[])[0]);
+    expect(lines[1]).toBe(command ? `Try 'imds-guard ${command} --help' for more information.` : "Try 'imds-guard --help' for more information.");
+    expect(r.stderr).not.toContain('Usage:');
     expect(r.stdout).toBe('');
   });
 
@@ -54,12 +69,53 @@ describe('arguments', () => {
     expect(r.stderr).toContain('no region');
   });
 
-  it('parses repeatable and comma-separated values, infers the format from --output', () => {
-    const parsed = parseCli(['scan', '--region', 'eu-west-1,us-east-1', '--region', 'eu-west-1', '--kind', 'instance', '-o', 'out.CSV']);
+  it('parses repeatable and comma-separated values, infers the format from --out-file', () => {
+    const parsed = parseCli(['scan', '--region', 'eu-west-1,us-east-1', '--region', 'eu-west-1', '--kind', 'instance', '--out-file', 'out.CSV']);
     expect(parsed).toMatchObject({
       action: 'run',
-      options: { command: 'scan', regions: ['eu-west-1', 'us-east-1'], kinds: ['instance'], format: 'csv', output: 'out.CSV' },
+      options: { command: 'scan', regions: ['eu-west-1', 'us-east-1'], kinds: ['instance'], explicitKinds: true, format: 'csv', outFile: 'out.CSV' },
     });
+  });
+
+  it('--output is the format as in the AWS CLI; --format and -f are aliases; --out-file / --output-file name the file', () => {
+    const options = (argv: string[]) => {
+      const p = parseCli(argv);
+      if (p.action !== 'run' || p.options.command !== 'scan') throw new Error('not a scan');
+      return { format: p.options.format, outFile: p.options.outFile };
+    };
+    expect(options(['scan'])).toEqual({ format: 'table', outFile: undefined });
+    expect(options(['scan', '--output', 'json'])).toEqual({ format: 'json', outFile: undefined });
+    expect(options(['scan', '--output=csv'])).toEqual({ format: 'csv', outFile: undefined });
+    expect(options(['scan', '--format', 'html'])).toEqual({ format: 'html', outFile: undefined });
+    expect(options(['scan', '-f', 'json'])).toEqual({ format: 'json', outFile: undefined });
+    expect(options(['scan', '--output', 'json', '--format', 'json'])).toEqual({ format: 'json', outFile: undefined });
+    expect(options(['scan', '--out-file', 'r.html'])).toEqual({ format: 'html', outFile: 'r.html' });
+    expect(options(['scan', '--output-file', 'r.htm'])).toEqual({ format: 'html', outFile: 'r.htm' });
+    expect(options(['scan', '--output', 'json', '--out-file', 'r.txt'])).toEqual({ format: 'json', outFile: 'r.txt' });
+    // The explicit format wins over the file's extension.
+    expect(options(['scan', '--output', 'csv', '--out-file', 'r.json'])).toEqual({ format: 'csv', outFile: 'r.json' });
+    expect(options(['scan', '--out-file', 'report'])).toEqual({ format: 'table', outFile: 'report' });
+  });
+
+  it('connection flags: --endpoint-url, --request-timeout, --debug, --profile', () => {
+    const p = parseCli(['fix', '--dry-run', '--endpoint-url', 'http://localhost:4566', '--request-timeout', '2500', '--debug', '--profile', 'audit']);
+    expect(p).toMatchObject({ action: 'run', options: { command: 'fix', endpointUrl: 'http://localhost:4566', requestTimeoutMs: 2500, debug: true, profile: 'audit' } });
+    const plain = parseCli(['scan']);
+    expect(plain).toMatchObject({ action: 'run', options: { debug: false } });
+    if (plain.action === 'run' && plain.options.command === 'scan') {
+      expect(plain.options.endpointUrl).toBeUndefined();
+      expect(plain.options.requestTimeoutMs).toBeUndefined();
+    }
+  });
+
+  it('every option in the table has help, and every command lists only known options', () => {
+    for (const [command, names] of Object.entries(COMMAND_OPTIONS)) {
+      for (const name of names) {
+        expect(OPTIONS[name], `${command} --${name}`).toBeDefined();
+        expect(USAGE[command as keyof typeof USAGE]).toContain(`--${name}`);
+      }
+    }
+    for (const text of Object.values(USAGE)) for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
   });
 });
 

@@ -40,12 +40,18 @@ describe('imds-guard fix', () => {
     expect(r.stdout).toMatch(/WOULD FIX\s+instance\s+i-0b2c3d4e5f6071829\s+api-2/);
     expect(flat(r.stdout)).toContain('Will set HttpTokens=required on instance i-0b2c3d4e5f6071829 (hop limit kept at 2)');
     expect(r.stdout).toMatch(/SKIP\s+instance\s+i-0a1b2c3d4e5f60718/);
-    expect(flat(r.stdout)).toContain('42 IMDSv1 calls (MetadataNoToken) in the last 14 days');
+    expect(flat(r.stdout)).toContain('Skipped: 42 IMDSv1 calls in 14 days, last 2026-04-29T12:00:00Z: update that software to IMDSv2 first');
+    expect(flat(r.stdout)).toContain('no MetadataNoToken datapoints in the last 14 days; `imds-guard fix --override-usage-unknown` fixes it anyway');
+    expect(r.stdout).not.toMatch(/IMDS_GUARD_USAGE_UNKNOWN|detect mode/);
     expect(r.stdout).toMatch(/SKIP\s+instance\s+i-0c3d4e5f607182930/);
     expect(r.stdout).toMatch(/WOULD FIX\s+launch-template\s+lt-0123456789abcdef0/);
     expect(r.stdout).toMatch(/WOULD FIX\s+launch-configuration\s+legacy-workers-2019/);
     expect(r.stdout).toMatch(/WOULD FIX\s+account-defaults\s+111122223333/);
-    expect(flat(r.stdout)).toContain('Summary: 4 to fix · 2 skipped · 2 already compliant');
+    // Groups are planned too: web-asg resolves $Default, which allows IMDSv1; workers launches from the configuration.
+    expect(flat(r.stdout)).toContain('SKIP auto-scaling-group web-asg Skipped: leave group web-asg as it is');
+    expect(flat(r.stdout)).toContain('fix the template first (EC2.170).');
+    expect(flat(r.stdout)).toContain('SKIP auto-scaling-group workers Skipped: leave group workers as it is');
+    expect(flat(r.stdout)).toContain('Summary: 4 to fix · 4 skipped · 2 already compliant');
     for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     expect(r.code).toBe(1);
   });

@@ -276,7 +276,15 @@ export interface Run {
 
 export async function run(
   argv: string[],
-  options: { stdinIsTTY?: boolean; stderrIsTTY?: boolean; confirm?: boolean; env?: Record<string, string | undefined>; deps?: Partial<RunDeps> } = {},
+  options: {
+    stdinIsTTY?: boolean;
+    stderrIsTTY?: boolean;
+    confirm?: boolean;
+    env?: Record<string, string | undefined>;
+    /** Use this object as the environment as it is (process.env, so the real SDK sees what the CLI sets). */
+    liveEnv?: Record<string, string | undefined>;
+    deps?: Partial<RunDeps>;
+  } = {},
 ): Promise<Run> {
   let stdout = '';
   let stderr = '';
@@ -287,7 +295,7 @@ export async function run(
     stdoutIsTTY: false,
     stderrIsTTY: options.stderrIsTTY ?? false,
     stdinIsTTY: options.stdinIsTTY ?? false,
-    env: { AWS_REGION: 'us-east-1', ...(options.env ?? {}) },
+    env: options.liveEnv ?? { AWS_REGION: 'us-east-1', ...(options.env ?? {}) },
     writeFile: async (path, text) => void files.set(path, text),
     confirm: async () => options.confirm ?? false,
   };

@@ -31,7 +31,9 @@ describe('imds-guard scan', () => {
     expect(r.stdout).toMatch(/legacy-workers-2019\s+unset/);
     expect(r.stdout).toContain('used by workers');
     expect(r.stdout).toMatch(/us-east-1\s+instances\s+5\s+3\s+1\s+1\s+1\s+1/);
-    expect(r.stdout).toContain('6 non-compliant resources of 9');
+    // Both Auto Scaling groups launch IMDSv1 instances (web-asg from web-template $Default, workers from the configuration).
+    expect(r.stdout).toMatch(/web-asg\s+optional/);
+    expect(r.stdout).toContain('8 non-compliant resources of 11');
     // Read-only: a scan never writes.
     expect(mocks.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)).toHaveLength(0);
     // Usage is looked up in one GetMetricData call for the three non-compliant instances.
@@ -54,7 +56,7 @@ describe('imds-guard scan', () => {
     const r = await run(['scan', '--format', 'json']);
     const report = JSON.parse(r.stdout) as ScanReport;
     expect(report.account).toBe(ACCOUNT);
-    expect(report.rows).toHaveLength(9);
+    expect(report.rows).toHaveLength(11);
     const web = report.rows.find((x) => x.id === 'i-0a1b2c3d4e5f60718');
     expect(web).toMatchObject({
       kind: 'instance',
@@ -65,7 +67,7 @@ describe('imds-guard scan', () => {
       instanceProfile: `arn:aws:iam::${ACCOUNT}:instance-profile/web-role`,
       autoScalingGroups: ['web-asg'],
     });
-    expect(web?.plan).toMatch(/42 IMDSv1 calls/);
+    expect(web?.readinessReason).toMatch(/42 IMDSv1 calls/);
     expect(report.rows.find((x) => x.id === 'i-0c3d4e5f607182930')?.imdsv1Calls).toBeNull();
     expect(report.rows.find((x) => x.id === 'legacy-workers-2019')).toMatchObject({ kind: 'launch-configuration', autoScalingGroups: ['workers'], readiness: 'ready' });
     expect(report.summary.find((s) => s.kind === 'instance')).toMatchObject({ total: 5, nonCompliant: 3, ready: 1, usesImdsv1: 1, usageUnknown: 1, exempt: 1 });
@@ -79,23 +81,24 @@ describe('imds-guard scan', () => {
     const r = await run(['scan', '--format', 'csv']);
     const lines = r.stdout.split('\r\n');
     expect(lines[0]).toBe(
-      'account,region,kind,id,name,state,compliance,controls,reason,http_tokens,hop_limit,http_endpoint,imdsv1_calls,last_imdsv1_call,instance_profile,auto_scaling_groups,readiness,plan',
+      'account,region,kind,id,name,state,compliance,controls,reason,http_tokens,hop_limit,http_endpoint,imdsv1_calls,last_imdsv1_call,instance_profile,auto_scaling_groups,readiness,readiness_reason',
     );
     expect(r.stdout.endsWith('\r\n')).toBe(true);
     expect(lines.find((l) => l.includes('i-0a1b2c3d4e5f60718'))).toMatch(/^111122223333,us-east-1,instance,i-0a1b2c3d4e5f60718,web-1,running,NON_COMPLIANT,EC2\.8,.*,optional,1,enabled,42,/);
     expect(r.stdout).toContain(`,"'=HYPERLINK(""http://evil"",""x""), ""quoted""",`);
-    expect(lines.filter((l) => l.startsWith(ACCOUNT))).toHaveLength(10);
+    expect(lines.filter((l) => l.startsWith(ACCOUNT))).toHaveLength(12);
   });
 
   it('writes a self-contained HTML report with hostile values escaped', async () => {
     mocks = mockEstate({ 'us-east-1': smallEstate(), 'eu-west-1': denied });
-    const r = await run(['scan', '--region', 'us-east-1', '--region', 'eu-west-1', '--output', 'report.html']);
+    const r = await run(['scan', '--region', 'us-east-1', '--region', 'eu-west-1', '--out-file', 'report.html']);
     expect(r.stdout).toBe('');
     const html = r.files.get('report.html') ?? '';
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toContain('<script>alert');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
-    expect(html).not.toMatch(/(src|href)=["']?https?:/i); // no external assets
+    expect(html).not.toMatch(/\ssrc=|<link\b/i); // no external assets
+    for (const [, url] of html.matchAll(/href="([^"]+)"/g)) expect(url).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//); // links only to AWS docs
     expect(html).toContain("default-src 'none'");
     expect(html).toContain('i-0a1b2c3d4e5f60718');
     expect(html).toContain('uses-imdsv1');

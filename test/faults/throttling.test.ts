@@ -13,6 +13,7 @@ import { putEvaluations } from '../../shared/sinks/config.js';
 import { createSecurityHubFindingIndex } from '../../shared/sinks/securityhub.js';
 import { sweep } from '../../shared/sweep.js';
 import { destroy, detectDeps, fakeClients, noSleep, SCOPE, seedActiveFinding } from './support.js';
+import { KIND_NAMES } from '../../shared/kinds/registry.js';
 
 const ESTATE = { instances: 1200, launchTemplates: 24, launchConfigurations: 12 };
 const RESOURCES = ESTATE.instances + ESTATE.launchTemplates + ESTATE.launchConfigurations + 1;
@@ -78,10 +79,9 @@ describe('30% throttling and 5xx on every service', () => {
         published += result.published;
         failed.push(...result.failed);
       };
-      for (const pages of [inventory.instances(), inventory.launchTemplates(), inventory.launchConfigurations()]) {
-        for await (const page of pages) await put(page);
+      for (const kind of KIND_NAMES) {
+        for await (const page of inventory.pages(kind)) await put(page);
       }
-      await put([await inventory.accountDefaults()]);
     } finally {
       destroy(clients);
     }

@@ -11,6 +11,8 @@ import type { Inventory } from '../../shared/ports.js';
 import { createSecurityHubFindingIndex } from '../../shared/sinks/securityhub.js';
 import { sweep } from '../../shared/sweep.js';
 import { destroy, detectDeps, fakeClients, noSleep, SCOPE, seedActiveFinding } from './support.js';
+import type { SubjectOf } from '../../shared/kinds/types.js';
+import type { ResourceKind } from '../../shared/model.js';
 
 const ESTATE = { instances: 3500, launchTemplates: 70, launchConfigurations: 35 };
 const RESOURCES = ESTATE.instances + ESTATE.launchTemplates + ESTATE.launchConfigurations + 1;
@@ -22,13 +24,15 @@ class LambdaTimeout extends Error {
 /** The real inventory, cut off (as the Lambda runtime would freeze it) after `pages` instance pages. */
 function cutAfter(inventory: Inventory, pages: number): Inventory {
   return {
-    ...inventory,
-    async *instances() {
-      let n = 0;
-      for await (const page of inventory.instances()) {
-        if (n++ === pages) throw new LambdaTimeout('Task timed out after 900.00 seconds');
-        yield page;
-      }
+    pages<K extends ResourceKind>(kind: K): AsyncIterable<SubjectOf<K>[]> {
+      if (kind !== 'instance') return inventory.pages(kind);
+      return (async function* () {
+        let n = 0;
+        for await (const page of inventory.pages(kind)) {
+          if (n++ === pages) throw new LambdaTimeout('Task timed out after 900.00 seconds');
+          yield page;
+        }
+      })();
     },
   };
 }

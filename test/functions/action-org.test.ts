@@ -1,6 +1,6 @@
 /**
  * The custom action from the aggregated console of the Security Hub
- * administrator (the hub stack, IMDS_GUARD_ACTION_SCOPE=organization): findings
+ * administrator (the hub stack, functions/hub-action.ts): findings
  * of several member accounts and regions, imds-guard's own and Security Hub's
  * control findings, one member outside the organization and one without the
  * member role. Every AWS call is mocked and counted.
@@ -54,16 +54,17 @@ function stsError(name: string, message: string) {
   return new STSServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 403 } });
 }
 
-async function loadHandler() {
+/** The hub's function (`hub`) or the member stack's (`member`). */
+async function loadHandler(which: 'hub' | 'member' = 'hub') {
   vi.resetModules();
-  return (await import('../../functions/action.js')).handler as (e: unknown, c: Context) => Promise<Record<string, any>>;
+  const module = which === 'hub' ? await import('../../functions/hub-action.js') : await import('../../functions/action.js');
+  return module.handler as (e: unknown, c: Context) => Promise<Record<string, any>>;
 }
 
 beforeEach(() => {
   for (const m of all) m.reset();
   tokens.clear();
   signedWith.length = 0;
-  process.env.IMDS_GUARD_ACTION_SCOPE = 'organization';
   organizations.on(DescribeAccountCommand).callsFake(({ AccountId }) => {
     if (AccountId === OUTSIDE) throw new AccountNotFoundException({ message: `You specified an account that doesn't exist.`, $metadata: {} });
     return { Account: { Id: AccountId, Status: 'ACTIVE' } };
@@ -97,7 +98,6 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  delete process.env.IMDS_GUARD_ACTION_SCOPE;
   delete process.env.IMDS_GUARD_MEMBER_ACCOUNTS;
 });
 
@@ -183,16 +183,15 @@ describe('custom action in the hub (aggregated console)', () => {
   });
 });
 
-describe('custom action in a member stack (IMDS_GUARD_ACTION_SCOPE=account)', () => {
+describe('custom action in a member stack (functions/action.ts)', () => {
   it('acts on its own account with its own credentials, including Security Hub\'s EC2.8 control finding', async () => {
-    delete process.env.IMDS_GUARD_ACTION_SCOPE;
     const own = { invokedFunctionArn: `arn:aws:lambda:eu-west-1:${MEMBER}:function:imds-guard-action` } as Context;
     const e = event();
     e.detail.findings = [e.detail.findings[0]]; // Security Hub EC2.8 finding of MEMBER in eu-west-1
     securityHub.on(BatchImportFindingsCommand).callsFake((input) => ({ SuccessCount: input.Findings.length, FailedCount: 0, FailedFindings: [] }));
     const region = process.env.AWS_REGION;
     process.env.AWS_REGION = 'eu-west-1'; // the Lambda runtime sets the function's region
-    const handler = await loadHandler();
+    const handler = await loadHandler('member');
     if (region === undefined) delete process.env.AWS_REGION;
     else process.env.AWS_REGION = region;
     const result = await handler(e, own);
@@ -206,9 +205,8 @@ describe('custom action in a member stack (IMDS_GUARD_ACTION_SCOPE=account)', ()
   });
 
   it('leaves findings of other accounts to the hub: ignored with a reason, no AWS call', async () => {
-    delete process.env.IMDS_GUARD_ACTION_SCOPE;
     const own = { invokedFunctionArn: `arn:aws:lambda:us-east-1:${HUB}:function:imds-guard-action` } as Context;
-    const handler = await loadHandler();
+    const handler = await loadHandler('member');
     const result = await handler(event(), own);
     expect(result).toMatchObject({ status: 'ignored', reason: expect.stringContaining(`this function acts in ${HUB}/us-east-1 only`) });
     expect(all.reduce((n, m) => n + m.calls().length, 0)).toBe(0);

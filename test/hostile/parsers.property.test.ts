@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { readCustomAction } from '../../shared/custom-action.js';
 import type { ResourceRef } from '../../shared/model.js';
 import { parseEvent } from '../../shared/refs/parse.js';
-import { validateRefId } from '../../shared/refs/validate.js';
+import { KIND_NAMES, validateRefId } from '../../shared/kinds/registry.js';
 import { edits, eventFixtures, hostileValue, mutate } from './mutate.js';
 
 const OWN = { account: '111122223333', region: 'us-east-1' };
@@ -30,7 +30,7 @@ function expectValidRefs(refs: readonly ResourceRef[], anyPlace = false): void {
       expect(ref.account).toBe(OWN.account);
       expect(ref.region).toBe(OWN.region);
     }
-    expect(['instance', 'launch-template', 'launch-configuration', 'account-defaults']).toContain(ref.kind);
+    expect(KIND_NAMES).toContain(ref.kind);
     const valid = validateRefId(ref.kind, ref.id);
     expect(valid, `${ref.kind} ${JSON.stringify(ref.id)}`).toMatchObject({ ok: true, value: ref.id });
   }
@@ -61,15 +61,6 @@ function checkCustomAction(input: unknown): void {
   expectValidRefs(r.selected.map((s) => s.ref), true);
   for (const s of r.selected) expect(s.identifier.Id.length).toBeGreaterThan(0);
   for (const ignored of r.ignored) expect(ignored.reason.length).toBeGreaterThan(0);
-}
-
-/** Any generated value as text: some have no usable toString (Object.create(null)), which String() throws on. */
-function text(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
 }
 
 describe('every parser, hostile input', () => {
@@ -113,12 +104,12 @@ describe('every parser, hostile input', () => {
 
   it('readCustomAction: findings with random Ids and ProductFields never yield an invalid ref', () => {
     const action = fixtures['securityhub/custom-action.json'] as { detail: { findings: Record<string, unknown>[] } };
-    const kinds = fc.constantFrom('instance', 'launch-template', 'launch-configuration', 'account-defaults', 'bucket', '');
+    const kinds = fc.constantFrom(...KIND_NAMES, 'bucket', '');
     const finding = fc.record({
       Id: fc.oneof(
         hostileValue,
         fc.tuple(fc.constantFrom('us-east-1', 'eu-west-1', 'us-east-1 '), fc.constantFrom('111122223333', '999999999999', '1111222233'), kinds, hostileValue, fc.constantFrom('imdsv2', 'hop-limit', 'x'))
-          .map(([region, account, kind, id, check]) => `imds-guard/${region}/${account}/${kind}/${text(id)}/${check}`),
+          .map(([region, account, kind, id, check]) => `imds-guard/${region}/${account}/${kind}/${printable(id)}/${check}`),
       ),
       ProductFields: fc.oneof(
         hostileValue,
@@ -133,3 +124,12 @@ describe('every parser, hostile input', () => {
     );
   });
 });
+
+/** Any value as text, also one String() refuses (an object without a prototype). */
+function printable(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

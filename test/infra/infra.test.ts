@@ -14,18 +14,22 @@ import { zip } from '../../scripts/zip.js';
 import { DEFAULT_POLICY, loadPolicy, SETTINGS } from '../../shared/policy.js';
 import { eventPatterns } from '../../shared/refs/catalog.js';
 
-// ── The permissions each function may have (issue 4), and nothing else ──────────
-const READ = [
+// ── The permissions each function may have, and nothing else ────────────────────
+// (test/infra/permissions.test.ts proves these are exactly what each bundle can send)
+const DESCRIBE = [
   'ec2:DescribeInstances',
   'ec2:DescribeLaunchTemplates',
   'ec2:DescribeLaunchTemplateVersions',
   'ec2:GetInstanceMetadataDefaults',
-  'ec2:DescribeImages',
   'autoscaling:DescribeLaunchConfigurations',
   'autoscaling:DescribeAutoScalingGroups',
 ];
+const IMAGES = ['ec2:DescribeImages'];
 const USAGE = ['cloudwatch:GetMetricData'];
-const FINDINGS = ['securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings', 'securityhub:GetFindings'];
+const FINDINGS = ['securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings'];
+const FINDING_INDEX = ['securityhub:GetFindings'];
+/** IMDS_GUARD_FINDINGS=annotate|both: Security Hub's control findings of the resources (the sweep's FINDING_INDEX grants the same action). */
+const CONTROL_FINDINGS = ['securityhub:GetFindings'];
 const WRITES = [
   'ec2:ModifyInstanceMetadataOptions',
   'ec2:CreateLaunchTemplate',
@@ -38,14 +42,25 @@ const WRITES = [
   'autoscaling:StartInstanceRefresh',
   'ec2:ModifyInstanceMetadataDefaults',
 ];
+/** What remediation reads before and after it writes (groups using a template, versions, the configuration). */
+const ACT_READS = [
+  'autoscaling:DescribeAutoScalingGroups',
+  'autoscaling:DescribeLaunchConfigurations',
+  'ec2:DescribeLaunchTemplates',
+  'ec2:DescribeLaunchTemplateVersions',
+  'ec2:GetInstanceMetadataDefaults',
+];
+/** The events function polls its queue; the sweep keeps its published-finding state in S3. */
+const QUEUE = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+const STATE = ['s3:GetObject', 's3:PutObject', 's3:ListBucket'];
 /** Every function writes its own logs and sends failed asynchronous events to the DLQ. */
 const RUNTIME = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
 
 const EXPECTED: Record<string, { always: string[]; gated: string[] }> = {
-  Events: { always: [...RUNTIME, ...READ, ...USAGE, ...FINDINGS], gated: WRITES },
-  Sweep: { always: [...RUNTIME, ...READ, ...USAGE, ...FINDINGS], gated: WRITES },
-  ConfigRule: { always: [...RUNTIME, ...READ, 'config:PutEvaluations'], gated: [] },
-  Action: { always: [...RUNTIME, ...READ, ...USAGE, ...FINDINGS, ...WRITES], gated: [] },
+  Events: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...CONTROL_FINDINGS, ...QUEUE], gated: [...WRITES, ...ACT_READS] },
+  Sweep: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...FINDING_INDEX, ...STATE], gated: [...WRITES, ...ACT_READS] },
+  ConfigRule: { always: [...RUNTIME, ...DESCRIBE, 'config:PutEvaluations', 'config:GetComplianceDetailsByConfigRule'], gated: [] },
+  Action: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...CONTROL_FINDINGS, ...WRITES, ...ACT_READS], gated: [] },
 };
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
@@ -71,16 +86,26 @@ interface CfnStatement {
   when?: string;
 }
 
+type CfnPolicy = { PolicyDocument: { Statement: Json[] } };
+
+/** `Fn::If [c, x, NoValue]` → { when: c, value: x }; anything else as is. */
+function gate<T>(j: Json): { when?: string; value: T } {
+  if (j !== null && typeof j === 'object' && !Array.isArray(j) && 'Fn::If' in j) {
+    const [when, value, otherwise] = j['Fn::If'] as [string, Json, Json];
+    expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
+    return { when, value: value as T };
+  }
+  return { value: j as T };
+}
+
+/** Every statement of a role, with its condition: on the statement, or on its whole policy (the member role's writes). */
 function roleStatements(role: CfnResource): CfnStatement[] {
-  const policies = role.Properties.Policies as { PolicyDocument: { Statement: Json[] } }[];
+  const policies = (role.Properties.Policies as Json[]).map((p) => gate<CfnPolicy>(p));
   return policies.flatMap((p) =>
-    p.PolicyDocument.Statement.map((s) => {
-      if (s !== null && typeof s === 'object' && !Array.isArray(s) && 'Fn::If' in s) {
-        const [when, value, otherwise] = s['Fn::If'] as [string, Json, Json];
-        expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
-        return { when, statement: unSub(value) as PolicyStatement };
-      }
-      return { statement: unSub(s) as PolicyStatement };
+    p.value.PolicyDocument.Statement.map((s) => {
+      const g = gate<Json>(s);
+      const when = g.when ?? p.when;
+      return { ...(when ? { when } : {}), statement: unSub(g.value) as PolicyStatement };
     }),
   );
 }
@@ -106,6 +131,8 @@ const VARS = {
   'AWS::Region': 'eu-west-1',
   'AWS::AccountId': '111122223333',
   'DeadLetterQueue.Arn': 'arn:aws:sqs:eu-west-1:111122223333:dlq',
+  'EventQueue.Arn': 'arn:aws:sqs:eu-west-1:111122223333:events',
+  StateBucket: 'imds-guard-state-bucket',
   'ActionTarget.Arn': 'arn:aws:securityhub:eu-west-1:111122223333:action/custom/EnforceImdsV2',
 };
 
@@ -199,17 +226,26 @@ describe('member template', () => {
     }
   });
 
-  it('makes every rule target a function, with a retry policy, a DLQ and an invoke permission', () => {
+  it('makes every rule target its function (the events function through the queue), with a retry policy, a DLQ and a permission', () => {
     const rules = ofType('AWS::Events::Rule');
     expect(rules.length).toBe(MEMBER_STACK.rules.length);
+    const queued: string[] = [];
     for (const [id, rule] of rules) {
       const targets = rule.Properties.Targets as { Arn: Json; DeadLetterConfig: { Arn: Json }; RetryPolicy: Record<string, number> }[];
       expect(targets).toHaveLength(1);
       const target = targets[0]!;
-      const fnId = getAttTarget(target.Arn);
-      expect(template.Resources[fnId]?.Type).toBe('AWS::Lambda::Function');
       expect(getAttTarget(target.DeadLetterConfig.Arn)).toBe('DeadLetterQueue');
       expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+      const spec = MEMBER_STACK.rules.find((r) => `${r.id}Rule` === id)!;
+      if (spec.target === MEMBER_STACK.eventQueue.target) {
+        // Delivered to the queue: no invoke permission, the queue policy names the rule.
+        expect(getAttTarget(target.Arn)).toBe('EventQueue');
+        expect(resources.some(([, r]) => r.Type === 'AWS::Lambda::Permission' && r.Properties.SourceArn !== undefined && getAttTarget(r.Properties.SourceArn) === id)).toBe(false);
+        queued.push(id);
+        continue;
+      }
+      const fnId = getAttTarget(target.Arn);
+      expect(template.Resources[fnId]?.Type).toBe('AWS::Lambda::Function');
       const permission = resources.find(
         ([, r]) => r.Type === 'AWS::Lambda::Permission' && getAttTarget(r.Properties.SourceArn) === id,
       );
@@ -221,6 +257,19 @@ describe('member template', () => {
       const invokeConfig = resources.find(([, r]) => r.Type === 'AWS::Lambda::EventInvokeConfig' && (r.Properties.FunctionName as { Ref: string }).Ref === fnId);
       expect(getAttTarget((invokeConfig?.[1].Properties.DestinationConfig as { OnFailure: { Destination: Json } }).OnFailure.Destination)).toBe('DeadLetterQueue');
     }
+    expect(queued.length).toBeGreaterThan(0);
+    // The queue: only those rules may send; failures move to the DLQ (alarmed); Lambda reads it in batches.
+    const policy = template.Resources.EventQueuePolicy!.Properties.PolicyDocument as { Statement: { Principal: unknown; Condition: { ArnEquals: { 'aws:SourceArn': Json[] } } }[] };
+    expect(policy.Statement[0]!.Principal).toEqual({ Service: 'events.amazonaws.com' });
+    expect(policy.Statement[0]!.Condition.ArnEquals['aws:SourceArn'].map(getAttTarget).sort()).toEqual(queued.sort());
+    const queue = template.Resources.EventQueue!.Properties;
+    expect(getAttTarget((queue.RedrivePolicy as { deadLetterTargetArn: Json }).deadLetterTargetArn)).toBe('DeadLetterQueue');
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (template.Resources.EventsFunction!.Properties.Timeout as number));
+    const mapping = template.Resources.EventQueueMapping!.Properties;
+    expect(mapping).toMatchObject({ BatchSize: 1000, MaximumBatchingWindowInSeconds: { Ref: 'BatchWindowSeconds' }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    // Polling stops below the reserved concurrency, so throttling never burns a record's receives.
+    expect((mapping.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency).toBeLessThan(MEMBER_STACK.functions.find((f) => f.name === 'events')!.reservedConcurrency);
+    expect(getAttTarget(mapping.EventSourceArn)).toBe('EventQueue');
   });
 
   it('lets EventBridge write to the DLQ only from the stack’s rules', () => {
@@ -267,7 +316,7 @@ describe('member template', () => {
     expect(template.Resources.ConfigRule?.Condition).toBe('ConfigRuleEnabled');
     expect(template.Resources.ConfigRulePermission?.Properties.SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
     expect(template.Resources.ConfigRule?.Properties.Scope).toEqual({
-      ComplianceResourceTypes: ['AWS::EC2::Instance', 'AWS::EC2::LaunchTemplate', 'AWS::AutoScaling::LaunchConfiguration'],
+      ComplianceResourceTypes: ['AWS::EC2::Instance', 'AWS::EC2::LaunchTemplate', 'AWS::AutoScaling::LaunchConfiguration', 'AWS::AutoScaling::AutoScalingGroup'],
     });
     const messageTypes = (template.Resources.ConfigRule?.Properties.Source as { SourceDetails: { MessageType: string }[] }).SourceDetails.map((d) => d.MessageType);
     expect(messageTypes).toEqual(expect.arrayContaining(['ConfigurationItemChangeNotification', 'ScheduledNotification']));
@@ -328,7 +377,7 @@ describe('SST rendering (from the same description)', () => {
       if (r.pattern) expect(unSub(cfn.EventPattern as Json)).toEqual(JSON.parse(JSON.stringify(r.pattern, (_, v: unknown) => (v && typeof v === 'object' && 'sub' in v ? (v as { sub: string }).sub : v))));
       else expect(r.scheduleExpression).toBe(PARAMETERS.SweepSchedule.default);
       const target = (cfn.Targets as { Arn: Json; RetryPolicy: Record<string, number> }[])[0]!;
-      expect(`${sst.functions.find((f) => f.name === r.target)!.id}Function`).toBe(getAttTarget(target.Arn));
+      expect(r.viaQueue ? 'EventQueue' : `${sst.functions.find((f) => f.name === r.target)!.id}Function`).toBe(getAttTarget(target.Arn));
       expect(r.retryPolicy).toEqual({ maximumRetryAttempts: target.RetryPolicy.MaximumRetryAttempts, maximumEventAgeInSeconds: target.RetryPolicy.MaximumEventAgeInSeconds });
       expect(r.deadLetter).toBe('${DeadLetterQueue.Arn}');
     }
@@ -358,7 +407,7 @@ describe('SST rendering (from the same description)', () => {
       expect(f.role.statements.flatMap((s) => s.Action)).toEqual(expect.arrayContaining(f.name === 'config-rule' ? ['config:PutEvaluations'] : ['ec2:ModifyInstanceMetadataOptions']));
     }
     expect(config.policy.hopLimitCeiling).toBe(3);
-    expect(config.policy.remediate).toEqual({ instance: true, 'launch-template': true, 'launch-configuration': false, 'account-defaults': false });
+    expect(config.policy.remediate).toEqual({ instance: true, 'launch-template': true, 'launch-configuration': false, 'account-defaults': false, 'auto-scaling-group': false });
   });
 
   it('refuses enforce mode without write permissions, like the template rule', () => {

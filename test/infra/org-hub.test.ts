@@ -90,13 +90,22 @@ describe('member role (member template)', () => {
   });
 
   it('grants what the action function needs, in every region, writes only with RemediationAllowed, no * action', () => {
-    const statements = (role.Properties.Policies as { PolicyDocument: { Statement: Json[] } }[])[0]!.PolicyDocument.Statement;
+    const [read, write] = role.Properties.Policies as [{ PolicyDocument: { Statement: Json[] } }, { 'Fn::If': [string, { PolicyDocument: { Statement: Json[] } }, Json] }];
     const needs = actionFunctionNeeds();
-    const gated = statements.filter((s) => typeof s === 'object' && s !== null && 'Fn::If' in s).map((s) => (s as { 'Fn::If': [string, { Action: string[] }] })['Fn::If']);
-    const plain = statements.filter((s) => !(typeof s === 'object' && s !== null && 'Fn::If' in s)) as { Action: string[] }[];
-    expect(gated.every(([c]) => c === 'RemediationAllowed')).toBe(true);
-    expect(gated.flatMap(([, s]) => s.Action).sort()).toEqual(needs.write.flatMap((s) => s.actions).sort());
-    expect(plain.flatMap((s) => s.Action).sort()).toEqual(needs.read.flatMap((s) => s.actions).sort());
+    const unique = (actions: readonly string[]) => [...new Set(actions)].sort();
+    // The writes are a second policy that exists only with RemediationAllowed.
+    expect(write['Fn::If'][0]).toBe('RemediationAllowed');
+    expect(write['Fn::If'][2]).toEqual({ Ref: 'AWS::NoValue' });
+    const reads = read.PolicyDocument.Statement as { Action: string[] }[];
+    const writes = write['Fn::If'][1].PolicyDocument.Statement as { Action: string[] }[];
+    expect(JSON.stringify(reads)).not.toContain('Fn::If');
+    expect(unique(writes.flatMap((s) => s.Action))).toEqual(unique(needs.write.flatMap((s) => s.actions)));
+    expect(unique(reads.flatMap((s) => s.Action))).toEqual(unique(needs.read.flatMap((s) => s.actions)));
+    // The same derived statements as the action function's own role (infra/stack.ts permissionsFor).
+    const action = MEMBER_STACK.functions.find((f) => f.name === 'action')!;
+    const actionGrants = unique(action.statements.flatMap((s) => s.actions));
+    for (const a of [...needs.read, ...needs.write].flatMap((s) => s.actions)) expect(actionGrants).toContain(a);
+    const statements = [...reads, ...writes];
     expect(JSON.stringify(statements)).not.toContain('${AWS::Region}');
     expect(JSON.stringify(statements)).not.toMatch(/securityhub:|logs:|sqs:/);
     for (const a of actions(member)) expect(a).not.toContain('*');
@@ -139,7 +148,7 @@ describe('hub template', () => {
     expect(policy).not.toMatch(/ec2:|autoscaling:/);
   });
 
-  it('creates the custom action (id ≤ 20 alphanumerics, distinct from the member stack\'s) and routes it to the function in organization scope', () => {
+  it('creates the custom action (id ≤ 20 alphanumerics, distinct from the member stack\'s) and routes it to the hub\'s own function (functions/hub-action.ts)', () => {
     expect(HUB_ACTION_TARGET_ID).toMatch(/^[A-Za-z0-9]{1,20}$/);
     expect(HUB_ACTION_TARGET_ID).not.toBe(MEMBER_STACK.actionTarget.id);
     expect(hub.Resources.ActionTarget!.Properties.Id).toBe(HUB_ACTION_TARGET_ID);
@@ -150,10 +159,10 @@ describe('hub template', () => {
       resources: [{ 'Fn::GetAtt': ['ActionTarget', 'Arn'] }],
     });
     const env = (hub.Resources.HubActionFunction!.Properties.Environment as { Variables: Record<string, Json> }).Variables;
-    expect(env).toMatchObject({ IMDS_GUARD_ACTION_SCOPE: 'organization', IMDS_GUARD_MEMBER_ROLE: { Ref: 'MemberRoleName' }, IMDS_GUARD_MODE: { Ref: 'Mode' } });
+    expect(env).toMatchObject({ IMDS_GUARD_MEMBER_ROLE: { Ref: 'MemberRoleName' }, IMDS_GUARD_MEMBER_ACCOUNTS: { Ref: 'MemberAccounts' }, IMDS_GUARD_MODE: { Ref: 'Mode' } });
     expect(hub.Resources.HubActionFunction!.Properties.Code).toEqual({
       S3Bucket: { 'Fn::Sub': '${ArtifactBucketPrefix}-${AWS::Region}' },
-      S3Key: { 'Fn::Sub': 'imds-guard/${ArtifactVersion}/action.zip' },
+      S3Key: { 'Fn::Sub': 'imds-guard/${ArtifactVersion}/hub-action.zip' },
     });
   });
 });

@@ -44,14 +44,18 @@ describe('CloudTrail events → refs', () => {
     [
       'CreateAutoScalingGroup.json',
       'CreateAutoScalingGroup',
-      [ref('launch-configuration', 'EC2ContainerService-ecs-on-ec2-EcsInstanceLc-M1GQHZ0VYK8Z')],
+      [ref('launch-configuration', 'EC2ContainerService-ecs-on-ec2-EcsInstanceLc-M1GQHZ0VYK8Z'), ref('auto-scaling-group', 'ecs-asg')],
     ],
-    ['CreateAutoScalingGroup-launch-template.json', 'CreateAutoScalingGroup', [ref('launch-template', 'lt-03a70e6a9f2f6657d')]],
-    ['UpdateAutoScalingGroup.json', 'UpdateAutoScalingGroup', [ref('launch-template', 'web-template')]],
+    [
+      'CreateAutoScalingGroup-launch-template.json',
+      'CreateAutoScalingGroup',
+      [ref('launch-template', 'lt-03a70e6a9f2f6657d'), ref('auto-scaling-group', 'web-asg')],
+    ],
+    ['UpdateAutoScalingGroup.json', 'UpdateAutoScalingGroup', [ref('launch-template', 'web-template'), ref('auto-scaling-group', 'web-asg')]],
     [
       'UpdateAutoScalingGroup-mixed-instances.json',
       'UpdateAutoScalingGroup',
-      [ref('launch-template', 'lt-03a70e6a9f2f6657d'), ref('launch-template', 'lt-0abcd1234ef567890')],
+      [ref('launch-template', 'lt-03a70e6a9f2f6657d'), ref('launch-template', 'lt-0abcd1234ef567890'), ref('auto-scaling-group', 'web-asg')],
     ],
   ])('%s', (file, eventName, refs) => {
     const result = parse(file);

@@ -1,3 +1,4 @@
+import { validateRefId } from '../../shared/kinds/registry.js';
 import { describe, expect, it } from 'vitest';
 import {
   launchConfigurationNameFromArn,
@@ -7,7 +8,6 @@ import {
   validateLaunchTemplateId,
   validateLaunchTemplateName,
   validateLaunchTemplateRef,
-  validateRefId,
   validateRegion,
 } from '../../shared/refs/validate.js';
 

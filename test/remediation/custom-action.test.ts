@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { RESOURCE_KINDS } from '../../shared/model.js';
-import { byPlace, loadActionSettings, readCustomAction, refsOf, selectFinding, type CustomActionRequest } from '../../shared/custom-action.js';
+import { describeKind, KIND_NAMES } from '../../shared/kinds/registry.js';
+import { ACCEPTED_CONTROLS, byPlace, KIND_OF_RESOURCE_TYPE, loadActionSettings, readCustomAction, refsOf, selectFinding, type CustomActionRequest } from '../../shared/custom-action.js';
+import type { ResourceKind } from '../../shared/model.js';
 
 const load = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/securityhub/${name}`, import.meta.url), 'utf8'));
 const event = load('custom-action.json');
@@ -97,10 +98,14 @@ describe('Security Hub custom action: reading the selected findings', () => {
       ProductArn: 'arn:aws:securityhub:us-east-1:444455556666:product/444455556666/default',
       Resources: [{ Type: 'AwsAutoScalingAutoScalingGroup', Id: 'arn:aws:autoscaling:us-east-1:444455556666:autoScalingGroup:uuid:autoScalingGroupName/web-asg' }],
     });
-    // The lead adds the kind `auto-scaling-group`; until then such findings are refused with a reason.
-    if ((RESOURCE_KINDS as readonly string[]).includes('auto-scaling-group')) {
-      expect(asg).toMatchObject({ source: 'imds-guard', ref: { kind: 'auto-scaling-group', id: 'web-asg' } });
-    } else expect(asg).toHaveProperty('reason');
+    expect(asg).toMatchObject({ source: 'imds-guard', ref: { kind: 'auto-scaling-group', id: 'web-asg' } });
+    const bucket = selectFinding({
+      Id: 'imds-guard/us-east-1/444455556666/bucket/my-bucket/imdsv2',
+      ProductArn: 'arn:aws:securityhub:us-east-1:444455556666:product/444455556666/default',
+      Resources: [{ Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::my-bucket' }],
+    });
+    // Not a kind of this version: not read as an imds-guard finding at all.
+    expect(bucket).toHaveProperty('reason', expect.stringContaining('neither an imds-guard finding'));
     const mismatch = structuredClone(aggregated.detail.findings[1]);
     mismatch.Resources[0].Type = 'AwsEc2LaunchTemplate';
     expect(selectFinding(mismatch)).toHaveProperty('reason', expect.stringContaining('does not match'));
@@ -111,14 +116,40 @@ describe('Security Hub custom action: reading the selected findings', () => {
     expect(selectFinding({ Id: 'imds-guard/us-east-1/111122223333/instance/i-123;rm/imdsv2' })).toHaveProperty('reason');
   });
 
-  it('settings: member role name, scope and allow-list are validated', () => {
-    expect(loadActionSettings({})).toEqual({ memberRole: 'imds-guard-member', scope: 'account' });
-    expect(loadActionSettings({ IMDS_GUARD_ACTION_SCOPE: 'organization', IMDS_GUARD_MEMBER_ACCOUNTS: '444455556666, 555566667777' })).toMatchObject({
-      scope: 'organization',
+  it('hub settings: member role name and allow-list are validated', () => {
+    expect(loadActionSettings({})).toEqual({ memberRole: 'imds-guard-member' });
+    expect(loadActionSettings({ IMDS_GUARD_MEMBER_ROLE: 'imds-guard-member-2', IMDS_GUARD_MEMBER_ACCOUNTS: '444455556666, 555566667777' })).toEqual({
+      memberRole: 'imds-guard-member-2',
       memberAccounts: new Set(['444455556666', '555566667777']),
     });
     expect(() => loadActionSettings({ IMDS_GUARD_MEMBER_ROLE: 'a/b' })).toThrow(/IMDS_GUARD_MEMBER_ROLE/);
-    expect(() => loadActionSettings({ IMDS_GUARD_ACTION_SCOPE: 'world' })).toThrow(/IMDS_GUARD_ACTION_SCOPE/);
     expect(() => loadActionSettings({ IMDS_GUARD_MEMBER_ACCOUNTS: '12' })).toThrow(/IMDS_GUARD_MEMBER_ACCOUNTS/);
+  });
+
+  it('the resource types and controls come from the kinds registry', () => {
+    // Every kind, by its ASFF type (the account defaults' own findings name an AwsAccount).
+    expect([...KIND_OF_RESOURCE_TYPE.values()].map((d) => d.kind)).toEqual(KIND_NAMES);
+    for (const kind of KIND_NAMES) expect(KIND_OF_RESOURCE_TYPE.get(describeKind(kind).asffType)?.kind).toBe(kind);
+    // Security Hub's own controls only: AutoScaling.4 was retired, its check is imds-guard's own.
+    expect(ACCEPTED_CONTROLS).toEqual({ 'EC2.8': 'AwsEc2Instance', 'EC2.170': 'AwsEc2LaunchTemplate', 'AutoScaling.3': 'AwsAutoScalingLaunchConfiguration' });
+    const account = selectFinding({
+      Id: 'imds-guard/us-east-1/444455556666/account-defaults/444455556666/imdsv2',
+      ProductArn: 'arn:aws:securityhub:us-east-1:444455556666:product/444455556666/default',
+      Resources: [{ Type: 'AwsAccount', Id: 'AWS::::Account:444455556666' }],
+    });
+    expect(account).toMatchObject({ source: 'imds-guard', ref: { kind: 'account-defaults', id: '444455556666' } });
+  });
+
+  it('each kind with an ARN reads its id back from the ARN it makes', () => {
+    const ids: Record<string, string> = { instance: 'i-0a1b2c3d4e5f60718', 'launch-template': 'lt-0123456789abcdef0', 'auto-scaling-group': 'web/asg 1' };
+    for (const [kind, id] of Object.entries(ids)) {
+      const d = describeKind(kind as ResourceKind);
+      const arn = d.arn({ kind: d.kind, id, account: '444455556666', region: 'eu-west-1' });
+      expect(d.idFromArn?.(arn), arn).toBe(id);
+      expect(d.idFromArn?.(arn.replace(':444455556666:', ':1:'))).toBeUndefined();
+    }
+    const lc = describeKind('launch-configuration');
+    expect(lc.idFromArn?.('arn:aws:autoscaling:eu-west-1:444455556666:launchConfiguration:0d1a4ce3-0000-4000-8000-000000000000:launchConfigurationName/web-lc')).toBe('web-lc');
+    expect(describeKind('account-defaults').idFromArn).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { evaluate } from '../../shared/evaluate.js';
 import { describe, expect, it } from 'vitest';
-import { decide, launchTemplateNameFor } from '../../shared/decide.js';
+import { decide } from '../../shared/decide.js';
+import { launchTemplateNameFor } from '../../shared/kinds/launch-configuration/description.js';
 import type { GateId, Plan } from '../../shared/model.js';
 import {
   NOW,

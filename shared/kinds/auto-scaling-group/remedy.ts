@@ -1,0 +1,37 @@
+/**
+ * Remediation of an Auto Scaling group: describe it again, plan again with
+ * what it uses now, and point its pinned sources at a compliant `$Default`
+ * (never creating templates: fixing a template is EC2.170's remediation).
+ */
+import { ActionRefused, type ActContext, type ActionResult } from '../../act/types.js';
+import { accountDefaultsMetadata } from '../../aws/translate.js';
+import { getInstanceMetadataDefaults } from '../../aws/ec2.js';
+import type { Plan } from '../../model.js';
+import { GROUP_ACT_PERMISSIONS } from '../auto-scaling-groups.js';
+import type { KindRemedy } from '../edge-types.js';
+import { loadAutoScalingGroups, repointAutoScalingGroup } from './edge.js';
+import { planRepoint } from './judge.js';
+
+async function repoint(plan: Plan, { clients, policy }: ActContext): Promise<ActionResult> {
+  const scope = { account: plan.ref.account, region: plan.ref.region };
+  const defaults = async () => accountDefaultsMetadata(await getInstanceMetadataDefaults(clients.ec2 as never));
+  const { subjects } = await loadAutoScalingGroups(clients, scope, [plan.ref.id], defaults);
+  const subject = subjects[0];
+  if (subject === undefined) throw new ActionRefused(`group ${plan.ref.id} no longer exists`);
+  const now = planRepoint(subject, policy);
+  if (now.changes.length === 0) throw new ActionRefused(now.refusals.join(' ') || `group ${subject.name} has nothing to point elsewhere any more`);
+  return repointAutoScalingGroup(clients.autoScaling, subject, now);
+}
+
+export const autoScalingGroupRemedy: KindRemedy = {
+  act: repoint,
+  permissions: [
+    {
+      sid: 'ReadGroupLaunchSources',
+      actions: ['autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplateVersions', 'autoscaling:DescribeLaunchConfigurations', 'ec2:GetInstanceMetadataDefaults'],
+      // Describe calls have no resource-level permissions.
+      resources: ['*'],
+    },
+    ...GROUP_ACT_PERMISSIONS.repoint,
+  ],
+};

@@ -1,0 +1,44 @@
+/**
+ * IAM statements of the actions that touch Auto Scaling groups on behalf of
+ * another kind: a fixed launch template or a migrated launch configuration
+ * looks up the groups that use it (shared/act/groups.ts) and may start an
+ * instance refresh on them; a migration also repoints the groups.
+ */
+import type { PermissionStatement } from './edge-types.js';
+import { ARN, HERE } from './permissions.js';
+
+const GROUP_ARN = `${ARN}:autoscaling:${HERE}:autoScalingGroup:*:autoScalingGroupName/*`;
+
+const findGroups: PermissionStatement = {
+  sid: 'FindAutoScalingGroups',
+  actions: ['autoscaling:DescribeAutoScalingGroups'],
+  // Describe calls have no resource-level permissions.
+  resources: ['*'],
+};
+
+/**
+ * Auto Scaling checks that whoever points a group at a launch template may
+ * launch from it: only launches through this account's templates, and only
+ * instance profiles passed to EC2.
+ */
+const launchFromTemplates: PermissionStatement[] = [
+  {
+    sid: 'LaunchFromTemplates',
+    actions: ['ec2:RunInstances'],
+    resources: ['*'],
+    condition: { ArnLike: { 'ec2:LaunchTemplate': `${ARN}:ec2:${HERE}:launch-template/*` } },
+  },
+  {
+    sid: 'PassInstanceProfileRoles',
+    actions: ['iam:PassRole'],
+    resources: [`${ARN}:iam::\${AWS::AccountId}:role/*`],
+    condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+  },
+];
+
+export const GROUP_ACT_PERMISSIONS = {
+  /** Find the groups using a template and refresh them. */
+  refresh: [findGroups, { sid: 'RefreshAutoScalingGroups', actions: ['autoscaling:StartInstanceRefresh'], resources: [GROUP_ARN] }],
+  /** Point groups at a launch template. */
+  repoint: [{ sid: 'RepointAutoScalingGroups', actions: ['autoscaling:UpdateAutoScalingGroup'], resources: [GROUP_ARN] }, ...launchFromTemplates],
+} satisfies Record<string, PermissionStatement[]>;

@@ -1,0 +1,75 @@
+/**
+ * THE table of resource kinds. Every stage (evaluate, decide, load,
+ * inventory, sweep, the Config rule, findings, the CLI, infra IAM and the
+ * Config rule scope, the event catalog) loops over it; remediation reads the
+ * kinds' remedies from shared/kinds/remedies.ts, kept apart so that functions
+ * that never write neither bundle nor are granted a write call. Adding a kind
+ * is a row here (and in remedies.ts when it can be fixed), its folder under
+ * shared/kinds/, and its subject type in shared/model.ts's `Subject` union.
+ * The order is the order of sweeps and reports.
+ */
+import type { Control } from '../controls.js';
+import type { CheckId, ControlId, ResourceKind } from '../model.js';
+import { accountDefaultsDescription } from './account-defaults/description.js';
+import { accountDefaultsEdge } from './account-defaults/edge.js';
+import { autoScalingGroupDescription } from './auto-scaling-group/description.js';
+import { autoScalingGroupEdge } from './auto-scaling-group/kind-edge.js';
+import type { KindEdge } from './edge-types.js';
+import { instanceDescription } from './instance/description.js';
+import { instanceEdge } from './instance/edge.js';
+import { launchConfigurationDescription } from './launch-configuration/description.js';
+import { launchConfigurationEdge } from './launch-configuration/edge.js';
+import { launchTemplateDescription } from './launch-template/description.js';
+import { launchTemplateEdge } from './launch-template/edge.js';
+import type { KindDescription } from './types.js';
+import type { Validation } from '../refs/validate.js';
+
+export interface Kind<K extends ResourceKind = ResourceKind> {
+  description: KindDescription<K>;
+  edge: KindEdge<K>;
+}
+
+const KINDS: { readonly [K in ResourceKind]: Kind<K> } = {
+  instance: { description: instanceDescription, edge: instanceEdge },
+  'launch-template': { description: launchTemplateDescription, edge: launchTemplateEdge },
+  'launch-configuration': { description: launchConfigurationDescription, edge: launchConfigurationEdge },
+  'account-defaults': { description: accountDefaultsDescription, edge: accountDefaultsEdge },
+  'auto-scaling-group': { description: autoScalingGroupDescription, edge: autoScalingGroupEdge },
+};
+
+/** Every kind, in sweep and report order. */
+export const KIND_NAMES = Object.keys(KINDS) as ResourceKind[];
+
+export function isKind(value: unknown): value is ResourceKind {
+  return typeof value === 'string' && Object.hasOwn(KINDS, value);
+}
+
+/** The pure description of a kind. */
+export function describeKind<K extends ResourceKind>(kind: K): KindDescription<K> {
+  return (KINDS[kind] as Kind<K>).description;
+}
+
+/** The AWS edge of a kind. */
+export function edgeOf<K extends ResourceKind>(kind: K): KindEdge<K> {
+  return (KINDS[kind] as Kind<K>).edge;
+}
+
+/** Every kind's row, in order. */
+export function allKinds(): Kind[] {
+  return KIND_NAMES.map((k) => KINDS[k] as unknown as Kind);
+}
+
+/** Validates the id of a ref of `kind` (for `account-defaults` the id is the account). */
+export function validateRefId(kind: ResourceKind, value: unknown): Validation {
+  return describeKind(kind).validateId(value);
+}
+
+/** Every control of every kind, by id (a control shared by two checks of a kind appears once). */
+export const CONTROLS: Readonly<Record<ControlId, Control>> = Object.fromEntries(
+  KIND_NAMES.flatMap((k) => Object.values(describeKind(k).controls)).map((c) => [c.id, c]),
+);
+
+/** The control a check on a kind maps to. */
+export function controlFor(kind: ResourceKind, check: CheckId): ControlId {
+  return describeKind(kind).controls[check].id;
+}

@@ -1,0 +1,116 @@
+/**
+ * What a resource kind is, in two halves (ARCHITECTURE.md, "A kind is the
+ * unit of extension"):
+ * - a `KindDescription`: pure data and pure functions (names, ASFF and Config
+ *   types, the control each check maps to, id rules, ARN, judge, planned
+ *   change, finding details, the CloudTrail calls that change it);
+ * - a `KindEdge`: the AWS calls (describe by id, list page by page, act) and
+ *   the IAM actions those calls need, declared next to them the way Cloud
+ *   Custodian actions declare their `permissions`.
+ * One `Kind` row per kind in shared/kinds/registry.ts; every stage loops over
+ * that table instead of switching on kinds.
+ */
+import type { Resource } from '@aws-sdk/client-securityhub';
+import type { AsffResourceType, Control } from '../controls.js';
+import type {
+  CheckId,
+  Compliance,
+  MetadataOptions,
+  Plan,
+  ResourceKind,
+  ResourceRef,
+  Subject,
+  Tags,
+} from '../model.js';
+import type { Policy } from '../policy.js';
+import type { Validation } from '../refs/validate.js';
+import type { Scope } from '../scope.js';
+
+/** A subject that exists (not `missing`). */
+export type LiveSubject = Exclude<Subject, { kind: 'missing' }>;
+/** The subject type of one kind. */
+export type SubjectOf<K extends ResourceKind> = Extract<LiveSubject, { kind: K }>;
+
+/** One check's result as a kind judges it; evaluate adds the control from the description. */
+export interface Judgement {
+  check: CheckId;
+  compliance: Compliance;
+  reason: string;
+}
+
+/** Where a CloudTrail call names resources of this kind (shared/refs/catalog.ts assembles the catalog). */
+export interface Trigger {
+  eventName: string;
+  eventSource: 'ec2.amazonaws.com' | 'autoscaling.amazonaws.com';
+  /** Dotted paths, `[]` walks arrays; ids under every path are collected. */
+  paths: readonly string[];
+  /** Read only when `paths` found nothing (names the loader resolves). */
+  fallbackPaths?: readonly string[];
+}
+
+export interface KindDescription<K extends ResourceKind = ResourceKind> {
+  kind: K;
+  /**
+   * How people read the kind: `one` in sentences, `many` for lists, `title`
+   * to start a finding title, `column` in narrow table columns.
+   */
+  words: { one: string; many: string; title: string; column: string };
+  asffType: AsffResourceType;
+  /** The AWS Config resource type of evaluations. */
+  configType: string;
+  /** Whether AWS Config records this type, so the custom rule is scoped to it and change-triggered. */
+  configRecorded: boolean;
+  /** The control each check maps to: one finding per entry. */
+  controls: Readonly<Record<CheckId, Control>>;
+  /** Validates an id taken from an event or a Config item. */
+  validateId(value: unknown): Validation;
+  /** Our ref id for a Config configuration item (`undefined`: not usable). */
+  configRefId?(item: { resourceId?: string; resourceName?: string; arn?: string }): string | undefined;
+  /** The CloudTrail calls that create or change a resource of this kind. */
+  triggers: readonly Trigger[];
+  /** The ARN Security Hub shows (or its id for an account). */
+  arn(ref: ResourceRef, subject?: SubjectOf<K>): string;
+  /**
+   * The resource id in an ARN of this kind, the inverse of `arn` (Security
+   * Hub's control findings name resources by ARN); absent for kinds that have
+   * no ARN.
+   */
+  idFromArn?(arn: string): string | undefined;
+  /** The resource's tags; absent for kinds that carry none (exempted another way). */
+  tags?(subject: SubjectOf<K>): Tags;
+  /** How the resource is named in a finding title (default: its id). */
+  label?(subject: SubjectOf<K>): string;
+  /** When the resource came to be, for a stable finding CreatedAt. */
+  createdAt?(subject: SubjectOf<K>): Date | undefined;
+  /** What a report row shows beside the verdict: a name, a state, the metadata options in force. */
+  row(subject: SubjectOf<K>): { name?: string; state?: string; metadata?: MetadataOptions; instanceProfile?: string };
+  /** The kind's own judgement: one result per check in `controls`. Pure. */
+  judge(subject: SubjectOf<K>, policy: Policy): Judgement[];
+  /** Extra `imds-guard/…` ProductFields of the kind's findings. */
+  productFields?(subject: SubjectOf<K>): Record<string, string | undefined>;
+  /** ASFF `Resources[].Details` for the finding. */
+  details(subject: SubjectOf<K>): Resource['Details'];
+  /** Whether IMDSv1 use is measured on this kind (CloudWatch MetadataNoToken): the usage gates apply. */
+  usageMeasured?: boolean;
+  remediation: KindRemediation<K>;
+}
+
+/** What remediating a resource of this kind means. Pure. */
+export interface KindRemediation<K extends ResourceKind> {
+  /** The action's name, shown in plans (`modify-instance-metadata-options`, …). */
+  action: string;
+  /** The metadata options a change starts from: what the resource launches with now. */
+  current(subject: SubjectOf<K>, policy: Policy): MetadataOptions;
+  /** The hop limit instances inherit when the resource leaves it unset (judged and fixed as evaluate sees it). */
+  inheritedHopLimit?(subject: SubjectOf<K>): number | undefined;
+  /** One phrase for the plan summary: what the change does. */
+  describe(subject: SubjectOf<K>, hopNote: string, plan: Plan, policy: Policy): string;
+  /** Kind-specific fields of the plan (e.g. HttpTokensEnforced for the account default). */
+  extras?(subject: SubjectOf<K>, policy: Policy): Partial<Plan>;
+  /** True when something beyond HttpTokens and the hop limit is still to change. */
+  pending?(subject: SubjectOf<K>, policy: Policy): boolean;
+  /** Why nothing changes although the resource is non-compliant, when the kind knows better. */
+  nothingReason?(subject: SubjectOf<K>, policy: Policy): string | undefined;
+}
+
+export type { Scope };
