@@ -25,6 +25,7 @@ import type { Progress } from './progress.js';
 import { readinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
 import { describeKind } from '../shared/kinds/registry.js';
+import type { Scope } from '../shared/scope.js';
 
 export type FixStatus = 'planned' | 'skipped' | 'remediated' | 'failed';
 
@@ -71,7 +72,7 @@ export interface FixInput {
 }
 
 /** How fix builds the real remediator for a region (injectable for tests). */
-export type RemediatorFactory = (clients: Clients, scope: { account: string; region: string }, policy: Policy, actor: string) => Remediator;
+export type RemediatorFactory = (clients: Clients, scope: Scope, policy: Policy, actor: string) => Remediator;
 
 export const realRemediator: RemediatorFactory = (clients, scope, policy, actor) =>
   createRemediator({ clients, policy, account: scope.account, actor, loader: createLoader(clients, { account: scope.account }), evaluate });

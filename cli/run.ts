@@ -11,7 +11,7 @@ import { hintFor, parseCli, type CommonOptions, type ConnectionOptions, type Fix
 import { debugLogging, logClients, logRequests } from './debug.js';
 import { defaultDeps, identify, type CliDeps, type RegionStatus } from './engine.js';
 import { errorText, groupErrors } from './format/errors.js';
-import { CredentialsError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, isCredentialsError, messageOf, UsageError } from './errors.js';
+import { CredentialsError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, isCredentialsError, messageOf, missingProfile, UsageError } from './errors.js';
 import { fixExitCode, planFix, realRemediator, type RemediatorFactory } from './fix.js';
 import { toCsv } from './format/csv.js';
 import { toHtml } from './format/html.js';
@@ -80,6 +80,9 @@ interface Prepared {
 
 /** --profile, region choice, identity: what scan and fix both need before listing anything. */
 async function prepare(options: CommonOptions, io: Io, deps: RunDeps): Promise<Prepared> {
+  if (options.profile !== undefined) io.env.AWS_PROFILE = options.profile;
+  const noProfile = await missingProfile(io.env);
+  if (noProfile !== undefined) throw new CredentialsError(noProfile);
   const progress = createProgress(io.stderr, io.stderrIsTTY);
   const home = options.regions[0] ?? (await deps.defaultRegion(io.env));
   if (!home && !options.allRegions) {

@@ -17,6 +17,8 @@
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
 import { handleCustomAction } from '../shared/custom-action-run.js';
+import { lambdaHandler } from '../shared/handler.js';
+import { traced } from '../shared/trace.js';
 import { lambdaScope } from '../shared/lambda.js';
 import { runPipeline } from '../shared/pipeline.js';
 import { loadPolicy } from '../shared/policy.js';
@@ -24,9 +26,12 @@ import type { HandlerResult } from '../shared/results.js';
 import { pipelineDeps } from '../shared/wiring.js';
 
 const policy = loadPolicy();
-const clients = createClients(process.env.AWS_REGION ?? 'us-east-1');
+const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
 
-export async function handler(event: unknown, context: Context): Promise<HandlerResult> {
+/** Logger context, metrics flush (shared/handler.ts). */
+export const handler = lambdaHandler(handle);
+
+async function handle(event: unknown, context: Context): Promise<HandlerResult> {
   const scope = lambdaScope(context);
   return handleCustomAction(event, (actor) => ({
     scope,

@@ -13,26 +13,32 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
-import { clientConfig, createClients } from '../shared/aws/clients.js';
+import { clientConfig, createClients, instrument, requestTimeoutMs } from '../shared/aws/clients.js';
 import { loadActionSettings } from '../shared/custom-action.js';
 import { memberAccess } from '../shared/custom-action-member.js';
 import { handleCustomAction } from '../shared/custom-action-run.js';
+import { lambdaHandler } from '../shared/handler.js';
 import { lambdaScope } from '../shared/lambda.js';
 import { loadPolicy } from '../shared/policy.js';
 import type { HandlerResult } from '../shared/results.js';
+import { traced } from '../shared/trace.js';
 
 const policy = loadPolicy();
 const settings = loadActionSettings();
 const region = process.env.AWS_REGION ?? 'us-east-1';
-const securityHub = new SecurityHubClient(clientConfig(region));
-const sts = new STSClient(clientConfig(region));
-const organizations = new OrganizationsClient(clientConfig(region));
+// Only the clients the hub's own role uses; the same timeouts and checks as shared/aws/clients.ts.
+const securityHub = instrument(new SecurityHubClient(clientConfig(region)), requestTimeoutMs());
+const sts = instrument(new STSClient(clientConfig(region)), requestTimeoutMs());
+const organizations = instrument(new OrganizationsClient(clientConfig(region)), requestTimeoutMs());
 
-export async function handler(event: unknown, context: Context): Promise<HandlerResult> {
+/** Logger context, metrics flush (shared/handler.ts). */
+export const handler = lambdaHandler(handle);
+
+async function handle(event: unknown, context: Context): Promise<HandlerResult> {
   const scope = lambdaScope(context);
   return handleCustomAction(event, (actor) => ({
     scope,
     securityHub,
-    member: memberAccess({ settings, policy, actor, sts, organizations, clientsFor: createClients }),
+    member: memberAccess({ settings, policy, actor, sts, organizations, clientsFor: (r, credentials) => traced(createClients(r, credentials)) }),
   }));
 }

@@ -6,8 +6,7 @@
 import { isParam, isSub, type ConditionName, type ConditionSpec, type FunctionSpec, type MemberStack, type ParameterSpec, type Statement, type Value } from './model.js';
 import { ACTION_TARGET_PROVIDER_SOURCE } from './action-target-provider.js';
 import { memberTrustPolicy } from './member-role.js';
-import { eventQueuePolicy } from './queue-policy.js';
-import { deadLetterQueuePolicy, lambdaTrustPolicy } from './policies.js';
+import { deadLetterQueuePolicy, eventQueuePolicy, lambdaTrustPolicy } from './policies.js';
 import { APP_NAME, MEMBER_STACK } from './stack.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };

@@ -18,8 +18,7 @@ import { parameterValues, stageConfig, type HubConfig, type MemberRoleConfig, ty
 import { HUB, hubEnvironment } from './hub.js';
 import { memberTrustPolicy } from './member-role.js';
 import { holds, isParam, substitute, type ParameterName } from './model.js';
-import { deadLetterQueuePolicy, lambdaTrustPolicy } from './policies.js';
-import { eventQueuePolicy } from './queue-policy.js';
+import { deadLetterQueuePolicy, eventQueuePolicy, lambdaTrustPolicy } from './policies.js';
 import { policyStatement, regionSuffix, sstRegionPlan, type AlarmArgs, type SstRegionPlan } from './sst-args.js';
 import { APP_NAME, artifactKey, FUNCTION_NAMES, MEMBER_STACK } from './stack.js';
 
@@ -213,27 +212,20 @@ export function deployRegion(plan: SstRegionPlan) {
     );
   }
 
-  new aws.sqs.QueuePolicy(
-    `DeadLetterQueuePolicy${s}`,
-    {
-      queueUrl: dlq.url,
-      policy: $resolve({ queue: dlq.arn, rules: $resolve(ruleArns) }).apply(({ queue, rules }) =>
-        JSON.stringify(deadLetterQueuePolicy(queue, rules)),
-      ),
-    },
-    opts,
-  );
-
-  new aws.sqs.QueuePolicy(
-    `EventQueuePolicy${s}`,
-    {
-      queueUrl: eventQueue.url,
-      policy: $resolve({ queue: eventQueue.arn, rules: $resolve(queuedRuleArns) }).apply(({ queue, rules }) =>
-        JSON.stringify(eventQueuePolicy(queue, rules)),
-      ),
-    },
-    opts,
-  );
+  // The stack's own rules may send to each queue: the dead-letter queue and the event queue.
+  for (const [name, queue, arns, policyOf] of [
+    ['DeadLetterQueuePolicy', dlq, ruleArns, deadLetterQueuePolicy],
+    ['EventQueuePolicy', eventQueue, queuedRuleArns, eventQueuePolicy],
+  ] as const) {
+    new aws.sqs.QueuePolicy(
+      `${name}${s}`,
+      {
+        queueUrl: queue.url,
+        policy: $resolve({ queue: queue.arn, rules: $resolve(arns) }).apply(({ queue: arn, rules }) => JSON.stringify(policyOf(arn, rules))),
+      },
+      opts,
+    );
+  }
 
   const cr = plan.configRule;
   if (cr) {

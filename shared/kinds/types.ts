@@ -46,6 +46,8 @@ export interface Trigger {
   paths: readonly string[];
   /** Read only when `paths` found nothing (names the loader resolves). */
   fallbackPaths?: readonly string[];
+  /** Read only when the record has a value at one of these paths (the call changed what the kind judges). */
+  onlyWith?: readonly string[];
 }
 
 export interface KindDescription<K extends ResourceKind = ResourceKind> {

@@ -15,7 +15,7 @@
  * Checks without a Security Hub finding (control disabled, not yet evaluated,
  * imds-guard's own controls) get imds-guard's finding in every mode.
  */
-import { GetFindingsCommand, type AwsSecurityFinding, type SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { paginateGetFindings, type AwsSecurityFinding, type SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { chunk } from '../aws/batch.js';
 import { partitionOf, resourceArn, truncate, usageLine } from '../findings/asff.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
@@ -69,27 +69,19 @@ async function controlFindings(client: Client, options: ControlFindingsOptions, 
   for (const c of candidates) byControl.set(c.control, [...(byControl.get(c.control) ?? []), c.arn]);
   for (const [control, arns] of byControl) {
     for (const batch of chunk([...new Set(arns)], MAX_FILTER_VALUES)) {
-      let nextToken: string | undefined;
-      do {
-        const response = await client.send(
-          new GetFindingsCommand({
-            Filters: {
-              ProductArn: [{ Value: securityHubProductArn(options.region), Comparison: 'EQUALS' }],
-              ComplianceSecurityControlId: [{ Value: control, Comparison: 'EQUALS' }],
-              ResourceId: batch.map((arn) => ({ Value: arn, Comparison: 'EQUALS' as const })),
-              AwsAccountId: [{ Value: options.account, Comparison: 'EQUALS' }],
-              RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-            },
-            MaxResults: 100,
-            NextToken: nextToken,
-          }),
-        );
-        for (const f of response.Findings ?? []) {
+      const filters = {
+        ProductArn: [{ Value: securityHubProductArn(options.region), Comparison: 'EQUALS' as const }],
+        ComplianceSecurityControlId: [{ Value: control, Comparison: 'EQUALS' as const }],
+        ResourceId: batch.map((arn) => ({ Value: arn, Comparison: 'EQUALS' as const })),
+        AwsAccountId: [{ Value: options.account, Comparison: 'EQUALS' as const }],
+        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' as const }],
+      };
+      for await (const page of paginateGetFindings({ client: client as SecurityHubClient, pageSize: 100 }, { Filters: filters, MaxResults: 100 })) {
+        for (const f of page.Findings ?? []) {
           const arn = f.Resources?.[0]?.Id;
           if (arn) found.set(key(control, arn), f);
         }
-        nextToken = response.NextToken || undefined;
-      } while (nextToken);
+      }
     }
   }
   return found;

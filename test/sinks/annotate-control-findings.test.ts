@@ -15,7 +15,8 @@ import { createSecurityHubSink } from '../../shared/sinks/securityhub.js';
 const ACCOUNT = '444455556666';
 const REGION = 'eu-west-1';
 const sh = mockClient(SecurityHubClient);
-const client = sh as unknown as SecurityHubClient;
+// A real client: mockClient(SecurityHubClient) answers for every instance, and the SDK paginator needs a client.
+const client = new SecurityHubClient({ region: REGION });
 const retry = { sleep: async () => {}, maxAttempts: 2 };
 
 /** Security Hub's EC2.8 control finding, shape of test/fixtures/securityhub/custom-action-aggregated.json. */

@@ -4,7 +4,7 @@
  * cannot be changed: fixing one means a launch template equivalent to it and
  * moving its groups there. Pure.
  */
-import type { LaunchConfigurationSubject } from '../../model.js';
+import type { LaunchConfigurationSubject, MetadataOptions } from '../../model.js';
 import { EC2_GUIDE, OWN_CONTROL_SEVERITY, SH_ASG } from '../../controls.js';
 import type { Policy } from '../../policy.js';
 import { launchConfigurationNameFromArn, validateLaunchConfigurationName } from '../../refs/validate.js';
@@ -122,7 +122,11 @@ function fnv1a(text: string): string {
 }
 
 function judgeLaunchConfiguration(subject: LaunchConfigurationSubject, policy: Policy): Judgement[] {
-  const m = subject.metadata;
+  return judgeLaunchConfigurationOptions(subject.metadata, policy);
+}
+
+/** The options of a launch configuration (`undefined`: it has no MetadataOptions), as launches get them. Both checks, in order. */
+export function judgeLaunchConfigurationOptions(m: MetadataOptions | undefined, policy: Policy): [Judgement, Judgement] {
   if (m === undefined) {
     return [
       result(
@@ -134,7 +138,8 @@ function judgeLaunchConfiguration(subject: LaunchConfigurationSubject, policy: P
     ];
   }
   if (m.httpEndpoint === 'disabled') {
-    return both('COMPLIANT', 'Metadata endpoint disabled in the launch configuration: instances launch with IMDS off.');
+    const [tokens, hop] = both('COMPLIANT', 'Metadata endpoint disabled in the launch configuration: instances launch with IMDS off.');
+    return [tokens!, hop!];
   }
   const tokens =
     m.httpTokens === 'required'
