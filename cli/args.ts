@@ -87,6 +87,7 @@ export interface OrgOptions {
 }
 
 export const DEFAULT_ORG_CONCURRENCY = 8;
+/** The member role the member stack creates (infra/stack.ts MEMBER_ROLE_NAME; test/cli/args.test.ts keeps them equal). */
 export const DEFAULT_MEMBER_ROLE = 'imds-guard-member';
 
 export interface DoctorOptions extends ConnectionOptions {

@@ -9,7 +9,8 @@
  */
 import type { OrgOptions } from './args.js';
 import { mapLimit } from '../shared/aws/batch.js';
-import type { AwsCredentialIdentity, Clients } from '../shared/aws/clients.js';
+import type { Clients } from '../shared/aws/clients.js';
+import type { Credentials } from '../shared/aws/sts.js';
 import {
   accountDefaults,
   createPreflightClients,
@@ -69,7 +70,7 @@ export interface DoctorReport {
 
 export interface DoctorDeps extends CliDeps, OrgDeps {
   /** CloudTrail, Lambda, CloudFormation clients (shared/aws/preflight.ts). */
-  preflightWith?(region: string, credentials?: AwsCredentialIdentity): PreflightClients;
+  preflightWith?(region: string, credentials?: Credentials): PreflightClients;
 }
 
 export interface DoctorInput {

@@ -15,8 +15,9 @@
  */
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { mapLimit } from '../shared/aws/batch.js';
-import { clientConfig, createClients, instrument, requestTimeoutMs, type AwsCredentialIdentity, type Clients } from '../shared/aws/clients.js';
-import { assumeMemberRole, listActiveAccounts, listActiveAccountsUnder, memberRoleArn, partitionOf, type OrgAccount } from '../shared/aws/organizations.js';
+import { clientConfig, createClients, instrument, requestTimeoutMs, type Clients } from '../shared/aws/clients.js';
+import { listActiveAccounts, listActiveAccountsUnder, type OrgAccount } from '../shared/aws/organizations.js';
+import { assumeRole, memberRoleArn, type Credentials } from '../shared/aws/sts.js';
 import type { ResourceKind } from '../shared/model.js';
 import { KIND_NAMES } from '../shared/kinds/registry.js';
 import type { Policy } from '../shared/policy.js';
@@ -31,7 +32,7 @@ import { scanRegion, summarize, type Row, type ScanReport } from './scan.js';
 export interface OrgDeps {
   organizationsFor(region: string): Pick<OrganizationsClient, 'send'>;
   /** Clients for a region with the given credentials (none: the caller's own chain). */
-  clientsWith(region: string, credentials?: AwsCredentialIdentity): Clients;
+  clientsWith(region: string, credentials?: Credentials): Clients;
 }
 
 export function defaultOrgDeps(): OrgDeps {
@@ -47,7 +48,7 @@ export interface AccountTarget {
   /** `caller`: the CLI's own credentials; `role`: the assumed member role. */
   via: 'caller' | 'role';
   roleArn?: string;
-  credentials?: AwsCredentialIdentity;
+  credentials?: Credentials;
   /** Why nothing of this account can be read. */
   error?: ErrorInfo;
 }
@@ -105,7 +106,7 @@ export async function resolveTargets(
     if (!found) {
       base.error = { message: `not an ACTIVE account of the organization${org.ous.length > 0 ? ' under the given OUs' : ''}` };
     } else if (base.via === 'role') {
-      base.roleArn = memberRoleArn(id, org.roleName, partitionOf(caller.arn));
+      base.roleArn = memberRoleArn(id, org.roleName, home);
     }
     chosen.push(base);
   }
@@ -118,7 +119,8 @@ export async function resolveTargets(
     progress.update(target.account, `assuming ${target.roleArn}`);
     calls += 1;
     try {
-      target.credentials = await assumeMemberRole(deps.stsFor(home), target.roleArn as string, sessionName);
+      // One hour covers a long organization scan; the role's own maximum session duration still applies.
+      target.credentials = await assumeRole(deps.stsFor(home), target.roleArn as string, sessionName, 3600);
     } catch (error) {
       if (isCredentialsError(error)) throw error;
       const info = describeError(error);

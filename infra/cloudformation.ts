@@ -3,8 +3,9 @@
  * template a service-managed StackSet deploys to every account and region.
  * Pure; `npm run build` writes it to dist/member-template.json.
  */
-import { isParam, isSub, type ConditionName, type FunctionSpec, type MemberStack, type ParameterSpec, type Statement, type Value } from './model.js';
+import { isParam, isSub, type ConditionName, type ConditionSpec, type FunctionSpec, type MemberStack, type ParameterSpec, type Statement, type Value } from './model.js';
 import { ACTION_TARGET_PROVIDER_SOURCE } from './action-target-provider.js';
+import { memberTrustPolicy } from './member-role.js';
 import { deadLetterQueuePolicy, eventQueuePolicy, lambdaTrustPolicy } from './policies.js';
 import { APP_NAME, MEMBER_STACK } from './stack.js';
 
@@ -184,6 +185,14 @@ function functionResources(stack: MemberStack, f: FunctionSpec): Record<string, 
   };
 }
 
+/** A condition as template JSON (`Fn::Equals`, `Fn::Not`, `Fn::And`). */
+function conditionJson(c: ConditionSpec): Json {
+  if ('allOf' in c) return { 'Fn::And': c.allOf.map(conditionJson) };
+  if ('regionIs' in c) return { 'Fn::Equals': [ref('AWS::Region'), ref(c.regionIs)] };
+  const eq: Json = { 'Fn::Equals': [ref(c.parameter), c.equals] };
+  return c.negate ? { 'Fn::Not': [eq] } : eq;
+}
+
 /** The condition a rule (and its permission) exists under: its own, else its target's. */
 export function ruleCondition(stack: MemberStack, rule: MemberStack['rules'][number]): ConditionName | undefined {
   const target = stack.functions.find((f) => f.name === rule.target);
@@ -207,10 +216,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
   }
 
   const conditions: { [key: string]: Json } = {};
-  for (const [name, c] of Object.entries(stack.conditions)) {
-    const eq: Json = { 'Fn::Equals': [ref(c.parameter), c.equals] };
-    conditions[name] = c.negate ? { 'Fn::Not': [eq] } : eq;
-  }
+  for (const [name, c] of Object.entries(stack.conditions)) conditions[name] = conditionJson(c);
 
   const resources: Record<string, CfnResource> = {
     DeadLetterQueue: {
@@ -408,11 +414,35 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
     Properties: { ServiceToken: getAtt('ActionTargetProvider', 'Arn'), Id: at.id, Name: at.name, Description: at.description },
   };
 
+  const mr = stack.memberRole;
+  const writesWhen = mr.statements.find((s) => s.when)?.when;
+  if (mr.statements.some((s) => s.when && s.when !== writesWhen)) throw new Error('member role writes must share one condition');
+  resources.MemberRole = {
+    Type: 'AWS::IAM::Role',
+    Condition: mr.when,
+    Properties: {
+      // Named, so the hub can find it in every account: created in HomeRegion only (IAM is global).
+      RoleName: ref('MemberRoleName'),
+      Path: stack.rolePath,
+      Description: `${APP_NAME}: assumed by the hub's Security Hub custom action`,
+      AssumeRolePolicyDocument: memberTrustPolicy(sub('arn:${AWS::Partition}:iam::${HubAccountId}:root'), ref('OrganizationId')),
+      // Reads in one policy, the writes in a second one that exists only with RemediationAllowed (one Fn::If, not one per statement).
+      Policies: [
+        { PolicyName: `${APP_NAME}-member-read`, PolicyDocument: { Version: '2012-10-17', Statement: mr.statements.filter((s) => !s.when).map(statementJson) } },
+        when(writesWhen, {
+          PolicyName: `${APP_NAME}-member-write`,
+          PolicyDocument: { Version: '2012-10-17', Statement: mr.statements.filter((s) => s.when).map(statementJson) },
+        }),
+      ],
+    },
+  };
+
   const outputs: CfnTemplate['Outputs'] = {
     EventQueueUrl: { Description: 'Queue of events waiting for the events function', Value: ref('EventQueue') },
     StateBucketName: { Description: 'Bucket of the sweep\'s published-finding state', Value: ref('StateBucket') },
     DeadLetterQueueUrl: { Description: 'Dead-letter queue of undelivered or failed events', Value: ref('DeadLetterQueue') },
     ActionTargetArn: { Description: 'Security Hub custom action', Value: getAtt('ActionTarget', 'Arn'), Condition: at.when },
+    MemberRoleArn: { Description: 'Role the hub custom action assumes', Value: getAtt('MemberRole', 'Arn'), Condition: mr.when },
   };
   for (const f of stack.functions) {
     const out: { Description: string; Value: Json; Condition?: string } = { Description: `${f.name} function`, Value: getAtt(`${f.id}Function`, 'Arn') };
@@ -426,16 +456,24 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
     Metadata: {
       'AWS::CloudFormation::Interface': {
         ParameterGroups: [
-          { Label: { default: 'Behaviour' }, Parameters: ['Mode', 'RemediationEnabled', 'RemediateKinds', 'ExemptTagKey', 'UsageLookbackDays', 'UsageUnknown'] },
+          { Label: { default: 'Behaviour' }, Parameters: ['Mode', 'RemediationEnabled', 'RemediateKinds', 'ExemptTagKey', 'UsageLookbackDays', 'UsageUnknown', 'FindingsMode'] },
           { Label: { default: 'Metadata options' }, Parameters: ['HopLimitCeiling', 'LowerHopLimit', 'InstanceRefresh', 'EnforceAccountDefault'] },
           { Label: { default: 'Triggers' }, Parameters: ['SweepSchedule', 'EnableConfigRule', 'ConfigRuleFrequency', 'EnableSecurityHubAction', 'BatchWindowSeconds', 'FindingRefreshDays'] },
           { Label: { default: 'Operations' }, Parameters: ['ReserveConcurrency', 'LogLevel', 'LogRetentionDays', 'AlarmTopicArn'] },
           { Label: { default: 'Code' }, Parameters: ['ArtifactBucketPrefix', 'ArtifactVersion'] },
+          { Label: { default: 'Organization hub access' }, Parameters: ['HubAccountId', 'OrganizationId', 'HomeRegion', 'MemberRoleName'] },
         ],
       },
     },
     Parameters: parameters,
     Rules: {
+      MemberRoleNeedsOrganizationAndHomeRegion: {
+        RuleCondition: { 'Fn::Not': [{ 'Fn::Equals': [ref('HubAccountId'), ''] }] },
+        Assertions: [
+          { Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref('OrganizationId'), ''] }] }, AssertDescription: 'HubAccountId needs OrganizationId (o-...).' },
+          { Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref('HomeRegion'), ''] }] }, AssertDescription: 'HubAccountId needs HomeRegion (the member role is global).' },
+        ],
+      },
       EnforceNeedsRemediationPermissions: {
         RuleCondition: { 'Fn::Equals': [ref('Mode'), 'enforce'] },
         Assertions: [

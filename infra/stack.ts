@@ -13,11 +13,15 @@ import type { PermissionStatement } from '../shared/kinds/edge-types.js';
 import { ARN, HERE } from '../shared/kinds/permissions.js';
 import { allKinds, KIND_NAMES } from '../shared/kinds/registry.js';
 import { REMEDIES } from '../shared/kinds/remedies.js';
+import { CONTROL_FINDINGS_PERMISSIONS } from '../shared/sinks/annotate-control-findings.js';
 import { CONFIG_PERMISSIONS } from '../shared/sinks/config.js';
 import { FINDING_INDEX_PERMISSIONS, FINDINGS_PERMISSIONS } from '../shared/sinks/securityhub.js';
+import { memberRoleStatements } from './member-role.js';
 import type { FunctionName, FunctionSpec, MemberStack, ParameterName, ParameterSpec, RuleSpec, Statement, Value } from './model.js';
 
 export const APP_NAME = 'imds-guard';
+/** Default name of the member role the hub assumes (`IMDS_GUARD_MEMBER_ROLE`). */
+export const MEMBER_ROLE_NAME = 'imds-guard-member';
 
 /** Every function in the order they are rendered; names match `functions/<name>.ts`. */
 export const FUNCTION_NAMES: readonly FunctionName[] = ['events', 'config-rule', 'sweep', 'action'];
@@ -33,6 +37,7 @@ export const SETTING_PARAMETERS = {
   remediate: 'RemediateKinds',
   instanceRefresh: 'InstanceRefresh',
   enforceAccountDefault: 'EnforceAccountDefault',
+  findings: 'FindingsMode',
 } as const satisfies Record<keyof Policy, ParameterName>;
 
 
@@ -130,6 +135,12 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     allowedValues: bool,
     description: 'Also set HttpTokensEnforced on the account default (refuses IMDSv1 launches).',
   },
+  FindingsMode: {
+    type: 'String',
+    default: d.FindingsMode,
+    allowedValues: ['own', 'annotate', 'both'],
+    description: 'own: imds-guard findings only; annotate: evidence and plan onto Security Hub\'s control finding instead, where one exists; both.',
+  },
   SweepSchedule: {
     type: 'String',
     default: 'rate(6 hours)',
@@ -206,6 +217,30 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     description: 'Code version: keys are imds-guard/<version>/<function>.zip. Set by the build (package version + content hash).',
     templateOnly: true,
   },
+  HubAccountId: {
+    type: 'String',
+    default: '',
+    allowedPattern: '^(\\d{12})?$',
+    description: 'Hub account (Security Hub administrator). Set: create the member role, trusted by it only. Empty: no member role.',
+  },
+  OrganizationId: {
+    type: 'String',
+    default: '',
+    allowedPattern: '^(o-[a-z0-9]{10,32})?$',
+    description: 'o-...: the member role trusts the hub only within it (aws:PrincipalOrgID). Required with HubAccountId.',
+  },
+  HomeRegion: {
+    type: 'String',
+    default: '',
+    allowedPattern: '^([a-z]{2}(-[a-z]+){1,3}-\\d{1,2})?$',
+    description: 'The one region that creates the member role (IAM is global). Required with HubAccountId.',
+  },
+  MemberRoleName: {
+    type: 'String',
+    default: MEMBER_ROLE_NAME,
+    allowedPattern: '^[\\w+=,.@-]{1,64}$',
+    description: 'Member role name (path /imds-guard/), as the hub\'s IMDS_GUARD_MEMBER_ROLE.',
+  },
 };
 
 
@@ -216,7 +251,7 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
  * permissions; test/infra/permissions.test.ts proves that each role grants
  * exactly the SDK commands its bundle can send.
  */
-type Capability = 'describe' | 'list' | 'usage' | 'images' | 'findings' | 'finding-index' | 'config' | 'act';
+type Capability = 'describe' | 'list' | 'usage' | 'images' | 'findings' | 'control-findings' | 'finding-index' | 'config' | 'act';
 
 const statementsOf: Record<Capability, () => PermissionStatement[]> = {
   // Describe and list calls have no resource-level permissions.
@@ -225,6 +260,8 @@ const statementsOf: Record<Capability, () => PermissionStatement[]> = {
   usage: () => [USAGE_PERMISSIONS],
   images: () => [IMAGE_PERMISSIONS],
   findings: () => FINDINGS_PERMISSIONS,
+  // IMDS_GUARD_FINDINGS=annotate|both: Security Hub's own control findings are looked up beside ours.
+  'control-findings': () => [CONTROL_FINDINGS_PERMISSIONS],
   'finding-index': () => [FINDING_INDEX_PERMISSIONS],
   config: () => [CONFIG_PERMISSIONS],
   act: () => mergeBySid(Object.values(REMEDIES).flatMap((r) => r.permissions)),
@@ -251,7 +288,7 @@ function mergeBySid(statements: readonly PermissionStatement[]): PermissionState
 }
 
 /** The statements of a function's capabilities; `act` only when `when` holds for the automatic functions. */
-function permissionsFor(capabilities: readonly Capability[], actWhen?: 'RemediationAllowed'): Statement[] {
+export function permissionsFor(capabilities: readonly Capability[], actWhen?: 'RemediationAllowed'): Statement[] {
   return capabilities.flatMap((c) =>
     statementsOf[c]().map((s): Statement => ({ ...s, ...(c === 'act' && actWhen ? { when: actWhen } : {}) })),
   );
@@ -301,6 +338,19 @@ function fn(
   };
 }
 
+/**
+ * What the custom action does to resources, wherever it runs: the action
+ * function's own statements (with its findings) and the member role the hub
+ * assumes (without: the hub writes its notes itself, the member's pipeline
+ * imports its findings).
+ */
+const ACTION_READS = ['describe', 'usage', 'images'] as const satisfies readonly Capability[];
+
+/** The action function's resource statements, reads and writes apart: the member role grants the same (infra/member-role.ts). */
+export function actionFunctionNeeds(): { read: Statement[]; write: Statement[] } {
+  return { read: permissionsFor(ACTION_READS), write: permissionsFor(['act']) };
+}
+
 export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'events',
@@ -309,7 +359,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 120,
     reservedConcurrency: 10,
-    statements: [...permissionsFor(['describe', 'usage', 'images', 'findings', 'act'], 'RemediationAllowed'), ...queueConsumer],
+    statements: [...permissionsFor(['describe', 'usage', 'images', 'findings', 'control-findings', 'act'], 'RemediationAllowed'), ...queueConsumer],
   }),
   fn({
     name: 'config-rule',
@@ -329,6 +379,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 900,
     reservedConcurrency: 1,
     environment: { IMDS_GUARD_STATE_BUCKET: { sub: '${StateBucket}' }, IMDS_GUARD_FINDING_REFRESH_DAYS: { param: 'FindingRefreshDays' } },
+    // 'finding-index' grants GetFindings on the hub, which the control-findings look-up needs too (one statement: the template's size).
     statements: [...permissionsFor(['describe', 'list', 'usage', 'images', 'findings', 'finding-index', 'act'], 'RemediationAllowed'), ...stateObject],
   }),
   fn({
@@ -339,7 +390,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 300,
     reservedConcurrency: 2,
     // A person asked for the fix: write permissions whenever the function exists.
-    statements: permissionsFor(['describe', 'usage', 'images', 'findings', 'act']),
+    statements: permissionsFor([...ACTION_READS, 'findings', 'control-findings', 'act']),
     when: 'SecurityHubActionEnabled',
   }),
 ];
@@ -392,6 +443,7 @@ export const MEMBER_STACK: MemberStack = {
     SecurityHubActionEnabled: { parameter: 'EnableSecurityHubAction', equals: 'true' },
     ConcurrencyReserved: { parameter: 'ReserveConcurrency', equals: 'true' },
     HasAlarmTopic: { parameter: 'AlarmTopicArn', equals: 'none', negate: true },
+    MemberRoleCreated: { allOf: [{ parameter: 'HubAccountId', equals: '', negate: true }, { regionIs: 'HomeRegion' }] },
   },
   rolePath: '/imds-guard/',
   runtime: 'nodejs24.x',
@@ -420,6 +472,7 @@ export const MEMBER_STACK: MemberStack = {
       },
     ],
   },
+  memberRole: { when: 'MemberRoleCreated', statements: memberRoleStatements(actionFunctionNeeds()) },
   deadLetterQueue: { retentionSeconds: 14 * 24 * 3600 },
   eventQueue: {
     target: 'events',

@@ -10,6 +10,14 @@ export type Mode = 'detect' | 'dry-run' | 'enforce';
 /** What to do with an instance that has no MetadataNoToken datapoints at all. */
 export type UsageUnknownHandling = 'skip' | 'enforce';
 
+/**
+ * Where findings go beside Security Hub's own control findings:
+ * `own` imds-guard's findings only; `annotate` no own finding where Security
+ * Hub has a control finding for the resource (evidence and plan go onto that
+ * finding); `both` own findings and the annotation.
+ */
+export type FindingsMode = 'own' | 'annotate' | 'both';
+
 export interface Policy {
   mode: Mode;
   /** Highest acceptable HttpPutResponseHopLimit. */
@@ -27,6 +35,7 @@ export interface Policy {
   instanceRefresh: boolean;
   /** Also set HttpTokensEnforced on the account default (refuses IMDSv1 launches). */
   enforceAccountDefault: boolean;
+  findings: FindingsMode;
 }
 
 /** Every kind of the registry, set to `on`. */
@@ -44,6 +53,7 @@ export const DEFAULT_POLICY: Policy = {
   remediate: everyKind(true),
   instanceRefresh: false,
   enforceAccountDefault: false,
+  findings: 'own',
 };
 
 /** Environment variable names, one per setting. */
@@ -57,6 +67,7 @@ export const SETTINGS = {
   remediate: 'IMDS_GUARD_REMEDIATE',
   instanceRefresh: 'IMDS_GUARD_INSTANCE_REFRESH',
   enforceAccountDefault: 'IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT',
+  findings: 'IMDS_GUARD_FINDINGS',
 } as const satisfies Record<keyof Policy, string>;
 
 export class PolicyError extends Error {
@@ -126,5 +137,6 @@ export function loadPolicy(env: Env = process.env): Policy {
     remediate: kinds(env, SETTINGS.remediate, d.remediate),
     instanceRefresh: flag(env, SETTINGS.instanceRefresh, d.instanceRefresh),
     enforceAccountDefault: flag(env, SETTINGS.enforceAccountDefault, d.enforceAccountDefault),
+    findings: oneOf(env, SETTINGS.findings, ['own', 'annotate', 'both'] as const, d.findings),
   };
 }

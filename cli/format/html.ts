@@ -30,12 +30,11 @@ export function escapeHtml(value: unknown): string {
 
 const SH_GUIDE = 'https://docs.aws.amazon.com/securityhub/latest/userguide';
 
-/** Security Hub's reference page of each of its controls (each has a Remediation section). */
+/** Security Hub's reference page of each of its controls (each has a Remediation section); AutoScaling.4 was retired, its check is imds-guard's own. */
 export const SECURITY_HUB_DOCS: Partial<Record<ControlId, string>> = {
   'EC2.8': `${SH_GUIDE}/ec2-controls.html#ec2-8`,
   'EC2.170': `${SH_GUIDE}/ec2-controls.html#ec2-170`,
   'AutoScaling.3': `${SH_GUIDE}/autoscaling-controls.html#autoscaling-3`,
-  'AutoScaling.4': `${SH_GUIDE}/autoscaling-controls.html#autoscaling-4`,
 };
 
 /** Where a person reads how to fix a control: Security Hub's page, else the EC2 guide page imds-guard cites. */

@@ -25,6 +25,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RetryErrorInfo, RetryStrategyV2, StandardRetryToken } from '@smithy/types';
 import pkg from '../../package.json' with { type: 'json' };
 import { NotAwsReplyError } from '../errors.js';
+import type { Credentials } from './sts.js';
 
 export interface Clients {
   region: string;
@@ -33,14 +34,6 @@ export interface Clients {
   config: ConfigServiceClient;
   securityHub: SecurityHubClient;
   cloudWatch: CloudWatchClient;
-}
-
-/** Static credentials (an assumed role's), the shape every SDK v3 client accepts. */
-export interface AwsCredentialIdentity {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-  expiration?: Date;
 }
 
 /** Throttling is common in a launch storm: retry more than the SDK default of 3, unless the user set it. */
@@ -72,15 +65,10 @@ export interface ClientConfig {
   maxAttempts?: number;
   userAgentAppId: string;
   requestHandler: NodeHttpHandler;
-  credentials?: AwsCredentialIdentity;
 }
 
-/**
- * The constructor settings every client gets; read at each call so a CLI flag set before applies.
- * `credentials` (optional) replaces only the credential chain, e.g. with an assumed member role
- * for `--org`; endpoint, timeout, retry and profile settings still come from the environment.
- */
-export function clientConfig(region: string, credentials?: AwsCredentialIdentity): ClientConfig {
+/** The constructor settings every client gets; read at each call so a CLI flag set before applies. */
+export function clientConfig(region: string): ClientConfig {
   const timeout = requestTimeoutMs();
   const requestHandler = new NodeHttpHandler({
     connectionTimeout: Math.min(timeout, MAX_CONNECTION_TIMEOUT_MS),
@@ -88,7 +76,7 @@ export function clientConfig(region: string, credentials?: AwsCredentialIdentity
     // Without this the SDK only logs a warning when requestTimeout passes, and waits on.
     throwOnRequestTimeout: true,
   });
-  const base = { region, userAgentAppId: USER_AGENT_APP_ID, requestHandler, ...(credentials ? { credentials } : {}) };
+  const base = { region, userAgentAppId: USER_AGENT_APP_ID, requestHandler };
   return process.env.AWS_MAX_ATTEMPTS ? base : { ...base, maxAttempts: DEFAULT_MAX_ATTEMPTS };
 }
 
@@ -170,8 +158,12 @@ export function instrument<C>(client: C, timeoutMs: number): C {
   return client;
 }
 
-export function createClients(region: string, credentials?: AwsCredentialIdentity): Clients {
-  const config = clientConfig(region, credentials);
+/**
+ * Clients for one region; with `credentials` (an assumed role, shared/aws/sts.ts)
+ * instead of the default chain. Endpoints, retries and timeouts resolve as always.
+ */
+export function createClients(region: string, credentials?: Credentials): Clients {
+  const config = credentials ? { ...clientConfig(region), credentials } : clientConfig(region);
   const timeout = requestTimeoutMs();
   return {
     region,

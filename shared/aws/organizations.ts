@@ -1,6 +1,6 @@
 /**
- * The organization's accounts and the member role: Organizations listings
- * (SDK paginators) and one STS AssumeRole per account.
+ * The organization's accounts: Organizations listings (SDK paginators). The
+ * member role's ARN and AssumeRole are shared/aws/sts.ts (the custom action's too).
  *
  * Account state: `State` (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, …) is
  * read first; `Status` is the older field AWS retires on 2026-09-09
@@ -14,17 +14,11 @@ import {
   type Account,
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity } from './clients.js';
 
 export interface OrgAccount {
   id: string;
   name?: string;
 }
-
-/** The member role's IAM path, created by the member template (issue 10, "Member access role"). */
-export const MEMBER_ROLE_PATH = '/imds-guard/';
-export const DEFAULT_MEMBER_ROLE = 'imds-guard-member';
 
 function isActive(account: Account): boolean {
   return (account.State ?? account.Status) === 'ACTIVE';
@@ -72,36 +66,4 @@ export async function listActiveAccountsUnder(org: Pick<OrganizationsClient, 'se
     }
   }
   return [...byId.values()];
-}
-
-/** `arn:<partition>:iam::<account>:role/imds-guard/<name>`. */
-export function memberRoleArn(account: string, roleName: string, partition = 'aws'): string {
-  return `arn:${partition}:iam::${account}:role${MEMBER_ROLE_PATH}${roleName}`;
-}
-
-/** The partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`), `aws` when unknown. */
-export function partitionOf(arn: string | undefined): string {
-  return arn?.split(':')[1] || 'aws';
-}
-
-/**
- * Assumes the member role once; the credentials then serve every region of
- * the account (IAM and STS credentials are global). One hour covers a long
- * organization scan; the role's own maximum session duration still applies.
- */
-export async function assumeMemberRole(
-  sts: Pick<STSClient, 'send'>,
-  roleArn: string,
-  sessionName: string,
-  durationSeconds = 3600,
-): Promise<AwsCredentialIdentity> {
-  const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: durationSeconds }));
-  const c = out.Credentials;
-  if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
-  return {
-    accessKeyId: c.AccessKeyId,
-    secretAccessKey: c.SecretAccessKey,
-    ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
-    ...(c.Expiration ? { expiration: c.Expiration } : {}),
-  };
 }

@@ -23,7 +23,8 @@ import {
 import { GetInstanceMetadataDefaultsCommand, type EC2Client, type InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeHubCommand, paginateListStandardsControlAssociations, type SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { clientConfig, instrument, requestTimeoutMs, type AwsCredentialIdentity } from './clients.js';
+import { clientConfig, instrument, requestTimeoutMs } from './clients.js';
+import type { Credentials } from './sts.js';
 
 /** The clients doctor needs beyond the pipeline's (shared/aws/clients.ts). */
 export interface PreflightClients {
@@ -32,8 +33,8 @@ export interface PreflightClients {
   cloudFormation: CloudFormationClient;
 }
 
-export function createPreflightClients(region: string, credentials?: AwsCredentialIdentity): PreflightClients {
-  const config = clientConfig(region, credentials);
+export function createPreflightClients(region: string, credentials?: Credentials): PreflightClients {
+  const config = credentials ? { ...clientConfig(region), credentials } : clientConfig(region);
   const timeout = requestTimeoutMs();
   return {
     cloudTrail: instrument(new CloudTrailClient(config), timeout),

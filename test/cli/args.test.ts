@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { csvField } from '../../cli/format/csv.js';
 import { escapeHtml } from '../../cli/format/html.js';
 import { wrap } from '../../cli/format/text.js';
-import { COMMAND_OPTIONS, OPTIONS, parseCli, USAGE } from '../../cli/args.js';
+import { COMMAND_OPTIONS, DEFAULT_MEMBER_ROLE, OPTIONS, parseCli, USAGE } from '../../cli/args.js';
+import { MEMBER_ROLE_NAME } from '../../infra/stack.js';
 import { run } from './harness.js';
 
 describe('arguments', () => {
@@ -100,6 +101,7 @@ describe('arguments', () => {
   it('connection flags: --endpoint-url, --request-timeout, --debug, --profile', () => {
     const p = parseCli(['fix', '--dry-run', '--endpoint-url', 'http://localhost:4566', '--request-timeout', '2500', '--debug', '--profile', 'audit']);
     expect(p).toMatchObject({ action: 'run', options: { command: 'fix', endpointUrl: 'http://localhost:4566', requestTimeoutMs: 2500, debug: true, profile: 'audit' } });
+    expect(DEFAULT_MEMBER_ROLE).toBe(MEMBER_ROLE_NAME); // the role the member stack creates
     const plain = parseCli(['scan']);
     expect(plain).toMatchObject({ action: 'run', options: { debug: false } });
     if (plain.action === 'run' && plain.options.command === 'scan') {
@@ -164,6 +166,7 @@ describe('organization and doctor arguments', () => {
       ous: ['r-ab12', 'ou-ab12-11111111'],
       concurrency: 16,
     });
+    expect(DEFAULT_MEMBER_ROLE).toBe(MEMBER_ROLE_NAME); // the role the member stack creates
     const plain = parseCli(['scan']);
     expect(plain.action === 'run' && plain.options.command === 'scan' && plain.options.org).toBeUndefined();
   });

@@ -28,6 +28,8 @@ const IMAGES = ['ec2:DescribeImages'];
 const USAGE = ['cloudwatch:GetMetricData'];
 const FINDINGS = ['securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings'];
 const FINDING_INDEX = ['securityhub:GetFindings'];
+/** IMDS_GUARD_FINDINGS=annotate|both: Security Hub's control findings of the resources (the sweep's FINDING_INDEX grants the same action). */
+const CONTROL_FINDINGS = ['securityhub:GetFindings'];
 const WRITES = [
   'ec2:ModifyInstanceMetadataOptions',
   'ec2:CreateLaunchTemplate',
@@ -55,10 +57,10 @@ const STATE = ['s3:GetObject', 's3:PutObject', 's3:ListBucket'];
 const RUNTIME = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
 
 const EXPECTED: Record<string, { always: string[]; gated: string[] }> = {
-  Events: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...QUEUE], gated: [...WRITES, ...ACT_READS] },
+  Events: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...CONTROL_FINDINGS, ...QUEUE], gated: [...WRITES, ...ACT_READS] },
   Sweep: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...FINDING_INDEX, ...STATE], gated: [...WRITES, ...ACT_READS] },
   ConfigRule: { always: [...RUNTIME, ...DESCRIBE, 'config:PutEvaluations', 'config:GetComplianceDetailsByConfigRule'], gated: [] },
-  Action: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...WRITES, ...ACT_READS], gated: [] },
+  Action: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...CONTROL_FINDINGS, ...WRITES, ...ACT_READS], gated: [] },
 };
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
@@ -84,16 +86,26 @@ interface CfnStatement {
   when?: string;
 }
 
+type CfnPolicy = { PolicyDocument: { Statement: Json[] } };
+
+/** `Fn::If [c, x, NoValue]` → { when: c, value: x }; anything else as is. */
+function gate<T>(j: Json): { when?: string; value: T } {
+  if (j !== null && typeof j === 'object' && !Array.isArray(j) && 'Fn::If' in j) {
+    const [when, value, otherwise] = j['Fn::If'] as [string, Json, Json];
+    expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
+    return { when, value: value as T };
+  }
+  return { value: j as T };
+}
+
+/** Every statement of a role, with its condition: on the statement, or on its whole policy (the member role's writes). */
 function roleStatements(role: CfnResource): CfnStatement[] {
-  const policies = role.Properties.Policies as { PolicyDocument: { Statement: Json[] } }[];
+  const policies = (role.Properties.Policies as Json[]).map((p) => gate<CfnPolicy>(p));
   return policies.flatMap((p) =>
-    p.PolicyDocument.Statement.map((s) => {
-      if (s !== null && typeof s === 'object' && !Array.isArray(s) && 'Fn::If' in s) {
-        const [when, value, otherwise] = s['Fn::If'] as [string, Json, Json];
-        expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
-        return { when, statement: unSub(value) as PolicyStatement };
-      }
-      return { statement: unSub(s) as PolicyStatement };
+    p.value.PolicyDocument.Statement.map((s) => {
+      const g = gate<Json>(s);
+      const when = g.when ?? p.when;
+      return { ...(when ? { when } : {}), statement: unSub(g.value) as PolicyStatement };
     }),
   );
 }

@@ -72,6 +72,7 @@ export const autoScalingGroupDescription: KindDescription<'auto-scaling-group'> 
   ],
   arn: (ref: ResourceRef, subject) =>
     subject?.arn ?? `arn:${partitionOf(ref.region)}:autoscaling:${ref.region}:${ref.account}:autoScalingGroup:*:autoScalingGroupName/${ref.id}`,
+  idFromArn: (arn) => /^arn:aws[a-z-]*:autoscaling:[^:]+:\d{12}:autoScalingGroup:[^:]*:autoScalingGroupName\/(.+)$/s.exec(arn)?.[1],
   tags: (subject) => subject.tags,
   createdAt: (subject) => subject.createdTime,
   // The options of the first launch source that can be read (a group may launch from several).
