@@ -77,6 +77,25 @@ function resourceJson(resource: string): Json {
   return resource.includes('${') ? sub(resource) : resource;
 }
 
+/**
+ * A role's inline policies: the statements that always hold in one policy,
+ * those granted only under a condition in one policy per condition, wrapped
+ * in a single Fn::If (one per policy, not one per statement: StackSet
+ * templates are limited to 51,200 bytes).
+ */
+function rolePolicies(name: string, statements: readonly Statement[]): Json[] {
+  const policy = (suffix: string, list: readonly Statement[]): Json => ({
+    PolicyName: `${name}${suffix}`,
+    PolicyDocument: { Version: '2012-10-17', Statement: list.map(statementJson) },
+  });
+  const always = statements.filter((s) => !s.when);
+  const conditions = [...new Set(statements.flatMap((s) => (s.when ? [s.when] : [])))];
+  return [
+    ...(always.length > 0 ? [policy('', always)] : []),
+    ...conditions.map((c) => when(c, policy(`-${c}`, statements.filter((s) => s.when === c)))),
+  ];
+}
+
 export function statementJson(s: Statement): Json {
   const out: { [key: string]: Json } = {
     Sid: s.sid,
@@ -126,15 +145,7 @@ function functionResources(stack: MemberStack, f: FunctionSpec): Record<string, 
         Path: stack.rolePath,
         Description: `${APP_NAME} ${f.name} function`,
         AssumeRolePolicyDocument: lambdaTrustPolicy(ref('AWS::AccountId')),
-        Policies: [
-          {
-            PolicyName: `${APP_NAME}-${f.name}`,
-            PolicyDocument: {
-              Version: '2012-10-17',
-              Statement: f.statements.map((s) => when(s.when, statementJson(s))),
-            },
-          },
-        ],
+        Policies: rolePolicies(`${APP_NAME}-${f.name}`, f.statements),
       },
     }),
     [`${id}Function`]: conditional(f.when, {

@@ -64,6 +64,7 @@ const EXPECTED: Record<string, { always: string[]; gated: string[] }> = {
 };
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
+const bySid = <T extends { Sid?: string }>(xs: readonly T[]): T[] => [...xs].sort((a, b) => (a.Sid ?? '').localeCompare(b.Sid ?? ''));
 
 // ── Helpers over the rendered template ───────────────────────────────────────────
 const template = renderMemberTemplate({ artifactVersion: '1.2.3-abcdef' });
@@ -355,13 +356,14 @@ describe('SST rendering (from the same description)', () => {
   it('grants the same statements as the template (gated ones only when remediation is allowed)', () => {
     for (const f of sst.functions) {
       const cfn = roleStatements(template.Resources[`${f.id}Role`]!);
-      expect(f.role.statements).toEqual(cfn.map((s) => s.statement));
+      // The template groups gated statements into one policy; the order of statements does not matter to IAM.
+      expect(bySid(f.role.statements)).toEqual(bySid(cfn.map((s) => s.statement)));
       expect(f.role.path).toBe(template.Resources[`${f.id}Role`]!.Properties.Path);
     }
     const detect = plan({ RemediationEnabled: 'false' });
     for (const f of detect.functions) {
       const cfn = roleStatements(template.Resources[`${f.id}Role`]!);
-      expect(f.role.statements).toEqual(cfn.filter((s) => !s.when).map((s) => s.statement));
+      expect(bySid(f.role.statements)).toEqual(bySid(cfn.filter((s) => !s.when).map((s) => s.statement)));
     }
     // Substituted, nothing is left unresolved.
     for (const f of sst.functions) {
