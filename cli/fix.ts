@@ -182,6 +182,29 @@ export interface FixRun {
 }
 
 /** Phase 1: builds the plan for every region; `apply()` is phase 2. */
+/** The report of a fix run over region plans (one account, or every account of `--org`). */
+export function fixReport(
+  input: Pick<FixInput, 'version' | 'kinds' | 'skippedRegions'>,
+  account: string,
+  now: Date,
+  run: { dryRun: boolean; applied: boolean; plans: readonly Pick<RegionPlan, 'compliant' | 'rows'>[]; regions: FixReport['regions'] },
+): FixReport {
+  return {
+    tool: 'imds-guard',
+    version: input.version,
+    command: 'fix',
+    dryRun: run.dryRun,
+    applied: run.applied,
+    account,
+    generatedAt: now.toISOString(),
+    kinds: input.kinds,
+    regions: run.regions,
+    skippedRegions: input.skippedRegions,
+    compliant: run.plans.reduce((n, p) => n + p.compliant, 0),
+    rows: run.plans.flatMap((p) => p.rows),
+  };
+}
+
 export async function planFix(
   input: FixInput,
   deps: CliDeps,
@@ -199,20 +222,7 @@ export async function planFix(
       progress.done();
     },
     report(applied) {
-      return {
-        tool: 'imds-guard',
-        version: input.version,
-        command: 'fix',
-        dryRun,
-        applied,
-        account: input.account,
-        generatedAt: deps.now().toISOString(),
-        kinds: input.kinds,
-        regions: plans.map((p) => p.log.status()),
-        skippedRegions: input.skippedRegions,
-        compliant: plans.reduce((n, p) => n + p.compliant, 0),
-        rows: plans.flatMap((p) => p.rows),
-      };
+      return fixReport(input, input.account, deps.now(), { dryRun, applied, plans, regions: plans.map((p) => p.log.status()) });
     },
   };
 }

@@ -24,10 +24,10 @@ import type { Policy } from '../shared/policy.js';
 import type { OrgOptions } from './args.js';
 import { RegionLog, type CliDeps, type Identity, type RegionError, type RegionStatus } from './engine.js';
 import { CredentialsError, describeError, isCredentialsError, type ErrorInfo } from './errors.js';
-import { applyRegion, planRegion, realRemediator, type FixInput, type FixReport, type FixRun, type RegionPlan, type RemediatorFactory } from './fix.js';
+import { applyRegion, fixReport, planRegion, realRemediator, type FixInput, type FixReport, type FixRun, type RegionPlan, type RemediatorFactory } from './fix.js';
 import type { Progress } from './progress.js';
 import type { SkippedRegion } from './regions.js';
-import { scanRegion, summarize, type Row, type ScanReport } from './scan.js';
+import { reportHeader, scanRegion, summarize, type Row, type ScanReport } from './scan.js';
 
 export interface OrgDeps {
   organizationsFor(region: string): Pick<OrganizationsClient, 'send'>;
@@ -244,18 +244,8 @@ export async function scanOrg(input: OrgScanInput, deps: CliDeps & OrgDeps, prog
     );
   const regions = results.map((r) => r.result.status);
   return {
-    tool: 'imds-guard',
-    version: input.version,
-    command: 'scan',
-    account: input.caller.account,
-    generatedAt: deps.now().toISOString(),
-    lookbackDays: input.policy.usageLookbackDays,
-    exemptTagKey: input.policy.exemptTagKey,
-    hopLimitCeiling: input.policy.hopLimitCeiling,
-    lowerHopLimit: input.policy.lowerHopLimit,
-    kinds: input.kinds,
+    ...reportHeader(input, input.caller.account, deps.now()),
     regions,
-    skippedRegions: input.skippedRegions,
     rows,
     summary: targets.filter((t) => !t.error).flatMap((t) => summarize(rows, input.regions, input.kinds, t.account)),
     organization: { roleName: input.org.roleName, concurrency: input.org.concurrency, accounts: accountStatuses(targets, regions), assumeRoleCalls },
@@ -300,18 +290,7 @@ export async function planFixOrg(
     report(applied): FixReport {
       const regions = statuses();
       return {
-        tool: 'imds-guard',
-        version: input.version,
-        command: 'fix',
-        dryRun,
-        applied,
-        account: input.caller.account,
-        generatedAt: deps.now().toISOString(),
-        kinds: input.kinds,
-        regions,
-        skippedRegions: input.skippedRegions,
-        compliant: plans.reduce((n, p) => n + p.compliant, 0),
-        rows: plans.flatMap((p) => p.rows),
+        ...fixReport(input, input.caller.account, deps.now(), { dryRun, applied, plans, regions }),
         organization: { roleName: input.org.roleName, concurrency: input.org.concurrency, accounts: accountStatuses(targets, regions), assumeRoleCalls },
       };
     },

@@ -218,21 +218,27 @@ export async function scan(input: ScanInput, deps: CliDeps, progress: Progress):
   const rows = results
     .flatMap((r) => r.rows)
     .sort((a, b) => input.regions.indexOf(a.region) - input.regions.indexOf(b.region) || kindOrder(a.kind) - kindOrder(b.kind) || a.id.localeCompare(b.id));
+  return { ...reportHeader(input, input.account, deps.now()), regions: results.map((r) => r.status), rows, summary: summarize(rows, input.regions, input.kinds) };
+}
+
+/** What every scan report says about the run: the tool, who ran it when, and the settings it judged by. */
+export function reportHeader(
+  input: Pick<ScanInput, 'version' | 'policy' | 'kinds' | 'skippedRegions'>,
+  account: string,
+  now: Date,
+): Omit<ScanReport, 'regions' | 'rows' | 'summary'> {
   return {
     tool: 'imds-guard',
     version: input.version,
     command: 'scan',
-    account: input.account,
-    generatedAt: deps.now().toISOString(),
+    account,
+    generatedAt: now.toISOString(),
     lookbackDays: input.policy.usageLookbackDays,
     exemptTagKey: input.policy.exemptTagKey,
     hopLimitCeiling: input.policy.hopLimitCeiling,
     lowerHopLimit: input.policy.lowerHopLimit,
     kinds: input.kinds,
-    regions: results.map((r) => r.status),
     skippedRegions: input.skippedRegions,
-    rows,
-    summary: summarize(rows, input.regions, input.kinds),
   };
 }
 

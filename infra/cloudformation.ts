@@ -107,7 +107,8 @@ export function statementJson(s: Statement): Json {
   return out;
 }
 
-function parameter(p: ParameterSpec, defaultOverride?: string): CfnParameter {
+/** A template parameter from its spec (the member and hub templates share the specs). */
+export function parameter(p: ParameterSpec, defaultOverride?: string): CfnParameter {
   const out: CfnParameter = { Type: p.type, Default: defaultOverride ?? p.default, Description: p.description };
   if (p.allowedValues) out.AllowedValues = [...p.allowedValues];
   if (p.allowedPattern) out.AllowedPattern = p.allowedPattern;

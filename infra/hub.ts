@@ -11,7 +11,7 @@
  * SST `hub` stage.
  */
 import { ACTION_TARGET_PROVIDER_SOURCE } from './action-target-provider.js';
-import { statementJson, value, type CfnParameter, type CfnResource, type CfnTemplate, type Json } from './cloudformation.js';
+import { parameter, statementJson, value, type CfnParameter, type CfnResource, type CfnTemplate, type Json } from './cloudformation.js';
 import type { ParameterName, Statement, Value } from './model.js';
 import { lambdaTrustPolicy } from './policies.js';
 import { actionPattern, APP_NAME, MEMBER_STACK, PARAMETERS, SETTING_PARAMETERS, settingsEnvironment } from './stack.js';
@@ -77,22 +77,10 @@ const ref = (name: string): Json => ({ Ref: name });
 const getAtt = (resource: string, attribute: string): Json => ({ 'Fn::GetAtt': [resource, attribute] });
 const sub = (template: string): Json => ({ 'Fn::Sub': template });
 
-function parameter(name: ParameterName, defaultOverride?: string): CfnParameter {
-  const p = PARAMETERS[name];
-  const out: CfnParameter = { Type: p.type, Default: defaultOverride ?? p.default, Description: p.description };
-  if (p.allowedValues) out.AllowedValues = [...p.allowedValues];
-  if (p.allowedPattern) out.AllowedPattern = p.allowedPattern;
-  if (p.minValue !== undefined) out.MinValue = p.minValue;
-  if (p.maxValue !== undefined) out.MaxValue = p.maxValue;
-  if (p.minLength !== undefined) out.MinLength = p.minLength;
-  if (p.maxLength !== undefined) out.MaxLength = p.maxLength;
-  return out;
-}
-
 export function renderHubTemplate(options: { artifactVersion?: string } = {}): CfnTemplate {
   const parameters: Record<string, CfnParameter> = {};
   for (const name of [...Object.values(SETTING_PARAMETERS), 'LogLevel', 'LogRetentionDays', 'ArtifactBucketPrefix', 'ArtifactVersion', 'MemberRoleName'] as ParameterName[]) {
-    parameters[name] = parameter(name, name === 'ArtifactVersion' ? options.artifactVersion : undefined);
+    parameters[name] = parameter(PARAMETERS[name], name === 'ArtifactVersion' ? options.artifactVersion : undefined);
   }
   parameters.OrganizationId = {
     Type: 'String',

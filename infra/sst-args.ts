@@ -9,7 +9,7 @@
  * (`${DeadLetterQueue.Arn}`); infra/sst.ts substitutes them once the
  * resources exist.
  */
-import { holds, isParam, isSub, type FunctionName, type MemberStack, type ParameterName, type Statement, type Value } from './model.js';
+import { holds, isParam, isSub, type FunctionName, type FunctionSpec, type MemberStack, type ParameterName, type Statement, type Value } from './model.js';
 import { lambdaTrustPolicy } from './policies.js';
 import { APP_NAME, MEMBER_STACK } from './stack.js';
 
@@ -35,6 +35,26 @@ export interface SstFunctionArgs {
   concurrency?: { reserved: number };
   retries: number;
   dev: false;
+}
+
+/** An `sst.aws.Function`'s arguments from a function spec (member functions and the hub's). */
+export function sstFunctionArgs(
+  f: Pick<FunctionSpec, 'description' | 'memoryMb' | 'timeoutSeconds' | 'asyncRetries'>,
+  bundle: string,
+  environment: Record<string, string>,
+): SstFunctionArgs {
+  return {
+    description: f.description,
+    bundle,
+    handler: 'index.handler',
+    runtime: MEMBER_STACK.runtime,
+    architecture: MEMBER_STACK.architecture,
+    memory: `${f.memoryMb} MB`,
+    timeout: `${f.timeoutSeconds} seconds`,
+    environment,
+    retries: f.asyncRetries,
+    dev: false,
+  };
 }
 
 export interface SstFunctionPlan {
@@ -167,18 +187,7 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
     .map((f) => {
       const environment: Record<string, string> = {};
       for (const [k, v] of Object.entries(f.environment)) environment[k] = resolve(v, values);
-      const args: SstFunctionArgs = {
-        description: f.description,
-        bundle: `${bundleRoot}/${f.name}`,
-        handler: 'index.handler',
-        runtime: stack.runtime,
-        architecture: stack.architecture,
-        memory: `${f.memoryMb} MB`,
-        timeout: `${f.timeoutSeconds} seconds`,
-        environment,
-        retries: f.asyncRetries,
-        dev: false,
-      };
+      const args = sstFunctionArgs(f, `${bundleRoot}/${f.name}`, environment);
       if (on('ConcurrencyReserved')) args.concurrency = { reserved: f.reservedConcurrency };
       return {
         name: f.name,

@@ -21,7 +21,7 @@ import { HUB, hubEnvironment } from './hub.js';
 import { memberTrustPolicy } from './member-role.js';
 import { holds, isParam, substitute, type ParameterName } from './model.js';
 import { deadLetterQueuePolicy, eventQueuePolicy, lambdaTrustPolicy } from './policies.js';
-import { policyStatement, regionSuffix, sstRegionPlan, withSecurityHubAvailability, type AlarmArgs, type SstRegionPlan } from './sst-args.js';
+import { policyStatement, regionSuffix, sstFunctionArgs, sstRegionPlan, withSecurityHubAvailability, type AlarmArgs, type SstRegionPlan } from './sst-args.js';
 import { APP_NAME, artifactKey, FUNCTION_NAMES, MEMBER_STACK } from './stack.js';
 
 /** Written by scripts/build.ts. */
@@ -358,16 +358,7 @@ function deployHub(config: StageConfig, hub: HubConfig) {
   const fn = new sst.aws.Function(
     'HubAction',
     {
-      description: f.description,
-      bundle: `dist/functions/${f.name}`,
-      handler: 'index.handler',
-      runtime: MEMBER_STACK.runtime,
-      architecture: MEMBER_STACK.architecture,
-      memory: `${f.memoryMb} MB`,
-      timeout: `${f.timeoutSeconds} seconds`,
-      environment,
-      retries: f.asyncRetries,
-      dev: false,
+      ...sstFunctionArgs(f, `dist/functions/${f.name}`, environment),
       role: role.arn,
       logging: { logGroup: logGroup.name },
     },
