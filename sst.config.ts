@@ -6,6 +6,8 @@
  *                                   in the current account
  *   npx sst deploy --stage org      from the management / delegated administrator account:
  *                                   artifact buckets + service-managed StackSet (IMDS_GUARD_ORG_UNITS)
+ *   npx sst deploy --stage hub      in the Security Hub administrator account: the organization-wide
+ *                                   custom action (assumes the member role; see README "Organization hub")
  *
  * Settings come from the environment (README, "Settings"); `npm run build` runs first.
  */

@@ -8,6 +8,9 @@
  *   as @aws-sdk/client-cloudwatch 3.11xx sends it; awsQueryCompatible errors)
  * - AWS Config (awsJson1_1, `StarlingDoveService.*`)
  * - Security Hub (REST-JSON: POST /findings/import, PATCH /findings/batchupdate, POST /findings)
+ * - STS (query, XML: GetCallerIdentity, AssumeRole) and Organizations
+ *   (awsJson1_1, `AWSOrganizationsV20161128.ListAccounts`, 20 accounts a page)
+ *   for `scan --org`; every account and region is served the same estate
  * - S3 (REST, path-style GET/PUT /bucket/key): the sweep's published-state object
  *
  * The service is read from the SigV4 credential scope. Page sizes and batch
@@ -34,6 +37,8 @@ export interface Estate {
   latestDiffersEvery?: number;
   /** The account-level default HttpTokens (GetInstanceMetadataDefaults); default optional. */
   accountDefaultTokens?: 'required' | 'optional';
+  /** ACTIVE accounts ListAccounts returns, the caller's (ACCOUNT) first; default 1. */
+  organizationAccounts?: number;
 }
 
 export interface Faults {
@@ -106,6 +111,10 @@ export function instanceId(i: number): string {
 export function templateId(t: number): string {
   return `lt-${t.toString(16).padStart(17, '0')}`;
 }
+/** The n-th account of the fake organization; 0 is the caller's. */
+export function orgAccountId(n: number): string {
+  return n === 0 ? ACCOUNT : String(200000000000 + n);
+}
 export function configurationName(l: number): string {
   return `lc-${String(l).padStart(6, '0')}`;
 }
@@ -162,6 +171,7 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     nonCompliantShare: 0.3,
     latestDiffersEvery: 10,
     accountDefaultTokens: 'optional',
+    organizationAccounts: 1,
     ...estateIn,
   };
   const calls = new Map<string, number>();
@@ -567,6 +577,37 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
   const ASG_NS = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
   let requestCounter = 0;
 
+  // ---- STS and Organizations (for --org) ------------------------------------------
+  function sts(action: string, p: URLSearchParams): string {
+    switch (action) {
+      case 'GetCallerIdentity':
+        return `<Arn>arn:aws:sts::${ACCOUNT}:assumed-role/Bench/bench</Arn><UserId>AROABENCH:bench</UserId><Account>${ACCOUNT}</Account>`;
+      case 'AssumeRole': {
+        const arn = p.get('RoleArn') ?? '';
+        const account = /^arn:aws:iam::(\d{12}):role\//.exec(arn)?.[1];
+        if (!account) throw invalid(`RoleArn ${arn} is not a role ARN`, 'ValidationError');
+        return (
+          `<Credentials><AccessKeyId>ASIA${account}</AccessKeyId><SecretAccessKey>bench</SecretAccessKey><SessionToken>bench-${account}</SessionToken>` +
+          `<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>` +
+          `<AssumedRoleUser><AssumedRoleId>AROABENCH:${esc(p.get('RoleSessionName') ?? '')}</AssumedRoleId><Arn>arn:aws:sts::${account}:assumed-role/member/${esc(p.get('RoleSessionName') ?? '')}</Arn></AssumedRoleUser>`
+        );
+      }
+      default:
+        throw invalid(`fake STS does not implement ${action}`, 'InvalidAction');
+    }
+  }
+
+  function organizations(op: string, body: Record<string, any>): unknown {
+    if (op !== 'ListAccounts') throw invalid(`fake Organizations does not implement ${op}`, 'InvalidAction');
+    const max = body.MaxResults ?? 20;
+    if (max > 20) throw invalid('MaxResults must be at most 20', 'InvalidInputException');
+    const start = fromToken(body.NextToken);
+    const end = Math.min(start + max, estate.organizationAccounts);
+    const Accounts = [];
+    for (let n = start; n < end; n++) Accounts.push({ Id: orgAccountId(n), Name: `account-${n}`, State: 'ACTIVE', Status: 'ACTIVE', Arn: `arn:aws:organizations::${ACCOUNT}:account/o-bench/${orgAccountId(n)}` });
+    return end < estate.organizationAccounts ? { Accounts, NextToken: token(end) } : { Accounts };
+  }
+
   function throttleFor(service: string): ApiError {
     const throttle = random() < 0.6;
     switch (service) {
@@ -621,7 +662,7 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     const target = String(req.headers['x-amz-target'] ?? '');
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0] as string;
-    const query = service === 'ec2' || service === 'autoscaling' ? new URLSearchParams(raw) : undefined;
+    const query = service === 'ec2' || service === 'autoscaling' || service === 'sts' ? new URLSearchParams(raw) : undefined;
     let op = query?.get('Action') ?? target.split('.')[1] ?? `${method} ${path}`;
     if (service === 's3') op = method === 'PUT' ? 'PutObject' : method === 'GET' ? 'GetObject' : method;
     if (service === 'securityhub') {
@@ -632,7 +673,7 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
 
     const json = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
-      const type = service === 'monitoring' ? 'application/x-amz-json-1.0' : service === 'config' ? 'application/x-amz-json-1.1' : 'application/json';
+      const type = service === 'monitoring' ? 'application/x-amz-json-1.0' : service === 'config' || service === 'organizations' ? 'application/x-amz-json-1.1' : 'application/json';
       res.writeHead(status, { 'content-type': type, 'x-amzn-requestid': requestId, ...headers });
       res.end(JSON.stringify(body));
     };
@@ -643,7 +684,7 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     const fail = (e: ApiError): void => {
       if (service === 'ec2') {
         xml(e.status, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${e.code}</Code><Message>${esc(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`);
-      } else if (service === 'autoscaling') {
+      } else if (service === 'autoscaling' || service === 'sts') {
         xml(e.status, `<ErrorResponse xmlns="${ASG_NS}"><Error><Type>${e.status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${e.code}</Code><Message>${esc(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`);
       } else if (service === 'securityhub') {
         json(e.status, { Code: e.code, Message: e.message }, { 'x-amzn-errortype': e.code });
@@ -667,6 +708,11 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
       } else if (service === 'autoscaling' && query) {
         const inner = autoscaling(op, query);
         xml(200, `<${op}Response xmlns="${ASG_NS}"><${op}Result>${inner}</${op}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${op}Response>`);
+      } else if (service === 'sts' && query) {
+        const inner = sts(op, query);
+        xml(200, `<${op}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><${op}Result>${inner}</${op}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${op}Response>`);
+      } else if (service === 'organizations') {
+        json(200, organizations(op, raw ? JSON.parse(raw) : {}));
       } else if (service === 'monitoring') {
         json(200, cloudwatch(op, raw ? JSON.parse(raw) : {}));
       } else if (service === 'config') {

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark, figures printed as measured. Each part
- * also runs alone: bench/sweep.ts, bench/events.ts, bench/memory.ts, bench/bundle.ts, bench/cost.ts.
+ * also runs alone: bench/sweep.ts, bench/events.ts, bench/memory.ts, bench/bundle.ts, bench/cost.ts, bench/org.ts.
  *
  *   npm run bench [-- --quick]    (--quick: 1,000 and 10,000 instances only, fewer runs)
  */
@@ -10,6 +10,7 @@ import { benchBundles, formatBundles } from './bundle.js';
 import { benchCost } from './cost.js';
 import { benchEvents, formatEvents } from './events.js';
 import { benchMemory, formatMemory } from './memory.js';
+import { benchOrg, formatOrg } from './org.js';
 import { benchSweep, formatSweep, minimumNotes } from './sweep.js';
 import { benchWatch, formatWatch } from './watch.js';
 
@@ -38,4 +39,6 @@ console.log('\n## 5. Watch (guard window, rollback; 50 ms per call)\n');
 console.log(formatWatch(await benchWatch(quick ? [1000] : [1000, 10_000])));
 console.log('\n## 6. Cost per month per account-region, previous design vs new, and a launch storm\n');
 console.log(await benchCost(sizes));
+console.log('\n## 6. Organization scan (scan --org)\n');
+console.log(formatOrg(await benchOrg(quick ? 10 : 50, 4, 200, 50)));
 console.log(`\nbench done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -47,6 +47,8 @@ export interface CommonOptions extends ConnectionOptions {
   format: Format;
   /** --out-file: write there instead of stdout. */
   outFile?: string;
+  /** --org: every ACTIVE account of the organization (see orgFrom). */
+  org?: OrgOptions;
 }
 
 export interface ScanOptions extends CommonOptions {
@@ -90,20 +92,45 @@ export interface RollbackOptions extends CommonOptions {
 }
 // ── end rollback ─────────────────────────────────────────────────────────────
 
-export type CommandOptions = ScanOptions | FixOptions | GuardrailsOptions | RollbackOptions;
+/** --org and its narrowing options. */
+export interface OrgOptions {
+  roleName: string;
+  /** Only these accounts; empty = every ACTIVE account listed. */
+  accounts: string[];
+  /** Only accounts under these OUs / roots (recursively); empty = ListAccounts. */
+  ous: string[];
+  /** Account-regions worked on at once. */
+  concurrency: number;
+}
+
+export const DEFAULT_ORG_CONCURRENCY = 8;
+/** The member role the member stack creates (infra/stack.ts MEMBER_ROLE_NAME; test/cli/args.test.ts keeps them equal). */
+export const DEFAULT_MEMBER_ROLE = 'imds-guard-member';
+
+export interface DoctorOptions extends ConnectionOptions {
+  command: 'doctor';
+  regions: string[];
+  allRegions: boolean;
+  org?: OrgOptions;
+  stackName?: string;
+  format: Format;
+  outFile?: string;
+}
+
+export type CommandOptions = ScanOptions | FixOptions | GuardrailsOptions | DoctorOptions | RollbackOptions;
 
 export type Parsed =
   | { action: 'run'; options: CommandOptions }
   | { action: 'help'; text: string }
   | { action: 'version' };
 
-export const COMMANDS = ['scan', 'fix', 'guardrails', 'rollback'] as const;
+export const COMMANDS = ['scan', 'fix', 'guardrails', 'doctor', 'rollback'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 // ── the option table ─────────────────────────────────────────────────────────
 
-type Section = 'Select' | 'Where' | 'What' | 'Fix' | 'Output' | 'Connection' | 'Policy';
-const SECTIONS: readonly Section[] = ['Select', 'Where', 'What', 'Fix', 'Policy', 'Output', 'Connection'];
+type Section = 'Select' | 'Where' | 'What' | 'Fix' | 'Organization' | 'Output' | 'Connection' | 'Policy';
+const SECTIONS: readonly Section[] = ['Select', 'Where', 'What', 'Fix', 'Organization', 'Policy', 'Output', 'Connection'];
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -149,6 +176,31 @@ export const OPTIONS: Record<string, OptionSpec> = {
     arg: 'KEY',
     section: 'What',
     help: 'Tag key that exempts a resource (default IMDS_GUARD_EXEMPT_TAG or imds-guard:exempt)',
+  },
+  'stack-name': {
+    type: 'string',
+    arg: 'NAME',
+    section: 'Where',
+    help: 'CloudFormation stack of the member stack (default: a StackSet instance StackSet-imds-guard-*, or imds-guard)',
+  },
+  org: {
+    type: 'boolean',
+    section: 'Organization',
+    help: 'Every ACTIVE account of the organization (run from the management or a delegated administrator account)',
+  },
+  'role-name': {
+    type: 'string',
+    arg: 'NAME',
+    section: 'Organization',
+    help: `Member role to assume, arn:aws:iam::<account>:role/imds-guard/NAME (default ${DEFAULT_MEMBER_ROLE}); the account the CLI runs in uses its own credentials`,
+  },
+  accounts: { type: 'string', multiple: true, arg: 'ID,...', section: 'Organization', help: 'Only these accounts (12 digits each)' },
+  ou: { type: 'string', multiple: true, arg: 'OU_ID,...', section: 'Organization', help: 'Only accounts under these OUs or roots, all levels down' },
+  concurrency: {
+    type: 'string',
+    arg: 'N',
+    section: 'Organization',
+    help: `Account-regions worked on at once (1-64, default ${DEFAULT_ORG_CONCURRENCY})`,
   },
   'dry-run': { type: 'boolean', section: 'Fix', help: 'Print the exact plan; change nothing' },
   yes: { type: 'boolean', short: 'y', section: 'Fix', help: 'Do not ask (required when stdin is not a terminal)' },
@@ -214,16 +266,18 @@ export const OPTIONS: Record<string, OptionSpec> = {
 const WHERE_WHAT = ['region', 'all-regions', 'kind', 'lookback-days', 'exempt-tag'];
 const OUTPUT = ['output', 'format', 'out-file', 'output-file'];
 const CONNECTION = ['profile', 'endpoint-url', 'request-timeout', 'debug'];
+const ORG = ['org', 'role-name', 'accounts', 'ou', 'concurrency'];
 
 /** The options each command takes, in help order. */
 export const COMMAND_OPTIONS: Record<Command, string[]> = {
-  scan: [...WHERE_WHAT, ...OUTPUT, ...CONNECTION, 'help'],
-  fix: ['dry-run', 'yes', 'override-usage-unknown', 'delete-superseded', 'even-if-unrecreatable', ...WHERE_WHAT, ...OUTPUT, ...CONNECTION, 'help'],
+  scan: [...WHERE_WHAT, ...ORG, ...OUTPUT, ...CONNECTION, 'help'],
+  fix: ['dry-run', 'yes', 'override-usage-unknown', 'delete-superseded', 'even-if-unrecreatable', ...WHERE_WHAT, ...ORG, ...OUTPUT, ...CONNECTION, 'help'],
   guardrails: ['policy', 'exempt-principal', 'max-hop-limit', 'http-tokens-enforced', ...OUTPUT, 'help'],
+  doctor: ['region', 'all-regions', 'stack-name', ...ORG, ...OUTPUT, ...CONNECTION, 'help'],
   rollback: ['instance', 'tag', 'since', 'dry-run', 'yes', 'region', 'all-regions', ...OUTPUT, ...CONNECTION, 'help'],
 };
 
-const COMMAND_FORMATS: Record<Command, readonly Format[]> = { scan: FORMATS, fix: FIX_FORMATS, guardrails: ['json'], rollback: FIX_FORMATS };
+const COMMAND_FORMATS: Record<Command, readonly Format[]> = { scan: FORMATS, fix: FIX_FORMATS, guardrails: ['json'], doctor: FIX_FORMATS, rollback: FIX_FORMATS };
 
 // ── help texts ───────────────────────────────────────────────────────────────
 
@@ -277,6 +331,8 @@ Commands:
   scan         Read-only inventory: verdicts, IMDSv1 use, readiness
   fix          Require IMDSv2 where it is safe (same gates as the pipeline)
   guardrails   Print the SCP and EC2 declarative policy documents
+  doctor       Check what a deployment needs (CloudTrail, Config, Security
+               Hub, Lambda concurrency, the stack and its sweep)
   rollback     Restore what imds-guard recorded before switching instances
 
 Options:
@@ -322,6 +378,20 @@ declarative policy that makes IMDSv2 the organization's baseline.
 ${optionsHelp('guardrails')}
 
 Exit codes: 0 printed, 2 usage error.`,
+  doctor: `Usage: imds-guard doctor [options]
+
+Checks, per account and region, what an imds-guard deployment needs and
+whether it is there, each with the fix: a CloudTrail trail logging management
+events, AWS Config recording the resource types, Security Hub CSPM and the
+controls EC2.8 / AutoScaling.3 / EC2.170, the Lambda concurrency quota against
+ReserveConcurrency, a declarative policy managing the account default, the
+imds-guard stack and its version, and when its sweep last ran.
+${optionsHelp('doctor')}
+
+Exit codes:
+  0  everything the deployment needs is there
+  1  something is missing (each with its fix), or could not be checked
+  2  usage or credential error`,
   // ── rollback (issue 12) ──
   rollback: `Usage: imds-guard rollback (--instance ID | --tag K=V | --since T)... [options]
 
@@ -443,13 +513,67 @@ function connection(command: Command, values: Values): ConnectionOptions {
   return out;
 }
 
-function common(command: 'scan' | 'fix' | 'rollback', values: Values): CommonOptions {
+// ---- organization (--org) and doctor ----
+const ACCOUNT_PATTERN = /^\d{12}$/;
+const PARENT_PATTERN = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
+const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+
+/** The --org block; the other organization flags need --org. */
+function orgFrom(command: Command, values: Values): OrgOptions | undefined {
+  const roleName = values['role-name'] as string | undefined;
+  const accounts = unique(listOf(values.accounts as string[] | undefined));
+  const ous = unique(listOf(values.ou as string[] | undefined));
+  const concurrency = values.concurrency as string | undefined;
+  if (values.org !== true) {
+    const stray = roleName !== undefined ? '--role-name' : accounts.length ? '--accounts' : ous.length ? '--ou' : concurrency !== undefined ? '--concurrency' : undefined;
+    if (stray) throw new UsageError(`${command}: ${stray} needs --org`);
+    return undefined;
+  }
+  if (roleName !== undefined && !ROLE_NAME_PATTERN.test(roleName)) throw new UsageError(`${command}: --role-name ${JSON.stringify(roleName)} is not an IAM role name`);
+  for (const a of accounts) if (!ACCOUNT_PATTERN.test(a)) throw new UsageError(`${command}: --accounts ${JSON.stringify(a)} is not a 12-digit account id`);
+  for (const o of ous) if (!PARENT_PATTERN.test(o)) throw new UsageError(`${command}: --ou ${JSON.stringify(o)} is not an OU id (ou-…) or root id (r-…)`);
+  let n = DEFAULT_ORG_CONCURRENCY;
+  if (concurrency !== undefined) {
+    n = Number(concurrency);
+    if (!/^\d+$/.test(concurrency.trim()) || n < 1 || n > 64) throw new UsageError(`${command}: --concurrency must be a whole number from 1 to 64, not ${JSON.stringify(concurrency)}`);
+  }
+  return { roleName: roleName ?? DEFAULT_MEMBER_ROLE, accounts, ous, concurrency: n };
+}
+
+function withOrg<T extends { org?: OrgOptions }>(options: T, org: OrgOptions | undefined): T {
+  return org ? { ...options, org } : options;
+}
+
+function regionsFrom(command: Command, values: Values): { regions: string[]; allRegions: boolean } {
   const regions = unique(listOf(values.region as string[] | undefined));
   for (const region of regions) {
     if (!REGION_PATTERN.test(region)) throw new UsageError(`${command}: ${JSON.stringify(region)} is not a region name (like eu-west-1)`);
   }
   const allRegions = values['all-regions'] === true;
   if (allRegions && regions.length > 0) throw new UsageError(`${command}: use either --region or --all-regions, not both`);
+  return { regions, allRegions };
+}
+
+function doctor(values: Values): DoctorOptions {
+  const outFile = outFileFrom('doctor', values);
+  const options: DoctorOptions = {
+    command: 'doctor',
+    ...connection('doctor', values),
+    ...regionsFrom('doctor', values),
+    format: formatFrom('doctor', values, outFile),
+  };
+  if (outFile !== undefined) options.outFile = outFile;
+  const stackName = values['stack-name'] as string | undefined;
+  if (stackName !== undefined) {
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) throw new UsageError(`doctor: --stack-name ${JSON.stringify(stackName)} is not a CloudFormation stack name`);
+    options.stackName = stackName;
+  }
+  return withOrg(options, orgFrom('doctor', values));
+}
+// ---- end of organization and doctor ----
+
+function common(command: 'scan' | 'fix' | 'rollback', values: Values): CommonOptions {
+  const { regions, allRegions } = regionsFrom(command, values);
 
   const kinds = unique(listOf(values.kind as string[] | undefined));
   for (const kind of kinds) {
@@ -509,7 +633,7 @@ export function parseCli(argv: readonly string[]): Parsed {
   noPositionals(first, positionals);
   switch (first) {
     case 'scan':
-      return { action: 'run', options: { command: 'scan', ...common('scan', values) } };
+      return { action: 'run', options: withOrg<ScanOptions>({ command: 'scan', ...common('scan', values) }, orgFrom('scan', values)) };
     case 'fix': {
       const dryRun = values['dry-run'] === true;
       const yes = values.yes === true;
@@ -519,17 +643,22 @@ export function parseCli(argv: readonly string[]): Parsed {
       if (evenIfUnrecreatable && !deleteSuperseded) throw new UsageError('fix: --even-if-unrecreatable only goes with --delete-superseded');
       return {
         action: 'run',
-        options: {
-          command: 'fix',
-          ...common('fix', values),
-          dryRun,
-          yes,
-          overrideUsageUnknown: values['override-usage-unknown'] === true,
-          deleteSuperseded,
-          evenIfUnrecreatable,
-        },
+        options: withOrg<FixOptions>(
+          {
+            command: 'fix',
+            ...common('fix', values),
+            dryRun,
+            yes,
+            overrideUsageUnknown: values['override-usage-unknown'] === true,
+            deleteSuperseded,
+            evenIfUnrecreatable,
+          },
+          orgFrom('fix', values),
+        ),
       };
     }
+    case 'doctor':
+      return { action: 'run', options: doctor(values) };
     case 'guardrails': {
       const options: GuardrailsOptions = { command: 'guardrails', exemptPrincipals: unique(listOf(values['exempt-principal'] as string[] | undefined)) };
       for (const arn of options.exemptPrincipals) {

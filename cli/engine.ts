@@ -8,7 +8,7 @@
  * feeds it subjects and reads what it returns.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { clientConfig, createClients, type Clients } from '../shared/aws/clients.js';
+import { createClients, createStsClient, type Clients } from '../shared/aws/clients.js';
 import { createInventory } from '../shared/inventory.js';
 import { describeKind } from '../shared/kinds/registry.js';
 import type { Outcome, Plan, ResourceKind, Subject } from '../shared/model.js';
@@ -19,6 +19,7 @@ import { pipelineDeps } from '../shared/wiring.js';
 import { awsCode, CredentialsError, describeError, type ErrorInfo, isCredentialsError, isPermissionError, messageOf } from './errors.js';
 import type { Progress } from './progress.js';
 import { count } from './progress.js';
+import type { Scope } from '../shared/scope.js';
 
 export interface CliDeps {
   /** AWS clients for a region (createClients: credential chain, AWS_PROFILE, AWS_ENDPOINT_URL, retries). */
@@ -31,7 +32,7 @@ export interface CliDeps {
 export function defaultDeps(): CliDeps {
   return {
     clientsFor: createClients,
-    stsFor: (region) => new STSClient(clientConfig(region)),
+    stsFor: createStsClient,
     now: () => new Date(),
   };
 }
@@ -64,6 +65,8 @@ export interface RegionError extends ErrorInfo {
 }
 
 export interface RegionStatus {
+  /** Set in an organization report (--org). */
+  account?: string;
   region: string;
   /** `failed`: nothing could be read; `partial`: some parts failed. */
   status: 'ok' | 'partial' | 'failed';
@@ -97,7 +100,7 @@ export class RegionLog {
  */
 export async function walkRegion(
   clients: Clients,
-  scope: { account: string; region: string },
+  scope: Scope,
   kinds: readonly ResourceKind[],
   log: RegionLog,
   progress: Progress,
@@ -143,7 +146,7 @@ export function planCollector(now: () => Date): Remediator {
  */
 export function regionDeps(
   clients: Clients,
-  scope: { account: string; region: string },
+  scope: Scope,
   policy: Policy,
   remediator: Remediator,
   log: RegionLog,

@@ -4,47 +4,32 @@
  * (that part of the region fails, the rest goes on), or a region that cannot
  * be used at all (not enabled, token not valid there: the region fails, the
  * other regions go on). Throttling never gets here: the SDK retries it.
+ *
+ * The words for an error come from shared/errors.ts (describeError /
+ * errorText), the same as in the Lambda logs.
  */
-import { errorCode } from '../shared/aws/batch.js';
+import { loadSharedConfigFiles } from '@smithy/core/config';
+import { awsCode, describeError, errorChain, errorCode, errorText, ImdsGuardError, PERMISSION_CODES, type ErrorInfo } from '../shared/errors.js';
+
+export { awsCode, describeError, type ErrorInfo };
 
 export const EXIT_CLEAN = 0;
 export const EXIT_FINDINGS = 1;
 export const EXIT_USAGE = 2;
 
 /** Bad arguments or settings; the message is shown with a pointer to --help. */
-export class UsageError extends Error {
+export class UsageError extends ImdsGuardError {
   override name = 'UsageError';
 }
 
 /** No usable credentials: nothing can be scanned anywhere. */
-export class CredentialsError extends Error {
+export class CredentialsError extends ImdsGuardError {
   override name = 'CredentialsError';
 }
 
-/** Every error in an error's `cause` chain, outermost first. */
-function chain(error: unknown): unknown[] {
-  const out: unknown[] = [];
-  let current: unknown = error;
-  while (current !== undefined && current !== null && out.length < 10 && !out.includes(current)) {
-    out.push(current);
-    current = typeof current === 'object' ? (current as { cause?: unknown }).cause : undefined;
-  }
-  return out;
-}
-
-/** The innermost AWS error code (AwsCallError wraps the SDK error as `cause`). */
-export function awsCode(error: unknown): string | undefined {
-  let code: string | undefined;
-  for (const e of chain(error)) {
-    const c = errorCode(e);
-    if (c !== undefined && c !== 'AwsCallError') code = c;
-  }
-  return code;
-}
-
+/** One line for people: `Service Operation: Code: message (hint)`. */
 export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  return errorText(error);
 }
 
 const CREDENTIAL_CODES = new Set([
@@ -57,7 +42,7 @@ const CREDENTIAL_CODES = new Set([
 
 /** The caller has no valid credentials at all (checked before anything else runs). */
 export function isCredentialsError(error: unknown): boolean {
-  return chain(error).some((e) => {
+  return errorChain(error).some((e) => {
     const code = errorCode(e);
     if (code !== undefined && CREDENTIAL_CODES.has(code)) return true;
     const message = e instanceof Error ? e.message : '';
@@ -65,60 +50,32 @@ export function isCredentialsError(error: unknown): boolean {
   });
 }
 
-const PERMISSION_CODES = new Set([
-  'AccessDenied',
-  'AccessDeniedException',
-  'UnauthorizedOperation',
-  'UnauthorizedAccess',
-  'AuthorizationError',
-  'Blocked',
-]);
-
 /** Denied on one API call: the rest of the region may still work. */
 export function isPermissionError(error: unknown): boolean {
   const code = awsCode(error);
   return code !== undefined && PERMISSION_CODES.has(code);
 }
 
-const REGION_HINTS: Record<string, string> = {
-  AuthFailure: 'the region may not be enabled for this account (opt-in region), or the credentials are not valid there',
-  UnrecognizedClientException: 'the region may not be enabled for this account (opt-in region)',
-  OptInRequired: 'the region is not enabled for this account (opt-in region)',
-  InvalidClientTokenId: 'the region may not be enabled for this account (opt-in region)',
-};
-
-/** The innermost error's message (the SDK's own words), without our wrapping. */
-function rootMessage(error: unknown): string {
-  const all = chain(error);
-  return messageOf(all[all.length - 1] ?? error);
-}
-
-/** The failed operation named by an AwsCallError in the chain (shared/aws/batch.ts). */
-function operationOf(error: unknown): string | undefined {
-  for (const e of chain(error)) {
-    const op = (e as { operation?: unknown }).operation;
-    if (typeof op === 'string') return op;
+/**
+ * When AWS_PROFILE (or --profile) names a profile that neither shared file
+ * has, the SDK's credential chain ends in a generic "Could not load
+ * credentials from any providers" and only its debug log says why. This
+ * reads the same files with the SDK's own loader (AWS_CONFIG_FILE,
+ * AWS_SHARED_CREDENTIALS_FILE apply) and says it in the SDK's words.
+ */
+export async function missingProfile(env: Record<string, string | undefined>): Promise<string | undefined> {
+  const profile = env.AWS_PROFILE?.trim();
+  if (!profile) return undefined;
+  try {
+    const files = await loadSharedConfigFiles({
+      ignoreCache: true,
+      ...(env.AWS_CONFIG_FILE ? { configFilepath: env.AWS_CONFIG_FILE } : {}),
+      ...(env.AWS_SHARED_CREDENTIALS_FILE ? { filepath: env.AWS_SHARED_CREDENTIALS_FILE } : {}),
+    });
+    if (files.configFile[profile] !== undefined || files.credentialsFile[profile] !== undefined) return undefined;
+  } catch {
+    return undefined;
   }
-  return undefined;
-}
-
-export interface ErrorInfo {
-  code?: string;
-  operation?: string;
-  /** The service's message. */
-  message: string;
-  /** What it probably means, when we know. */
-  hint?: string;
-}
-
-/** Code, operation, message and a hint, for people. */
-export function describeError(error: unknown): ErrorInfo {
-  const code = awsCode(error);
-  const info: ErrorInfo = { message: rootMessage(error) };
-  if (code !== undefined) info.code = code;
-  const operation = operationOf(error);
-  if (operation !== undefined) info.operation = operation;
-  const hint = code ? REGION_HINTS[code] ?? (PERMISSION_CODES.has(code) ? 'check the IAM permissions listed in the README' : undefined) : undefined;
-  if (hint) info.hint = hint;
-  return info;
+  const where = [env.AWS_CONFIG_FILE ?? '~/.aws/config', env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'].join(' or ');
+  return `Could not resolve credentials using profile: [${profile}] in configuration/credentials file(s): the profile "${profile}" is not in ${where} (see \`aws configure list-profiles\`)`;
 }

@@ -21,14 +21,17 @@ import { processSubjects, runPipeline, type Remediator } from '../shared/pipelin
 import type { Policy } from '../shared/policy.js';
 import type { Report } from '../shared/ports.js';
 import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
+import type { OrgReportInfo } from './org.js';
 import type { Progress } from './progress.js';
 import { readinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
 import { describeKind } from '../shared/kinds/registry.js';
+import type { Scope } from '../shared/scope.js';
 
 export type FixStatus = 'planned' | 'skipped' | 'remediated' | 'failed' | 'superseded';
 
 export interface FixRow {
+  account: string;
   region: string;
   kind: ResourceKind;
   id: string;
@@ -57,6 +60,8 @@ export interface FixReport {
   /** Resources already compliant (not listed one by one). */
   compliant: number;
   rows: FixRow[];
+  /** `fix --org`: every account with how it was read (cli/org.ts). */
+  organization?: OrgReportInfo;
 }
 
 export interface FixInput {
@@ -71,14 +76,15 @@ export interface FixInput {
 }
 
 /** How fix builds the real remediator for a region (injectable for tests). */
-export type RemediatorFactory = (clients: Clients, scope: { account: string; region: string }, policy: Policy, actor: string) => Remediator;
+export type RemediatorFactory = (clients: Clients, scope: Scope, policy: Policy, actor: string) => Remediator;
 
 export const realRemediator: RemediatorFactory = (clients, scope, policy, actor) =>
   createRemediator({ clients, policy, account: scope.account, actor, loader: createLoader(clients, { account: scope.account }), evaluate });
 
 const REGION_CONCURRENCY = 4;
 
-interface RegionPlan {
+export interface RegionPlan {
+  account: string;
   region: string;
   clients: Clients;
   log: RegionLog;
@@ -93,6 +99,7 @@ function rowOf(report: Report & { outcome: Outcome }, policy: Policy, name: stri
   const { outcome } = report;
   const { plan } = outcome;
   const row: FixRow = {
+    account: plan.ref.account,
     region: plan.ref.region,
     kind: plan.ref.kind,
     id: plan.ref.id,
@@ -119,13 +126,14 @@ function nameOf(subject: Subject): string | undefined {
   return subject.kind === 'missing' ? undefined : describeKind(subject.kind).row(subject).name;
 }
 
-async function planRegion(region: string, input: FixInput, deps: CliDeps, progress: Progress): Promise<RegionPlan> {
+/** Phase 1 for one region of one account (exported for cli/org.ts). */
+export async function planRegion(region: string, input: FixInput, deps: CliDeps, progress: Progress): Promise<RegionPlan> {
   const clients = deps.clientsFor(region);
   const scope = { account: input.account, region };
   const log = new RegionLog(region);
   const pipeline = regionDeps(clients, scope, input.policy, planCollector(deps.now), log);
   pipeline.now = deps.now;
-  const plan: RegionPlan = { region, clients, log, rows: [], compliant: 0, toFix: [] };
+  const plan: RegionPlan = { account: input.account, region, clients, log, rows: [], compliant: 0, toFix: [] };
   await walkRegion(clients, scope, input.kinds, log, progress, async (_kind, subjects) => {
     const result = await processSubjects(subjects, pipeline, { humanRequest: input.humanRequest });
     for (const report of result.reports) {
@@ -139,9 +147,10 @@ async function planRegion(region: string, input: FixInput, deps: CliDeps, progre
   return plan;
 }
 
-async function applyRegion(plan: RegionPlan, input: FixInput, deps: CliDeps, remediatorFor: RemediatorFactory, progress: Progress): Promise<void> {
+/** Phase 2 for one region of one account (exported for cli/org.ts). */
+export async function applyRegion(plan: RegionPlan, input: FixInput, deps: CliDeps, remediatorFor: RemediatorFactory, progress: Progress): Promise<void> {
   if (plan.toFix.length === 0) return;
-  const scope = { account: input.account, region: plan.region };
+  const scope = { account: plan.account, region: plan.region };
   progress.update(plan.region, `fixing ${plan.toFix.length} resource${plan.toFix.length === 1 ? '' : 's'}`);
   const pipeline = regionDeps(plan.clients, scope, input.policy, remediatorFor(plan.clients, scope, input.policy, input.actor), plan.log);
   pipeline.now = deps.now;
@@ -178,6 +187,29 @@ export interface FixRun {
 }
 
 /** Phase 1: builds the plan for every region; `apply()` is phase 2. */
+/** The report of a fix run over region plans (one account, or every account of `--org`). */
+export function fixReport(
+  input: Pick<FixInput, 'version' | 'kinds' | 'skippedRegions'>,
+  account: string,
+  now: Date,
+  run: { dryRun: boolean; applied: boolean; plans: readonly Pick<RegionPlan, 'compliant' | 'rows'>[]; regions: FixReport['regions'] },
+): FixReport {
+  return {
+    tool: 'imds-guard',
+    version: input.version,
+    command: 'fix',
+    dryRun: run.dryRun,
+    applied: run.applied,
+    account,
+    generatedAt: now.toISOString(),
+    kinds: input.kinds,
+    regions: run.regions,
+    skippedRegions: input.skippedRegions,
+    compliant: run.plans.reduce((n, p) => n + p.compliant, 0),
+    rows: run.plans.flatMap((p) => p.rows),
+  };
+}
+
 export async function planFix(
   input: FixInput,
   deps: CliDeps,
@@ -195,26 +227,16 @@ export async function planFix(
       progress.done();
     },
     report(applied) {
-      return {
-        tool: 'imds-guard',
-        version: input.version,
-        command: 'fix',
-        dryRun,
-        applied,
-        account: input.account,
-        generatedAt: deps.now().toISOString(),
-        kinds: input.kinds,
-        regions: plans.map((p) => p.log.status()),
-        skippedRegions: input.skippedRegions,
-        compliant: plans.reduce((n, p) => n + p.compliant, 0),
-        rows: plans.flatMap((p) => p.rows),
-      };
+      return fixReport(input, input.account, deps.now(), { dryRun, applied, plans, regions: plans.map((p) => p.log.status()) });
     },
   };
 }
 
 /** 2: nothing could be read; 0: nothing non-compliant left (fixed and verified); 1 otherwise. */
 export function fixExitCode(report: FixReport): number {
+  const accounts = report.organization?.accounts;
+  if (accounts && accounts.length > 0 && accounts.every((a) => a.status === 'failed')) return 2;
+  if (accounts?.some((a) => a.status !== 'ok')) return 1;
   if (report.regions.length > 0 && report.regions.every((r) => r.status === 'failed')) return 2;
   if (report.regions.some((r) => r.status !== 'ok')) return 1;
   const left = report.rows.filter((r) => r.status !== 'superseded' && !(r.status === 'remediated' && r.verifiedCompliance !== 'NON_COMPLIANT'));

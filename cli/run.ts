@@ -7,11 +7,12 @@ import pkg from '../package.json' with { type: 'json' };
 import type { ResourceKind } from '../shared/model.js';
 import { loadPolicy, PolicyError, type Policy } from '../shared/policy.js';
 import { logger } from '../shared/log.js';
-import { hintFor, parseCli, type CommonOptions, type ConnectionOptions, type FixOptions, type GuardrailsOptions, type RollbackOptions, type ScanOptions } from './args.js';
+import { hintFor, parseCli, type CommonOptions, type ConnectionOptions, type DoctorOptions, type FixOptions, type GuardrailsOptions, type RollbackOptions, type ScanOptions } from './args.js';
 import { debugLogging, logClients, logRequests } from './debug.js';
+import type { DoctorDeps } from './doctor.js';
 import { defaultDeps, identify, type CliDeps, type RegionStatus } from './engine.js';
 import { errorText, groupErrors } from './format/errors.js';
-import { CredentialsError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, isCredentialsError, messageOf, UsageError } from './errors.js';
+import { CredentialsError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, isCredentialsError, messageOf, missingProfile, UsageError } from './errors.js';
 import { fixExitCode, planFix, realRemediator, type RemediatorFactory } from './fix.js';
 import { toCsv } from './format/csv.js';
 import { toHtml } from './format/html.js';
@@ -19,19 +20,21 @@ import { toJson } from './format/json.js';
 import { fixTable, scanTable } from './format/table.js';
 import { processIo, type Io } from './io.js';
 import { createProgress, type Progress } from './progress.js';
+import { defaultOrgDeps, planFixOrg, scanOrg, type OrgDeps } from './org.js';
 import { chooseRegions, defaultRegion } from './regions.js';
+import { createPreflightClients } from '../shared/aws/preflight.js';
 import { scan, scanExitCode } from './scan.js';
 
 export const VERSION: string = pkg.version;
 
-export interface RunDeps extends CliDeps {
+export interface RunDeps extends CliDeps, OrgDeps, Pick<DoctorDeps, 'preflightWith'> {
   /** Default region when none is given (AWS_REGION, AWS_DEFAULT_REGION, profile). */
   defaultRegion(env: Record<string, string | undefined>): Promise<string | undefined>;
   remediatorFor: RemediatorFactory;
 }
 
 export function defaultRunDeps(): RunDeps {
-  return { ...defaultDeps(), defaultRegion, remediatorFor: realRemediator };
+  return { ...defaultDeps(), ...defaultOrgDeps(), defaultRegion, remediatorFor: realRemediator };
 }
 
 async function emit(io: Io, text: string, outFile: string | undefined): Promise<void> {
@@ -56,10 +59,19 @@ export function applyConnection(options: ConnectionOptions, io: Io, deps: RunDep
   if (options.requestTimeoutMs !== undefined) io.env.IMDS_GUARD_REQUEST_TIMEOUT_MS = String(options.requestTimeoutMs);
   if (!options.debug) return deps;
   debugLogging(io.env, io.stderr);
+  const preflightWith = deps.preflightWith ?? createPreflightClients;
   return {
     ...deps,
     clientsFor: (region) => logClients(deps.clientsFor(region), io.stderr),
     stsFor: (region) => logRequests(deps.stsFor(region), io.stderr, region),
+    // --org member accounts and doctor's extra clients log the same way.
+    clientsWith: (region, credentials) => logClients(deps.clientsWith(region, credentials), io.stderr),
+    organizationsFor: (region) => logRequests(deps.organizationsFor(region), io.stderr, region),
+    preflightWith: (region, credentials) => {
+      const clients = preflightWith(region, credentials);
+      for (const client of Object.values(clients)) logRequests(client, io.stderr, region);
+      return clients;
+    },
   };
 }
 
@@ -73,13 +85,18 @@ function policyFor(io: Io, options: CommonOptions): Policy {
 interface Prepared {
   account: string;
   arn?: string;
+  /** Region for account-wide calls (STS, Organizations, DescribeRegions). */
+  home: string;
   regions: string[];
   skippedRegions: { region: string; reason: string }[];
   progress: Progress;
 }
 
 /** --profile, region choice, identity: what scan and fix both need before listing anything. */
-async function prepare(options: CommonOptions, io: Io, deps: RunDeps): Promise<Prepared> {
+async function prepare(options: Pick<CommonOptions, 'profile' | 'regions' | 'allRegions'>, io: Io, deps: RunDeps): Promise<Prepared> {
+  if (options.profile !== undefined) io.env.AWS_PROFILE = options.profile;
+  const noProfile = await missingProfile(io.env);
+  if (noProfile !== undefined) throw new CredentialsError(noProfile);
   const progress = createProgress(io.stderr, io.stderrIsTTY);
   const home = options.regions[0] ?? (await deps.defaultRegion(io.env));
   if (!home && !options.allRegions) {
@@ -93,7 +110,7 @@ async function prepare(options: CommonOptions, io: Io, deps: RunDeps): Promise<P
   if (choice.skipped.length > 0) {
     progress.note(`Skipping ${choice.skipped.length} region${choice.skipped.length === 1 ? '' : 's'} not opted in: ${choice.skipped.map((s) => s.region).join(', ')}`);
   }
-  const out: Prepared = { account: identity.account, regions: choice.regions, skippedRegions: choice.skipped, progress };
+  const out: Prepared = { account: identity.account, home: home ?? 'us-east-1', regions: choice.regions, skippedRegions: choice.skipped, progress };
   if (identity.arn) out.arn = identity.arn;
   return out;
 }
@@ -108,11 +125,26 @@ async function runScan(options: ScanOptions, io: Io, deps: RunDeps): Promise<num
   // Plans are made as `fix` would make them (nothing can be written: scan's remediator only collects them).
   const policy = fixPolicy(policyFor(io, options), options);
   const prep = await prepare(options, io, deps);
-  const report = await scan(
-    { account: prep.account, regions: prep.regions, skippedRegions: prep.skippedRegions, kinds: options.kinds, policy, version: VERSION },
-    deps,
-    prep.progress,
-  );
+  const report = options.org
+    ? await scanOrg(
+        {
+          caller: prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account },
+          home: prep.home,
+          regions: prep.regions,
+          skippedRegions: prep.skippedRegions,
+          kinds: options.kinds,
+          policy,
+          version: VERSION,
+          org: options.org,
+        },
+        deps,
+        prep.progress,
+      )
+    : await scan(
+        { account: prep.account, regions: prep.regions, skippedRegions: prep.skippedRegions, kinds: options.kinds, policy, version: VERSION },
+        deps,
+        prep.progress,
+      );
   const text =
     options.format === 'json' ? toJson(report) : options.format === 'csv' ? toCsv(report) : options.format === 'html' ? toHtml(report) : scanTable(report);
   await emit(io, text, options.outFile);
@@ -136,22 +168,25 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<numbe
   const policy = fixPolicy(policyFor(io, options), options);
   const prep = await prepare(options, io, deps);
   const actor = `imds-guard fix (CLI${prep.arn ? `, ${prep.arn}` : ''})`;
-  const run = await planFix(
-    {
-      account: prep.account,
-      actor,
-      regions: prep.regions,
-      skippedRegions: prep.skippedRegions,
-      kinds: options.kinds,
-      policy,
-      humanRequest: options.overrideUsageUnknown,
-      version: VERSION,
-    },
-    deps,
-    prep.progress,
-    deps.remediatorFor,
-    options.dryRun,
-  );
+  const input = {
+    account: prep.account,
+    actor,
+    regions: prep.regions,
+    skippedRegions: prep.skippedRegions,
+    kinds: options.kinds,
+    policy,
+    humanRequest: options.overrideUsageUnknown,
+    version: VERSION,
+  };
+  const run = options.org
+    ? await planFixOrg(
+        { ...input, caller: prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account }, home: prep.home, org: options.org },
+        deps,
+        prep.progress,
+        deps.remediatorFor,
+        options.dryRun,
+      )
+    : await planFix(input, deps, prep.progress, deps.remediatorFor, options.dryRun);
   const render = (stage: 'dry' | 'pending' | 'done', applied: boolean): string => {
     const report = run.report(applied);
     return options.format === 'json' ? toJson(report) : fixTable(report, stage);
@@ -164,7 +199,9 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<numbe
   if (!options.yes) {
     io.stderr.write(fixTable(run.report(false), 'pending'));
     const regions = new Set(run.plans.filter((p) => p.toFix.length > 0).map((p) => p.region)).size;
-    const ok = await io.confirm(`Apply ${run.pending} change${run.pending === 1 ? '' : 's'} in ${regions} region${regions === 1 ? '' : 's'} of account ${prep.account}?`);
+    const accounts = new Set(run.plans.filter((p) => p.toFix.length > 0).map((p) => p.account)).size;
+    const where = options.org ? `${accounts} account${accounts === 1 ? '' : 's'} of the organization` : `account ${prep.account}`;
+    const ok = await io.confirm(`Apply ${run.pending} change${run.pending === 1 ? '' : 's'} in ${regions} region${regions === 1 ? '' : 's'} of ${where}?`);
     if (!ok) {
       io.stderr.write('Nothing changed.\n');
       if (options.format === 'json' || options.outFile !== undefined) await emit(io, render('done', false), options.outFile);
@@ -175,6 +212,26 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<numbe
   const report = run.report(true);
   await emit(io, options.format === 'json' ? toJson(report) : fixTable(report, 'done'), options.outFile);
   return fixExitCode(report);
+}
+
+async function runDoctor(options: DoctorOptions, io: Io, deps: RunDeps): Promise<number> {
+  const { doctor, doctorExitCode, doctorTable } = await import('./doctor.js');
+  const prep = await prepare(options, io, deps);
+  const report = await doctor(
+    {
+      caller: prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account },
+      home: prep.home,
+      regions: prep.regions,
+      version: VERSION,
+      env: io.env,
+      ...(options.stackName ? { stackName: options.stackName } : {}),
+      ...(options.org ? { org: options.org } : {}),
+    },
+    deps,
+    prep.progress,
+  );
+  await emit(io, options.format === 'json' ? toJson(report) : doctorTable(report), options.outFile);
+  return doctorExitCode(report);
 }
 
 async function runGuardrails(options: GuardrailsOptions, io: Io): Promise<number> {
@@ -247,6 +304,8 @@ export async function runCli(argv: readonly string[], io: Io = processIo(), deps
         return await runFix(options, io, applyConnection(options, io, deps));
       case 'guardrails':
         return await runGuardrails(options, io);
+      case 'doctor':
+        return await runDoctor(options, io, applyConnection(options, io, deps));
       // ── rollback (issue 12) ──
       case 'rollback':
         return await runRollback(options, io, applyConnection(options, io, deps));

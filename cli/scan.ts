@@ -13,6 +13,7 @@ import { processSubjects } from '../shared/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import type { Report } from '../shared/ports.js';
 import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
+import type { OrgReportInfo } from './org.js';
 import type { Progress } from './progress.js';
 import { HELD, readinessOf, type Readiness, type ReadinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
@@ -20,6 +21,7 @@ import type { SkippedRegion } from './regions.js';
 export { READINESS, type Readiness } from './readiness.js';
 
 export interface Row {
+  /** The resource's account (the scanned account; with --org, each member account). */
   account: string;
   region: string;
   kind: ResourceKind;
@@ -47,6 +49,8 @@ export interface Row {
 }
 
 export interface SummaryRow {
+  /** Set in an organization report. */
+  account?: string;
   region: string;
   kind: ResourceKind;
   total: number;
@@ -77,6 +81,8 @@ export interface ScanReport {
   skippedRegions: SkippedRegion[];
   rows: Row[];
   summary: SummaryRow[];
+  /** `scan --org`: every account with how it was read (cli/org.ts); `account` above is the caller's. */
+  organization?: OrgReportInfo;
 }
 
 export interface ScanInput {
@@ -149,13 +155,14 @@ export function rowOf(report: Report, asg: AutoScalingUsage, policy: Policy): Ro
   return row;
 }
 
-export function summarize(rows: readonly Row[], regions: readonly string[], kinds: readonly ResourceKind[]): SummaryRow[] {
+export function summarize(rows: readonly Row[], regions: readonly string[], kinds: readonly ResourceKind[], account?: string): SummaryRow[] {
   const out: SummaryRow[] = [];
   for (const region of regions) {
     for (const kind of kinds) {
-      const mine = rows.filter((r) => r.region === region && r.kind === kind);
+      const mine = rows.filter((r) => r.region === region && r.kind === kind && (account === undefined || r.account === account));
       const by = (f: (r: Row) => boolean): number => mine.filter(f).length;
       out.push({
+        ...(account !== undefined ? { account } : {}),
         region,
         kind,
         total: mine.length,
@@ -173,7 +180,8 @@ export function summarize(rows: readonly Row[], regions: readonly string[], kind
   return out;
 }
 
-async function scanRegion(
+/** One region of one account (exported for the organization walker, cli/org.ts). */
+export async function scanRegion(
   region: string,
   input: ScanInput,
   deps: CliDeps,
@@ -210,26 +218,36 @@ export async function scan(input: ScanInput, deps: CliDeps, progress: Progress):
   const rows = results
     .flatMap((r) => r.rows)
     .sort((a, b) => input.regions.indexOf(a.region) - input.regions.indexOf(b.region) || kindOrder(a.kind) - kindOrder(b.kind) || a.id.localeCompare(b.id));
+  return { ...reportHeader(input, input.account, deps.now()), regions: results.map((r) => r.status), rows, summary: summarize(rows, input.regions, input.kinds) };
+}
+
+/** What every scan report says about the run: the tool, who ran it when, and the settings it judged by. */
+export function reportHeader(
+  input: Pick<ScanInput, 'version' | 'policy' | 'kinds' | 'skippedRegions'>,
+  account: string,
+  now: Date,
+): Omit<ScanReport, 'regions' | 'rows' | 'summary'> {
   return {
     tool: 'imds-guard',
     version: input.version,
     command: 'scan',
-    account: input.account,
-    generatedAt: deps.now().toISOString(),
+    account,
+    generatedAt: now.toISOString(),
     lookbackDays: input.policy.usageLookbackDays,
     exemptTagKey: input.policy.exemptTagKey,
     hopLimitCeiling: input.policy.hopLimitCeiling,
     lowerHopLimit: input.policy.lowerHopLimit,
     kinds: input.kinds,
-    regions: results.map((r) => r.status),
     skippedRegions: input.skippedRegions,
-    rows,
-    summary: summarize(rows, input.regions, input.kinds),
   };
 }
 
 /** 2: nothing could be read; 1: findings, or part of the estate unread; 0: clean. */
 export function scanExitCode(report: ScanReport): number {
+  // --org: an account that could not be read counts like a failed region.
+  const accounts = report.organization?.accounts;
+  if (accounts && accounts.length > 0 && accounts.every((a) => a.status === 'failed')) return 2;
+  if (accounts?.some((a) => a.status !== 'ok')) return 1;
   if (report.regions.length > 0 && report.regions.every((r) => r.status === 'failed')) return 2;
   // A superseded launch configuration is finished business (issue 12): reported, not an open problem.
   if (report.rows.some((r) => r.compliance === 'NON_COMPLIANT' && r.readiness !== 'superseded')) return 1;

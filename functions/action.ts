@@ -1,8 +1,13 @@
 /**
- * Security Hub custom action ("Enforce IMDSv2") → the same pipeline, as an
- * explicit human request: it may override the mode (works in `detect` and
- * `dry-run`) and the usage-unknown gate, never the exemption tag nor recorded
- * IMDSv1 use (see shared/decide.ts).
+ * Security Hub custom action ("Enforce IMDSv2") of the member stack → the
+ * same pipeline, as an explicit human request: it may override the mode
+ * (works in `detect` and `dry-run`) and the usage-unknown gate, never the
+ * exemption tag nor recorded IMDSv1 use (see shared/decide.ts).
+ *
+ * Acts on findings of its own account and region only, with its own role
+ * (imds-guard's findings and Security Hub's EC2.8 / EC2.170 / AutoScaling.3
+ * control findings); others are left to the hub's action
+ * (functions/hub-action.ts) with a logged reason. See shared/custom-action-run.ts.
  *
  * EventBridge event: `detail-type: Security Hub Findings - Custom Action`,
  * `resources[0]` the action target ARN, `detail.actionName`,
@@ -11,43 +16,27 @@
  */
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
-import { readCustomAction } from '../shared/custom-action.js';
+import { handleCustomAction } from '../shared/custom-action-run.js';
+import { lambdaHandler } from '../shared/handler.js';
+import { traced } from '../shared/trace.js';
 import { lambdaScope } from '../shared/lambda.js';
-import { errorFields, logger } from '../shared/log.js';
 import { runPipeline } from '../shared/pipeline.js';
 import { loadPolicy } from '../shared/policy.js';
-import { failIfUnpublished, summarise, type HandlerResult } from '../shared/results.js';
+import type { HandlerResult } from '../shared/results.js';
 import { pipelineDeps } from '../shared/wiring.js';
 
 const policy = loadPolicy();
-const clients = createClients(process.env.AWS_REGION ?? 'us-east-1');
+const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
 
-export async function handler(event: unknown, context: Context): Promise<HandlerResult> {
+/** Logger context, metrics flush (shared/handler.ts). */
+export const handler = lambdaHandler(handle);
+
+async function handle(event: unknown, context: Context): Promise<HandlerResult> {
   const scope = lambdaScope(context);
-  const request = readCustomAction(event, scope);
-  if ('error' in request) {
-    logger.error('custom action rejected', { reason: request.error });
-    return { status: 'rejected', reason: request.error };
-  }
-  for (const skipped of request.ignored) logger.info('finding ignored', { ...skipped, action: request.actionName });
-  if (request.refs.length === 0) {
-    return { status: 'ignored', reason: `no imds-guard finding of ${scope.account}/${scope.region} among the ${request.ignored.length} selected` };
-  }
-
-  const deps = pipelineDeps(clients, {
-    ...scope,
-    policy,
-    findings: true,
-    remediation: true,
-    actor: `Security Hub custom action "${request.actionName}"`,
-    publisher: 'action',
-  });
-  try {
-    const result = await runPipeline(request.refs, deps, { humanRequest: true });
-    failIfUnpublished(result.findings, result.annotations);
-    return summarise(result);
-  } catch (error) {
-    logger.error('custom action failed', { ...errorFields(error), refs: request.refs, action: request.actionArn });
-    throw error;
-  }
+  return handleCustomAction(event, (actor) => ({
+    scope,
+    securityHub: clients.securityHub,
+    local: (refs) =>
+      runPipeline(refs, pipelineDeps(clients, { ...scope, policy, findings: true, remediation: true, actor, publisher: 'action' }), { humanRequest: true }),
+  }));
 }

@@ -10,6 +10,8 @@
  */
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
+import { lambdaHandler } from '../shared/handler.js';
+import { traced } from '../shared/trace.js';
 import { createInventory } from '../shared/inventory.js';
 import { KIND_NAMES } from '../shared/kinds/registry.js';
 import { lambdaScope } from '../shared/lambda.js';
@@ -23,11 +25,15 @@ import type { ConfigInvocation } from '../shared/refs/parse.js';
 import { parseEvent } from '../shared/refs/parse.js';
 import { failIfUnpublished, type HandlerResult } from '../shared/results.js';
 import { putEvaluations, readConfigHeld, type EvaluationItem } from '../shared/sinks/config.js';
+import type { Scope } from '../shared/scope.js';
 
 const policy = loadPolicy();
-const clients = createClients(process.env.AWS_REGION ?? 'us-east-1');
+const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
 
-export async function handler(event: unknown, context: Context): Promise<HandlerResult> {
+/** Logger context, metrics flush (shared/handler.ts). */
+export const handler = lambdaHandler(handle);
+
+async function handle(event: unknown, context: Context): Promise<HandlerResult> {
   const scope = lambdaScope(context);
   const parsed = parseEvent(event, scope);
   if (!parsed.ok || !parsed.config) {
@@ -71,7 +77,7 @@ async function evaluateItems(invocation: ConfigInvocation, deps: PipelineDeps): 
 async function evaluateEverything(
   invocation: ConfigInvocation,
   deps: PipelineDeps,
-  scope: { account: string; region: string },
+  scope: Scope,
 ): Promise<PublishResult> {
   const inventory = createInventory(clients, scope);
   const total: PublishResult = { published: 0, failed: [] };

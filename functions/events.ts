@@ -18,6 +18,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
+import { lambdaHandler } from '../shared/handler.js';
+import { traced } from '../shared/trace.js';
 import { isOwnChange, lambdaScope, type Scope } from '../shared/lambda.js';
 import { errorFields, logger } from '../shared/log.js';
 import { runPipeline } from '../shared/pipeline.js';
@@ -29,16 +31,20 @@ import { failIfUnpublished, summarise, type HandlerResult } from '../shared/resu
 import { pipelineDeps } from '../shared/wiring.js';
 
 const policy = loadPolicy();
-const clients = createClients(process.env.AWS_REGION ?? 'us-east-1');
+const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
 const processor = new BatchProcessor(EventType.SQS);
 
-export async function handler(event: unknown, context: Context): Promise<HandlerResult | SQSBatchResponse> {
+/** Logger context, metrics flush (shared/handler.ts). */
+export const handler = lambdaHandler(handle);
+
+async function handle(event: unknown, context: Context): Promise<HandlerResult | SQSBatchResponse> {
   const scope = lambdaScope(context);
   if (isSqsBatch(event)) return handleBatch(event.Records, scope, context);
   const parsed = parseEvent(event, scope);
   if (!parsed.ok) {
     const fields = { reason: parsed.reason, source: parsed.source, eventName: parsed.eventName };
-    if (parsed.ignored) logger.info('event ignored', fields);
+    // Routine (a failed call, a resize that names no launch settings): debug, not an alarm.
+    if (parsed.ignored) logger.debug('event ignored', fields);
     else logger.error('event rejected', { ...fields, event: preview(event) });
     return { status: parsed.ignored ? 'ignored' : 'rejected', reason: parsed.reason };
   }

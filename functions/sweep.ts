@@ -9,6 +9,8 @@
  */
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
+import { lambdaHandler } from '../shared/handler.js';
+import { traced } from '../shared/trace.js';
 import { createInventory } from '../shared/inventory.js';
 import { lambdaScope } from '../shared/lambda.js';
 import { errorFields, logger } from '../shared/log.js';
@@ -25,11 +27,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../shared/aws/s3.js';
 
 const policy = loadPolicy();
-const clients = createClients(process.env.AWS_REGION ?? 'us-east-1');
+const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
 const refreshDays = refreshDaysFromEnv();
 let s3: S3Client | undefined;
 
-export async function handler(_event: unknown, context: Context): Promise<HandlerResult> {
+/** Logger context, metrics flush (shared/handler.ts). */
+export const handler = lambdaHandler(handle);
+
+async function handle(_event: unknown, context: Context): Promise<HandlerResult> {
   const scope = lambdaScope(context);
   const deps = pipelineDeps(clients, {
     ...scope,

@@ -9,17 +9,22 @@
  */
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
+import { lambdaHandler } from '../shared/handler.js';
 import { lambdaScope } from '../shared/lambda.js';
 import { logger } from '../shared/log.js';
 import { loadPolicy } from '../shared/policy.js';
+import { traced } from '../shared/trace.js';
 import { runWatch } from '../shared/watch/index.js';
 import { createRejectedCalls } from '../shared/watch/metrics.js';
 import { publishWatchMetrics, summarize, type WatchSummary } from '../shared/watch/report.js';
 
 const policy = loadPolicy();
-const clients = createClients(process.env.AWS_REGION ?? 'us-east-1');
+const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
 
-export async function handler(_event: unknown, context: Context): Promise<{ status: 'done' } & WatchSummary> {
+/** Logger context, metrics flush (shared/handler.ts), as every entry point. */
+export const handler = lambdaHandler(handle);
+
+async function handle(_event: unknown, context: Context): Promise<{ status: 'done' } & WatchSummary> {
   lambdaScope(context); // fails early on a malformed invocation context, like every entry point
   const results = await runWatch({ ec2: clients.ec2, rejectedCalls: createRejectedCalls(clients.cloudWatch), policy, now: () => new Date() });
   const summary = summarize(results);

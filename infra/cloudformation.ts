@@ -3,10 +3,10 @@
  * template a service-managed StackSet deploys to every account and region.
  * Pure; `npm run build` writes it to dist/member-template.json.
  */
-import { isParam, isSub, type ConditionName, type FunctionSpec, type MemberStack, type ParameterSpec, type Statement, type Value } from './model.js';
+import { isParam, isSub, type ConditionName, type ConditionSpec, type FunctionSpec, type MemberStack, type ParameterSpec, type SharedPolicyId, type Statement, type Value } from './model.js';
 import { ACTION_TARGET_PROVIDER_SOURCE } from './action-target-provider.js';
-import { eventQueuePolicy } from './queue-policy.js';
-import { deadLetterQueuePolicy, lambdaTrustPolicy } from './policies.js';
+import { memberTrustPolicy } from './member-role.js';
+import { deadLetterQueuePolicy, eventQueuePolicy, lambdaTrustPolicy } from './policies.js';
 import { APP_NAME, compactStatements, MEMBER_STACK, ROLLBACK_ALARM_METRIC } from './stack.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -77,6 +77,27 @@ function resourceJson(resource: string): Json {
   return resource.includes('${') ? sub(resource) : resource;
 }
 
+/**
+ * A role's inline policies: the statements that always hold in one policy,
+ * those granted only under a condition in one policy per condition, wrapped
+ * in a single Fn::If (one per policy, not one per statement: StackSet
+ * templates are limited to 51,200 bytes). Statements with the same resources
+ * are merged first (infra/stack.ts `compactStatements`): same grants, fewer bytes.
+ */
+export function rolePolicies(name: string, declared: readonly Statement[]): Json[] {
+  const statements = compactStatements(declared);
+  const policy = (suffix: string, list: readonly Statement[]): Json => ({
+    PolicyName: `${name}${suffix}`,
+    PolicyDocument: { Version: '2012-10-17', Statement: list.map(statementJson) },
+  });
+  const always = statements.filter((s) => !s.when);
+  const conditions = [...new Set(statements.flatMap((s) => (s.when ? [s.when] : [])))];
+  return [
+    ...(always.length > 0 ? [policy('', always)] : []),
+    ...conditions.map((c) => when(c, policy(`-${c}`, statements.filter((s) => s.when === c)))),
+  ];
+}
+
 export function statementJson(s: Statement): Json {
   const out: { [key: string]: Json } = {
     Sid: s.sid,
@@ -89,24 +110,44 @@ export function statementJson(s: Statement): Json {
 }
 
 /**
- * A role's statements as policies: one per condition (`when`), the
- * conditional ones wrapped in a single Fn::If instead of one per statement
- * (the statements come merged from infra/stack.ts `compactStatements`). Same
- * grants, fewer bytes: the member template must stay under the 51,200-byte
- * TemplateBody limit of create-stack-set.
+ * The managed policies the roles share (`Statement.shared`): each declared
+ * once, its statements compacted, `when` left to the roles that attach it.
+ * Throws when two roles would need different contents under one id.
  */
-export function rolePolicies(name: string, statements: readonly Statement[]): Json[] {
-  const groups = new Map<ConditionName | undefined, Statement[]>();
-  for (const s of compactStatements(statements)) groups.set(s.when, [...(groups.get(s.when) ?? []), s]);
-  return [...groups].map(([condition, list]) =>
-    when(condition, {
-      PolicyName: condition ? `${name}-${condition}` : name,
-      PolicyDocument: { Version: '2012-10-17', Statement: list.map(statementJson) },
-    }),
-  );
+export function sharedPolicies(stack: MemberStack): Map<SharedPolicyId, Statement[]> {
+  const out = new Map<SharedPolicyId, Statement[]>();
+  for (const f of stack.functions) {
+    for (const [id, list] of sharedOf(f.statements)) {
+      const seen = out.get(id);
+      if (seen && JSON.stringify(seen) !== JSON.stringify(list)) throw new Error(`${f.name}: statements of shared policy ${id} differ from another role's`);
+      out.set(id, list);
+    }
+  }
+  return out;
 }
 
-function parameter(p: ParameterSpec, defaultOverride?: string): CfnParameter {
+const SHARED_POLICY_DESCRIPTIONS: Record<SharedPolicyId, string> = { RemediationPolicy: 'remediation writes', FindingsPolicy: 'Security Hub findings' };
+
+/** A role's shared statements by policy id, without `when` and `shared`, compacted. */
+function sharedOf(statements: readonly Statement[]): Map<SharedPolicyId, Statement[]> {
+  const byId = new Map<SharedPolicyId, Statement[]>();
+  for (const { shared, when: _, ...s } of statements) if (shared) byId.set(shared, [...(byId.get(shared) ?? []), s]);
+  return new Map([...byId].map(([id, list]) => [id, compactStatements(list)]));
+}
+
+/** A role's references to the shared policies it attaches, each under the condition its statements carry. */
+function sharedPolicyArns(f: FunctionSpec): Json[] {
+  const out = new Map<SharedPolicyId, ConditionName | undefined>();
+  for (const s of f.statements) {
+    if (!s.shared) continue;
+    if (out.has(s.shared) && out.get(s.shared) !== s.when) throw new Error(`${f.name}: shared policy ${s.shared} under two conditions`);
+    out.set(s.shared, s.when);
+  }
+  return [...out].map(([id, condition]) => when(condition, ref(id)));
+}
+
+/** A template parameter from its spec (the member and hub templates share the specs). */
+export function parameter(p: ParameterSpec, defaultOverride?: string): CfnParameter {
   const out: CfnParameter = { Type: p.type, Default: defaultOverride ?? p.default, Description: p.description };
   if (p.allowedValues) out.AllowedValues = [...p.allowedValues];
   if (p.allowedPattern) out.AllowedPattern = p.allowedPattern;
@@ -144,7 +185,8 @@ function functionResources(stack: MemberStack, f: FunctionSpec): Record<string, 
         Path: stack.rolePath,
         Description: `${APP_NAME} ${f.name} function`,
         AssumeRolePolicyDocument: lambdaTrustPolicy(ref('AWS::AccountId')),
-        Policies: rolePolicies(`${APP_NAME}-${f.name}`, f.statements),
+        Policies: rolePolicies(`${APP_NAME}-${f.name}`, f.statements.filter((s) => !s.shared)),
+        ...(f.statements.some((s) => s.shared) ? { ManagedPolicyArns: sharedPolicyArns(f) } : {}),
       },
     }),
     [`${id}Function`]: conditional(f.when, {
@@ -195,6 +237,14 @@ function functionResources(stack: MemberStack, f: FunctionSpec): Record<string, 
   };
 }
 
+/** A condition as template JSON (`Fn::Equals`, `Fn::Not`, `Fn::And`). */
+function conditionJson(c: ConditionSpec): Json {
+  if ('allOf' in c) return { 'Fn::And': c.allOf.map(conditionJson) };
+  if ('regionIs' in c) return { 'Fn::Equals': [ref('AWS::Region'), ref(c.regionIs)] };
+  const eq: Json = { 'Fn::Equals': [ref(c.parameter), c.equals] };
+  return c.negate ? { 'Fn::Not': [eq] } : eq;
+}
+
 /** The condition a rule (and its permission) exists under: its own, else its target's. */
 export function ruleCondition(stack: MemberStack, rule: MemberStack['rules'][number]): ConditionName | undefined {
   const target = stack.functions.find((f) => f.name === rule.target);
@@ -218,10 +268,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
   }
 
   const conditions: { [key: string]: Json } = {};
-  for (const [name, c] of Object.entries(stack.conditions)) {
-    const eq: Json = { 'Fn::Equals': [ref(c.parameter), c.equals] };
-    conditions[name] = c.negate ? { 'Fn::Not': [eq] } : eq;
-  }
+  for (const [name, c] of Object.entries(stack.conditions)) conditions[name] = conditionJson(c);
 
   const resources: Record<string, CfnResource> = {
     DeadLetterQueue: {
@@ -276,6 +323,17 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
   };
 
   for (const f of stack.functions) Object.assign(resources, functionResources(stack, f));
+  // Attached by the roles that remediate, each under its own condition; unattached it grants nothing.
+  for (const [id, statements] of sharedPolicies(stack)) {
+    resources[id] = {
+      Type: 'AWS::IAM::ManagedPolicy',
+      Properties: {
+        Path: stack.rolePath,
+        Description: `${APP_NAME}: ${SHARED_POLICY_DESCRIPTIONS[id]}`,
+        PolicyDocument: { Version: '2012-10-17', Statement: statements.map(statementJson) },
+      },
+    };
+  }
 
   // Launch storms in batches: the rules of the queue's target deliver to the queue, Lambda reads it in batches.
   const q = stack.eventQueue;
@@ -436,11 +494,35 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
     Properties: { ServiceToken: getAtt('ActionTargetProvider', 'Arn'), Id: at.id, Name: at.name, Description: at.description },
   };
 
+  const mr = stack.memberRole;
+  const writesWhen = mr.statements.find((s) => s.when)?.when;
+  if (mr.statements.some((s) => s.when && s.when !== writesWhen)) throw new Error('member role writes must share one condition');
+  resources.MemberRole = {
+    Type: 'AWS::IAM::Role',
+    Condition: mr.when,
+    Properties: {
+      // Named, so the hub can find it in every account: created in HomeRegion only (IAM is global).
+      RoleName: ref('MemberRoleName'),
+      Path: stack.rolePath,
+      Description: `${APP_NAME}: assumed by the hub's Security Hub custom action`,
+      AssumeRolePolicyDocument: memberTrustPolicy(sub('arn:${AWS::Partition}:iam::${HubAccountId}:root'), ref('OrganizationId')),
+      // Reads in one policy, the writes in a second one that exists only with RemediationAllowed (one Fn::If, not one per statement).
+      Policies: [
+        { PolicyName: `${APP_NAME}-member-read`, PolicyDocument: { Version: '2012-10-17', Statement: mr.statements.filter((s) => !s.when).map(statementJson) } },
+        when(writesWhen, {
+          PolicyName: `${APP_NAME}-member-write`,
+          PolicyDocument: { Version: '2012-10-17', Statement: mr.statements.filter((s) => s.when).map(statementJson) },
+        }),
+      ],
+    },
+  };
+
   const outputs: CfnTemplate['Outputs'] = {
     EventQueueUrl: { Description: 'Queue of events waiting for the events function', Value: ref('EventQueue') },
     StateBucketName: { Description: 'Bucket of the sweep\'s published-finding state', Value: ref('StateBucket') },
     DeadLetterQueueUrl: { Description: 'Dead-letter queue of undelivered or failed events', Value: ref('DeadLetterQueue') },
     ActionTargetArn: { Description: 'Security Hub custom action', Value: getAtt('ActionTarget', 'Arn'), Condition: at.when },
+    MemberRoleArn: { Description: 'Role the hub custom action assumes', Value: getAtt('MemberRole', 'Arn'), Condition: mr.when },
   };
   for (const f of stack.functions) {
     const out: { Description: string; Value: Json; Condition?: string } = { Description: `${f.name} function`, Value: getAtt(`${f.id}Function`, 'Arn') };
@@ -454,7 +536,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
     Metadata: {
       'AWS::CloudFormation::Interface': {
         ParameterGroups: [
-          { Label: { default: 'Behaviour' }, Parameters: ['Mode', 'RemediationEnabled', 'RemediateKinds', 'ExemptTagKey', 'UsageLookbackDays', 'UsageUnknown'] },
+          { Label: { default: 'Behaviour' }, Parameters: ['Mode', 'RemediationEnabled', 'RemediateKinds', 'ExemptTagKey', 'UsageLookbackDays', 'UsageUnknown', 'FindingsMode'] },
           { Label: { default: 'Metadata options' }, Parameters: ['HopLimitCeiling', 'LowerHopLimit', 'InstanceRefresh', 'EnforceAccountDefault'] },
           {
             Label: { default: 'Safety' },
@@ -463,11 +545,19 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
           { Label: { default: 'Triggers' }, Parameters: ['SweepSchedule', 'WatchSchedule', 'EnableConfigRule', 'ConfigRuleFrequency', 'EnableSecurityHubAction', 'BatchWindowSeconds', 'FindingRefreshDays'] },
           { Label: { default: 'Operations' }, Parameters: ['ReserveConcurrency', 'LogLevel', 'LogRetentionDays', 'AlarmTopicArn'] },
           { Label: { default: 'Code' }, Parameters: ['ArtifactBucketPrefix', 'ArtifactVersion'] },
+          { Label: { default: 'Organization hub access' }, Parameters: ['HubAccountId', 'OrganizationId', 'HomeRegion', 'MemberRoleName'] },
         ],
       },
     },
     Parameters: parameters,
     Rules: {
+      MemberRoleNeedsOrganizationAndHomeRegion: {
+        RuleCondition: { 'Fn::Not': [{ 'Fn::Equals': [ref('HubAccountId'), ''] }] },
+        Assertions: [
+          { Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref('OrganizationId'), ''] }] }, AssertDescription: 'HubAccountId needs OrganizationId (o-...).' },
+          { Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref('HomeRegion'), ''] }] }, AssertDescription: 'HubAccountId needs HomeRegion (the member role is global).' },
+        ],
+      },
       EnforceNeedsRemediationPermissions: {
         RuleCondition: { 'Fn::Equals': [ref('Mode'), 'enforce'] },
         Assertions: [

@@ -27,6 +27,26 @@ export interface OrgConfig {
   maxConcurrentPercentage: number;
 }
 
+/** The member role for the hub (template parameters HubAccountId, OrganizationId, HomeRegion, MemberRoleName). */
+export interface MemberRoleConfig {
+  hubAccountId: string;
+  /** Unset: the org stage reads it from Organizations; a single-account stage needs it. */
+  organizationId?: string;
+  /** Where the role is created; default the first region deployed. */
+  homeRegion: string;
+  roleName: string;
+}
+
+/** The `hub` stage: the custom action of the Security Hub administrator. */
+export interface HubConfig {
+  region: string;
+  memberRoleName: string;
+  /** Unset: read from Organizations at deploy time. */
+  organizationId?: string;
+  /** `IMDS_GUARD_MEMBER_ACCOUNTS` of the hub function, or unset (Organizations DescribeAccount decides). */
+  memberAccounts?: string;
+}
+
 export interface StageConfig {
   stage: string;
   /** Regions of a single-account deployment (one `aws` provider each). */
@@ -50,6 +70,10 @@ export interface StageConfig {
   alarmTopicArn?: string;
   /** Present for the `org` stage. */
   org?: OrgConfig;
+  /** Present when IMDS_GUARD_HUB_ACCOUNT_ID is set: the member stack creates the member role. */
+  memberRole?: MemberRoleConfig;
+  /** Present for the `hub` stage. */
+  hub?: HubConfig;
 }
 
 /** Environment variables of the deploy-time settings (beside `SETTINGS`). */
@@ -72,11 +96,17 @@ export const STAGE_ENV = {
   stackSetName: 'IMDS_GUARD_STACKSET_NAME',
   failureTolerance: 'IMDS_GUARD_FAILURE_TOLERANCE_PERCENT',
   maxConcurrent: 'IMDS_GUARD_MAX_CONCURRENT_PERCENT',
+  hubAccountId: 'IMDS_GUARD_HUB_ACCOUNT_ID',
+  organizationId: 'IMDS_GUARD_ORGANIZATION_ID',
+  homeRegion: 'IMDS_GUARD_HOME_REGION',
+  memberRole: 'IMDS_GUARD_MEMBER_ROLE',
+  memberAccounts: 'IMDS_GUARD_MEMBER_ACCOUNTS',
   batchWindowSeconds: 'IMDS_GUARD_BATCH_WINDOW_SECONDS',
   findingRefreshDays: 'IMDS_GUARD_FINDING_REFRESH_DAYS',
 } as const;
 
 export const ORG_STAGE = 'org';
+export const HUB_STAGE = 'hub';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
@@ -172,6 +202,21 @@ export function stageConfig(stage: string, env: Env = process.env): StageConfig 
     if (prefix !== undefined) org.artifactBucketPrefix = parameterValue('ArtifactBucketPrefix', STAGE_ENV.artifactBucketPrefix, env);
     config.org = org;
   }
+  const hubAccountId = read(env, STAGE_ENV.hubAccountId);
+  const roleName = parameterValue('MemberRoleName', STAGE_ENV.memberRole, env);
+  const organizationId = read(env, STAGE_ENV.organizationId) === undefined ? undefined : parameterValue('OrganizationId', STAGE_ENV.organizationId, env);
+  if (hubAccountId !== undefined) {
+    parameterValue('HubAccountId', STAGE_ENV.hubAccountId, env);
+    const homeRegion = read(env, STAGE_ENV.homeRegion) ?? (config.org?.regions ?? regions)[0]!;
+    if (!REGION.test(homeRegion)) throw new PolicyError(`${STAGE_ENV.homeRegion}: ${JSON.stringify(homeRegion)} is not a region`);
+    if (!config.org && organizationId === undefined) throw new PolicyError(`${STAGE_ENV.hubAccountId} needs ${STAGE_ENV.organizationId} (o-...) outside the ${ORG_STAGE} stage`);
+    config.memberRole = { hubAccountId, homeRegion, roleName, ...(organizationId ? { organizationId } : {}) };
+  }
+  if (stage === HUB_STAGE) {
+    const memberAccounts = read(env, STAGE_ENV.memberAccounts);
+    if (memberAccounts !== undefined && !/^\d{12}(,\s*\d{12})*$/.test(memberAccounts)) throw new PolicyError(`${STAGE_ENV.memberAccounts} must be comma-separated account ids`);
+    config.hub = { region: regions[0]!, memberRoleName: roleName, ...(organizationId ? { organizationId } : {}), ...(memberAccounts ? { memberAccounts } : {}) };
+  }
   return config;
 }
 
@@ -196,5 +241,9 @@ export function parameterValues(config: StageConfig, artifacts: { bucketPrefix: 
     AlarmTopicArn: config.alarmTopicArn ?? 'none',
     ArtifactBucketPrefix: artifacts.bucketPrefix,
     ArtifactVersion: artifacts.version,
+    HubAccountId: config.memberRole?.hubAccountId ?? '',
+    OrganizationId: config.memberRole?.organizationId ?? '',
+    HomeRegion: config.memberRole?.homeRegion ?? '',
+    MemberRoleName: config.memberRole?.roleName ?? PARAMETERS.MemberRoleName.default,
   };
 }

@@ -30,6 +30,7 @@ export type ParameterName =
   | 'RespectSuppressed'
   | 'DeleteSuperseded'
   | 'WatchSchedule'
+  | 'FindingsMode'
   | 'SweepSchedule'
   | 'ConfigRuleFrequency'
   | 'EnableConfigRule'
@@ -41,7 +42,11 @@ export type ParameterName =
   | 'ArtifactBucketPrefix'
   | 'ArtifactVersion'
   | 'BatchWindowSeconds'
-  | 'FindingRefreshDays';
+  | 'FindingRefreshDays'
+  | 'HubAccountId'
+  | 'OrganizationId'
+  | 'HomeRegion'
+  | 'MemberRoleName';
 
 export interface ParameterSpec {
   type: 'String' | 'Number';
@@ -63,14 +68,22 @@ export type ConditionName =
   | 'ConfigRuleEnabled'
   | 'SecurityHubActionEnabled'
   | 'ConcurrencyReserved'
-  | 'HasAlarmTopic';
+  | 'HasAlarmTopic'
+  | 'MemberRoleCreated';
 
-export interface ConditionSpec {
-  parameter: ParameterName;
-  equals: string;
-  /** True when the parameter does NOT equal the value. */
-  negate?: boolean;
-}
+/**
+ * Equalities over parameters (so both sides can evaluate them), their
+ * conjunction, or "the stack's region is the region a parameter names".
+ */
+export type ConditionSpec =
+  | {
+      parameter: ParameterName;
+      equals: string;
+      /** True when the parameter does NOT equal the value. */
+      negate?: boolean;
+    }
+  | { allOf: readonly ConditionSpec[] }
+  | { regionIs: ParameterName };
 
 /** A string value: a literal, a parameter, or an `Fn::Sub` template. */
 export type Value = string | { param: ParameterName } | { sub: string };
@@ -83,7 +96,16 @@ export interface Statement {
   condition?: Record<string, Record<string, string | readonly string[]>>;
   /** Granted only when the condition holds. */
   when?: ConditionName;
+  /**
+   * Logical id of the managed policy that holds this statement in the member
+   * template: the remediation writes and the Security Hub findings calls are
+   * the same in every role that has them, so the template declares them once
+   * (51,200-byte limit).
+   */
+  shared?: SharedPolicyId;
 }
+
+export type SharedPolicyId = 'RemediationPolicy' | 'FindingsPolicy';
 
 export type FunctionName = 'events' | 'config-rule' | 'sweep' | 'action' | 'watch';
 
@@ -189,6 +211,11 @@ export interface MemberStack {
   targetRetry: TargetRetry;
   configRule: ConfigRuleSpec;
   actionTarget: ActionTargetSpec;
+  /**
+   * The role the hub's custom action assumes (IAM is global: created in one
+   * region only, `when`); named `MemberRoleName` under `rolePath`.
+   */
+  memberRole: { when: ConditionName; statements: readonly Statement[] };
   deadLetterQueue: { retentionSeconds: number };
   eventQueue: EventQueueSpec;
   /** The bucket of the sweep's published-finding state (one small object per account and Region). */
@@ -214,10 +241,18 @@ export function substitute(template: string, values: Readonly<Record<string, str
   });
 }
 
-/** Evaluates a condition against concrete parameter values. */
-export function holds(stack: MemberStack, when: ConditionName | undefined, values: Readonly<Record<ParameterName, string>>): boolean {
+/** Evaluates a condition against concrete parameter values (and the region, for `regionIs`). */
+export function holds(stack: MemberStack, when: ConditionName | undefined, values: Readonly<Record<ParameterName, string>>, region?: string): boolean {
   if (when === undefined) return true;
-  const c = stack.conditions[when];
+  return evaluate(stack.conditions[when], values, region);
+}
+
+function evaluate(c: ConditionSpec, values: Readonly<Record<ParameterName, string>>, region: string | undefined): boolean {
+  if ('allOf' in c) return c.allOf.every((x) => evaluate(x, values, region));
+  if ('regionIs' in c) {
+    if (region === undefined) throw new Error(`condition on the region (${c.regionIs}) evaluated without a region`);
+    return values[c.regionIs] === region;
+  }
   const equal = values[c.parameter] === c.equals;
   return c.negate ? !equal : equal;
 }

@@ -19,13 +19,18 @@ export function lambdaTrustPolicy<T>(account: T) {
   };
 }
 
-/** EventBridge may dead-letter into the queue, for the stack's own rules only. */
-export function deadLetterQueuePolicy<T>(queueArn: T, ruleArns: T[]) {
+/**
+ * EventBridge may send to a queue, for the stack's own rules only
+ * (aws:SourceArn), the confused-deputy guard the EventBridge user guide gives
+ * for SQS targets: the event queue the rules deliver to, and the dead-letter
+ * queue they fail over to.
+ */
+function rulesMaySend<T>(sid: string, queueArn: T, ruleArns: T[]) {
   return {
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'EventBridgeDeadLetters',
+        Sid: sid,
         Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sqs:SendMessage',
@@ -34,4 +39,14 @@ export function deadLetterQueuePolicy<T>(queueArn: T, ruleArns: T[]) {
       },
     ],
   };
+}
+
+/** EventBridge may dead-letter into the queue, for the stack's own rules only. */
+export function deadLetterQueuePolicy<T>(queueArn: T, ruleArns: T[]) {
+  return rulesMaySend('EventBridgeDeadLetters', queueArn, ruleArns);
+}
+
+/** EventBridge may deliver events to the event queue, for the stack's own rules only. */
+export function eventQueuePolicy<T>(queueArn: T, ruleArns: T[]) {
+  return rulesMaySend('EventBridgeRulesSend', queueArn, ruleArns);
 }

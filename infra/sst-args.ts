@@ -9,7 +9,7 @@
  * (`${DeadLetterQueue.Arn}`); infra/sst.ts substitutes them once the
  * resources exist.
  */
-import { holds, isParam, isSub, type FunctionName, type MemberStack, type ParameterName, type Statement, type Value } from './model.js';
+import { holds, isParam, isSub, type FunctionName, type FunctionSpec, type MemberStack, type ParameterName, type Statement, type Value } from './model.js';
 import { lambdaTrustPolicy } from './policies.js';
 import { APP_NAME, compactStatements, MEMBER_STACK, ROLLBACK_ALARM_METRIC } from './stack.js';
 
@@ -35,6 +35,26 @@ export interface SstFunctionArgs {
   concurrency?: { reserved: number };
   retries: number;
   dev: false;
+}
+
+/** An `sst.aws.Function`'s arguments from a function spec (member functions and the hub's). */
+export function sstFunctionArgs(
+  f: Pick<FunctionSpec, 'description' | 'memoryMb' | 'timeoutSeconds' | 'asyncRetries'>,
+  bundle: string,
+  environment: Record<string, string>,
+): SstFunctionArgs {
+  return {
+    description: f.description,
+    bundle,
+    handler: 'index.handler',
+    runtime: MEMBER_STACK.runtime,
+    architecture: MEMBER_STACK.architecture,
+    memory: `${f.memoryMb} MB`,
+    timeout: `${f.timeoutSeconds} seconds`,
+    environment,
+    retries: f.asyncRetries,
+    dev: false,
+  };
 }
 
 export interface SstFunctionPlan {
@@ -169,18 +189,7 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
     .map((f) => {
       const environment: Record<string, string> = {};
       for (const [k, v] of Object.entries(f.environment)) environment[k] = resolve(v, values);
-      const args: SstFunctionArgs = {
-        description: f.description,
-        bundle: `${bundleRoot}/${f.name}`,
-        handler: 'index.handler',
-        runtime: stack.runtime,
-        architecture: stack.architecture,
-        memory: `${f.memoryMb} MB`,
-        timeout: `${f.timeoutSeconds} seconds`,
-        environment,
-        retries: f.asyncRetries,
-        dev: false,
-      };
+      const args = sstFunctionArgs(f, `${bundleRoot}/${f.name}`, environment);
       if (on('ConcurrencyReserved')) args.concurrency = { reserved: f.reservedConcurrency };
       return {
         name: f.name,
@@ -280,4 +289,25 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
   const at = stack.actionTarget;
   if (on(at.when)) plan.actionTarget = { identifier: at.id, name: at.name, description: at.description };
   return plan;
+}
+
+/**
+ * The single-account SST stage in a region without Security Hub CSPM: the
+ * Pulumi `aws.securityhub.ActionTarget` fails there (the CloudFormation
+ * rendering's custom resource only logs a warning), so the "Enforce IMDSv2"
+ * action, its function and its rule are left out for that region and the
+ * deploy says so. `hubEnabled` comes from DescribeHub (infra/sst.ts).
+ */
+export function withSecurityHubAvailability(
+  region: string,
+  values: Readonly<Record<ParameterName, string>>,
+  hubEnabled: boolean,
+): { values: Record<ParameterName, string>; warning?: string } {
+  if (hubEnabled || values.EnableSecurityHubAction !== 'true') return { values: { ...values } };
+  return {
+    values: { ...values, EnableSecurityHubAction: 'false' },
+    warning:
+      `imds-guard: Security Hub CSPM is not enabled in ${region}: deploying without the "Enforce IMDSv2" custom action there ` +
+      `(findings are logged, not imported). Enable Security Hub and deploy again to get it; IMDS_GUARD_ENABLE_SECURITY_HUB_ACTION=false silences this.`,
+  };
 }

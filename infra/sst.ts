@@ -14,12 +14,15 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { renderMemberTemplate } from './cloudformation.js';
-import { parameterValues, stageConfig, type OrgConfig, type StageConfig } from './config.js';
-import { substitute } from './model.js';
-import { deadLetterQueuePolicy } from './policies.js';
-import { eventQueuePolicy } from './queue-policy.js';
-import { regionSuffix, sstRegionPlan, type AlarmArgs, type SstRegionPlan } from './sst-args.js';
-import { APP_NAME, artifactKey, FUNCTION_NAMES } from './stack.js';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { describeHub } from '../shared/aws/preflight.js';
+import { parameterValues, stageConfig, type HubConfig, type MemberRoleConfig, type OrgConfig, type StageConfig } from './config.js';
+import { HUB, hubEnvironment } from './hub.js';
+import { memberTrustPolicy } from './member-role.js';
+import { holds, isParam, substitute, type ParameterName } from './model.js';
+import { deadLetterQueuePolicy, eventQueuePolicy, lambdaTrustPolicy } from './policies.js';
+import { policyStatement, regionSuffix, sstFunctionArgs, sstRegionPlan, withSecurityHubAvailability, type AlarmArgs, type SstRegionPlan } from './sst-args.js';
+import { APP_NAME, artifactKey, FUNCTION_NAMES, MEMBER_STACK } from './stack.js';
 
 /** Written by scripts/build.ts. */
 export interface BuildManifest {
@@ -212,27 +215,20 @@ export function deployRegion(plan: SstRegionPlan) {
     );
   }
 
-  new aws.sqs.QueuePolicy(
-    `DeadLetterQueuePolicy${s}`,
-    {
-      queueUrl: dlq.url,
-      policy: $resolve({ queue: dlq.arn, rules: $resolve(ruleArns) }).apply(({ queue, rules }) =>
-        JSON.stringify(deadLetterQueuePolicy(queue, rules)),
-      ),
-    },
-    opts,
-  );
-
-  new aws.sqs.QueuePolicy(
-    `EventQueuePolicy${s}`,
-    {
-      queueUrl: eventQueue.url,
-      policy: $resolve({ queue: eventQueue.arn, rules: $resolve(queuedRuleArns) }).apply(({ queue, rules }) =>
-        JSON.stringify(eventQueuePolicy(queue, rules)),
-      ),
-    },
-    opts,
-  );
+  // The stack's own rules may send to each queue: the dead-letter queue and the event queue.
+  for (const [name, queue, arns, policyOf] of [
+    ['DeadLetterQueuePolicy', dlq, ruleArns, deadLetterQueuePolicy],
+    ['EventQueuePolicy', eventQueue, queuedRuleArns, eventQueuePolicy],
+  ] as const) {
+    new aws.sqs.QueuePolicy(
+      `${name}${s}`,
+      {
+        queueUrl: queue.url,
+        policy: $resolve({ queue: queue.arn, rules: $resolve(arns) }).apply(({ queue: arn, rules }) => JSON.stringify(policyOf(arn, rules))),
+      },
+      opts,
+    );
+  }
 
   const cr = plan.configRule;
   if (cr) {
@@ -274,11 +270,112 @@ export function deployRegion(plan: SstRegionPlan) {
   };
 }
 
-function deploySingleAccount(config: StageConfig) {
+/** The member role, once per account (IAM is global): what the hub's custom action assumes. */
+function deployMemberRole(role: MemberRoleConfig, values: Record<ParameterName, string>) {
+  const identity = aws.getCallerIdentityOutput({});
+  const partition = aws.getPartitionOutput({});
+  const statements = MEMBER_STACK.memberRole.statements.filter((s) => holds(MEMBER_STACK, s.when, values)).map(policyStatement);
+  const vars = $resolve({ 'AWS::Partition': partition.partition, 'AWS::AccountId': identity.accountId });
+  const created = new aws.iam.Role('MemberRole', {
+    name: role.roleName,
+    path: MEMBER_STACK.rolePath,
+    description: `${APP_NAME}: assumed by the Security Hub custom action of the hub account`,
+    maxSessionDuration: 3600,
+    assumeRolePolicy: partition.partition.apply((p) => JSON.stringify(memberTrustPolicy(`arn:${p}:iam::${role.hubAccountId}:root`, role.organizationId))),
+  });
+  new aws.iam.RolePolicy('MemberRolePolicy', {
+    role: created.id,
+    name: `${APP_NAME}-member`,
+    policy: vars.apply((v) => JSON.stringify({ Version: '2012-10-17', Statement: subDeep(statements, v) })),
+  });
+  return created.arn;
+}
+
+/** DescribeHub with the deployer's credentials; an unreadable answer counts as enabled (the deploy then reports the real error). */
+async function securityHubEnabled(region: string): Promise<boolean> {
+  const client = new SecurityHubClient({ region });
+  try {
+    return (await describeHub(client)) !== undefined;
+  } catch {
+    return true;
+  } finally {
+    client.destroy();
+  }
+}
+
+async function deploySingleAccount(config: StageConfig) {
   const values = parameterValues(config, { bucketPrefix: 'unused-by-sst', version: 'sst' });
-  return Object.fromEntries(
-    config.regions.map((region) => [region, deployRegion(sstRegionPlan({ region, stage: $app.stage, values }))]),
+  const regions: Record<string, ReturnType<typeof deployRegion>> = {};
+  for (const region of config.regions) {
+    // A region without Security Hub CSPM deploys without the custom action, with a warning.
+    const hub = values.EnableSecurityHubAction === 'true' ? await securityHubEnabled(region) : true;
+    const checked = withSecurityHubAvailability(region, values, hub);
+    if (checked.warning) console.warn(checked.warning);
+    regions[region] = deployRegion(sstRegionPlan({ region, stage: $app.stage, values: checked.values }));
+  }
+  return config.memberRole ? { ...regions, memberRole: deployMemberRole(config.memberRole, values) } : regions;
+}
+
+/** The `hub` stage: the organization-wide custom action in the Security Hub administrator account. */
+function deployHub(config: StageConfig, hub: HubConfig) {
+  const provider = new aws.Provider('AwsHub', { region: hub.region as aws.Region });
+  const opts = { provider };
+  const identity = aws.getCallerIdentityOutput({}, opts);
+  const partition = aws.getPartitionOutput({}, opts);
+  const organizationId: $util.Output<string> = hub.organizationId ? $util.output(hub.organizationId) : aws.organizations.getOrganizationOutput({}, opts).id;
+  const values = { ...parameterValues(config, { bucketPrefix: 'unused-by-sst', version: 'sst' }), MemberRoleName: hub.memberRoleName };
+  const environment: Record<string, string> = {};
+  for (const [k, v] of Object.entries(hubEnvironment())) {
+    if (k === 'IMDS_GUARD_MEMBER_ACCOUNTS') {
+      if (hub.memberAccounts) environment[k] = hub.memberAccounts;
+    } else environment[k] = typeof v === 'string' ? v : isParam(v) ? values[v.param] : v.sub;
+  }
+
+  const target = new aws.securityhub.ActionTarget('HubActionTarget', { identifier: HUB.actionTarget.id, name: HUB.actionTarget.name, description: HUB.actionTarget.description }, opts);
+  const logGroup = new aws.cloudwatch.LogGroup('HubActionLogGroup', { name: `/${APP_NAME}/${$app.stage}/hub-action`, retentionInDays: config.logRetentionDays }, opts);
+  const vars = $resolve({
+    'AWS::Partition': partition.partition,
+    'AWS::Region': hub.region,
+    'AWS::AccountId': identity.accountId,
+    'HubActionLogGroup.Arn': $interpolate`${logGroup.arn}:*`,
+    MemberRoleName: hub.memberRoleName,
+    OrganizationId: organizationId,
+  });
+  const role = new aws.iam.Role(
+    'HubActionRole',
+    {
+      path: MEMBER_STACK.rolePath,
+      description: `${APP_NAME} hub custom action function`,
+      assumeRolePolicy: identity.accountId.apply((a) => JSON.stringify(lambdaTrustPolicy(a))),
+    },
+    opts,
   );
+  const policy = new aws.iam.RolePolicy(
+    'HubActionPolicy',
+    { role: role.id, name: `${APP_NAME}-hub-action`, policy: vars.apply((v) => JSON.stringify({ Version: '2012-10-17', Statement: subDeep(HUB.statements.map(policyStatement), v) })) },
+    opts,
+  );
+  const f = HUB.function;
+  const fn = new sst.aws.Function(
+    'HubAction',
+    {
+      ...sstFunctionArgs(f, `dist/functions/${f.name}`, environment),
+      role: role.arn,
+      logging: { logGroup: logGroup.name },
+    },
+    { provider, dependsOn: [policy] },
+  );
+  const rule = new aws.cloudwatch.EventRule(
+    'HubActionRule',
+    {
+      description: `${APP_NAME}: Security Hub custom action "${HUB.actionTarget.name}"`,
+      eventPattern: target.arn.apply((arn) => JSON.stringify({ source: ['aws.securityhub'], 'detail-type': ['Security Hub Findings - Custom Action'], resources: [arn] })),
+    },
+    opts,
+  );
+  new aws.cloudwatch.EventTarget('HubActionTarget', { rule: rule.name, arn: fn.arn, retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 } }, opts);
+  new aws.lambda.Permission('HubActionPermission', { action: 'lambda:InvokeFunction', function: fn.name, principal: 'events.amazonaws.com', sourceArn: rule.arn }, opts);
+  return { actionTarget: target.arn, function: fn.arn, role: role.arn, organizationId };
 }
 
 /** S3 keys and buckets of the org stage: `<prefix>-<region>/imds-guard/<version>/<fn>.zip`. */
@@ -348,6 +445,8 @@ function deployOrg(config: StageConfig, org: OrgConfig, manifest: BuildManifest)
   const template = renderMemberTemplate({ artifactVersion: manifest.artifactVersion });
   const values = parameterValues(config, { bucketPrefix: 'placeholder', version: manifest.artifactVersion });
   const parameters: Record<string, $util.Input<string>> = { ...values, ArtifactBucketPrefix: prefix };
+  // The member role trusts the hub within this organization: StackSets cannot look the id up, so pass it.
+  if (config.memberRole && !config.memberRole.organizationId) parameters.OrganizationId = organization.id;
   const operationPreferences = {
     failureTolerancePercentage: org.failureTolerancePercentage,
     maxConcurrentPercentage: org.maxConcurrentPercentage,
@@ -361,7 +460,8 @@ function deployOrg(config: StageConfig, org: OrgConfig, manifest: BuildManifest)
       permissionModel: 'SERVICE_MANAGED',
       autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
       callAs: org.callAs,
-      capabilities: ['CAPABILITY_IAM'],
+      // NAMED_IAM: the member role has a fixed name (HubAccountId set).
+      capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
       managedExecution: { active: true },
       operationPreferences,
       templateBody: JSON.stringify(template),
@@ -383,9 +483,13 @@ function deployOrg(config: StageConfig, org: OrgConfig, manifest: BuildManifest)
 }
 
 /** Entry point of `sst.config.ts` → `run()`. */
-export function deploy() {
+export async function deploy() {
   const config = stageConfig($app.stage);
   if (config.org) return deployOrg(config, config.org, build());
+  if (config.hub) {
+    build();
+    return deployHub(config, config.hub);
+  }
   build();
   return deploySingleAccount(config);
 }

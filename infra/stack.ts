@@ -13,13 +13,17 @@ import type { PermissionStatement } from '../shared/kinds/edge-types.js';
 import { ARN, HERE } from '../shared/kinds/permissions.js';
 import { allKinds, KIND_NAMES } from '../shared/kinds/registry.js';
 import { REMEDIES } from '../shared/kinds/remedies.js';
+import { CONTROL_FINDINGS_PERMISSIONS } from '../shared/sinks/annotate-control-findings.js';
 import { CONFIG_PERMISSIONS } from '../shared/sinks/config.js';
 import { SUPPRESSED_PERMISSIONS } from '../shared/findings/suppressed.js';
 import { FINDING_INDEX_PERMISSIONS, FINDINGS_PERMISSIONS } from '../shared/sinks/securityhub.js';
 import { WATCH_READ_PERMISSIONS, WATCH_WRITE_PERMISSIONS } from '../shared/watch/permissions.js';
+import { memberRoleStatements } from './member-role.js';
 import type { FunctionName, FunctionSpec, MemberStack, ParameterName, ParameterSpec, RuleSpec, Statement, Value } from './model.js';
 
 export const APP_NAME = 'imds-guard';
+/** Default name of the member role the hub assumes (`IMDS_GUARD_MEMBER_ROLE`). */
+export const MEMBER_ROLE_NAME = 'imds-guard-member';
 
 /** Every function in the order they are rendered; names match `functions/<name>.ts`. */
 export const FUNCTION_NAMES: readonly FunctionName[] = ['events', 'config-rule', 'sweep', 'action', 'watch'];
@@ -44,6 +48,7 @@ export const SETTING_PARAMETERS = {
   exemptAccountDefaultRegions: 'ExemptAccountDefaultRegions',
   respectSuppressed: 'RespectSuppressed',
   deleteSuperseded: 'DeleteSuperseded',
+  findings: 'FindingsMode',
 } as const satisfies Record<keyof Policy, ParameterName>;
 
 
@@ -82,19 +87,19 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     type: 'String',
     default: d.Mode,
     allowedValues: ['detect', 'dry-run', 'enforce'],
-    description: 'detect: report only; dry-run: report the exact fix plan; enforce: apply fixes (needs RemediationEnabled=true).',
+    description: 'detect: report; dry-run: report the fix plan; enforce: fix (needs RemediationEnabled=true).',
   },
   RemediationEnabled: {
     type: 'String',
     default: 'false',
     allowedValues: bool,
-    description: 'Grant the events and sweep functions the write permissions remediation needs. The Security Hub action function always has them.',
+    description: 'Write permissions for the events, sweep and watch functions (the action function always has them).',
   },
   RemediateKinds: {
     type: 'String',
     default: d.RemediateKinds,
     allowedPattern: '^(all|none|(instance|launch-template|launch-configuration|account-defaults)(,(instance|launch-template|launch-configuration|account-defaults))*)$',
-    description: 'Resource kinds remediation may change: all, none, or a comma-separated list of instance, launch-template, launch-configuration, account-defaults.',
+    description: 'Kinds remediation may change: all, none, or a comma-separated list of kinds.',
   },
   HopLimitCeiling: {
     type: 'Number',
@@ -121,13 +126,13 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     default: d.UsageLookbackDays,
     minValue: 1,
     maxValue: 455,
-    description: 'Days of CloudWatch MetadataNoToken history checked before an instance is switched to IMDSv2.',
+    description: 'Days of MetadataNoToken history checked before an instance is switched.',
   },
   UsageUnknown: {
     type: 'String',
     default: d.UsageUnknown,
     allowedValues: ['skip', 'enforce'],
-    description: 'What to do with an instance that has no MetadataNoToken datapoints at all.',
+    description: 'What to do with an instance without MetadataNoToken datapoints.',
   },
   InstanceRefresh: {
     type: 'String',
@@ -189,43 +194,49 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     type: 'String',
     default: d.DeleteSuperseded,
     allowedValues: ['false', 'true', 'even-if-unrecreatable'],
-    description: 'Delete superseded launch configurations no group uses (true: only where the account can recreate them).',
+    description: 'Delete superseded launch configurations no group uses (true: only where recreatable).',
   },
   WatchSchedule: {
     type: 'String',
     default: 'rate(15 minutes)',
     allowedPattern: '^(rate|cron)\\(.+\\)$',
-    description: 'Schedule of the watch function (rollback of switched instances).',
+    description: 'Schedule of the watch (rollback of switched instances).',
+  },
+  FindingsMode: {
+    type: 'String',
+    default: d.FindingsMode,
+    allowedValues: ['own', 'annotate', 'both'],
+    description: 'own: imds-guard findings; annotate: onto Security Hub\'s control finding where one exists; both.',
   },
   SweepSchedule: {
     type: 'String',
     default: 'rate(6 hours)',
     allowedPattern: '^(rate|cron)\\(.+\\)$',
-    description: 'EventBridge schedule expression of the full reconcile (sweep).',
+    description: 'Schedule of the full reconcile (sweep).',
   },
   ConfigRuleFrequency: {
     type: 'String',
     default: 'TwentyFour_Hours',
     allowedValues: ['One_Hour', 'Three_Hours', 'Six_Hours', 'Twelve_Hours', 'TwentyFour_Hours'],
-    description: 'How often AWS Config runs the periodic evaluation of the rule.',
+    description: 'Periodic evaluation of the Config rule.',
   },
   EnableConfigRule: {
     type: 'String',
     default: 'true',
     allowedValues: bool,
-    description: 'Create the AWS Config rule and its function. Set false where AWS Config is not recording.',
+    description: 'Create the AWS Config rule and its function; false where Config is not recording.',
   },
   EnableSecurityHubAction: {
     type: 'String',
     default: 'true',
     allowedValues: bool,
-    description: 'Create the Security Hub custom action "Enforce IMDSv2" and its function. Set false where Security Hub is not enabled.',
+    description: 'Create the custom action "Enforce IMDSv2" and its function; false without Security Hub.',
   },
   ReserveConcurrency: {
     type: 'String',
     default: 'true',
     allowedValues: bool,
-    description: 'Reserve Lambda concurrency so a launch storm cannot exhaust the account. Set false in accounts whose concurrency quota is below 1000 (new accounts), where any reservation fails.',
+    description: 'Reserve Lambda concurrency against launch storms; false where the concurrency quota is below 1000.',
   },
   LogLevel: {
     type: 'String',
@@ -238,14 +249,14 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     default: '5',
     minValue: 0,
     maxValue: 300,
-    description: 'Seconds the event queue gathers events before invoking the events function (one run per batch). The worst-case delay this adds to a finding.',
+    description: 'Seconds the event queue gathers events per run of the events function (delay added to a finding).',
   },
   FindingRefreshDays: {
     type: 'Number',
     default: '30',
     minValue: 1,
     maxValue: 80,
-    description: 'An unchanged finding is imported again only after this many days (spread by resource between half and all of it). Security Hub CSPM deletes findings not updated for 90 days.',
+    description: 'Days before an unchanged finding is imported again (Security Hub deletes findings after 90 days).',
   },
   LogRetentionDays: {
     type: 'Number',
@@ -257,21 +268,45 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
     type: 'String',
     default: 'none',
     allowedPattern: '^(none|arn:[^:]+:sns:[^:]+:\\d{12}:[\\w-]+)$',
-    description: 'SNS topic notified by the alarms (function errors, dead letters), or none: alarms without actions.',
+    description: 'SNS topic of the alarms (errors, dead letters, rollbacks), or none.',
   },
   ArtifactBucketPrefix: {
     type: 'String',
     default: 'imds-guard-artifacts',
     allowedPattern: '^[a-z0-9][a-z0-9.-]{1,40}$',
-    description: 'Function code is read from the bucket <prefix>-<region> (one per region, readable by the organization).',
+    description: 'Code bucket: <prefix>-<region>, readable by the organization.',
     templateOnly: true,
   },
   ArtifactVersion: {
     type: 'String',
     default: '0.0.0',
     allowedPattern: '^[\\w.+-]+$',
-    description: 'Code version: keys are imds-guard/<version>/<function>.zip. Set by the build (package version + content hash).',
+    description: 'Code key prefix imds-guard/<version>/; set by the build.',
     templateOnly: true,
+  },
+  HubAccountId: {
+    type: 'String',
+    default: '',
+    allowedPattern: '^(\\d{12})?$',
+    description: 'Hub account (Security Hub administrator) the member role trusts; empty: no member role.',
+  },
+  OrganizationId: {
+    type: 'String',
+    default: '',
+    allowedPattern: '^(o-[a-z0-9]{10,32})?$',
+    description: 'o-...: the hub is trusted only within it (aws:PrincipalOrgID). Needed with HubAccountId.',
+  },
+  HomeRegion: {
+    type: 'String',
+    default: '',
+    allowedPattern: '^([a-z]{2}(-[a-z]+){1,3}-\\d{1,2})?$',
+    description: 'The one region that creates the member role (IAM is global). Required with HubAccountId.',
+  },
+  MemberRoleName: {
+    type: 'String',
+    default: MEMBER_ROLE_NAME,
+    allowedPattern: '^[\\w+=,.@-]{1,64}$',
+    description: 'Member role name (path /imds-guard/), as the hub\'s IMDS_GUARD_MEMBER_ROLE.',
   },
 };
 
@@ -283,7 +318,7 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
  * permissions; test/infra/permissions.test.ts proves that each role grants
  * exactly the SDK commands its bundle can send.
  */
-type Capability = 'describe' | 'list' | 'usage' | 'images' | 'findings' | 'finding-index' | 'suppressed' | 'config' | 'act';
+type Capability = 'describe' | 'list' | 'usage' | 'images' | 'findings' | 'control-findings' | 'finding-index' | 'suppressed' | 'config' | 'act';
 
 const statementsOf: Record<Capability, () => PermissionStatement[]> = {
   // Describe and list calls have no resource-level permissions.
@@ -292,6 +327,8 @@ const statementsOf: Record<Capability, () => PermissionStatement[]> = {
   usage: () => [USAGE_PERMISSIONS],
   images: () => [IMAGE_PERMISSIONS],
   findings: () => FINDINGS_PERMISSIONS,
+  // IMDS_GUARD_FINDINGS=annotate|both: Security Hub's own control findings are looked up beside ours.
+  'control-findings': () => [CONTROL_FINDINGS_PERMISSIONS],
   'finding-index': () => [FINDING_INDEX_PERMISSIONS],
   // Issue 12: SUPPRESSED findings are read before a change (shared/safety.ts).
   suppressed: () => [SUPPRESSED_PERMISSIONS],
@@ -320,11 +357,17 @@ function mergeBySid(statements: readonly PermissionStatement[]): PermissionState
 }
 
 /** The statements of a function's capabilities; `act` only when `when` holds for the automatic functions. */
-function permissionsFor(capabilities: readonly Capability[], actWhen?: 'RemediationAllowed'): Statement[] {
+export function permissionsFor(capabilities: readonly Capability[], actWhen?: 'RemediationAllowed'): Statement[] {
   return capabilities.flatMap((c) =>
-    statementsOf[c]().map((s): Statement => ({ ...s, ...(c === 'act' && actWhen ? { when: actWhen } : {}) })),
+    statementsOf[c]().map((s): Statement => {
+      if (c === 'act') return { ...s, shared: 'RemediationPolicy', ...(actWhen ? { when: actWhen } : {}) };
+      return FINDINGS_CAPABILITIES.has(c) ? { ...s, shared: 'FindingsPolicy' } : s;
+    }),
   );
 }
+
+/** Security Hub calls on this account's hub: the same statements in every function that publishes findings (one managed policy in the template). */
+const FINDINGS_CAPABILITIES: ReadonlySet<Capability> = new Set(['findings', 'control-findings', 'finding-index', 'suppressed']);
 
 /**
  * Reading the event queue (the Lambda event source mapping polls it with the
@@ -350,8 +393,10 @@ const stateObject: Statement[] = [
 export function compactStatements(statements: readonly Statement[]): Statement[] {
   const groups = new Map<string, Map<string, Statement>>();
   for (const s of statements) {
-    const group = groups.get(s.when ?? '') ?? new Map<string, Statement>();
-    groups.set(s.when ?? '', group);
+    // A shared managed policy's statements are merged only among themselves (the template declares them once).
+    const groupKey = `${s.when ?? ''}|${s.shared ?? ''}`;
+    const group = groups.get(groupKey) ?? new Map<string, Statement>();
+    groups.set(groupKey, group);
     const key = JSON.stringify([s.resources, s.condition ?? null]);
     const seen = group.get(key);
     group.set(key, seen ? { ...seen, actions: [...new Set([...seen.actions, ...s.actions])] } : { ...s, actions: [...new Set(s.actions)] });
@@ -389,6 +434,19 @@ function fn(
   };
 }
 
+/**
+ * What the custom action does to resources, wherever it runs: the action
+ * function's own statements (with its findings) and the member role the hub
+ * assumes (without: the hub writes its notes itself, the member's pipeline
+ * imports its findings).
+ */
+const ACTION_READS = ['describe', 'usage', 'images'] as const satisfies readonly Capability[];
+
+/** The action function's resource statements, reads and writes apart: the member role grants the same (infra/member-role.ts). */
+export function actionFunctionNeeds(): { read: Statement[]; write: Statement[] } {
+  return { read: permissionsFor(ACTION_READS), write: permissionsFor(['act']).map(({ shared: _, ...s }) => s) };
+}
+
 export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'events',
@@ -397,7 +455,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 120,
     reservedConcurrency: 10,
-    statements: [...permissionsFor(['describe', 'usage', 'images', 'findings', 'suppressed', 'act'], 'RemediationAllowed'), ...queueConsumer],
+    statements: [...permissionsFor(['describe', 'usage', 'images', 'findings', 'control-findings', 'suppressed', 'act'], 'RemediationAllowed'), ...queueConsumer],
   }),
   fn({
     name: 'config-rule',
@@ -417,6 +475,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 900,
     reservedConcurrency: 1,
     environment: { IMDS_GUARD_STATE_BUCKET: { sub: '${StateBucket}' }, IMDS_GUARD_FINDING_REFRESH_DAYS: { param: 'FindingRefreshDays' } },
+    // 'finding-index' grants GetFindings on the hub, which the control-findings look-up needs too (one statement: the template's size).
     statements: [...permissionsFor(['describe', 'list', 'usage', 'images', 'findings', 'finding-index', 'act'], 'RemediationAllowed'), ...stateObject],
   }),
   fn({
@@ -427,7 +486,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 300,
     reservedConcurrency: 2,
     // A person asked for the fix: write permissions whenever the function exists.
-    statements: permissionsFor(['describe', 'usage', 'images', 'findings', 'suppressed', 'act']),
+    statements: permissionsFor([...ACTION_READS, 'findings', 'control-findings', 'suppressed', 'act']),
     when: 'SecurityHubActionEnabled',
   }),
   // ── issue 12: the watch (guard window of switched instances, rollback) ──
@@ -498,6 +557,7 @@ export const MEMBER_STACK: MemberStack = {
     SecurityHubActionEnabled: { parameter: 'EnableSecurityHubAction', equals: 'true' },
     ConcurrencyReserved: { parameter: 'ReserveConcurrency', equals: 'true' },
     HasAlarmTopic: { parameter: 'AlarmTopicArn', equals: 'none', negate: true },
+    MemberRoleCreated: { allOf: [{ parameter: 'HubAccountId', equals: '', negate: true }, { regionIs: 'HomeRegion' }] },
   },
   rolePath: '/imds-guard/',
   runtime: 'nodejs24.x',
@@ -526,6 +586,7 @@ export const MEMBER_STACK: MemberStack = {
       },
     ],
   },
+  memberRole: { when: 'MemberRoleCreated', statements: memberRoleStatements(actionFunctionNeeds()) },
   deadLetterQueue: { retentionSeconds: 14 * 24 * 3600 },
   eventQueue: {
     target: 'events',

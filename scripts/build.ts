@@ -4,6 +4,7 @@
  *   dist/functions/<name>/index.mjs(.map)   esbuild bundles of functions/*.ts (AWS SDK v3 included)
  *   dist/functions/<name>.zip               the Lambda packages
  *   dist/member-template.json               CloudFormation member template (StackSets)
+ *   dist/hub-template.json                  CloudFormation hub template (Security Hub administrator account)
  *   dist/manifest.json                      versions and hashes (read by the SST org stage)
  *   dist/guardrails/*.json                  SCP and EC2 declarative policy
  *   dist/cli/imds-guard.mjs                 the CLI, when cli/main.ts exists
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { renderMemberTemplate } from '../infra/cloudformation.js';
 import { guardrailDocuments } from '../infra/guardrails.js';
+import { renderHubTemplate } from '../infra/hub.js';
 import { FUNCTION_NAMES } from '../infra/stack.js';
 import { zip } from './zip.js';
 
@@ -78,6 +80,7 @@ export async function buildAll(): Promise<{ artifactVersion: string }> {
 
   // Compact: `--template-body` and StackSet TemplateBody accept at most 51,200 bytes.
   writeJson(join(dist, 'member-template.json'), renderMemberTemplate({ artifactVersion }), true);
+  writeJson(join(dist, 'hub-template.json'), renderHubTemplate({ artifactVersion }), true);
   writeJson(join(dist, 'manifest.json'), { version: pkg.version, artifactVersion, functions });
 
   rmSync(join(dist, 'guardrails'), { recursive: true, force: true });
@@ -98,7 +101,7 @@ export async function buildAll(): Promise<{ artifactVersion: string }> {
   for (const [name, f] of Object.entries(functions).sort()) {
     console.log(`  ${`${name}.zip`.padEnd(18)} ${(f.bytes / 1024).toFixed(0).padStart(6)} KiB  ${f.sha256.slice(0, 12)}`);
   }
-  console.log(`  member-template.json  artifact version ${artifactVersion}`);
+  console.log(`  member-template.json, hub-template.json  artifact version ${artifactVersion}`);
   return { artifactVersion };
 }
 

@@ -5,7 +5,9 @@
  *
  * Severities of Security Hub's own controls are the ones Security Hub itself
  * assigns (Security Hub CSPM controls reference): EC2.8 High, EC2.170 Low,
- * AutoScaling.3 High, AutoScaling.4 High (retired in April 2024).
+ * AutoScaling.3 High. Security Hub retired AutoScaling.4 (launch configuration
+ * hop limit) in April 2024: imds-guard keeps the check as its own control
+ * `launch-configuration-hop-limit`, with the policy's ceiling instead of 1.
  * imds-guard's own controls (no Security Hub equivalent) are Medium: they are
  * defence in depth (the hop limit only matters with containers or forwarding
  * on the host) or affect future launches only (account default).

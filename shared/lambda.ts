@@ -3,10 +3,9 @@
  */
 import type { Context } from 'aws-lambda';
 
-export interface Scope {
-  account: string;
-  region: string;
-}
+import type { Scope } from './scope.js';
+
+export type { Scope };
 
 /** The function's own account and region: events from elsewhere are not acted on. */
 export function lambdaScope(context: Pick<Context, 'invokedFunctionArn'>): Scope {

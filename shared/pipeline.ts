@@ -6,6 +6,7 @@
 import { decide } from './decide.js';
 import { evaluate } from './evaluate.js';
 import { errorFields, logger } from './log.js';
+import { count } from './metrics.js';
 import { refKey, type Outcome, type Plan, type ResourceRef, type Subject, type UsageEvidence, type Verdict } from './model.js';
 import type { Policy } from './policy.js';
 import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from './ports.js';
@@ -89,7 +90,28 @@ export async function processSubjects(
     const annotated = [...outcomes.values()].filter((o) => o.plan.action !== 'none' || o.superseded !== undefined);
     if (annotated.length > 0) result.annotations = await deps.findings.annotate(annotated);
   }
+  countResult(verdicts, outcomes, result);
   return result;
+}
+
+/** Counters for CloudWatch metrics (shared/metrics.ts; the Lambda handlers publish them). */
+function countResult(verdicts: readonly Verdict[], outcomes: ReadonlyMap<string, Outcome>, result: PipelineResult): void {
+  for (const v of verdicts) count('Verdicts', 1, { name: 'compliance', value: v.compliance });
+  for (const o of outcomes.values()) {
+    if (o.status !== 'skipped') {
+      count('Remediations', 1, { name: 'status', value: o.status });
+      continue;
+    }
+    // Compliant and not-applicable resources "skip" at the first gates: not worth a metric.
+    const gate = o.plan.gates.find((g) => !g.passed)?.gate;
+    if (gate !== undefined && gate !== 'applicable' && gate !== 'non-compliant') count('Skips', 1, { name: 'gate', value: gate });
+  }
+  if (result.findings) {
+    count('FindingsPublished', result.findings.published);
+    count('FindingsFailed', result.findings.failed.length);
+    if (result.findings.failed.length > 0) count('Failures', 1, { name: 'stage', value: 'findings' });
+  }
+  if (result.annotations && result.annotations.failed.length > 0) count('Failures', 1, { name: 'stage', value: 'annotations' });
 }
 
 function logVerdict(verdict: Verdict): void {
@@ -119,6 +141,7 @@ async function usageFor(verdicts: readonly Verdict[], deps: PipelineDeps): Promi
     return { usage: await deps.usage.usage(ids, deps.policy.usageLookbackDays) };
   } catch (error) {
     logger.error('IMDSv1 usage look-up failed; instances are reported but not changed', { ...errorFields(error), instances: ids.length });
+    count('Failures', 1, { name: 'stage', value: 'usage' });
     return { usage: new Map(), usageError: error instanceof Error ? error.message : String(error) };
   }
 }
@@ -135,6 +158,7 @@ async function imageSupportFor(verdicts: readonly Verdict[], deps: PipelineDeps)
     return await deps.images([...imageIds]);
   } catch (error) {
     logger.warn('AMI look-up failed; no launch-time shortcut for these instances', { ...errorFields(error), images: imageIds.size });
+    count('Failures', 1, { name: 'stage', value: 'images' });
     return new Map();
   }
 }

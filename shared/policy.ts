@@ -10,6 +10,14 @@ export type Mode = 'detect' | 'dry-run' | 'enforce';
 /** What to do with an instance that has no MetadataNoToken datapoints at all. */
 export type UsageUnknownHandling = 'skip' | 'enforce';
 
+/**
+ * Where findings go beside Security Hub's own control findings:
+ * `own` imds-guard's findings only; `annotate` no own finding where Security
+ * Hub has a control finding for the resource (evidence and plan go onto that
+ * finding); `both` own findings and the annotation.
+ */
+export type FindingsMode = 'own' | 'annotate' | 'both';
+
 export interface Policy {
   mode: Mode;
   /** Highest acceptable HttpPutResponseHopLimit. */
@@ -49,6 +57,7 @@ export interface Policy {
    * tell (accounts created after 2024-10-01 cannot create one).
    */
   deleteSuperseded: DeleteSuperseded;
+  findings: FindingsMode;
 }
 
 export type DeleteSuperseded = 'false' | 'true' | 'even-if-unrecreatable';
@@ -78,6 +87,7 @@ export const DEFAULT_POLICY: Policy = {
   exemptAccountDefaultRegions: [],
   respectSuppressed: true,
   deleteSuperseded: 'false',
+  findings: 'own',
 };
 
 /** Environment variable names, one per setting. */
@@ -99,6 +109,7 @@ export const SETTINGS = {
   exemptAccountDefaultRegions: 'IMDS_GUARD_EXEMPT_ACCOUNT_DEFAULT_REGIONS',
   respectSuppressed: 'IMDS_GUARD_RESPECT_SUPPRESSED',
   deleteSuperseded: 'IMDS_GUARD_DELETE_SUPERSEDED',
+  findings: 'IMDS_GUARD_FINDINGS',
 } as const satisfies Record<keyof Policy, string>;
 
 export class PolicyError extends Error {
@@ -191,5 +202,6 @@ export function loadPolicy(env: Env = process.env): Policy {
     exemptAccountDefaultRegions: list(env, SETTINGS.exemptAccountDefaultRegions, /^[a-z]{2}(-[a-z]+)+-\d+$/),
     respectSuppressed: flag(env, SETTINGS.respectSuppressed, d.respectSuppressed),
     deleteSuperseded: oneOf(env, SETTINGS.deleteSuperseded, ['false', 'true', 'even-if-unrecreatable'] as const, d.deleteSuperseded),
+    findings: oneOf(env, SETTINGS.findings, ['own', 'annotate', 'both'] as const, d.findings),
   };
 }

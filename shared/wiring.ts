@@ -2,47 +2,33 @@
  * The composition root: real adapters for one account and region, wired into
  * the pipeline's dependencies. Entry points and the CLI build their pipeline here.
  */
-import { createRemediator } from './act/index.js';
 import type { Clients } from './aws/clients.js';
-import { createImageSupport } from './aws/images.js';
-import { createUsageSource } from './aws/usage.js';
-import { evaluate } from './evaluate.js';
-import { createLoader } from './load.js';
-import type { PipelineDeps } from './pipeline.js';
+import { engineDeps, type EngineOptions } from './engine-deps.js';
 import type { Publisher } from './findings/fingerprint.js';
-import type { Policy } from './policy.js';
+import type { PipelineDeps } from './pipeline.js';
+import { withControlFindings } from './sinks/annotate-control-findings.js';
 import { createSecurityHubSink } from './sinks/securityhub.js';
 import { createWaveMembers } from './aws/wave-members.js';
 import { createSuppressedLookup } from './findings/suppressed.js';
 
-export interface WiringOptions {
-  account: string;
-  region: string;
-  policy: Policy;
+export interface WiringOptions extends EngineOptions {
   /** Publish findings to Security Hub (off for the Config rule and the CLI). */
   findings: boolean;
-  /**
-   * Build plans and run the remediator. Off in `detect` mode, where nothing
-   * but findings is written, unless a person asks (custom action, CLI fix).
-   */
-  remediation: boolean;
-  /** Who acts, for finding notes. */
-  actor: string;
   /** Which function publishes (stamped into findings; the sweep reads back only what others published). Default `event`. */
   publisher?: Publisher;
 }
 
 export function pipelineDeps(clients: Clients, options: WiringOptions): PipelineDeps {
   const scope = { account: options.account, region: options.region };
-  const loader = createLoader(clients, { account: options.account });
   return {
-    policy: options.policy,
-    loader,
-    usage: createUsageSource(clients.cloudWatch),
-    images: createImageSupport(clients.ec2),
-    findings: options.findings ? createSecurityHubSink(clients.securityHub, { ...scope, publisher: options.publisher ?? 'event' }) : undefined,
-    remediator: options.remediation
-      ? createRemediator({ clients, policy: options.policy, account: options.account, loader, evaluate, actor: options.actor })
+    ...engineDeps(clients, options),
+    // IMDS_GUARD_FINDINGS: beside, or onto, Security Hub's own control findings.
+    findings: options.findings
+      ? withControlFindings(
+          createSecurityHubSink(clients.securityHub, { ...scope, publisher: options.publisher ?? 'event' }),
+          clients.securityHub,
+          { ...scope, mode: options.policy.findings },
+        )
       : undefined,
     // Issue 12: asked only when a plan is about to execute (shared/safety.ts).
     ...(options.remediation

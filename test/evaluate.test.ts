@@ -244,7 +244,7 @@ describe('evaluate: launch configuration (AutoScaling.3 / .4)', () => {
     const v = evaluate(launchConfig(), policy);
     expect(get(v, 'imdsv2')).toMatchObject({ control: 'AutoScaling.3', compliance: 'NON_COMPLIANT' });
     expect(get(v, 'imdsv2').reason).toContain('No MetadataOptions');
-    expect(get(v, 'hop-limit')).toMatchObject({ control: 'AutoScaling.4', compliance: 'COMPLIANT' });
+    expect(get(v, 'hop-limit')).toMatchObject({ control: 'launch-configuration-hop-limit', compliance: 'COMPLIANT' });
   });
 
   it('optional is NON_COMPLIANT, required COMPLIANT', () => {
@@ -258,9 +258,9 @@ describe('evaluate: launch configuration (AutoScaling.3 / .4)', () => {
     expect(get(v, 'imdsv2').reason).toContain('not set');
   });
 
-  it('hop limit above the ceiling fails AutoScaling.4', () => {
+  it('hop limit above the ceiling fails launch-configuration-hop-limit', () => {
     const v = evaluate(launchConfig({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 8 } }), policy);
-    expect(get(v, 'hop-limit')).toMatchObject({ control: 'AutoScaling.4', compliance: 'NON_COMPLIANT' });
+    expect(get(v, 'hop-limit')).toMatchObject({ control: 'launch-configuration-hop-limit', compliance: 'NON_COMPLIANT' });
     expect(v.compliance).toBe('NON_COMPLIANT');
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Outcome, Plan, ResourceRef, Subject, UsageEvidence } from '../shared/model.js';
+import { takeCounts } from '../shared/metrics.js';
 import { processSubjects, runPipeline, type PipelineDeps } from '../shared/pipeline.js';
 import { DEFAULT_POLICY, type Policy } from '../shared/policy.js';
 import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from '../shared/ports.js';
@@ -140,6 +141,33 @@ describe('processSubjects', () => {
     });
     expect(reports[0]!.outcome).toBeUndefined();
     expect(sink.annotated).toEqual([]);
+  });
+
+  it('counts verdicts, findings, remediations and skips by gate for the metrics', async () => {
+    takeCounts();
+    const sink = new RecordingSink();
+    await processSubjects(
+      [instance('i-0aaaaaaaaaaaaaaa1'), instance('i-0aaaaaaaaaaaaaaa2'), instance('i-0aaaaaaaaaaaaaaa3', { httpTokens: 'required' })],
+      {
+        policy: policy({ mode: 'enforce' }),
+        loader: fixedLoader([]),
+        findings: sink,
+        usage: usageOf({ 'i-0aaaaaaaaaaaaaaa1': { noTokenCalls: 0, lookbackDays: 14 }, 'i-0aaaaaaaaaaaaaaa2': { noTokenCalls: 7, lookbackDays: 14 } }),
+        now: () => new Date('2026-11-23T00:00:00Z'),
+        remediator: async (plans) =>
+          plans.map((plan) => ({ plan, status: plan.execute ? 'remediated' : 'skipped', message: plan.summary, at: new Date('2026-11-23T00:00:00Z') })),
+      },
+    );
+    const counted = Object.fromEntries(takeCounts().map((c) => [c.dimension ? `${c.name}{${c.dimension.name}=${c.dimension.value}}` : c.name, c.value]));
+    const published = sink.published.flat().length;
+    expect(counted).toEqual({
+      'Verdicts{compliance=NON_COMPLIANT}': 2,
+      'Verdicts{compliance=COMPLIANT}': 1,
+      'Remediations{status=remediated}': 1,
+      // the instance that still calls IMDSv1; the compliant one is not a "skip"
+      'Skips{gate=imdsv1-unused}': 1,
+      FindingsPublished: published,
+    });
   });
 });
 

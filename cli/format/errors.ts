@@ -1,7 +1,8 @@
 /**
  * Region errors for people: errors with the same code are said once, with
  * every operation and scope they hit ("UnauthorizedOperation on
- * DescribeInstances, GetInstanceMetadataDefaults: …").
+ * DescribeInstances, GetInstanceMetadataDefaults: …"). The parts of each
+ * error come from shared/errors.ts describeError, like everywhere else.
  */
 import type { RegionError } from '../engine.js';
 
@@ -17,7 +18,8 @@ export function groupErrors(errors: readonly RegionError[]): ErrorGroup[] {
   for (const e of errors) {
     const key = `${e.code ?? ''}\u0000${e.code ? '' : e.message}`;
     const group = groups.get(key) ?? { ...(e.code ? { code: e.code } : {}), message: e.message, ...(e.hint ? { hint: e.hint } : {}), where: [] };
-    const where = e.operation ? `${e.operation} (${e.scope})` : e.scope;
+    const call = [e.service, e.operation].filter(Boolean).join(' ');
+    const where = call ? `${call} (${e.scope})` : e.scope;
     if (!group.where.includes(where)) group.where.push(where);
     groups.set(key, group);
   }

@@ -2,7 +2,8 @@
  * The HTML report: one self-contained file a security lead can send on.
  *
  * Order of reading: what fails and how bad (failing controls by severity,
- * per account when there are several), the parameters of the run, then every
+ * per account when there are several; with --org every account chosen, how it
+ * was read and why one was not), the parameters of the run, then every
  * resource, non-compliant and most severe first, with a filter per column
  * (kind, verdict, readiness, region, account) and the reason behind each
  * readiness label. Each control links to its Security Hub reference (or, for
@@ -29,12 +30,11 @@ export function escapeHtml(value: unknown): string {
 
 const SH_GUIDE = 'https://docs.aws.amazon.com/securityhub/latest/userguide';
 
-/** Security Hub's reference page of each of its controls (each has a Remediation section). */
+/** Security Hub's reference page of each of its controls (each has a Remediation section); AutoScaling.4 was retired, its check is imds-guard's own. */
 export const SECURITY_HUB_DOCS: Partial<Record<ControlId, string>> = {
   'EC2.8': `${SH_GUIDE}/ec2-controls.html#ec2-8`,
   'EC2.170': `${SH_GUIDE}/ec2-controls.html#ec2-170`,
   'AutoScaling.3': `${SH_GUIDE}/autoscaling-controls.html#autoscaling-3`,
-  'AutoScaling.4': `${SH_GUIDE}/autoscaling-controls.html#autoscaling-4`,
 };
 
 /** Where a person reads how to fix a control: Security Hub's page, else the EC2 guide page imds-guard cites. */
@@ -287,46 +287,68 @@ function controlsTable(lines: readonly ControlLine[]): string {
   );
 }
 
-function accountsTable(rows: readonly Row[]): string {
-  const accounts = [...new Set(rows.map((r) => r.account))].sort();
+/**
+ * One line per account. With --org (report.organization) every account chosen is listed in the
+ * walk's order, with its name, how it was read and its status (an account not read shows why
+ * and no counts), and a total line for the organization.
+ */
+function accountsTable(report: ScanReport, rows: readonly Row[]): string {
+  const org = report.organization;
   const sevs = SEVERITY_ORDER.filter((s) => rows.some((r) => rowSeverity(r) === s));
-  const body = accounts
-    .map((a) => {
-      const mine = rows.filter((r) => r.account === a);
-      const failing = mine.filter((r) => r.compliance === 'NON_COMPLIANT');
+  const counts = (mine: readonly Row[]): number[] => {
+    const failing = mine.filter((r) => r.compliance === 'NON_COMPLIANT');
+    return [...sevs.map((s) => failing.filter((r) => rowSeverity(r) === s).length), failing.length, mine.length, mine.filter((r) => r.readiness === 'ready').length];
+  };
+  const cells = (ns: number[], bold = false): string => ns.map((n) => `<td class="n">${bold ? `<b>${n}</b>` : n}</td>`).join('');
+  let body: string[];
+  if (org) {
+    body = org.accounts.map((a) => {
+      const status = a.error ? `failed: ${a.error.code ? `${a.error.code}: ` : ''}${a.error.message}` : a.status;
       return (
-        `<tr><td><code>${escapeHtml(a)}</code></td>` +
-        sevs.map((s) => `<td class="n">${failing.filter((r) => rowSeverity(r) === s).length}</td>`).join('') +
-        `<td class="n">${failing.length}</td><td class="n">${mine.length}</td><td class="n">${mine.filter((r) => r.readiness === 'ready').length}</td></tr>`
+        `<tr><td><code>${escapeHtml(a.account)}</code></td><td>${escapeHtml(a.name ?? '')}</td>` +
+        `<td>${a.via === 'caller' ? 'own credentials' : `<code>${escapeHtml(a.roleArn ?? '')}</code>`}</td><td>${escapeHtml(status)}</td>` +
+        (a.error ? '<td class="n">–</td>'.repeat(sevs.length + 3) : cells(counts(rows.filter((r) => r.account === a.account)))) +
+        '</tr>'
       );
-    })
-    .join('\n');
+    });
+    body.push(`<tr><td><b>organization</b></td><td></td><td></td><td></td>${cells(counts(rows), true)}</tr>`);
+  } else {
+    body = [...new Set(rows.map((r) => r.account))].sort().map((a) => `<tr><td><code>${escapeHtml(a)}</code></td>${cells(counts(rows.filter((r) => r.account === a)))}</tr>`);
+  }
   return (
-    '<h2>By account</h2><div class="scroll"><table><thead><tr><th>Account</th>' +
+    `<h2>By account</h2><div class="scroll"><table><thead><tr><th>Account</th>${org ? '<th>Name</th><th>Read with</th><th>Status</th>' : ''}` +
     sevs.map((s) => `<th class="n">${s.charAt(0) + s.slice(1).toLowerCase()}</th>`).join('') +
-    `<th class="n">Non-compliant</th><th class="n">Resources</th><th class="n">Ready to fix</th></tr></thead><tbody>\n${body}\n</tbody></table></div>`
+    `<th class="n">Non-compliant</th><th class="n">Resources</th><th class="n">Ready to fix</th></tr></thead><tbody>\n${body.join('\n')}\n</tbody></table></div>`
   );
 }
 
 function kindsTable(report: ScanReport): string {
-  const failed = new Set(report.regions.filter((r) => r.status === 'failed').map((r) => r.region));
+  // With --org the summary is per account, region and kind (each carries its account).
+  const org = report.organization !== undefined;
+  const key = (account: string | undefined, region: string): string => `${account ?? ''}/${region}`;
+  const failed = new Set(report.regions.filter((r) => r.status === 'failed').map((r) => key(r.account, r.region)));
   const body = report.summary
-    .filter((s) => !failed.has(s.region) && s.total > 0)
+    .filter((s) => !failed.has(key(s.account, s.region)) && s.total > 0)
     .map(
       (s) =>
-        `<tr><td>${escapeHtml(s.region)}</td><td>${escapeHtml(kindTitle(s.kind))}</td>` +
+        `<tr>${org ? `<td><code>${escapeHtml(s.account ?? '')}</code></td>` : ''}<td>${escapeHtml(s.region)}</td><td>${escapeHtml(kindTitle(s.kind))}</td>` +
         [s.total, s.compliant, s.nonCompliant, s.ready, s.usesImdsv1, s.usageUnknown, s.held, s.exempt].map((n) => `<td class="n">${n}</td>`).join('') +
         '</tr>',
     )
     .join('\n');
-  const head = ['Region', 'Kind', 'Total', 'Compliant', 'Non-compliant', 'Ready', 'Uses IMDSv1', 'Usage unknown', 'Held back', 'Exempt'];
-  return `<div class="scroll"><table><thead><tr>${head.map((h, i) => `<th${i > 1 ? ' class="n"' : ''}>${h}</th>`).join('')}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+  const head = [...(org ? ['Account'] : []), 'Region', 'Kind', 'Total', 'Compliant', 'Non-compliant', 'Ready', 'Uses IMDSv1', 'Usage unknown', 'Held back', 'Exempt'];
+  const text = org ? 3 : 2;
+  return `<div class="scroll"><table><thead><tr>${head.map((h, i) => `<th${i >= text ? ' class="n"' : ''}>${h}</th>`).join('')}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 export function toHtml(report: ScanReport): string {
   const rows = reportOrder(report.rows);
-  const accounts = [...new Set([report.account, ...rows.map((r) => r.account)])];
-  const columns = columnsFor(accounts.length > 1);
+  const org = report.organization;
+  // --org: the accounts chosen (some may have no rows: not read, or empty), the caller's first only if chosen.
+  const accounts = org ? org.accounts.map((a) => a.account) : [...new Set([report.account, ...rows.map((r) => r.account)])];
+  const multiAccount = org !== undefined || accounts.length > 1;
+  const columns = columnsFor(multiAccount);
+  const notRead = org?.accounts.filter((a) => a.status === 'failed') ?? [];
   const nonCompliant = rows.filter((r) => r.compliance === 'NON_COMPLIANT');
   const lines = controlSummary(rows, report.kinds);
   const failedRegions = report.regions.filter((r) => r.status === 'failed');
@@ -342,18 +364,24 @@ export function toHtml(report: ScanReport): string {
     `<div class="card good"><b>${count('ready')}</b>ready for <code>imds-guard fix</code></div>`,
     `<div class="card"><b>${count('uses-imdsv1')}</b>still use IMDSv1</div>`,
     failedRegions.length > 0 ? `<div class="card warn"><b>${failedRegions.length}</b>region${failedRegions.length === 1 ? '' : 's'} not read</div>` : '',
+    notRead.length > 0 ? `<div class="card warn"><b>${notRead.length}</b>account${notRead.length === 1 ? '' : 's'} not read</div>` : '',
   ].join('');
   const problems = report.regions
     .filter((r) => r.errors.length > 0)
     .map(
       (r) =>
-        `<div class="fail"><b>${escapeHtml(r.region)}</b> ${r.status === 'failed' ? 'failed: nothing could be read' : 'partly read'}<ul>` +
+        `<div class="fail"><b>${r.account ? `${escapeHtml(r.account)} ` : ''}${escapeHtml(r.region)}</b> ${r.status === 'failed' ? 'failed: nothing could be read' : 'partly read'}<ul>` +
         groupErrors(r.errors).map((g) => `<li>${escapeHtml(errorText(g))}</li>`).join('') +
         '</ul></div>',
     )
     .join('\n');
   const params: [string, string][] = [
     [accounts.length === 1 ? 'Account' : 'Accounts', accounts.map((a) => `<code>${escapeHtml(a)}</code>`).join(', ')],
+    ...(org
+      ? ([
+          ['Run from', `<code>${escapeHtml(report.account)}</code> (<code>--org</code>, member role <code>${escapeHtml(org.roleName)}</code>, ${escapeHtml(org.assumeRoleCalls)} AssumeRole calls)`],
+        ] as [string, string][])
+      : []),
     ['Regions read', readRegions.map((r) => `<code>${escapeHtml(r.region)}</code>${r.status === 'partial' ? ' (partly)' : ''}`).join(', ') || 'none'],
   ];
   if (failedRegions.length > 0) params.push(['Regions failed', failedRegions.map((r) => `<code>${escapeHtml(r.region)}</code>`).join(', ')]);
@@ -365,7 +393,7 @@ export function toHtml(report: ScanReport): string {
     ['Hop-limit ceiling', `${escapeHtml(report.hopLimitCeiling)} (fix ${report.lowerHopLimit ? 'lowers' : 'keeps'} higher limits)`],
     ['Generated', `${escapeHtml(report.generatedAt)} by imds-guard ${escapeHtml(report.version)} (<code>imds-guard scan</code>, read-only)`],
   );
-  const title = `IMDSv2 compliance · ${accounts.length === 1 ? `account ${report.account}` : `${accounts.length} accounts`}`;
+  const title = `IMDSv2 compliance · ${org ? `organization, ${accounts.length} account${accounts.length === 1 ? '' : 's'}` : accounts.length === 1 ? `account ${report.account}` : `${accounts.length} accounts`}`;
   const legend = READINESS.filter((x) => rows.some((r) => r.readiness === x))
     .map((x) => `<dt>${readinessBadge(x)}</dt><dd>${escapeHtml(READINESS_MEANING[x])}</dd>`)
     .join('');
@@ -387,7 +415,7 @@ export function toHtml(report: ScanReport): string {
 ${problems}
 <h2>Failing controls by severity</h2>
 ${controlsTable(lines)}
-${accounts.length > 1 ? accountsTable(rows) : ''}
+${multiAccount ? accountsTable(report, rows) : ''}
 <h2>Parameters of this run</h2>
 <dl class="params">${params.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${v}</dd>`).join('')}</dl>
 <h2>Resources</h2>
@@ -397,7 +425,7 @@ ${accounts.length > 1 ? accountsTable(rows) : ''}
 <thead><tr>${columns.map((c) => `<th${c === 'IMDSv1' ? ' class="n"' : ''}>${c}</th>`).join('')}</tr>
 ${filterRow(rows, columns)}</thead>
 <tbody>
-${rows.map((r) => rowHtml(r, accounts.length > 1)).join('\n')}
+${rows.map((r) => rowHtml(r, multiAccount)).join('\n')}
 </tbody>
 </table></div>
 <h3 class="meta">Readiness labels</h3>

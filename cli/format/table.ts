@@ -8,6 +8,7 @@
 import type { RegionStatus } from '../engine.js';
 import type { FixReport, FixRow } from '../fix.js';
 import type { Row, ScanReport, SummaryRow } from '../scan.js';
+import { HELD } from '../readiness.js';
 import { errorText, groupErrors } from './errors.js';
 import { kindTitle, plural, profileName } from './labels.js';
 import { clean, displayWidth, padEnd, padStart, wrap } from './text.js';
@@ -93,7 +94,43 @@ function summaryLines(summary: readonly SummaryRow[], regions: readonly RegionSt
   return lines;
 }
 
+/** One region's resources grouped by kind, with its errors. */
+function regionSection(report: ScanReport, status: RegionStatus, rows: readonly Row[]): string[] {
+  const out: string[] = [''];
+  if (status.status === 'failed') {
+    out.push(`${status.region} · FAILED, nothing could be read`);
+    out.push(...errorLines(status));
+    return out;
+  }
+  out.push(`${status.region}${status.status === 'partial' ? ' · PARTIAL' : ''}`);
+  for (const kind of report.kinds) {
+    const mine = rows.filter((r) => r.region === status.region && r.kind === kind);
+    if (mine.length === 0) continue;
+    out.push(`  ${kindTitle(kind)} (${mine.length})`);
+    out.push(header());
+    for (const row of mine) out.push(...rowLines(row));
+  }
+  if (!rows.some((r) => r.region === status.region)) out.push('  nothing found');
+  out.push(...errorLines(status));
+  return out;
+}
+
+function footer(report: ScanReport, failedText: string): string[] {
+  const nonCompliant = report.rows.filter((r) => r.compliance === 'NON_COMPLIANT').length;
+  return [
+    '',
+    ...wrap(
+      `${plural(nonCompliant, 'non-compliant resource')} of ${report.rows.length.toLocaleString('en-US')}` +
+        failedText +
+        (report.regions.some((r) => r.status === 'partial') ? ' · some regions only partly read' : ''),
+      WIDTH,
+    ),
+    ...wrap(`IMDSv1 = MetadataNoToken calls in ${report.lookbackDays} days (? no datapoints, - not looked up). TOKENS unset = the account default applies.`, WIDTH),
+  ];
+}
+
 export function scanTable(report: ScanReport): string {
+  if (report.organization) return orgScanTable(report);
   const out: string[] = [];
   const failed = report.regions.filter((r) => r.status === 'failed');
   out.push(
@@ -103,37 +140,74 @@ export function scanTable(report: ScanReport): string {
   if (report.skippedRegions.length > 0) {
     out.push(...wrap(`Skipped (not opted in): ${report.skippedRegions.map((s) => s.region).join(', ')}`, WIDTH));
   }
-  for (const status of report.regions) {
-    out.push('');
-    if (status.status === 'failed') {
-      out.push(`${status.region} · FAILED, nothing could be read`);
-      out.push(...errorLines(status));
-      continue;
-    }
-    out.push(`${status.region}${status.status === 'partial' ? ' · PARTIAL' : ''}`);
-    for (const kind of report.kinds) {
-      const rows = report.rows.filter((r) => r.region === status.region && r.kind === kind);
-      if (rows.length === 0) continue;
-      out.push(`  ${kindTitle(kind)} (${rows.length})`);
-      out.push(header());
-      for (const row of rows) out.push(...rowLines(row));
-    }
-    if (!report.rows.some((r) => r.region === status.region)) out.push('  nothing found');
-    out.push(...errorLines(status));
-  }
+  for (const status of report.regions) out.push(...regionSection(report, status, report.rows));
   out.push('', 'Summary');
   out.push(...summaryLines(report.summary, report.regions));
-  const nonCompliant = report.rows.filter((r) => r.compliance === 'NON_COMPLIANT').length;
-  out.push('');
+  out.push(...footer(report, failed.length > 0 ? ` · ${plural(failed.length, 'region')} failed: ${failed.map((f) => f.region).join(', ')}` : ''));
+  return `${out.map((l) => l.trimEnd()).join('\n')}\n`;
+}
+
+type Totals = { total: number; nonCompliant: number; ready: number; usesImdsv1: number; usageUnknown: number; exempt: number; held: number };
+
+function totalsOf(rows: readonly Row[]): Totals {
+  const by = (f: (r: Row) => boolean): number => rows.filter(f).length;
+  return {
+    total: rows.length,
+    nonCompliant: by((r) => r.compliance === 'NON_COMPLIANT'),
+    ready: by((r) => r.readiness === 'ready'),
+    usesImdsv1: by((r) => r.readiness === 'uses-imdsv1'),
+    usageUnknown: by((r) => r.readiness === 'usage-unknown'),
+    exempt: by((r) => r.readiness === 'exempt'),
+    held: by((r) => r.compliance === 'NON_COMPLIANT' && HELD.includes(r.readiness)),
+  };
+}
+
+/** `scan --org`: grouped by account, then region and kind; totals per account and for the organization. */
+function orgScanTable(report: ScanReport): string {
+  const org = report.organization as NonNullable<ScanReport['organization']>;
+  const out: string[] = [];
+  const regionNames = [...new Set(report.regions.map((r) => r.region))];
   out.push(
     ...wrap(
-      `${plural(nonCompliant, 'non-compliant resource')} of ${report.rows.length.toLocaleString('en-US')}` +
-        (failed.length > 0 ? ` · ${plural(failed.length, 'region')} failed: ${failed.map((f) => f.region).join(', ')}` : '') +
-        (report.regions.some((r) => r.status === 'partial') ? ' · some regions only partly read' : ''),
+      `imds-guard scan · organization, ${plural(org.accounts.length, 'account')} · ${plural(regionNames.length, 'region')} · ${report.generatedAt.replace(/\.\d+Z$/, 'Z')}`,
       WIDTH,
     ),
   );
-  out.push(...wrap(`IMDSv1 = MetadataNoToken calls in ${report.lookbackDays} days (? no datapoints, - not looked up). TOKENS unset = the account default applies.`, WIDTH));
+  out.push(...wrap(`run from ${report.account} · member role ${clean(org.roleName)} · IMDSv1 look-back ${report.lookbackDays} days · exempt tag ${clean(report.exemptTagKey)}`, WIDTH));
+  // The same columns as the per-region summary (summaryLines).
+  const cols = (cells: string[]): string =>
+    '  ' + padEnd(cells[0] ?? '', 14) + ' ' + padEnd(cells[1] ?? '', 16) + ' ' + cells.slice(2).map((c, i) => padStart(c, SUMMARY_NUMBERS[i] ?? 5)).join(' ');
+  const numbers = (t: Totals): string[] => [t.total, t.nonCompliant, t.ready, t.usesImdsv1, t.usageUnknown, t.exempt, t.held].map(String);
+  const summary = [cols(['ACCOUNT', '', 'TOTAL', 'NONCOMP', 'READY', 'IMDSv1', 'UNKNOWN', 'EXEMPT', 'HELD'])];
+  for (const a of org.accounts) {
+    const name = a.name ? ` (${clean(a.name)})` : '';
+    const via = a.via === 'caller' ? ' · own credentials' : '';
+    out.push('', `account ${a.account}${name}${via}${a.status === 'failed' ? ' · FAILED' : a.status === 'partial' ? ' · PARTIAL' : ''}`);
+    if (a.error) {
+      const e = a.error;
+      const text = `${e.code ? `${e.code} on ${e.operation ?? 'AssumeRole'}` : 'not read'}${a.roleArn ? ` (${a.roleArn})` : ''}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`;
+      const [first = '', ...rest] = wrap(clean(text), WIDTH, '    ');
+      out.push(`  !${first.slice(3)}`, ...rest);
+      summary.push(cols([a.account, 'not read']));
+      continue;
+    }
+    const rows = report.rows.filter((r) => r.account === a.account);
+    for (const status of report.regions.filter((r) => r.account === a.account)) out.push(...regionSection(report, status, rows));
+    const t = totalsOf(rows);
+    out.push(`  account ${a.account}: ${plural(t.nonCompliant, 'non-compliant resource')} of ${t.total.toLocaleString('en-US')}`);
+    summary.push(cols([a.account, a.status === 'ok' ? '' : a.status.toUpperCase(), ...numbers(t)]));
+  }
+  summary.push(cols(['organization', '', ...numbers(totalsOf(report.rows))]));
+  out.push('', 'Summary by account', ...summary);
+  const failedAccounts = org.accounts.filter((a) => a.status === 'failed');
+  const failedRegions = report.regions.filter((r) => r.status === 'failed' && !failedAccounts.some((a) => a.account === r.account));
+  out.push(
+    ...footer(
+      report,
+      (failedAccounts.length > 0 ? ` · ${plural(failedAccounts.length, 'account')} not read: ${failedAccounts.map((a) => a.account).join(', ')}` : '') +
+        (failedRegions.length > 0 ? ` · ${plural(failedRegions.length, 'region')} failed: ${failedRegions.map((r) => `${r.account} ${r.region}`).join(', ')}` : ''),
+    ),
+  );
   return `${out.map((l) => l.trimEnd()).join('\n')}\n`;
 }
 
@@ -149,9 +223,26 @@ export function fixTable(report: FixReport, stage: 'dry' | 'pending' | 'done'): 
   const out: string[] = [];
   const headline =
     stage === 'dry' ? 'dry run: nothing is changed' : stage === 'pending' ? 'plan' : report.applied ? 'result' : 'not applied';
-  out.push(`imds-guard fix · account ${report.account} · ${plural(report.regions.length, 'region')} · ${headline}`);
+  const org = report.organization;
+  out.push(
+    org
+      ? `imds-guard fix · organization, ${plural(org.accounts.length, 'account')} · ${headline}`
+      : `imds-guard fix · account ${report.account} · ${plural(report.regions.length, 'region')} · ${headline}`,
+  );
+  for (const a of org?.accounts ?? []) {
+    if (!a.error) continue;
+    const e = a.error;
+    out.push('', `account ${a.account}${a.name ? ` (${clean(a.name)})` : ''} · FAILED, not read`);
+    out.push(...wrap(clean(`! ${e.code ? `${e.code} on ${e.operation ?? 'AssumeRole'}: ` : ''}${e.message}${e.hint ? ` — ${e.hint}` : ''}`), WIDTH, '  '));
+  }
+  let lastAccount: string | undefined;
   for (const status of report.regions) {
-    const rows = report.rows.filter((r) => r.region === status.region);
+    const rows = report.rows.filter((r) => r.region === status.region && (status.account === undefined || r.account === status.account));
+    if (org && status.account !== lastAccount) {
+      lastAccount = status.account;
+      const a = org.accounts.find((x) => x.account === status.account);
+      out.push('', `account ${status.account}${a?.name ? ` (${clean(a.name)})` : ''}`);
+    }
     out.push('', `${status.region}${status.status === 'failed' ? ' · FAILED' : status.status === 'partial' ? ' · PARTIAL' : ''}`);
     if (rows.length === 0 && status.status !== 'failed') out.push('  nothing non-compliant');
     for (const row of rows) {
@@ -172,7 +263,9 @@ export function fixTable(report: FixReport, stage: 'dry' | 'pending' | 'done'): 
   if (by('superseded') > 0) parts.push(`${by('superseded')} superseded`);
   parts.push(`${report.compliant} already compliant`);
   const failed = report.regions.filter((r) => r.status === 'failed');
-  if (failed.length > 0) parts.push(`${plural(failed.length, 'region')} failed: ${failed.map((f) => f.region).join(', ')}`);
+  if (failed.length > 0) parts.push(`${plural(failed.length, 'region')} failed: ${failed.map((f) => (f.account && org ? `${f.account} ${f.region}` : f.region)).join(', ')}`);
+  const failedAccounts = org?.accounts.filter((a) => a.error) ?? [];
+  if (failedAccounts.length > 0) parts.push(`${plural(failedAccounts.length, 'account')} not read: ${failedAccounts.map((a) => a.account).join(', ')}`);
   out.push('', ...wrap(`Summary: ${parts.join(' · ')}`, WIDTH));
   return `${out.map((l) => l.trimEnd()).join('\n')}\n`;
 }

@@ -7,14 +7,14 @@
  * DescribeLaunchConfigurations leaves unknown names out of its reply rather
  * than failing, so a name not returned is missing.
  */
-import { DescribeAutoScalingGroupsCommand, DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
+import { paginateDescribeAutoScalingGroups, paginateDescribeLaunchConfigurations } from '@aws-sdk/client-auto-scaling';
 import type {
   AutoScalingClient,
   AutoScalingGroup,
   LaunchConfiguration,
   LaunchTemplateSpecification,
 } from '@aws-sdk/client-auto-scaling';
-import { AwsCallError, chunk, mapLimit } from './batch.js';
+import { AwsCallError, chunk, mapLimit, ownInput } from './batch.js';
 
 /** DescribeLaunchConfigurations `LaunchConfigurationNames`: maximum 50 items. */
 export const DESCRIBE_LAUNCH_CONFIGURATIONS_MAX_NAMES = 50;
@@ -34,17 +34,10 @@ export async function describeLaunchConfigurationsByNames(
     options.concurrency ?? DEFAULT_CONCURRENCY,
     async (part) => {
       const found: LaunchConfiguration[] = [];
-      let nextToken: string | undefined;
       try {
-        do {
-          const out = await autoScaling.send(
-            new DescribeLaunchConfigurationsCommand(
-              nextToken ? { LaunchConfigurationNames: part, NextToken: nextToken } : { LaunchConfigurationNames: part },
-            ),
-          );
+        for await (const out of paginateDescribeLaunchConfigurations({ client: autoScaling, withCommand: ownInput }, { LaunchConfigurationNames: part })) {
           found.push(...(out.LaunchConfigurations ?? []));
-          nextToken = out.NextToken || undefined;
-        } while (nextToken);
+        }
       } catch (error) {
         throw new AwsCallError('DescribeLaunchConfigurations', `${part.length} names: ${part.slice(0, 3).join(', ')}`, error);
       }
@@ -61,20 +54,18 @@ export async function* pageLaunchConfigurations(
   autoScaling: AutoScalingClient,
   pageSize = AUTO_SCALING_PAGE_SIZE,
 ): AsyncGenerator<LaunchConfiguration[]> {
-  let nextToken: string | undefined;
-  do {
-    let out;
+  const pages = paginateDescribeLaunchConfigurations({ client: autoScaling, pageSize, withCommand: ownInput }, {});
+  for (;;) {
+    let next;
     try {
-      out = await autoScaling.send(
-        new DescribeLaunchConfigurationsCommand(nextToken ? { MaxRecords: pageSize, NextToken: nextToken } : { MaxRecords: pageSize }),
-      );
+      next = await pages.next();
     } catch (error) {
       throw new AwsCallError('DescribeLaunchConfigurations', `listing, page size ${pageSize}`, error);
     }
-    const page = out.LaunchConfigurations ?? [];
+    if (next.done) return;
+    const page = next.value.LaunchConfigurations ?? [];
     if (page.length > 0) yield page;
-    nextToken = out.NextToken || undefined;
-  } while (nextToken);
+  }
 }
 
 /**
@@ -82,23 +73,19 @@ export async function* pageLaunchConfigurations(
  * the instance lists (`IncludeInstances: false`; they are not needed here
  * and make large groups slow to describe).
  */
-export async function* pageAutoScalingGroups(
-  autoScaling: Pick<AutoScalingClient, 'send'>,
-  pageSize = AUTO_SCALING_PAGE_SIZE,
-): AsyncGenerator<AutoScalingGroup[]> {
-  let nextToken: string | undefined;
-  do {
-    let out;
+export async function* pageAutoScalingGroups(autoScaling: AutoScalingClient, pageSize = AUTO_SCALING_PAGE_SIZE): AsyncGenerator<AutoScalingGroup[]> {
+  const pages = paginateDescribeAutoScalingGroups({ client: autoScaling, pageSize, withCommand: ownInput }, { IncludeInstances: false });
+  for (;;) {
+    let next;
     try {
-      const input = { MaxRecords: pageSize, IncludeInstances: false };
-      out = await autoScaling.send(new DescribeAutoScalingGroupsCommand(nextToken ? { ...input, NextToken: nextToken } : input));
+      next = await pages.next();
     } catch (error) {
       throw new AwsCallError('DescribeAutoScalingGroups', `listing, page size ${pageSize}`, error);
     }
-    const page = out.AutoScalingGroups ?? [];
+    if (next.done) return;
+    const page = next.value.AutoScalingGroups ?? [];
     if (page.length > 0) yield page;
-    nextToken = out.NextToken || undefined;
-  } while (nextToken);
+  }
 }
 
 /** One group's use of a launch template, with the version it asks for. */
@@ -163,6 +150,8 @@ export function usageFromGroups(groups: Iterable<AutoScalingGroup>): AutoScaling
 /** Pages through every Auto Scaling group of the region and builds the usage maps. */
 export async function describeAutoScalingUsage(autoScaling: Pick<AutoScalingClient, 'send'>): Promise<AutoScalingUsage> {
   const usage = emptyUsage();
-  for await (const page of pageAutoScalingGroups(autoScaling)) addGroupsToUsage(usage, page);
+  // shared/act types its clients by `send` only; every caller passes a real client,
+  // which the SDK paginator checks (`instanceof AutoScalingClient`).
+  for await (const page of pageAutoScalingGroups(autoScaling as AutoScalingClient)) addGroupsToUsage(usage, page);
   return usage;
 }

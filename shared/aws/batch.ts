@@ -6,6 +6,21 @@
  * Throttling and 5xx are NOT retried here: the SDK's own retry strategy
  * (maxAttempts in clients.ts) does that.
  */
+import type { Command } from '@smithy/types';
+import { errorCode, errorText, ImdsGuardError } from '../errors.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the paginators' own type for withCommand
+type AnyCommand = Command<any, any, any, any, any>;
+
+/**
+ * `withCommand` for the SDK paginators: the paginator sends every page with
+ * one input object whose NextToken it overwrites; a copy per page keeps each
+ * command's input as it was sent (what tests and logs read afterwards).
+ */
+export function ownInput(command: AnyCommand): AnyCommand {
+  const Ctor = command.constructor as new (input: unknown) => AnyCommand;
+  return new Ctor({ ...(command.input as object) });
+}
 
 /** Splits `items` into consecutive chunks of at most `size`. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -30,15 +45,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return results;
 }
 
-/** The AWS error code of an SDK v3 error (`name`, or `Code` for some query-protocol errors). */
-export function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const e = error as { name?: unknown; Code?: unknown; code?: unknown };
-  for (const candidate of [e.Code, e.code, e.name]) {
-    if (typeof candidate === 'string' && candidate !== '' && candidate !== 'Error') return candidate;
-  }
-  return undefined;
-}
+export { errorCode };
 
 function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
@@ -49,13 +56,13 @@ function errorMessage(error: unknown): string {
 }
 
 /** A failed AWS call that is not "not found": says which call, on what, and why; keeps the SDK error as `cause`. */
-export class AwsCallError extends Error {
+export class AwsCallError extends ImdsGuardError {
   override name = 'AwsCallError';
   readonly operation: string;
   readonly code: string | undefined;
   constructor(operation: string, detail: string, cause: unknown) {
     const code = errorCode(cause);
-    super(`${operation} (${detail}) failed: ${code ? `${code}: ` : ''}${errorMessage(cause)}`, { cause });
+    super(`${operation} (${detail}) failed: ${errorText(cause, { where: false, hint: false })}`, { cause });
     this.operation = operation;
     this.code = code;
   }

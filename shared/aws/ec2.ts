@@ -17,10 +17,10 @@
  *   1..200).
  */
 import {
-  DescribeInstancesCommand,
-  DescribeLaunchTemplatesCommand,
-  DescribeLaunchTemplateVersionsCommand,
   GetInstanceMetadataDefaultsCommand,
+  paginateDescribeInstances,
+  paginateDescribeLaunchTemplates,
+  paginateDescribeLaunchTemplateVersions,
 } from '@aws-sdk/client-ec2';
 import type {
   EC2Client,
@@ -29,7 +29,7 @@ import type {
   LaunchTemplate,
   LaunchTemplateVersion,
 } from '@aws-sdk/client-ec2';
-import { AwsCallError, chunk, describeSurvivingMissing, errorCode, mapLimit } from './batch.js';
+import { AwsCallError, chunk, describeSurvivingMissing, errorCode, mapLimit, ownInput } from './batch.js';
 import type { SurvivedBatch } from './batch.js';
 import { toNumber } from './translate.js';
 
@@ -85,14 +85,9 @@ export async function describeInstancesByIds(
     try {
       return await describeSurvivingMissing(part, INSTANCE_NOT_FOUND_CODES, async (batch) => {
         const found: Instance[] = [];
-        let nextToken: string | undefined;
-        do {
-          const out = await ec2.send(
-            new DescribeInstancesCommand(nextToken ? { InstanceIds: batch, NextToken: nextToken } : { InstanceIds: batch }),
-          );
+        for await (const out of paginateDescribeInstances({ client: ec2, withCommand: ownInput }, { InstanceIds: batch })) {
           for (const reservation of out.Reservations ?? []) found.push(...(reservation.Instances ?? []));
-          nextToken = out.NextToken || undefined;
-        } while (nextToken);
+        }
         return found;
       });
     } catch (error) {
@@ -118,14 +113,7 @@ async function describeTemplates(
     try {
       return await describeSurvivingMissing(part, LAUNCH_TEMPLATE_NOT_FOUND_CODES, async (batch) => {
         const found: LaunchTemplate[] = [];
-        let nextToken: string | undefined;
-        do {
-          const out = await ec2.send(
-            new DescribeLaunchTemplatesCommand(nextToken ? { [field]: batch, NextToken: nextToken } : { [field]: batch }),
-          );
-          found.push(...(out.LaunchTemplates ?? []));
-          nextToken = out.NextToken || undefined;
-        } while (nextToken);
+        for await (const out of paginateDescribeLaunchTemplates({ client: ec2, withCommand: ownInput }, { [field]: batch })) found.push(...(out.LaunchTemplates ?? []));
         return found;
       });
     } catch (error) {
@@ -170,16 +158,9 @@ export async function describeLaunchTemplateVersions(
   versions: readonly string[],
 ): Promise<LaunchTemplateVersion[] | undefined> {
   const found: LaunchTemplateVersion[] = [];
-  let nextToken: string | undefined;
   try {
-    do {
-      const input = { LaunchTemplateId: launchTemplateId, Versions: [...versions] };
-      const out = await ec2.send(
-        new DescribeLaunchTemplateVersionsCommand(nextToken ? { ...input, NextToken: nextToken } : input),
-      );
-      found.push(...(out.LaunchTemplateVersions ?? []));
-      nextToken = out.NextToken || undefined;
-    } while (nextToken);
+    const input = { LaunchTemplateId: launchTemplateId, Versions: [...versions] };
+    for await (const out of paginateDescribeLaunchTemplateVersions({ client: ec2, withCommand: ownInput }, input)) found.push(...(out.LaunchTemplateVersions ?? []));
   } catch (error) {
     const code = errorCode(error);
     if (code !== undefined && LAUNCH_TEMPLATE_NOT_FOUND_CODES.has(code)) return undefined;
@@ -246,20 +227,18 @@ export async function getInstanceMetadataDefaults(ec2: EC2Client): Promise<Insta
 
 /** Every instance in the region, one DescribeInstances page (≤1000) at a time. */
 export async function* pageInstances(ec2: EC2Client, pageSize = DESCRIBE_INSTANCES_PAGE_SIZE): AsyncGenerator<Instance[]> {
-  let nextToken: string | undefined;
-  do {
-    let out;
+  const pages = paginateDescribeInstances({ client: ec2, pageSize, withCommand: ownInput }, {});
+  for (;;) {
+    let next;
     try {
-      out = await ec2.send(
-        new DescribeInstancesCommand(nextToken ? { MaxResults: pageSize, NextToken: nextToken } : { MaxResults: pageSize }),
-      );
+      next = await pages.next();
     } catch (error) {
       throw new AwsCallError('DescribeInstances', `listing, page size ${pageSize}`, error);
     }
-    const page = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+    if (next.done) return;
+    const page = (next.value.Reservations ?? []).flatMap((r) => r.Instances ?? []);
     if (page.length > 0) yield page;
-    nextToken = out.NextToken || undefined;
-  } while (nextToken);
+  }
 }
 
 /**
@@ -272,20 +251,20 @@ export async function* pageAccountTemplateVersions(
   version: '$Default' | '$Latest' | readonly ('$Default' | '$Latest')[] = '$Default',
   pageSize = LAUNCH_TEMPLATES_PAGE_SIZE,
 ): AsyncGenerator<LaunchTemplateVersion[]> {
-  let nextToken: string | undefined;
-  do {
-    let out;
+  // Both `$Default` and `$Latest` may be asked for in one account-wide listing (not numbers).
+  const input = { Versions: typeof version === 'string' ? [version] : [...version] };
+  const pages = paginateDescribeLaunchTemplateVersions({ client: ec2, pageSize, withCommand: ownInput }, input);
+  for (;;) {
+    let next;
     try {
-      // Both `$Default` and `$Latest` may be asked for in one account-wide listing (not numbers).
-      const input = { Versions: typeof version === 'string' ? [version] : [...version], MaxResults: pageSize };
-      out = await ec2.send(new DescribeLaunchTemplateVersionsCommand(nextToken ? { ...input, NextToken: nextToken } : input));
+      next = await pages.next();
     } catch (error) {
       throw new AwsCallError('DescribeLaunchTemplateVersions', `${version} of all templates, page size ${pageSize}`, error);
     }
-    const page = out.LaunchTemplateVersions ?? [];
+    if (next.done) return;
+    const page = next.value.LaunchTemplateVersions ?? [];
     if (page.length > 0) yield page;
-    nextToken = out.NextToken || undefined;
-  } while (nextToken);
+  }
 }
 
 /**
@@ -297,22 +276,15 @@ export async function* pageAccountTemplateVersions(
 export async function describeLaunchTemplatesTagged(ec2: EC2Client, tagKey: string, values: readonly string[]): Promise<LaunchTemplate[]> {
   const out: LaunchTemplate[] = [];
   for (const part of chunk(unique(values), LAUNCH_TEMPLATES_PAGE_SIZE)) {
-    let nextToken: string | undefined;
-    do {
-      try {
-        const page = await ec2.send(
-          new DescribeLaunchTemplatesCommand({
-            Filters: [{ Name: `tag:${tagKey}`, Values: part }],
-            MaxResults: LAUNCH_TEMPLATES_PAGE_SIZE,
-            ...(nextToken ? { NextToken: nextToken } : {}),
-          }),
-        );
-        out.push(...(page.LaunchTemplates ?? []));
-        nextToken = page.NextToken;
-      } catch (error) {
-        throw new AwsCallError('DescribeLaunchTemplates', `tagged ${tagKey} (${describeDetail('values', part)})`, error);
-      }
-    } while (nextToken);
+    try {
+      const pages = paginateDescribeLaunchTemplates(
+        { client: ec2, pageSize: LAUNCH_TEMPLATES_PAGE_SIZE, withCommand: ownInput },
+        { Filters: [{ Name: `tag:${tagKey}`, Values: part }] },
+      );
+      for await (const page of pages) out.push(...(page.LaunchTemplates ?? []));
+    } catch (error) {
+      throw new AwsCallError('DescribeLaunchTemplates', `tagged ${tagKey} (${describeDetail('values', part)})`, error);
+    }
   }
   return out;
 }

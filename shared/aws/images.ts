@@ -4,8 +4,9 @@
  * Looked up with an `image-id` filter (unknown or deregistered ids are simply
  * absent instead of failing the whole call), batched and paginated.
  */
-import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { paginateDescribeImages, type EC2Client } from '@aws-sdk/client-ec2';
 import type { ImageSupport } from '../pipeline.js';
+import { ownInput } from './batch.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 
 /** IAM for the AMI look-up (Describe calls have no resource-level permissions). */
@@ -15,29 +16,19 @@ export const IMAGE_PERMISSIONS: PermissionStatement = { sid: 'ReadImageSupport',
 export const IMAGE_IDS_PER_CALL = 200;
 
 
-export function createImageSupport(ec2: Pick<EC2Client, 'send'>): ImageSupport {
+export function createImageSupport(ec2: EC2Client): ImageSupport {
   return async (imageIds) => {
     const ids = [...new Set(imageIds)].filter((id) => id !== '');
     const result = new Map<string, string | undefined>();
     for (let offset = 0; offset < ids.length; offset += IMAGE_IDS_PER_CALL) {
       const batch = ids.slice(offset, offset + IMAGE_IDS_PER_CALL);
       for (const id of batch) result.set(id, undefined);
-      let nextToken: string | undefined;
-      do {
-        const page = await ec2.send(
-          new DescribeImagesCommand({
-            Filters: [{ Name: 'image-id', Values: batch }],
-            IncludeDeprecated: true,
-            IncludeDisabled: true,
-            MaxResults: 1000,
-            NextToken: nextToken,
-          }),
-        );
+      const input = { Filters: [{ Name: 'image-id', Values: batch }], IncludeDeprecated: true, IncludeDisabled: true };
+      for await (const page of paginateDescribeImages({ client: ec2, pageSize: 1000, withCommand: ownInput }, input)) {
         for (const image of page.Images ?? []) {
           if (image.ImageId) result.set(image.ImageId, image.ImdsSupport);
         }
-        nextToken = page.NextToken;
-      } while (nextToken);
+      }
     }
     return result;
   };

@@ -24,11 +24,9 @@ import type {
   Tags,
 } from '../model.js';
 
-/** Where a described resource lives; the ref's account and region. */
-export interface Scope {
-  account: string;
-  region: string;
-}
+import type { Scope } from '../scope.js';
+
+export type { Scope };
 
 /** The tag Auto Scaling puts on the instances it launches. */
 export const ASG_NAME_TAG = 'aws:autoscaling:groupName';

@@ -2,11 +2,12 @@
  * IMDSv1 usage evidence from CloudWatch: `AWS/EC2` `MetadataNoToken` (calls
  * made without a token), dimension `InstanceId`, statistic `Sum`, over the
  * look-back window. GetMetricData takes up to 500 queries a call; pages are
- * followed with NextToken (a query's datapoints may span pages).
+ * followed with the SDK paginator (a query's datapoints may span pages).
  */
-import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { paginateGetMetricData, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { UsageEvidence } from '../model.js';
 import type { UsageSource } from '../ports.js';
+import { ownInput } from './batch.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 
 /** IAM for the usage look-up (GetMetricData has no resource-level permissions). */
@@ -48,7 +49,7 @@ export interface UsageSourceOptions {
   now?: () => Date;
 }
 
-export function createUsageSource(cloudWatch: Pick<CloudWatchClient, 'send'>, options: UsageSourceOptions = {}): UsageSource {
+export function createUsageSource(cloudWatch: CloudWatchClient, options: UsageSourceOptions = {}): UsageSource {
   const now = options.now ?? (() => new Date());
   return {
     async usage(instanceIds, lookbackDays) {
@@ -73,17 +74,8 @@ export function createUsageSource(cloudWatch: Pick<CloudWatchClient, 'send'>, op
           ReturnData: true,
         }));
         const sums = new Map<string, { sum: number; points: number; lastSeen?: Date }>();
-        let nextToken: string | undefined;
-        do {
-          const page = await cloudWatch.send(
-            new GetMetricDataCommand({
-              MetricDataQueries: queries,
-              StartTime: start,
-              EndTime: end,
-              ScanBy: 'TimestampDescending',
-              NextToken: nextToken,
-            }),
-          );
+        const input = { MetricDataQueries: queries, StartTime: start, EndTime: end, ScanBy: 'TimestampDescending' as const };
+        for await (const page of paginateGetMetricData({ client: cloudWatch, withCommand: ownInput }, input)) {
           for (const r of page.MetricDataResults ?? []) {
             if (!r.Id) continue;
             const acc = sums.get(r.Id) ?? { sum: 0, points: 0 };
@@ -97,8 +89,7 @@ export function createUsageSource(cloudWatch: Pick<CloudWatchClient, 'send'>, op
             });
             sums.set(r.Id, acc);
           }
-          nextToken = page.NextToken;
-        } while (nextToken);
+        }
 
         for (const [queryId, instanceId] of byQuery) {
           const acc = sums.get(queryId);

@@ -17,8 +17,12 @@
  *   Security Hub takes FindingProviderFields; on an existing one it keeps any
  *   top-level value a person set with BatchUpdateFindings);
  * - Compliance.Status / RelatedRequirements may be filled by any provider;
- *   SecurityControlId, AssociatedStandards and StatusReasons describe Security
- *   Hub's own controls and are left out;
+ *   Compliance.SecurityControlId names the Security Hub control the check
+ *   corresponds to (EC2.8, EC2.170, AutoScaling.3), so both findings of a
+ *   resource can be filtered together; AssociatedStandards and StatusReasons
+ *   describe Security Hub's own evaluations and are left out;
+ * - GeneratorId is one per control (`imds-guard/EC2.8`,
+ *   `imds-guard/launch-configuration-hop-limit`);
  * - Description ≤ 1024, Title ≤ 256, Remediation.Recommendation.Text ≤ 512,
  *   ProductFields values are strings (≤ 50 entries).
  */
@@ -54,6 +58,11 @@ export interface AsffContext {
 /** The account's own ("default") product, the one custom findings are imported under. */
 export function productArnFor(account: string, region: string): string {
   return `arn:${partitionOf(region)}:securityhub:${region}:${account}:product/${account}/default`;
+}
+
+/** One generator per control: `imds-guard/EC2.8`, `imds-guard/instance-hop-limit`. */
+export function generatorId(control: string): string {
+  return `${ID_PREFIX}${control}`;
 }
 
 /** The stable finding Id of one check on one resource. */
@@ -220,7 +229,7 @@ function build(input: BuildInput, ctx: AsffContext): AwsSecurityFinding {
     ProductArn: ctx.productArn ?? productArnFor(ctx.account, ctx.region),
     ProductName: PRODUCT_NAME,
     CompanyName: PRODUCT_NAME,
-    GeneratorId: `${ID_PREFIX}${result.check}`,
+    GeneratorId: generatorId(result.control),
     AwsAccountId: ref.account,
     Region: ref.region,
     Types: [...FINDING_TYPES],
@@ -255,6 +264,7 @@ function build(input: BuildInput, ctx: AsffContext): AwsSecurityFinding {
     Compliance: prune({
       Status: archived ? 'NOT_AVAILABLE' : complianceStatus(result.compliance),
       RelatedRequirements: control.relatedRequirements.length > 0 ? [...control.relatedRequirements] : undefined,
+      SecurityControlId: control.securityHubControl,
     }),
     RecordState: archived ? 'ARCHIVED' : 'ACTIVE',
   };

@@ -70,8 +70,9 @@ export function findingFingerprint(finding: AwsSecurityFinding, input: Fingerpri
     remediation: finding.Remediation,
     productFields: fields,
     reason: input.reason,
-    // Usage is shown only in an instance's imdsv2 finding (shared/findings/asff.ts).
-    usage: finding.GeneratorId?.endsWith('/imdsv2') && finding.Resources?.[0]?.Type === 'AwsEc2Instance' ? usageBucket(input.usage) : undefined,
+    // Usage is shown only in an instance's imdsv2 finding (shared/findings/asff.ts). The check is the
+    // last part of the finding Id (`imds-guard/<region>/<account>/<kind>/<id>/<check>`); GeneratorId names the control.
+    usage: finding.Id?.endsWith('/imdsv2') && finding.Resources?.[0]?.Type === 'AwsEc2Instance' ? usageBucket(input.usage) : undefined,
     outcome: outcome
       ? { status: outcome.status, action: outcome.plan.action, summary: outcome.plan.summary, verified: outcome.verifiedCompliance }
       : undefined,

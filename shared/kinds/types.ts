@@ -46,6 +46,8 @@ export interface Trigger {
   paths: readonly string[];
   /** Read only when `paths` found nothing (names the loader resolves). */
   fallbackPaths?: readonly string[];
+  /** Read only when the record has a value at one of these paths (the call changed what the kind judges). */
+  onlyWith?: readonly string[];
 }
 
 export interface KindDescription<K extends ResourceKind = ResourceKind> {
@@ -70,6 +72,12 @@ export interface KindDescription<K extends ResourceKind = ResourceKind> {
   triggers: readonly Trigger[];
   /** The ARN Security Hub shows (or its id for an account). */
   arn(ref: ResourceRef, subject?: SubjectOf<K>): string;
+  /**
+   * The resource id in an ARN of this kind, the inverse of `arn` (Security
+   * Hub's control findings name resources by ARN); absent for kinds that have
+   * no ARN.
+   */
+  idFromArn?(arn: string): string | undefined;
   /** The resource's tags; absent for kinds that carry none (exempted another way). */
   tags?(subject: SubjectOf<K>): Tags;
   /** How the resource is named in a finding title (default: its id). */

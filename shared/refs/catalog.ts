@@ -24,6 +24,8 @@ export interface IdLocation {
    * that may identify the template by name alone (the loader resolves names).
    */
   fallbackPaths?: readonly string[];
+  /** Read only when the record has a value at one of these paths. */
+  onlyWith?: readonly string[];
 }
 
 export interface CatalogEntry {
@@ -55,6 +57,7 @@ function buildCatalog(): Readonly<Record<string, CatalogEntry>> {
         kind: description.kind,
         paths: trigger.paths,
         ...(trigger.fallbackPaths ? { fallbackPaths: trigger.fallbackPaths } : {}),
+        ...(trigger.onlyWith ? { onlyWith: trigger.onlyWith } : {}),
       });
     }
   }

@@ -5,9 +5,10 @@
  */
 import { CLOUDTRAIL_DETAIL_TYPE, catalogEntry } from './catalog.js';
 import { RefCollector, foreign, isRecord, notOk } from './common.js';
-import { own as prop, stringAt, stringsAt } from './paths.js';
-import type { Actor, EventParser, Own, ParseResult } from './types.js';
+import { own as prop, stringAt, stringsAt, valuesAt } from './paths.js';
+import type { Actor, EventParser, ParseResult } from './types.js';
 import { show } from './validate.js';
+import type { Scope } from '../scope.js';
 
 /** The caller of a CloudTrail record, from `userIdentity`. */
 export function actorOf(detail: unknown): Actor {
@@ -32,7 +33,7 @@ export function byAutoScaling(actor: Actor): boolean {
   );
 }
 
-export function parseCloudTrail(event: Record<string, unknown>, own: Own): ParseResult {
+export function parseCloudTrail(event: Record<string, unknown>, own: Scope): ParseResult {
   const detail = prop(event, 'detail');
   if (!isRecord(detail)) return notOk(false, 'CloudTrail event has no detail object', { source: 'cloudtrail' });
   const eventName = prop(detail, 'eventName');
@@ -62,6 +63,7 @@ export function parseCloudTrail(event: Record<string, unknown>, own: Own): Parse
 
   const collector = new RefCollector(own);
   for (const location of entry.refs) {
+    if (location.onlyWith && !location.onlyWith.some((path) => valuesAt(detail, path).some((v) => v !== undefined && v !== null))) continue;
     let found = 0;
     for (const path of location.paths) {
       for (const value of stringsAt(detail, path)) {
@@ -77,6 +79,13 @@ export function parseCloudTrail(event: Record<string, unknown>, own: Own): Parse
   }
 
   if (collector.refs.length === 0) {
+    // A request that names no launch template/configuration (an Auto Scaling group
+    // resized, nothing else) changed nothing imds-guard checks: routine, not bad input.
+    // Ids read from responseElements stay required: their absence means a broken record.
+    const requestOnly = entry.refs.every((l) => [...l.paths, ...(l.fallbackPaths ?? [])].every((p) => p.startsWith('requestParameters.')));
+    if (requestOnly && collector.rejected.length === 0) {
+      return notOk(true, `${eventName} names no resource imds-guard checks (e.g. only sizes changed); nothing to do`, base);
+    }
     const why = collector.rejected.length
       ? `every id was invalid: ${collector.rejected.map((r) => r.reason).join('; ')}`
       : 'no resource ids at the catalog paths';

@@ -1,8 +1,9 @@
 /** Helpers shared by the event parsers. Pure. */
 import type { ResourceKind, ResourceRef } from '../model.js';
-import type { Own, ParseNotOk, RejectedId } from './types.js';
+import type { ParseNotOk, RejectedId } from './types.js';
 import { validateRefId } from '../kinds/registry.js';
 import { show } from './validate.js';
+import type { Scope } from '../scope.js';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -16,7 +17,7 @@ export function notOk(ignored: boolean, reason: string, extra: Partial<ParseNotO
  * Rejects an event whose account or region is not the function's own.
  * `values` are the claims found in the event (undefined = absent).
  */
-export function foreign(own: Own, claims: { what: string; account?: unknown; region?: unknown }[]): string | undefined {
+export function foreign(own: Scope, claims: { what: string; account?: unknown; region?: unknown }[]): string | undefined {
   for (const claim of claims) {
     if (claim.account !== undefined && claim.account !== own.account) {
       return `${claim.what} account ${show(claim.account)} is not this function's account ${own.account}`;
@@ -34,7 +35,7 @@ export class RefCollector {
   readonly rejected: RejectedId[] = [];
   private readonly seen = new Set<string>();
 
-  constructor(private readonly own: Own) {}
+  constructor(private readonly own: Scope) {}
 
   /** Adds `value` as a ref of `kind`; returns whether it was valid. */
   add(kind: ResourceKind, value: string): boolean {

@@ -17,9 +17,10 @@
 import type { ResourceKind } from '../model.js';
 import { RefCollector, foreign, isRecord, notOk } from './common.js';
 import { own as prop } from './paths.js';
-import type { ConfigInvocation, ConfigItem, ConfigMessageType, EventParser, Own, ParseResult } from './types.js';
+import type { ConfigInvocation, ConfigItem, ConfigMessageType, EventParser, ParseResult } from './types.js';
 import { show } from './validate.js';
 import { allKinds, describeKind } from '../kinds/registry.js';
+import type { Scope } from '../scope.js';
 
 /** Config resource type → our kind, for the types the rule is scoped to (the account default is no Config item). */
 export const KIND_OF_CONFIG_TYPE: Readonly<Record<string, ResourceKind>> = Object.freeze(
@@ -64,7 +65,7 @@ export function refIdFor(kind: ResourceKind, item: Record<string, unknown>): str
   });
 }
 
-export function parseConfigInvocation(event: Record<string, unknown>, own: Own): ParseResult {
+export function parseConfigInvocation(event: Record<string, unknown>, own: Scope): ParseResult {
   const source = 'config' as const;
   const resultToken = str(prop(event, 'resultToken'));
   if (!resultToken) return notOk(false, 'Config rule invocation has no resultToken', { source });

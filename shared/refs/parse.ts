@@ -11,8 +11,9 @@ import { cloudTrailParser } from './cloudtrail.js';
 import { isRecord, notOk } from './common.js';
 import { configInvocationParser } from './config-invocation.js';
 import { stateChangeParser } from './state-change.js';
-import type { EventParser, Own, ParseResult } from './types.js';
+import type { EventParser, ParseResult } from './types.js';
 import { show, validateAccountId, validateRegion } from './validate.js';
+import type { Scope } from '../scope.js';
 
 export type {
   Actor,
@@ -21,7 +22,6 @@ export type {
   ConfigMessageType,
   EventOrigin,
   EventParser,
-  Own,
   ParseNotOk,
   ParseOk,
   ParseResult,
@@ -30,7 +30,7 @@ export type {
 
 export const DEFAULT_PARSERS: readonly EventParser[] = [cloudTrailParser, stateChangeParser, configInvocationParser];
 
-export function parseEvent(event: unknown, own: Own, parsers: readonly EventParser[] = DEFAULT_PARSERS): ParseResult {
+export function parseEvent(event: unknown, own: Scope, parsers: readonly EventParser[] = DEFAULT_PARSERS): ParseResult {
   try {
     const account = validateAccountId(own?.account);
     const region = validateRegion(own?.region);

@@ -7,10 +7,11 @@
 import { STATE_CHANGE_DETAIL_TYPE } from './catalog.js';
 import { RefCollector, foreign, isRecord, notOk } from './common.js';
 import { own as prop } from './paths.js';
-import type { EventParser, Own, ParseResult } from './types.js';
+import type { EventParser, ParseResult } from './types.js';
 import { show } from './validate.js';
+import type { Scope } from '../scope.js';
 
-export function parseStateChange(event: Record<string, unknown>, own: Own): ParseResult {
+export function parseStateChange(event: Record<string, unknown>, own: Scope): ParseResult {
   const source = 'state-change' as const;
   if (prop(event, 'source') !== 'aws.ec2') {
     return notOk(false, `state-change event from ${show(prop(event, 'source'))}, expected aws.ec2`, { source });

@@ -4,12 +4,8 @@
  * Hub custom actions) returns this shape; parse.ts dispatches between them.
  */
 import type { ResourceKind, ResourceRef } from '../model.js';
+import type { Scope } from '../scope.js';
 
-/** The function's own account and region: events from elsewhere are rejected. */
-export interface Own {
-  account: string;
-  region: string;
-}
 
 export type EventOrigin = 'cloudtrail' | 'state-change' | 'config' | 'security-hub';
 
@@ -96,5 +92,5 @@ export interface EventParser {
   source: EventOrigin;
   /** Cheap check on the envelope: is this event of my format? */
   matches(event: Record<string, unknown>): boolean;
-  parse(event: Record<string, unknown>, own: Own): ParseResult;
+  parse(event: Record<string, unknown>, own: Scope): ParseResult;
 }

@@ -6,7 +6,9 @@
  * (FailedFindings, FailedEvaluations, UnprocessedFindings) and a call that
  * still fails after the SDK gave up.
  */
-import { errorCode } from '../aws/batch.js';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+import type { SdkError } from '@smithy/types';
+import { errorCode, errorText } from '../errors.js';
 import { errorFields, logger } from '../log.js';
 
 export interface RetryOptions {
@@ -39,26 +41,18 @@ export function retrier(options: RetryOptions = {}): Retrier {
   };
 }
 
-const THROTTLING = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-  'ProvisionedThroughputExceededException',
-  'SlowDown',
-]);
-
-/** Throttling, a 429 or a 5xx: worth another try after a pause. */
+/**
+ * Throttling, a transient error (timeout, connection reset, 502/503/504) or
+ * another 5xx: worth another try after a pause. The SDK's own classification
+ * (the one its retry strategy uses), so the sinks and the SDK agree.
+ */
 export function isRetryableError(error: unknown): boolean {
-  const code = errorCode(error);
-  if (code !== undefined && THROTTLING.has(code)) return true;
-  const e = error as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown } | null;
-  const status = e?.$metadata?.httpStatusCode;
-  if (status === 429 || (status !== undefined && status >= 500)) return true;
-  if (e && typeof e === 'object' && e.$retryable) return true;
-  return code === 'InternalException' || code === 'InternalServerError' || code === 'ServiceUnavailableException';
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as SdkError;
+  // A timeout already had its bounded tries inside the SDK (shared/aws/clients.ts
+  // TIMEOUT_ATTEMPTS); trying it again here would multiply a silent endpoint's cost.
+  if (e.name === 'TimeoutError') return false;
+  return isThrottlingError(e) || isTransientError(e) || isServerError(e);
 }
 
 /** Per-item error codes that another try will not fix. */
@@ -77,11 +71,8 @@ export function isRetryableItemCode(code: string | undefined): boolean {
   return code === undefined || !PERMANENT_ITEM_CODES.has(code);
 }
 
-export function messageOf(error: unknown): string {
-  const code = errorCode(error);
-  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : JSON.stringify(error);
-  return code && !message.startsWith(code) ? `${code}: ${message}` : message;
-}
+/** `Code: message`, as people read it (shared/errors.ts). */
+export const messageOf = (error: unknown): string => errorText(error, { hint: false });
 
 /** One item a batch call reported as not done. */
 export interface ItemFailure<T> {

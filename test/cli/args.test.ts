@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { csvField } from '../../cli/format/csv.js';
 import { escapeHtml } from '../../cli/format/html.js';
 import { wrap } from '../../cli/format/text.js';
-import { COMMAND_OPTIONS, OPTIONS, parseCli, USAGE } from '../../cli/args.js';
+import { COMMAND_OPTIONS, DEFAULT_MEMBER_ROLE, OPTIONS, parseCli, USAGE } from '../../cli/args.js';
+import { MEMBER_ROLE_NAME } from '../../infra/stack.js';
 import { run } from './harness.js';
 
 describe('arguments', () => {
@@ -100,6 +101,7 @@ describe('arguments', () => {
   it('connection flags: --endpoint-url, --request-timeout, --debug, --profile', () => {
     const p = parseCli(['fix', '--dry-run', '--endpoint-url', 'http://localhost:4566', '--request-timeout', '2500', '--debug', '--profile', 'audit']);
     expect(p).toMatchObject({ action: 'run', options: { command: 'fix', endpointUrl: 'http://localhost:4566', requestTimeoutMs: 2500, debug: true, profile: 'audit' } });
+    expect(DEFAULT_MEMBER_ROLE).toBe(MEMBER_ROLE_NAME); // the role the member stack creates
     const plain = parseCli(['scan']);
     expect(plain).toMatchObject({ action: 'run', options: { debug: false } });
     if (plain.action === 'run' && plain.options.command === 'scan') {
@@ -158,5 +160,56 @@ describe('guardrails --http-tokens-enforced (issue 12)', () => {
     const on = parseCli(['guardrails', '--http-tokens-enforced']);
     expect(on).toMatchObject({ action: 'run', options: { command: 'guardrails', httpTokensEnforced: true } });
     expect(parseCli(['guardrails'])).not.toMatchObject({ options: { httpTokensEnforced: true } });
+  });
+});
+
+describe('organization and doctor arguments', () => {
+  it('parses --org with its defaults and its options', () => {
+    const p = parseCli(['scan', '--org', '--region', 'us-east-1']);
+    expect(p.action === 'run' && p.options.command === 'scan' && p.options.org).toEqual({ roleName: 'imds-guard-member', accounts: [], ous: [], concurrency: 8 });
+    const q = parseCli(['fix', '--org', '--role-name', 'Audit', '--accounts', '111122223333,222233334444', '--ou', 'r-ab12', '--ou', 'ou-ab12-11111111', '--concurrency', '16', '--dry-run']);
+    expect(q.action === 'run' && q.options.command === 'fix' && q.options.org).toEqual({
+      roleName: 'Audit',
+      accounts: ['111122223333', '222233334444'],
+      ous: ['r-ab12', 'ou-ab12-11111111'],
+      concurrency: 16,
+    });
+    expect(DEFAULT_MEMBER_ROLE).toBe(MEMBER_ROLE_NAME); // the role the member stack creates
+    const plain = parseCli(['scan']);
+    expect(plain.action === 'run' && plain.options.command === 'scan' && plain.options.org).toBeUndefined();
+  });
+
+  it('parses doctor: regions, --stack-name, format, --org', () => {
+    const p = parseCli(['doctor', '--all-regions', '--stack-name', 'imds-guard', '--format', 'json', '--org', '--ou', 'r-ab12']);
+    expect(p).toMatchObject({ action: 'run', options: { command: 'doctor', allRegions: true, stackName: 'imds-guard', format: 'json', org: { ous: ['r-ab12'] } } });
+  });
+
+  it('doctor takes the shared output and connection flags: --output is the format, --out-file the file, --debug, --endpoint-url', () => {
+    const p = parseCli(['doctor', '--region', 'eu-west-1', '--out-file', 'doctor.json', '--debug', '--endpoint-url', 'http://localhost:4566', '--profile', 'audit']);
+    expect(p).toMatchObject({
+      action: 'run',
+      options: { command: 'doctor', regions: ['eu-west-1'], format: 'json', outFile: 'doctor.json', debug: true, endpointUrl: 'http://localhost:4566', profile: 'audit' },
+    });
+    expect(parseCli(['doctor', '--output', 'table', '--out-file', 'd.json'])).toMatchObject({ options: { format: 'table', outFile: 'd.json' } });
+    const help = parseCli(['doctor', '--help']);
+    expect(help.action === 'help' && help.text).toMatch(/Organization:\n {2}--org +Every ACTIVE account/);
+    expect(help.action === 'help' && help.text).toContain('--stack-name NAME');
+    const scanHelp = parseCli(['scan', '--help']);
+    expect(scanHelp.action === 'help' && scanHelp.text).toContain('--concurrency N');
+  });
+
+  it.each([
+    [['doctor', '--kind', 'instance'], "Unknown option '--kind'"],
+    [['doctor', '--format', 'csv'], '--format must be one of table, json'],
+    [['doctor', '--output', 'doctor.json'], 'to write a file use --out-file doctor.json'],
+    [['doctor', '--stack-name', '1bad'], 'is not a CloudFormation stack name'],
+    [['doctor', '--ou', 'r-ab12'], '--ou needs --org'],
+    [['scan', '--org', '--accounts', '12345'], 'is not a 12-digit account id'],
+    [['scan', '--org', '--role-name', 'a b'], 'is not an IAM role name'],
+    [['fix', '--concurrency', '4'], '--concurrency needs --org'],
+  ])('%j is a usage error (exit 2): %s', async (argv, message) => {
+    const r = await run(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
   });
 });

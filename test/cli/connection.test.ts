@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 /**
  * --endpoint-url, --request-timeout and --debug reach the SDK clients. The
  * endpoint test runs the real clients (no mocks) against a local HTTP server
@@ -96,7 +99,14 @@ describe('connection flags', () => {
     mocks = mockEstate({ 'us-east-1': smallEstate() });
     const seen: Record<string, string | undefined>[] = [];
     // One environment object shared with the CLI, as process.env is in real use.
-    const env: Record<string, string | undefined> = { AWS_REGION: 'us-east-1' };
+    // The profile exists in the config file the CLI reads (a missing one stops the run before any client).
+    const dir = mkdtempSync(join(tmpdir(), 'imds-guard-profile-'));
+    writeFileSync(join(dir, 'config'), '[profile audit]\nregion = us-east-1\n');
+    const env: Record<string, string | undefined> = {
+      AWS_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: join(dir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+    };
     const look = (): Record<string, string | undefined> => ({ endpoint: env.AWS_ENDPOINT_URL, timeout: env.IMDS_GUARD_REQUEST_TIMEOUT_MS, profile: env.AWS_PROFILE });
     const r = await run(['scan', '--kind', 'instance', '--endpoint-url', 'https://ec2.internal.example:8443', '--request-timeout', '1500', '--profile', 'audit'], {
       liveEnv: env,

@@ -193,8 +193,22 @@ async function regionOf(getClient: () => { config: { region: unknown } }): Promi
   return typeof region === 'function' ? await (region as () => Promise<string>)() : String(region);
 }
 
-/** Mocks every AWS client class over `estate`; writes are recorded and reflected in later describes. */
-export function mockEstate(estate: Estate, extraRegions: { RegionName: string; OptInStatus: string }[] = []): Mocks {
+/**
+ * The account a mocked call is made in: clients built with an assumed role's
+ * credentials (access key `ASIA<account>`, see test/cli/org.test.ts) belong to
+ * that account; the caller's own environment credentials to ACCOUNT.
+ */
+export async function accountOfClient(getClient: () => unknown): Promise<string> {
+  const credentials = (getClient() as { config: { credentials?: () => Promise<{ accessKeyId?: string }> } }).config.credentials;
+  const key = typeof credentials === 'function' ? (await credentials()).accessKeyId : undefined;
+  return key?.startsWith('ASIA') ? key.slice(4) : ACCOUNT;
+}
+
+/**
+ * Mocks every AWS client class over `estate`; writes are recorded and reflected in later describes.
+ * `byAccount` (for --org) gives other accounts their own estates, chosen by the calling client's credentials.
+ */
+export function mockEstate(estate: Estate, extraRegions: { RegionName: string; OptInStatus: string }[] = [], byAccount: Record<string, Estate> = {}): Mocks {
   const ec2 = mockClient(EC2Client);
   const autoScaling = mockClient(AutoScalingClient);
   const cloudWatch = mockClient(CloudWatchClient);
@@ -204,8 +218,11 @@ export function mockEstate(estate: Estate, extraRegions: { RegionName: string; O
   sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/SecurityAudit/alice`, UserId: 'AROAEXAMPLE:alice' });
 
   const region = async <T>(getClient: () => unknown, fn: (r: RegionEstate, name: string) => T): Promise<T> => {
-    const name = await regionOf(getClient as () => { config: { region: unknown } });
-    const r = estate[name];
+    // getClient() names the client of the call being answered only until the first await.
+    const client = getClient();
+    const name = await regionOf(() => client as { config: { region: unknown } });
+    const account = Object.keys(byAccount).length > 0 ? await accountOfClient(() => client) : ACCOUNT;
+    const r = (account === ACCOUNT ? estate : (byAccount[account] ?? {}))[name];
     if (r === undefined) throw awsError('AuthFailure', 'AWS was not able to validate the provided access credentials');
     if ('deny' in r) throw awsError(r.deny, r.message);
     return fn(r, name);

@@ -119,11 +119,16 @@ describe('findingsFromReport', () => {
     }
   });
 
-  it('never claims Security Hub-only Compliance fields', () => {
-    for (const f of findingsFromReport(report(instance()), ctx())) {
-      expect(f.Compliance).not.toHaveProperty('SecurityControlId');
-      expect(f.Compliance).not.toHaveProperty('AssociatedStandards');
-      expect(f.Compliance).not.toHaveProperty('StatusReasons');
+  it('names the Security Hub control it corresponds to, and a generator per control; no standards of Security Hub\'s own', () => {
+    const [imdsv2, hop] = findingsFromReport(report(instance()), ctx());
+    expect(imdsv2?.Compliance?.SecurityControlId).toBe('EC2.8');
+    expect(imdsv2?.GeneratorId).toBe('imds-guard/EC2.8');
+    // imds-guard's own control: no Security Hub control id to claim.
+    expect(hop?.Compliance).not.toHaveProperty('SecurityControlId');
+    expect(hop?.GeneratorId).toBe('imds-guard/instance-hop-limit');
+    for (const f of [imdsv2, hop]) {
+      expect(f?.Compliance).not.toHaveProperty('AssociatedStandards');
+      expect(f?.Compliance).not.toHaveProperty('StatusReasons');
     }
   });
 
@@ -225,8 +230,11 @@ describe('findingsFromReport', () => {
       ImageId: 'ami-1',
       MetadataOptions: { HttpTokens: 'optional', HttpPutResponseHopLimit: 3 },
     });
-    expect(hop?.ProductFields?.['imds-guard/control']).toBe('AutoScaling.4');
-    expect(hop?.Severity?.Label).toBe('HIGH');
+    expect(hop?.ProductFields?.['imds-guard/control']).toBe('launch-configuration-hop-limit');
+    // Security Hub retired AutoScaling.4: imds-guard's own control, Medium like its other hop-limit controls.
+    expect(hop?.Compliance).not.toHaveProperty('SecurityControlId');
+    expect(hop?.GeneratorId).toBe('imds-guard/launch-configuration-hop-limit');
+    expect(hop?.Severity?.Label).toBe('MEDIUM');
   });
 
   it('account defaults: AwsAccount resource, details in Other as strings', () => {

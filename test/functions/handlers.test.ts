@@ -123,6 +123,20 @@ describe('events handler', () => {
     expect(ec2.calls()).toHaveLength(0);
   });
 
+  it('ignores a resize that names no launch template or configuration, at debug level, not as a rejected event', async () => {
+    const { handler } = await load<Handler>('events');
+    const { logger } = await import('../../shared/log.js');
+    const error = vi.spyOn(logger, 'error');
+    const debug = vi.spyOn(logger, 'debug');
+    const result = await handler(fixture('cloudtrail/UpdateAutoScalingGroup-sizes-only.json'), context);
+    expect(result).toEqual({ status: 'ignored', reason: 'UpdateAutoScalingGroup names no resource imds-guard checks (e.g. only sizes changed); nothing to do' });
+    expect(error).not.toHaveBeenCalled();
+    expect(debug).toHaveBeenCalledWith('event ignored', expect.objectContaining({ eventName: 'UpdateAutoScalingGroup' }));
+    expect(ec2.calls()).toHaveLength(0);
+    expect(autoScaling.calls()).toHaveLength(0);
+    expect(securityHub.calls()).toHaveLength(0);
+  });
+
   it('fails the invocation when findings could not be imported, so Lambda retries it', async () => {
     ec2.on(DescribeInstancesCommand).resolves(describedInstance('optional'));
     securityHub.on(BatchImportFindingsCommand).callsFake((input) => ({

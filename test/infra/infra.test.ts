@@ -8,7 +8,7 @@ import { renderMemberTemplate, type CfnResource, type CfnTemplate, type Json } f
 import { parameterValues, stageConfig } from '../../infra/config.js';
 import { declarativePolicy, imdsDefaultsDeclarativePolicy, imdsV2Scp, serviceControlPolicy } from '../../infra/guardrails.js';
 import { substitute, type ParameterName } from '../../infra/model.js';
-import { sstRegionPlan, type PolicyStatement, type SstRegionPlan } from '../../infra/sst-args.js';
+import { sstRegionPlan, withSecurityHubAvailability, type PolicyStatement, type SstRegionPlan } from '../../infra/sst-args.js';
 import { MEMBER_STACK, PARAMETERS, policyEnv } from '../../infra/stack.js';
 import { zip } from '../../scripts/zip.js';
 import { DEFAULT_POLICY, loadPolicy, SETTINGS } from '../../shared/policy.js';
@@ -28,6 +28,10 @@ const IMAGES = ['ec2:DescribeImages'];
 const USAGE = ['cloudwatch:GetMetricData'];
 const FINDINGS = ['securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings'];
 const FINDING_INDEX = ['securityhub:GetFindings'];
+/** IMDS_GUARD_FINDINGS=annotate|both: Security Hub's control findings of the resources (the sweep's FINDING_INDEX grants the same action). */
+const CONTROL_FINDINGS = ['securityhub:GetFindings'];
+/** Issue 12: SUPPRESSED findings of the resources about to change (shared/findings/suppressed.ts). */
+const SUPPRESSED = ['securityhub:GetFindings'];
 const WRITES = [
   'ec2:ModifyInstanceMetadataOptions',
   'ec2:CreateLaunchTemplate',
@@ -57,16 +61,17 @@ const STATE = ['s3:GetObject', 's3:PutObject', 's3:ListBucket'];
 const RUNTIME = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
 
 const EXPECTED: Record<string, { always: string[]; gated: string[] }> = {
-  // Issue 12: before a change the events function reads whether a person suppressed the resource's finding.
-  Events: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...FINDING_INDEX, ...QUEUE], gated: [...WRITES, ...ACT_READS] },
+  // Issue 12: before a change the events and action functions read whether a person suppressed the resource's finding.
+  Events: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...CONTROL_FINDINGS, ...SUPPRESSED, ...QUEUE], gated: [...WRITES, ...ACT_READS] },
   Sweep: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...FINDING_INDEX, ...STATE], gated: [...WRITES, ...ACT_READS] },
   ConfigRule: { always: [...RUNTIME, ...DESCRIBE, 'config:PutEvaluations', 'config:GetComplianceDetailsByConfigRule'], gated: [] },
-  Action: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...FINDING_INDEX, ...WRITES, ...ACT_READS], gated: [] },
+  Action: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...CONTROL_FINDINGS, ...SUPPRESSED, ...WRITES, ...ACT_READS], gated: [] },
   // Issue 12: the watch reads the rejected-call metric and, when remediation is allowed, restores and tags instances.
   Watch: { always: [...RUNTIME, 'ec2:DescribeInstances', ...USAGE], gated: ['ec2:ModifyInstanceMetadataOptions', 'ec2:CreateTags', 'ec2:DeleteTags'] },
 };
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
+const bySid = <T extends { Sid?: string }>(xs: readonly T[]): T[] => [...xs].sort((a, b) => (a.Sid ?? '').localeCompare(b.Sid ?? ''));
 
 // ── Helpers over the rendered template ───────────────────────────────────────────
 const template = renderMemberTemplate({ artifactVersion: '1.2.3-abcdef' });
@@ -89,26 +94,39 @@ interface CfnStatement {
   when?: string;
 }
 
-/** A conditional value's condition and value (`Fn::If` with `AWS::NoValue` otherwise), or the value itself. */
-function unIf(j: Json): { when?: string; value: Json } {
+type CfnPolicy = { PolicyDocument: { Statement: Json[] } };
+
+/** `Fn::If [c, x, NoValue]` → { when: c, value: x }; anything else as is. */
+function gate<T>(j: Json): { when?: string; value: T } {
   if (j !== null && typeof j === 'object' && !Array.isArray(j) && 'Fn::If' in j) {
     const [when, value, otherwise] = j['Fn::If'] as [string, Json, Json];
     expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
-    return { when, value };
+    return { when, value: value as T };
   }
-  return { value: j };
+  return { value: j as T };
 }
 
-/** Every statement of a role, with the condition of the policy or statement that holds it. */
+/**
+ * Every statement of a role, with its condition: on the statement, or on its
+ * whole policy (the member role's writes) — inline policies and the managed
+ * policies of the template the role attaches (`ManagedPolicyArns`, each
+ * `Ref` to an `AWS::IAM::ManagedPolicy`, maybe under `Fn::If`).
+ */
 function roleStatements(role: CfnResource): CfnStatement[] {
-  return (role.Properties.Policies as Json[]).flatMap((entry) => {
-    const policy = unIf(entry);
-    return (policy.value as { PolicyDocument: { Statement: Json[] } }).PolicyDocument.Statement.map((s) => {
-      const statement = unIf(s);
-      const when = statement.when ?? policy.when;
-      return { ...(when ? { when } : {}), statement: unSub(statement.value) as PolicyStatement };
-    });
+  const managed = ((role.Properties.ManagedPolicyArns ?? []) as Json[]).map((p) => {
+    const g = gate<{ Ref: string }>(p);
+    const policy = template.Resources[g.value.Ref];
+    expect(policy?.Type, g.value.Ref).toBe('AWS::IAM::ManagedPolicy');
+    return { ...(g.when ? { when: g.when } : {}), value: policy!.Properties as CfnPolicy };
   });
+  const policies = [...(role.Properties.Policies as Json[]).map((p) => gate<CfnPolicy>(p)), ...managed];
+  return policies.flatMap((p) =>
+    p.value.PolicyDocument.Statement.map((s) => {
+      const g = gate<Json>(s);
+      const when = g.when ?? p.when;
+      return { ...(when ? { when } : {}), statement: unSub(g.value) as PolicyStatement };
+    }),
+  );
 }
 
 function getAttTarget(j: Json | undefined): string {
@@ -212,6 +230,27 @@ describe('member template', () => {
       for (const s of statements.filter((x) => x.when)) expect(s.when).toBe('RemediationAllowed');
     }
     expect(roles.size).toBe(5);
+  });
+
+  it('declares the statements roles share once, as managed policies under /imds-guard/ that a role attaches', () => {
+    const managed = ofType('AWS::IAM::ManagedPolicy');
+    expect(managed.map(([id]) => id).sort()).toEqual(['FindingsPolicy', 'RemediationPolicy']);
+    const attached = ofType('AWS::IAM::Role').flatMap(([, role]) => ((role.Properties.ManagedPolicyArns ?? []) as Json[]).map((p) => gate<{ Ref: string }>(p)));
+    for (const [id, policy] of managed) {
+      expect(policy.Properties.Path).toBe('/imds-guard/');
+      expect(policy.Properties.Roles).toBeUndefined(); // attached by the roles, each under its own condition
+      expect(attached.filter((a) => a.value.Ref === id).length, id).toBeGreaterThan(1);
+    }
+    // Remediation writes: under RemediationAllowed for the automatic functions, always for the action function (a person asks).
+    const remediation = (roleId: string) => {
+      const arn = ((template.Resources[roleId]!.Properties.ManagedPolicyArns ?? []) as Json[]).find((p) => JSON.stringify(p).includes('"RemediationPolicy"'));
+      return arn === undefined ? undefined : gate<{ Ref: string }>(arn);
+    };
+    expect(remediation('EventsRole')).toEqual({ when: 'RemediationAllowed', value: { Ref: 'RemediationPolicy' } });
+    expect(remediation('SweepRole')).toEqual({ when: 'RemediationAllowed', value: { Ref: 'RemediationPolicy' } });
+    expect(remediation('ActionRole')).toEqual({ value: { Ref: 'RemediationPolicy' } });
+    expect(remediation('ConfigRuleRole')).toBeUndefined();
+    expect(remediation('WatchRole')).toBeUndefined(); // its own two instance writes (shared/watch/permissions.ts)
   });
 
   it('scopes resources: writes never on * except where the action has no resource type, each with a condition', () => {
@@ -356,13 +395,14 @@ describe('SST rendering (from the same description)', () => {
   it('grants the same statements as the template (gated ones only when remediation is allowed)', () => {
     for (const f of sst.functions) {
       const cfn = roleStatements(template.Resources[`${f.id}Role`]!);
-      expect(f.role.statements).toEqual(cfn.map((s) => s.statement));
+      // The template groups gated statements into one policy; the order of statements does not matter to IAM.
+      expect(bySid(f.role.statements)).toEqual(bySid(cfn.map((s) => s.statement)));
       expect(f.role.path).toBe(template.Resources[`${f.id}Role`]!.Properties.Path);
     }
     const detect = plan({ RemediationEnabled: 'false' });
     for (const f of detect.functions) {
       const cfn = roleStatements(template.Resources[`${f.id}Role`]!);
-      expect(f.role.statements).toEqual(cfn.filter((s) => !s.when).map((s) => s.statement));
+      expect(bySid(f.role.statements)).toEqual(bySid(cfn.filter((s) => !s.when).map((s) => s.statement)));
     }
     // Substituted, nothing is left unresolved.
     for (const f of sst.functions) {
@@ -512,5 +552,23 @@ describe('rollback alarm (issue 12)', () => {
         expect(statement.Condition).toEqual({ 'ForAllValues:StringLike': { 'aws:TagKeys': ['imds-guard:*'] } });
       }
     }
+  });
+});
+
+describe('SST stage in an account without Security Hub', () => {
+  it('leaves out the custom action, its function and its rule there, with a warning; elsewhere nothing changes', () => {
+    const values = parameterValues(stageConfig('dev', {}), { bucketPrefix: 'unused-by-sst', version: 'sst' });
+    expect(values.EnableSecurityHubAction).toBe('true');
+    const off = withSecurityHubAvailability('eu-west-1', values, false);
+    expect(off.warning).toContain('Security Hub CSPM is not enabled in eu-west-1');
+    const plan = sstRegionPlan({ region: 'eu-west-1', stage: 'dev', values: off.values });
+    expect(plan.actionTarget).toBeUndefined();
+    expect(plan.functions.map((f) => f.name)).not.toContain('action');
+    expect(plan.rules.map((r) => r.target)).not.toContain('action');
+    expect(plan.functions.map((f) => f.name)).toContain('sweep');
+
+    const on = withSecurityHubAvailability('us-east-1', values, true);
+    expect(on.warning).toBeUndefined();
+    expect(sstRegionPlan({ region: 'us-east-1', stage: 'dev', values: on.values }).actionTarget?.identifier).toBe('EnforceImdsV2');
   });
 });

@@ -8,7 +8,9 @@
 import { build } from 'esbuild';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../infra/stack.js';
+import { HUB } from '../../infra/hub.js';
+import type { Statement } from '../../infra/model.js';
+import { FUNCTIONS, MEMBER_STACK } from '../../infra/stack.js';
 import { FUNCTION_BUILD_OPTIONS } from '../../scripts/build.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -21,6 +23,7 @@ const SERVICE: Record<string, string> = {
   'client-config-service': 'config',
   'client-securityhub': 'securityhub',
   'client-sts': 'sts',
+  'client-organizations': 'organizations',
   'client-s3': 's3',
 };
 
@@ -69,11 +72,26 @@ async function commandsInBundle(name: string): Promise<string[]> {
   return [...actions].sort();
 }
 
+/** The actions of a role's statements, without the runtime ones. */
+function granted(statements: readonly Statement[]): string[] {
+  return [...new Set(statements.flatMap((s) => s.actions).filter((a) => !RUNTIME.has(a)))].sort();
+}
+
 describe('function permissions match the calls in each bundle', () => {
   for (const fn of FUNCTIONS) {
     it(`${fn.name}: grants exactly what its bundle can send`, async () => {
-      const granted = [...new Set(fn.statements.flatMap((s) => s.actions).filter((a) => !RUNTIME.has(a)))].sort();
-      expect(granted).toEqual(await commandsInBundle(fn.name));
+      expect(granted(fn.statements)).toEqual(await commandsInBundle(fn.name));
     });
   }
+
+  it(`hub ${HUB.function.name}: its role grants what it sends itself, the member role the rest of its bundle`, async () => {
+    const bundle = await commandsInBundle(HUB.function.name);
+    const hub = granted(HUB.statements);
+    const member = granted(MEMBER_STACK.memberRole.statements);
+    // The hub's own credentials: assume the member role, ask Organizations, note the selected findings.
+    expect(hub).toEqual(['organizations:DescribeAccount', 'securityhub:BatchUpdateFindings', 'sts:AssumeRole']);
+    // Everything else the bundle can send goes out with a member role's credentials, and the member role grants nothing more.
+    expect(hub.filter((a) => member.includes(a))).toEqual([]);
+    expect([...hub, ...member].sort()).toEqual(bundle);
+  });
 });

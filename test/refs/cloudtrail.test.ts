@@ -146,6 +146,21 @@ describe('rejections', () => {
     });
   });
 
+  it('ignores a call whose request names no resource to check (a resize), but still rejects an invalid id there', () => {
+    expect(parse('UpdateAutoScalingGroup-sizes-only.json')).toMatchObject({
+      ok: false,
+      ignored: true,
+      eventName: 'UpdateAutoScalingGroup',
+      reason: 'UpdateAutoScalingGroup names no resource imds-guard checks (e.g. only sizes changed); nothing to do',
+    });
+    // A new launch source re-judges the group itself; the bad template name is still rejected with its reason.
+    expect(mutate('UpdateAutoScalingGroup.json', (e) => (e.detail.requestParameters.launchTemplate = { launchTemplateName: 'bad name;rm' }))).toMatchObject({
+      ok: true,
+      refs: [ref('auto-scaling-group', 'web-asg')],
+      rejected: [{ kind: 'launch-template', value: 'bad name;rm' }],
+    });
+  });
+
   it('rejects events not in the catalog or from the wrong service', () => {
     expect(mutate('RunInstances.json', (e) => (e.detail.eventName = 'TerminateInstances'))).toMatchObject({
       ok: false,

@@ -1,64 +1,155 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readCustomAction, refOfFinding } from '../../shared/custom-action.js';
+import { describeKind, KIND_NAMES } from '../../shared/kinds/registry.js';
+import { ACCEPTED_CONTROLS, byPlace, KIND_OF_RESOURCE_TYPE, loadActionSettings, readCustomAction, refsOf, selectFinding, type CustomActionRequest } from '../../shared/custom-action.js';
+import type { ResourceKind } from '../../shared/model.js';
 
-const event = JSON.parse(readFileSync(new URL('../fixtures/securityhub/custom-action.json', import.meta.url), 'utf8'));
-const scope = { account: '111122223333', region: 'us-east-1' };
+const load = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/securityhub/${name}`, import.meta.url), 'utf8'));
+const event = load('custom-action.json');
+const aggregated = load('custom-action-aggregated.json');
 
-describe('Security Hub custom action', () => {
-  it('recovers refs from imds-guard findings and ignores the others with a reason', () => {
-    const request = readCustomAction(event, scope);
-    expect('error' in request).toBe(false);
-    if ('error' in request) return;
+function read(e: unknown): CustomActionRequest {
+  const r = readCustomAction(e);
+  if ('error' in r) throw new Error(r.error);
+  return r;
+}
+
+describe('Security Hub custom action: reading the selected findings', () => {
+  it('accepts imds-guard findings and Security Hub EC2.8 control findings, ignores the others with a reason', () => {
+    const withOther = structuredClone(event);
+    withOther.detail.findings.push({ Id: 'arn:aws:guardduty:us-east-1:111122223333:detector/x/finding/y', ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/guardduty' });
+    const request = read(withOther);
     expect(request.actionName).toBe('Enforce IMDSv2');
     expect(request.actionArn).toBe('arn:aws:securityhub:us-east-1:111122223333:action/custom/EnforceIMDSv2');
-    expect(request.refs).toEqual([
-      { kind: 'instance', id: 'i-0abc1234def567890', account: '111122223333', region: 'us-east-1' },
-      { kind: 'launch-template', id: 'lt-0123456789abcdef0', account: '111122223333', region: 'us-east-1' },
+    expect(request.selected.map((s) => [s.source, s.ref])).toEqual([
+      ['imds-guard', { kind: 'instance', id: 'i-0abc1234def567890', account: '111122223333', region: 'us-east-1' }],
+      ['imds-guard', { kind: 'launch-template', id: 'lt-0123456789abcdef0', account: '111122223333', region: 'us-east-1' }],
+      ['security-hub', { kind: 'instance', id: 'i-0fff000011112222a', account: '111122223333', region: 'us-east-1' }],
     ]);
+    expect(request.selected[2]).toMatchObject({
+      control: 'EC2.8',
+      identifier: {
+        Id: 'arn:aws:securityhub:us-east-1:111122223333:security-control/EC2.8/finding/3b7a1f0e-0000-4c1d-9c2a-aaaaaaaaaaaa',
+        ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
+      },
+    });
     expect(request.ignored).toHaveLength(1);
-    expect(request.ignored[0]!.reason).toContain('not an imds-guard finding');
+    expect(request.ignored[0]!.reason).toContain('neither an imds-guard finding nor a Security Hub control finding');
   });
 
-  it('one ref per resource when several findings (checks) are selected', () => {
+  it('aggregated console: findings of several accounts and regions, grouped per place', () => {
+    const request = read(aggregated);
+    expect(request.ignored).toEqual([]);
+    expect(request.selected.map((s) => `${s.source} ${s.control ?? s.check} ${s.ref.account}/${s.ref.region} ${s.ref.kind} ${s.ref.id}`)).toEqual([
+      'security-hub EC2.8 444455556666/eu-west-1 instance i-0a1b2c3d4e5f60718',
+      'imds-guard imdsv2 444455556666/us-east-1 instance i-0b2c3d4e5f6071829',
+      'security-hub EC2.8 777788889999/us-east-1 instance i-0c3d4e5f607182930',
+      'security-hub AutoScaling.3 555566667777/us-east-1 launch-configuration legacy-workers-2019',
+    ]);
+    expect([...byPlace(request.selected).keys()]).toEqual(['444455556666/eu-west-1', '444455556666/us-east-1', '777788889999/us-east-1', '555566667777/us-east-1']);
+  });
+
+  it('one ref per resource when several findings (checks, products) of it are selected', () => {
     const twice = structuredClone(event);
     twice.detail.findings.push({ ...twice.detail.findings[0], Id: 'imds-guard/us-east-1/111122223333/instance/i-0abc1234def567890/hop-limit' });
-    const request = readCustomAction(twice, scope);
-    if ('error' in request) throw new Error(request.error);
-    expect(request.refs).toHaveLength(2);
-    expect(request.ignored).toHaveLength(1);
-  });
-
-  it('ignores findings of other accounts or regions (aggregated Security Hub)', () => {
-    const request = readCustomAction(event, { account: '444455556666', region: 'us-east-1' });
-    if ('error' in request) throw new Error(request.error);
-    expect(request.refs).toHaveLength(0);
-    expect(request.ignored.filter((i) => i.reason.includes('acts in 444455556666/us-east-1'))).toHaveLength(2);
+    const request = read(twice);
+    expect(request.selected).toHaveLength(4);
+    expect(refsOf(request.selected)).toHaveLength(3);
   });
 
   it('ignores a finding that names our resource but was imported into another product', () => {
     const forged = structuredClone(event);
     forged.detail.findings[0].ProductArn = 'arn:aws:securityhub:us-east-1:111122223333:product/acme/scanner';
-    const request = readCustomAction(forged, scope);
-    if ('error' in request) throw new Error(request.error);
-    expect(request.refs.map((r) => r.id)).toEqual(['lt-0123456789abcdef0']);
+    const request = read(forged);
+    expect(request.selected.map((s) => s.ref.id)).toEqual(['lt-0123456789abcdef0', 'i-0fff000011112222a']);
     expect(request.ignored.some((i) => i.reason.includes('ProductArn arn:aws:securityhub:us-east-1:111122223333:product/acme/scanner'))).toBe(true);
   });
 
-  it('rejects other events', () => {
-    expect(readCustomAction({ ...event, 'detail-type': 'Security Hub Findings - Imported' }, scope)).toHaveProperty('error');
+  it('an own finding must be imported into the resource account\'s product, not the hub\'s', () => {
+    const f = structuredClone(aggregated.detail.findings[1]);
+    f.ProductArn = 'arn:aws:securityhub:us-east-1:999988887777:product/999988887777/default';
+    expect(selectFinding(f)).toHaveProperty('reason', expect.stringContaining("account 444455556666's default product"));
   });
 
-  it('rejects unknown kinds', () => {
-    expect(refOfFinding({ Id: 'imds-guard/us-east-1/111122223333/bucket/x/imdsv2', ProductFields: { 'imds-guard/kind': 'bucket', 'imds-guard/id': 'x' } })).toHaveProperty(
-      'reason',
-    );
-  });
-
-  it('rejects ids that are not valid resource ids, even inside a well-formed finding Id', () => {
-    expect(refOfFinding({ Id: 'imds-guard/us-east-1/111122223333/instance/i-123;rm/imdsv2' })).toHaveProperty('reason');
-    expect(refOfFinding({ Id: 'imds-guard/us-east-1/111122223333/instance/i-0abc1234def567890/imdsv2' })).toEqual({
-      ref: { kind: 'instance', id: 'i-0abc1234def567890', account: '111122223333', region: 'us-east-1' },
+  it('Security Hub control findings: other controls, wrong resource types and mismatched accounts are ignored', () => {
+    const base = aggregated.detail.findings[0];
+    const edit = (change: (f: any) => void) => {
+      const f = structuredClone(base);
+      change(f);
+      return selectFinding(f);
+    };
+    expect(edit((f) => (f.Compliance.SecurityControlId = 'S3.1'))).toHaveProperty('reason', expect.stringContaining('not one imds-guard fixes'));
+    expect(edit((f) => (f.Resources[0].Type = 'AwsEc2LaunchTemplate'))).toHaveProperty('reason', expect.stringContaining('expected AwsEc2Instance'));
+    expect(edit((f) => (f.AwsAccountId = '123456789012'))).toHaveProperty('reason', expect.stringContaining('names a resource of 444455556666'));
+    expect(edit((f) => (f.Resources[0].Id = 'arn:aws:ec2:eu-west-1:444455556666:instance/i-1;rm'))).toHaveProperty('reason');
+    expect(edit((f) => (f.ProductName = 'GuardDuty'))).toHaveProperty('reason', expect.stringContaining('not Security Hub'));
+    // Consolidated control findings off: the control id is in ProductFields.ControlId; the new product name is accepted.
+    const standard = edit((f) => {
+      delete f.Compliance.SecurityControlId;
+      f.ProductFields.ControlId = 'EC2.8';
+      f.ProductName = 'Security Hub CSPM';
     });
+    expect(standard).toMatchObject({ source: 'security-hub', control: 'EC2.8', ref: { id: 'i-0a1b2c3d4e5f60718' } });
+  });
+
+  it('kinds are mapped by ASFF resource type; a kind this version lacks is ignored with a reason', () => {
+    const asg = selectFinding({
+      Id: 'imds-guard/us-east-1/444455556666/auto-scaling-group/web-asg/imdsv2',
+      ProductArn: 'arn:aws:securityhub:us-east-1:444455556666:product/444455556666/default',
+      Resources: [{ Type: 'AwsAutoScalingAutoScalingGroup', Id: 'arn:aws:autoscaling:us-east-1:444455556666:autoScalingGroup:uuid:autoScalingGroupName/web-asg' }],
+    });
+    expect(asg).toMatchObject({ source: 'imds-guard', ref: { kind: 'auto-scaling-group', id: 'web-asg' } });
+    const bucket = selectFinding({
+      Id: 'imds-guard/us-east-1/444455556666/bucket/my-bucket/imdsv2',
+      ProductArn: 'arn:aws:securityhub:us-east-1:444455556666:product/444455556666/default',
+      Resources: [{ Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::my-bucket' }],
+    });
+    // Not a kind of this version: not read as an imds-guard finding at all.
+    expect(bucket).toHaveProperty('reason', expect.stringContaining('neither an imds-guard finding'));
+    const mismatch = structuredClone(aggregated.detail.findings[1]);
+    mismatch.Resources[0].Type = 'AwsEc2LaunchTemplate';
+    expect(selectFinding(mismatch)).toHaveProperty('reason', expect.stringContaining('does not match'));
+  });
+
+  it('rejects other events and invalid ids', () => {
+    expect(readCustomAction({ ...event, 'detail-type': 'Security Hub Findings - Imported' })).toHaveProperty('error');
+    expect(selectFinding({ Id: 'imds-guard/us-east-1/111122223333/instance/i-123;rm/imdsv2' })).toHaveProperty('reason');
+  });
+
+  it('hub settings: member role name and allow-list are validated', () => {
+    expect(loadActionSettings({})).toEqual({ memberRole: 'imds-guard-member' });
+    expect(loadActionSettings({ IMDS_GUARD_MEMBER_ROLE: 'imds-guard-member-2', IMDS_GUARD_MEMBER_ACCOUNTS: '444455556666, 555566667777' })).toEqual({
+      memberRole: 'imds-guard-member-2',
+      memberAccounts: new Set(['444455556666', '555566667777']),
+    });
+    expect(() => loadActionSettings({ IMDS_GUARD_MEMBER_ROLE: 'a/b' })).toThrow(/IMDS_GUARD_MEMBER_ROLE/);
+    expect(() => loadActionSettings({ IMDS_GUARD_MEMBER_ACCOUNTS: '12' })).toThrow(/IMDS_GUARD_MEMBER_ACCOUNTS/);
+  });
+
+  it('the resource types and controls come from the kinds registry', () => {
+    // Every kind, by its ASFF type (the account defaults' own findings name an AwsAccount).
+    expect([...KIND_OF_RESOURCE_TYPE.values()].map((d) => d.kind)).toEqual(KIND_NAMES);
+    for (const kind of KIND_NAMES) expect(KIND_OF_RESOURCE_TYPE.get(describeKind(kind).asffType)?.kind).toBe(kind);
+    // Security Hub's own controls only: AutoScaling.4 was retired, its check is imds-guard's own.
+    expect(ACCEPTED_CONTROLS).toEqual({ 'EC2.8': 'AwsEc2Instance', 'EC2.170': 'AwsEc2LaunchTemplate', 'AutoScaling.3': 'AwsAutoScalingLaunchConfiguration' });
+    const account = selectFinding({
+      Id: 'imds-guard/us-east-1/444455556666/account-defaults/444455556666/imdsv2',
+      ProductArn: 'arn:aws:securityhub:us-east-1:444455556666:product/444455556666/default',
+      Resources: [{ Type: 'AwsAccount', Id: 'AWS::::Account:444455556666' }],
+    });
+    expect(account).toMatchObject({ source: 'imds-guard', ref: { kind: 'account-defaults', id: '444455556666' } });
+  });
+
+  it('each kind with an ARN reads its id back from the ARN it makes', () => {
+    const ids: Record<string, string> = { instance: 'i-0a1b2c3d4e5f60718', 'launch-template': 'lt-0123456789abcdef0', 'auto-scaling-group': 'web/asg 1' };
+    for (const [kind, id] of Object.entries(ids)) {
+      const d = describeKind(kind as ResourceKind);
+      const arn = d.arn({ kind: d.kind, id, account: '444455556666', region: 'eu-west-1' });
+      expect(d.idFromArn?.(arn), arn).toBe(id);
+      expect(d.idFromArn?.(arn.replace(':444455556666:', ':1:'))).toBeUndefined();
+    }
+    const lc = describeKind('launch-configuration');
+    expect(lc.idFromArn?.('arn:aws:autoscaling:eu-west-1:444455556666:launchConfiguration:0d1a4ce3-0000-4000-8000-000000000000:launchConfigurationName/web-lc')).toBe('web-lc');
+    expect(describeKind('account-defaults').idFromArn).toBeUndefined();
   });
 });

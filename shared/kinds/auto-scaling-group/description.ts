@@ -60,13 +60,19 @@ export const autoScalingGroupDescription: KindDescription<'auto-scaling-group'> 
   },
   validateId: validateGroupName,
   configRefId: ({ resourceId, resourceName, arn }) => resourceName ?? nameFromArn(resourceId) ?? nameFromArn(arn) ?? resourceId,
-  triggers: ['CreateAutoScalingGroup', 'UpdateAutoScalingGroup'].map((eventName) => ({
-    eventName,
-    eventSource: autoscaling,
-    paths: ['requestParameters.autoScalingGroupName'],
-  })),
+  triggers: [
+    { eventName: 'CreateAutoScalingGroup', eventSource: autoscaling, paths: ['requestParameters.autoScalingGroupName'] },
+    {
+      // A real UpdateAutoScalingGroup often only resizes the group: re-judge it only when its launch source changed.
+      eventName: 'UpdateAutoScalingGroup',
+      eventSource: autoscaling,
+      paths: ['requestParameters.autoScalingGroupName'],
+      onlyWith: ['requestParameters.launchTemplate', 'requestParameters.mixedInstancesPolicy', 'requestParameters.launchConfigurationName'],
+    },
+  ],
   arn: (ref: ResourceRef, subject) =>
     subject?.arn ?? `arn:${partitionOf(ref.region)}:autoscaling:${ref.region}:${ref.account}:autoScalingGroup:*:autoScalingGroupName/${ref.id}`,
+  idFromArn: (arn) => /^arn:aws[a-z-]*:autoscaling:[^:]+:\d{12}:autoScalingGroup:[^:]*:autoScalingGroupName\/(.+)$/s.exec(arn)?.[1],
   tags: (subject) => subject.tags,
   createdAt: (subject) => subject.createdTime,
   // The options of the first launch source that can be read (a group may launch from several).

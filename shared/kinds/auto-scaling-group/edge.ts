@@ -300,7 +300,8 @@ export async function* pageAutoScalingGroupSubjects(
 ): AsyncGenerator<AutoScalingGroupSubject[]> {
   let cached: Promise<MetadataOptions | undefined> | undefined;
   const once = (): Promise<MetadataOptions | undefined> => (cached ??= accountDefaults());
-  for await (const page of pageAutoScalingGroups(clients.autoScaling)) {
+  // Every caller passes a real client; the SDK paginator checks it.
+  for await (const page of pageAutoScalingGroups(clients.autoScaling as AutoScalingClient)) {
     yield await subjectsForGroups(clients, scope, page, once);
   }
 }

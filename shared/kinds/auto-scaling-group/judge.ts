@@ -16,6 +16,8 @@
  */
 import type { Compliance, MetadataOptions } from '../../model.js';
 import type { Policy } from '../../policy.js';
+import { judgeTemplateVersion, resolveOption } from '../judging.js';
+import { judgeLaunchConfigurationOptions } from '../launch-configuration/description.js';
 import type {
   AutoScalingGroupSubject,
   LaunchSource,
@@ -71,95 +73,30 @@ interface SourceJudgement {
   hopReason: string;
 }
 
-interface Setting<T> {
-  value: T;
-  /** Where the value came from, for the reason. */
-  from: string;
-  /** Nothing set it: EC2's built-in default applies (an AMI with ImdsSupport v2.0 would change it). */
-  builtIn: boolean;
+/** A reason as it reads inside a sentence ("… in the group: hop limit 3 …"); names such as HttpTokens keep their case. */
+function lowered(text: string): string {
+  return /^(Hop|Metadata|No) /.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }
 
 /**
- * One option of a template version: its own value, else the account
- * default, else EC2's built-in default; worded as shared/evaluate.ts does.
+ * A template version's options as instances launch with them: the same
+ * judgement as the launch-template kind (shared/kinds/judging.ts). Exported
+ * for planRepoint and tests.
  */
-function setting<K extends keyof MetadataOptions>(
-  own: MetadataOptions,
-  version: number,
-  accountDefaults: MetadataOptions | undefined,
-  key: K,
-  builtIn: NonNullable<MetadataOptions[K]>,
-): Setting<NonNullable<MetadataOptions[K]>> {
-  const mine = own[key];
-  if (mine != null) return { value: mine, from: `set in version ${version}`, builtIn: false };
-  const account = accountDefaults?.[key];
-  if (account != null) return { value: account, from: `unset in version ${version}, from the Region's account default`, builtIn: false };
-  return { value: builtIn, from: `unset in version ${version} and in the account default, EC2's default`, builtIn: true };
-}
-
-/** A template version's options as instances launch with them. Exported for planRepoint and tests. */
 export function judgeTemplateOptions(
   metadata: MetadataOptions,
   version: number,
   accountDefaults: MetadataOptions | undefined,
   policy: Pick<Policy, 'hopLimitCeiling'>,
 ): SourceJudgement {
-  const endpoint = setting(metadata, version, accountDefaults, 'httpEndpoint', 'enabled');
-  if (endpoint.value === 'disabled') {
-    const reason = `metadata endpoint disabled (${endpoint.from}): instances launch with IMDS off.`;
-    return { imdsv2: 'COMPLIANT', imdsv2Reason: reason, hop: 'COMPLIANT', hopReason: reason };
-  }
-  const tokens = setting(metadata, version, accountDefaults, 'httpTokens', 'optional');
-  const required = tokens.value === 'required';
-  const amiNote = tokens.builtIn ? ' unless the AMI declares ImdsSupport v2.0' : '';
-  const hop = setting(metadata, version, accountDefaults, 'httpPutResponseHopLimit', 1);
-  const ceiling = policy.hopLimitCeiling;
-  const hopOk = hop.value <= ceiling;
-  const hopAmi = hop.builtIn ? '; 2 if the AMI declares ImdsSupport v2.0' : '';
-  return {
-    imdsv2: required ? 'COMPLIANT' : 'NON_COMPLIANT',
-    imdsv2Reason: required
-      ? `HttpTokens=required (${tokens.from}).`
-      : `HttpTokens=optional (${tokens.from})${amiNote}: instances launch accepting IMDSv1.`,
-    hop: hopOk ? 'COMPLIANT' : 'NON_COMPLIANT',
-    hopReason: hopOk
-      ? `hop limit ${hop.value} (${hop.from}${hopAmi}) is within the ceiling ${ceiling}.`
-      : `hop limit ${hop.value} (${hop.from}) is above the ceiling ${ceiling}.`,
-  };
+  const j = judgeTemplateVersion({ versionNumber: version, metadata }, accountDefaults, policy as Policy);
+  return { imdsv2: j.tokens, imdsv2Reason: lowered(j.tokensReason), hop: j.hop, hopReason: lowered(j.hopReason) };
 }
 
-/** A launch configuration, judged as shared/evaluate.ts judges one. */
-function judgeConfigurationOptions(metadata: MetadataOptions | undefined, ceiling: number): SourceJudgement {
-  if (metadata === undefined) {
-    return {
-      imdsv2: 'NON_COMPLIANT',
-      imdsv2Reason: "no MetadataOptions: instances launch with the account default or EC2's default (HttpTokens=optional), so IMDSv1 may be accepted.",
-      hop: 'COMPLIANT',
-      hopReason: `no MetadataOptions: EC2's default hop limit 1 is within the ceiling ${ceiling}.`,
-    };
-  }
-  if (metadata.httpEndpoint === 'disabled') {
-    const reason = 'metadata endpoint disabled in the launch configuration: instances launch with IMDS off.';
-    return { imdsv2: 'COMPLIANT', imdsv2Reason: reason, hop: 'COMPLIANT', hopReason: reason };
-  }
-  const tokens = metadata.httpTokens;
-  const hop = metadata.httpPutResponseHopLimit;
-  return {
-    imdsv2: tokens === 'required' ? 'COMPLIANT' : 'NON_COMPLIANT',
-    imdsv2Reason:
-      tokens === 'required'
-        ? 'HttpTokens=required in the launch configuration.'
-        : tokens === 'optional'
-          ? 'HttpTokens=optional in the launch configuration: instances launch accepting IMDSv1.'
-          : "HttpTokens not set in the launch configuration's MetadataOptions: IMDSv1 may be accepted.",
-    hop: hop === undefined || hop <= ceiling ? 'COMPLIANT' : 'NON_COMPLIANT',
-    hopReason:
-      hop === undefined
-        ? `hop limit not set: EC2's default 1 is within the ceiling ${ceiling}.`
-        : hop <= ceiling
-          ? `hop limit ${hop} (launch configuration) is within the ceiling ${ceiling}.`
-          : `hop limit ${hop} (launch configuration) is above the ceiling ${ceiling}.`,
-  };
+/** A launch configuration, judged as the launch-configuration kind judges one. */
+function judgeConfigurationOptions(metadata: MetadataOptions | undefined, policy: Policy): SourceJudgement {
+  const [tokens, hop] = judgeLaunchConfigurationOptions(metadata, policy);
+  return { imdsv2: tokens.compliance, imdsv2Reason: lowered(tokens.reason), hop: hop.compliance, hopReason: lowered(hop.reason) };
 }
 
 /** Whether the source's launch options are known (the edge marks sources it found gone). */
@@ -169,7 +106,7 @@ function readable(source: LaunchSource): boolean {
 }
 
 function judgeSource(source: LaunchSource, accountDefaults: MetadataOptions | undefined, policy: Policy): SourceJudgement {
-  if (source.type === 'launch-configuration') return judgeConfigurationOptions(source.metadata, policy.hopLimitCeiling);
+  if (source.type === 'launch-configuration') return judgeConfigurationOptions(source.metadata, policy);
   return judgeTemplateOptions(source.metadata as MetadataOptions, source.resolvedVersion as number, accountDefaults, policy);
 }
 
@@ -285,7 +222,7 @@ function faults(metadata: MetadataOptions, version: number, accountDefaults: Met
   const out: string[] = [];
   if (j.imdsv2 === 'NON_COMPLIANT') out.push('allows IMDSv1');
   if (j.hop === 'NON_COMPLIANT') {
-    const hop = setting(metadata, version, accountDefaults, 'httpPutResponseHopLimit', 1).value;
+    const hop = resolveOption({ versionNumber: version, metadata }, accountDefaults, 'httpPutResponseHopLimit', 1).value;
     out.push(`has hop limit ${hop}, above the ceiling ${policy.hopLimitCeiling}`);
   }
   return out;
@@ -305,7 +242,7 @@ export function planRepoint(subject: AutoScalingGroupSubject, policy: Policy): R
   for (const source of subject.sources) {
     if (!readable(source)) continue;
     if (source.type === 'launch-configuration') {
-      const j = judgeConfigurationOptions(source.metadata, policy.hopLimitCeiling);
+      const j = judgeConfigurationOptions(source.metadata, policy);
       if (j.imdsv2 === 'NON_COMPLIANT' || j.hop === 'NON_COMPLIANT') refusals.push(`launch configuration ${source.name}: ${MIGRATE_LC}.`);
       continue;
     }

@@ -18,6 +18,7 @@ import type { AutoScalingGroup, LaunchTemplateSpecification } from '@aws-sdk/cli
 import type { MetadataOptions } from '../../model.js';
 import { tagsToRecord, toDate } from '../../aws/translate.js';
 import type { AutoScalingGroupSubject, LaunchSource, LaunchTemplateSource } from './subject.js';
+import type { Scope } from '../../scope.js';
 
 /** What the edge learnt about one template version request. */
 export interface TemplateVersionLookup {
@@ -90,7 +91,7 @@ function templateSource(origin: string, spec: LaunchTemplateSpecification, looku
 
 export function autoScalingGroupSubject(
   group: AutoScalingGroup,
-  scope: { account: string; region: string },
+  scope: Scope,
   lookups: LaunchSourceLookups,
   accountDefaults?: MetadataOptions,
 ): AutoScalingGroupSubject {

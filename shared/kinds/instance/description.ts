@@ -61,6 +61,7 @@ export const instanceDescription: KindDescription<'instance'> = {
     },
   ],
   arn: (ref) => `arn:${partitionOf(ref.region)}:ec2:${ref.region}:${ref.account}:instance/${ref.id}`,
+  idFromArn: (arn) => /^arn:aws[a-z-]*:ec2:[^:]+:\d{12}:instance\/(.+)$/s.exec(arn)?.[1],
   tags: (subject) => subject.tags,
   // An instance's LaunchTime moves when it is stopped and started.
   createdAt: (subject) => subject.launchTime,

@@ -1,10 +1,11 @@
 /**
- * Auto Scaling launch configurations (Security Hub AutoScaling.3). They
+ * Auto Scaling launch configurations (Security Hub AutoScaling.3; the hop
+ * limit is imds-guard's own control since AutoScaling.4 was retired). They
  * cannot be changed: fixing one means a launch template equivalent to it and
  * moving its groups there. Pure.
  */
-import type { LaunchConfigurationSubject } from '../../model.js';
-import { SH_ASG } from '../../controls.js';
+import type { LaunchConfigurationSubject, MetadataOptions } from '../../model.js';
+import { EC2_GUIDE, OWN_CONTROL_SEVERITY, SH_ASG } from '../../controls.js';
 import type { Policy } from '../../policy.js';
 import { launchConfigurationNameFromArn, validateLaunchConfigurationName } from '../../refs/validate.js';
 import { both, hopLimitCheck, prune, result } from '../judging.js';
@@ -39,16 +40,16 @@ export const launchConfigurationDescription: KindDescription<'launch-configurati
       ],
     },
     'hop-limit': {
-      id: 'AutoScaling.4',
-      securityHubControl: 'AutoScaling.4',
-      title: 'Auto Scaling group launch configuration should not have a metadata response hop limit greater than 1',
-      severity: 'HIGH',
+      // Security Hub retired AutoScaling.4 in April 2024: this is imds-guard's own control now.
+      id: 'launch-configuration-hop-limit',
+      title: 'Auto Scaling launch configurations should not set a metadata response hop limit above the ceiling',
+      severity: OWN_CONTROL_SEVERITY,
       remediation:
         'Launch configurations cannot be changed. Create a launch template from this configuration with a lower ' +
         'HttpPutResponseHopLimit (1 without containers, 2 for containers on the host) and move its Auto Scaling groups to it.',
-      remediationUrl: `${SH_ASG}#autoscaling-4`,
-      relatedRequirements: ['NIST.800-53.r5 CA-9(1)', 'NIST.800-53.r5 CM-2', 'NIST.800-53.r5 CM-2(2)'],
-      note: 'Security Hub retired AutoScaling.4 in April 2024; imds-guard keeps the check against its own hop-limit ceiling.',
+      remediationUrl: `${EC2_GUIDE}/configuring-IMDS-new-instances.html`,
+      relatedRequirements: [],
+      note: 'Replaces the retired Security Hub control AutoScaling.4 (April 2024), against imds-guard\'s own hop-limit ceiling.',
     },
   },
   validateId: validateLaunchConfigurationName,
@@ -67,6 +68,7 @@ export const launchConfigurationDescription: KindDescription<'launch-configurati
   ],
   // The real ARN carries a UUID we only know from a description.
   arn: (ref, subject) => subject?.arn ?? ref.id,
+  idFromArn: launchConfigurationNameFromArn,
   createdAt: (subject) => subject.createdTime,
   row: (subject) => ({ metadata: subject.metadata }),
   judge: judgeLaunchConfiguration,
@@ -156,7 +158,7 @@ function fnv1a(text: string): string {
 }
 
 function judgeLaunchConfiguration(subject: LaunchConfigurationSubject, policy: Policy): Judgement[] {
-  const judged = judgeOptions(subject, policy);
+  const judged = judgeLaunchConfigurationOptions(subject.metadata, policy);
   // Issue 12: the finding stays honest (the configuration still allows IMDSv1) and says what is left to do.
   const label = supersededLabel(subject);
   if (label !== undefined) {
@@ -165,8 +167,8 @@ function judgeLaunchConfiguration(subject: LaunchConfigurationSubject, policy: P
   return judged;
 }
 
-function judgeOptions(subject: LaunchConfigurationSubject, policy: Policy): Judgement[] {
-  const m = subject.metadata;
+/** The options of a launch configuration (`undefined`: it has no MetadataOptions), as launches get them. Both checks, in order. */
+export function judgeLaunchConfigurationOptions(m: MetadataOptions | undefined, policy: Policy): [Judgement, Judgement] {
   if (m === undefined) {
     return [
       result(
@@ -178,7 +180,8 @@ function judgeOptions(subject: LaunchConfigurationSubject, policy: Policy): Judg
     ];
   }
   if (m.httpEndpoint === 'disabled') {
-    return both('COMPLIANT', 'Metadata endpoint disabled in the launch configuration: instances launch with IMDS off.');
+    const [tokens, hop] = both('COMPLIANT', 'Metadata endpoint disabled in the launch configuration: instances launch with IMDS off.');
+    return [tokens!, hop!];
   }
   const tokens =
     m.httpTokens === 'required'

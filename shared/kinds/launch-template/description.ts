@@ -93,6 +93,7 @@ export const launchTemplateDescription: KindDescription<'launch-template'> = {
   configRefId: ({ resourceId, resourceName }) => (resourceId?.startsWith('lt-') ? resourceId : (resourceName ?? resourceId)),
   triggers,
   arn: (ref) => `arn:${partitionOf(ref.region)}:ec2:${ref.region}:${ref.account}:launch-template/${ref.id}`,
+  idFromArn: (arn) => /^arn:aws[a-z-]*:ec2:[^:]+:\d{12}:launch-template\/(.+)$/s.exec(arn)?.[1],
   tags: (subject) => subject.tags,
   label: (subject) => `${subject.name} (${subject.ref.id})`,
   createdAt: (subject) => subject.createdTime,

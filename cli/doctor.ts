@@ -1,0 +1,533 @@
+/**
+ * `imds-guard doctor`: per account and region, what the deployment needs and
+ * whether it is there, each with its fix. Facts are read by
+ * shared/aws/preflight.ts; the judgement here is pure (judge* functions), so
+ * tests pin every verdict.
+ *
+ * Exit code: 0 only when every check is `ok` (or `warn`/`skip`); 1 when
+ * something needed is missing (`fail`) or could not be read (`error`).
+ */
+import type { OrgOptions } from './args.js';
+import { mapLimit } from '../shared/aws/batch.js';
+import type { Clients } from '../shared/aws/clients.js';
+import type { Credentials } from '../shared/aws/sts.js';
+import {
+  accountDefaults,
+  createPreflightClients,
+  describeHub,
+  describeRecorders,
+  describeTrails,
+  findStack,
+  lambdaConcurrency,
+  lastInvocation,
+  securityControls,
+  trailIsLogging,
+  trailSelectors,
+  type ConcurrencyFacts,
+  type ControlFacts,
+  type PreflightClients,
+  type RecorderFacts,
+  type StackFacts,
+  type TrailFacts,
+  type TrailSelectors,
+} from '../shared/aws/preflight.js';
+import type { InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
+import { FUNCTIONS } from '../infra/stack.js';
+import type { CliDeps, Identity } from './engine.js';
+import { describeError, isCredentialsError } from './errors.js';
+import { plural } from './format/labels.js';
+import { clean, wrap } from './format/text.js';
+import { accountProgress, accountStatuses, forEachAccountRegion, resolveTargets, roleSessionError, type AccountStatus, type AccountTarget, type OrgDeps } from './org.js';
+import type { Progress } from './progress.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'error' | 'skip';
+
+export type CheckName = 'cloudtrail' | 'config' | 'security-hub' | 'controls' | 'lambda-concurrency' | 'account-default' | 'stack' | 'sweep';
+
+export const CHECKS: readonly CheckName[] = ['cloudtrail', 'config', 'security-hub', 'controls', 'lambda-concurrency', 'account-default', 'stack', 'sweep'];
+
+export interface Check {
+  account: string;
+  region: string;
+  check: CheckName;
+  status: CheckStatus;
+  /** What was found. */
+  detail: string;
+  /** What to do about it (absent when ok). */
+  fix?: string;
+}
+
+export interface DoctorReport {
+  tool: 'imds-guard';
+  version: string;
+  command: 'doctor';
+  account: string;
+  generatedAt: string;
+  regions: string[];
+  checks: Check[];
+  organization?: { roleName: string; accounts: AccountStatus[]; assumeRoleCalls: number };
+}
+
+export interface DoctorDeps extends CliDeps, OrgDeps {
+  /** CloudTrail, Lambda, CloudFormation clients (shared/aws/preflight.ts). */
+  preflightWith?(region: string, credentials?: Credentials): PreflightClients;
+}
+
+export interface DoctorInput {
+  caller: Identity;
+  home: string;
+  regions: string[];
+  version: string;
+  env: Record<string, string | undefined>;
+  stackName?: string;
+  org?: OrgOptions;
+}
+
+/** Resource types the Config rule is scoped to (infra/stack.ts); Config must record them. */
+export const CONFIG_TYPES = ['AWS::EC2::Instance', 'AWS::EC2::LaunchTemplate', 'AWS::AutoScaling::LaunchConfiguration', 'AWS::AutoScaling::AutoScalingGroup'];
+export const CONTROL_IDS = ['EC2.8', 'AutoScaling.3', 'EC2.170'];
+/** Lambda keeps at least 100 executions unreserved (PutFunctionConcurrency, Lambda API reference). */
+export const MIN_UNRESERVED = 100;
+/** Executions the stack reserves with ReserveConcurrency=true (sum over the functions, infra/stack.ts). */
+export const STACK_RESERVED = FUNCTIONS.reduce((n, f) => n + (f.reservedConcurrency ?? 0), 0);
+const FSBP = (region: string): string => `arn:aws:securityhub:${region}::standards/aws-foundational-security-best-practices/v/1.0.0`;
+
+type Verdict = Pick<Check, 'status' | 'detail' | 'fix'>;
+
+// ---------------------------------------------------------------- judgement
+
+/** Whether a trail's selectors log management write events (basic or advanced selectors). */
+export function logsManagementWrites(s: TrailSelectors): boolean {
+  if (s.advancedEventSelectors.length > 0) {
+    return s.advancedEventSelectors.some((sel) => {
+      const fields = sel.FieldSelectors ?? [];
+      const category = fields.find((f) => f.Field === 'eventCategory');
+      if (!category?.Equals?.includes('Management')) return false;
+      const readOnly = fields.find((f) => f.Field === 'readOnly');
+      return !(readOnly?.Equals?.length === 1 && readOnly.Equals[0] === 'true');
+    });
+  }
+  return s.eventSelectors.some((sel) => sel.IncludeManagementEvents !== false && sel.ReadWriteType !== 'ReadOnly');
+}
+
+export interface TrailState extends TrailFacts {
+  logging?: boolean;
+  managementWrites?: boolean;
+  /** Why status or selectors could not be read. */
+  unreadable?: string;
+}
+
+export function judgeTrail(region: string, trails: readonly TrailState[]): Verdict {
+  const fix =
+    `create a trail that logs management events: aws cloudtrail create-trail --name imds-guard-trail --s3-bucket-name <bucket> --is-multi-region-trail && aws cloudtrail start-logging --name imds-guard-trail ` +
+    `(or an organization trail from the management account). Without a trail EventBridge gets no "AWS API Call via CloudTrail" events, and only the sweep and the Config rule catch drift.`;
+  const label = (t: TrailState): string => `${t.name}${t.organization ? ' (organization trail)' : t.multiRegion ? ' (multi-region)' : ''}`;
+  const good = trails.find((t) => t.logging === true && t.managementWrites === true);
+  if (good) return { status: 'ok', detail: `trail ${label(good)} logs management write events` };
+  const unreadable = trails.find((t) => t.unreadable !== undefined && t.organization);
+  if (unreadable) {
+    return {
+      status: 'warn',
+      detail: `organization trail ${unreadable.name} applies here; its status could not be read from this account (${unreadable.unreadable})`,
+      fix: 'confirm in the management account that the organization trail is logging management write events',
+    };
+  }
+  if (trails.length === 0) return { status: 'fail', detail: `no CloudTrail trail applies to ${region}`, fix };
+  const notLogging = trails.filter((t) => t.logging === false);
+  if (notLogging.length === trails.length) {
+    return { status: 'fail', detail: `trail ${notLogging.map(label).join(', ')} exists but is not logging`, fix: `aws cloudtrail start-logging --name ${notLogging[0]?.arn}` };
+  }
+  const noMgmt = trails.find((t) => t.logging === true && t.managementWrites === false);
+  if (noMgmt) {
+    return {
+      status: 'fail',
+      detail: `trail ${label(noMgmt)} is logging but not management write events`,
+      fix: `aws cloudtrail put-event-selectors --trail-name ${noMgmt.arn} --event-selectors '[{"ReadWriteType":"All","IncludeManagementEvents":true}]' (or add an advanced selector eventCategory=Management)`,
+    };
+  }
+  const why = trails.find((t) => t.unreadable)?.unreadable ?? 'status unknown';
+  return { status: 'error', detail: `trail status could not be read: ${why}`, fix: 'grant cloudtrail:GetTrailStatus and cloudtrail:GetEventSelectors' };
+}
+
+/** Resource types a recorder records (recordingStrategy / allSupported / resourceTypes / exclusions). */
+export function recordedTypes(recorder: RecorderFacts['recorders'][number]): (type: string) => boolean {
+  const g = recorder.recordingGroup;
+  const strategy = g?.recordingStrategy?.useOnly;
+  if (strategy === 'EXCLUSION_BY_RESOURCE_TYPES') {
+    const excluded = new Set<string>(g?.exclusionByResourceTypes?.resourceTypes ?? []);
+    return (t) => !excluded.has(t);
+  }
+  if (strategy === 'ALL_SUPPORTED_RESOURCE_TYPES' || (g?.allSupported ?? g === undefined)) return () => true;
+  const included = new Set<string>(g?.resourceTypes ?? []);
+  return (t) => included.has(t);
+}
+
+export function judgeConfig(region: string, facts: RecorderFacts, configRuleEnabled: boolean | undefined): Verdict {
+  const needed = configRuleEnabled !== false;
+  const off = (detail: string, fix: string): Verdict =>
+    needed
+      ? { status: 'fail', detail, fix: `${fix}; or deploy with EnableConfigRule=false (IMDS_GUARD_ENABLE_CONFIG_RULE=false): creating the Config rule fails where Config does not record` }
+      : { status: 'warn', detail: `${detail} (the stack runs with EnableConfigRule=false, so this is not needed)`, fix };
+  if (facts.recorders.length === 0) {
+    return off(`AWS Config has no configuration recorder in ${region}`, `set up AWS Config recording in ${region} (console "Get started", or aws configservice put-configuration-recorder + put-delivery-channel + start-configuration-recorder)`);
+  }
+  let best: { name: string; missing: string[]; recording: boolean } | undefined;
+  for (const r of facts.recorders) {
+    const records = recordedTypes(r);
+    const missing = CONFIG_TYPES.filter((t) => !records(t));
+    const recording = facts.statuses.find((s) => s.name === r.name)?.recording === true;
+    const candidate = { name: r.name ?? 'default', missing, recording };
+    if (!best || (candidate.recording && candidate.missing.length === 0) || candidate.missing.length < best.missing.length) best = candidate;
+    if (recording && missing.length === 0) return { status: 'ok', detail: `recorder ${candidate.name} is recording ${CONFIG_TYPES.length} of ${CONFIG_TYPES.length} resource types` };
+  }
+  const b = best as { name: string; missing: string[]; recording: boolean };
+  if (!b.recording) return off(`recorder ${b.name} is not recording`, `aws configservice start-configuration-recorder --configuration-recorder-name ${b.name} --region ${region}`);
+  return off(`recorder ${b.name} does not record ${b.missing.join(', ')}`, `add ${b.missing.join(', ')} to the recorder's recording group (aws configservice put-configuration-recorder), or record all supported types`);
+}
+
+export function judgeHub(region: string, hubArn: string | undefined): Verdict {
+  if (hubArn) return { status: 'ok', detail: `Security Hub CSPM is enabled (${hubArn})` };
+  return {
+    status: 'fail',
+    detail: `Security Hub CSPM is not enabled in ${region}: imds-guard's findings are dropped (one logged error per invocation); the Config rule still reports`,
+    fix: `aws securityhub enable-security-hub --enable-default-standards --region ${region} (or from the delegated administrator with central configuration); the "Enforce IMDSv2" custom action needs it too — without it deploy with EnableSecurityHubAction=false`,
+  };
+}
+
+const isFsbp = (arn: string): boolean => arn.includes('/aws-foundational-security-best-practices/');
+const standardName = (arn: string): string => arn.split(':standards/')[1] ?? arn.split('/').slice(-3).join('/');
+
+export function judgeControls(region: string, controls: readonly ControlFacts[]): Verdict {
+  const off = controls.filter((c) => c.enabledIn.length === 0);
+  if (off.length === 0) {
+    return { status: 'ok', detail: `${controls.map((c) => `${c.id} (${c.enabledIn.map(standardName).join(', ')})`).join(', ')} enabled` };
+  }
+  const missing = off.filter((c) => c.disabledIn.length === 0);
+  const disabled = off.filter((c) => c.disabledIn.length > 0);
+  const parts: string[] = [];
+  if (disabled.length > 0) parts.push(`${disabled.map((c) => c.id).join(', ')} disabled in ${[...new Set(disabled.flatMap((c) => c.disabledIn.map(standardName)))].join(', ')}`);
+  if (missing.length > 0) parts.push(`${missing.map((c) => c.id).join(', ')} in no enabled standard`);
+  const fixes: string[] = [];
+  if (missing.length > 0) fixes.push(`enable the AWS Foundational Security Best Practices standard: aws securityhub batch-enable-standards --standards-subscription-requests StandardsArn=${FSBP(region)} --region ${region}`);
+  for (const c of disabled) {
+    const standard = c.disabledIn.find(isFsbp) ?? c.disabledIn[0];
+    fixes.push(
+      `aws securityhub batch-update-standards-control-associations --standards-control-association-updates StandardsArn=${standard},SecurityControlId=${c.id},AssociationStatus=ENABLED --region ${region}`,
+    );
+  }
+  return { status: 'fail', detail: `Security Hub controls: ${parts.join('; ')}`, fix: fixes.join('; ') };
+}
+
+/**
+ * The stack reserves STACK_RESERVED executions with ReserveConcurrency=true;
+ * Lambda refuses a reservation that leaves fewer than 100 unreserved. Once the
+ * stack runs with it, the reservation is already taken out of `unreserved`.
+ */
+export function judgeConcurrency(facts: ConcurrencyFacts, reserve: boolean, alreadyReserved: boolean): Verdict {
+  const quota = `limit ${facts.limit ?? '?'}, unreserved ${facts.unreserved ?? '?'}`;
+  if (!reserve) return { status: 'ok', detail: `ReserveConcurrency=false: nothing reserved (${quota})` };
+  if (alreadyReserved) return { status: 'ok', detail: `the stack's ${STACK_RESERVED} reserved executions are in place (${quota})` };
+  const unreserved = facts.unreserved ?? 0;
+  if (unreserved - STACK_RESERVED >= MIN_UNRESERVED) return { status: 'ok', detail: `room to reserve ${STACK_RESERVED} executions (${quota})` };
+  return {
+    status: 'fail',
+    detail: `ReserveConcurrency=true reserves ${STACK_RESERVED} executions, but only ${unreserved} are unreserved and Lambda keeps ${MIN_UNRESERVED} (${quota}): the deployment would fail`,
+    fix: 'deploy with ReserveConcurrency=false (IMDS_GUARD_RESERVE_CONCURRENCY=false), or ask for a higher "Concurrent executions" quota (Service Quotas, Lambda, L-B99A9384)',
+  };
+}
+
+export function judgeAccountDefault(region: string, d: InstanceMetadataDefaultsResponse): Verdict {
+  if (d.ManagedBy === 'declarative-policy') {
+    const tokens = d.HttpTokens ?? 'no-preference';
+    const why = d.ManagedExceptionMessage ? ` (${d.ManagedExceptionMessage})` : '';
+    if (tokens === 'required') return { status: 'ok', detail: `managed by an EC2 declarative policy that requires IMDSv2${why}; imds-guard leaves it alone` };
+    return {
+      status: 'fail',
+      detail: `managed by an EC2 declarative policy with http_tokens ${tokens}${why}: imds-guard cannot change the account default here`,
+      fix: `set http_tokens to required in the organization's EC2 declarative policy (imds-guard guardrails --policy declarative), or set IMDS_GUARD_REMEDIATE without account-defaults`,
+    };
+  }
+  return { status: 'ok', detail: `managed by the account (HttpTokens ${d.HttpTokens ?? 'no-preference'}); imds-guard can report and fix it in ${region}` };
+}
+
+const LIVE = /^(CREATE_COMPLETE|UPDATE_COMPLETE|IMPORT_COMPLETE)$/;
+
+export function judgeStack(stack: StackFacts | undefined, stackName: string | undefined): Verdict {
+  if (!stack) {
+    return {
+      status: 'fail',
+      detail: stackName ? `stack ${stackName} not found` : 'no imds-guard stack found (StackSet instance StackSet-imds-guard-* or a stack named imds-guard)',
+      fix: 'deploy the member stack (README, "Deploying"); an SST single-account stage is not a CloudFormation stack: pass --stack-name only for a stack created from dist/member-template.json',
+    };
+  }
+  const version = stack.parameters.ArtifactVersion ?? 'unknown';
+  const what = `stack ${stack.name} ${stack.status}, version ${version}, mode ${stack.parameters.Mode ?? '?'}`;
+  if (LIVE.test(stack.status)) return { status: 'ok', detail: what };
+  if (/IN_PROGRESS$/.test(stack.status) || stack.status === 'UPDATE_ROLLBACK_COMPLETE') {
+    return { status: 'warn', detail: what, fix: 'wait for the operation to finish; after UPDATE_ROLLBACK_COMPLETE read the stack events for the failed update' };
+  }
+  return { status: 'fail', detail: what, fix: `read the stack events (aws cloudformation describe-stack-events --stack-name ${stack.name}), fix the cause and deploy again` };
+}
+
+/** Hours between two sweeps from `rate(N unit)`; cron schedules count as daily. */
+export function sweepIntervalHours(schedule: string | undefined): number {
+  const m = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec((schedule ?? 'rate(6 hours)').trim());
+  if (!m) return 24;
+  const n = Number(m[1]);
+  return m[2]?.startsWith('minute') ? n / 60 : m[2]?.startsWith('hour') ? n : n * 24;
+}
+
+export function judgeSweep(stack: StackFacts | undefined, lastRun: Date | undefined, now: Date, lookedBackDays: number): Verdict {
+  if (!stack) return { status: 'skip', detail: 'no stack, no sweep' };
+  const interval = sweepIntervalHours(stack.parameters.SweepSchedule);
+  // Metrics are hourly: allow two schedule periods and the hour being aggregated.
+  const allowed = 2 * interval + 1;
+  if (!lastRun) {
+    return {
+      status: 'fail',
+      detail: `the sweep has not run in the last ${lookedBackDays} days (schedule ${stack.parameters.SweepSchedule ?? 'rate(6 hours)'})`,
+      fix: `check the stack's sweep schedule rule is ENABLED and read the sweep function's logs (/imds-guard/${stack.name}/sweep) and its Errors alarm`,
+    };
+  }
+  const hours = (now.getTime() - lastRun.getTime()) / 3_600_000;
+  const ago = hours < 1 ? 'within the last hour' : `${Math.floor(hours)} h ago`;
+  if (hours <= allowed) return { status: 'ok', detail: `the sweep last ran ${ago} (${lastRun.toISOString()})` };
+  return {
+    status: 'fail',
+    detail: `the sweep last ran ${ago} (${lastRun.toISOString()}), expected every ${interval} h`,
+    fix: `check the sweep schedule rule is ENABLED and read /imds-guard/${stack.name}/sweep for errors`,
+  };
+}
+
+// ---------------------------------------------------------------- reading
+
+/** One check's reading went wrong: AccessDenied etc. become an `error` check, never a crash. */
+function failed(error: unknown, permissions: string): Verdict {
+  if (isCredentialsError(error)) throw error;
+  const { code, message, operation } = describeError(error);
+  return { status: 'error', detail: `could not be read: ${code ? `${code}: ` : ''}${message}${operation ? ` (${operation})` : ''}`, fix: `grant ${permissions}` };
+}
+
+async function guarded(read: () => Promise<Verdict>, permissions: string): Promise<Verdict> {
+  try {
+    return await read();
+  } catch (error) {
+    return failed(error, permissions);
+  }
+}
+
+function stackMatcher(env: Record<string, string | undefined>): (name: string) => boolean {
+  const stackSet = env.IMDS_GUARD_STACKSET_NAME?.trim() || 'imds-guard';
+  return (name) => name === 'imds-guard' || name.startsWith(`StackSet-${stackSet}-`);
+}
+
+/** Every check of one region of one account. */
+export async function checkRegion(
+  account: string,
+  region: string,
+  input: DoctorInput,
+  clientsWith: (region: string) => Clients,
+  preflightWith: (region: string) => PreflightClients,
+  now: Date,
+  progress: Progress,
+): Promise<Check[]> {
+  const clients = clientsWith(region);
+  const pre = preflightWith(region);
+  const out: Check[] = [];
+  const add = (check: CheckName, v: Verdict): void => void out.push({ account, region, check, ...v });
+
+  progress.update(region, 'stack');
+  let stack: StackFacts | undefined;
+  let stackVerdict: Verdict;
+  try {
+    stack = await findStack(pre.cloudFormation, input.stackName, stackMatcher(input.env));
+    stackVerdict = judgeStack(stack, input.stackName);
+  } catch (error) {
+    stackVerdict = failed(error, 'cloudformation:DescribeStacks');
+  }
+
+  progress.update(region, 'CloudTrail');
+  add(
+    'cloudtrail',
+    await guarded(async () => {
+      const trails = await describeTrails(pre.cloudTrail);
+      const states: TrailState[] = [];
+      for (const t of trails) {
+        // A shadow trail is read in its home region (GetEventSelectors wants the trail's own region).
+        const home = t.homeRegion && t.homeRegion !== region ? preflightWith(t.homeRegion).cloudTrail : pre.cloudTrail;
+        const state: TrailState = { ...t };
+        try {
+          state.logging = await trailIsLogging(home, t.arn);
+          state.managementWrites = logsManagementWrites(await trailSelectors(home, t.arn));
+        } catch (error) {
+          if (isCredentialsError(error)) throw error;
+          const { code, message } = describeError(error);
+          state.unreadable = `${code ? `${code}: ` : ''}${message}`;
+        }
+        states.push(state);
+        if (state.logging && state.managementWrites) break; // one good trail is enough
+      }
+      return judgeTrail(region, states);
+    }, 'cloudtrail:DescribeTrails, cloudtrail:GetTrailStatus, cloudtrail:GetEventSelectors'),
+  );
+
+  progress.update(region, 'AWS Config');
+  const configRule = stack ? stack.parameters.EnableConfigRule !== 'false' : (input.env.IMDS_GUARD_ENABLE_CONFIG_RULE ?? 'true') !== 'false';
+  add('config', await guarded(async () => judgeConfig(region, await describeRecorders(clients.config), configRule), 'config:DescribeConfigurationRecorders, config:DescribeConfigurationRecorderStatus'));
+
+  progress.update(region, 'Security Hub');
+  let hub: string | undefined;
+  let hubRead = false;
+  add(
+    'security-hub',
+    await guarded(async () => {
+      hub = await describeHub(clients.securityHub);
+      hubRead = true;
+      return judgeHub(region, hub);
+    }, 'securityhub:DescribeHub'),
+  );
+  if (hub) {
+    add('controls', await guarded(async () => judgeControls(region, await securityControls(clients.securityHub, CONTROL_IDS)), 'securityhub:ListStandardsControlAssociations'));
+  } else {
+    add('controls', { status: 'skip', detail: hubRead ? 'Security Hub CSPM is not enabled' : 'Security Hub could not be read' });
+  }
+
+  progress.update(region, 'Lambda concurrency');
+  const reserve = stack ? stack.parameters.ReserveConcurrency !== 'false' : (input.env.IMDS_GUARD_RESERVE_CONCURRENCY ?? 'true') !== 'false';
+  const reserved = stack !== undefined && LIVE.test(stack.status) && stack.parameters.ReserveConcurrency !== 'false';
+  add('lambda-concurrency', await guarded(async () => judgeConcurrency(await lambdaConcurrency(pre.lambda), reserve, reserved), 'lambda:GetAccountSettings'));
+
+  progress.update(region, 'account default');
+  add('account-default', await guarded(async () => judgeAccountDefault(region, await accountDefaults(clients.ec2)), 'ec2:GetInstanceMetadataDefaults'));
+
+  add('stack', stackVerdict);
+  progress.update(region, 'sweep');
+  const sweepArn = stack?.outputs.SweepFunctionArn;
+  const days = 7;
+  if (stack && sweepArn) {
+    const fn = sweepArn.split(':function:')[1]?.split(':')[0] ?? sweepArn;
+    add('sweep', await guarded(async () => judgeSweep(stack, await lastInvocation(clients.cloudWatch, fn, now, days), now, days), 'cloudwatch:GetMetricData'));
+  } else if (stack) {
+    add('sweep', { status: 'warn', detail: `stack ${stack.name} has no SweepFunctionArn output`, fix: 'update the stack to the current member template' });
+  } else {
+    add('sweep', judgeSweep(undefined, undefined, now, days));
+  }
+  return out;
+}
+
+export async function doctor(input: DoctorInput, deps: DoctorDeps, progress: Progress): Promise<DoctorReport> {
+  const now = deps.now();
+  const preflightWith = deps.preflightWith ?? createPreflightClients;
+  const report: DoctorReport = {
+    tool: 'imds-guard',
+    version: input.version,
+    command: 'doctor',
+    account: input.caller.account,
+    generatedAt: now.toISOString(),
+    regions: input.regions,
+    checks: [],
+  };
+  if (!input.org) {
+    const results = await mapLimit(input.regions, 4, (region) =>
+      checkRegion(input.caller.account, region, input, deps.clientsFor, (r) => preflightWith(r), now, progress),
+    );
+    progress.done();
+    report.checks = results.flat();
+    return report;
+  }
+  const { targets, assumeRoleCalls } = await resolveTargets(input.org, input.caller, input.home, deps, progress, 'imds-guard-doctor');
+  const results = await forEachAccountRegion(targets, input.regions, input.org.concurrency, async (target: AccountTarget, region): Promise<Check[]> => {
+    try {
+      return await checkRegion(
+        target.account,
+        region,
+        input,
+        (r) => deps.clientsWith(r, target.credentials),
+        (r) => preflightWith(r, target.credentials),
+        now,
+        accountProgress(progress, target.account),
+      );
+    } catch (error) {
+      const refused = roleSessionError(target, error);
+      if (!refused) throw error;
+      return CHECKS.map((check) => ({ account: target.account, region, check, status: 'error' as const, detail: `could not be read: ${refused.code ?? ''} ${refused.message}`.trim(), fix: refused.hint ?? '' }));
+    }
+  });
+  progress.done();
+  report.checks = results.flatMap((r) => r.result);
+  const regionStatuses = results.map((r) => ({
+    account: r.target.account,
+    region: r.region,
+    status: r.result.every((c) => c.status === 'error') ? ('failed' as const) : r.result.some((c) => c.status === 'error') ? ('partial' as const) : ('ok' as const),
+    errors: [],
+  }));
+  report.organization = { roleName: input.org.roleName, accounts: accountStatuses(targets, regionStatuses), assumeRoleCalls };
+  return report;
+}
+
+export function doctorExitCode(report: DoctorReport): number {
+  const accounts = report.organization?.accounts ?? [];
+  if (accounts.length > 0 && accounts.every((a) => a.status === 'failed')) return 2;
+  if (accounts.some((a) => a.status === 'failed')) return 1;
+  return report.checks.some((c) => c.status === 'fail' || c.status === 'error') ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- table
+
+/** Word wrap that never breaks a word: a command or ARN in a fix stays copy-pasteable (the line may then pass 80). */
+function wrapWhole(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(indent + line);
+  return lines;
+}
+
+const LABEL: Record<CheckStatus, string> = { ok: 'ok', warn: 'WARN', fail: 'FAIL', error: 'ERROR', skip: '-' };
+const WIDTH = 80;
+
+export function doctorTable(report: DoctorReport): string {
+  const out: string[] = [];
+  const accounts = report.organization?.accounts ?? [{ account: report.account, via: 'caller' as const, status: 'ok' as const }];
+  out.push(
+    `imds-guard doctor · ${report.organization ? `organization, ${plural(accounts.length, 'account')}` : `account ${report.account}`} · ${plural(report.regions.length, 'region')} · ${report.generatedAt.replace(/\.\d+Z$/, 'Z')}`,
+  );
+  for (const a of accounts) {
+    const name = a.name ? ` (${clean(a.name)})` : '';
+    if (a.error) {
+      out.push('', `${a.account}${name} · FAILED, not checked`);
+      const e = a.error;
+      out.push(...wrap(`! ${e.code ? `${e.code} on ${e.operation ?? 'AssumeRole'}: ` : ''}${clean(e.message)}${e.hint ? ` (${e.hint})` : ''}`, WIDTH, '    ').map((l, i) => (i === 0 ? `  ${l.trimStart()}` : l)));
+      continue;
+    }
+    for (const region of report.regions) {
+      const checks = report.checks.filter((c) => c.account === a.account && c.region === region);
+      if (checks.length === 0) continue;
+      out.push('', `${a.account}${name} · ${region}`);
+      for (const c of checks) {
+        // Status and check first, the detail wrapped below it: ARNs and stack names stay whole.
+        const indent = ' '.repeat(8);
+        const [first = '', ...rest] = wrapWhole(`${c.check}: ${clean(c.detail)}`, WIDTH, indent);
+        out.push(`  ${LABEL[c.status].padEnd(5)} ${first.slice(indent.length)}`, ...rest);
+        if (c.fix && c.status !== 'ok' && c.status !== 'skip') out.push(...wrapWhole(`fix: ${clean(c.fix)}`, WIDTH, indent));
+      }
+    }
+  }
+  const by = (s: CheckStatus): number => report.checks.filter((c) => c.status === s).length;
+  const failedAccounts = accounts.filter((a) => a.status === 'failed').length;
+  out.push(
+    '',
+    ...wrap(
+      `Summary: ${by('ok')} ok · ${by('fail')} missing · ${by('error')} unreadable · ${by('warn')} warnings` +
+        (failedAccounts > 0 ? ` · ${plural(failedAccounts, 'account')} not checked` : '') +
+        ` · ${doctorExitCode(report) === 0 ? 'everything needed is there' : 'something needed is missing'}`,
+      WIDTH,
+    ),
+  );
+  return `${out.map((l) => l.trimEnd()).join('\n')}\n`;
+}

@@ -1,0 +1,44 @@
+/**
+ * Security Hub custom action "Enforce IMDSv2 (org)" of the hub stack, in the
+ * Security Hub administrator account: findings of any account of the
+ * organization (its own included) are acted on through the member role of
+ * their account (shared/custom-action-member.ts), with the same gates as the
+ * member stack's action; the outcome is noted on the selected findings.
+ *
+ * Its own role only assumes member roles, asks Organizations whether an
+ * account is a member and notes findings (infra/hub.ts); everything else this
+ * bundle sends is sent with a member role's credentials.
+ */
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { Context } from 'aws-lambda';
+import { clientConfig, createClients, instrument, requestTimeoutMs } from '../shared/aws/clients.js';
+import { loadActionSettings } from '../shared/custom-action.js';
+import { memberAccess } from '../shared/custom-action-member.js';
+import { handleCustomAction } from '../shared/custom-action-run.js';
+import { lambdaHandler } from '../shared/handler.js';
+import { lambdaScope } from '../shared/lambda.js';
+import { loadPolicy } from '../shared/policy.js';
+import type { HandlerResult } from '../shared/results.js';
+import { traced } from '../shared/trace.js';
+
+const policy = loadPolicy();
+const settings = loadActionSettings();
+const region = process.env.AWS_REGION ?? 'us-east-1';
+// Only the clients the hub's own role uses; the same timeouts and checks as shared/aws/clients.ts.
+const securityHub = instrument(new SecurityHubClient(clientConfig(region)), requestTimeoutMs());
+const sts = instrument(new STSClient(clientConfig(region)), requestTimeoutMs());
+const organizations = instrument(new OrganizationsClient(clientConfig(region)), requestTimeoutMs());
+
+/** Logger context, metrics flush (shared/handler.ts). */
+export const handler = lambdaHandler(handle);
+
+async function handle(event: unknown, context: Context): Promise<HandlerResult> {
+  const scope = lambdaScope(context);
+  return handleCustomAction(event, (actor) => ({
+    scope,
+    securityHub,
+    member: memberAccess({ settings, policy, actor, sts, organizations, clientsFor: (r, credentials) => traced(createClients(r, credentials)) }),
+  }));
+}

@@ -1,0 +1,216 @@
+/**
+ * The hub: what runs in the Security Hub delegated administrator (security
+ * tooling) account, where people look at the aggregated console. One custom
+ * action "Enforce IMDSv2 (organization)", its EventBridge rule and the hub
+ * action function (functions/hub-action.ts, its own bundle), whose role may
+ * only assume the member role of accounts in the organization, ask
+ * Organizations about an account and note findings.
+ *
+ * Pure description (HUB) rendered as a CloudFormation template
+ * (`renderHubTemplate`, dist/hub-template.json) and by infra/sst.ts for the
+ * SST `hub` stage.
+ */
+import { ACTION_TARGET_PROVIDER_SOURCE } from './action-target-provider.js';
+import { parameter, statementJson, value, type CfnParameter, type CfnResource, type CfnTemplate, type Json } from './cloudformation.js';
+import type { ParameterName, Statement, Value } from './model.js';
+import { lambdaTrustPolicy } from './policies.js';
+import { actionPattern, APP_NAME, MEMBER_STACK, PARAMETERS, SETTING_PARAMETERS, settingsEnvironment } from './stack.js';
+
+/** Custom action id: ≤ 20 alphanumerics, distinct from the member stack's `EnforceImdsV2` (both may exist in the hub account). */
+export const HUB_ACTION_TARGET_ID = 'EnforceImdsV2Org';
+
+export type HubParameterName = (typeof SETTING_PARAMETERS)[keyof typeof SETTING_PARAMETERS] | 'LogLevel' | 'LogRetentionDays' | 'ArtifactBucketPrefix' | 'ArtifactVersion' | 'MemberRoleName' | 'OrganizationId' | 'MemberAccounts';
+
+const ARN = 'arn:${AWS::Partition}';
+
+export const HUB = {
+  description: 'imds-guard hub: the Security Hub custom action "Enforce IMDSv2 (organization)" for the aggregated console of the Security Hub administrator.',
+  actionTarget: {
+    id: HUB_ACTION_TARGET_ID,
+    name: 'Enforce IMDSv2 (org)',
+    description: 'imds-guard: require IMDSv2 on the resources of the selected findings, in any account of the organization',
+  },
+  function: {
+    name: 'hub-action' as const,
+    description: 'imds-guard hub: Security Hub custom action across the organization (assumes the member role)',
+    memoryMb: 512,
+    timeoutSeconds: 600,
+    asyncRetries: 0,
+    maxEventAgeSeconds: 3600,
+  },
+  /** The function's own permissions: no resource access, only the member role and notes. */
+  statements: [
+    { sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['${HubActionLogGroup.Arn}'] },
+    {
+      sid: 'AssumeMemberRole',
+      actions: ['sts:AssumeRole'],
+      resources: [`${ARN}:iam::*:role/imds-guard/\${MemberRoleName}`],
+      condition: { StringEquals: { 'aws:ResourceOrgID': '${OrganizationId}' } },
+    },
+    {
+      // Is the finding's account in the organization? (DescribeAccount; its resource is the account in the org.)
+      sid: 'CheckMembership',
+      actions: ['organizations:DescribeAccount'],
+      resources: [`${ARN}:organizations::*:account/\${OrganizationId}/*`],
+    },
+    {
+      sid: 'NoteFindings',
+      actions: ['securityhub:BatchUpdateFindings'],
+      resources: [`${ARN}:securityhub:\${AWS::Region}:\${AWS::AccountId}:hub/default`],
+    },
+  ] satisfies Statement[],
+  providerStatements: MEMBER_STACK.actionTarget.providerStatements.map((s) =>
+    s.sid === 'WriteOwnLogs' ? { ...s, resources: ['${ActionTargetProviderLogGroup.Arn}'] } : s,
+  ),
+};
+
+/** Environment of the hub function: every setting from its parameter, plus the hub's own. */
+export function hubEnvironment(): Record<string, Value> {
+  return {
+    ...settingsEnvironment(),
+    IMDS_GUARD_MEMBER_ROLE: { param: 'MemberRoleName' },
+    IMDS_GUARD_MEMBER_ACCOUNTS: { param: 'MemberAccounts' as ParameterName },
+  };
+}
+
+const ref = (name: string): Json => ({ Ref: name });
+const getAtt = (resource: string, attribute: string): Json => ({ 'Fn::GetAtt': [resource, attribute] });
+const sub = (template: string): Json => ({ 'Fn::Sub': template });
+
+export function renderHubTemplate(options: { artifactVersion?: string } = {}): CfnTemplate {
+  const parameters: Record<string, CfnParameter> = {};
+  for (const name of [...Object.values(SETTING_PARAMETERS), 'LogLevel', 'LogRetentionDays', 'ArtifactBucketPrefix', 'ArtifactVersion', 'MemberRoleName'] as ParameterName[]) {
+    parameters[name] = parameter(PARAMETERS[name], name === 'ArtifactVersion' ? options.artifactVersion : undefined);
+  }
+  parameters.OrganizationId = {
+    Type: 'String',
+    Default: '',
+    AllowedPattern: '^(o-[a-z0-9]{10,32})?$',
+    Description: 'Required. The organization (o-...): the hub may assume member roles only in its accounts (aws:ResourceOrgID). aws organizations describe-organization --query Organization.Id',
+  };
+  parameters.MemberAccounts = {
+    Type: 'String',
+    Default: '',
+    AllowedPattern: '^(\\d{12}(,\\d{12})*)?$',
+    Description: 'Optional allow-list of member accounts (comma-separated). Empty: Organizations DescribeAccount decides whether a finding\'s account is in the organization.',
+  };
+
+  const f = HUB.function;
+  const environment: { [key: string]: Json } = {};
+  for (const [name, v] of Object.entries(hubEnvironment())) environment[name] = value(v);
+  const at = HUB.actionTarget;
+
+  const resources: Record<string, CfnResource> = {
+    HubActionLogGroup: {
+      Type: 'AWS::Logs::LogGroup',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: { LogGroupName: sub(`/${APP_NAME}/\${AWS::StackName}/hub-action`), RetentionInDays: ref('LogRetentionDays') },
+    },
+    HubActionRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Path: MEMBER_STACK.rolePath,
+        Description: `${APP_NAME} hub custom action function`,
+        AssumeRolePolicyDocument: lambdaTrustPolicy(ref('AWS::AccountId')),
+        Policies: [{ PolicyName: `${APP_NAME}-hub-action`, PolicyDocument: { Version: '2012-10-17', Statement: HUB.statements.map(statementJson) } }],
+      },
+    },
+    HubActionFunction: {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        Description: f.description,
+        Runtime: MEMBER_STACK.runtime,
+        Architectures: [MEMBER_STACK.architecture],
+        Handler: 'index.handler',
+        Code: { S3Bucket: sub('${ArtifactBucketPrefix}-${AWS::Region}'), S3Key: sub(`${APP_NAME}/\${ArtifactVersion}/${f.name}.zip`) },
+        Role: getAtt('HubActionRole', 'Arn'),
+        MemorySize: f.memoryMb,
+        Timeout: f.timeoutSeconds,
+        Environment: { Variables: environment },
+        LoggingConfig: { LogGroup: ref('HubActionLogGroup') },
+      },
+    },
+    // A person clicked: no silent retries of a half-done fix; failures are in the log and on the findings.
+    HubActionEventInvokeConfig: {
+      Type: 'AWS::Lambda::EventInvokeConfig',
+      Properties: { FunctionName: ref('HubActionFunction'), Qualifier: '$LATEST', MaximumRetryAttempts: f.asyncRetries, MaximumEventAgeInSeconds: f.maxEventAgeSeconds },
+    },
+    ActionTargetProviderLogGroup: {
+      Type: 'AWS::Logs::LogGroup',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: { LogGroupName: sub(`/${APP_NAME}/\${AWS::StackName}/action-target-provider`), RetentionInDays: ref('LogRetentionDays') },
+    },
+    ActionTargetProviderRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Path: MEMBER_STACK.rolePath,
+        Description: `${APP_NAME} Security Hub custom action provider (CloudFormation custom resource)`,
+        AssumeRolePolicyDocument: lambdaTrustPolicy(ref('AWS::AccountId')),
+        Policies: [{ PolicyName: `${APP_NAME}-action-target-provider`, PolicyDocument: { Version: '2012-10-17', Statement: HUB.providerStatements.map(statementJson) } }],
+      },
+    },
+    ActionTargetProvider: {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        Description: `${APP_NAME}: creates the Security Hub custom action`,
+        Runtime: MEMBER_STACK.runtime,
+        Architectures: [MEMBER_STACK.architecture],
+        Handler: 'index.handler',
+        Code: { ZipFile: ACTION_TARGET_PROVIDER_SOURCE },
+        Role: getAtt('ActionTargetProviderRole', 'Arn'),
+        MemorySize: 128,
+        Timeout: 60,
+        LoggingConfig: { LogGroup: ref('ActionTargetProviderLogGroup') },
+      },
+    },
+    ActionTarget: {
+      Type: 'Custom::SecurityHubActionTarget',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: { ServiceToken: getAtt('ActionTargetProvider', 'Arn'), Id: at.id, Name: at.name, Description: at.description },
+    },
+    HubActionRule: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Description: `${APP_NAME}: Security Hub custom action "${at.name}"`,
+        State: 'ENABLED',
+        EventPattern: { ...actionPattern('x'), resources: [getAtt('ActionTarget', 'Arn')] } as Json,
+        Targets: [{ Id: `${APP_NAME}-hub-action`, Arn: getAtt('HubActionFunction', 'Arn'), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } }],
+      },
+    },
+    HubActionPermission: {
+      Type: 'AWS::Lambda::Permission',
+      Properties: { Action: 'lambda:InvokeFunction', FunctionName: getAtt('HubActionFunction', 'Arn'), Principal: 'events.amazonaws.com', SourceArn: getAtt('HubActionRule', 'Arn') },
+    },
+  };
+
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: HUB.description,
+    Metadata: {
+      'AWS::CloudFormation::Interface': {
+        ParameterGroups: [
+          { Label: { default: 'Organization' }, Parameters: ['OrganizationId', 'MemberRoleName', 'MemberAccounts'] },
+          { Label: { default: 'Behaviour' }, Parameters: Object.values(SETTING_PARAMETERS) },
+          { Label: { default: 'Operations' }, Parameters: ['LogLevel', 'LogRetentionDays'] },
+          { Label: { default: 'Code' }, Parameters: ['ArtifactBucketPrefix', 'ArtifactVersion'] },
+        ],
+      },
+    },
+    Parameters: parameters,
+    Rules: {
+      OrganizationIdRequired: {
+        Assertions: [{ Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref('OrganizationId'), ''] }] }, AssertDescription: 'OrganizationId (o-...) is required: member roles are assumed only within the organization.' }],
+      },
+    },
+    Conditions: {},
+    Resources: resources,
+    Outputs: {
+      ActionTargetArn: { Description: 'Security Hub custom action', Value: getAtt('ActionTarget', 'Arn') },
+      HubActionFunctionArn: { Description: 'hub action function', Value: getAtt('HubActionFunction', 'Arn') },
+      HubActionRoleArn: { Description: 'role the member roles are assumed from', Value: getAtt('HubActionRole', 'Arn') },
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The member role: what the hub's custom action (and `imds-guard scan --org`)
+ * assumes in each member account. Its permissions are the action function's
+ * own needs (infra/stack.ts `actionFunctionNeeds`), minus what only makes
+ * sense in the function's account (logs, dead letters, Security Hub: the hub
+ * writes its notes itself), valid in every region because IAM is global and
+ * the role is created once per account.
+ */
+import type { Statement } from './model.js';
+
+/** Trusted by the hub account only, and only by principals of the organization. */
+export function memberTrustPolicy<T>(hubAccountRoot: T, organizationId: T) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'HubAccountOfTheOrganization',
+        Effect: 'Allow',
+        Principal: { AWS: hubAccountRoot },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': organizationId } },
+      },
+    ],
+  };
+}
+
+/** `${AWS::Region}` → `*`: the one role serves every region of the account. */
+function anyRegion<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('${AWS::Region}', '*') as T;
+  if (Array.isArray(value)) return value.map(anyRegion) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, anyRegion(v)])) as T;
+  return value;
+}
+
+/**
+ * Statements with the same resources and condition as one, actions unique and
+ * sorted: the member role is created by the StackSet template, which must
+ * stay under the 51,200-byte TemplateBody limit.
+ */
+function merged(statements: readonly Statement[], sid: string): Statement[] {
+  const groups = new Map<string, Statement>();
+  for (const s of statements) {
+    const key = JSON.stringify([s.resources, s.condition ?? null]);
+    const seen = groups.get(key);
+    groups.set(key, seen ? { ...seen, actions: [...new Set([...seen.actions, ...s.actions])].sort() } : { ...s, actions: [...new Set(s.actions)].sort() });
+  }
+  return [...groups.values()].map((s, i) => ({ ...s, sid: `${sid}${i + 1}` }));
+}
+
+/** Read always; writes only when the member stack allows remediation. */
+export function memberRoleStatements(needs: { read: readonly Statement[]; write: readonly Statement[] }): Statement[] {
+  return [
+    ...merged(needs.read.map(anyRegion), 'MemberRead'),
+    ...merged(needs.write.map(anyRegion), 'MemberWrite').map((s) => ({ ...s, when: 'RemediationAllowed' as const })),
+  ];
+}

@@ -1,0 +1,42 @@
+/**
+ * The engine's dependencies without a findings sink: load, measure IMDSv1
+ * use, judge and (optionally) remediate in one account and region. The hub's
+ * custom action runs it with a member role's credentials, where imds-guard
+ * imports nothing (the member's own pipeline refreshes its findings); keeping
+ * it apart from shared/wiring.ts keeps the Security Hub sink out of that
+ * bundle, so the hub's role is granted only what the hub sends.
+ */
+import { createRemediator } from './act/index.js';
+import type { Clients } from './aws/clients.js';
+import { createImageSupport } from './aws/images.js';
+import { createUsageSource } from './aws/usage.js';
+import { evaluate } from './evaluate.js';
+import { createLoader } from './load.js';
+import type { PipelineDeps } from './pipeline.js';
+import type { Policy } from './policy.js';
+
+export interface EngineOptions {
+  account: string;
+  region: string;
+  policy: Policy;
+  /**
+   * Build plans and run the remediator. Off in `detect` mode, where nothing
+   * but findings is written, unless a person asks (custom action, CLI fix).
+   */
+  remediation: boolean;
+  /** Who acts, for finding notes. */
+  actor: string;
+}
+
+export function engineDeps(clients: Clients, options: EngineOptions): Omit<PipelineDeps, 'findings'> {
+  const loader = createLoader(clients, { account: options.account });
+  return {
+    policy: options.policy,
+    loader,
+    usage: createUsageSource(clients.cloudWatch),
+    images: createImageSupport(clients.ec2),
+    remediator: options.remediation
+      ? createRemediator({ clients, policy: options.policy, account: options.account, loader, evaluate, actor: options.actor })
+      : undefined,
+  };
+}

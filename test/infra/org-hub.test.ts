@@ -1,0 +1,171 @@
+/**
+ * Organization hub infrastructure: the member role in the member template
+ * (one region only, trusted by the hub within the organization, read-only
+ * unless remediation is allowed) and the hub template. Both validated offline
+ * with @aws/cloudformation-validate.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RegoEngine, TemplateFile, type StandardDiagnostic } from '@aws/cloudformation-validate';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderMemberTemplate, type CfnTemplate, type Json } from '../../infra/cloudformation.js';
+import { parameterValues, stageConfig } from '../../infra/config.js';
+import { HUB_ACTION_TARGET_ID, renderHubTemplate } from '../../infra/hub.js';
+import { holds } from '../../infra/model.js';
+import { actionFunctionNeeds, MEMBER_STACK } from '../../infra/stack.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'imds-guard-hub-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+function validate(t: CfnTemplate, parameterOverrides: Record<string, string> = {}): StandardDiagnostic[] {
+  const file = join(dir, `t${n++}.json`);
+  writeFileSync(file, JSON.stringify(t));
+  const engine = new RegoEngine();
+  try {
+    const report = engine.validateStandard(new TemplateFile(file), { parameterOverrides, strict: true });
+    expect(report.status).toBe('OK');
+    return report.diagnostics.filter((d) => d.severity !== 'INFO');
+  } finally {
+    engine.free();
+  }
+}
+
+/** Every Action string of every policy statement in a template (Fn::If unwrapped). */
+function actions(t: CfnTemplate): string[] {
+  const out: string[] = [];
+  const walk = (j: unknown): void => {
+    if (Array.isArray(j)) j.forEach(walk);
+    else if (j !== null && typeof j === 'object') {
+      for (const [k, v] of Object.entries(j)) {
+        if (k === 'Action') out.push(...(Array.isArray(v) ? (v as string[]) : [v as string]));
+        else walk(v);
+      }
+    }
+  };
+  for (const r of Object.values(t.Resources)) {
+    if (r.Type === 'AWS::IAM::Role') walk(r.Properties.Policies);
+    if (r.Type === 'AWS::IAM::ManagedPolicy') walk(r.Properties.PolicyDocument);
+  }
+  return out;
+}
+
+const member = renderMemberTemplate({ artifactVersion: '1.2.3-abc' });
+const hub = renderHubTemplate({ artifactVersion: '1.2.3-abc' });
+const ORG = 'o-a1b2c3d4e5';
+
+describe('member role (member template)', () => {
+  const role = member.Resources.MemberRole!;
+
+  it('exists only with a hub account and only in the home region (IAM is global; StackSets deploy per region)', () => {
+    expect(role.Condition).toBe('MemberRoleCreated');
+    expect(member.Conditions.MemberRoleCreated).toEqual({
+      'Fn::And': [{ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'HubAccountId' }, ''] }] }, { 'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'HomeRegion' }] }],
+    });
+    const values = parameterValues(stageConfig('x', { IMDS_GUARD_HUB_ACCOUNT_ID: '999988887777', IMDS_GUARD_ORGANIZATION_ID: ORG, IMDS_GUARD_REGIONS: 'eu-west-1,us-east-1' }), {
+      bucketPrefix: 'b',
+      version: 'v',
+    });
+    expect(values).toMatchObject({ HubAccountId: '999988887777', OrganizationId: ORG, HomeRegion: 'eu-west-1', MemberRoleName: 'imds-guard-member' });
+    expect(['eu-west-1', 'us-east-1', 'ap-south-1'].filter((r) => holds(MEMBER_STACK, 'MemberRoleCreated', values, r))).toEqual(['eu-west-1']);
+    expect(holds(MEMBER_STACK, 'MemberRoleCreated', { ...values, HubAccountId: '' }, 'eu-west-1')).toBe(false);
+  });
+
+  it('is named, under /imds-guard/, trusted only by the hub account within the organization', () => {
+    expect(role.Properties.RoleName).toEqual({ Ref: 'MemberRoleName' });
+    expect(role.Properties.Path).toBe('/imds-guard/');
+    expect(member.Parameters.MemberRoleName!.Default).toBe('imds-guard-member');
+    expect(role.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'HubAccountOfTheOrganization',
+          Effect: 'Allow',
+          Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${HubAccountId}:root' } },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } },
+        },
+      ],
+    });
+    // A hub account without organization or home region is refused by the template's Rules.
+    expect(JSON.stringify(member.Rules.MemberRoleNeedsOrganizationAndHomeRegion)).toContain('OrganizationId');
+  });
+
+  it('grants what the action function needs, in every region, writes only with RemediationAllowed, no * action', () => {
+    const [read, write] = role.Properties.Policies as [{ PolicyDocument: { Statement: Json[] } }, { 'Fn::If': [string, { PolicyDocument: { Statement: Json[] } }, Json] }];
+    const needs = actionFunctionNeeds();
+    const unique = (actions: readonly string[]) => [...new Set(actions)].sort();
+    // The writes are a second policy that exists only with RemediationAllowed.
+    expect(write['Fn::If'][0]).toBe('RemediationAllowed');
+    expect(write['Fn::If'][2]).toEqual({ Ref: 'AWS::NoValue' });
+    const reads = read.PolicyDocument.Statement as { Action: string[] }[];
+    const writes = write['Fn::If'][1].PolicyDocument.Statement as { Action: string[] }[];
+    expect(JSON.stringify(reads)).not.toContain('Fn::If');
+    expect(unique(writes.flatMap((s) => s.Action))).toEqual(unique(needs.write.flatMap((s) => s.actions)));
+    expect(unique(reads.flatMap((s) => s.Action))).toEqual(unique(needs.read.flatMap((s) => s.actions)));
+    // The same derived statements as the action function's own role (infra/stack.ts permissionsFor).
+    const action = MEMBER_STACK.functions.find((f) => f.name === 'action')!;
+    const actionGrants = unique(action.statements.flatMap((s) => s.actions));
+    for (const a of [...needs.read, ...needs.write].flatMap((s) => s.actions)) expect(actionGrants).toContain(a);
+    const statements = [...reads, ...writes];
+    expect(JSON.stringify(statements)).not.toContain('${AWS::Region}');
+    expect(JSON.stringify(statements)).not.toMatch(/securityhub:|logs:|sqs:/);
+    for (const a of actions(member)) expect(a).not.toContain('*');
+  });
+
+  it.each<Record<string, string>>([
+    { HubAccountId: '999988887777', OrganizationId: ORG, HomeRegion: 'us-east-1' },
+    { HubAccountId: '999988887777', OrganizationId: ORG, HomeRegion: 'us-east-1', RemediationEnabled: 'true', Mode: 'enforce', MemberRoleName: 'org-imds' },
+  ])('member template validates with %o', (overrides) => {
+    expect(validate(member, overrides)).toEqual([]);
+  });
+
+  it('still fits the create-stack-set TemplateBody limit', () => {
+    expect(JSON.stringify(member).length).toBeLessThan(51_200);
+  });
+});
+
+describe('hub template', () => {
+  it('validates with @aws/cloudformation-validate: 0 errors, 0 warnings', () => {
+    expect(validate(hub, { OrganizationId: ORG })).toEqual([]);
+  });
+
+  it('(the validator catches a broken hub template)', () => {
+    const broken = structuredClone(hub);
+    broken.Resources.HubActionFunction!.Properties.Runtime = 'nodejs99.x';
+    expect(validate(broken, { OrganizationId: ORG }).map((d) => d.entity?.logicalId)).toContain('HubActionFunction');
+  });
+
+  it('has no * action; assumes only the member role, only in the organization', () => {
+    for (const a of actions(hub)) expect(a).not.toContain('*');
+    const policy = JSON.stringify(hub.Resources.HubActionRole!.Properties.Policies);
+    const statements = (hub.Resources.HubActionRole!.Properties.Policies as { PolicyDocument: { Statement: Record<string, any>[] } }[])[0]!.PolicyDocument.Statement;
+    const assume = statements.find((s) => s.Action.includes('sts:AssumeRole'))!;
+    expect(assume.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/imds-guard/${MemberRoleName}' }]);
+    expect(assume.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': { 'Fn::Sub': '${OrganizationId}' } } });
+    expect(statements.flatMap((s) => s.Action).sort()).toEqual(
+      ['logs:CreateLogStream', 'logs:PutLogEvents', 'organizations:DescribeAccount', 'securityhub:BatchUpdateFindings', 'sts:AssumeRole'].sort(),
+    );
+    // No EC2/Auto Scaling access of its own: everything goes through the member role.
+    expect(policy).not.toMatch(/ec2:|autoscaling:/);
+  });
+
+  it('creates the custom action (id ≤ 20 alphanumerics, distinct from the member stack\'s) and routes it to the hub\'s own function (functions/hub-action.ts)', () => {
+    expect(HUB_ACTION_TARGET_ID).toMatch(/^[A-Za-z0-9]{1,20}$/);
+    expect(HUB_ACTION_TARGET_ID).not.toBe(MEMBER_STACK.actionTarget.id);
+    expect(hub.Resources.ActionTarget!.Properties.Id).toBe(HUB_ACTION_TARGET_ID);
+    const rule = hub.Resources.HubActionRule!.Properties;
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.securityhub'],
+      'detail-type': ['Security Hub Findings - Custom Action'],
+      resources: [{ 'Fn::GetAtt': ['ActionTarget', 'Arn'] }],
+    });
+    const env = (hub.Resources.HubActionFunction!.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+    expect(env).toMatchObject({ IMDS_GUARD_MEMBER_ROLE: { Ref: 'MemberRoleName' }, IMDS_GUARD_MEMBER_ACCOUNTS: { Ref: 'MemberAccounts' }, IMDS_GUARD_MODE: { Ref: 'Mode' } });
+    expect(hub.Resources.HubActionFunction!.Properties.Code).toEqual({
+      S3Bucket: { 'Fn::Sub': '${ArtifactBucketPrefix}-${AWS::Region}' },
+      S3Key: { 'Fn::Sub': 'imds-guard/${ArtifactVersion}/hub-action.zip' },
+    });
+  });
+});
