@@ -23,7 +23,7 @@ import type { InstanceSubject, Tags } from '../../shared/model.js';
 import { createRejectedCalls } from '../../shared/watch/metrics.js';
 import { findWatched, runWatch, watchedOf } from '../../shared/watch/index.js';
 import { decodePrevious, encodePrevious } from '../../shared/watch/tags.js';
-import { ACCOUNT, instanceSubject, policy, REGION } from '../remediation/helpers.js';
+import { ACCOUNT, instanceSubject, policy, REGION } from '../act/helpers.js';
 
 const ec2 = mockClient(EC2Client);
 const cw = mockClient(CloudWatchClient);

@@ -1,8 +1,8 @@
-import { evaluate } from '../../shared/evaluate.js';
+import { evaluate } from '../shared/evaluate.js';
 import { describe, expect, it } from 'vitest';
-import { decide } from '../../shared/decide.js';
-import { launchTemplateNameFor } from '../../shared/kinds/launch-configuration/description.js';
-import type { GateId, Plan } from '../../shared/model.js';
+import { decide } from '../shared/decide.js';
+import { launchTemplateNameFor } from '../shared/kinds/launch-configuration/description.js';
+import type { GateId, Plan } from '../shared/model.js';
 import {
   NOW,
   accountSubject,
@@ -11,7 +11,7 @@ import {
   policy,
   templateSubject,
   verdict,
-} from './helpers.js';
+} from './act/helpers.js';
 
 const KNOWN_UNUSED = { noTokenCalls: 0, lookbackDays: 14 };
 const gateOf = (plan: Plan, id: GateId) => plan.gates.find((g) => g.gate === id);

@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createImageSupport } from '../../shared/aws/images.js';
 import { MAX_DATAPOINTS_PER_CALL, choosePeriod, createUsageSource, minimumPeriodFor } from '../../shared/aws/usage.js';
-import { NOW } from './helpers.js';
+import { NOW } from '../act/helpers.js';
 
 const cw = mockClient(CloudWatchClient);
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `i-${i.toString(16).padStart(17, '0')}`);
