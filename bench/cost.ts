@@ -25,11 +25,10 @@
  *   npx tsx bench/cost.ts [instances ...]
  */
 import './env.js';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { DAY_MS, refreshAgeMs } from '../shared/findings/fingerprint.js';
 import { ACCOUNT, REGION, configurationName, instanceId, startFakeAws, templateId, type FakeAws } from './fake-aws.js';
 import { estateFor, runSweepChild } from './sweep.js';
+import { runChild } from './child.js';
 
 /** List prices, us-east-1 (README "Cost" gives the sources). */
 export const PRICES = {
@@ -78,21 +77,7 @@ export interface CostSize {
 }
 
 function child(script: string, args: string[], url: string, env: Record<string, string> = {}): Promise<any> {
-  const proc = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], {
-    env: { ...process.env, AWS_ENDPOINT_URL: url, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) =>
-    proc.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !(line.startsWith('{') || line.startsWith('['))) reject(new Error(`${script} failed (${code}): ${err.slice(-2000)}`));
-      else resolve(JSON.parse(line));
-    }),
-  );
+  return runChild(script, args, { AWS_ENDPOINT_URL: url, ...env });
 }
 
 const imports = (fake: FakeAws): number => [...fake.findings.values()].reduce((n, f) => n + f.imports, 0);

@@ -9,9 +9,8 @@
  *   npx tsx bench/events.ts [--runs 15]
  */
 import './env.js';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startFakeAws } from './fake-aws.js';
+import { runChild } from './child.js';
 
 export interface EventBenchResult {
   mode: string;
@@ -24,21 +23,7 @@ export interface EventBenchResult {
 }
 
 function child(url: string, mode: string, runs: number): Promise<{ ms0: number[]; ms50: number[]; calls: Record<string, number> }> {
-  const proc = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', fileURLToPath(new URL('./event-child.ts', import.meta.url)), String(runs)], {
-    env: { ...process.env, AWS_ENDPOINT_URL: url, IMDS_GUARD_MODE: mode, IMDS_GUARD_USAGE_LOOKBACK_DAYS: '14' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) =>
-    proc.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) reject(new Error(`event child failed (${code}): ${err.slice(-2000)}`));
-      else resolve(JSON.parse(line));
-    }),
-  );
+  return runChild('./event-child.ts', [String(runs)], { AWS_ENDPOINT_URL: url, IMDS_GUARD_MODE: mode, IMDS_GUARD_USAGE_LOOKBACK_DAYS: '14' });
 }
 
 const median = (xs: number[]): number => {

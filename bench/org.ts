@@ -9,11 +9,10 @@
  *   npx tsx bench/org.ts [accounts] [regions] [instances] [ms per call] [concurrency]
  */
 import './env.js';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_ORG_CONCURRENCY } from '../cli/args.js';
 import { callsByService, startFakeAws, type FakeAws } from './fake-aws.js';
 import { estateFor } from './sweep.js';
+import { runChild } from './child.js';
 
 export interface OrgBenchResult {
   accounts: number;
@@ -70,29 +69,15 @@ function minimumCalls(fake: FakeAws, accounts: number, regions: number): { minim
   };
 }
 
-function runChild(url: string, regions: readonly string[], concurrency: number): Promise<Child> {
-  const child = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', fileURLToPath(new URL('./org-child.ts', import.meta.url))], {
-    env: { ...process.env, AWS_ENDPOINT_URL: url, BENCH_REGIONS: regions.join(','), BENCH_CONCURRENCY: String(concurrency) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) reject(new Error(`org scan child failed (exit ${code}): ${err.slice(-2000)}`));
-      else resolve(JSON.parse(line) as Child);
-    });
-  });
+function runOrgChild(url: string, regions: readonly string[], concurrency: number): Promise<Child> {
+  return runChild<Child>('./org-child.ts', [], { AWS_ENDPOINT_URL: url, BENCH_REGIONS: regions.join(','), BENCH_CONCURRENCY: String(concurrency) });
 }
 
 export async function benchOrg(accounts = 50, regionCount = 4, instances = 200, latencyMs = 50, concurrency = DEFAULT_ORG_CONCURRENCY): Promise<OrgBenchResult> {
   const regions = REGIONS.slice(0, regionCount);
   const fake = await startFakeAws({ ...estateFor(instances), organizationAccounts: accounts }, { latencyMs });
   try {
-    const child = await runChild(fake.url, regions, concurrency);
+    const child = await runOrgChild(fake.url, regions, concurrency);
     if (child.accountsOk !== accounts) throw new Error(`expected ${accounts} accounts read, got ${child.accountsOk}`);
     const { minimum, detail } = minimumCalls(fake, accounts, regions.length);
     return {

@@ -12,9 +12,8 @@
  * that no longer exist (to be archived). Policy: the default (`detect`).
  */
 import './env.js';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { ACCOUNT, REGION, callsByService, instanceId, startFakeAws, type Estate, type FakeAws } from './fake-aws.js';
+import { runChild } from './child.js';
 
 export interface SweepBenchResult {
   instances: number;
@@ -97,21 +96,7 @@ export interface ChildResult {
 
 /** Runs bench/sweep-child.ts in a fresh Node process against `url`. */
 export function runSweepChild(url: string, extraEnv: Record<string, string> = {}): Promise<ChildResult> {
-  const child = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', fileURLToPath(new URL('./sweep-child.ts', import.meta.url))], {
-    env: { ...process.env, AWS_ENDPOINT_URL: url, ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) reject(new Error(`sweep child failed (exit ${code}): ${err.slice(-2000)}`));
-      else resolve(JSON.parse(line) as ChildResult);
-    });
-  });
+  return runChild<ChildResult>('./sweep-child.ts', [], { AWS_ENDPOINT_URL: url, ...extraEnv });
 }
 
 /** Runs one sweep (in a child process) against a fresh fake in this process. */

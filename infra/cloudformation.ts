@@ -158,6 +158,24 @@ export function parameter(p: ParameterSpec, defaultOverride?: string): CfnParame
   return out;
 }
 
+/** The inline function that creates the Security Hub custom action (CloudFormation has no resource type it can validate offline). */
+export function actionTargetProvider(): CfnResource {
+  return {
+    Type: 'AWS::Lambda::Function',
+    Properties: {
+      Description: `${APP_NAME}: creates the Security Hub custom action (CloudFormation has no resource type for it)`,
+      Runtime: MEMBER_STACK.runtime,
+      Architectures: [MEMBER_STACK.architecture],
+      Handler: 'index.handler',
+      Code: { ZipFile: ACTION_TARGET_PROVIDER_SOURCE },
+      Role: getAtt('ActionTargetProviderRole', 'Arn'),
+      MemorySize: 128,
+      Timeout: 60,
+      LoggingConfig: { LogGroup: ref('ActionTargetProviderLogGroup') },
+    },
+  };
+}
+
 /** Adds `Condition` only when there is one (keeps the JSON free of `undefined`). */
 function conditional(condition: ConditionName | undefined, resource: CfnResource): CfnResource {
   return condition ? { ...resource, Condition: condition } : resource;
@@ -471,21 +489,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
       ],
     },
   };
-  resources.ActionTargetProvider = {
-    Type: 'AWS::Lambda::Function',
-    Condition: at.when,
-    Properties: {
-      Description: `${APP_NAME}: creates the Security Hub custom action (CloudFormation has no resource type for it)`,
-      Runtime: stack.runtime,
-      Architectures: [stack.architecture],
-      Handler: 'index.handler',
-      Code: { ZipFile: ACTION_TARGET_PROVIDER_SOURCE },
-      Role: getAtt('ActionTargetProviderRole', 'Arn'),
-      MemorySize: 128,
-      Timeout: 60,
-      LoggingConfig: { LogGroup: ref('ActionTargetProviderLogGroup') },
-    },
-  };
+  resources.ActionTargetProvider = conditional(at.when, actionTargetProvider());
   resources.ActionTarget = {
     Type: 'Custom::SecurityHubActionTarget',
     Condition: at.when,

@@ -10,8 +10,7 @@
  * (`renderHubTemplate`, dist/hub-template.json) and by infra/sst.ts for the
  * SST `hub` stage.
  */
-import { ACTION_TARGET_PROVIDER_SOURCE } from './action-target-provider.js';
-import { parameter, statementJson, value, type CfnParameter, type CfnResource, type CfnTemplate, type Json } from './cloudformation.js';
+import { actionTargetProvider, parameter, statementJson, value, type CfnParameter, type CfnResource, type CfnTemplate, type Json } from './cloudformation.js';
 import type { ParameterName, Statement, Value } from './model.js';
 import { lambdaTrustPolicy } from './policies.js';
 import { actionPattern, APP_NAME, MEMBER_STACK, PARAMETERS, SETTING_PARAMETERS, settingsEnvironment } from './stack.js';
@@ -151,20 +150,7 @@ export function renderHubTemplate(options: { artifactVersion?: string } = {}): C
         Policies: [{ PolicyName: `${APP_NAME}-action-target-provider`, PolicyDocument: { Version: '2012-10-17', Statement: HUB.providerStatements.map(statementJson) } }],
       },
     },
-    ActionTargetProvider: {
-      Type: 'AWS::Lambda::Function',
-      Properties: {
-        Description: `${APP_NAME}: creates the Security Hub custom action`,
-        Runtime: MEMBER_STACK.runtime,
-        Architectures: [MEMBER_STACK.architecture],
-        Handler: 'index.handler',
-        Code: { ZipFile: ACTION_TARGET_PROVIDER_SOURCE },
-        Role: getAtt('ActionTargetProviderRole', 'Arn'),
-        MemorySize: 128,
-        Timeout: 60,
-        LoggingConfig: { LogGroup: ref('ActionTargetProviderLogGroup') },
-      },
-    },
+    ActionTargetProvider: actionTargetProvider(),
     ActionTarget: {
       Type: 'Custom::SecurityHubActionTarget',
       DeletionPolicy: 'Delete',
