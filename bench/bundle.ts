@@ -37,11 +37,15 @@ function events(dir: string): Record<(typeof FUNCTIONS)[number], string> {
       .replaceAll('lt-0123456789abcdef0', templateId(0));
   const run = JSON.parse(fixture('cloudtrail/RunInstances.json'));
   run.detail.responseElements.instancesSet.items = [{ ...run.detail.responseElements.instancesSet.items[0], instanceId: instanceId(3) }];
+  // The fake holds only the findings imds-guard imports: Security Hub's own control findings exist in a
+  // real account alone, so the action's cold start selects imds-guard's findings of the fixture.
+  const action = JSON.parse(fixture('securityhub/custom-action.json'));
+  action.detail.findings = action.detail.findings.filter((f: { Id: string }) => f.Id.startsWith('imds-guard/'));
   const files = {
     events: JSON.stringify(run),
     sweep: JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }),
     'config-rule': fixture('config/change-instance.json'),
-    action: fixture('securityhub/custom-action.json'),
+    action: JSON.stringify(action),
   };
   const out = {} as Record<(typeof FUNCTIONS)[number], string>;
   for (const [name, text] of Object.entries(files)) {

@@ -35,10 +35,11 @@ console.log(formatMemory(await benchMemory(sizes)));
 console.log('\n## 4. Bundles and cold start\n');
 const runs = quick ? 3 : 7;
 console.log(formatBundles(await benchBundles({ runs }), runs));
-console.log('\n## 5. Watch (guard window, rollback; 50 ms per call)\n');
-console.log(formatWatch(await benchWatch(quick ? [1000] : [1000, 10_000])));
-console.log('\n## 6. Cost per month per account-region, previous design vs new, and a launch storm\n');
+// Numbered as in BENCHMARKS.md.
+console.log('\n## 5. Cost per month per account-region, previous design vs new, and a launch storm\n');
 console.log(await benchCost(sizes));
 console.log('\n## 6. Organization scan (scan --org)\n');
 console.log(formatOrg(await benchOrg(quick ? 10 : 50, 4, 200, 50)));
+console.log('\n## 7. Watch (guard window, rollback; 50 ms per call)\n');
+console.log(formatWatch(await benchWatch(quick ? [1000] : [1000, 10_000])));
 console.log(`\nbench done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
