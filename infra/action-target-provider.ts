@@ -1,8 +1,11 @@
 /**
- * CloudFormation has no resource type for a Security Hub custom action
- * (`AWS::SecurityHub::ActionTarget` does not exist; Terraform/Pulumi call the
- * API directly). The member template creates it with this custom resource,
- * inlined as `Code.ZipFile` (CommonJS, AWS SDK v3 from the Lambda runtime).
+ * The Security Hub custom action is created by this custom resource, inlined
+ * as `Code.ZipFile` (CommonJS, AWS SDK v3 from the Lambda runtime).
+ * CloudFormation does have `AWS::SecurityHub::ActionTarget` (AWS-FACTS.md),
+ * but the offline validator the build relies on (@aws/cloudformation-validate)
+ * rejects it as an unknown type, and the template must validate with 0 errors;
+ * the custom resource also lets a StackSet roll out to accounts without
+ * Security Hub (below).
  *
  * Where Security Hub is not enabled, Create succeeds without an action target
  * (logged, `Enabled=false` in the attributes) so a StackSet can roll out to

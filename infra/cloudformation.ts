@@ -158,12 +158,12 @@ export function parameter(p: ParameterSpec, defaultOverride?: string): CfnParame
   return out;
 }
 
-/** The inline function that creates the Security Hub custom action (CloudFormation has no resource type it can validate offline). */
+/** The inline function that creates the Security Hub custom action (infra/action-target-provider.ts says why). */
 export function actionTargetProvider(): CfnResource {
   return {
     Type: 'AWS::Lambda::Function',
     Properties: {
-      Description: `${APP_NAME}: creates the Security Hub custom action (CloudFormation has no resource type for it)`,
+      Description: `${APP_NAME}: creates the Security Hub custom action`,
       Runtime: MEMBER_STACK.runtime,
       Architectures: [MEMBER_STACK.architecture],
       Handler: 'index.handler',

@@ -159,8 +159,8 @@ export interface ActionTargetSpec {
   description: string;
   when: ConditionName;
   /**
-   * CloudFormation has no Security Hub action-target resource type: the
-   * template creates it with a small custom resource whose role has these.
+   * The template creates the action target with a small custom resource
+   * (infra/action-target-provider.ts says why) whose role has these.
    */
   providerStatements: readonly Statement[];
 }

@@ -24,7 +24,6 @@ import type {
 } from '../model.js';
 import type { Policy } from '../policy.js';
 import type { Validation } from '../refs/validate.js';
-import type { Scope } from '../scope.js';
 
 /** A subject that exists (not `missing`). */
 export type LiveSubject = Exclude<Subject, { kind: 'missing' }>;
@@ -130,4 +129,3 @@ export interface Superseded {
   };
 }
 
-export type { Scope };

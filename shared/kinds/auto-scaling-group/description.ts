@@ -18,7 +18,7 @@ const autoscaling = 'autoscaling.amazonaws.com' as const;
 const REPOINT_URL = 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/create-asg-launch-template.html';
 
 /** Auto Scaling group names: 1-255 characters (XmlStringMaxLen255), no control characters, not an ARN. */
-export function validateGroupName(value: unknown): Validation {
+function validateGroupName(value: unknown): Validation {
   if (typeof value !== 'string') return { ok: false, reason: `Auto Scaling group name must be a string, got ${show(value)}` };
   if (value.length < 1 || value.length > 255) return { ok: false, reason: `Auto Scaling group name ${show(value)} must be 1-255 characters` };
   if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return { ok: false, reason: `Auto Scaling group name ${show(value)} contains control characters` };
