@@ -14,7 +14,7 @@
  *   npx tsx bench/bundle.ts [--runs 7] [--no-build]
  */
 import './env.js';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { FUNCTION_BUILD_OPTIONS } from '../scripts/build.js';
 import { instanceId, startFakeAws, templateId } from './fake-aws.js';
+import { runChild } from './child.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FUNCTIONS = ['events', 'sweep', 'config-rule', 'action'] as const;
@@ -64,21 +65,8 @@ interface Cold {
 }
 
 function coldStart(bundle: string, event: string, url: string): Promise<Cold> {
-  const child = spawn(process.execPath, [join(root, 'bench/cold-start.mjs'), bundle, event], {
-    env: { ...process.env, AWS_ENDPOINT_URL: url, NODE_OPTIONS: '', NODE_NO_WARNINGS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((res, rej) =>
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) rej(new Error(`cold start of ${bundle} failed (${code}): ${err.slice(-1500)}`));
-      else res(JSON.parse(line) as Cold);
-    }),
-  );
+  // A plain .mjs in a bare Node process: the cold start measured is the bundle's alone.
+  return runChild<Cold>('./cold-start.mjs', [bundle, event], { AWS_ENDPOINT_URL: url, NODE_OPTIONS: '', NODE_NO_WARNINGS: '1' }, []);
 }
 
 const median = (xs: number[]): number => {

@@ -6,8 +6,14 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export function runChild<T>(script: string, args: readonly string[], env: Record<string, string>): Promise<T> {
-  const proc = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], {
+/** `nodeArgs`: how Node runs the script (TypeScript through tsx by default; `[]` for a plain .mjs). */
+export function runChild<T>(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = ['--no-warnings', '--import', 'tsx'],
+): Promise<T> {
+  const proc = spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL(script, import.meta.url)), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
