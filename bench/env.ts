@@ -8,5 +8,7 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+// The SDK's own switch for its Node < 22 notice (see cli/quiet.ts): bench output carries figures only.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export {};
