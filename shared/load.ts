@@ -126,10 +126,10 @@ export function createLoader(clients: LoaderClients, options: LoaderOptions = {}
     return out;
   }
 
-  async function related(refs: readonly ResourceRef[]): Promise<ResourceRef[]> {
-    const given = new Set(refs.map(refKey));
+  async function related(subjects: readonly Subject[]): Promise<ResourceRef[]> {
+    const given = new Set(subjects.map((s) => refKey(s.ref)));
     const contextFor = contexts();
-    const found = await Promise.all(KIND_NAMES.map((kind) => edgeOf(kind).related?.(refs, contextFor(kind)) ?? []));
+    const found = await Promise.all(KIND_NAMES.map((kind) => edgeOf(kind).related?.(subjects, contextFor(kind)) ?? []));
     return found.flat().filter((ref) => !given.has(refKey(ref)));
   }
 

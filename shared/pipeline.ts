@@ -53,9 +53,11 @@ export async function runPipeline(
   context: RunContext = {},
 ): Promise<PipelineResult> {
   if (refs.length === 0) return { reports: [] };
-  const related = (await deps.loader.related?.(refs)) ?? [];
-  const subjects = await deps.loader.load([...refs, ...related]);
-  return processSubjects(subjects, deps, context);
+  const subjects = await deps.loader.load(refs);
+  // Resources judged by what these are (the groups launching from a changed template), matched on the described subjects.
+  const related = (await deps.loader.related?.(subjects)) ?? [];
+  const dependants = related.length > 0 ? await deps.loader.load(related) : [];
+  return processSubjects([...subjects, ...dependants], deps, context);
 }
 
 /** Judges already-described subjects (the sweep streams pages of them here). */

@@ -15,8 +15,8 @@ import type { SubjectOf } from './kinds/types.js';
 /** Re-describes resources. Returns one subject per distinct ref (MissingSubject when gone). */
 export interface Loader {
   load(refs: readonly ResourceRef[]): Promise<Subject[]>;
-  /** Refs whose verdict depends on these (the groups that launch from a changed template); not in `refs`. */
-  related?(refs: readonly ResourceRef[]): Promise<ResourceRef[]>;
+  /** Refs whose verdict depends on these described subjects (the groups that launch from a changed template); not among them. */
+  related?(subjects: readonly Subject[]): Promise<ResourceRef[]>;
 }
 
 /** Lists everything in one account and region, kind by kind and page by page (never the whole estate at once). */

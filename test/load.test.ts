@@ -1,4 +1,4 @@
-import { DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeAutoScalingGroupsCommand, DescribeLaunchConfigurationsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { DescribeLaunchConfigurationsCommandInput } from '@aws-sdk/client-auto-scaling';
 import {
   DescribeInstancesCommand,
@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLoader } from '../shared/load.js';
 import type { LaunchTemplateSubject, ResourceKind, ResourceRef } from '../shared/model.js';
 import { apiFixture, ec2Error, instance, instanceIds, newClients, SCOPE } from './aws/helpers.js';
+import { instance as instanceSubject, launchConfiguration, launchTemplate } from './support/subjects.js';
 
 const clients = newClients();
 const ec2 = mockClient(clients.ec2);
@@ -222,5 +223,32 @@ describe('launch configurations and account defaults', () => {
     expect(await load([])).toEqual([]);
     expect(ec2.calls()).toHaveLength(0);
     expect(autoScaling.calls()).toHaveLength(0);
+  });
+});
+
+describe('related: the groups that launch from a changed template or configuration', () => {
+  it('finds them by template id, by the name a group names it with, and by configuration, in one listing', async () => {
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
+      AutoScalingGroups: [
+        { AutoScalingGroupName: 'by-id', LaunchTemplate: { LaunchTemplateId: 'lt-0123456789abcdef0', Version: '1' } } as AutoScalingGroup,
+        { AutoScalingGroupName: 'by-name', LaunchTemplate: { LaunchTemplateName: 'web-template', Version: '$Latest' } } as AutoScalingGroup,
+        {
+          AutoScalingGroupName: 'mixed',
+          MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0123456789abcdef0' } } },
+        } as AutoScalingGroup,
+        { AutoScalingGroupName: 'legacy', LaunchConfigurationName: 'old-lc' } as AutoScalingGroup,
+        { AutoScalingGroupName: 'unrelated', LaunchTemplate: { LaunchTemplateId: 'lt-0fedcba9876543210' } } as AutoScalingGroup,
+      ],
+    });
+    const template = { ...launchTemplate('lt-0123456789abcdef0'), name: 'web-template' };
+    const found = await createLoader(clients, { account: SCOPE.account }).related!([template, launchConfiguration('old-lc'), instanceSubject('i-0aaaaaaaaaaaaaaa1')]);
+    expect(found.map((r) => r.id).sort()).toEqual(['by-id', 'by-name', 'legacy', 'mixed']);
+    for (const r of found) expect(r).toMatchObject({ kind: 'auto-scaling-group', account: template.ref.account, region: template.ref.region });
+    expect(autoScaling.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(1);
+  });
+
+  it('lists nothing when no template or configuration changed', async () => {
+    expect(await createLoader(clients).related!([instanceSubject('i-0aaaaaaaaaaaaaaa1')])).toEqual([]);
+    expect(autoScaling.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(0);
   });
 });

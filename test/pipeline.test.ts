@@ -71,6 +71,35 @@ describe('runPipeline', () => {
     expect(result.findings).toEqual({ published: 2, failed: [] });
   });
 
+  it('judges the groups that launch from a changed configuration in the same run, and publishes them once', async () => {
+    const group: Subject = {
+      kind: 'auto-scaling-group',
+      ref: ref('auto-scaling-group', 'workers'),
+      name: 'workers',
+      tags: {},
+      sources: [{ type: 'launch-configuration', name: 'old-lc', found: true }],
+    };
+    const base = fixedLoader([launchConfiguration('old-lc'), group]);
+    const asked: Subject[][] = [];
+    const loader: Loader = {
+      load: base.load,
+      async related(subjects) {
+        asked.push([...subjects]);
+        return subjects.some((s) => s.ref.id === 'old-lc') ? [group.ref] : [];
+      },
+    };
+    const sink = new RecordingSink();
+    const result = await runPipeline([ref('launch-configuration', 'old-lc')], { policy: policy(), loader, findings: sink });
+    // Matched on the described configuration; the group is described in a second load.
+    expect(asked.map((a) => a.map((s) => s.ref.id))).toEqual([['old-lc']]);
+    expect(base.calls.map((c) => c.map((r) => r.id))).toEqual([['old-lc'], ['workers']]);
+    expect(result.reports.map((r) => [r.verdict.ref.kind, r.verdict.compliance])).toEqual([
+      ['launch-configuration', 'NON_COMPLIANT'],
+      ['auto-scaling-group', 'NON_COMPLIANT'],
+    ]);
+    expect(sink.published).toHaveLength(1);
+  });
+
   it('does nothing for no refs', async () => {
     const loader = fixedLoader([]);
     const result = await runPipeline([], { policy: policy(), loader });

@@ -216,7 +216,7 @@ export async function withDefaultAndLatest(
 }
 
 /** GetInstanceMetadataDefaults: the region's account-level IMDS defaults (`undefined` = none set). */
-export async function getInstanceMetadataDefaults(ec2: EC2Client): Promise<InstanceMetadataDefaultsResponse | undefined> {
+export async function getInstanceMetadataDefaults(ec2: Pick<EC2Client, 'send'>): Promise<InstanceMetadataDefaultsResponse | undefined> {
   try {
     const out = await ec2.send(new GetInstanceMetadataDefaultsCommand({}));
     return out.AccountLevel;

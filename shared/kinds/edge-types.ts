@@ -7,7 +7,7 @@
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client, InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 import type { Action } from '../act/types.js';
-import type { ResourceKind, ResourceRef } from '../model.js';
+import type { ResourceKind, ResourceRef, Subject } from '../model.js';
 import type { Scope } from '../scope.js';
 import type { SubjectOf } from './types.js';
 
@@ -55,9 +55,10 @@ export interface KindEdge<K extends ResourceKind = ResourceKind> {
   /**
    * Resources of this kind whose verdict depends on `changed` resources of
    * other kinds (a group launching from a template that just changed), so an
-   * event about those re-judges these too.
+   * event about those re-judges these too. Given described subjects, so a
+   * template named in the event by its name is matched by id and name.
    */
-  related?(changed: readonly ResourceRef[], ctx: EdgeContext): Promise<ResourceRef[]>;
+  related?(changed: readonly Subject[], ctx: EdgeContext): Promise<ResourceRef[]>;
   /** Every resource of this kind in the Region, one API page at a time. */
   list(ctx: EdgeContext): AsyncIterable<SubjectOf<K>[]>;
   permissions: {

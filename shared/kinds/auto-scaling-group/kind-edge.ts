@@ -1,7 +1,7 @@
 /** Auto Scaling groups as a registry edge: the calls live in ./edge.ts. */
-import { describeAutoScalingUsage } from '../../aws/autoscaling.js';
+import { createGroupFinder } from '../../act/groups.js';
 import { accountDefaultsMetadata } from '../../aws/translate.js';
-import { refKey, type ResourceRef } from '../../model.js';
+import { refKey, type ResourceRef, type Subject } from '../../model.js';
 import type { EdgeContext, KindEdge } from '../edge-types.js';
 import { AUTO_SCALING_GROUP_PERMISSIONS, loadAutoScalingGroups, pageAutoScalingGroupSubjects } from './edge.js';
 import type { AutoScalingGroupSubject } from './subject.js';
@@ -15,22 +15,25 @@ export const autoScalingGroupEdge: KindEdge<'auto-scaling-group'> = {
     const out = new Map<string, AutoScalingGroupSubject>();
     for (const ref of refs) {
       const subject = byName.get(ref.id);
-      if (subject) out.set(refKey(ref), { ...subject, ref: { ...ref, kind: 'auto-scaling-group' } });
+      if (subject) out.set(refKey(ref), { ...subject, ref });
     }
     return out;
   },
-  /** The groups that launch from a changed template or configuration: one listing of the Region's groups. */
-  async related(changed: readonly ResourceRef[], ctx: EdgeContext): Promise<ResourceRef[]> {
-    const sources = changed.filter((r) => r.kind === 'launch-template' || r.kind === 'launch-configuration');
+  /** The groups that launch from a changed template or configuration: one listing of the Region's groups (shared/act/groups.ts). */
+  async related(changed: readonly Subject[], ctx: EdgeContext): Promise<ResourceRef[]> {
+    const sources = changed.filter((s) => s.ref.kind === 'launch-template' || s.ref.kind === 'launch-configuration');
     if (sources.length === 0) return [];
-    const usage = await describeAutoScalingUsage(ctx.clients.autoScaling);
-    const groups = new Set<string>();
-    for (const ref of sources) {
+    const finder = createGroupFinder(ctx.clients.autoScaling);
+    const groups = new Map<string, ResourceRef>();
+    for (const s of sources) {
       const users =
-        ref.kind === 'launch-template' ? (usage.launchTemplates.get(ref.id) ?? []).map((u) => u.group) : (usage.launchConfigurations.get(ref.id) ?? []);
-      for (const group of users) groups.add(group);
+        s.ref.kind === 'launch-configuration'
+          ? await finder.usingLaunchConfiguration(s.ref.id)
+          : (await finder.usingLaunchTemplate({ id: s.ref.id, ...(s.kind === 'launch-template' ? { name: s.name } : {}) })).map((u) => u.group);
+      // The group lives where the template or configuration it launches from does.
+      for (const id of users) groups.set(id, { kind: 'auto-scaling-group', id, account: s.ref.account, region: s.ref.region });
     }
-    return [...groups].map((id) => ({ kind: 'auto-scaling-group', id, account: ctx.scope.account, region: ctx.scope.region }));
+    return [...groups.values()];
   },
   list: (ctx) => pageAutoScalingGroupSubjects(ctx.clients, ctx.scope, accountDefaultsOf(ctx)),
   permissions: { describe: AUTO_SCALING_GROUP_PERMISSIONS.read, list: AUTO_SCALING_GROUP_PERMISSIONS.read },

@@ -14,7 +14,7 @@ import { planRepoint } from './judge.js';
 
 async function repoint(plan: Plan, { clients, policy }: ActContext): Promise<ActionResult> {
   const scope = { account: plan.ref.account, region: plan.ref.region };
-  const defaults = async () => accountDefaultsMetadata(await getInstanceMetadataDefaults(clients.ec2 as never));
+  const defaults = async () => accountDefaultsMetadata(await getInstanceMetadataDefaults(clients.ec2));
   const { subjects } = await loadAutoScalingGroups(clients, scope, [plan.ref.id], defaults);
   const subject = subjects[0];
   if (subject === undefined) throw new ActionRefused(`group ${plan.ref.id} no longer exists`);

@@ -6,13 +6,6 @@
  */
 import type { MetadataOptions, ResourceRef, Tags } from '../../model.js';
 
-/**
- * `ResourceRef` of this kind. shared/model.ts's `ResourceKind` does not list
- * `auto-scaling-group` yet (the registry adds it); until then the kind is
- * spelled here and cast where a plain `ResourceRef` is needed.
- */
-export type AsgRef = Omit<ResourceRef, 'kind'> & { kind: 'auto-scaling-group' };
-
 export interface LaunchTemplateSource {
   type: 'launch-template';
   /** Where the group names it: 'group' (LaunchTemplate), 'mixed-instances-policy', or `override ${instanceType}` */
@@ -48,7 +41,7 @@ export type LaunchSource = LaunchTemplateSource | LaunchConfigurationSource;
 export interface AutoScalingGroupSubject {
   kind: 'auto-scaling-group';
   /** kind 'auto-scaling-group', id = group name */
-  ref: AsgRef;
+  ref: ResourceRef;
   name: string;
   arn?: string;
   tags: Tags;
