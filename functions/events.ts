@@ -58,7 +58,7 @@ async function handle(event: unknown, context: Context): Promise<HandlerResult |
     actor: `imds-guard (${policy.mode} mode, on ${parsed.eventName ?? parsed.source})`,
   });
   try {
-    const result = await runPipeline(parsed.refs, deps, { ownChange: isOwnChange(parsed.actor?.issuerArn) });
+    const result = await runPipeline(parsed.refs, deps, { ownChange: isOwnChange(parsed.actor?.issuerArn), dependants: true });
     failIfUnpublished(result.findings, result.annotations);
     return summarise(result);
   } catch (error) {
@@ -98,7 +98,7 @@ async function handleBatch(records: SQSRecord[], scope: Scope, context: Context)
     });
     let results: (PublishResult | undefined)[];
     try {
-      const result = await runPipeline(refs, deps, { ownChange });
+      const result = await runPipeline(refs, deps, { ownChange, dependants: true });
       results = [result.findings, result.annotations];
       logger.info('batch done', { records: group.length, resources: refs.length, ...summarise(result) });
     } catch (error) {

@@ -38,6 +38,11 @@ export interface RunContext {
   ownChange?: boolean;
   /** A person asked for the fix (Security Hub custom action, CLI `fix`). */
   humanRequest?: boolean;
+  /**
+   * Also judge what depends on these (the groups launching from a changed
+   * template). Events only: a person's request acts on what they chose.
+   */
+  dependants?: boolean;
 }
 
 export interface PipelineResult {
@@ -55,7 +60,7 @@ export async function runPipeline(
   if (refs.length === 0) return { reports: [] };
   const subjects = await deps.loader.load(refs);
   // Resources judged by what these are (the groups launching from a changed template), matched on the described subjects.
-  const related = (await deps.loader.related?.(subjects)) ?? [];
+  const related = (context.dependants && (await deps.loader.related?.(subjects))) || [];
   const dependants = related.length > 0 ? await deps.loader.load(related) : [];
   return processSubjects([...subjects, ...dependants], deps, context);
 }

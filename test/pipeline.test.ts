@@ -89,7 +89,7 @@ describe('runPipeline', () => {
       },
     };
     const sink = new RecordingSink();
-    const result = await runPipeline([ref('launch-configuration', 'old-lc')], { policy: policy(), loader, findings: sink });
+    const result = await runPipeline([ref('launch-configuration', 'old-lc')], { policy: policy(), loader, findings: sink }, { dependants: true });
     // Matched on the described configuration; the group is described in a second load.
     expect(asked.map((a) => a.map((s) => s.ref.id))).toEqual([['old-lc']]);
     expect(base.calls.map((c) => c.map((r) => r.id))).toEqual([['old-lc'], ['workers']]);
@@ -98,6 +98,11 @@ describe('runPipeline', () => {
       ['auto-scaling-group', 'NON_COMPLIANT'],
     ]);
     expect(sink.published).toHaveLength(1);
+
+    // A person's request (custom action, CLI fix) acts on what they chose, never on dependants.
+    const chosen = await runPipeline([ref('launch-configuration', 'old-lc')], { policy: policy(), loader }, { humanRequest: true });
+    expect(chosen.reports.map((r) => r.verdict.ref.id)).toEqual(['old-lc']);
+    expect(asked).toHaveLength(1);
   });
 
   it('does nothing for no refs', async () => {
