@@ -18,8 +18,13 @@ const findGroups: PermissionStatement = {
 
 /**
  * Auto Scaling checks that whoever points a group at a launch template may
- * launch from it: only launches through this account's templates, and only
- * instance profiles passed to EC2.
+ * launch from it: "ec2:RunInstances [is] checked when an Auto Scaling group is
+ * created or updated using a launch template", and a template with an
+ * instance profile needs iam:PassRole for its role (EC2 Auto Scaling User
+ * Guide, "Control Amazon EC2 launch template usage in Auto Scaling groups").
+ * Only launches through this account's templates, and only instance profiles
+ * passed to EC2. (A template that tags instances at launch may also need
+ * ec2:CreateTags on instances: reported in public write-ups, not in the guide.)
  */
 const launchFromTemplates: PermissionStatement[] = [
   {

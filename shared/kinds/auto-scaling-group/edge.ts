@@ -54,21 +54,11 @@ export interface AsgClients {
 }
 
 /**
- * IAM actions this kind's edge needs, one per SDK command it sends, plus the
- * actions AWS authorizes on our behalf.
- * - read: `ec2:GetInstanceMetadataDefaults` is sent by the `accountDefaults`
- *   callback the caller passes in (shared/aws/ec2.ts), only when a template
- *   leaves an option unset.
- * - write: UpdateAutoScalingGroup with a launch template is authorized as a
- *   launch: "ec2:RunInstances [is] checked when an Auto Scaling group is
- *   created or updated using a launch template", and a template with an
- *   instance profile needs `iam:PassRole` for its role (Amazon EC2 Auto
- *   Scaling User Guide, "Control Amazon EC2 launch template usage in Auto
- *   Scaling groups"). infra/stack.ts already grants both for launch
- *   configuration migration (LaunchFromTemplates, PassInstanceProfileRoles).
- *   A template that tags instances at launch may also need `ec2:CreateTags`
- *   on instances (reported in public write-ups, not in the AWS guide).
- *   Repointing re-describes the group first, so it reads too.
+ * IAM actions of the calls this edge sends to read groups and their launch
+ * sources. `ec2:GetInstanceMetadataDefaults` is sent by the `accountDefaults`
+ * callback the caller passes in (shared/aws/ec2.ts), only when a template
+ * leaves an option unset. The repoint's write statements are the remedy's
+ * (./remedy.ts, shared/kinds/auto-scaling-groups.ts).
  */
 export const AUTO_SCALING_GROUP_PERMISSIONS = {
   read: [
@@ -77,7 +67,6 @@ export const AUTO_SCALING_GROUP_PERMISSIONS = {
     'autoscaling:DescribeLaunchConfigurations',
     'ec2:GetInstanceMetadataDefaults',
   ],
-  write: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:DescribeAutoScalingGroups', 'ec2:RunInstances', 'iam:PassRole'],
 } as const;
 
 // ── describe groups ──────────────────────────────────────────────────────────

@@ -9,7 +9,7 @@ import { getInstanceMetadataDefaults } from '../../aws/ec2.js';
 import type { Plan } from '../../model.js';
 import { GROUP_ACT_PERMISSIONS } from '../auto-scaling-groups.js';
 import type { KindRemedy } from '../edge-types.js';
-import { loadAutoScalingGroups, repointAutoScalingGroup } from './edge.js';
+import { AUTO_SCALING_GROUP_PERMISSIONS, loadAutoScalingGroups, repointAutoScalingGroup } from './edge.js';
 import { planRepoint } from './judge.js';
 
 async function repoint(plan: Plan, { clients, policy }: ActContext): Promise<ActionResult> {
@@ -27,9 +27,9 @@ export const autoScalingGroupRemedy: KindRemedy = {
   act: repoint,
   permissions: [
     {
+      // The group is described again before it is repointed. Describe calls have no resource-level permissions.
       sid: 'ReadGroupLaunchSources',
-      actions: ['autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplateVersions', 'autoscaling:DescribeLaunchConfigurations', 'ec2:GetInstanceMetadataDefaults'],
-      // Describe calls have no resource-level permissions.
+      actions: AUTO_SCALING_GROUP_PERMISSIONS.read,
       resources: ['*'],
     },
     ...GROUP_ACT_PERMISSIONS.repoint,

@@ -24,6 +24,7 @@ import { judgeAutoScalingGroup, planRepoint } from '../../../shared/kinds/auto-s
 import type { AutoScalingGroupSubject, LaunchTemplateSource } from '../../../shared/kinds/auto-scaling-group/subject.js';
 import { DEFAULT_POLICY } from '../../../shared/policy.js';
 import { apiFixture, ec2Error, SCOPE } from '../../aws/helpers.js';
+import { autoScalingGroupRemedy } from '../../../shared/kinds/auto-scaling-group/remedy.js';
 
 const ec2 = new EC2Client({ region: SCOPE.region });
 const autoScaling = new AutoScalingClient({ region: SCOPE.region });
@@ -328,9 +329,9 @@ describe('repointInput', () => {
   });
 });
 
-describe('AUTO_SCALING_GROUP_PERMISSIONS', () => {
-  it('names an IAM action for every command the edge sends, and no wildcard', () => {
-    const all = [...AUTO_SCALING_GROUP_PERMISSIONS.read, ...AUTO_SCALING_GROUP_PERMISSIONS.write];
+describe('AUTO_SCALING_GROUP_PERMISSIONS and the remedy', () => {
+  it('names an IAM action for every command the edge and the repoint send, and no wildcard', () => {
+    const all = [...AUTO_SCALING_GROUP_PERMISSIONS.read, ...autoScalingGroupRemedy.permissions.flatMap((s) => s.actions)];
     for (const action of ['autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplateVersions', 'autoscaling:DescribeLaunchConfigurations', 'autoscaling:UpdateAutoScalingGroup']) {
       expect(all).toContain(action);
     }
