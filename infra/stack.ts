@@ -568,7 +568,7 @@ export const MEMBER_STACK: MemberStack = {
   configRule: {
     target: 'config-rule',
     // Every kind AWS Config records (the account default is judged by the periodic run only).
-    resourceTypes: allKinds().filter((k) => k.description.configRecorded).map((k) => k.description.configType),
+    resourceTypes: allKinds().filter((k) => k.description.config.recorded).map((k) => k.description.config.type),
     frequency: { param: 'ConfigRuleFrequency' },
     when: 'ConfigRuleEnabled',
   },

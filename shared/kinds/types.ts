@@ -57,10 +57,12 @@ export interface KindDescription<K extends ResourceKind = ResourceKind> {
    */
   words: { one: string; many: string; title: string; column: string };
   asffType: AsffResourceType;
-  /** The AWS Config resource type of evaluations. */
-  configType: string;
-  /** Whether AWS Config records this type, so the custom rule is scoped to it and change-triggered. */
-  configRecorded: boolean;
+  /**
+   * AWS Config's view of the kind: the resource type of its evaluations, and
+   * whether Config records that type (then the custom rule is scoped to it and
+   * change-triggered; otherwise only the periodic run judges it).
+   */
+  config: { type: string; recorded: boolean };
   /** The control each check maps to: one finding per entry. */
   controls: Readonly<Record<CheckId, Control>>;
   /** Validates an id taken from an event or a Config item. */

@@ -26,8 +26,8 @@ import type { Scope } from '../scope.js';
 export const KIND_OF_CONFIG_TYPE: Readonly<Record<string, ResourceKind>> = Object.freeze(
   Object.fromEntries(
     allKinds()
-      .filter(({ description }) => description.configRecorded)
-      .map(({ description }) => [description.configType, description.kind]),
+      .filter(({ description }) => description.config.recorded)
+      .map(({ description }) => [description.config.type, description.kind]),
   ),
 );
 

@@ -142,7 +142,7 @@ function toDate(value: Date | string): Date {
 export function toEvaluation(item: EvaluationItem): Evaluation {
   const ref = item.verdict.ref;
   return {
-    ComplianceResourceType: item.resourceType ?? describeKind(ref.kind).configType,
+    ComplianceResourceType: item.resourceType ?? describeKind(ref.kind).config.type,
     ComplianceResourceId: item.resourceId ?? (ref.kind === 'account-defaults' ? ref.account : ref.id),
     ComplianceType: item.verdict.compliance as ComplianceType,
     Annotation: annotationFor(item.verdict),

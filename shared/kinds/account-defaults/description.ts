@@ -31,9 +31,8 @@ export const accountDefaultsDescription: KindDescription<'account-defaults'> = {
   kind: 'account-defaults',
   words: { one: 'account default', many: 'account defaults', title: 'Account default', column: 'account default' },
   asffType: 'AwsAccount',
-  configType: 'AWS::::Account',
   // No Config item: judged by the periodic rule run and the sweep.
-  configRecorded: false,
+  config: { type: 'AWS::::Account', recorded: false },
   controls: { imdsv2: ACCOUNT_DEFAULT, 'hop-limit': ACCOUNT_DEFAULT },
   validateId: validateAccountId,
   triggers: [

@@ -35,8 +35,7 @@ export const autoScalingGroupDescription: KindDescription<'auto-scaling-group'> 
   kind: 'auto-scaling-group',
   words: { one: 'Auto Scaling group', many: 'Auto Scaling groups', title: 'Auto Scaling group', column: 'ASGs' },
   asffType: 'AwsAutoScalingAutoScalingGroup',
-  configType: 'AWS::AutoScaling::AutoScalingGroup',
-  configRecorded: true,
+  config: { type: 'AWS::AutoScaling::AutoScalingGroup', recorded: true },
   controls: {
     imdsv2: {
       id: 'auto-scaling-group-launch-source',

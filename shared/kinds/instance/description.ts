@@ -13,8 +13,7 @@ export const instanceDescription: KindDescription<'instance'> = {
   kind: 'instance',
   words: { one: 'instance', many: 'instances', title: 'EC2 instance', column: 'instances' },
   asffType: 'AwsEc2Instance',
-  configType: 'AWS::EC2::Instance',
-  configRecorded: true,
+  config: { type: 'AWS::EC2::Instance', recorded: true },
   controls: {
     imdsv2: {
       id: 'EC2.8',

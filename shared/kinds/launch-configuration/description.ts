@@ -17,8 +17,7 @@ export const launchConfigurationDescription: KindDescription<'launch-configurati
   kind: 'launch-configuration',
   words: { one: 'launch configuration', many: 'launch configurations', title: 'Launch configuration', column: 'launch configs' },
   asffType: 'AwsAutoScalingLaunchConfiguration',
-  configType: 'AWS::AutoScaling::LaunchConfiguration',
-  configRecorded: true,
+  config: { type: 'AWS::AutoScaling::LaunchConfiguration', recorded: true },
   controls: {
     imdsv2: {
       id: 'AutoScaling.3',

@@ -64,8 +64,7 @@ export const launchTemplateDescription: KindDescription<'launch-template'> = {
   kind: 'launch-template',
   words: { one: 'launch template', many: 'launch templates', title: 'Launch template', column: 'launch templates' },
   asffType: 'AwsEc2LaunchTemplate',
-  configType: 'AWS::EC2::LaunchTemplate',
-  configRecorded: true,
+  config: { type: 'AWS::EC2::LaunchTemplate', recorded: true },
   controls: {
     imdsv2: {
       id: 'EC2.170',
