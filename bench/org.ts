@@ -63,8 +63,8 @@ function minimumCalls(fake: FakeAws, accounts: number, regions: number): { minim
     minimum: { ec2: ar * ec2, autoscaling: ar * autoscaling, monitoring: ar * monitoring, organizations: ceilDiv(accounts, 20), sts: 1 + (accounts - 1) },
     detail:
       `per account-region: ec2 ${ec2} (DescribeInstances, DescribeLaunchTemplateVersions, DescribeLaunchTemplates, GetInstanceMetadataDefaults), ` +
-      `autoscaling ${autoscaling} (DescribeLaunchConfigurations, DescribeAutoScalingGroups once; the scan lists the groups twice today, ` +
-      `for the auto-scaling-group kind and for the templates' "used by"), monitoring ${monitoring} (GetMetricData); ` +
+      `autoscaling ${autoscaling} (DescribeLaunchConfigurations, DescribeAutoScalingGroups once: the auto-scaling-group kind's listing ` +
+      `also fills the templates' "used by"), monitoring ${monitoring} (GetMetricData); ` +
       `organizations ListAccounts ceil(${accounts}/20); sts GetCallerIdentity 1 + AssumeRole ${accounts - 1} (one per member account, none for the caller's)`,
   };
 }

@@ -5,7 +5,8 @@
  * evidence and the remediation gates are exactly what the pipeline and `fix`
  * would see; the CLI turns them into rows, a readiness label and a summary.
  */
-import { describeAutoScalingUsage, emptyUsage, type AutoScalingUsage } from '../shared/aws/autoscaling.js';
+import { describeAutoScalingUsage, emptyUsage, usageFromGroups, type AutoScalingUsage, type GroupLaunchSources } from '../shared/aws/autoscaling.js';
+import type { Clients } from '../shared/aws/clients.js';
 import { mapLimit } from '../shared/aws/batch.js';
 import type { Compliance, ResourceKind, Verdict } from '../shared/model.js';
 import { describeKind, KIND_NAMES } from '../shared/kinds/registry.js';
@@ -180,6 +181,17 @@ export function summarize(rows: readonly Row[], regions: readonly string[], kind
   return out;
 }
 
+/** The region's Auto Scaling groups as "used by" maps; a failure leaves the column empty and is reported. */
+async function listUsage(clients: Clients, log: RegionLog, progress: Progress, region: string): Promise<AutoScalingUsage> {
+  try {
+    progress.update(region, 'Auto Scaling groups');
+    return await describeAutoScalingUsage(clients.autoScaling);
+  } catch (error) {
+    log.record('auto-scaling-groups', error);
+    return emptyUsage();
+  }
+}
+
 /** One region of one account (exported for the organization walker, cli/org.ts). */
 export async function scanRegion(
   region: string,
@@ -193,21 +205,22 @@ export async function scanRegion(
   const pipeline = regionDeps(clients, scope, input.policy, planCollector(deps.now), log);
   pipeline.now = deps.now;
   const rows: Row[] = [];
-  let asg: AutoScalingUsage | undefined;
+  // Templates' and configurations' rows wait for the "used by" column; when the
+  // group kind is scanned too, its listing fills that column: one
+  // DescribeAutoScalingGroups listing per region, not two.
+  const waiting: Report[] = [];
+  const groups: GroupLaunchSources[] = [];
 
   await walkRegion(clients, scope, input.kinds, log, progress, async (kind, subjects) => {
-    if ((kind === 'launch-template' || kind === 'launch-configuration') && asg === undefined) {
-      try {
-        progress.update(region, 'Auto Scaling groups');
-        asg = await describeAutoScalingUsage(clients.autoScaling);
-      } catch (error) {
-        log.record('auto-scaling-groups', error);
-        asg = emptyUsage();
-      }
-    }
+    for (const s of subjects) if (s.kind === 'auto-scaling-group' && s.raw) groups.push(s.raw as GroupLaunchSources);
     const result = await processSubjects(subjects, pipeline, {});
-    for (const report of result.reports) rows.push(rowOf(report, asg ?? emptyUsage(), input.policy));
+    if (kind === 'launch-template' || kind === 'launch-configuration') waiting.push(...result.reports);
+    else for (const report of result.reports) rows.push(rowOf(report, emptyUsage(), input.policy));
   });
+  if (waiting.length > 0) {
+    const asg = input.kinds.includes('auto-scaling-group') ? usageFromGroups(groups) : await listUsage(clients, log, progress, region);
+    for (const report of waiting) rows.push(rowOf(report, asg, input.policy));
+  }
   return { rows, status: log.status() };
 }
 

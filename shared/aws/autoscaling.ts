@@ -123,8 +123,11 @@ function addUse(usage: AutoScalingUsage, group: string, spec: LaunchTemplateSpec
   usage.launchTemplates.set(key, uses);
 }
 
+/** What a group launches from: all the usage maps read of a DescribeAutoScalingGroups record. */
+export type GroupLaunchSources = Pick<AutoScalingGroup, 'AutoScalingGroupName' | 'LaunchConfigurationName' | 'LaunchTemplate' | 'MixedInstancesPolicy'>;
+
 /** Adds groups to usage maps (pure). */
-export function addGroupsToUsage(usage: AutoScalingUsage, groups: Iterable<AutoScalingGroup>): AutoScalingUsage {
+export function addGroupsToUsage(usage: AutoScalingUsage, groups: Iterable<GroupLaunchSources>): AutoScalingUsage {
   for (const group of groups) {
     const name = group.AutoScalingGroupName;
     if (!name) continue;
@@ -143,7 +146,7 @@ export function addGroupsToUsage(usage: AutoScalingUsage, groups: Iterable<AutoS
 }
 
 /** Usage maps from groups (pure). */
-export function usageFromGroups(groups: Iterable<AutoScalingGroup>): AutoScalingUsage {
+export function usageFromGroups(groups: Iterable<GroupLaunchSources>): AutoScalingUsage {
   return addGroupsToUsage(emptyUsage(), groups);
 }
 

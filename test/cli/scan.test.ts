@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import type { ScanReport } from '../../cli/scan.js';
 import { ACCOUNT, instance, migratedEstate, mockEstate, restore, run, smallEstate, type Mocks } from './harness.js';
 
@@ -40,7 +41,31 @@ describe('imds-guard scan', () => {
     const usageCalls = mocks.cloudWatch.commandCalls(GetMetricDataCommand);
     expect(usageCalls).toHaveLength(1);
     expect(usageCalls[0]?.args[0].input.MetricDataQueries).toHaveLength(3);
+    // The groups are listed once: the auto-scaling-group kind's listing also fills the "used by" column.
+    expect(mocks.autoScaling.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(1);
     expect(r.stderr).toBe(''); // not a TTY: no progress
+  });
+
+  it('without the group kind, lists the groups once for the "used by" column', async () => {
+    mocks = mockEstate({ 'us-east-1': smallEstate() });
+    const r = await run(['scan', '--kind', 'launch-template,launch-configuration', '--format', 'json']);
+    const report = JSON.parse(r.stdout) as ScanReport;
+    expect(report.rows.find((x) => x.id === 'lt-0123456789abcdef0')?.autoScalingGroups).toEqual(['web-asg ($Default)']);
+    expect(report.rows.find((x) => x.id === 'legacy-workers-2019')?.autoScalingGroups).toEqual(['workers']);
+    expect(report.rows.some((x) => x.kind === 'auto-scaling-group')).toBe(false);
+    expect(mocks.autoScaling.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(1);
+  });
+
+  it('a denied group listing leaves "used by" empty, says so, and keeps the rows', async () => {
+    mocks = mockEstate({ 'us-east-1': smallEstate() });
+    mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).rejects(Object.assign(new Error('User is not authorized to perform: autoscaling:DescribeAutoScalingGroups'), { name: 'AccessDenied' }));
+    const r = await run(['scan', '--format', 'json']);
+    const report = JSON.parse(r.stdout) as ScanReport;
+    expect(report.rows.find((x) => x.id === 'lt-0123456789abcdef0')?.autoScalingGroups).toEqual([]);
+    expect(report.rows.filter((x) => x.kind === 'instance')).toHaveLength(5);
+    expect(report.regions[0]).toMatchObject({ region: 'us-east-1', status: 'partial' });
+    expect(report.regions[0]?.errors.map((e) => e.scope)).toEqual(['auto-scaling-group']);
+    expect(r.code).toBe(1);
   });
 
   it('exits 0 when everything is compliant', async () => {
