@@ -1,9 +1,23 @@
 /**
- * The vocabulary of imds-guard (see ARCHITECTURE.md): resource references,
- * subjects (freshly described state), verdicts and plans. Types only.
+ * The vocabulary of imds-guard (see ARCHITECTURE.md): resource kinds,
+ * references, subjects (freshly described state), verdicts and plans. Types,
+ * and the few pure helpers that go with them.
  */
 
-export type ResourceKind = 'instance' | 'launch-template' | 'launch-configuration' | 'account-defaults' | 'auto-scaling-group';
+/**
+ * Every resource kind, in sweep and report order. A kind is named here and
+ * described in its folder, shared/kinds/<kind>/ (shared/kinds/registry.ts
+ * fails to compile when a name has no row). The names live here rather than
+ * in the registry so that modules
+ * every function bundles (shared/policy.ts) read them without bundling every
+ * kind's AWS calls (and being granted them: test/infra/permissions.test.ts).
+ */
+export const KIND_NAMES = ['instance', 'launch-template', 'launch-configuration', 'account-defaults', 'auto-scaling-group'] as const;
+export type ResourceKind = (typeof KIND_NAMES)[number];
+
+export function isKind(value: unknown): value is ResourceKind {
+  return typeof value === 'string' && (KIND_NAMES as readonly string[]).includes(value);
+}
 
 /**
  * What an entry point knows about a resource: identifiers only, never state.

@@ -2,8 +2,7 @@
  * Settings, read once from the environment and validated. Every setting is
  * documented in the README with its default; keep the two in step.
  */
-import { isKind, KIND_NAMES } from './kinds/names.js';
-import type { ResourceKind } from './model.js';
+import { isKind, KIND_NAMES, type ResourceKind } from './model.js';
 
 export type Mode = 'detect' | 'dry-run' | 'enforce';
 

@@ -4,12 +4,12 @@
  * Config rule scope, the event catalog) loops over it; remediation reads the
  * kinds' remedies from shared/kinds/remedies.ts, kept apart so that functions
  * that never write neither bundle nor are granted a write call. Adding a kind
- * is a row here (and in remedies.ts when it can be fixed), its folder under
- * shared/kinds/, and its subject type in shared/model.ts's `Subject` union.
+ * is its folder under shared/kinds/, a row here (and in remedies.ts when it
+ * can be fixed), and its name and subject type in shared/model.ts.
  * The order is the order of sweeps and reports.
  */
 import type { Control } from '../controls.js';
-import type { CheckId, ControlId, ResourceKind } from '../model.js';
+import { KIND_NAMES, type CheckId, type ControlId, type ResourceKind } from '../model.js';
 import { accountDefaultsDescription } from './account-defaults/description.js';
 import { accountDefaultsEdge } from './account-defaults/edge.js';
 import { autoScalingGroupDescription } from './auto-scaling-group/description.js';
@@ -23,7 +23,6 @@ import { launchTemplateDescription } from './launch-template/description.js';
 import { launchTemplateEdge } from './launch-template/edge.js';
 import type { KindDescription } from './types.js';
 import type { Validation } from '../refs/validate.js';
-import { KIND_NAMES } from './names.js';
 
 export interface Kind<K extends ResourceKind = ResourceKind> {
   description: KindDescription<K>;
@@ -38,8 +37,8 @@ const KINDS: { readonly [K in ResourceKind]: Kind<K> } = {
   'auto-scaling-group': { description: autoScalingGroupDescription, edge: autoScalingGroupEdge },
 };
 
-/** Every kind, in sweep and report order (the order is kept in ./names.js, which bundles without the edges). */
-export { isKind, KIND_NAMES } from './names.js';
+/** Every kind, in sweep and report order (named in shared/model.ts, which bundles without the edges). */
+export { isKind, KIND_NAMES } from '../model.js';
 
 /** The pure description of a kind. */
 export function describeKind<K extends ResourceKind>(kind: K): KindDescription<K> {
