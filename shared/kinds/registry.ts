@@ -13,7 +13,7 @@ import { KIND_NAMES, type CheckId, type ControlId, type ResourceKind } from '../
 import { accountDefaultsDescription } from './account-defaults/description.js';
 import { accountDefaultsEdge } from './account-defaults/edge.js';
 import { autoScalingGroupDescription } from './auto-scaling-group/description.js';
-import { autoScalingGroupEdge } from './auto-scaling-group/kind-edge.js';
+import { autoScalingGroupEdge } from './auto-scaling-group/edge.js';
 import type { KindEdge } from './edge-types.js';
 import { instanceDescription } from './instance/description.js';
 import { instanceEdge } from './instance/edge.js';

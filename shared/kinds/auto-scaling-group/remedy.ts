@@ -9,7 +9,7 @@ import { getInstanceMetadataDefaults } from '../../aws/ec2.js';
 import type { Plan } from '../../model.js';
 import { GROUP_ACT_PERMISSIONS } from '../auto-scaling-groups.js';
 import type { KindRemedy } from '../edge-types.js';
-import { AUTO_SCALING_GROUP_PERMISSIONS, loadAutoScalingGroups, repointAutoScalingGroup } from './edge.js';
+import { AUTO_SCALING_GROUP_PERMISSIONS, loadAutoScalingGroups, repointAutoScalingGroup } from './aws.js';
 import { planRepoint } from './judge.js';
 
 async function repoint(plan: Plan, { clients, policy }: ActContext): Promise<ActionResult> {

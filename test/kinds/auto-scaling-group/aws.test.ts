@@ -19,7 +19,7 @@ import {
   pageAutoScalingGroupSubjects,
   repointAutoScalingGroup,
   repointInput,
-} from '../../../shared/kinds/auto-scaling-group/edge.js';
+} from '../../../shared/kinds/auto-scaling-group/aws.js';
 import { judgeAutoScalingGroup, planRepoint } from '../../../shared/kinds/auto-scaling-group/judge.js';
 import type { AutoScalingGroupSubject, LaunchTemplateSource } from '../../../shared/kinds/auto-scaling-group/subject.js';
 import { DEFAULT_POLICY } from '../../../shared/policy.js';
