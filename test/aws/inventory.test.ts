@@ -11,18 +11,11 @@ import type {
   DescribeLaunchTemplateVersionsCommandInput,
   LaunchTemplateVersion,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createInventory } from '../../shared/inventory.js';
-import { apiFixture, instance, instanceIds, newClients, SCOPE } from './helpers.js';
+import { apiFixture, instance, instanceIds, mockedClients, SCOPE } from './helpers.js';
 
-const clients = newClients();
-const ec2 = mockClient(clients.ec2);
-const autoScaling = mockClient(clients.autoScaling);
-afterEach(() => {
-  ec2.reset();
-  autoScaling.reset();
-});
+const { clients, ec2, autoScaling } = mockedClients();
 const inventory = createInventory(clients, SCOPE);
 
 describe('instances', () => {
