@@ -7,20 +7,13 @@ import {
   GetInstanceMetadataDefaultsCommand,
 } from '@aws-sdk/client-ec2';
 import type { DescribeInstancesCommandInput, DescribeInstancesCommandOutput } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLoader } from '../shared/load.js';
 import type { LaunchTemplateSubject, ResourceKind, ResourceRef } from '../shared/model.js';
-import { apiFixture, ec2Error, instance, instanceIds, newClients, SCOPE } from './aws/helpers.js';
+import { apiFixture, ec2Error, instance, instanceIds, mockedClients, SCOPE } from './aws/helpers.js';
 import { instance as instanceSubject, launchConfiguration, launchTemplate } from './support/subjects.js';
 
-const clients = newClients();
-const ec2 = mockClient(clients.ec2);
-const autoScaling = mockClient(clients.autoScaling);
-afterEach(() => {
-  ec2.reset();
-  autoScaling.reset();
-});
+const { clients, ec2, autoScaling } = mockedClients();
 
 const ref = (kind: ResourceKind, id: string): ResourceRef => ({ kind, id, ...SCOPE });
 

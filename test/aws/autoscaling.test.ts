@@ -5,19 +5,17 @@ import {
   DescribeLaunchConfigurationsCommand,
 } from '@aws-sdk/client-auto-scaling';
 import type { DescribeAutoScalingGroupsCommandOutput, DescribeLaunchConfigurationsCommandInput } from '@aws-sdk/client-auto-scaling';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   describeAutoScalingUsage,
   describeLaunchConfigurationsByNames,
   pageLaunchConfigurations,
   usageFromGroups,
 } from '../../shared/aws/autoscaling.js';
-import { apiFixture } from './helpers.js';
+import { apiFixture, mocked } from './helpers.js';
 
 const autoScaling = new AutoScalingClient({ region: 'us-east-1' });
-const mock = mockClient(autoScaling);
-afterEach(() => mock.reset());
+const mock = mocked(autoScaling);
 
 const groups = apiFixture<DescribeAutoScalingGroupsCommandOutput>('autoscaling/describe-auto-scaling-groups.json').AutoScalingGroups!;
 

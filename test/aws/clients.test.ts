@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClients, createStsClient, DEFAULT_REQUEST_TIMEOUT_MS, requestTimeoutMs, TIMEOUT_ATTEMPTS, USER_AGENT_APP_ID } from '../../shared/aws/clients.js';
 import { describeError, errorText } from '../../shared/errors.js';
 import pkg from '../../package.json' with { type: 'json' };
-import { htmlServer, silentServer, type Silent } from '../support/sockets.js';
+import { htmlServer, silentServer, withEndpoint, type Silent } from '../support/sockets.js';
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -73,51 +73,37 @@ describe('a silent endpoint', () => {
 
 describe('a proxy answering with an HTML page', () => {
   it('names the HTTP status and the operation, not a parser error (EC2 query protocol, 502, retried as a 5xx)', async () => {
-    const proxy = await htmlServer(502);
-    try {
-      process.env.AWS_ENDPOINT_URL = proxy.url;
+    await withEndpoint(await htmlServer(502), async (proxy) => {
       process.env.AWS_MAX_ATTEMPTS = '2';
       const error = await createClients('us-east-1').ec2.send(new DescribeInstancesCommand({})).catch((e: unknown) => e);
       expect(proxy.requests).toBe(2);
       expect(errorText(error)).toBe('EC2 DescribeInstances: HTTP 502 with a text/html body, not an AWS reply (a proxy, a captive portal or a wrong endpoint URL?)');
       expect(errorText(error)).not.toMatch(/Unknown|JSON|XML|Deserialization/);
-    } finally {
-      await proxy.close();
-    }
+    });
   });
 
   it('refuses a 200 HTML page that EC2 would otherwise read as "no instances"', async () => {
-    const proxy = await htmlServer(200);
-    try {
-      process.env.AWS_ENDPOINT_URL = proxy.url;
+    await withEndpoint(await htmlServer(200), async (proxy) => {
       const result = await createClients('us-east-1').ec2.send(new DescribeInstancesCommand({})).then(
         (out) => ({ out }),
         (error: unknown) => ({ error }),
       );
       expect('error' in result && errorText(result.error)).toBe('EC2 DescribeInstances: HTTP 200 with a text/html body, not an AWS reply (a proxy, a captive portal or a wrong endpoint URL?)');
       expect(proxy.requests).toBe(1); // a 200 is not retried
-    } finally {
-      await proxy.close();
-    }
+    });
   });
 
   it('does the same for a JSON protocol service (Security Hub, 403)', async () => {
-    const proxy = await htmlServer(403);
-    try {
-      process.env.AWS_ENDPOINT_URL = proxy.url;
+    await withEndpoint(await htmlServer(403), async (proxy) => {
       const error = await createClients('us-east-1').securityHub.send(new GetFindingsCommand({})).catch((e: unknown) => e);
       expect(describeError(error)).toMatchObject({ service: 'SecurityHub', operation: 'GetFindings', status: 403 });
       expect(errorText(error)).toMatch(/^SecurityHub GetFindings: HTTP 403 with a text\/html body, not an AWS reply/);
       expect(proxy.requests).toBe(1);
-    } finally {
-      await proxy.close();
-    }
+    });
   });
 
   it('every client says it is imds-guard in the User-Agent', async () => {
-    const proxy = await htmlServer(403);
-    try {
-      process.env.AWS_ENDPOINT_URL = proxy.url;
+    await withEndpoint(await htmlServer(403), async (proxy) => {
       const clients = createClients('us-east-1');
       await clients.ec2.send(new DescribeInstancesCommand({})).catch(() => undefined);
       await clients.securityHub.send(new GetFindingsCommand({})).catch(() => undefined);
@@ -125,8 +111,6 @@ describe('a proxy answering with an HTML page', () => {
       expect(proxy.userAgents).toHaveLength(2);
       // The SDK escapes '/' inside a User-Agent value: CloudTrail shows `app/imds-guard-<version>`.
       for (const ua of proxy.userAgents) expect(ua).toMatch(new RegExp(` app/imds-guard-${pkg.version.replace(/\./g, '\\.')}( |$)`));
-    } finally {
-      await proxy.close();
-    }
+    });
   });
 });

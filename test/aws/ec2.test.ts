@@ -6,8 +6,7 @@ import {
   GetInstanceMetadataDefaultsCommand,
 } from '@aws-sdk/client-ec2';
 import type { DescribeInstancesCommandInput, DescribeLaunchTemplateVersionsCommandOutput } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AwsCallError } from '../../shared/aws/batch.js';
 import {
   describeInstancesByIds,
@@ -19,11 +18,10 @@ import {
   pageInstances,
   pickDefaultAndLatest,
 } from '../../shared/aws/ec2.js';
-import { apiFixture, ec2Error, instance, instanceIds } from './helpers.js';
+import { apiFixture, ec2Error, instance, instanceIds, mocked } from './helpers.js';
 
 const ec2 = new EC2Client({ region: 'us-east-1' });
-const mock = mockClient(ec2);
-afterEach(() => mock.reset());
+const mock = mocked(ec2);
 
 /** Answers DescribeInstances for the ids asked, except `unknown` ones (which fail the call as EC2 does). */
 function fakeEc2(unknown: ReadonlySet<string> = new Set(), namesInMessage = true) {

@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
 import type { Instance } from '@aws-sdk/client-ec2';
+import type { Client, MetadataBearer } from '@smithy/types';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach } from 'vitest';
 
 /** A JSON fixture under test/fixtures/api, typed as the SDK output it stands for. */
 export function apiFixture<T>(path: string): T {
@@ -36,4 +39,17 @@ export function newClients(): { region: string; ec2: EC2Client; autoScaling: Aut
     ec2: new EC2Client({ region: SCOPE.region }),
     autoScaling: new AutoScalingClient({ region: SCOPE.region }),
   };
+}
+
+/** A mock of `client` whose stubs and recorded calls are cleared after each test. */
+export function mocked<TInput extends object, TOutput extends MetadataBearer, TConfig>(client: Client<TInput, TOutput, TConfig>) {
+  const mock = mockClient<TInput, TOutput, TConfig>(client);
+  afterEach(() => mock.reset());
+  return mock;
+}
+
+/** `newClients()` with both clients mocked (reset after each test). */
+export function mockedClients() {
+  const clients = newClients();
+  return { clients, ec2: mocked(clients.ec2), autoScaling: mocked(clients.autoScaling) };
 }

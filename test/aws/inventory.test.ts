@@ -11,29 +11,27 @@ import type {
   DescribeLaunchTemplateVersionsCommandInput,
   LaunchTemplateVersion,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createInventory } from '../../shared/inventory.js';
-import { apiFixture, instance, instanceIds, newClients, SCOPE } from './helpers.js';
+import { apiFixture, instance, instanceIds, mockedClients, SCOPE } from './helpers.js';
 
-const clients = newClients();
-const ec2 = mockClient(clients.ec2);
-const autoScaling = mockClient(clients.autoScaling);
-afterEach(() => {
-  ec2.reset();
-  autoScaling.reset();
-});
+const { clients, ec2, autoScaling } = mockedClients();
 const inventory = createInventory(clients, SCOPE);
 
 describe('instances', () => {
-  it('pages through 3 pages and yields 3 pages, one call per page, lazily', async () => {
+  /** DescribeInstances answering `pages` pages of `perPage` distinct instances, chained by NextToken. */
+  function pagedInstances(pages: number, perPage: number) {
     ec2.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => {
       const page = input.NextToken === undefined ? 0 : Number(input.NextToken);
       return {
-        Reservations: [{ Instances: instanceIds(2, page * 10).map((id) => instance(id)) }],
-        ...(page < 2 ? { NextToken: String(page + 1) } : {}),
+        Reservations: [{ Instances: instanceIds(perPage, page * perPage).map((id) => instance(id)) }],
+        ...(page < pages - 1 ? { NextToken: String(page + 1) } : {}),
       };
     });
+  }
+
+  it('pages through 3 pages and yields 3 pages, one call per page, lazily', async () => {
+    pagedInstances(3, 2);
     const iterator = inventory.pages('instance')[Symbol.asyncIterator]();
     const first = await iterator.next();
     expect(first.value).toHaveLength(2);
@@ -50,13 +48,7 @@ describe('instances', () => {
   });
 
   it('streams 50,000 instances as 50 pages of 1000', async () => {
-    ec2.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => {
-      const page = input.NextToken === undefined ? 0 : Number(input.NextToken);
-      return {
-        Reservations: [{ Instances: instanceIds(1000, page * 1000).map((id) => instance(id)) }],
-        ...(page < 49 ? { NextToken: String(page + 1) } : {}),
-      };
-    });
+    pagedInstances(50, 1000);
     let pages = 0;
     let total = 0;
     let largest = 0;

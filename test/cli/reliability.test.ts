@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TIMEOUT_ATTEMPTS } from '../../shared/aws/clients.js';
-import { htmlServer, silentServer } from '../support/sockets.js';
+import { htmlServer, listenLocally, silentServer, withEndpoint } from '../support/sockets.js';
 import { run } from './harness.js';
 
 const KEYS = ['IMDS_GUARD_REQUEST_TIMEOUT_MS', 'AWS_ENDPOINT_URL', 'AWS_MAX_ATTEMPTS'] as const;
@@ -22,11 +22,9 @@ afterEach(() => {
 
 describe('imds-guard against an endpoint that never answers', () => {
   it('ends in seconds, naming the service, the operation and how long it waited (exit 2)', async () => {
-    const server = await silentServer();
-    try {
+    await withEndpoint(await silentServer(), async (server) => {
       // What --request-timeout does: set before any client is built.
       process.env.IMDS_GUARD_REQUEST_TIMEOUT_MS = '250';
-      process.env.AWS_ENDPOINT_URL = server.url;
       const started = Date.now();
       const r = await run(['scan', '--region', 'us-east-1']);
       expect(Date.now() - started).toBeLessThan(5_000);
@@ -37,26 +35,20 @@ describe('imds-guard against an endpoint that never answers', () => {
       );
       expect(r.stderr).toContain('IMDS_GUARD_REQUEST_TIMEOUT_MS');
       expect(server.connections).toBe(TIMEOUT_ATTEMPTS);
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 
 describe('imds-guard behind a proxy that answers with an HTML page', () => {
   it('says HTTP 502 and which call, not a parser error', async () => {
-    const proxy = await htmlServer(502);
-    try {
-      process.env.AWS_ENDPOINT_URL = proxy.url;
+    await withEndpoint(await htmlServer(502), async () => {
       process.env.AWS_MAX_ATTEMPTS = '1';
       const r = await run(['scan', '--region', 'us-east-1']);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('GetCallerIdentity');
       expect(r.stderr).toContain('HTTP 502 with a text/html body, not an AWS reply');
       expect(r.stderr).not.toMatch(/Unknown|Deserialization|XML/);
-    } finally {
-      await proxy.close();
-    }
+    });
   });
 });
 
@@ -92,17 +84,13 @@ describe('--profile', () => {
   });
 
   it('a profile that exists passes the check (then fails only on the unreachable endpoint)', async () => {
-    const server = await silentServer();
-    try {
+    await withEndpoint(await silentServer(), async () => {
       process.env.IMDS_GUARD_REQUEST_TIMEOUT_MS = '100';
-      process.env.AWS_ENDPOINT_URL = server.url;
       process.env.AWS_MAX_ATTEMPTS = '1';
       const r = await run(['scan', '--profile', 'dev', '--region', 'us-east-1'], { env: files() });
       expect(r.stderr).not.toContain('Could not resolve credentials using profile');
       expect(r.stderr).toContain('TimeoutError');
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 
@@ -126,16 +114,13 @@ describe('imds-guard when STS answers but EC2 sits behind a proxy page', () => {
         res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const endpoint = { url: await listenLocally(server), close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+    await withEndpoint(endpoint, async () => {
       process.env.AWS_MAX_ATTEMPTS = '1';
       const r = await run(['scan', '--region', 'us-east-1', '--kind', 'instance']);
       expect(r.stdout).toContain('us-east-1');
       expect(r.stdout.replace(/\s+/g, ' ')).toContain('NotAwsReply on EC2 DescribeInstances (region): HTTP 502 with a text/html body, not an AWS reply');
       expect(r.code).toBe(2); // every region failed
-    } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    });
   });
 });

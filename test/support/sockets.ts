@@ -2,6 +2,12 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
+/** Listens on a free loopback port; the URL that reaches it. */
+export async function listenLocally(server: Server | HttpServer): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 export interface Silent {
   url: string;
   /** Connections accepted so far (one per attempt). */
@@ -18,10 +24,9 @@ export async function silentServer(): Promise<Silent> {
     sockets.add(socket);
     socket.on('error', () => undefined);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const url = await listenLocally(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     get connections() {
       return state.connections;
     },
@@ -42,10 +47,9 @@ export async function htmlServer(status: number): Promise<{ url: string; request
     res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
     res.end(`<html><head><title>${status} Bad Gateway</title></head><body><h1>${status} Bad Gateway</h1></body></html>`);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const url = await listenLocally(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     get requests() {
       return state.requests;
     },
@@ -54,3 +58,19 @@ export async function htmlServer(status: number): Promise<{ url: string; request
   };
 }
 
+
+/**
+ * Runs `body` with the SDK pointed at `server` (AWS_ENDPOINT_URL), then puts the
+ * variable back and closes the server, also when `body` throws.
+ */
+export async function withEndpoint<S extends { url: string; close(): Promise<void> }, T>(server: S, body: (server: S) => Promise<T>): Promise<T> {
+  const before = process.env.AWS_ENDPOINT_URL;
+  process.env.AWS_ENDPOINT_URL = server.url;
+  try {
+    return await body(server);
+  } finally {
+    if (before === undefined) delete process.env.AWS_ENDPOINT_URL;
+    else process.env.AWS_ENDPOINT_URL = before;
+    await server.close();
+  }
+}
