@@ -58,7 +58,6 @@ export async function htmlServer(status: number): Promise<{ url: string; request
   };
 }
 
-
 /**
  * Runs `body` with the SDK pointed at `server` (AWS_ENDPOINT_URL), then puts the
  * variable back and closes the server, also when `body` throws.
