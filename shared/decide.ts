@@ -63,7 +63,7 @@
 import { describeKind } from './kinds/registry.js';
 import type { KindRemediation, LiveSubject, Superseded } from './kinds/types.js';
 import type { Gate, GateId, MetadataOptions, Plan, ResourceKind, Subject, UsageEvidence, Verdict } from './model.js';
-import type { Policy } from './policy.js';
+import { SETTINGS, type Policy } from './policy.js';
 import { describeExemption, exemptionStatus } from './exemption.js';
 import { ROLLED_BACK_TAG } from './watch/tags.js';
 
@@ -271,11 +271,11 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
     gates.push(gate('exempt', false, `${describeExemption(exemption)}: exempt from remediation (not overridable)`));
   } else if (exemption.status !== 'none') {
     gates.push(gate('exempt', true, describeExemption(exemption)));
-  } else if (description.tags === undefined) {
-    const setting = kind === 'launch-configuration' ? 'IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS' : 'IMDS_GUARD_EXEMPT_ACCOUNT_DEFAULT_REGIONS';
-    gates.push(gate('exempt', true, `a ${description.words.one} has no tags; not listed in ${setting}`));
-  } else {
+  } else if (description.tags !== undefined) {
     gates.push(gate('exempt', true, `no ${policy.exemptTagKey} tag`));
+  } else {
+    const by = description.exemptionSetting;
+    gates.push(gate('exempt', true, `${description.words.many} have no tags${by ? `; not listed in ${SETTINGS[by.setting]}` : ''}`));
   }
   // issue 12: a rollback mark and a SUPPRESSED finding are exemptions a person set (never overridden automatically).
   const mark = subject.kind === 'instance' ? subject.tags[ROLLED_BACK_TAG] : undefined;

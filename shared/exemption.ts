@@ -6,9 +6,9 @@
  * Where an exemption comes from, per kind:
  * - every kind whose description has `tags` (instances, launch templates,
  *   Auto Scaling groups): the exemption tag (IMDS_GUARD_EXEMPT_TAG);
- * - launch configurations have no tags: their names listed in
- *   IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS;
- * - the account default: its regions listed in
+ * - a kind without tags: the setting its description names
+ *   (`exemptionSetting`): launch configurations by name in
+ *   IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS, the account default by Region in
  *   IMDS_GUARD_EXEMPT_ACCOUNT_DEFAULT_REGIONS.
  * A setting is audited where the deployment is (stack parameters); a tag in
  * CloudTrail (CreateTags) and on the resource.
@@ -29,7 +29,7 @@
  */
 import { describeKind } from './kinds/registry.js';
 import type { Subject } from './model.js';
-import type { Policy } from './policy.js';
+import { SETTINGS, type Policy } from './policy.js';
 
 /** The settings an exemption is read from. */
 export type ExemptionSettings = Pick<Policy, 'exemptTagKey' | 'exemptLaunchConfigurations' | 'exemptAccountDefaultRegions'>;
@@ -89,26 +89,19 @@ export function parseExemption(raw: string, source: string, now: Date): Exemptio
 /** The exemption that applies to a subject, if any (see the header for where each kind's comes from). */
 export function exemptionStatus(subject: Subject, policy: ExemptionSettings, now: Date): ExemptionStatus {
   if (subject.kind === 'missing') return { status: 'none' };
+  const description = describeKind(subject.kind);
   // Every kind with tags (instances, launch templates, Auto Scaling groups, …) is exempted by the tag.
-  const tags = describeKind(subject.kind).tags?.(subject);
+  const tags = description.tags?.(subject);
   if (tags !== undefined) {
     const key = policy.exemptTagKey;
     if (!Object.prototype.hasOwnProperty.call(tags, key)) return { status: 'none' };
     return parseExemption(tags[key] ?? '', `tagged ${key}`, now);
   }
-  // Kinds without tags are exempted by a setting.
-  switch (subject.kind) {
-    case 'launch-configuration':
-      return policy.exemptLaunchConfigurations.includes(subject.name)
-        ? { status: 'exempt', source: 'listed in IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS', value: subject.name }
-        : { status: 'none' };
-    case 'account-defaults':
-      return policy.exemptAccountDefaultRegions.includes(subject.ref.region)
-        ? { status: 'exempt', source: 'listed in IMDS_GUARD_EXEMPT_ACCOUNT_DEFAULT_REGIONS', value: subject.ref.region }
-        : { status: 'none' };
-    default:
-      return { status: 'none' };
-  }
+  // Kinds without tags are exempted by the setting their description names.
+  const by = description.exemptionSetting;
+  if (by === undefined) return { status: 'none' };
+  const value = by.value(subject);
+  return policy[by.setting].includes(value) ? { status: 'exempt', source: `listed in ${SETTINGS[by.setting]}`, value } : { status: 'none' };
 }
 
 /** One sentence for a finding or a gate. */

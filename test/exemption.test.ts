@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from '../shared/evaluate.js';
 import { exemptionStatus, parseDay, parseExemption } from '../shared/exemption.js';
 import type { AutoScalingGroupSubject } from '../shared/kinds/auto-scaling-group/subject.js';
-import { DEFAULT_POLICY } from '../shared/policy.js';
+import { readFileSync } from 'node:fs';
+import { decide } from '../shared/decide.js';
+import { describeKind, KIND_NAMES } from '../shared/kinds/registry.js';
+import { DEFAULT_POLICY, SETTINGS } from '../shared/policy.js';
 import { accountDefaults, instance, launchConfiguration } from './support/subjects.js';
 
 const NOW = new Date('2026-06-15T12:00:00Z');
@@ -64,6 +67,31 @@ describe('exemptionStatus per kind', () => {
     expect(exemptionStatus(launchConfiguration('other-lc', {}), policy, NOW).status).toBe('none');
     expect(exemptionStatus(accountDefaults(), policy, NOW).status).toBe('exempt');
     expect(exemptionStatus(accountDefaults(), DEFAULT_POLICY, NOW).status).toBe('none');
+  });
+
+  it('names the setting that listed it, and the exempt gate names the setting that did not', () => {
+    const policy = { ...DEFAULT_POLICY, exemptLaunchConfigurations: ['legacy-lc'] };
+    expect(exemptionStatus(launchConfiguration('legacy-lc', {}), policy, NOW)).toEqual({
+      status: 'exempt',
+      source: 'listed in IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS',
+      value: 'legacy-lc',
+    });
+    const plan = decide(evaluate(accountDefaults(), DEFAULT_POLICY), { ...DEFAULT_POLICY, mode: 'enforce' }, { now: NOW });
+    expect(plan.gates.find((g) => g.gate === 'exempt')).toEqual({
+      gate: 'exempt',
+      passed: true,
+      reason: 'account defaults have no tags; not listed in IMDS_GUARD_EXEMPT_ACCOUNT_DEFAULT_REGIONS',
+    });
+  });
+
+  it('every kind without tags names a documented exemption setting', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const kind of KIND_NAMES) {
+      const d = describeKind(kind);
+      if (d.tags !== undefined) continue;
+      expect(d.exemptionSetting, kind).toBeDefined();
+      expect(readme).toContain(SETTINGS[d.exemptionSetting!.setting]);
+    }
   });
 });
 

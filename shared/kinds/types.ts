@@ -79,8 +79,10 @@ export interface KindDescription<K extends ResourceKind = ResourceKind> {
    * no ARN.
    */
   idFromArn?(arn: string): string | undefined;
-  /** The resource's tags; absent for kinds that carry none (exempted another way). */
+  /** The resource's tags; absent for kinds that carry none (exempted by `exemptionSetting`). */
   tags?(subject: SubjectOf<K>): Tags;
+  /** For a kind without tags: the setting that exempts a resource by listing it. */
+  exemptionSetting?: ExemptionSetting<K>;
   /** How the resource is named in a finding title (default: its id). */
   label?(subject: SubjectOf<K>): string;
   /** When the resource came to be, for a stable finding CreatedAt. */
@@ -96,6 +98,14 @@ export interface KindDescription<K extends ResourceKind = ResourceKind> {
   /** Whether IMDSv1 use is measured on this kind (CloudWatch MetadataNoToken): the usage gates apply. */
   usageMeasured?: boolean;
   remediation: KindRemediation<K>;
+}
+
+/** A setting that exempts resources of a kind without tags by listing them. */
+export interface ExemptionSetting<K extends ResourceKind> {
+  /** The policy list (its environment variable is SETTINGS[setting], shared/policy.ts). */
+  setting: 'exemptLaunchConfigurations' | 'exemptAccountDefaultRegions';
+  /** What the setting lists the resource by (a name, a Region). */
+  value(subject: SubjectOf<K>): string;
 }
 
 /** What remediating a resource of this kind means. Pure. */

@@ -41,6 +41,7 @@ export const accountDefaultsDescription: KindDescription<'account-defaults'> = {
   ],
   arn: (ref) => `AWS::::Account:${ref.account}`,
   label: (subject) => `metadata options in ${subject.ref.region}`,
+  exemptionSetting: { setting: 'exemptAccountDefaultRegions', value: (subject) => subject.ref.region },
   row: (subject) => ({ metadata: subject.metadata }),
   judge: judgeAccountDefaults,
   details: (subject) => {

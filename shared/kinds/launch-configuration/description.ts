@@ -69,6 +69,7 @@ export const launchConfigurationDescription: KindDescription<'launch-configurati
   arn: (ref, subject) => subject?.arn ?? ref.id,
   idFromArn: launchConfigurationNameFromArn,
   createdAt: (subject) => subject.createdTime,
+  exemptionSetting: { setting: 'exemptLaunchConfigurations', value: (subject) => subject.name },
   row: (subject) => ({ metadata: subject.metadata }),
   judge: judgeLaunchConfiguration,
   details: (subject) => {
