@@ -8,8 +8,7 @@
  *   (or the resourceId Config sent in the invocation, when the caller has it);
  * - account defaults → `AWS::::Account` with the account id, the resource type
  *   Config custom rules use for account-level results (the awslabs
- *   aws-config-rules periodic rules report it this way). Pass
- *   `includeAccount: false` to leave them out (logged).
+ *   aws-config-rules periodic rules report it this way).
  * Annotation ≤ 256 characters, OrderingTimestamp as given.
  */
 import {
@@ -51,8 +50,6 @@ export interface EvaluationItem {
 }
 
 export interface PutEvaluationsOptions extends RetryOptions {
-  /** Report account-defaults verdicts as `AWS::::Account` (default true). */
-  includeAccount?: boolean;
   /**
    * What Config already holds for the rule (readConfigHeld): only
    * evaluations that differ from it or are missing are put. The periodic run
@@ -163,16 +160,10 @@ export async function putEvaluations(
 ): Promise<PublishResult & { unchanged?: number }> {
   const result: PublishResult & { unchanged?: number } = { published: 0, failed: [] };
   const retry = retrier(options);
-  const includeAccount = options.includeAccount ?? true;
 
   // One evaluation per resource: the last item for a resource wins.
   const byKey = new Map<string, Evaluation>();
-  let skipped = 0;
   for (const item of items) {
-    if (item.verdict.ref.kind === 'account-defaults' && !includeAccount) {
-      skipped++;
-      continue;
-    }
     const evaluation = toEvaluation(item);
     if (Number.isNaN((evaluation.OrderingTimestamp as Date).getTime())) {
       result.failed.push({ id: keyOf(evaluation), error: `invalid OrderingTimestamp ${JSON.stringify(String(item.orderingTimestamp))}` });
@@ -181,7 +172,6 @@ export async function putEvaluations(
     byKey.delete(keyOf(evaluation));
     byKey.set(keyOf(evaluation), evaluation);
   }
-  if (skipped > 0) logger.info('account-defaults verdicts not sent to AWS Config (includeAccount is off)', { skipped });
 
   const putCall: BatchCall<Evaluation> = {
     what: 'PutEvaluations',

@@ -102,16 +102,15 @@ describe('putEvaluations', () => {
     expect(result.failed[0]?.error).toContain('InvalidResultTokenException');
   });
 
-  it('sends account defaults as AWS::::Account, or skips them when asked', async () => {
+  it('sends account defaults as AWS::::Account with the account id', async () => {
     cfg.on(PutEvaluationsCommand).resolves({ FailedEvaluations: [] });
     const account = { verdict: verdict('account-defaults', ACCOUNT), orderingTimestamp: AT };
-    await putEvaluations(cfg as unknown as ConfigServiceClient, 't', [account], opts);
-    expect(cfg.commandCalls(PutEvaluationsCommand)[0]?.args[0].input.Evaluations?.[0]?.ComplianceResourceType).toBe('AWS::::Account');
-    cfg.reset();
-    cfg.on(PutEvaluationsCommand).resolves({ FailedEvaluations: [] });
-    const result = await putEvaluations(cfg as unknown as ConfigServiceClient, 't', [account, ...items(1)], { ...opts, includeAccount: false });
-    expect(cfg.commandCalls(PutEvaluationsCommand)[0]?.args[0].input.Evaluations?.map((e) => e.ComplianceResourceType)).toEqual(['AWS::EC2::Instance']);
-    expect(result.published).toBe(1);
+    const result = await putEvaluations(cfg as unknown as ConfigServiceClient, 't', [account, ...items(1)], opts);
+    expect(cfg.commandCalls(PutEvaluationsCommand)[0]?.args[0].input.Evaluations?.map((e) => [e.ComplianceResourceType, e.ComplianceResourceId])).toEqual([
+      ['AWS::::Account', ACCOUNT],
+      ['AWS::EC2::Instance', 'i-0'],
+    ]);
+    expect(result.published).toBe(2);
   });
 
   it('one evaluation per resource, the last one wins', async () => {
