@@ -6,6 +6,18 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/** What a child process measures of itself: wall time of its work, its CPU time and peak RSS. */
+export interface ChildCost {
+  wallMs: number;
+  cpuMs: number;
+  maxRssKiB: number;
+}
+
+/** Just the cost fields of a child's answer, for a bench result. */
+export function childCost({ wallMs, cpuMs, maxRssKiB }: ChildCost): ChildCost {
+  return { wallMs, cpuMs, maxRssKiB };
+}
+
 /** `nodeArgs`: how Node runs the script (TypeScript through tsx by default; `[]` for a plain .mjs). */
 export function runChild<T>(
   script: string,

@@ -777,6 +777,18 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
 }
 
 /** Calls per service (`ec2`, `autoscaling`, `monitoring`, `securityhub`, `config`). */
+/** The calls the fake answered, as bench results report them. */
+export interface CallsMade {
+  /** Per service (`ec2`, `autoscaling`, …). */
+  calls: Record<string, number>;
+  /** Per `service:Operation`, sorted. */
+  byOperation: Record<string, number>;
+}
+
+export function callsMade(fake: Pick<FakeAws, 'calls'>): CallsMade {
+  return { calls: Object.fromEntries(callsByService(fake.calls)), byOperation: Object.fromEntries([...fake.calls].sort()) };
+}
+
 export function callsByService(calls: ReadonlyMap<string, number>): Map<string, number> {
   const out = new Map<string, number>();
   for (const [key, n] of calls) {

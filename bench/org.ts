@@ -10,33 +10,25 @@
  */
 import './env.js';
 import { DEFAULT_ORG_CONCURRENCY } from '../cli/args.js';
-import { callsByService, startFakeAws, type FakeAws } from './fake-aws.js';
+import { callsMade, startFakeAws, type CallsMade, type FakeAws } from './fake-aws.js';
 import { estateFor } from './sweep.js';
-import { runChild } from './child.js';
+import { childCost, runChild, type ChildCost } from './child.js';
 
-export interface OrgBenchResult {
+export interface OrgBenchResult extends ChildCost, CallsMade {
   accounts: number;
   regions: number;
   instances: number;
   latencyMs: number;
   concurrency: number;
-  wallMs: number;
-  cpuMs: number;
-  maxRssKiB: number;
   rows: number;
   reportBytes: number;
   assumeRoleCalls: number;
-  calls: Record<string, number>;
-  byOperation: Record<string, number>;
   minimum: Record<string, number>;
   minimumDetail: string;
 }
 
-interface Child {
+interface Child extends ChildCost {
   code: number;
-  wallMs: number;
-  cpuMs: number;
-  maxRssKiB: number;
   rows: number;
   accounts: number;
   accountsOk: number;
@@ -86,14 +78,11 @@ export async function benchOrg(accounts = 50, regionCount = 4, instances = 200, 
       instances,
       latencyMs,
       concurrency,
-      wallMs: child.wallMs,
-      cpuMs: child.cpuMs,
-      maxRssKiB: child.maxRssKiB,
+      ...childCost(child),
       rows: child.rows,
       reportBytes: child.reportBytes,
       assumeRoleCalls: child.assumeRoleCalls,
-      calls: Object.fromEntries(callsByService(fake.calls)),
-      byOperation: Object.fromEntries([...fake.calls].sort()),
+      ...callsMade(fake),
       minimum,
       minimumDetail: detail,
     };

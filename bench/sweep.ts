@@ -12,17 +12,12 @@
  * that no longer exist (to be archived). Policy: the default (`detect`).
  */
 import './env.js';
-import { ACCOUNT, REGION, callsByService, instanceId, startFakeAws, type Estate, type FakeAws } from './fake-aws.js';
-import { runChild } from './child.js';
+import { ACCOUNT, REGION, callsMade, instanceId, startFakeAws, type CallsMade, type Estate, type FakeAws } from './fake-aws.js';
+import { childCost, runChild, type ChildCost } from './child.js';
 
-export interface SweepBenchResult {
+export interface SweepBenchResult extends ChildCost, CallsMade {
   instances: number;
   latencyMs: number;
-  wallMs: number;
-  cpuMs: number;
-  maxRssKiB: number;
-  calls: Record<string, number>;
-  byOperation: Record<string, number>;
   minimum: Record<string, number>;
   minimumDetail: Record<string, string>;
   findings: number;
@@ -87,10 +82,7 @@ function seedStaleFindings(fake: FakeAws, count: number): void {
   }
 }
 
-export interface ChildResult {
-  wallMs: number;
-  cpuMs: number;
-  maxRssKiB: number;
+export interface ChildResult extends ChildCost {
   summary: { evaluated: number; archived: number };
 }
 
@@ -112,11 +104,8 @@ export async function benchSweep(instances: number, latencyMs: number): Promise<
     return {
       instances,
       latencyMs,
-      wallMs: child.wallMs,
-      cpuMs: child.cpuMs,
-      maxRssKiB: child.maxRssKiB,
-      calls: Object.fromEntries(callsByService(fake.calls)),
-      byOperation: Object.fromEntries([...fake.calls].sort()),
+      ...childCost(child),
+      ...callsMade(fake),
       minimum,
       minimumDetail: detail,
       findings: fake.findings.size,

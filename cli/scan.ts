@@ -156,26 +156,34 @@ export function rowOf(report: Report, asg: AutoScalingUsage, policy: Policy): Ro
   return row;
 }
 
+/** The counts of a summary row, over any rows (a region's kind, an account, the organization). */
+export type RowCounts = Omit<SummaryRow, 'account' | 'region' | 'kind'>;
+
+/** Which rows each count takes in; a new count in SummaryRow needs its rule here. */
+const COUNTED: Record<keyof RowCounts, (r: Row) => boolean> = {
+  total: () => true,
+  compliant: (r) => r.compliance === 'COMPLIANT',
+  nonCompliant: (r) => r.compliance === 'NON_COMPLIANT',
+  notApplicable: (r) => r.compliance === 'NOT_APPLICABLE',
+  ready: (r) => r.readiness === 'ready',
+  usesImdsv1: (r) => r.readiness === 'uses-imdsv1',
+  usageUnknown: (r) => r.readiness === 'usage-unknown',
+  exempt: (r) => r.readiness === 'exempt',
+  held: (r) => r.compliance === 'NON_COMPLIANT' && HELD.includes(r.readiness),
+};
+
+export function countRows(rows: readonly Row[]): RowCounts {
+  const counts = {} as RowCounts;
+  for (const key of Object.keys(COUNTED) as (keyof RowCounts)[]) counts[key] = rows.filter(COUNTED[key]).length;
+  return counts;
+}
+
 export function summarize(rows: readonly Row[], regions: readonly string[], kinds: readonly ResourceKind[], account?: string): SummaryRow[] {
   const out: SummaryRow[] = [];
   for (const region of regions) {
     for (const kind of kinds) {
       const mine = rows.filter((r) => r.region === region && r.kind === kind && (account === undefined || r.account === account));
-      const by = (f: (r: Row) => boolean): number => mine.filter(f).length;
-      out.push({
-        ...(account !== undefined ? { account } : {}),
-        region,
-        kind,
-        total: mine.length,
-        compliant: by((r) => r.compliance === 'COMPLIANT'),
-        nonCompliant: by((r) => r.compliance === 'NON_COMPLIANT'),
-        notApplicable: by((r) => r.compliance === 'NOT_APPLICABLE'),
-        ready: by((r) => r.readiness === 'ready'),
-        usesImdsv1: by((r) => r.readiness === 'uses-imdsv1'),
-        usageUnknown: by((r) => r.readiness === 'usage-unknown'),
-        exempt: by((r) => r.readiness === 'exempt'),
-        held: by((r) => r.compliance === 'NON_COMPLIANT' && HELD.includes(r.readiness)),
-      });
+      out.push({ ...(account !== undefined ? { account } : {}), region, kind, ...countRows(mine) });
     }
   }
   return out;

@@ -7,26 +7,20 @@
  */
 import type { Row, ScanReport } from '../scan.js';
 
-const COLUMNS: { header: string; value: (r: Row, report: ScanReport) => string | number | undefined | null }[] = [
-  { header: 'account', value: (r) => r.account },
-  { header: 'region', value: (r) => r.region },
-  { header: 'kind', value: (r) => r.kind },
-  { header: 'id', value: (r) => r.id },
-  { header: 'name', value: (r) => r.name },
-  { header: 'state', value: (r) => r.state },
-  { header: 'compliance', value: (r) => r.compliance },
-  { header: 'controls', value: (r) => r.controls.join(' ') },
-  { header: 'reason', value: (r) => r.reason },
-  { header: 'http_tokens', value: (r) => r.httpTokens },
-  { header: 'hop_limit', value: (r) => r.hopLimit },
-  { header: 'http_endpoint', value: (r) => r.httpEndpoint },
-  { header: 'imdsv1_calls', value: (r) => r.imdsv1Calls },
-  { header: 'last_imdsv1_call', value: (r) => r.lastImdsv1Call },
-  { header: 'instance_profile', value: (r) => r.instanceProfile },
-  { header: 'auto_scaling_groups', value: (r) => r.autoScalingGroups.join(' ') },
-  { header: 'readiness', value: (r) => r.readiness },
-  { header: 'readiness_reason', value: (r) => r.readinessReason },
-];
+/** The Row fields, in column order; each header is its JSON key in snake_case. */
+const COLUMNS = [
+  'account', 'region', 'kind', 'id', 'name', 'state', 'compliance', 'controls', 'reason',
+  'httpTokens', 'hopLimit', 'httpEndpoint', 'imdsv1Calls', 'lastImdsv1Call', 'instanceProfile',
+  'autoScalingGroups', 'readiness', 'readinessReason',
+] as const satisfies readonly (keyof Row)[];
+
+const header = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** Lists (controls, Auto Scaling groups) go in one field, space separated. */
+function cell(row: Row, field: (typeof COLUMNS)[number]): string {
+  const value = row[field];
+  return csvField(Array.isArray(value) ? value.join(' ') : value);
+}
 
 /** One CSV field: numbers as they are, text defused and quoted when needed. */
 export function csvField(value: string | number | undefined | null): string {
@@ -38,7 +32,7 @@ export function csvField(value: string | number | undefined | null): string {
 }
 
 export function toCsv(report: ScanReport): string {
-  const lines = [COLUMNS.map((c) => c.header).join(',')];
-  for (const row of report.rows) lines.push(COLUMNS.map((c) => csvField(c.value(row, report))).join(','));
+  const lines = [COLUMNS.map(header).join(',')];
+  for (const row of report.rows) lines.push(COLUMNS.map((field) => cell(row, field)).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }

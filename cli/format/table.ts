@@ -7,8 +7,7 @@
  */
 import type { RegionStatus } from '../engine.js';
 import type { FixReport, FixRow } from '../fix.js';
-import type { Row, ScanReport, SummaryRow } from '../scan.js';
-import { HELD } from '../readiness.js';
+import { countRows, type Row, type RowCounts, type ScanReport, type SummaryRow } from '../scan.js';
 import { errorText, groupErrors } from './errors.js';
 import { kindTitle, plural, profileName } from './labels.js';
 import { clean, displayWidth, padEnd, padStart, wrap } from './text.js';
@@ -147,21 +146,6 @@ export function scanTable(report: ScanReport): string {
   return `${out.map((l) => l.trimEnd()).join('\n')}\n`;
 }
 
-type Totals = { total: number; nonCompliant: number; ready: number; usesImdsv1: number; usageUnknown: number; exempt: number; held: number };
-
-function totalsOf(rows: readonly Row[]): Totals {
-  const by = (f: (r: Row) => boolean): number => rows.filter(f).length;
-  return {
-    total: rows.length,
-    nonCompliant: by((r) => r.compliance === 'NON_COMPLIANT'),
-    ready: by((r) => r.readiness === 'ready'),
-    usesImdsv1: by((r) => r.readiness === 'uses-imdsv1'),
-    usageUnknown: by((r) => r.readiness === 'usage-unknown'),
-    exempt: by((r) => r.readiness === 'exempt'),
-    held: by((r) => r.compliance === 'NON_COMPLIANT' && HELD.includes(r.readiness)),
-  };
-}
-
 /** `scan --org`: grouped by account, then region and kind; totals per account and for the organization. */
 function orgScanTable(report: ScanReport): string {
   const org = report.organization as NonNullable<ScanReport['organization']>;
@@ -177,7 +161,7 @@ function orgScanTable(report: ScanReport): string {
   // The same columns as the per-region summary (summaryLines).
   const cols = (cells: string[]): string =>
     '  ' + padEnd(cells[0] ?? '', 14) + ' ' + padEnd(cells[1] ?? '', 16) + ' ' + cells.slice(2).map((c, i) => padStart(c, SUMMARY_NUMBERS[i] ?? 5)).join(' ');
-  const numbers = (t: Totals): string[] => [t.total, t.nonCompliant, t.ready, t.usesImdsv1, t.usageUnknown, t.exempt, t.held].map(String);
+  const numbers = (t: RowCounts): string[] => [t.total, t.nonCompliant, t.ready, t.usesImdsv1, t.usageUnknown, t.exempt, t.held].map(String);
   const summary = [cols(['ACCOUNT', '', 'TOTAL', 'NONCOMP', 'READY', 'IMDSv1', 'UNKNOWN', 'EXEMPT', 'HELD'])];
   for (const a of org.accounts) {
     const name = a.name ? ` (${clean(a.name)})` : '';
@@ -193,11 +177,11 @@ function orgScanTable(report: ScanReport): string {
     }
     const rows = report.rows.filter((r) => r.account === a.account);
     for (const status of report.regions.filter((r) => r.account === a.account)) out.push(...regionSection(report, status, rows));
-    const t = totalsOf(rows);
+    const t = countRows(rows);
     out.push(`  account ${a.account}: ${plural(t.nonCompliant, 'non-compliant resource')} of ${t.total.toLocaleString('en-US')}`);
     summary.push(cols([a.account, a.status === 'ok' ? '' : a.status.toUpperCase(), ...numbers(t)]));
   }
-  summary.push(cols(['organization', '', ...numbers(totalsOf(report.rows))]));
+  summary.push(cols(['organization', '', ...numbers(countRows(report.rows))]));
   out.push('', 'Summary by account', ...summary);
   const failedAccounts = org.accounts.filter((a) => a.status === 'failed');
   const failedRegions = report.regions.filter((r) => r.status === 'failed' && !failedAccounts.some((a) => a.account === r.account));

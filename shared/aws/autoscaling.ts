@@ -15,6 +15,7 @@ import type {
   LaunchTemplateSpecification,
 } from '@aws-sdk/client-auto-scaling';
 import { AwsCallError, chunk, mapLimit, ownInput } from './batch.js';
+import { pageItems } from './pages.js';
 
 /** DescribeLaunchConfigurations `LaunchConfigurationNames`: maximum 50 items. */
 export const DESCRIBE_LAUNCH_CONFIGURATIONS_MAX_NAMES = 50;
@@ -55,17 +56,7 @@ export async function* pageLaunchConfigurations(
   pageSize = AUTO_SCALING_PAGE_SIZE,
 ): AsyncGenerator<LaunchConfiguration[]> {
   const pages = paginateDescribeLaunchConfigurations({ client: autoScaling, pageSize, withCommand: ownInput }, {});
-  for (;;) {
-    let next;
-    try {
-      next = await pages.next();
-    } catch (error) {
-      throw new AwsCallError('DescribeLaunchConfigurations', `listing, page size ${pageSize}`, error);
-    }
-    if (next.done) return;
-    const page = next.value.LaunchConfigurations ?? [];
-    if (page.length > 0) yield page;
-  }
+  yield* pageItems(pages, (out) => out.LaunchConfigurations, 'DescribeLaunchConfigurations', `listing, page size ${pageSize}`);
 }
 
 /**
@@ -75,17 +66,7 @@ export async function* pageLaunchConfigurations(
  */
 export async function* pageAutoScalingGroups(autoScaling: AutoScalingClient, pageSize = AUTO_SCALING_PAGE_SIZE): AsyncGenerator<AutoScalingGroup[]> {
   const pages = paginateDescribeAutoScalingGroups({ client: autoScaling, pageSize, withCommand: ownInput }, { IncludeInstances: false });
-  for (;;) {
-    let next;
-    try {
-      next = await pages.next();
-    } catch (error) {
-      throw new AwsCallError('DescribeAutoScalingGroups', `listing, page size ${pageSize}`, error);
-    }
-    if (next.done) return;
-    const page = next.value.AutoScalingGroups ?? [];
-    if (page.length > 0) yield page;
-  }
+  yield* pageItems(pages, (out) => out.AutoScalingGroups, 'DescribeAutoScalingGroups', `listing, page size ${pageSize}`);
 }
 
 /** One group's use of a launch template, with the version it asks for. */

@@ -31,6 +31,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import { AwsCallError, chunk, describeSurvivingMissing, errorCode, mapLimit, ownInput } from './batch.js';
 import type { SurvivedBatch } from './batch.js';
+import { pageItems } from './pages.js';
 import { toNumber } from './translate.js';
 
 /** DescribeInstances: at most 1000 explicitly specified instance ids a call. */
@@ -69,6 +70,22 @@ function describeDetail(what: string, ids: readonly string[]): string {
 }
 
 /**
+ * What the batches described, and the wanted keys that are missing: those EC2
+ * said it does not know, and those it neither returned nor complained about
+ * (e.g. not ours).
+ */
+function foundAndMissing<T>(
+  wanted: readonly string[],
+  results: readonly SurvivedBatch<T>[],
+  keyOf: (item: T) => string | undefined,
+): { items: T[]; missing: string[] } {
+  const items = results.flatMap((r) => r.items);
+  const seen = new Set(items.map(keyOf));
+  const notFound = new Set(results.flatMap((r) => r.missing));
+  return { items, missing: wanted.filter((key) => notFound.has(key) || !seen.has(key)) };
+}
+
+/**
  * Describes instances by id: chunks of ≤1000 ids, a few chunks at a time.
  * Ids EC2 does not know (or that are malformed) come back in `missing`, and
  * the other ids of their chunk are still described. Terminated instances
@@ -94,22 +111,25 @@ export async function describeInstancesByIds(
       throw new AwsCallError('DescribeInstances', describeDetail('instance ids', part), error);
     }
   });
-  const instances = results.flatMap((r) => r.items);
-  const seen = new Set(instances.map((i) => i.InstanceId));
-  const notFound = new Set(results.flatMap((r) => r.missing));
-  // Ids EC2 neither returned nor complained about (e.g. not ours) are missing too.
-  const missing = wanted.filter((id) => notFound.has(id) || !seen.has(id));
+  const { items: instances, missing } = foundAndMissing(wanted, results, (i) => i.InstanceId);
   return { instances, missing };
 }
 
+export interface TemplatesFound {
+  templates: LaunchTemplate[];
+  missing: string[];
+}
+
+/** DescribeLaunchTemplates by id or by name, ≤200 a call; unknown keys come back in `missing`. */
 async function describeTemplates(
   ec2: EC2Client,
   field: 'LaunchTemplateIds' | 'LaunchTemplateNames',
   keys: readonly string[],
   options: BatchOptions,
-): Promise<SurvivedBatch<LaunchTemplate>[]> {
-  const chunks = chunk(unique(keys), LAUNCH_TEMPLATES_PAGE_SIZE);
-  return mapLimit(chunks, options.concurrency ?? DEFAULT_CONCURRENCY, async (part) => {
+): Promise<TemplatesFound> {
+  const wanted = unique(keys);
+  const byId = field === 'LaunchTemplateIds';
+  const results = await mapLimit(chunk(wanted, LAUNCH_TEMPLATES_PAGE_SIZE), options.concurrency ?? DEFAULT_CONCURRENCY, async (part) => {
     try {
       return await describeSurvivingMissing(part, LAUNCH_TEMPLATE_NOT_FOUND_CODES, async (batch) => {
         const found: LaunchTemplate[] = [];
@@ -117,35 +137,21 @@ async function describeTemplates(
         return found;
       });
     } catch (error) {
-      throw new AwsCallError('DescribeLaunchTemplates', describeDetail(field === 'LaunchTemplateIds' ? 'ids' : 'names', part), error);
+      throw new AwsCallError('DescribeLaunchTemplates', describeDetail(byId ? 'ids' : 'names', part), error);
     }
   });
+  const { items: templates, missing } = foundAndMissing(wanted, results, (t) => (byId ? t.LaunchTemplateId : t.LaunchTemplateName));
+  return { templates, missing };
 }
 
 /** Describes launch templates by `lt-` id; unknown ids come back in `missing`. */
-export async function describeLaunchTemplatesByIds(
-  ec2: EC2Client,
-  ids: readonly string[],
-  options: BatchOptions = {},
-): Promise<{ templates: LaunchTemplate[]; missing: string[] }> {
-  const results = await describeTemplates(ec2, 'LaunchTemplateIds', ids, options);
-  const templates = results.flatMap((r) => r.items);
-  const seen = new Set(templates.map((t) => t.LaunchTemplateId));
-  const notFound = new Set(results.flatMap((r) => r.missing));
-  return { templates, missing: unique(ids).filter((id) => notFound.has(id) || !seen.has(id)) };
+export function describeLaunchTemplatesByIds(ec2: EC2Client, ids: readonly string[], options: BatchOptions = {}): Promise<TemplatesFound> {
+  return describeTemplates(ec2, 'LaunchTemplateIds', ids, options);
 }
 
 /** Describes launch templates by name; unknown names come back in `missing`. */
-export async function describeLaunchTemplatesByNames(
-  ec2: EC2Client,
-  names: readonly string[],
-  options: BatchOptions = {},
-): Promise<{ templates: LaunchTemplate[]; missing: string[] }> {
-  const results = await describeTemplates(ec2, 'LaunchTemplateNames', names, options);
-  const templates = results.flatMap((r) => r.items);
-  const seen = new Set(templates.map((t) => t.LaunchTemplateName));
-  const notFound = new Set(results.flatMap((r) => r.missing));
-  return { templates, missing: unique(names).filter((n) => notFound.has(n) || !seen.has(n)) };
+export function describeLaunchTemplatesByNames(ec2: EC2Client, names: readonly string[], options: BatchOptions = {}): Promise<TemplatesFound> {
+  return describeTemplates(ec2, 'LaunchTemplateNames', names, options);
 }
 
 /**
@@ -228,17 +234,7 @@ export async function getInstanceMetadataDefaults(ec2: Pick<EC2Client, 'send'>):
 /** Every instance in the region, one DescribeInstances page (≤1000) at a time. */
 export async function* pageInstances(ec2: EC2Client, pageSize = DESCRIBE_INSTANCES_PAGE_SIZE): AsyncGenerator<Instance[]> {
   const pages = paginateDescribeInstances({ client: ec2, pageSize, withCommand: ownInput }, {});
-  for (;;) {
-    let next;
-    try {
-      next = await pages.next();
-    } catch (error) {
-      throw new AwsCallError('DescribeInstances', `listing, page size ${pageSize}`, error);
-    }
-    if (next.done) return;
-    const page = (next.value.Reservations ?? []).flatMap((r) => r.Instances ?? []);
-    if (page.length > 0) yield page;
-  }
+  yield* pageItems(pages, (out) => out.Reservations?.flatMap((r) => r.Instances ?? []), 'DescribeInstances', `listing, page size ${pageSize}`);
 }
 
 /**
@@ -254,17 +250,8 @@ export async function* pageAccountTemplateVersions(
   // Both `$Default` and `$Latest` may be asked for in one account-wide listing (not numbers).
   const input = { Versions: typeof version === 'string' ? [version] : [...version] };
   const pages = paginateDescribeLaunchTemplateVersions({ client: ec2, pageSize, withCommand: ownInput }, input);
-  for (;;) {
-    let next;
-    try {
-      next = await pages.next();
-    } catch (error) {
-      throw new AwsCallError('DescribeLaunchTemplateVersions', `${version} of all templates, page size ${pageSize}`, error);
-    }
-    if (next.done) return;
-    const page = next.value.LaunchTemplateVersions ?? [];
-    if (page.length > 0) yield page;
-  }
+  const detail = `${version} of all templates, page size ${pageSize}`;
+  yield* pageItems(pages, (out) => out.LaunchTemplateVersions, 'DescribeLaunchTemplateVersions', detail);
 }
 
 /**
