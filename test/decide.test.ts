@@ -2,7 +2,7 @@ import { evaluate } from '../shared/evaluate.js';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../shared/decide.js';
 import { launchTemplateNameFor } from '../shared/kinds/launch-configuration/description.js';
-import type { GateId, Plan } from '../shared/model.js';
+import type { GateId, Plan, Subject } from '../shared/model.js';
 import {
   NOW,
   accountSubject,
@@ -15,6 +15,16 @@ import {
 
 const KNOWN_UNUSED = { noTokenCalls: 0, lookbackDays: 14 };
 const gateOf = (plan: Plan, id: GateId) => plan.gates.find((g) => g.gate === id);
+
+/** The plans for `subject` from the sweep and from a person's request, each checked stopped by `gate`; returned for the rest. */
+function heldBothWays(subject: Subject, gate: GateId): Plan[] {
+  return [false, true].map((humanRequest) => {
+    const plan = decide(verdict(subject), policy(), { now: NOW, usage: KNOWN_UNUSED, humanRequest });
+    expect(plan.execute).toBe(false);
+    expect(gateOf(plan, gate)).toMatchObject({ passed: false });
+    return plan;
+  });
+}
 
 describe('decide: applicability', () => {
   it('does nothing for a missing resource', () => {
@@ -82,12 +92,7 @@ describe('decide: instance', () => {
 
   it('skips an exempt instance, also on a human request', () => {
     const subject = instanceSubject({ tags: { 'imds-guard:exempt': 'legacy agent' } });
-    for (const humanRequest of [false, true]) {
-      const plan = decide(verdict(subject), policy(), { now: NOW, usage: KNOWN_UNUSED, humanRequest });
-      expect(plan.execute).toBe(false);
-      expect(gateOf(plan, 'exempt')).toMatchObject({ passed: false });
-      expect(gateOf(plan, 'exempt')?.reason).toContain('imds-guard:exempt=legacy agent');
-    }
+    for (const plan of heldBothWays(subject, 'exempt')) expect(gateOf(plan, 'exempt')?.reason).toContain('imds-guard:exempt=legacy agent');
   });
 
   it('does not treat exempt=false as an exemption', () => {
@@ -121,8 +126,7 @@ describe('decide: instance', () => {
 
   it('holds a hop-limit-only change by its own gate when lowering is off, also for a person', () => {
     const subject = instanceSubject({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 5, httpEndpoint: 'enabled' } });
-    for (const humanRequest of [false, true]) {
-      const plan = decide(verdict(subject), policy(), { now: NOW, usage: KNOWN_UNUSED, humanRequest });
+    for (const plan of heldBothWays(subject, 'hop-limit-lowering')) {
       expect(plan).toMatchObject({ action: 'modify-instance-metadata-options', execute: false, target: { httpTokens: 'required', httpPutResponseHopLimit: 2 } });
       expect(plan.gates.filter((g) => !g.passed).map((g) => g.gate)).toEqual(['hop-limit-lowering']);
       expect(gateOf(plan, 'hop-limit-lowering')?.reason).toContain('IMDS_GUARD_LOWER_HOP_LIMIT=true');
@@ -316,12 +320,7 @@ describe('launchTemplateNameFor', () => {
 describe('decide: safety gates (issue 12)', () => {
   it('refuses an instance imds-guard rolled back, also on a human request, until the mark is removed', () => {
     const marked = instanceSubject({ tags: { 'imds-guard:rolled-back': 'at=2025-03-19T10:00:00.000Z;action=restored;rejected=4' } });
-    for (const humanRequest of [false, true]) {
-      const plan = decide(verdict(marked), policy(), { now: NOW, usage: KNOWN_UNUSED, humanRequest });
-      expect(plan.execute).toBe(false);
-      expect(gateOf(plan, 'not-rolled-back')).toMatchObject({ passed: false });
-      expect(plan.summary).toContain('remove the tag');
-    }
+    for (const plan of heldBothWays(marked, 'not-rolled-back')) expect(plan.summary).toContain('remove the tag');
     const cleared = decide(verdict(instanceSubject()), policy(), { now: NOW, usage: KNOWN_UNUSED });
     expect(cleared.execute).toBe(true);
   });

@@ -69,6 +69,34 @@ describe('evaluate: every subject gets both checks', () => {
   });
 });
 
+describe('evaluate: every kind as built, IMDSv1 allowed', () => {
+  // Each row: the imdsv2 check's control and what its reason names, then what the hop-limit check holds.
+  it.each([
+    ['instance, optional with the endpoint enabled', instance(), { control: 'EC2.8', says: ['HttpTokens=optional'], hop: { control: 'instance-hop-limit', compliance: 'COMPLIANT' } }],
+    [
+      "launch template left unset with no account default (EC2's default, optional)",
+      template(),
+      { control: 'EC2.170', says: ["EC2's default"], hop: { control: 'launch-template-hop-limit', reason: expect.stringContaining('Hop limit 1') } },
+    ],
+    [
+      'launch configuration without MetadataOptions',
+      launchConfig(),
+      { control: 'AutoScaling.3', says: ['No MetadataOptions'], hop: { control: 'launch-configuration-hop-limit', compliance: 'COMPLIANT' } },
+    ],
+    [
+      'account defaults with no preference (HttpTokensEnforced off)',
+      account(),
+      { control: 'account-default', says: ['no-preference', 'HttpTokensEnforced is off', 'eu-west-1'], hop: { control: 'account-default', compliance: 'COMPLIANT' } },
+    ],
+  ])('%s is NON_COMPLIANT', (_name, subject, { control, says, hop }) => {
+    const v = evaluate(subject, policy);
+    expect(v.compliance).toBe('NON_COMPLIANT');
+    expect(get(v, 'imdsv2')).toMatchObject({ control, compliance: 'NON_COMPLIANT' });
+    for (const text of says) expect(get(v, 'imdsv2').reason).toContain(text);
+    expect(get(v, 'hop-limit')).toMatchObject(hop);
+  });
+});
+
 describe('evaluate: missing', () => {
   it('is NOT_APPLICABLE, "no longer exists"', () => {
     const v = evaluate({ kind: 'missing', ref: ref('instance', 'i-gone') }, policy);
@@ -109,14 +137,6 @@ describe('evaluate: exemption', () => {
 });
 
 describe('evaluate: instance (EC2.8)', () => {
-  it('optional with the endpoint enabled is NON_COMPLIANT', () => {
-    const v = evaluate(instance(), policy);
-    expect(v.compliance).toBe('NON_COMPLIANT');
-    expect(get(v, 'imdsv2')).toMatchObject({ control: 'EC2.8', compliance: 'NON_COMPLIANT' });
-    expect(get(v, 'imdsv2').reason).toContain('HttpTokens=optional');
-    expect(get(v, 'hop-limit')).toMatchObject({ control: 'instance-hop-limit', compliance: 'COMPLIANT' });
-  });
-
   it('required is COMPLIANT', () => {
     const v = evaluate(instance({ metadata: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 2 } }), policy);
     expect(v.compliance).toBe('COMPLIANT');
@@ -176,14 +196,6 @@ describe('evaluate: launch template (EC2.170)', () => {
     expect(get(v, 'imdsv2').reason).toContain('set in version 3');
   });
 
-  it('unset with no account default falls back to optional: NON_COMPLIANT, says EC2 default', () => {
-    const v = evaluate(template(), policy);
-    expect(get(v, 'imdsv2')).toMatchObject({ control: 'EC2.170', compliance: 'NON_COMPLIANT' });
-    expect(get(v, 'imdsv2').reason).toContain("EC2's default");
-    expect(get(v, 'hop-limit').reason).toContain('Hop limit 1');
-    expect(get(v, 'hop-limit').control).toBe('launch-template-hop-limit');
-  });
-
   it('unset falls back to the account default, and says so', () => {
     const v = evaluate(template({ accountDefaults: { httpTokens: 'required', httpPutResponseHopLimit: 2 } }), policy);
     expect(v.compliance).toBe('COMPLIANT');
@@ -212,41 +224,20 @@ describe('evaluate: launch template (EC2.170)', () => {
     expect(get(v, 'imdsv2').reason).toMatch(/endpoint disabled/i);
   });
 
-  it('judges the default version and reports a different $Latest', () => {
+  it.each([
+    ['judges the default version and reports a different $Latest', { tokens: 'required', latest: 5, latestTokens: 'optional', compliance: 'COMPLIANT', says: ['Default version 3', '$Latest is version 5', 'not compliant'] }],
+    ['reports a compliant $Latest as compliant while the default fails', { tokens: 'optional', latest: 4, latestTokens: 'required', compliance: 'NON_COMPLIANT', says: [/\$Latest is version 4 .*: compliant\./] }],
+  ] as const)('%s', (_name, { tokens, latest, latestTokens, compliance, says }) => {
     const v = evaluate(
-      template({
-        defaultVersion: { versionNumber: 3, metadata: { httpTokens: 'required' } },
-        latestVersion: { versionNumber: 5, metadata: { httpTokens: 'optional' } },
-      }),
+      template({ defaultVersion: { versionNumber: 3, metadata: { httpTokens: tokens } }, latestVersion: { versionNumber: latest, metadata: { httpTokens: latestTokens } } }),
       policy,
     );
-    expect(v.compliance).toBe('COMPLIANT');
-    expect(get(v, 'imdsv2').reason).toContain('Default version 3');
-    expect(get(v, 'imdsv2').reason).toContain('$Latest is version 5');
-    expect(get(v, 'imdsv2').reason).toContain('not compliant');
-  });
-
-  it('reports a compliant $Latest as compliant while the default fails', () => {
-    const v = evaluate(
-      template({
-        defaultVersion: { versionNumber: 3, metadata: { httpTokens: 'optional' } },
-        latestVersion: { versionNumber: 4, metadata: { httpTokens: 'required' } },
-      }),
-      policy,
-    );
-    expect(v.compliance).toBe('NON_COMPLIANT');
-    expect(get(v, 'imdsv2').reason).toMatch(/\$Latest is version 4 .*: compliant\./);
+    expect(v.compliance).toBe(compliance);
+    for (const text of says) expect(get(v, 'imdsv2').reason).toMatch(text);
   });
 });
 
 describe('evaluate: launch configuration (AutoScaling.3 / .4)', () => {
-  it('no MetadataOptions is NON_COMPLIANT', () => {
-    const v = evaluate(launchConfig(), policy);
-    expect(get(v, 'imdsv2')).toMatchObject({ control: 'AutoScaling.3', compliance: 'NON_COMPLIANT' });
-    expect(get(v, 'imdsv2').reason).toContain('No MetadataOptions');
-    expect(get(v, 'hop-limit')).toMatchObject({ control: 'launch-configuration-hop-limit', compliance: 'COMPLIANT' });
-  });
-
   it('optional is NON_COMPLIANT, required COMPLIANT', () => {
     expect(evaluate(launchConfig({ metadata: { httpTokens: 'optional' } }), policy).compliance).toBe('NON_COMPLIANT');
     expect(evaluate(launchConfig({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 1 } }), policy).compliance).toBe('COMPLIANT');
@@ -275,14 +266,6 @@ describe('evaluate: launch configuration (AutoScaling.3 / .4)', () => {
 });
 
 describe('evaluate: account defaults', () => {
-  it('no preference is NON_COMPLIANT, saying HttpTokensEnforced is off', () => {
-    const v = evaluate(account(), policy);
-    expect(get(v, 'imdsv2')).toMatchObject({ control: 'account-default', compliance: 'NON_COMPLIANT' });
-    expect(get(v, 'imdsv2').reason).toContain('no-preference');
-    expect(get(v, 'imdsv2').reason).toContain('HttpTokensEnforced is off');
-    expect(get(v, 'imdsv2').reason).toContain('eu-west-1');
-  });
-
   it('optional is NON_COMPLIANT', () => {
     expect(evaluate(account({ metadata: { httpTokens: 'optional' } }), policy).compliance).toBe('NON_COMPLIANT');
   });

@@ -5,32 +5,21 @@
  * first sweep migrates; the second makes no write call and plans nothing.
  */
 import {
-  AutoScalingClient,
   DeleteLaunchConfigurationCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeLaunchConfigurationsCommand,
-  StartInstanceRefreshCommand,
   UpdateAutoScalingGroupCommand,
-  type AutoScalingGroup,
-  type LaunchConfiguration,
 } from '@aws-sdk/client-auto-scaling';
+import type { AutoScalingGroup, LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
 import {
   CreateLaunchTemplateCommand,
-  CreateLaunchTemplateVersionCommand,
-  CreateTagsCommand,
-  DeleteTagsCommand,
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
-  EC2Client,
   GetInstanceMetadataDefaultsCommand,
-  ModifyInstanceMetadataDefaultsCommand,
-  ModifyInstanceMetadataOptionsCommand,
-  ModifyLaunchTemplateCommand,
   type LaunchTemplateVersion,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createRemediator } from '../shared/act/index.js';
 import { evaluate } from '../shared/evaluate.js';
@@ -41,20 +30,11 @@ import { DEFAULT_POLICY, type Policy } from '../shared/policy.js';
 import type { FindingsSink, PublishResult, Report } from '../shared/ports.js';
 import { annotationFor } from '../shared/sinks/securityhub.js';
 import { sweep } from '../shared/sweep.js';
+import { mockedAws } from './support/mocked-aws.js';
 import { ACCOUNT, REGION } from './support/subjects.js';
 
 const policy: Policy = { ...DEFAULT_POLICY, mode: 'enforce', remediate: { ...DEFAULT_POLICY.remediate, 'account-defaults': false } };
 const SCOPE = { account: ACCOUNT, region: REGION };
-const WRITES = [
-  CreateLaunchTemplateCommand,
-  CreateLaunchTemplateVersionCommand,
-  ModifyLaunchTemplateCommand,
-  CreateTagsCommand,
-  DeleteTagsCommand,
-  ModifyInstanceMetadataOptionsCommand,
-  ModifyInstanceMetadataDefaultsCommand,
-] as const;
-const ASG_WRITES = [UpdateAutoScalingGroupCommand, StartInstanceRefreshCommand, DeleteLaunchConfigurationCommand] as const;
 
 class RecordingSink implements FindingsSink {
   reports: Report[] = [];
@@ -74,9 +54,7 @@ class RecordingSink implements FindingsSink {
 
 /** One account: a launch configuration without MetadataOptions used by one group; templates and groups change as the calls say. */
 function account() {
-  const clients = { region: REGION, ec2: new EC2Client({ region: REGION }), autoScaling: new AutoScalingClient({ region: REGION }) };
-  const ec2 = mockClient(clients.ec2);
-  const asg = mockClient(clients.autoScaling);
+  const { clients, ec2, asg, writes } = mockedAws();
   const lcs: LaunchConfiguration[] = [
     { LaunchConfigurationName: 'legacy-lc', ImageId: 'ami-0abcdef1234567890', InstanceType: 'm5.large', SecurityGroups: ['sg-0aaa'], CreatedTime: new Date('2019-03-01T00:00:00Z') },
   ];
@@ -122,9 +100,6 @@ function account() {
     return {};
   });
 
-  const names = new Set<string>([...WRITES, ...ASG_WRITES].map((c) => c.name));
-  const writes = (): number => [...ec2.calls(), ...asg.calls()].filter((c) => names.has((c.args[0] as object).constructor.name)).length;
-
   async function run(p: Policy = policy) {
     const sink = new RecordingSink();
     const loader = createLoader(clients, SCOPE);
@@ -151,9 +126,9 @@ describe('a migrated launch configuration is superseded (issue 12)', () => {
     expect(annotationFor(migrated).text).toContain('superseded by launch template imds-guard-legacy-lc');
 
     const before = a.writes();
-    expect(before).toBe(2); // CreateLaunchTemplate, UpdateAutoScalingGroup
+    expect(before).toEqual(['CreateLaunchTemplate', 'UpdateAutoScalingGroup']);
     const second = await a.run();
-    expect(a.writes()).toBe(before);
+    expect(a.writes()).toEqual(before);
     expect(second.summary.remediated).toBe(0);
     const report = second.sink.reports.find((r) => r.verdict.ref.id === 'legacy-lc')!;
     // The finding stays honest: AutoScaling.3 still fails while the configuration exists.
@@ -182,7 +157,7 @@ describe('a migrated launch configuration is superseded (issue 12)', () => {
     await a.run();
     const before = a.writes();
     await a.run({ ...policy, deleteSuperseded: 'true' });
-    expect(a.writes()).toBe(before);
+    expect(a.writes()).toEqual(before);
     expect(a.lcs).toHaveLength(1);
     await a.run({ ...policy, deleteSuperseded: 'even-if-unrecreatable' });
     expect(a.asg.commandCalls(DeleteLaunchConfigurationCommand).map((c) => c.args[0].input)).toEqual([{ LaunchConfigurationName: 'legacy-lc' }]);

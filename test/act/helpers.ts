@@ -10,6 +10,7 @@ import type {
   Verdict,
 } from '../../shared/model.js';
 import { DEFAULT_POLICY, type Policy } from '../../shared/policy.js';
+import type { LiveSubject } from '../../shared/kinds/types.js';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
@@ -24,44 +25,32 @@ export function ref(kind: ResourceRef['kind'], id: string): ResourceRef {
   return { kind, id, account: ACCOUNT, region: REGION };
 }
 
-export function instanceSubject(overrides: Partial<InstanceSubject> = {}): InstanceSubject {
-  return {
-    kind: 'instance',
-    ref: ref('instance', 'i-0abc1234def567890'),
-    state: 'running',
-    metadata: { httpTokens: 'optional', httpPutResponseHopLimit: 2, httpEndpoint: 'enabled' },
-    tags: {},
-    launchTime: OLD,
-    imageId: 'ami-0123456789abcdef0',
-    ...overrides,
-  };
+/** A builder of one kind of subject: its kind and ref, its defaults, and the given fields over them. */
+function builder<S extends LiveSubject>(kind: S['kind'], id: string, defaults: () => Omit<S, 'kind' | 'ref'>) {
+  return (overrides: Partial<S> = {}): S => ({ kind, ref: ref(kind, id), ...defaults(), ...overrides }) as S;
 }
 
-export function templateSubject(overrides: Partial<LaunchTemplateSubject> = {}): LaunchTemplateSubject {
-  return {
-    kind: 'launch-template',
-    ref: ref('launch-template', 'lt-0123456789abcdef0'),
-    name: 'web',
-    tags: {},
-    defaultVersion: { versionNumber: 3, metadata: { httpTokens: 'optional' } },
-    ...overrides,
-  };
-}
+export const instanceSubject = builder<InstanceSubject>('instance', 'i-0abc1234def567890', () => ({
+  state: 'running',
+  metadata: { httpTokens: 'optional', httpPutResponseHopLimit: 2, httpEndpoint: 'enabled' },
+  tags: {},
+  launchTime: OLD,
+  imageId: 'ami-0123456789abcdef0',
+}));
 
-export function configurationSubject(overrides: Partial<LaunchConfigurationSubject> = {}): LaunchConfigurationSubject {
-  return {
-    kind: 'launch-configuration',
-    ref: ref('launch-configuration', 'web-lc'),
-    name: 'web-lc',
-    metadata: { httpTokens: 'optional', httpPutResponseHopLimit: 1, httpEndpoint: 'enabled' },
-    raw: {},
-    ...overrides,
-  };
-}
+export const templateSubject = builder<LaunchTemplateSubject>('launch-template', 'lt-0123456789abcdef0', () => ({
+  name: 'web',
+  tags: {},
+  defaultVersion: { versionNumber: 3, metadata: { httpTokens: 'optional' } },
+}));
 
-export function accountSubject(overrides: Partial<AccountDefaultsSubject> = {}): AccountDefaultsSubject {
-  return { kind: 'account-defaults', ref: ref('account-defaults', ACCOUNT), metadata: {}, ...overrides };
-}
+export const configurationSubject = builder<LaunchConfigurationSubject>('launch-configuration', 'web-lc', () => ({
+  name: 'web-lc',
+  metadata: { httpTokens: 'optional', httpPutResponseHopLimit: 1, httpEndpoint: 'enabled' },
+  raw: {},
+}));
+
+export const accountSubject = builder<AccountDefaultsSubject>('account-defaults', ACCOUNT, () => ({ metadata: {} }));
 
 /** A verdict as evaluate would give it; compliance defaults to NON_COMPLIANT. */
 export function verdict(subject: Subject, compliance: Compliance = 'NON_COMPLIANT'): Verdict {

@@ -1,5 +1,4 @@
 import {
-  AutoScalingClient,
   DeleteLaunchConfigurationCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeLaunchConfigurationsCommand,
@@ -12,7 +11,6 @@ import {
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
-  EC2Client,
   EC2ServiceException,
   GetInstanceMetadataDefaultsCommand,
   ModifyInstanceMetadataDefaultsCommand,
@@ -20,7 +18,6 @@ import {
   ModifyLaunchTemplateCommand,
   type LaunchTemplateVersion,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createRemediator, remediate, type RemediateDeps } from '../../shared/act/index.js';
 import { templateClientToken } from '../../shared/act/launch-configuration.js';
@@ -34,7 +31,6 @@ import type { Policy } from '../../shared/policy.js';
 import {
   ACCOUNT,
   NOW,
-  REGION,
   accountSubject,
   configurationSubject,
   instanceSubject,
@@ -42,28 +38,10 @@ import {
   templateSubject,
   verdict,
 } from './helpers.js';
+import { mockedAws } from '../support/mocked-aws.js';
 
-const ec2 = mockClient(EC2Client);
-const asg = mockClient(AutoScalingClient);
-const clients = { region: REGION, ec2: new EC2Client({ region: REGION }), autoScaling: new AutoScalingClient({ region: REGION }) };
+const { clients, ec2, asg, writes } = mockedAws();
 const UNUSED: DecideContext = { now: NOW, usage: { noTokenCalls: 0, lookbackDays: 14 } };
-
-const WRITES = [
-  ModifyInstanceMetadataOptionsCommand,
-  CreateLaunchTemplateVersionCommand,
-  ModifyLaunchTemplateCommand,
-  CreateLaunchTemplateCommand,
-  ModifyInstanceMetadataDefaultsCommand,
-] as const;
-const ASG_WRITES = [UpdateAutoScalingGroupCommand, StartInstanceRefreshCommand, DeleteLaunchConfigurationCommand] as const;
-
-/** Every call whose command is a write (the mocks record all calls; filter by command class). */
-function writeCalls(): number {
-  const isWrite = (cmd: unknown, list: readonly (abstract new (...args: never[]) => unknown)[]) => list.some((c) => cmd instanceof c);
-  return (
-    ec2.calls().filter((c) => isWrite(c.args[0], WRITES)).length + asg.calls().filter((c) => isWrite(c.args[0], ASG_WRITES)).length
-  );
-}
 
 function planFor(subject: Subject, p: Policy, ctx: Partial<DecideContext> = {}): Plan {
   return decide(verdict(subject), p, { ...UNUSED, ...ctx });
@@ -140,7 +118,7 @@ describe('instance', () => {
     const [outcome] = await remediate([plan], deps(policy()));
     expect(outcome).toMatchObject({ status: 'skipped' });
     expect(outcome!.message).toContain('12 IMDSv1 calls');
-    expect(writeCalls()).toBe(0);
+    expect(writes()).toEqual([]);
   });
 
   it('records verification as seen by describing again when it did not stick', async () => {
@@ -165,7 +143,7 @@ describe('batch behaviour', () => {
     const outcomes = await remediate([planFor(instanceSubject(), policy(), { ownChange: true })], deps(policy()));
     expect(outcomes[0]).toMatchObject({ status: 'skipped' });
     expect(outcomes[0]!.message).toContain('loop guard');
-    expect(writeCalls()).toBe(0);
+    expect(writes()).toEqual([]);
   });
 
   it('API failure → failed with the AWS error; the other resources still proceed', async () => {
@@ -185,7 +163,7 @@ describe('batch behaviour', () => {
     const plan = planFor(instanceSubject({ ref: { ...instanceSubject().ref, region: 'eu-west-1' } }), policy());
     const [outcome] = await remediate([plan], deps(policy()));
     expect(outcome).toMatchObject({ status: 'failed' });
-    expect(writeCalls()).toBe(0);
+    expect(writes()).toEqual([]);
   });
 
   it.each(['detect', 'dry-run'] as const)('%s mode writes nothing, for every kind', async (mode) => {
@@ -193,7 +171,7 @@ describe('batch behaviour', () => {
     const plans = [instanceSubject(), templateSubject(), configurationSubject(), accountSubject()].map((s) => planFor(s, p));
     const outcomes = await remediate(plans, deps(p));
     expect(outcomes.map((o) => o.status)).toEqual(Array(4).fill(mode === 'dry-run' ? 'planned' : 'skipped'));
-    expect(writeCalls()).toBe(0);
+    expect(writes()).toEqual([]);
     expect(ec2.calls()).toHaveLength(0);
     expect(asg.calls()).toHaveLength(0);
   });
@@ -327,7 +305,7 @@ describe('launch template', () => {
     const [outcome] = await remediate([planFor(templateSubject(), policy())], deps(policy()));
     expect(outcome).toMatchObject({ status: 'skipped' });
     expect(outcome!.message).toContain('mixed-asg');
-    expect(writeCalls()).toBe(0);
+    expect(writes()).toEqual([]);
   });
 
   it('a default that already requires IMDSv2 (duplicate event) creates nothing', async () => {
@@ -335,7 +313,7 @@ describe('launch template', () => {
     templateMocks([fixed]);
     const [outcome] = await remediate([planFor(templateSubject(), policy())], deps(policy()));
     expect(outcome).toMatchObject({ status: 'skipped', verifiedCompliance: 'COMPLIANT' });
-    expect(writeCalls()).toBe(0);
+    expect(writes()).toEqual([]);
   });
 });
 
@@ -490,6 +468,6 @@ describe('account defaults', () => {
     ec2.on(GetInstanceMetadataDefaultsCommand).resolves({ AccountLevel: { ManagedBy: 'declarative-policy' } });
     const [outcome] = await remediate([planFor(accountSubject(), policy())], deps(policy()));
     expect(outcome).toMatchObject({ status: 'skipped' });
-    expect(writeCalls()).toBe(0);
+    expect(writes()).toEqual([]);
   });
 });

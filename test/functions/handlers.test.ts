@@ -148,31 +148,21 @@ describe('events handler', () => {
     await expect(handler(runInstances, context)).rejects.toThrow(/could not be published.*InvalidInput/);
   });
 
-  it('does not fail every call when Security Hub is not enabled in the account', async () => {
+  /** The event's instance allows IMDSv1, and Security Hub refuses to import its findings with this error. */
+  function importRefused(name: string, httpStatusCode: number, message: string): void {
     ec2.on(DescribeInstancesCommand).resolves(describedInstance('optional'));
-    securityHub.on(BatchImportFindingsCommand).rejects(
-      new SecurityHubServiceException({
-        name: 'InvalidAccessException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 401 },
-        message: 'Account 111122223333 is not subscribed to AWS Security Hub',
-      }),
-    );
+    securityHub.on(BatchImportFindingsCommand).rejects(new SecurityHubServiceException({ name, $fault: 'client', $metadata: { httpStatusCode }, message }));
+  }
+
+  it('does not fail every call when Security Hub is not enabled in the account', async () => {
+    importRefused('InvalidAccessException', 401, 'Account 111122223333 is not subscribed to AWS Security Hub');
     const { handler } = await load<Handler>('events');
     await expect(handler(runInstances, context)).resolves.toMatchObject({ status: 'done', findingsPublished: 0 });
     expect(securityHub.commandCalls(BatchImportFindingsCommand)).toHaveLength(1);
   });
 
   it('fails (so the event is retried, then dead-lettered) when the role may not import findings', async () => {
-    ec2.on(DescribeInstancesCommand).resolves(describedInstance('optional'));
-    securityHub.on(BatchImportFindingsCommand).rejects(
-      new SecurityHubServiceException({
-        name: 'AccessDeniedException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 403 },
-        message: 'User is not authorized to perform: securityhub:BatchImportFindings with an explicit deny in a service control policy',
-      }),
-    );
+    importRefused('AccessDeniedException', 403, 'User is not authorized to perform: securityhub:BatchImportFindings with an explicit deny in a service control policy');
     const { handler } = await load<Handler>('events');
     await expect(handler(runInstances, context)).rejects.toThrow(/could not be published.*not authorized/);
   });

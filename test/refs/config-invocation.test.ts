@@ -18,6 +18,23 @@ const rule = {
   executionRoleArn: 'arn:aws:iam::111122223333:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig',
 };
 
+/** An instance's configuration item as parsed from the change fixtures (one capture time). */
+const instanceItem = (id: string, deleted: boolean) => ({
+  ref: ref('instance', id),
+  resourceType: 'AWS::EC2::Instance',
+  resourceId: id,
+  deleted,
+  orderingTimestamp: '2025-03-10T10:01:02.345Z',
+});
+
+/** Parses a Config fixture with these fields of its configuration item changed (undefined drops one). */
+function parseEdited(name: string, changes: Record<string, unknown>) {
+  const event = fixture(`config/${name}`) as Record<string, any>;
+  const invoking = JSON.parse(event.invokingEvent);
+  Object.assign(invoking.configurationItem, changes);
+  return parseConfigInvocation({ ...event, invokingEvent: JSON.stringify(invoking) }, OWN);
+}
+
 describe('Config rule invocations', () => {
   it('change notification for an instance', () => {
     expect(parse('change-instance.json')).toEqual({
@@ -33,15 +50,7 @@ describe('Config rule invocations', () => {
         eventLeftScope: false,
         evaluateAll: false,
         orderingTimestamp: '2025-03-10T10:01:02.345Z',
-        items: [
-          {
-            ref: ref('instance', 'i-0123456789abcdef0'),
-            resourceType: 'AWS::EC2::Instance',
-            resourceId: 'i-0123456789abcdef0',
-            deleted: false,
-            orderingTimestamp: '2025-03-10T10:01:02.345Z',
-          },
-        ],
+        items: [instanceItem('i-0123456789abcdef0', false)],
       },
     });
   });
@@ -59,34 +68,20 @@ describe('Config rule invocations', () => {
       'arn:aws:autoscaling:us-east-1:111122223333:launchConfiguration:98d3b196-4cf9-4e88-8ca1-8547c24ced8b:launchConfigurationName/legacy-web-lc-v7',
     );
     // Without resourceName, the name comes out of the ARN-shaped resourceId.
-    const event = fixture('config/change-launch-configuration.json') as Record<string, any>;
-    const invoking = JSON.parse(event.invokingEvent);
-    delete invoking.configurationItem.resourceName;
-    const noName = parseConfigInvocation({ ...event, invokingEvent: JSON.stringify(invoking) }, OWN);
+    const noName = parseEdited('change-launch-configuration.json', { resourceName: undefined });
     expect(noName.ok && noName.refs).toEqual([ref('launch-configuration', 'legacy-web-lc-v7')]);
   });
 
   it('deleted resources are marked deleted and not described', () => {
     const result = parse('change-instance-deleted.json');
     expect(result).toMatchObject({ ok: true, refs: [] });
-    expect(result.ok && result.config?.items).toEqual([
-      {
-        ref: ref('instance', 'i-0fc5d99558e8357e8'),
-        resourceType: 'AWS::EC2::Instance',
-        resourceId: 'i-0fc5d99558e8357e8',
-        deleted: true,
-        orderingTimestamp: '2025-03-10T10:01:02.345Z',
-      },
-    ]);
+    expect(result.ok && result.config?.items).toEqual([instanceItem('i-0fc5d99558e8357e8', true)]);
   });
 
   it('ResourceDeletedNotRecorded and eventLeftScope are deleted too', () => {
     const left = parse('change-instance-left-scope.json');
     expect(left).toMatchObject({ ok: true, refs: [], config: { eventLeftScope: true, items: [{ deleted: true }] } });
-    const event = fixture('config/change-instance.json') as Record<string, any>;
-    const invoking = JSON.parse(event.invokingEvent);
-    invoking.configurationItem.configurationItemStatus = 'ResourceDeletedNotRecorded';
-    expect(parseConfigInvocation({ ...event, invokingEvent: JSON.stringify(invoking) }, OWN)).toMatchObject({
+    expect(parseEdited('change-instance.json', { configurationItemStatus: 'ResourceDeletedNotRecorded' })).toMatchObject({
       ok: true,
       refs: [],
       config: { items: [{ deleted: true }] },
@@ -145,20 +140,16 @@ describe('Config rule invocations', () => {
       ok: false,
       reason: `Config rule invocation account "999999999999" is not this function's account 111122223333`,
     });
-    const invoking = JSON.parse(event.invokingEvent);
-    invoking.configurationItem.awsRegion = 'eu-west-1';
-    expect(parseConfigInvocation({ ...event, invokingEvent: JSON.stringify(invoking) }, OWN)).toMatchObject({
+    expect(parseEdited('change-instance.json', { awsRegion: 'eu-west-1' })).toMatchObject({
       ok: false,
       reason: `configuration item region "eu-west-1" is not this function's region us-east-1`,
     });
-    invoking.configurationItem.awsRegion = 'us-east-1';
-    invoking.configurationItem.resourceId = 'i-123;rm';
-    expect(parseConfigInvocation({ ...event, invokingEvent: JSON.stringify(invoking) }, OWN)).toMatchObject({
+    expect(parseEdited('change-instance.json', { resourceId: 'i-123;rm' })).toMatchObject({
       ok: false,
       reason: `instance id "i-123;rm" is not 'i-' followed by 8 or 17 lowercase hex digits`,
     });
-    invoking.configurationItem.resourceType = 'AWS::S3::Bucket';
-    expect(parseConfigInvocation({ ...event, invokingEvent: JSON.stringify(invoking) }, OWN)).toMatchObject({
+    // A type imds-guard does not evaluate is ignored, whatever its id.
+    expect(parseEdited('change-instance.json', { resourceId: 'i-123;rm', resourceType: 'AWS::S3::Bucket' })).toMatchObject({
       ok: false,
       ignored: true,
       reason: 'Config resource type "AWS::S3::Bucket" is not one imds-guard evaluates',

@@ -5,12 +5,10 @@
  * clears the watch after a clean window. Every write is counted.
  */
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import {
   CreateTagsCommand,
   DeleteTagsCommand,
   DescribeInstancesCommand,
-  EC2Client,
   EC2ServiceException,
   ModifyInstanceMetadataOptionsCommand,
 } from '@aws-sdk/client-ec2';
@@ -24,10 +22,10 @@ import { createRejectedCalls } from '../../shared/watch/metrics.js';
 import { findWatched, runWatch, watchedOf } from '../../shared/watch/index.js';
 import { decodePrevious, encodePrevious } from '../../shared/watch/tags.js';
 import { ACCOUNT, instanceSubject, policy, REGION } from '../act/helpers.js';
+import { mockedAws } from '../support/mocked-aws.js';
 
-const ec2 = mockClient(EC2Client);
+const { clients, ec2, writes } = mockedAws();
 const cw = mockClient(CloudWatchClient);
-const clients = { region: REGION, ec2: new EC2Client({ region: REGION }), autoScaling: new AutoScalingClient({ region: REGION }) };
 const ID = 'i-0abc1234def567890';
 const FLIP = new Date('2026-05-01T10:00:00.000Z');
 const HOUR = 3_600_000;
@@ -43,14 +41,6 @@ function tagsWritten(): Tags {
     if (cmd instanceof DeleteTagsCommand) for (const t of cmd.input.Tags ?? []) delete tags[t.Key!];
   }
   return tags;
-}
-
-function writes(): string[] {
-  return ec2
-    .calls()
-    .map((c) => c.args[0])
-    .filter((c) => c instanceof CreateTagsCommand || c instanceof DeleteTagsCommand || c instanceof ModifyInstanceMetadataOptionsCommand)
-    .map((c) => c.constructor.name.replace('Command', ''));
 }
 
 async function flip(subject: InstanceSubject = instanceSubject({ metadata: { ...BEFORE } })): Promise<Tags> {
