@@ -54,7 +54,7 @@ class RecordingSink implements FindingsSink {
 
 /** One account: a launch configuration without MetadataOptions used by one group; templates and groups change as the calls say. */
 function account() {
-  const { clients, ec2, asg, writes } = mockedAws();
+  const { clients, ec2, autoScaling, writes } = mockedAws();
   const lcs: LaunchConfiguration[] = [
     { LaunchConfigurationName: 'legacy-lc', ImageId: 'ami-0abcdef1234567890', InstanceType: 'm5.large', SecurityGroups: ['sg-0aaa'], CreatedTime: new Date('2019-03-01T00:00:00Z') },
   ];
@@ -85,17 +85,17 @@ function account() {
     templates.push({ id, name: input.LaunchTemplateName, tags: input.TagSpecifications?.[0]?.Tags ?? [], version });
     return { LaunchTemplate: { LaunchTemplateId: id, LaunchTemplateName: input.LaunchTemplateName } };
   });
-  asg.on(DescribeLaunchConfigurationsCommand).callsFake((input) => ({
+  autoScaling.on(DescribeLaunchConfigurationsCommand).callsFake((input) => ({
     LaunchConfigurations: lcs.filter((lc) => !input.LaunchConfigurationNames || input.LaunchConfigurationNames.includes(lc.LaunchConfigurationName!)),
   }));
-  asg.on(DescribeAutoScalingGroupsCommand).callsFake(() => ({ AutoScalingGroups: groups }));
-  asg.on(UpdateAutoScalingGroupCommand).callsFake((input) => {
+  autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake(() => ({ AutoScalingGroups: groups }));
+  autoScaling.on(UpdateAutoScalingGroupCommand).callsFake((input) => {
     const g = groups.find((x) => x.AutoScalingGroupName === input.AutoScalingGroupName)!;
     delete g.LaunchConfigurationName;
     g.LaunchTemplate = { LaunchTemplateId: input.LaunchTemplate.LaunchTemplateId, Version: input.LaunchTemplate.Version };
     return {};
   });
-  asg.on(DeleteLaunchConfigurationCommand).callsFake((input) => {
+  autoScaling.on(DeleteLaunchConfigurationCommand).callsFake((input) => {
     lcs.splice(lcs.findIndex((lc) => lc.LaunchConfigurationName === input.LaunchConfigurationName), 1);
     return {};
   });
@@ -107,7 +107,7 @@ function account() {
     const summary = await sweep({ inventory: createInventory(clients, SCOPE), deps: { policy: p, loader, findings: sink, remediator } });
     return { summary, sink };
   }
-  return { ec2, asg, writes, run, templates, lcs };
+  return { ec2, autoScaling, writes, run, templates, lcs };
 }
 
 describe('a migrated launch configuration is superseded (issue 12)', () => {
@@ -119,7 +119,7 @@ describe('a migrated launch configuration is superseded (issue 12)', () => {
   it('the first enforce sweep migrates; the second makes no write call and plans nothing', async () => {
     const first = await a.run();
     expect(a.ec2.commandCalls(CreateLaunchTemplateCommand)).toHaveLength(1);
-    expect(a.asg.commandCalls(UpdateAutoScalingGroupCommand).map((c) => c.args[0].input.AutoScalingGroupName)).toEqual(['workers']);
+    expect(a.autoScaling.commandCalls(UpdateAutoScalingGroupCommand).map((c) => c.args[0].input.AutoScalingGroupName)).toEqual(['workers']);
     const migrated = first.sink.annotated.find((o) => o.plan.ref.id === 'legacy-lc')!;
     expect(migrated.status).toBe('remediated');
     expect(annotationFor(migrated)).toMatchObject({ workflow: 'NOTIFIED' });
@@ -144,13 +144,13 @@ describe('a migrated launch configuration is superseded (issue 12)', () => {
 
   it('a group moved back to the configuration makes it open business again (the template is reused)', async () => {
     await a.run();
-    a.asg.on(DescribeAutoScalingGroupsCommand).resolves({
+    a.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
       AutoScalingGroups: [{ AutoScalingGroupName: 'workers', LaunchConfigurationName: 'legacy-lc', MinSize: 0, MaxSize: 2, DesiredCapacity: 1, DefaultCooldown: 300, AvailabilityZones: ['us-east-1a'], HealthCheckType: 'EC2', CreatedTime: new Date() }],
     });
     const again = await a.run();
     const outcome = again.sink.reports.find((r) => r.verdict.ref.id === 'legacy-lc')!.outcome!;
     expect(outcome.plan.action).toBe('migrate-launch-configuration');
-    expect(a.asg.commandCalls(UpdateAutoScalingGroupCommand)).toHaveLength(2);
+    expect(a.autoScaling.commandCalls(UpdateAutoScalingGroupCommand)).toHaveLength(2);
   });
 
   it('deletes it only when asked, and only with the confirmation when imds-guard cannot tell the account can create one again', async () => {
@@ -160,7 +160,7 @@ describe('a migrated launch configuration is superseded (issue 12)', () => {
     expect(a.writes()).toEqual(before);
     expect(a.lcs).toHaveLength(1);
     await a.run({ ...policy, deleteSuperseded: 'even-if-unrecreatable' });
-    expect(a.asg.commandCalls(DeleteLaunchConfigurationCommand).map((c) => c.args[0].input)).toEqual([{ LaunchConfigurationName: 'legacy-lc' }]);
+    expect(a.autoScaling.commandCalls(DeleteLaunchConfigurationCommand).map((c) => c.args[0].input)).toEqual([{ LaunchConfigurationName: 'legacy-lc' }]);
     expect(a.lcs).toHaveLength(0);
   });
 });

@@ -40,7 +40,7 @@ import {
 } from './helpers.js';
 import { mockedAws } from '../support/mocked-aws.js';
 
-const { clients, ec2, asg, writes } = mockedAws();
+const { clients, ec2, autoScaling, writes } = mockedAws();
 const UNUSED: DecideContext = { now: NOW, usage: { noTokenCalls: 0, lookbackDays: 14 } };
 
 function planFor(subject: Subject, p: Policy, ctx: Partial<DecideContext> = {}): Plan {
@@ -65,8 +65,8 @@ function describedInstance(id: string, tokens: 'optional' | 'required', hop = 2)
 
 beforeEach(() => {
   ec2.reset();
-  asg.reset();
-  asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
+  autoScaling.reset();
+  autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
 });
 
 describe('instance', () => {
@@ -173,7 +173,7 @@ describe('batch behaviour', () => {
     expect(outcomes.map((o) => o.status)).toEqual(Array(4).fill(mode === 'dry-run' ? 'planned' : 'skipped'));
     expect(writes()).toEqual([]);
     expect(ec2.calls()).toHaveLength(0);
-    expect(asg.calls()).toHaveLength(0);
+    expect(autoScaling.calls()).toHaveLength(0);
   });
 
   it('verified compliance comes from re-describe + evaluate when wired', async () => {
@@ -224,13 +224,13 @@ describe('launch template', () => {
     },
   };
   const groups = [
-    { AutoScalingGroupName: 'web-asg', LaunchTemplate: { LaunchTemplateId: TEMPLATE, LaunchTemplateName: 'web', Version: '$Default' } },
-    { AutoScalingGroupName: 'batch-asg', LaunchTemplate: { LaunchTemplateId: TEMPLATE, LaunchTemplateName: 'web', Version: '2' } },
+    { AutoScalingGroupName: 'web-autoScaling', LaunchTemplate: { LaunchTemplateId: TEMPLATE, LaunchTemplateName: 'web', Version: '$Default' } },
+    { AutoScalingGroupName: 'batch-autoScaling', LaunchTemplate: { LaunchTemplateId: TEMPLATE, LaunchTemplateName: 'web', Version: '2' } },
     {
-      AutoScalingGroupName: 'mixed-asg',
+      AutoScalingGroupName: 'mixed-autoScaling',
       MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: TEMPLATE, Version: '$Latest' } } },
     },
-    { AutoScalingGroupName: 'other-asg', LaunchTemplate: { LaunchTemplateId: 'lt-0999', Version: '$Default' } },
+    { AutoScalingGroupName: 'other-autoScaling', LaunchTemplate: { LaunchTemplateId: 'lt-0999', Version: '$Default' } },
   ];
 
   function templateMocks(versions: LaunchTemplateVersion[] = [defaultVersion]) {
@@ -246,7 +246,7 @@ describe('launch template', () => {
       return { LaunchTemplateVersion: { LaunchTemplateId: TEMPLATE, VersionNumber: 4 } };
     });
     ec2.on(ModifyLaunchTemplateCommand).resolves({ LaunchTemplate: { LaunchTemplateId: TEMPLATE, DefaultVersionNumber: 4 } });
-    asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: groups as never });
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: groups as never });
   }
 
   it('new version from the default keeps all other data, complete MetadataOptions, becomes default; pinned groups reported', async () => {
@@ -278,11 +278,11 @@ describe('launch template', () => {
     expect(ec2.commandCalls(ModifyLaunchTemplateCommand)[0]!.args[0].input).toEqual({ LaunchTemplateId: TEMPLATE, DefaultVersion: '4' });
     expect(outcome).toMatchObject({ status: 'remediated', verifiedCompliance: 'COMPLIANT' });
     expect(outcome!.message).toContain('created version 4 of web from version 3');
-    expect(outcome!.message).toContain('web-asg ($Default)');
-    expect(outcome!.message).toContain('mixed-asg ($Latest)');
-    expect(outcome!.message).toMatch(/NOT picking up the fix.*batch-asg \(version 2\)/);
-    expect(outcome!.message).not.toContain('other-asg');
-    expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(0);
+    expect(outcome!.message).toContain('web-autoScaling ($Default)');
+    expect(outcome!.message).toContain('mixed-autoScaling ($Latest)');
+    expect(outcome!.message).toMatch(/NOT picking up the fix.*batch-autoScaling \(version 2\)/);
+    expect(outcome!.message).not.toContain('other-autoScaling');
+    expect(autoScaling.commandCalls(StartInstanceRefreshCommand)).toHaveLength(0);
   });
 
   it('client token is stable per template and source version (≤128 chars)', () => {
@@ -293,18 +293,18 @@ describe('launch template', () => {
 
   it('instance refresh (when enabled) only on groups following $Default/$Latest', async () => {
     templateMocks();
-    asg.on(StartInstanceRefreshCommand).resolves({ InstanceRefreshId: 'r-1' });
+    autoScaling.on(StartInstanceRefreshCommand).resolves({ InstanceRefreshId: 'r-1' });
     const p = policy({ instanceRefresh: true });
     await remediate([planFor(templateSubject(), p)], deps(p));
-    const refreshed = asg.commandCalls(StartInstanceRefreshCommand).map((c) => c.args[0].input.AutoScalingGroupName);
-    expect(refreshed).toEqual(['web-asg', 'mixed-asg']);
+    const refreshed = autoScaling.commandCalls(StartInstanceRefreshCommand).map((c) => c.args[0].input.AutoScalingGroupName);
+    expect(refreshed).toEqual(['web-autoScaling', 'mixed-autoScaling']);
   });
 
   it('refuses when $Latest differs from the default and a group follows $Latest', async () => {
     templateMocks([defaultVersion, { ...defaultVersion, VersionNumber: 5, DefaultVersion: false }]);
     const [outcome] = await remediate([planFor(templateSubject(), policy())], deps(policy()));
     expect(outcome).toMatchObject({ status: 'skipped' });
-    expect(outcome!.message).toContain('mixed-asg');
+    expect(outcome!.message).toContain('mixed-autoScaling');
     expect(writes()).toEqual([]);
   });
 
@@ -331,15 +331,15 @@ describe('launch configuration', () => {
     MetadataOptions: { HttpTokens: 'optional' as const, HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' as const },
   };
   const groups = [
-    { AutoScalingGroupName: 'web-asg', LaunchConfigurationName: 'web-lc' },
-    { AutoScalingGroupName: 'api-asg', LaunchConfigurationName: 'web-lc' },
-    { AutoScalingGroupName: 'other-asg', LaunchConfigurationName: 'other-lc' },
+    { AutoScalingGroupName: 'web-autoScaling', LaunchConfigurationName: 'web-lc' },
+    { AutoScalingGroupName: 'api-autoScaling', LaunchConfigurationName: 'web-lc' },
+    { AutoScalingGroupName: 'other-autoScaling', LaunchConfigurationName: 'other-lc' },
   ];
 
   beforeEach(() => {
-    asg.on(DescribeLaunchConfigurationsCommand).resolves({ LaunchConfigurations: [lc] });
-    asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: groups as never });
-    asg.on(UpdateAutoScalingGroupCommand).resolves({});
+    autoScaling.on(DescribeLaunchConfigurationsCommand).resolves({ LaunchConfigurations: [lc] });
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: groups as never });
+    autoScaling.on(UpdateAutoScalingGroupCommand).resolves({});
   });
 
   it('creates an equivalent template, repoints every group, never deletes the configuration', async () => {
@@ -360,16 +360,16 @@ describe('launch configuration', () => {
       ],
     });
     expect(create.LaunchTemplateData).not.toHaveProperty('KeyName');
-    const updates = asg.commandCalls(UpdateAutoScalingGroupCommand).map((c) => c.args[0].input);
+    const updates = autoScaling.commandCalls(UpdateAutoScalingGroupCommand).map((c) => c.args[0].input);
     expect(updates).toEqual([
-      { AutoScalingGroupName: 'web-asg', LaunchTemplate: { LaunchTemplateId: 'lt-0new', Version: '$Default' } },
-      { AutoScalingGroupName: 'api-asg', LaunchTemplate: { LaunchTemplateId: 'lt-0new', Version: '$Default' } },
+      { AutoScalingGroupName: 'web-autoScaling', LaunchTemplate: { LaunchTemplateId: 'lt-0new', Version: '$Default' } },
+      { AutoScalingGroupName: 'api-autoScaling', LaunchTemplate: { LaunchTemplateId: 'lt-0new', Version: '$Default' } },
     ]);
-    expect(asg.commandCalls(DeleteLaunchConfigurationCommand)).toHaveLength(0);
+    expect(autoScaling.commandCalls(DeleteLaunchConfigurationCommand)).toHaveLength(0);
     // Issue 12: the configuration itself still allows IMDSv1, so no "verified compliant"; the outcome says it is superseded.
     expect(outcome).toMatchObject({ status: 'remediated', superseded: 'superseded by launch template imds-guard-web-lc (lt-0new); delete the configuration to clear AutoScaling.3' });
     expect(outcome!.verifiedCompliance).toBeUndefined();
-    expect(outcome!.message).toContain('moved web-asg, api-asg');
+    expect(outcome!.message).toContain('moved web-autoScaling, api-autoScaling');
     expect(outcome!.message).toContain('launch configuration web-lc is kept: superseded by launch template imds-guard-web-lc');
     const note = annotationFor(outcome!);
     expect(note.workflow).toBe('NOTIFIED');
@@ -390,7 +390,7 @@ describe('launch configuration', () => {
     const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
     expect(outcome).toMatchObject({ status: 'remediated' });
     expect(outcome!.message).toContain('reused launch template imds-guard-web-lc (lt-0old)');
-    expect(asg.commandCalls(UpdateAutoScalingGroupCommand)[0]!.args[0].input.LaunchTemplate).toEqual({ LaunchTemplateId: 'lt-0old', Version: '$Default' });
+    expect(autoScaling.commandCalls(UpdateAutoScalingGroupCommand)[0]!.args[0].input.LaunchTemplate).toEqual({ LaunchTemplateId: 'lt-0old', Version: '$Default' });
   });
 
   it('refuses a same-named template that is not ours', async () => {
@@ -398,20 +398,20 @@ describe('launch configuration', () => {
     ec2.on(DescribeLaunchTemplatesCommand).resolves({ LaunchTemplates: [{ LaunchTemplateId: 'lt-0theirs', Tags: [] }] });
     const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
     expect(outcome).toMatchObject({ status: 'skipped' });
-    expect(asg.commandCalls(UpdateAutoScalingGroupCommand)).toHaveLength(0);
+    expect(autoScaling.commandCalls(UpdateAutoScalingGroupCommand)).toHaveLength(0);
   });
 
   it('a group that cannot be moved fails the outcome with the error', async () => {
     ec2.on(CreateLaunchTemplateCommand).resolves({ LaunchTemplate: { LaunchTemplateId: 'lt-0new' } });
-    asg.on(UpdateAutoScalingGroupCommand, { AutoScalingGroupName: 'api-asg' }).rejects(new Error('ScalingActivityInProgress'));
+    autoScaling.on(UpdateAutoScalingGroupCommand, { AutoScalingGroupName: 'api-autoScaling' }).rejects(new Error('ScalingActivityInProgress'));
     const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
     expect(outcome).toMatchObject({ status: 'failed' });
-    expect(outcome!.message).toContain('could not move: api-asg');
-    expect(outcome!.message).toContain('moved web-asg');
+    expect(outcome!.message).toContain('could not move: api-autoScaling');
+    expect(outcome!.message).toContain('moved web-autoScaling');
   });
 
   it('deletes a superseded configuration only on request, and never one a group uses again (issue 12)', async () => {
-    asg.on(DeleteLaunchConfigurationCommand).resolves({});
+    autoScaling.on(DeleteLaunchConfigurationCommand).resolves({});
     const superseded = configurationSubject({ name: 'idle-lc', ref: { ...configurationSubject().ref, id: 'idle-lc' }, supersededBy: { id: 'lt-0new', name: 'imds-guard-idle-lc' }, usedBy: [] });
     const off = planFor(superseded, policy());
     expect(off).toMatchObject({ action: 'none', execute: false });
@@ -424,15 +424,15 @@ describe('launch configuration', () => {
     expect(confirmed.execute).toBe(true);
     const [outcome] = await remediate([confirmed], deps(policy()));
     expect(outcome).toMatchObject({ status: 'remediated' });
-    expect(asg.commandCalls(DeleteLaunchConfigurationCommand).map((c) => c.args[0].input)).toEqual([{ LaunchConfigurationName: 'idle-lc' }]);
+    expect(autoScaling.commandCalls(DeleteLaunchConfigurationCommand).map((c) => c.args[0].input)).toEqual([{ LaunchConfigurationName: 'idle-lc' }]);
     // Made after 2024-10-01: the account can still create launch configurations, so `true` is enough.
     expect(planFor({ ...superseded, createdTime: new Date('2025-02-01T00:00:00Z') }, policy({ deleteSuperseded: 'true' })).execute).toBe(true);
     // A group launches from it again by the time of the call: refused, nothing deleted.
     const used = { ...confirmed, ref: { ...confirmed.ref, id: 'web-lc' } };
     const [refused] = await remediate([used], deps(policy()));
     expect(refused).toMatchObject({ status: 'skipped' });
-    expect(refused!.message).toContain('used again by web-asg, api-asg');
-    expect(asg.commandCalls(DeleteLaunchConfigurationCommand)).toHaveLength(1);
+    expect(refused!.message).toContain('used again by web-autoScaling, api-autoScaling');
+    expect(autoScaling.commandCalls(DeleteLaunchConfigurationCommand)).toHaveLength(1);
   });
 });
 

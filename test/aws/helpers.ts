@@ -48,7 +48,13 @@ export function mocked<TInput extends object, TOutput extends MetadataBearer, TC
   return mock;
 }
 
-/** `newClients()` with both clients mocked (reset after each test). */
+/** `newClients()` with both clients mocked; the caller clears them (see mockedClients). */
+export function mockClients() {
+  const clients = newClients();
+  return { clients, ec2: mockClient(clients.ec2), autoScaling: mockClient(clients.autoScaling) };
+}
+
+/** `mockClients()` for a whole test file: stubs and recorded calls cleared after each test. */
 export function mockedClients() {
   const clients = newClients();
   return { clients, ec2: mocked(clients.ec2), autoScaling: mocked(clients.autoScaling) };

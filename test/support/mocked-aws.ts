@@ -9,8 +9,7 @@ import {
   ModifyInstanceMetadataOptionsCommand,
   ModifyLaunchTemplateCommand,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { newClients } from '../aws/helpers.js';
+import { mockClients } from '../aws/helpers.js';
 
 /** Every command imds-guard changes an account with; all else it sends only reads. */
 const WRITES: readonly (abstract new (...args: never[]) => unknown)[] = [
@@ -26,15 +25,14 @@ const WRITES: readonly (abstract new (...args: never[]) => unknown)[] = [
   DeleteLaunchConfigurationCommand,
 ];
 
+/** mockClients() and the writes they received (the caller clears the mocks). */
 export function mockedAws() {
-  const clients = newClients();
-  const ec2 = mockClient(clients.ec2);
-  const asg = mockClient(clients.autoScaling);
+  const mocks = mockClients();
   /** The writes sent so far, named without "Command": EC2's in call order, then Auto Scaling's. */
   const writes = (): string[] =>
-    [...ec2.calls(), ...asg.calls()]
+    [...mocks.ec2.calls(), ...mocks.autoScaling.calls()]
       .map((call) => call.args[0] as object)
       .filter((cmd) => WRITES.some((write) => cmd instanceof write))
       .map((cmd) => cmd.constructor.name.replace(/Command$/, ''));
-  return { clients, ec2, asg, writes };
+  return { ...mocks, writes };
 }
