@@ -113,6 +113,12 @@ function ageDays(subject: Subject, now: Date): number | undefined {
   return (now.getTime() - subject.launchTime.getTime()) / DAY_MS;
 }
 
+/** Launched less than the look-back window ago: too young to judge by usage (only then its AMI's ImdsSupport counts). */
+export function tooYoungToJudge(subject: Subject, policy: Pick<Policy, 'usageLookbackDays'>, now: Date): boolean {
+  const age = ageDays(subject, now);
+  return age !== undefined && age < policy.usageLookbackDays;
+}
+
 function formatAge(days: number): string {
   if (days < 1 / 24) return `${Math.max(0, Math.round(days * 1440))} min`;
   if (days < 2) return `${Math.round(days * 24)} h`;
@@ -156,11 +162,11 @@ function usageGates(subject: Subject, policy: Policy, ctx: DecideContext, tokens
   }
 
   const age = ageDays(subject, ctx.now);
-  const young = age !== undefined && age < window;
+  const young = tooYoungToJudge(subject, policy, ctx.now);
   let unknownWhy: string | undefined;
   if (calls !== undefined && calls !== null && calls > 0) {
     unknownWhy = undefined; // known: it is used
-  } else if (young) {
+  } else if (young && age !== undefined) {
     unknownWhy = `launched ${formatAge(age)} ago, less than the ${window}-day look-back window: too young to judge its IMDSv1 use`;
   } else if (usage === undefined) {
     unknownWhy = 'IMDSv1 usage was not looked up';

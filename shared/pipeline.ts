@@ -3,7 +3,7 @@
  * evidence) → decide → act → sinks. Entry points only turn their input into
  * refs or subjects and wire the adapters.
  */
-import { decide } from './decide.js';
+import { decide, tooYoungToJudge } from './decide.js';
 import { evaluate } from './evaluate.js';
 import { errorFields, logger } from './log.js';
 import { count } from './metrics.js';
@@ -76,7 +76,7 @@ export async function processSubjects(
   for (const verdict of verdicts) logVerdict(verdict);
 
   // Independent look-ups (CloudWatch usage, EC2 image support): one round trip, not two.
-  const [{ usage, usageError }, amis] = await Promise.all([usageFor(verdicts, deps), imageSupportFor(verdicts, deps)]);
+  const [{ usage, usageError }, amis] = await Promise.all([usageFor(verdicts, deps), imageSupportFor(verdicts, deps, now)]);
   const outcomes = await remediate(verdicts, { usage, usageError, amis }, deps, context, now);
 
   const reports: Report[] = verdicts.map((verdict) => {
@@ -153,12 +153,16 @@ async function usageFor(verdicts: readonly Verdict[], deps: PipelineDeps): Promi
   }
 }
 
-/** The AMI shortcut only ever allows a fix, so a failed look-up just goes without it. */
-async function imageSupportFor(verdicts: readonly Verdict[], deps: PipelineDeps): Promise<Map<string, string | undefined>> {
+/**
+ * The AMI shortcut only ever allows a fix, so a failed look-up just goes
+ * without it. Only instances too young to judge by usage can use it, so only
+ * their images are looked up (an estate of older instances makes no call).
+ */
+async function imageSupportFor(verdicts: readonly Verdict[], deps: PipelineDeps, now: Date): Promise<Map<string, string | undefined>> {
   if (!deps.images || !deps.remediator) return new Map();
   const imageIds = new Set<string>();
   for (const v of nonCompliantInstances(verdicts)) {
-    if (v.subject.kind === 'instance' && v.subject.imageId) imageIds.add(v.subject.imageId);
+    if (v.subject.kind === 'instance' && v.subject.imageId && tooYoungToJudge(v.subject, deps.policy, now)) imageIds.add(v.subject.imageId);
   }
   if (imageIds.size === 0) return new Map();
   try {

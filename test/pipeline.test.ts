@@ -205,6 +205,39 @@ describe('processSubjects', () => {
   });
 });
 
+describe('AMI look-up', () => {
+  const NOW = new Date('2026-11-23T00:00:00Z');
+  const young = instance('i-0aaaaaaaaaaaaaaa1', {}, { launchTime: new Date('2026-11-21T00:00:00Z'), imageId: 'ami-0000000000000young' });
+  const old = instance('i-0aaaaaaaaaaaaaaa2', {}, { launchTime: new Date('2025-11-23T00:00:00Z'), imageId: 'ami-00000000000000old' });
+  const depsWith = (asked: string[][]): PipelineDeps => ({
+    policy: policy({ mode: 'dry-run', usageLookbackDays: 14 }),
+    loader: fixedLoader([]),
+    usage: usageOf({ 'i-0aaaaaaaaaaaaaaa2': { noTokenCalls: null, lookbackDays: 14 } }),
+    now: () => NOW,
+    images: async (ids) => {
+      asked.push([...ids]);
+      return new Map(ids.map((id) => [id, 'v2.0']));
+    },
+    remediator: async (plans) => plans.map((plan) => ({ plan, status: 'planned', message: plan.summary, at: NOW })),
+  });
+
+  it('asks only for the images of instances too young to judge by usage, the only ones the shortcut helps', async () => {
+    const asked: string[][] = [];
+    const { reports } = await processSubjects([young, old], depsWith(asked));
+    expect(asked).toEqual([['ami-0000000000000young']]);
+    const known = (i: number) => reports[i]!.outcome?.plan.gates.find((g) => g.gate === 'usage-known');
+    expect(known(0)).toMatchObject({ passed: true, reason: expect.stringContaining('its AMI declares ImdsSupport v2.0') });
+    // The old instance is judged by its (missing) usage, never by its AMI.
+    expect(known(1)).toMatchObject({ passed: false, reason: expect.stringContaining('no MetadataNoToken datapoints') });
+  });
+
+  it('makes no image call when every instance is older than the look-back window', async () => {
+    const asked: string[][] = [];
+    await processSubjects([old], depsWith(asked));
+    expect(asked).toEqual([]);
+  });
+});
+
 describe('gates that fit the change (issue 12)', () => {
   const hopOnly = instance('i-0aaaaaaaaaaaaaaa3', { httpTokens: 'required', httpPutResponseHopLimit: 3, httpEndpoint: 'enabled' });
   const at = new Date('2026-11-23T00:00:00Z');
