@@ -3,6 +3,7 @@
  * documented in the README with its default; keep the two in step.
  */
 import { isKind, KIND_NAMES, type ResourceKind } from './model.js';
+import { ImdsGuardError } from './errors.js';
 
 export type Mode = 'detect' | 'dry-run' | 'enforce';
 
@@ -111,7 +112,7 @@ export const SETTINGS = {
   findings: 'IMDS_GUARD_FINDINGS',
 } as const satisfies Record<keyof Policy, string>;
 
-export class PolicyError extends Error {
+export class PolicyError extends ImdsGuardError {
   override name = 'PolicyError';
 }
 

@@ -4,6 +4,7 @@
  */
 import type { PipelineResult } from './pipeline.js';
 import type { PublishResult } from './ports.js';
+import { ImdsGuardError } from './errors.js';
 
 export interface HandlerResult {
   status: 'done' | 'ignored' | 'rejected';
@@ -14,7 +15,7 @@ export interface HandlerResult {
   findingsPublished?: number;
 }
 
-export class PublishError extends Error {
+export class PublishError extends ImdsGuardError {
   override name = 'PublishError';
   constructor(readonly failed: PublishResult['failed']) {
     const shown = failed.slice(0, 10).map((f) => `${f.id}: ${f.error}`).join('; ');

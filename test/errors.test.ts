@@ -7,6 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { AwsCallError } from '../shared/aws/batch.js';
 import { awsCode, describeError, errorFields, errorText, ImdsGuardError, NotAwsReplyError } from '../shared/errors.js';
 import { CredentialsError, UsageError } from '../cli/errors.js';
+import { MappingError } from '../shared/act/lc-mapping.js';
+import { ActionRefused } from '../shared/act/types.js';
+import { PolicyError } from '../shared/policy.js';
+import { PublishError } from '../shared/results.js';
 
 function sdkError(name: string, message: string, status: number, extra: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status, requestId: 'req-1', attempts: 1 }, ...extra });
@@ -41,10 +45,7 @@ describe('describeError / errorText', () => {
     expect(describeError(e)).toMatchObject({ code: 'ECONNREFUSED', message: 'cannot reach the endpoint (connect ECONNREFUSED 127.0.0.1:9)', hint: expect.stringContaining('AWS_ENDPOINT_URL') });
   });
 
-  it('keeps imds-guard errors as they are', () => {
-    expect(new UsageError('x')).toBeInstanceOf(ImdsGuardError);
-    expect(new CredentialsError('x')).toBeInstanceOf(ImdsGuardError);
-    expect(new NotAwsReplyError(502, 'text/html')).toBeInstanceOf(ImdsGuardError);
+  it('says a thrown string or object as it is', () => {
     expect(errorText('plain words')).toBe('plain words');
     expect(errorText({ odd: true })).toBe('{"odd":true}');
   });
@@ -69,5 +70,25 @@ describe('errorFields', () => {
   it('keeps the words of an AwsCallError (which ids)', () => {
     const wrapped = new AwsCallError('DescribeInstances', '1 instance ids: i-1', sdkError('InternalError', 'boom', 500));
     expect(errorFields(wrapped).errorMessage).toBe('DescribeInstances (1 instance ids: i-1) failed: InternalError: boom');
+  });
+});
+
+describe('one error hierarchy', () => {
+  it('every error imds-guard throws on purpose is an ImdsGuardError, with its own name', () => {
+    const errors = [
+      new AwsCallError('DescribeInstances', 'listing', new Error('boom')),
+      new NotAwsReplyError(502, 'text/html'),
+      new PolicyError('IMDS_GUARD_MODE must be one of detect, dry-run, enforce'),
+      new MappingError('unknown volume type'),
+      new ActionRefused('managed by a declarative policy'),
+      new PublishError([{ id: 'i-0', error: 'throttled' }]),
+      new UsageError('unknown option --nope'),
+      new CredentialsError('no credentials'),
+    ];
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(ImdsGuardError);
+      expect(error.name).not.toBe('ImdsGuardError');
+    }
+    expect(new Set(errors.map((e) => e.name)).size).toBe(errors.length);
   });
 });

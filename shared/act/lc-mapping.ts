@@ -33,8 +33,9 @@ import type {
   VolumeType,
   _InstanceType,
 } from '@aws-sdk/client-ec2';
+import { ImdsGuardError } from '../errors.js';
 
-export class MappingError extends Error {
+export class MappingError extends ImdsGuardError {
   override name = 'MappingError';
 }
 

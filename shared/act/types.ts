@@ -8,6 +8,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Compliance, Plan } from '../model.js';
 import type { Policy } from '../policy.js';
 import type { GroupFinder } from './groups.js';
+import { ImdsGuardError } from '../errors.js';
 
 export interface ActClients {
   region: string;
@@ -43,7 +44,7 @@ export interface ActionResult {
 export type Action = (plan: Plan, context: ActContext) => Promise<ActionResult>;
 
 /** Going on would make things worse: the outcome is `skipped` with this message. */
-export class ActionRefused extends Error {
+export class ActionRefused extends ImdsGuardError {
   override name = 'ActionRefused';
 }
 
