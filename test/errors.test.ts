@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { AwsCallError } from '../shared/aws/batch.js';
 import { awsCode, describeError, errorFields, errorText, ImdsGuardError, NotAwsReplyError } from '../shared/errors.js';
 import { CredentialsError, UsageError } from '../cli/errors.js';
-import { MappingError } from '../shared/act/lc-mapping.js';
+import { MappingError } from '../shared/kinds/launch-configuration/mapping.js';
 import { ActionRefused } from '../shared/act/types.js';
 import { PolicyError } from '../shared/policy.js';
 import { PublishError } from '../shared/results.js';

@@ -6,7 +6,7 @@
  */
 import { StartInstanceRefreshCommand, type AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { describeAutoScalingUsage, type AutoScalingUsage, type LaunchTemplateUse } from '../aws/autoscaling.js';
-import { errorMessage } from './errors.js';
+import { errorText } from '../errors.js';
 
 export type TemplateUse = LaunchTemplateUse;
 
@@ -48,7 +48,7 @@ export async function refreshGroups(
       );
       notes.push(`instance refresh ${out.InstanceRefreshId ?? ''} started on ${group}`.replace('  ', ' '));
     } catch (error) {
-      notes.push(`instance refresh on ${group} not started: ${errorMessage(error)}`);
+      notes.push(`instance refresh on ${group} not started: ${errorText(error)}`);
     }
   }
   return notes;

@@ -16,7 +16,7 @@ import type { Loader } from '../ports.js';
 import { mapLimit } from '../aws/batch.js';
 import type { Remediator } from '../pipeline.js';
 import { REMEDIES } from '../kinds/remedies.js';
-import { errorMessage } from './errors.js';
+import { errorText } from '../errors.js';
 import { createGroupFinder, type GroupFinder } from './groups.js';
 import { ActionRefused, type ActClients, type ActionResult } from './types.js';
 
@@ -90,7 +90,7 @@ export async function remediate(plans: readonly Plan[], deps: RemediateDeps): Pr
       result = await act(plan, context);
     } catch (error) {
       if (error instanceof ActionRefused) return { plan, status: 'skipped', message: `Not remediated: ${error.message}.` };
-      return { plan, status: 'failed', message: `Remediation by ${actor} failed: ${errorMessage(error)}` };
+      return { plan, status: 'failed', message: `Remediation by ${actor} failed: ${errorText(error)}` };
     }
     return {
       plan,
@@ -128,7 +128,7 @@ async function reverify(executed: Executed[], deps: RemediateDeps): Promise<void
   try {
     subjects = await deps.loader.load(targets.map((e) => e.plan.ref));
   } catch (error) {
-    for (const e of targets) e.message += ` (re-describe failed: ${errorMessage(error)}; compliance as checked by the action)`;
+    for (const e of targets) e.message += ` (re-describe failed: ${errorText(error)}; compliance as checked by the action)`;
     return;
   }
   const byKey = new Map(subjects.map((s) => [refKey(s.ref), s] as const));

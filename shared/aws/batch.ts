@@ -47,7 +47,8 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 export { errorCode };
 
-function errorMessage(error: unknown): string {
+/** The raw message, where EC2 names the ids it does not know (not for people: see shared/errors.ts). */
+function rawMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
     return (error as { message: string }).message;
@@ -128,7 +129,7 @@ export async function describeSurvivingMissing<T>(
     } catch (error) {
       const code = errorCode(error);
       if (code === undefined || !notFoundCodes.has(code)) throw error;
-      const named = new Set(idsNamedIn(errorMessage(error), batch));
+      const named = new Set(idsNamedIn(rawMessage(error), batch));
       if (named.size > 0) {
         missing.push(...batch.filter((id) => named.has(id)));
         await run(batch.filter((id) => !named.has(id)));

@@ -18,7 +18,7 @@
  * Every step's result is in the returned report; callers put it on the outcome.
  */
 import { CreateTagsCommand, DeleteTagsCommand, ModifyInstanceMetadataOptionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { errorMessage } from '../act/errors.js';
+import { errorText } from '../errors.js';
 import type { MetadataOptions } from '../model.js';
 import { encodeMark, encodePrevious, FLIPPED_AT_TAG, OPEN_WATCH_TAGS, PREVIOUS_TAG, ROLLED_BACK_TAG, VERIFIED_AT_TAG, WATCH_TAGS, type RollbackMark } from './tags.js';
 
@@ -37,7 +37,7 @@ async function step(report: WriteReport, name: string, call: () => Promise<unkno
     return true;
   } catch (error) {
     report.ok = false;
-    report.steps.push(`${name} failed: ${errorMessage(error)}`);
+    report.steps.push(`${name} failed: ${errorText(error)}`);
     return false;
   }
 }

@@ -20,9 +20,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createRemediator, remediate, type RemediateDeps } from '../../shared/act/index.js';
-import { templateClientToken } from '../../shared/act/launch-configuration.js';
+import { templateClientToken } from '../../shared/kinds/launch-configuration/remedy.js';
 import { annotationFor } from '../../shared/sinks/securityhub.js';
-import { versionClientToken } from '../../shared/act/launch-template.js';
+import { versionClientToken } from '../../shared/kinds/launch-template/remedy.js';
 import { decide, type DecideContext } from '../../shared/decide.js';
 import { evaluate } from '../../shared/evaluate.js';
 import { createLoader } from '../../shared/load.js';

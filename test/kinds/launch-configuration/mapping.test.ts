@@ -1,6 +1,6 @@
 import type { LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
 import { describe, expect, it } from 'vitest';
-import { MappingError, launchTemplateDataFor } from '../../shared/act/lc-mapping.js';
+import { MappingError, launchTemplateDataFor } from '../../../shared/kinds/launch-configuration/mapping.js';
 
 const base: LaunchConfiguration = {
   LaunchConfigurationName: 'web-lc',

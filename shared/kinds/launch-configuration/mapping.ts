@@ -33,7 +33,7 @@ import type {
   VolumeType,
   _InstanceType,
 } from '@aws-sdk/client-ec2';
-import { ImdsGuardError } from '../errors.js';
+import { ImdsGuardError } from '../../errors.js';
 
 export class MappingError extends ImdsGuardError {
   override name = 'MappingError';
