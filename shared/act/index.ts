@@ -116,13 +116,14 @@ export async function remediate(plans: readonly Plan[], deps: RemediateDeps): Pr
 
 /**
  * Re-describes what was changed and evaluates it, so verifiedCompliance is the
- * same judgement the findings use. A superseded launch configuration keeps
- * the action's own verification (it stays non-compliant by nature, but no
- * group uses it any more). When re-describing fails, the action's check stands.
+ * same judgement the findings use. A fix that replaces the resource (a
+ * migrated launch configuration: non-compliant by nature, but no group uses it
+ * any more) keeps the action's own verification. When re-describing fails,
+ * the action's check stands.
  */
 async function reverify(executed: Executed[], deps: RemediateDeps): Promise<void> {
   if (!deps.loader || !deps.evaluate) return;
-  const targets = executed.filter((e) => e.status === 'remediated' && e.plan.ref.kind !== 'launch-configuration');
+  const targets = executed.filter((e) => e.status === 'remediated' && !REMEDIES[e.plan.ref.kind]?.replaces);
   if (targets.length === 0) return;
   let subjects: Subject[];
   try {

@@ -77,6 +77,12 @@ export interface KindEdge<K extends ResourceKind = ResourceKind> {
 export interface KindRemedy {
   act: Action;
   permissions: readonly PermissionStatement[];
+  /**
+   * The fix replaces the resource instead of changing it (a launch
+   * configuration is migrated to a template): described again it would still
+   * judge as before, so the action's own check is the verification.
+   */
+  replaces?: true;
 }
 
 /** The batch options of shared/aws/ describe helpers, from the context. */

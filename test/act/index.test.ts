@@ -26,7 +26,7 @@ import { versionClientToken } from '../../shared/kinds/launch-template/remedy.js
 import { decide, type DecideContext } from '../../shared/decide.js';
 import { evaluate } from '../../shared/evaluate.js';
 import { createLoader } from '../../shared/load.js';
-import type { Plan, Subject } from '../../shared/model.js';
+import type { Plan, ResourceRef, Subject } from '../../shared/model.js';
 import type { Policy } from '../../shared/policy.js';
 import {
   ACCOUNT,
@@ -224,13 +224,13 @@ describe('launch template', () => {
     },
   };
   const groups = [
-    { AutoScalingGroupName: 'web-autoScaling', LaunchTemplate: { LaunchTemplateId: TEMPLATE, LaunchTemplateName: 'web', Version: '$Default' } },
-    { AutoScalingGroupName: 'batch-autoScaling', LaunchTemplate: { LaunchTemplateId: TEMPLATE, LaunchTemplateName: 'web', Version: '2' } },
+    { AutoScalingGroupName: 'web-asg', LaunchTemplate: { LaunchTemplateId: TEMPLATE, LaunchTemplateName: 'web', Version: '$Default' } },
+    { AutoScalingGroupName: 'batch-asg', LaunchTemplate: { LaunchTemplateId: TEMPLATE, LaunchTemplateName: 'web', Version: '2' } },
     {
-      AutoScalingGroupName: 'mixed-autoScaling',
+      AutoScalingGroupName: 'mixed-asg',
       MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: TEMPLATE, Version: '$Latest' } } },
     },
-    { AutoScalingGroupName: 'other-autoScaling', LaunchTemplate: { LaunchTemplateId: 'lt-0999', Version: '$Default' } },
+    { AutoScalingGroupName: 'other-asg', LaunchTemplate: { LaunchTemplateId: 'lt-0999', Version: '$Default' } },
   ];
 
   function templateMocks(versions: LaunchTemplateVersion[] = [defaultVersion]) {
@@ -278,10 +278,10 @@ describe('launch template', () => {
     expect(ec2.commandCalls(ModifyLaunchTemplateCommand)[0]!.args[0].input).toEqual({ LaunchTemplateId: TEMPLATE, DefaultVersion: '4' });
     expect(outcome).toMatchObject({ status: 'remediated', verifiedCompliance: 'COMPLIANT' });
     expect(outcome!.message).toContain('created version 4 of web from version 3');
-    expect(outcome!.message).toContain('web-autoScaling ($Default)');
-    expect(outcome!.message).toContain('mixed-autoScaling ($Latest)');
-    expect(outcome!.message).toMatch(/NOT picking up the fix.*batch-autoScaling \(version 2\)/);
-    expect(outcome!.message).not.toContain('other-autoScaling');
+    expect(outcome!.message).toContain('web-asg ($Default)');
+    expect(outcome!.message).toContain('mixed-asg ($Latest)');
+    expect(outcome!.message).toMatch(/NOT picking up the fix.*batch-asg \(version 2\)/);
+    expect(outcome!.message).not.toContain('other-asg');
     expect(autoScaling.commandCalls(StartInstanceRefreshCommand)).toHaveLength(0);
   });
 
@@ -297,14 +297,14 @@ describe('launch template', () => {
     const p = policy({ instanceRefresh: true });
     await remediate([planFor(templateSubject(), p)], deps(p));
     const refreshed = autoScaling.commandCalls(StartInstanceRefreshCommand).map((c) => c.args[0].input.AutoScalingGroupName);
-    expect(refreshed).toEqual(['web-autoScaling', 'mixed-autoScaling']);
+    expect(refreshed).toEqual(['web-asg', 'mixed-asg']);
   });
 
   it('refuses when $Latest differs from the default and a group follows $Latest', async () => {
     templateMocks([defaultVersion, { ...defaultVersion, VersionNumber: 5, DefaultVersion: false }]);
     const [outcome] = await remediate([planFor(templateSubject(), policy())], deps(policy()));
     expect(outcome).toMatchObject({ status: 'skipped' });
-    expect(outcome!.message).toContain('mixed-autoScaling');
+    expect(outcome!.message).toContain('mixed-asg');
     expect(writes()).toEqual([]);
   });
 
@@ -331,9 +331,9 @@ describe('launch configuration', () => {
     MetadataOptions: { HttpTokens: 'optional' as const, HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' as const },
   };
   const groups = [
-    { AutoScalingGroupName: 'web-autoScaling', LaunchConfigurationName: 'web-lc' },
-    { AutoScalingGroupName: 'api-autoScaling', LaunchConfigurationName: 'web-lc' },
-    { AutoScalingGroupName: 'other-autoScaling', LaunchConfigurationName: 'other-lc' },
+    { AutoScalingGroupName: 'web-asg', LaunchConfigurationName: 'web-lc' },
+    { AutoScalingGroupName: 'api-asg', LaunchConfigurationName: 'web-lc' },
+    { AutoScalingGroupName: 'other-asg', LaunchConfigurationName: 'other-lc' },
   ];
 
   beforeEach(() => {
@@ -362,19 +362,29 @@ describe('launch configuration', () => {
     expect(create.LaunchTemplateData).not.toHaveProperty('KeyName');
     const updates = autoScaling.commandCalls(UpdateAutoScalingGroupCommand).map((c) => c.args[0].input);
     expect(updates).toEqual([
-      { AutoScalingGroupName: 'web-autoScaling', LaunchTemplate: { LaunchTemplateId: 'lt-0new', Version: '$Default' } },
-      { AutoScalingGroupName: 'api-autoScaling', LaunchTemplate: { LaunchTemplateId: 'lt-0new', Version: '$Default' } },
+      { AutoScalingGroupName: 'web-asg', LaunchTemplate: { LaunchTemplateId: 'lt-0new', Version: '$Default' } },
+      { AutoScalingGroupName: 'api-asg', LaunchTemplate: { LaunchTemplateId: 'lt-0new', Version: '$Default' } },
     ]);
     expect(autoScaling.commandCalls(DeleteLaunchConfigurationCommand)).toHaveLength(0);
     // Issue 12: the configuration itself still allows IMDSv1, so no "verified compliant"; the outcome says it is superseded.
     expect(outcome).toMatchObject({ status: 'remediated', superseded: 'superseded by launch template imds-guard-web-lc (lt-0new); delete the configuration to clear AutoScaling.3' });
     expect(outcome!.verifiedCompliance).toBeUndefined();
-    expect(outcome!.message).toContain('moved web-autoScaling, api-autoScaling');
+    expect(outcome!.message).toContain('moved web-asg, api-asg');
     expect(outcome!.message).toContain('launch configuration web-lc is kept: superseded by launch template imds-guard-web-lc');
     const note = annotationFor(outcome!);
     expect(note.workflow).toBe('NOTIFIED');
     expect(note.text).toContain('delete the configuration to clear AutoScaling.3');
     expect(note.text).not.toContain('verified compliant');
+  });
+
+  it('is not described again with a loader wired: the fix replaces the configuration, which still judges as before', async () => {
+    ec2.on(CreateLaunchTemplateCommand).resolves({ LaunchTemplate: { LaunchTemplateId: 'lt-0new', LaunchTemplateName: 'imds-guard-web-lc' } });
+    const loaded: string[] = [];
+    const loader = { load: async (refs: readonly ResourceRef[]) => (loaded.push(...refs.map((r) => r.id)), []) };
+    const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy(), { loader, evaluate }));
+    expect(outcome).toMatchObject({ status: 'remediated' });
+    expect(loaded).toEqual([]);
+    expect(outcome!.verifiedCompliance).toBeUndefined();
   });
 
   it('reuses the template imds-guard made earlier (duplicate event)', async () => {
@@ -403,11 +413,11 @@ describe('launch configuration', () => {
 
   it('a group that cannot be moved fails the outcome with the error', async () => {
     ec2.on(CreateLaunchTemplateCommand).resolves({ LaunchTemplate: { LaunchTemplateId: 'lt-0new' } });
-    autoScaling.on(UpdateAutoScalingGroupCommand, { AutoScalingGroupName: 'api-autoScaling' }).rejects(new Error('ScalingActivityInProgress'));
+    autoScaling.on(UpdateAutoScalingGroupCommand, { AutoScalingGroupName: 'api-asg' }).rejects(new Error('ScalingActivityInProgress'));
     const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
     expect(outcome).toMatchObject({ status: 'failed' });
-    expect(outcome!.message).toContain('could not move: api-autoScaling');
-    expect(outcome!.message).toContain('moved web-autoScaling');
+    expect(outcome!.message).toContain('could not move: api-asg');
+    expect(outcome!.message).toContain('moved web-asg');
   });
 
   it('deletes a superseded configuration only on request, and never one a group uses again (issue 12)', async () => {
@@ -431,7 +441,7 @@ describe('launch configuration', () => {
     const used = { ...confirmed, ref: { ...confirmed.ref, id: 'web-lc' } };
     const [refused] = await remediate([used], deps(policy()));
     expect(refused).toMatchObject({ status: 'skipped' });
-    expect(refused!.message).toContain('used again by web-autoScaling, api-autoScaling');
+    expect(refused!.message).toContain('used again by web-asg, api-asg');
     expect(autoScaling.commandCalls(DeleteLaunchConfigurationCommand)).toHaveLength(1);
   });
 });

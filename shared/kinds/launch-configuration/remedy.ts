@@ -142,6 +142,7 @@ export async function migrateLaunchConfiguration(plan: Plan, ctx: ActContext): P
 
 export const launchConfigurationRemedy: KindRemedy = {
   act: migrateLaunchConfiguration,
+  replaces: true,
   permissions: [
     {
       sid: 'ReadForMigration',
