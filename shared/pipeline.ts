@@ -5,6 +5,7 @@
  */
 import { decide, tooYoungToJudge } from './decide.js';
 import { evaluate } from './evaluate.js';
+import { measuresUsage } from './kinds/registry.js';
 import { errorFields, logger } from './log.js';
 import { count } from './metrics.js';
 import { refKey, type Outcome, type Plan, type ResourceRef, type Subject, type UsageEvidence, type Verdict } from './model.js';
@@ -84,7 +85,7 @@ export async function processSubjects(
     return {
       // After a verified fix the finding shows the resource as it is now, not as it was.
       verdict: outcome?.verifiedVerdict ?? verdict,
-      usage: verdict.ref.kind === 'instance' ? usage.get(verdict.ref.id) : undefined,
+      usage: measuresUsage(verdict.ref.kind) ? usage.get(verdict.ref.id) : undefined,
       outcome,
     };
   });
@@ -129,8 +130,8 @@ function logVerdict(verdict: Verdict): void {
   });
 }
 
-function nonCompliantInstances(verdicts: readonly Verdict[]): Verdict[] {
-  return verdicts.filter((v) => v.ref.kind === 'instance' && v.compliance === 'NON_COMPLIANT');
+function nonCompliantMeasured(verdicts: readonly Verdict[]): Verdict[] {
+  return verdicts.filter((v) => measuresUsage(v.ref.kind) && v.compliance === 'NON_COMPLIANT');
 }
 
 interface Evidence {
@@ -142,7 +143,7 @@ interface Evidence {
 
 /** IMDSv1 usage is evidence in every non-compliant instance's finding, and a remediation gate. */
 async function usageFor(verdicts: readonly Verdict[], deps: PipelineDeps): Promise<Omit<Evidence, 'amis'>> {
-  const ids = nonCompliantInstances(verdicts).map((v) => v.ref.id);
+  const ids = nonCompliantMeasured(verdicts).map((v) => v.ref.id);
   if (!deps.usage || ids.length === 0) return { usage: new Map() };
   try {
     return { usage: await deps.usage.usage(ids, deps.policy.usageLookbackDays) };
@@ -161,7 +162,7 @@ async function usageFor(verdicts: readonly Verdict[], deps: PipelineDeps): Promi
 async function imageSupportFor(verdicts: readonly Verdict[], deps: PipelineDeps, now: Date): Promise<Map<string, string | undefined>> {
   if (!deps.images || !deps.remediator) return new Map();
   const imageIds = new Set<string>();
-  for (const v of nonCompliantInstances(verdicts)) {
+  for (const v of nonCompliantMeasured(verdicts)) {
     if (v.subject.kind === 'instance' && v.subject.imageId && tooYoungToJudge(v.subject, deps.policy, now)) imageIds.add(v.subject.imageId);
   }
   if (imageIds.size === 0) return new Map();
@@ -187,7 +188,7 @@ async function remediate(
     const imageId = verdict.subject.kind === 'instance' ? verdict.subject.imageId : undefined;
     const imdsSupport = imageId ? amis.get(imageId) : undefined;
     return decide(verdict, deps.policy, {
-      usage: verdict.ref.kind === 'instance' ? usage.get(verdict.ref.id) : undefined,
+      usage: measuresUsage(verdict.ref.kind) ? usage.get(verdict.ref.id) : undefined,
       usageError,
       now,
       ownChange: context.ownChange ?? false,

@@ -19,7 +19,7 @@
  */
 import { MAX_QUERIES_PER_CALL } from './aws/usage.js';
 import { evaluate } from './evaluate.js';
-import { KIND_NAMES } from './kinds/registry.js';
+import { KIND_NAMES, measuresUsage } from './kinds/registry.js';
 import { logger } from './log.js';
 import type { Outcome, ResourceRef, Subject } from './model.js';
 import { refKey } from './model.js';
@@ -144,7 +144,7 @@ export async function sweep({ inventory, deps, activeFindings, maxGroupSize, cha
   async function add(subjects: readonly Subject[]): Promise<void> {
     for (const subject of subjects) {
       group.push(subject);
-      if (deps.usage && subject.kind === 'instance' && evaluate(subject, deps.policy).compliance === 'NON_COMPLIANT') groupUsage++;
+      if (deps.usage && subject.kind !== 'missing' && measuresUsage(subject.kind) && evaluate(subject, deps.policy).compliance === 'NON_COMPLIANT') groupUsage++;
       if (groupUsage >= MAX_QUERIES_PER_CALL || group.length >= limit) await judge();
     }
   }

@@ -55,6 +55,11 @@ export function allKinds(): Kind[] {
   return KIND_NAMES.map((k) => KINDS[k] as unknown as Kind);
 }
 
+/** Whether IMDSv1 use (CloudWatch MetadataNoToken, by resource id) is measured on `kind`: usage look-ups and gates apply. */
+export function measuresUsage(kind: ResourceKind): boolean {
+  return describeKind(kind).usageMeasured === true;
+}
+
 /** Validates the id of a ref of `kind` (for `account-defaults` the id is the account). */
 export function validateRefId(kind: ResourceKind, value: unknown): Validation {
   return describeKind(kind).validateId(value);
