@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SECURITY_HUB_DOCS, toHtml } from '../../cli/format/html.js';
-import type { ScanReport } from '../../cli/scan.js';
-import { ACCOUNT, instance, mockEstate, restore, run, smallEstate, type Mocks } from './harness.js';
+import { SECURITY_HUB_DOCS, toHtml } from '../../../cli/format/html.js';
+import type { ScanReport } from '../../../cli/scan.js';
+import { ACCOUNT, instance, mockEstate, restore, run, smallEstate, type Mocks } from '../harness.js';
 
 let mocks: Mocks | undefined;
 afterEach(() => {

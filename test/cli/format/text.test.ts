@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { charWidth, displayWidth, padEnd, truncate, wrap } from '../../cli/format/text.js';
-import { instance, mockEstate, restore, run, smallEstate, type Mocks } from './harness.js';
+import { charWidth, displayWidth, padEnd, truncate, wrap } from '../../../cli/format/text.js';
+import { instance, mockEstate, restore, run, smallEstate, type Mocks } from '../harness.js';
 
 let mocks: Mocks | undefined;
 afterEach(() => {
