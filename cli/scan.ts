@@ -107,22 +107,6 @@ export function reasonOf(verdict: Verdict): { controls: string[]; reason: string
   };
 }
 
-function groupsUsing(verdict: Verdict, asg: AutoScalingUsage): string[] {
-  const s = verdict.subject;
-  switch (s.kind) {
-    case 'instance':
-      return s.autoScalingGroup ? [s.autoScalingGroup] : [];
-    case 'launch-template': {
-      const uses = asg.launchTemplates.get(s.ref.id) ?? asg.launchTemplates.get(s.name) ?? [];
-      return uses.map((u) => `${u.group} (${u.version})`);
-    }
-    case 'launch-configuration':
-      return [...(asg.launchConfigurations.get(s.name) ?? [])];
-    default:
-      return [];
-  }
-}
-
 function readinessRow(r: ReadinessOf): { readiness: Readiness; readinessReason: string } {
   return { readiness: r.readiness, readinessReason: r.why };
 }
@@ -131,6 +115,8 @@ export function rowOf(report: Report, asg: AutoScalingUsage, policy: Policy): Ro
   const { verdict, usage } = report;
   const s = verdict.subject;
   const plan = report.outcome?.plan;
+  const shown = s.kind === 'missing' ? {} : describeKind(s.kind).row(s);
+  const usedBy = s.kind === 'missing' ? undefined : describeKind(s.kind).usedBy?.(s, asg);
   const row: Row = {
     account: verdict.ref.account,
     region: verdict.ref.region,
@@ -138,10 +124,10 @@ export function rowOf(report: Report, asg: AutoScalingUsage, policy: Policy): Ro
     id: verdict.ref.id,
     compliance: verdict.compliance,
     ...reasonOf(verdict),
-    autoScalingGroups: groupsUsing(verdict, asg),
+    // The groups launching from a template or configuration, or the instance's own group.
+    autoScalingGroups: usedBy ?? (shown.group ? [shown.group] : []),
     ...readinessRow(readinessOf(verdict, usage, plan, policy)),
   };
-  const shown = s.kind === 'missing' ? {} : describeKind(s.kind).row(s);
   if (shown.name) row.name = shown.name;
   if (shown.state) row.state = shown.state;
   if (shown.instanceProfile) row.instanceProfile = shown.instanceProfile;
@@ -222,7 +208,7 @@ export async function scanRegion(
   await walkRegion(clients, scope, input.kinds, log, progress, async (kind, subjects) => {
     for (const s of subjects) if (s.kind === 'auto-scaling-group' && s.raw) groups.push(s.raw as GroupLaunchSources);
     const result = await processSubjects(subjects, pipeline, {});
-    if (kind === 'launch-template' || kind === 'launch-configuration') waiting.push(...result.reports);
+    if (describeKind(kind).usedBy) waiting.push(...result.reports);
     else for (const report of result.reports) rows.push(rowOf(report, emptyUsage(), input.policy));
   });
   if (waiting.length > 0) {

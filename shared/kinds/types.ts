@@ -24,6 +24,7 @@ import type {
 } from '../model.js';
 import type { Policy } from '../policy.js';
 import type { Validation } from '../refs/validate.js';
+import type { AutoScalingUsage } from '../aws/autoscaling.js';
 
 /** A subject that exists (not `missing`). */
 export type LiveSubject = Exclude<Subject, { kind: 'missing' }>;
@@ -87,8 +88,14 @@ export interface KindDescription<K extends ResourceKind = ResourceKind> {
   label?(subject: SubjectOf<K>): string;
   /** When the resource came to be, for a stable finding CreatedAt. */
   createdAt?(subject: SubjectOf<K>): Date | undefined;
-  /** What a report row shows beside the verdict: a name, a state, the metadata options in force. */
-  row(subject: SubjectOf<K>): { name?: string; state?: string; metadata?: MetadataOptions; instanceProfile?: string };
+  /** What a report row shows beside the verdict: a name, a state, the metadata options in force, the resource's own Auto Scaling group. */
+  row(subject: SubjectOf<K>): { name?: string; state?: string; metadata?: MetadataOptions; instanceProfile?: string; group?: string };
+  /**
+   * The Auto Scaling groups that launch from the resource, as a report shows
+   * them, read from the Region's group listing (one per Region, shared by
+   * every kind); absent for kinds no group launches from.
+   */
+  usedBy?(subject: SubjectOf<K>, groups: AutoScalingUsage): string[];
   /** The kind's own judgement: one result per check in `controls`. Pure. */
   judge(subject: SubjectOf<K>, policy: Policy): Judgement[];
   /** Extra `imds-guard/…` ProductFields of the kind's findings. */

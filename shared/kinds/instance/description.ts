@@ -64,7 +64,13 @@ export const instanceDescription: KindDescription<'instance'> = {
   tags: (subject) => subject.tags,
   // An instance's LaunchTime moves when it is stopped and started.
   createdAt: (subject) => subject.launchTime,
-  row: (subject) => ({ name: subject.tags.Name || undefined, state: subject.state, metadata: subject.metadata, instanceProfile: subject.instanceProfileArn }),
+  row: (subject) => ({
+    name: subject.tags.Name || undefined,
+    state: subject.state,
+    metadata: subject.metadata,
+    instanceProfile: subject.instanceProfileArn,
+    group: subject.autoScalingGroup,
+  }),
   judge: judgeInstance,
   details: (subject) =>
     prune({

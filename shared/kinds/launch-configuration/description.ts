@@ -71,6 +71,7 @@ export const launchConfigurationDescription: KindDescription<'launch-configurati
   createdAt: (subject) => subject.createdTime,
   exemptionSetting: { setting: 'exemptLaunchConfigurations', value: (subject) => subject.name },
   row: (subject) => ({ metadata: subject.metadata }),
+  usedBy: (subject, groups) => [...(groups.launchConfigurations.get(subject.name) ?? [])],
   judge: judgeLaunchConfiguration,
   details: (subject) => {
     const m = subject.metadata;

@@ -97,6 +97,8 @@ export const launchTemplateDescription: KindDescription<'launch-template'> = {
   label: (subject) => `${subject.name} (${subject.ref.id})`,
   createdAt: (subject) => subject.createdTime,
   row: (subject) => ({ name: subject.name, metadata: subject.defaultVersion.metadata }),
+  usedBy: (subject, groups) =>
+    (groups.launchTemplates.get(subject.ref.id) ?? groups.launchTemplates.get(subject.name) ?? []).map((u) => `${u.group} (${u.version})`),
   judge: judgeLaunchTemplate,
   details: (subject) =>
     prune({
