@@ -22,7 +22,7 @@ import type { ControlId, ResourceKind } from '../../shared/model.js';
 import { READINESS, READINESS_MEANING, type Readiness } from '../readiness.js';
 import type { Row, ScanReport } from '../scan.js';
 import { errorText, groupErrors } from './errors.js';
-import { kindTitle, profileName } from './labels.js';
+import { groupsUseIt, kindTitle, profileName } from './labels.js';
 
 export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -226,7 +226,7 @@ function rowHtml(row: Row, multiAccount: boolean): string {
   if (row.compliance === 'NON_COMPLIANT') why.push(`<div class="reason">${escapeHtml(row.reason)}</div>`);
   if (profile) why.push(`<div class="reason">Instance profile <code title="${escapeHtml(row.instanceProfile)}">${escapeHtml(profile)}</code></div>`);
   if (row.autoScalingGroups.length > 0) {
-    why.push(`<div class="reason">${row.kind === 'instance' ? 'Auto Scaling group' : 'Used by'} ${row.autoScalingGroups.map((g) => `<code>${escapeHtml(g)}</code>`).join(', ')}</div>`);
+    why.push(`<div class="reason">${groupsUseIt(row.kind) ? 'Used by' : 'Auto Scaling group'} ${row.autoScalingGroups.map((g) => `<code>${escapeHtml(g)}</code>`).join(', ')}</div>`);
   }
   const state = row.state && row.state !== 'running' ? ` (${escapeHtml(row.state)})` : '';
   return (

@@ -6,6 +6,11 @@ export function kindTitle(kind: ResourceKind): string {
   return describeKind(kind).words.column;
 }
 
+/** Whether a row's Auto Scaling groups launch from the resource (a template, a configuration) rather than hold it (an instance's own group). */
+export function groupsUseIt(kind: ResourceKind): boolean {
+  return describeKind(kind).usedBy !== undefined;
+}
+
 /** `arn:aws:iam::123:instance-profile/path/web` → `web`. */
 export function profileName(arn: string | undefined): string | undefined {
   if (!arn) return undefined;

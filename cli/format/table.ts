@@ -9,7 +9,7 @@ import type { RegionStatus } from '../engine.js';
 import type { FixReport, FixRow } from '../fix.js';
 import { countRows, type Row, type RowCounts, type ScanReport, type SummaryRow } from '../scan.js';
 import { errorText, groupErrors } from './errors.js';
-import { kindTitle, plural, profileName } from './labels.js';
+import { groupsUseIt, kindTitle, plural, profileName } from './labels.js';
 import { clean, displayWidth, padEnd, padStart, wrap } from './text.js';
 
 export const WIDTH = 80;
@@ -59,7 +59,7 @@ function rowLines(row: Row): string[] {
     const profile = profileName(row.instanceProfile);
     if (profile) extras.push(`profile ${clean(profile)}`);
     if (row.autoScalingGroups.length > 0) {
-      extras.push(`${row.kind === 'instance' ? 'group' : 'used by'} ${clean(row.autoScalingGroups.join(', '))}`);
+      extras.push(`${groupsUseIt(row.kind) ? 'used by' : 'group'} ${clean(row.autoScalingGroups.join(', '))}`);
     }
     if (extras.length > 0) lines.push(...wrap(extras.join(' · '), WIDTH, '      '));
   }
