@@ -145,8 +145,10 @@ describe('hub template', () => {
     expect(assume.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/imds-guard/${MemberRoleName}' }]);
     expect(assume.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': { 'Fn::Sub': '${OrganizationId}' } } });
     expect(statements.flatMap((s) => s.Action).sort()).toEqual(
-      ['logs:CreateLogStream', 'logs:PutLogEvents', 'organizations:DescribeAccount', 'securityhub:BatchUpdateFindings', 'sts:AssumeRole'].sort(),
+      ['logs:CreateLogStream', 'logs:PutLogEvents', 'organizations:DescribeAccount', 'securityhub:BatchUpdateFindings', 'sqs:SendMessage', 'sts:AssumeRole'].sort(),
     );
+    // Lambda's OnFailure destination sends with the function's role: to the hub's own dead-letter queue only.
+    expect(statements.filter((s) => s.Action.includes('sqs:SendMessage')).map((s) => [s.Action, s.Resource])).toEqual([[['sqs:SendMessage'], [{ 'Fn::Sub': '${DeadLetterQueue.Arn}' }]]]);
     // No EC2/Auto Scaling access of its own: everything goes through the member role.
     expect(policy).not.toMatch(/ec2:|autoscaling:/);
   });
