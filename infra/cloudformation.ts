@@ -3,7 +3,7 @@
  * template a service-managed StackSet deploys to every account and region.
  * Pure; `npm run build` writes it to dist/member-template.json.
  */
-import { isParam, isSub, type ConditionName, type ConditionSpec, type FunctionSpec, type MemberStack, type ParameterSpec, type SharedPolicyId, type Statement, type Value } from './model.js';
+import { isParam, isSub, type AlarmSpec, type ConditionName, type ConditionSpec, type FunctionSpec, type MemberStack, type ParameterSpec, type SharedPolicyId, type Statement, type Value } from './model.js';
 import { ACTION_TARGET_PROVIDER_SOURCE } from './action-target-provider.js';
 import { memberTrustPolicy } from './member-role.js';
 import { deadLetterQueuePolicy, eventQueuePolicy, lambdaTrustPolicy } from './policies.js';
@@ -181,6 +181,91 @@ function conditional(condition: ConditionName | undefined, resource: CfnResource
   return condition ? { ...resource, Condition: condition } : resource;
 }
 
+/** The dead-letter queue of a stack (member and hub): encrypted with SQS-managed keys, kept `retentionSeconds`. */
+export function deadLetterQueueResource(retentionSeconds: number): CfnResource {
+  return {
+    Type: 'AWS::SQS::Queue',
+    DeletionPolicy: 'Delete',
+    UpdateReplacePolicy: 'Delete',
+    Properties: { MessageRetentionPeriod: retentionSeconds, SqsManagedSseEnabled: true },
+  };
+}
+
+/** EventBridge may dead-letter into `DeadLetterQueue`, for the given rules only (aws:SourceArn). */
+export function deadLetterQueuePolicyResource(ruleArns: Json[]): CfnResource {
+  return {
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: { Queues: [ref('DeadLetterQueue')], PolicyDocument: deadLetterQueuePolicy(getAtt('DeadLetterQueue', 'Arn'), ruleArns) },
+  };
+}
+
+/** What an alarm watches; the rest (comparison, missing data, `AlarmTopicArn` under `HasAlarmTopic`) is the same for every alarm. */
+export interface AlarmMetric {
+  description: string;
+  namespace: string;
+  metricName: string;
+  dimension: { Name: string; Value: Json };
+  statistic: 'Sum' | 'Maximum';
+}
+
+export function alarmResource(m: AlarmMetric, spec: AlarmSpec): CfnResource {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmDescription: m.description,
+      Namespace: m.namespace,
+      MetricName: m.metricName,
+      Dimensions: [m.dimension],
+      Statistic: m.statistic,
+      Period: spec.periodSeconds,
+      EvaluationPeriods: spec.evaluationPeriods,
+      Threshold: spec.threshold,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: when('HasAlarmTopic', [ref('AlarmTopicArn')]),
+    },
+  };
+}
+
+/** A function reported errors (`AWS/Lambda Errors` of the function `${id}Function`). */
+export function functionErrorsAlarm(id: string, name: string, spec: AlarmSpec): CfnResource {
+  return alarmResource(
+    { description: `${APP_NAME}: the ${name} function reported errors`, namespace: 'AWS/Lambda', metricName: 'Errors', dimension: { Name: 'FunctionName', Value: ref(`${id}Function`) }, statistic: 'Sum' },
+    spec,
+  );
+}
+
+/** The dead-letter queue is not empty. */
+export function deadLettersAlarm(spec: AlarmSpec): CfnResource {
+  return alarmResource(
+    {
+      description: `${APP_NAME}: events could not be delivered or processed (dead-letter queue not empty)`,
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimension: { Name: 'QueueName', Value: getAtt('DeadLetterQueue', 'QueueName') },
+      statistic: 'Maximum',
+    },
+    spec,
+  );
+}
+
+/** Asynchronous invocations of `${id}Function`: its retries and event age; what still fails goes to `DeadLetterQueue`. */
+export function eventInvokeConfig(id: string, f: Pick<FunctionSpec, 'asyncRetries' | 'maxEventAgeSeconds'>): CfnResource {
+  return {
+    Type: 'AWS::Lambda::EventInvokeConfig',
+    Properties: {
+      FunctionName: ref(`${id}Function`),
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: f.asyncRetries,
+      MaximumEventAgeInSeconds: f.maxEventAgeSeconds,
+      DestinationConfig: { OnFailure: { Destination: getAtt('DeadLetterQueue', 'Arn') } },
+    },
+  };
+}
+
+/** The dead-letter queue as a stack output. */
+export const DEAD_LETTER_QUEUE_OUTPUT = { Description: 'Dead-letter queue of undelivered or failed events', Value: ref('DeadLetterQueue') };
+
 function functionResources(stack: MemberStack, f: FunctionSpec): Record<string, CfnResource> {
   const id = f.id;
   const environment: { [key: string]: Json } = {};
@@ -226,37 +311,13 @@ function functionResources(stack: MemberStack, f: FunctionSpec): Record<string, 
         LoggingConfig: { LogGroup: ref(`${id}LogGroup`) },
       },
     }),
-    [`${id}EventInvokeConfig`]: conditional(f.when, {
-      Type: 'AWS::Lambda::EventInvokeConfig',
-      Properties: {
-        FunctionName: ref(`${id}Function`),
-        Qualifier: '$LATEST',
-        MaximumRetryAttempts: f.asyncRetries,
-        MaximumEventAgeInSeconds: f.maxEventAgeSeconds,
-        DestinationConfig: { OnFailure: { Destination: getAtt('DeadLetterQueue', 'Arn') } },
-      },
-    }),
-    [`${id}ErrorsAlarm`]: conditional(f.when, {
-      Type: 'AWS::CloudWatch::Alarm',
-      Properties: {
-        AlarmDescription: `${APP_NAME}: the ${f.name} function reported errors`,
-        Namespace: 'AWS/Lambda',
-        MetricName: 'Errors',
-        Dimensions: [{ Name: 'FunctionName', Value: ref(`${id}Function`) }],
-        Statistic: 'Sum',
-        Period: stack.alarms.functionErrors.periodSeconds,
-        EvaluationPeriods: stack.alarms.functionErrors.evaluationPeriods,
-        Threshold: stack.alarms.functionErrors.threshold,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        TreatMissingData: 'notBreaching',
-        AlarmActions: when('HasAlarmTopic', [ref('AlarmTopicArn')]),
-      },
-    }),
+    [`${id}EventInvokeConfig`]: conditional(f.when, eventInvokeConfig(id, f)),
+    [`${id}ErrorsAlarm`]: conditional(f.when, functionErrorsAlarm(id, f.name, stack.alarms.functionErrors)),
   };
 }
 
 /** A condition as template JSON (`Fn::Equals`, `Fn::Not`, `Fn::And`). */
-function conditionJson(c: ConditionSpec): Json {
+export function conditionJson(c: ConditionSpec): Json {
   if ('allOf' in c) return { 'Fn::And': c.allOf.map(conditionJson) };
   if ('regionIs' in c) return { 'Fn::Equals': [ref('AWS::Region'), ref(c.regionIs)] };
   const eq: Json = { 'Fn::Equals': [ref(c.parameter), c.equals] };
@@ -289,55 +350,20 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
   for (const [name, c] of Object.entries(stack.conditions)) conditions[name] = conditionJson(c);
 
   const resources: Record<string, CfnResource> = {
-    DeadLetterQueue: {
-      Type: 'AWS::SQS::Queue',
-      DeletionPolicy: 'Delete',
-      UpdateReplacePolicy: 'Delete',
-      Properties: { MessageRetentionPeriod: stack.deadLetterQueue.retentionSeconds, SqsManagedSseEnabled: true },
-    },
-    DeadLetterQueuePolicy: {
-      Type: 'AWS::SQS::QueuePolicy',
-      Properties: {
-        Queues: [ref('DeadLetterQueue')],
-        PolicyDocument: deadLetterQueuePolicy(
-          getAtt('DeadLetterQueue', 'Arn'),
-          stack.rules.map((r) => when(ruleCondition(stack, r), getAtt(`${r.id}Rule`, 'Arn'))),
-        ),
-      },
-    },
-    DeadLettersAlarm: {
-      Type: 'AWS::CloudWatch::Alarm',
-      Properties: {
-        AlarmDescription: `${APP_NAME}: events could not be delivered or processed (dead-letter queue not empty)`,
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [{ Name: 'QueueName', Value: getAtt('DeadLetterQueue', 'QueueName') }],
-        Statistic: 'Maximum',
-        Period: stack.alarms.deadLetters.periodSeconds,
-        EvaluationPeriods: stack.alarms.deadLetters.evaluationPeriods,
-        Threshold: stack.alarms.deadLetters.threshold,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        TreatMissingData: 'notBreaching',
-        AlarmActions: when('HasAlarmTopic', [ref('AlarmTopicArn')]),
-      },
-    },
+    DeadLetterQueue: deadLetterQueueResource(stack.deadLetterQueue.retentionSeconds),
+    DeadLetterQueuePolicy: deadLetterQueuePolicyResource(stack.rules.map((r) => when(ruleCondition(stack, r), getAtt(`${r.id}Rule`, 'Arn')))),
+    DeadLettersAlarm: deadLettersAlarm(stack.alarms.deadLetters),
     // Issue 12: the watch rolled an instance back (or found breakage with IMDS_GUARD_ROLLBACK=alert).
-    RollbacksAlarm: {
-      Type: 'AWS::CloudWatch::Alarm',
-      Properties: {
-        AlarmDescription: `${APP_NAME}: an instance switched to IMDSv2 rejected IMDSv1 calls and was rolled back (or marked)`,
-        Namespace: ROLLBACK_ALARM_METRIC.namespace,
-        MetricName: ROLLBACK_ALARM_METRIC.metricName,
-        Dimensions: [{ Name: 'service', Value: ROLLBACK_ALARM_METRIC.service }],
-        Statistic: 'Sum',
-        Period: stack.alarms.rollbacks.periodSeconds,
-        EvaluationPeriods: stack.alarms.rollbacks.evaluationPeriods,
-        Threshold: stack.alarms.rollbacks.threshold,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        TreatMissingData: 'notBreaching',
-        AlarmActions: when('HasAlarmTopic', [ref('AlarmTopicArn')]),
+    RollbacksAlarm: alarmResource(
+      {
+        description: `${APP_NAME}: an instance switched to IMDSv2 rejected IMDSv1 calls and was rolled back (or marked)`,
+        namespace: ROLLBACK_ALARM_METRIC.namespace,
+        metricName: ROLLBACK_ALARM_METRIC.metricName,
+        dimension: { Name: 'service', Value: ROLLBACK_ALARM_METRIC.service },
+        statistic: 'Sum',
       },
-    },
+      stack.alarms.rollbacks,
+    ),
   };
 
   for (const f of stack.functions) Object.assign(resources, functionResources(stack, f));
@@ -524,7 +550,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
   const outputs: CfnTemplate['Outputs'] = {
     EventQueueUrl: { Description: 'Queue of events waiting for the events function', Value: ref('EventQueue') },
     StateBucketName: { Description: 'Bucket of the sweep\'s published-finding state', Value: ref('StateBucket') },
-    DeadLetterQueueUrl: { Description: 'Dead-letter queue of undelivered or failed events', Value: ref('DeadLetterQueue') },
+    DeadLetterQueueUrl: DEAD_LETTER_QUEUE_OUTPUT,
     ActionTargetArn: { Description: 'Security Hub custom action', Value: getAtt('ActionTarget', 'Arn'), Condition: at.when },
     MemberRoleArn: { Description: 'Role the hub custom action assumes', Value: getAtt('MemberRole', 'Arn'), Condition: mr.when },
   };

@@ -4,21 +4,39 @@
  * action "Enforce IMDSv2 (organization)", its EventBridge rule and the hub
  * action function (functions/hub-action.ts, its own bundle), whose role may
  * only assume the member role of accounts in the organization, ask
- * Organizations about an account and note findings.
+ * Organizations about an account and note findings. Like the member stack, a
+ * dead-letter queue (undelivered events, failed invocations) and two alarms
+ * (function errors, dead letters): a person clicked and must see a failure.
  *
  * Pure description (HUB) rendered as a CloudFormation template
  * (`renderHubTemplate`, dist/hub-template.json) and by infra/sst.ts for the
  * SST `hub` stage.
  */
-import { actionTargetProvider, parameter, statementJson, value, type CfnParameter, type CfnResource, type CfnTemplate, type Json } from './cloudformation.js';
+import {
+  actionTargetProvider,
+  conditionJson,
+  DEAD_LETTER_QUEUE_OUTPUT,
+  deadLetterQueuePolicyResource,
+  deadLetterQueueResource,
+  deadLettersAlarm,
+  eventInvokeConfig,
+  functionErrorsAlarm,
+  parameter,
+  statementJson,
+  value,
+  type CfnParameter,
+  type CfnResource,
+  type CfnTemplate,
+  type Json,
+} from './cloudformation.js';
 import type { ParameterName, Statement, Value } from './model.js';
 import { lambdaTrustPolicy } from './policies.js';
-import { actionPattern, APP_NAME, MEMBER_STACK, PARAMETERS, SETTING_PARAMETERS, settingsEnvironment } from './stack.js';
+import { actionPattern, APP_NAME, MEMBER_STACK, PARAMETERS, runtimeStatements, SETTING_PARAMETERS, settingsEnvironment } from './stack.js';
 
 /** Custom action id: ≤ 20 alphanumerics, distinct from the member stack's `EnforceImdsV2` (both may exist in the hub account). */
 export const HUB_ACTION_TARGET_ID = 'EnforceImdsV2Org';
 
-export type HubParameterName = (typeof SETTING_PARAMETERS)[keyof typeof SETTING_PARAMETERS] | 'LogLevel' | 'LogRetentionDays' | 'ArtifactBucketPrefix' | 'ArtifactVersion' | 'MemberRoleName' | 'OrganizationId' | 'MemberAccounts';
+export type HubParameterName = (typeof SETTING_PARAMETERS)[keyof typeof SETTING_PARAMETERS] | 'LogLevel' | 'LogRetentionDays' | 'AlarmTopicArn' | 'ArtifactBucketPrefix' | 'ArtifactVersion' | 'MemberRoleName' | 'OrganizationId' | 'MemberAccounts';
 
 const ARN = 'arn:${AWS::Partition}';
 
@@ -37,9 +55,11 @@ export const HUB = {
     asyncRetries: 0,
     maxEventAgeSeconds: 3600,
   },
-  /** The function's own permissions: no resource access, only the member role and notes. */
+  /** EventBridge → function: the event reaches the function or the dead-letter queue within the hour. */
+  targetRetry: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 3600 },
+  /** The function's own permissions: its logs and the DLQ (as every member function), the member role and notes; no resource access. */
   statements: [
-    { sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['${HubActionLogGroup.Arn}'] },
+    ...runtimeStatements('HubAction'),
     {
       sid: 'AssumeMemberRole',
       actions: ['sts:AssumeRole'],
@@ -72,15 +92,20 @@ export function hubEnvironment(): Record<string, Value> {
   };
 }
 
+/** `AlarmTopicArn` of the hub: the member's parameter, its own alarms named. */
+export const HUB_ALARM_TOPIC_DESCRIPTION = 'SNS topic of the alarms (hub action errors, dead letters), or none.';
+
 const ref = (name: string): Json => ({ Ref: name });
 const getAtt = (resource: string, attribute: string): Json => ({ 'Fn::GetAtt': [resource, attribute] });
 const sub = (template: string): Json => ({ 'Fn::Sub': template });
 
 export function renderHubTemplate(options: { artifactVersion?: string } = {}): CfnTemplate {
   const parameters: Record<string, CfnParameter> = {};
-  for (const name of [...Object.values(SETTING_PARAMETERS), 'LogLevel', 'LogRetentionDays', 'ArtifactBucketPrefix', 'ArtifactVersion', 'MemberRoleName'] as ParameterName[]) {
+  for (const name of [...Object.values(SETTING_PARAMETERS), 'LogLevel', 'LogRetentionDays', 'AlarmTopicArn', 'ArtifactBucketPrefix', 'ArtifactVersion', 'MemberRoleName'] as ParameterName[]) {
     parameters[name] = parameter(PARAMETERS[name], name === 'ArtifactVersion' ? options.artifactVersion : undefined);
   }
+  // The member's parameter (same pattern, default none); the hub has no rollbacks to alarm on.
+  parameters.AlarmTopicArn!.Description = HUB_ALARM_TOPIC_DESCRIPTION;
   parameters.OrganizationId = {
     Type: 'String',
     Default: '',
@@ -100,6 +125,11 @@ export function renderHubTemplate(options: { artifactVersion?: string } = {}): C
   const at = HUB.actionTarget;
 
   const resources: Record<string, CfnResource> = {
+    // The member stack's queue and alarms, same retention, encryption and thresholds.
+    DeadLetterQueue: deadLetterQueueResource(MEMBER_STACK.deadLetterQueue.retentionSeconds),
+    DeadLetterQueuePolicy: deadLetterQueuePolicyResource([getAtt('HubActionRule', 'Arn')]),
+    DeadLettersAlarm: deadLettersAlarm(MEMBER_STACK.alarms.deadLetters),
+    HubActionErrorsAlarm: functionErrorsAlarm('HubAction', f.name, MEMBER_STACK.alarms.functionErrors),
     HubActionLogGroup: {
       Type: 'AWS::Logs::LogGroup',
       DeletionPolicy: 'Delete',
@@ -130,11 +160,8 @@ export function renderHubTemplate(options: { artifactVersion?: string } = {}): C
         LoggingConfig: { LogGroup: ref('HubActionLogGroup') },
       },
     },
-    // A person clicked: no silent retries of a half-done fix; failures are in the log and on the findings.
-    HubActionEventInvokeConfig: {
-      Type: 'AWS::Lambda::EventInvokeConfig',
-      Properties: { FunctionName: ref('HubActionFunction'), Qualifier: '$LATEST', MaximumRetryAttempts: f.asyncRetries, MaximumEventAgeInSeconds: f.maxEventAgeSeconds },
-    },
+    // A person clicked: no silent retries of a half-done fix; a failed invocation lands in the DLQ (and its alarm), the log and on the findings.
+    HubActionEventInvokeConfig: eventInvokeConfig('HubAction', f),
     ActionTargetProviderLogGroup: {
       Type: 'AWS::Logs::LogGroup',
       DeletionPolicy: 'Delete',
@@ -163,7 +190,14 @@ export function renderHubTemplate(options: { artifactVersion?: string } = {}): C
         Description: `${APP_NAME}: Security Hub custom action "${at.name}"`,
         State: 'ENABLED',
         EventPattern: { ...actionPattern('x'), resources: [getAtt('ActionTarget', 'Arn')] } as Json,
-        Targets: [{ Id: `${APP_NAME}-hub-action`, Arn: getAtt('HubActionFunction', 'Arn'), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } }],
+        Targets: [
+          {
+            Id: `${APP_NAME}-hub-action`,
+            Arn: getAtt('HubActionFunction', 'Arn'),
+            RetryPolicy: { MaximumRetryAttempts: HUB.targetRetry.maximumRetryAttempts, MaximumEventAgeInSeconds: HUB.targetRetry.maximumEventAgeSeconds },
+            DeadLetterConfig: { Arn: getAtt('DeadLetterQueue', 'Arn') },
+          },
+        ],
       },
     },
     HubActionPermission: {
@@ -180,7 +214,7 @@ export function renderHubTemplate(options: { artifactVersion?: string } = {}): C
         ParameterGroups: [
           { Label: { default: 'Organization' }, Parameters: ['OrganizationId', 'MemberRoleName', 'MemberAccounts'] },
           { Label: { default: 'Behaviour' }, Parameters: Object.values(SETTING_PARAMETERS) },
-          { Label: { default: 'Operations' }, Parameters: ['LogLevel', 'LogRetentionDays'] },
+          { Label: { default: 'Operations' }, Parameters: ['LogLevel', 'LogRetentionDays', 'AlarmTopicArn'] },
           { Label: { default: 'Code' }, Parameters: ['ArtifactBucketPrefix', 'ArtifactVersion'] },
         ],
       },
@@ -191,12 +225,13 @@ export function renderHubTemplate(options: { artifactVersion?: string } = {}): C
         Assertions: [{ Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref('OrganizationId'), ''] }] }, AssertDescription: 'OrganizationId (o-...) is required: member roles are assumed only within the organization.' }],
       },
     },
-    Conditions: {},
+    Conditions: { HasAlarmTopic: conditionJson(MEMBER_STACK.conditions.HasAlarmTopic) },
     Resources: resources,
     Outputs: {
       ActionTargetArn: { Description: 'Security Hub custom action', Value: getAtt('ActionTarget', 'Arn') },
       HubActionFunctionArn: { Description: 'hub action function', Value: getAtt('HubActionFunction', 'Arn') },
       HubActionRoleArn: { Description: 'role the member roles are assumed from', Value: getAtt('HubActionRole', 'Arn') },
+      DeadLetterQueueUrl: DEAD_LETTER_QUEUE_OUTPUT,
     },
   };
 }

@@ -11,6 +11,7 @@
  */
 import { holds, isParam, isSub, type FunctionName, type FunctionSpec, type MemberStack, type ParameterName, type Statement, type Value } from './model.js';
 import { lambdaTrustPolicy } from './policies.js';
+import { HUB } from './hub.js';
 import { APP_NAME, compactStatements, MEMBER_STACK, ROLLBACK_ALARM_METRIC } from './stack.js';
 
 /** IAM statement JSON, resources/conditions possibly still templates. */
@@ -178,6 +179,58 @@ function alarm(stack: MemberStack, values: Readonly<Record<ParameterName, string
   };
 }
 
+/** The dead-letter queue of a stack (member region or hub): the member's retention, SQS-managed encryption. */
+function deadLetterQueueArgs(stack: MemberStack): SstRegionPlan['deadLetterQueue'] {
+  return { messageRetentionSeconds: stack.deadLetterQueue.retentionSeconds, sqsManagedSseEnabled: true };
+}
+
+function errorsAlarm(stack: MemberStack, values: Readonly<Record<ParameterName, string>>, name: string): AlarmArgs {
+  return alarm(stack, values, { description: `${APP_NAME}: the ${name} function reported errors`, namespace: 'AWS/Lambda', metricName: 'Errors', statistic: 'Sum' }, stack.alarms.functionErrors);
+}
+
+function deadLettersAlarm(stack: MemberStack, values: Readonly<Record<ParameterName, string>>): AlarmArgs {
+  return alarm(
+    stack,
+    values,
+    {
+      description: `${APP_NAME}: events could not be delivered or processed (dead-letter queue not empty)`,
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      statistic: 'Maximum',
+    },
+    stack.alarms.deadLetters,
+  );
+}
+
+/** Asynchronous invocations: the function's retries and event age; what still fails goes to the DLQ. */
+function invokeConfig(f: Pick<FunctionSpec, 'asyncRetries' | 'maxEventAgeSeconds'>): SstFunctionPlan['eventInvokeConfig'] {
+  return { maximumRetryAttempts: f.asyncRetries, maximumEventAgeInSeconds: f.maxEventAgeSeconds, onFailure: '${DeadLetterQueue.Arn}' };
+}
+
+/** What the SST `hub` stage adds around its function, as the hub template (infra/hub.ts) has it. */
+export interface SstHubPlan {
+  deadLetterQueue: SstRegionPlan['deadLetterQueue'];
+  deadLettersAlarm: AlarmArgs;
+  errorsAlarm: AlarmArgs;
+  eventInvokeConfig: SstFunctionPlan['eventInvokeConfig'];
+  retryPolicy: SstRulePlan['retryPolicy'];
+  deadLetter: string;
+  statements: PolicyStatement[];
+}
+
+/** The hub stage's queue, alarms (to `AlarmTopicArn` when set: IMDS_GUARD_ALARM_TOPIC_ARN), invoke config and role statements. */
+export function sstHubPlan(values: Readonly<Record<ParameterName, string>>, stack: MemberStack = MEMBER_STACK): SstHubPlan {
+  return {
+    deadLetterQueue: deadLetterQueueArgs(stack),
+    deadLettersAlarm: deadLettersAlarm(stack, values),
+    errorsAlarm: errorsAlarm(stack, values, HUB.function.name),
+    eventInvokeConfig: invokeConfig(HUB.function),
+    retryPolicy: { maximumRetryAttempts: HUB.targetRetry.maximumRetryAttempts, maximumEventAgeInSeconds: HUB.targetRetry.maximumEventAgeSeconds },
+    deadLetter: '${DeadLetterQueue.Arn}',
+    statements: HUB.statements.map(policyStatement),
+  };
+}
+
 export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_STACK): SstRegionPlan {
   const { values, region } = options;
   const on = (when: Parameters<typeof holds>[1]) => holds(stack, when, values);
@@ -203,17 +256,8 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
           statements: compactStatements(f.statements).filter((s) => on(s.when)).map(policyStatement),
         },
         logGroup: { name: `/${APP_NAME}/${options.stage}/${f.name}`, retentionInDays: retention },
-        eventInvokeConfig: {
-          maximumRetryAttempts: f.asyncRetries,
-          maximumEventAgeInSeconds: f.maxEventAgeSeconds,
-          onFailure: '${DeadLetterQueue.Arn}',
-        },
-        errorsAlarm: alarm(
-          stack,
-          values,
-          { description: `${APP_NAME}: the ${f.name} function reported errors`, namespace: 'AWS/Lambda', metricName: 'Errors', statistic: 'Sum' },
-          stack.alarms.functionErrors,
-        ),
+        eventInvokeConfig: invokeConfig(f),
+        errorsAlarm: errorsAlarm(stack, values, f.name),
       };
     });
 
@@ -240,18 +284,8 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
   const plan: SstRegionPlan = {
     region,
     suffix: regionSuffix(region),
-    deadLetterQueue: { messageRetentionSeconds: stack.deadLetterQueue.retentionSeconds, sqsManagedSseEnabled: true },
-    deadLettersAlarm: alarm(
-      stack,
-      values,
-      {
-        description: `${APP_NAME}: events could not be delivered or processed (dead-letter queue not empty)`,
-        namespace: 'AWS/SQS',
-        metricName: 'ApproximateNumberOfMessagesVisible',
-        statistic: 'Maximum',
-      },
-      stack.alarms.deadLetters,
-    ),
+    deadLetterQueue: deadLetterQueueArgs(stack),
+    deadLettersAlarm: deadLettersAlarm(stack, values),
     rollbacksAlarm: alarm(
       stack,
       values,

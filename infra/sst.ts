@@ -21,7 +21,7 @@ import { HUB, hubEnvironment } from './hub.js';
 import { memberTrustPolicy } from './member-role.js';
 import { holds, isParam, substitute, type ParameterName } from './model.js';
 import { deadLetterQueuePolicy, eventQueuePolicy, lambdaTrustPolicy } from './policies.js';
-import { policyStatement, regionSuffix, sstFunctionArgs, sstRegionPlan, withSecurityHubAvailability, type AlarmArgs, type SstRegionPlan } from './sst-args.js';
+import { policyStatement, regionSuffix, sstFunctionArgs, sstHubPlan, sstRegionPlan, withSecurityHubAvailability, type AlarmArgs, type SstFunctionPlan, type SstRegionPlan } from './sst-args.js';
 import { APP_NAME, artifactKey, FUNCTION_NAMES, MEMBER_STACK } from './stack.js';
 
 /** Written by scripts/build.ts. */
@@ -68,6 +68,26 @@ function metricAlarm(name: string, a: AlarmArgs, dimensions: Record<string, $uti
       alarmActions: a.alarmActions,
     },
     { provider },
+  );
+}
+
+/** `sst.aws.Function` transform: its async event age, and failures (after its retries) to the dead-letter queue. */
+function failuresTo(deadLetterQueueArn: $util.Input<string>, c: SstFunctionPlan['eventInvokeConfig']) {
+  return { eventInvokeConfig: { maximumEventAgeInSeconds: c.maximumEventAgeInSeconds, destinationConfig: { onFailure: { destination: deadLetterQueueArn } } } };
+}
+
+/** A queue only the given rules may send to (EventBridge, aws:SourceArn). */
+function rulesQueuePolicy(
+  name: string,
+  queue: aws.sqs.Queue,
+  ruleArns: $util.Input<string>[],
+  policyOf: (queueArn: string, ruleArns: string[]) => object,
+  opts: { provider: aws.Provider },
+) {
+  return new aws.sqs.QueuePolicy(
+    name,
+    { queueUrl: queue.url, policy: $resolve({ queue: queue.arn, rules: $resolve(ruleArns) }).apply(({ queue: arn, rules }) => JSON.stringify(policyOf(arn, rules))) },
+    opts,
   );
 }
 
@@ -151,12 +171,7 @@ export function deployRegion(plan: SstRegionPlan) {
         environment: vars.apply((v) => subDeep(f.args.environment, v) as Record<string, string>),
         role: role.arn,
         logging: { logGroup: logGroup.name },
-        transform: {
-          eventInvokeConfig: {
-            maximumEventAgeInSeconds: f.eventInvokeConfig.maximumEventAgeInSeconds,
-            destinationConfig: { onFailure: { destination: dlq.arn } },
-          },
-        },
+        transform: failuresTo(dlq.arn, f.eventInvokeConfig),
       },
       { provider, dependsOn: [policy] },
     );
@@ -220,14 +235,7 @@ export function deployRegion(plan: SstRegionPlan) {
     ['DeadLetterQueuePolicy', dlq, ruleArns, deadLetterQueuePolicy],
     ['EventQueuePolicy', eventQueue, queuedRuleArns, eventQueuePolicy],
   ] as const) {
-    new aws.sqs.QueuePolicy(
-      `${name}${s}`,
-      {
-        queueUrl: queue.url,
-        policy: $resolve({ queue: queue.arn, rules: $resolve(arns) }).apply(({ queue: arn, rules }) => JSON.stringify(policyOf(arn, rules))),
-      },
-      opts,
-    );
+    rulesQueuePolicy(`${name}${s}`, queue, arns, policyOf, opts);
   }
 
   const cr = plan.configRule;
@@ -331,6 +339,11 @@ function deployHub(config: StageConfig, hub: HubConfig) {
     } else environment[k] = typeof v === 'string' ? v : isParam(v) ? values[v.param] : v.sub;
   }
 
+  // The member stack's dead-letter queue and alarms (alarm actions: IMDS_GUARD_ALARM_TOPIC_ARN), as the hub template.
+  const plan = sstHubPlan(values);
+  const dlq = new aws.sqs.Queue('HubDeadLetterQueue', plan.deadLetterQueue, opts);
+  metricAlarm('HubDeadLettersAlarm', plan.deadLettersAlarm, { QueueName: dlq.name }, provider);
+
   const target = new aws.securityhub.ActionTarget('HubActionTarget', { identifier: HUB.actionTarget.id, name: HUB.actionTarget.name, description: HUB.actionTarget.description }, opts);
   const logGroup = new aws.cloudwatch.LogGroup('HubActionLogGroup', { name: `/${APP_NAME}/${$app.stage}/hub-action`, retentionInDays: config.logRetentionDays }, opts);
   const vars = $resolve({
@@ -338,6 +351,7 @@ function deployHub(config: StageConfig, hub: HubConfig) {
     'AWS::Region': hub.region,
     'AWS::AccountId': identity.accountId,
     'HubActionLogGroup.Arn': $interpolate`${logGroup.arn}:*`,
+    'DeadLetterQueue.Arn': dlq.arn,
     MemberRoleName: hub.memberRoleName,
     OrganizationId: organizationId,
   });
@@ -352,7 +366,7 @@ function deployHub(config: StageConfig, hub: HubConfig) {
   );
   const policy = new aws.iam.RolePolicy(
     'HubActionPolicy',
-    { role: role.id, name: `${APP_NAME}-hub-action`, policy: vars.apply((v) => JSON.stringify({ Version: '2012-10-17', Statement: subDeep(HUB.statements.map(policyStatement), v) })) },
+    { role: role.id, name: `${APP_NAME}-hub-action`, policy: vars.apply((v) => JSON.stringify({ Version: '2012-10-17', Statement: subDeep(plan.statements, v) })) },
     opts,
   );
   const f = HUB.function;
@@ -362,9 +376,12 @@ function deployHub(config: StageConfig, hub: HubConfig) {
       ...sstFunctionArgs(f, `dist/functions/${f.name}`, environment),
       role: role.arn,
       logging: { logGroup: logGroup.name },
+      // A person clicked: no retries (HUB.function.asyncRetries); a failed invocation goes to the DLQ.
+      transform: failuresTo(dlq.arn, plan.eventInvokeConfig),
     },
     { provider, dependsOn: [policy] },
   );
+  metricAlarm('HubActionErrorsAlarm', plan.errorsAlarm, { FunctionName: fn.name }, provider);
   const rule = new aws.cloudwatch.EventRule(
     'HubActionRule',
     {
@@ -373,9 +390,10 @@ function deployHub(config: StageConfig, hub: HubConfig) {
     },
     opts,
   );
-  new aws.cloudwatch.EventTarget('HubActionTarget', { rule: rule.name, arn: fn.arn, retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 } }, opts);
+  new aws.cloudwatch.EventTarget('HubActionTarget', { rule: rule.name, arn: fn.arn, retryPolicy: plan.retryPolicy, deadLetterConfig: { arn: dlq.arn } }, opts);
+  rulesQueuePolicy('HubDeadLetterQueuePolicy', dlq, [rule.arn], deadLetterQueuePolicy, opts);
   new aws.lambda.Permission('HubActionPermission', { action: 'lambda:InvokeFunction', function: fn.name, principal: 'events.amazonaws.com', sourceArn: rule.arn }, opts);
-  return { actionTarget: target.arn, function: fn.arn, role: role.arn, organizationId };
+  return { actionTarget: target.arn, function: fn.arn, role: role.arn, organizationId, deadLetterQueue: dlq.url };
 }
 
 /** S3 keys and buckets of the org stage: `<prefix>-<region>/imds-guard/<version>/<fn>.zip`. */

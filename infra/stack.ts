@@ -404,8 +404,8 @@ export function compactStatements(statements: readonly Statement[]): Statement[]
   return [...groups.values()].flatMap((g) => [...g.values()]);
 }
 
-/** Every role writes its own logs and sends failed asynchronous events to the DLQ. */
-function runtime(id: string): Statement[] {
+/** Every role (member functions and the hub's) writes its own logs and sends failed asynchronous events to the DLQ. */
+export function runtimeStatements(id: string): Statement[] {
   return [
     { sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`\${${id}LogGroup.Arn}`] },
     { sid: 'DeadLetters', actions: ['sqs:SendMessage'], resources: ['${DeadLetterQueue.Arn}'] },
@@ -430,7 +430,7 @@ function fn(
     maxEventAgeSeconds: 6 * 3600,
     ...spec,
     environment: { ...settingsEnvironment(), ...spec.environment },
-    statements: [...runtime(spec.id), ...spec.statements],
+    statements: [...runtimeStatements(spec.id), ...spec.statements],
   };
 }
 

@@ -11,8 +11,9 @@ import { RegoEngine, TemplateFile, type StandardDiagnostic } from '@aws/cloudfor
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderMemberTemplate, type CfnTemplate, type Json } from '../../infra/cloudformation.js';
 import { parameterValues, stageConfig } from '../../infra/config.js';
-import { HUB_ACTION_TARGET_ID, renderHubTemplate } from '../../infra/hub.js';
-import { holds } from '../../infra/model.js';
+import { HUB, HUB_ACTION_TARGET_ID, renderHubTemplate } from '../../infra/hub.js';
+import { holds, type ParameterName } from '../../infra/model.js';
+import { sstHubPlan } from '../../infra/sst-args.js';
 import { actionFunctionNeeds, MEMBER_STACK } from '../../infra/stack.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'imds-guard-hub-'));
@@ -145,8 +146,10 @@ describe('hub template', () => {
     expect(assume.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/imds-guard/${MemberRoleName}' }]);
     expect(assume.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': { 'Fn::Sub': '${OrganizationId}' } } });
     expect(statements.flatMap((s) => s.Action).sort()).toEqual(
-      ['logs:CreateLogStream', 'logs:PutLogEvents', 'organizations:DescribeAccount', 'securityhub:BatchUpdateFindings', 'sts:AssumeRole'].sort(),
+      ['logs:CreateLogStream', 'logs:PutLogEvents', 'organizations:DescribeAccount', 'securityhub:BatchUpdateFindings', 'sqs:SendMessage', 'sts:AssumeRole'].sort(),
     );
+    // Lambda's OnFailure destination sends with the function's role: to the hub's own dead-letter queue only.
+    expect(statements.filter((s) => s.Action.includes('sqs:SendMessage')).map((s) => [s.Action, s.Resource])).toEqual([[['sqs:SendMessage'], [{ 'Fn::Sub': '${DeadLetterQueue.Arn}' }]]]);
     // No EC2/Auto Scaling access of its own: everything goes through the member role.
     expect(policy).not.toMatch(/ec2:|autoscaling:/);
   });
@@ -167,5 +170,174 @@ describe('hub template', () => {
       S3Bucket: { 'Fn::Sub': '${ArtifactBucketPrefix}-${AWS::Region}' },
       S3Key: { 'Fn::Sub': 'imds-guard/${ArtifactVersion}/hub-action.zip' },
     });
+  });
+});
+
+/** A template condition evaluated against parameter values (Ref, Fn::Equals, Fn::Not: what the hub's conditions use). */
+function holdsIn(t: CfnTemplate, condition: string, params: Record<string, string>): boolean {
+  const param = (j: Json): string => {
+    const name = (j as { Ref: string }).Ref;
+    return params[name] ?? t.Parameters[name]!.Default;
+  };
+  const evaluate = (j: Json): boolean => {
+    const c = j as Record<string, Json[]>;
+    if ('Fn::Not' in c) return !evaluate(c['Fn::Not']![0]!);
+    if ('Fn::Equals' in c) {
+      const [a, b] = c['Fn::Equals']!;
+      return (typeof a === 'string' ? a : param(a!)) === (typeof b === 'string' ? b : param(b!));
+    }
+    throw new Error(`unexpected condition ${JSON.stringify(j)}`);
+  };
+  return evaluate(t.Conditions[condition]!);
+}
+
+/** `Fn::If [condition, then, else]` resolved with parameter values (AWS::NoValue → undefined). */
+function resolveIf(t: CfnTemplate, j: Json, params: Record<string, string>): Json | undefined {
+  const [condition, then, otherwise] = (j as { 'Fn::If': [string, Json, Json] })['Fn::If'];
+  const chosen = holdsIn(t, condition, params) ? then : otherwise;
+  return JSON.stringify(chosen) === JSON.stringify({ Ref: 'AWS::NoValue' }) ? undefined : chosen;
+}
+
+/** `{ "Fn::Sub": s }` → s, everywhere: the template's values as the SST plan writes them. */
+function unSub(j: unknown): unknown {
+  if (Array.isArray(j)) return j.map(unSub);
+  if (j !== null && typeof j === 'object') {
+    if ('Fn::Sub' in j) return (j as { 'Fn::Sub': string })['Fn::Sub'];
+    return Object.fromEntries(Object.entries(j).map(([k, v]) => [k, unSub(v)]));
+  }
+  return j;
+}
+
+const TOPIC = 'arn:aws:sns:us-east-1:999988887777:security-alerts';
+
+describe('hub operations: dead-letter queue and alarms', () => {
+  const r = hub.Resources;
+  const alarms = Object.entries(r).filter(([, x]) => x.Type === 'AWS::CloudWatch::Alarm');
+
+  it.each<Record<string, string>>([{ OrganizationId: ORG }, { OrganizationId: ORG, AlarmTopicArn: TOPIC }])('validates with %o: 0 errors, 0 warnings', (overrides) => {
+    expect(validate(hub, overrides)).toEqual([]);
+  });
+
+  it('has the member stack\'s AlarmTopicArn parameter (default none, same pattern) and HasAlarmTopic condition', () => {
+    const p = hub.Parameters.AlarmTopicArn!;
+    expect(p.Default).toBe('none');
+    expect(p.AllowedPattern).toBe(member.Parameters.AlarmTopicArn!.AllowedPattern);
+    expect(new RegExp(p.AllowedPattern!).test(TOPIC)).toBe(true);
+    expect(new RegExp(p.AllowedPattern!).test('arn:aws:sqs:us-east-1:999988887777:q')).toBe(false);
+    expect(p.Description).toMatch(/errors, dead letters/);
+    expect(hub.Conditions.HasAlarmTopic).toEqual(member.Conditions.HasAlarmTopic);
+    expect(holdsIn(hub, 'HasAlarmTopic', {})).toBe(false);
+    expect(holdsIn(hub, 'HasAlarmTopic', { AlarmTopicArn: TOPIC })).toBe(true);
+    const operations = (hub.Metadata['AWS::CloudFormation::Interface'] as { ParameterGroups: { Label: { default: string }; Parameters: string[] }[] }).ParameterGroups.find((g) => g.Label.default === 'Operations')!;
+    expect(operations.Parameters).toContain('AlarmTopicArn');
+  });
+
+  it('keeps the member\'s dead-letter queue: SSE, retention, always created; its URL is an output', () => {
+    expect(r.DeadLetterQueue).toEqual(member.Resources.DeadLetterQueue);
+    expect(r.DeadLetterQueue!.Properties).toEqual({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+    expect(r.DeadLetterQueue!.Condition).toBeUndefined();
+    expect(hub.Outputs.DeadLetterQueueUrl).toEqual({ Description: expect.any(String), Value: { Ref: 'DeadLetterQueue' } });
+  });
+
+  it('routes undelivered events of the rule to the queue, which only that rule may send to', () => {
+    const targets = r.HubActionRule!.Properties.Targets as Record<string, Json>[];
+    expect(targets).toHaveLength(1);
+    expect(targets[0]).toMatchObject({ Arn: { 'Fn::GetAtt': ['HubActionFunction', 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } });
+    expect(targets[0]!.RetryPolicy).toEqual({ MaximumRetryAttempts: HUB.targetRetry.maximumRetryAttempts, MaximumEventAgeInSeconds: HUB.targetRetry.maximumEventAgeSeconds });
+    const policy = r.DeadLetterQueuePolicy!;
+    expect(policy.Type).toBe('AWS::SQS::QueuePolicy');
+    expect(policy.Properties.Queues).toEqual([{ Ref: 'DeadLetterQueue' }]);
+    expect(policy.Properties.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'EventBridgeDeadLetters',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+          Condition: { ArnEquals: { 'aws:SourceArn': [{ 'Fn::GetAtt': ['HubActionRule', 'Arn'] }] } },
+        },
+      ],
+    });
+  });
+
+  it('sends failed invocations to the queue without retrying them (a person clicked)', () => {
+    expect(r.HubActionEventInvokeConfig!.Properties).toEqual({
+      FunctionName: { Ref: 'HubActionFunction' },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } },
+    });
+    expect([HUB.function.asyncRetries, HUB.function.maxEventAgeSeconds]).toEqual([0, 3600]);
+  });
+
+  it('alarms on the function\'s errors and on dead letters with the member\'s thresholds', () => {
+    expect(alarms.map(([id]) => id).sort()).toEqual(['DeadLettersAlarm', 'HubActionErrorsAlarm']);
+    // The dead-letters alarm is the member's, to the byte (same queue logical id).
+    expect(r.DeadLettersAlarm).toEqual(member.Resources.DeadLettersAlarm);
+    const errors = r.HubActionErrorsAlarm!.Properties;
+    const memberErrors = member.Resources.ActionErrorsAlarm!.Properties;
+    expect(errors).toEqual({
+      ...memberErrors,
+      AlarmDescription: 'imds-guard: the hub-action function reported errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'HubActionFunction' } }],
+    });
+    expect(errors).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(r.DeadLettersAlarm!.Properties).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }] });
+  });
+
+  it('notifies the topic only when AlarmTopicArn is set', () => {
+    for (const [id, alarm] of alarms) {
+      expect(resolveIf(hub, alarm.Properties.AlarmActions!, {}), id).toBeUndefined();
+      expect(resolveIf(hub, alarm.Properties.AlarmActions!, { AlarmTopicArn: TOPIC }), id).toEqual([{ Ref: 'AlarmTopicArn' }]);
+    }
+  });
+});
+
+describe('SST hub stage (from the same description)', () => {
+  const hubValues = (env: Record<string, string> = {}) =>
+    parameterValues(stageConfig('hub', { IMDS_GUARD_REGIONS: 'us-east-1', ...env }), { bucketPrefix: 'unused-by-sst', version: 'sst' }) as Record<ParameterName, string>;
+  const plan = sstHubPlan(hubValues());
+  const r = hub.Resources;
+
+  it('has the template\'s queue, invoke config, retry policy and DLQ target', () => {
+    const q = r.DeadLetterQueue!.Properties;
+    expect(plan.deadLetterQueue).toEqual({ messageRetentionSeconds: q.MessageRetentionPeriod, sqsManagedSseEnabled: q.SqsManagedSseEnabled });
+    const c = r.HubActionEventInvokeConfig!.Properties;
+    expect(plan.eventInvokeConfig).toEqual({ maximumRetryAttempts: c.MaximumRetryAttempts, maximumEventAgeInSeconds: c.MaximumEventAgeInSeconds, onFailure: '${DeadLetterQueue.Arn}' });
+    const target = (r.HubActionRule!.Properties.Targets as { RetryPolicy: Record<string, number> }[])[0]!;
+    expect(plan.retryPolicy).toEqual({ maximumRetryAttempts: target.RetryPolicy.MaximumRetryAttempts, maximumEventAgeInSeconds: target.RetryPolicy.MaximumEventAgeInSeconds });
+    expect(plan.deadLetter).toBe('${DeadLetterQueue.Arn}');
+  });
+
+  it('grants the template\'s statements (sqs:SendMessage on the DLQ included)', () => {
+    const cfn = (r.HubActionRole!.Properties.Policies as { PolicyDocument: { Statement: Json[] } }[])[0]!.PolicyDocument.Statement;
+    expect(plan.statements).toEqual(unSub(cfn));
+    expect(plan.statements.find((s) => s.Action.includes('sqs:SendMessage'))?.Resource).toEqual(['${DeadLetterQueue.Arn}']);
+  });
+
+  it('has the template\'s alarms, notifying IMDS_GUARD_ALARM_TOPIC_ARN only when set', () => {
+    for (const [a, id] of [[plan.errorsAlarm, 'HubActionErrorsAlarm'], [plan.deadLettersAlarm, 'DeadLettersAlarm']] as const) {
+      const cfn = r[id]!.Properties;
+      expect(a).toEqual({
+        description: cfn.AlarmDescription,
+        namespace: cfn.Namespace,
+        metricName: cfn.MetricName,
+        statistic: cfn.Statistic,
+        period: cfn.Period,
+        evaluationPeriods: cfn.EvaluationPeriods,
+        threshold: cfn.Threshold,
+        comparisonOperator: cfn.ComparisonOperator,
+        treatMissingData: cfn.TreatMissingData,
+        alarmActions: [],
+      });
+    }
+    const withTopic = sstHubPlan(hubValues({ IMDS_GUARD_ALARM_TOPIC_ARN: TOPIC }));
+    expect(withTopic.errorsAlarm.alarmActions).toEqual([TOPIC]);
+    expect(withTopic.deadLettersAlarm.alarmActions).toEqual([TOPIC]);
+    // The setting is checked against the template parameter's pattern.
+    expect(() => hubValues({ IMDS_GUARD_ALARM_TOPIC_ARN: 'security-alerts' })).toThrow(/IMDS_GUARD_ALARM_TOPIC_ARN/);
   });
 });
