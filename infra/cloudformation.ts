@@ -48,9 +48,9 @@ export interface RenderOptions {
   artifactVersion?: string;
 }
 
-const ref = (name: string): Json => ({ Ref: name });
-const getAtt = (resource: string, attribute: string): Json => ({ 'Fn::GetAtt': [resource, attribute] });
-const sub = (template: string): Json => ({ 'Fn::Sub': template });
+export const ref = (name: string): Json => ({ Ref: name });
+export const getAtt = (resource: string, attribute: string): Json => ({ 'Fn::GetAtt': [resource, attribute] });
+export const sub = (template: string): Json => ({ 'Fn::Sub': template });
 const noValue: Json = { Ref: 'AWS::NoValue' };
 const when = (condition: ConditionName | undefined, value: Json): Json => (condition ? { 'Fn::If': [condition, value, noValue] } : value);
 

@@ -21,8 +21,11 @@ import {
   deadLettersAlarm,
   eventInvokeConfig,
   functionErrorsAlarm,
+  getAtt,
   parameter,
+  ref,
   statementJson,
+  sub,
   value,
   type CfnParameter,
   type CfnResource,
@@ -95,9 +98,6 @@ export function hubEnvironment(): Record<string, Value> {
 /** `AlarmTopicArn` of the hub: the member's parameter, its own alarms named. */
 export const HUB_ALARM_TOPIC_DESCRIPTION = 'SNS topic of the alarms (hub action errors, dead letters), or none.';
 
-const ref = (name: string): Json => ({ Ref: name });
-const getAtt = (resource: string, attribute: string): Json => ({ 'Fn::GetAtt': [resource, attribute] });
-const sub = (template: string): Json => ({ 'Fn::Sub': template });
 
 export function renderHubTemplate(options: { artifactVersion?: string } = {}): CfnTemplate {
   const parameters: Record<string, CfnParameter> = {};
