@@ -51,7 +51,8 @@ export function toDate(value: unknown): Date | undefined {
   return undefined;
 }
 
-function str(value: unknown): string | undefined {
+/** A string with something in it (AWS returns "" for unset fields), else undefined. */
+export function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 

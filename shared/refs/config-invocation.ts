@@ -14,6 +14,7 @@
  *   (No real Config item for this type was found to confirm which of these
  *   Config fills; all three are accepted.)
  */
+import { str } from '../aws/translate.js';
 import type { ResourceKind } from '../model.js';
 import { RefCollector, foreign, isRecord, notOk } from './common.js';
 import { own as prop } from './paths.js';
@@ -44,10 +45,6 @@ function parseJson(text: unknown): { ok: true; value: unknown } | { ok: false; r
   } catch (error) {
     return { ok: false, reason: `is not valid JSON (${error instanceof Error ? error.message : 'parse error'})` };
   }
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** The region in a Config rule ARN (`arn:aws:config:<region>:<account>:config-rule/…`). */

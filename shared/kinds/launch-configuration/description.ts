@@ -4,6 +4,7 @@
  * cannot be changed: fixing one means a launch template equivalent to it and
  * moving its groups there. Pure.
  */
+import { str } from '../../aws/translate.js';
 import type { LaunchConfigurationSubject, MetadataOptions } from '../../model.js';
 import { EC2_GUIDE, OWN_CONTROL_SEVERITY, SH_ASG } from '../../controls.js';
 import type { Policy } from '../../policy.js';
@@ -130,10 +131,6 @@ function supersededOf(subject: LaunchConfigurationSubject): Superseded | undefin
         : {}),
     },
   };
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** `imds-guard-<name>` made valid for a launch template name: [a-zA-Z0-9().\-/_], at most 128 characters. */
