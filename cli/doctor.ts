@@ -33,6 +33,7 @@ import {
 } from '../shared/aws/preflight.js';
 import type { InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 import { FUNCTIONS } from '../infra/stack.js';
+import { recordedConfigTypes, securityHubControlIds } from '../shared/kinds/registry.js';
 import type { CliDeps, Identity } from './engine.js';
 import { describeError, isCredentialsError } from './errors.js';
 import { plural } from './format/labels.js';
@@ -83,9 +84,10 @@ export interface DoctorInput {
   org?: OrgOptions;
 }
 
-/** Resource types the Config rule is scoped to (infra/stack.ts); Config must record them. */
-export const CONFIG_TYPES = ['AWS::EC2::Instance', 'AWS::EC2::LaunchTemplate', 'AWS::AutoScaling::LaunchConfiguration', 'AWS::AutoScaling::AutoScalingGroup'];
-export const CONTROL_IDS = ['EC2.8', 'AutoScaling.3', 'EC2.170'];
+/** Resource types the Config rule is scoped to (the kinds Config records); the recorder must cover them. */
+const CONFIG_TYPES = recordedConfigTypes();
+/** Security Hub's controls the kinds stand for: each must be enabled for AWS's own findings to appear beside ours. */
+const CONTROL_IDS = securityHubControlIds();
 /** Lambda keeps at least 100 executions unreserved (PutFunctionConcurrency, Lambda API reference). */
 export const MIN_UNRESERVED = 100;
 /** Executions the stack reserves with ReserveConcurrency=true (sum over the functions, infra/stack.ts). */

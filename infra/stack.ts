@@ -11,7 +11,7 @@ import { IMAGE_PERMISSIONS } from '../shared/aws/images.js';
 import { USAGE_PERMISSIONS } from '../shared/aws/usage.js';
 import type { PermissionStatement } from '../shared/kinds/edge-types.js';
 import { ARN, HERE } from '../shared/kinds/permissions.js';
-import { allKinds, KIND_NAMES } from '../shared/kinds/registry.js';
+import { allKinds, KIND_NAMES, recordedConfigTypes } from '../shared/kinds/registry.js';
 import { REMEDIES } from '../shared/kinds/remedies.js';
 import { CONTROL_FINDINGS_PERMISSIONS } from '../shared/sinks/annotate-control-findings.js';
 import { CONFIG_PERMISSIONS } from '../shared/sinks/config.js';
@@ -568,7 +568,7 @@ export const MEMBER_STACK: MemberStack = {
   configRule: {
     target: 'config-rule',
     // Every kind AWS Config records (the account default is judged by the periodic run only).
-    resourceTypes: allKinds().filter((k) => k.description.config.recorded).map((k) => k.description.config.type),
+    resourceTypes: recordedConfigTypes(),
     frequency: { param: 'ConfigRuleFrequency' },
     when: 'ConfigRuleEnabled',
   },

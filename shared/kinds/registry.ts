@@ -70,6 +70,16 @@ export const CONTROLS: Readonly<Record<ControlId, Control>> = Object.fromEntries
   KIND_NAMES.flatMap((k) => Object.values(describeKind(k).controls)).map((c) => [c.id, c]),
 );
 
+/** The AWS Config resource types Config records for the kinds: the custom rule's scope, which the recorder must cover. */
+export function recordedConfigTypes(): string[] {
+  return allKinds().flatMap(({ description }) => (description.config.recorded ? [description.config.type] : []));
+}
+
+/** Security Hub's own controls the kinds' checks stand for (EC2.8, EC2.170, AutoScaling.3). */
+export function securityHubControlIds(): string[] {
+  return Object.values(CONTROLS).flatMap((c) => (c.securityHubControl ? [c.securityHubControl] : []));
+}
+
 /** The control a check on a kind maps to. */
 export function controlFor(kind: ResourceKind, check: CheckId): ControlId {
   return describeKind(kind).controls[check].id;

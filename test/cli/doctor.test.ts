@@ -220,7 +220,7 @@ describe('imds-guard doctor', () => {
       ['stack', 'ok'],
       ['sweep', 'ok'],
     ]);
-    expect(securityHub.commandCalls(ListStandardsControlAssociationsCommand).map((c) => c.args[0].input.SecurityControlId)).toEqual(['EC2.8', 'AutoScaling.3', 'EC2.170']);
+    expect(securityHub.commandCalls(ListStandardsControlAssociationsCommand).map((c) => c.args[0].input.SecurityControlId)).toEqual(['EC2.8', 'EC2.170', 'AutoScaling.3']);
     expect(cloudTrail.commandCalls(DescribeTrailsCommand)[0]?.args[0].input).toEqual({ includeShadowTrails: true });
   });
 
