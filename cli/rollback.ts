@@ -15,7 +15,8 @@
  * Calls: one DescribeInstances (filtered; pages of ≤1000) per region, then per
  * instance the writes of shared/watch/writes.ts rollBack. --dry-run: zero writes.
  */
-import { DescribeInstancesCommand, type EC2Client, type Filter } from '@aws-sdk/client-ec2';
+import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
+import { pageInstancesWhere } from '../shared/aws/instances-where.js';
 import { tagsToRecord } from '../shared/aws/translate.js';
 import type { MetadataOptions } from '../shared/model.js';
 import { decodePrevious, PREVIOUS_TAG, previousAt, ROLLED_BACK_TAG } from '../shared/watch/tags.js';
@@ -46,36 +47,22 @@ export interface RollbackResult extends RollbackCandidate {
 export async function findCandidates(ec2: Pick<EC2Client, 'send'>, region: string, selection: RollbackSelection): Promise<RollbackCandidate[]> {
   const filters: Filter[] = [{ Name: 'tag-key', Values: [PREVIOUS_TAG] }, ...selection.tags.map((t) => ({ Name: `tag:${t.key}`, Values: [t.value] }))];
   const out: RollbackCandidate[] = [];
-  const ids = selection.instanceIds;
-  // DescribeInstances takes ≤1000 ids a call, and no MaxResults together with ids.
-  const batches: (string[] | undefined)[] = ids.length > 0 ? Array.from({ length: Math.ceil(ids.length / 1000) }, (_, i) => ids.slice(i * 1000, i * 1000 + 1000)) : [undefined];
-  for (const batch of batches) {
-    let nextToken: string | undefined;
-    do {
-      const page = await ec2.send(
-        new DescribeInstancesCommand({
-          Filters: filters,
-          ...(batch ? { InstanceIds: batch } : { MaxResults: 1000 }),
-          ...(nextToken ? { NextToken: nextToken } : {}),
-        }),
-      );
-      for (const instance of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
-        if (!instance.InstanceId || instance.State?.Name === 'terminated') continue;
-        const tags = tagsToRecord(instance.Tags);
-        const record = tags[PREVIOUS_TAG] ?? '';
-        const candidate: RollbackCandidate = { region, instanceId: instance.InstanceId, alreadyMarked: tags[ROLLED_BACK_TAG] !== undefined };
-        const at = previousAt(record);
-        if (at) candidate.flippedAt = at;
-        try {
-          candidate.previous = decodePrevious(record);
-        } catch (error) {
-          candidate.problem = (error as Error).message;
-        }
-        if (selection.since && !(candidate.flippedAt && candidate.flippedAt >= selection.since)) continue;
-        out.push(candidate);
+  for await (const page of pageInstancesWhere(ec2, filters, selection.instanceIds)) {
+    for (const instance of page) {
+      if (!instance.InstanceId || instance.State?.Name === 'terminated') continue;
+      const tags = tagsToRecord(instance.Tags);
+      const record = tags[PREVIOUS_TAG] ?? '';
+      const candidate: RollbackCandidate = { region, instanceId: instance.InstanceId, alreadyMarked: tags[ROLLED_BACK_TAG] !== undefined };
+      const at = previousAt(record);
+      if (at) candidate.flippedAt = at;
+      try {
+        candidate.previous = decodePrevious(record);
+      } catch (error) {
+        candidate.problem = (error as Error).message;
       }
-      nextToken = page.NextToken || undefined;
-    } while (nextToken);
+      if (selection.since && !(candidate.flippedAt && candidate.flippedAt >= selection.since)) continue;
+      out.push(candidate);
+    }
   }
   return out;
 }

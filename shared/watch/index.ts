@@ -11,8 +11,9 @@
  *
  * Outside enforce mode the watch judges and reports but writes nothing.
  */
-import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import { mapLimit } from '../aws/batch.js';
+import { EXISTING_INSTANCE_STATES, pageInstancesWhere } from '../aws/instances-where.js';
 import { tagsToRecord } from '../aws/translate.js';
 import { logger } from '../log.js';
 import type { Policy } from '../policy.js';
@@ -52,24 +53,16 @@ export interface WatchDeps {
 /** The instances under watch, found by their tag (one DescribeInstances page of ≤1000 at a time). */
 export async function findWatched(ec2: Ec2): Promise<WatchedInstance[]> {
   const out: WatchedInstance[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeInstancesCommand({
-        Filters: [
-          { Name: 'tag-key', Values: [FLIPPED_AT_TAG] },
-          { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
-        ],
-        MaxResults: 1000,
-        ...(nextToken ? { NextToken: nextToken } : {}),
-      }),
-    );
-    for (const instance of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+  const filters = [
+    { Name: 'tag-key', Values: [FLIPPED_AT_TAG] },
+    { Name: 'instance-state-name', Values: EXISTING_INSTANCE_STATES },
+  ];
+  for await (const page of pageInstancesWhere(ec2, filters)) {
+    for (const instance of page) {
       // The filter already asks for the tag; checked again so nothing untagged is ever judged.
       if ((instance.Tags ?? []).some((t) => t.Key === FLIPPED_AT_TAG)) out.push(watchedOf(instance));
     }
-    nextToken = page.NextToken || undefined;
-  } while (nextToken);
+  }
   return out.filter((w) => w.instanceId !== '');
 }
 

@@ -1,0 +1,34 @@
+/**
+ * Instances found by filter (tags, states) and optionally by id, page by page
+ * through the SDK paginator: what the watch, the waves and `rollback` look
+ * up. Its own module so that functions bundling it carry DescribeInstances
+ * only (test/infra/permissions.test.ts), not the rest of ./ec2.ts.
+ */
+import { paginateDescribeInstances, type EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
+import { chunk, ownInput } from './batch.js';
+import { pageItems } from './pages.js';
+
+/** DescribeInstances: at most 1000 ids a call, and at most 1000 results a page. */
+const MAX_IDS = 1000;
+const PAGE_SIZE = 1000;
+
+/** The `instance-state-name` values of instances that still exist (terminated ones are gone for good). */
+export const EXISTING_INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+
+/**
+ * The instances matching `filters`, a page at a time. With `instanceIds`,
+ * ≤ 1000 ids a call and no page size (EC2 refuses MaxResults together with
+ * InstanceIds); without, ≤ 1000 instances a page.
+ */
+export async function* pageInstancesWhere(ec2: Pick<EC2Client, 'send'>, filters: Filter[], instanceIds: readonly string[] = []): AsyncGenerator<Instance[]> {
+  const batches: (string[] | undefined)[] = instanceIds.length > 0 ? chunk(instanceIds, MAX_IDS) : [undefined];
+  for (const ids of batches) {
+    // Every caller passes a real client; the SDK paginator checks it.
+    const pages = paginateDescribeInstances(
+      { client: ec2 as EC2Client, ...(ids ? {} : { pageSize: PAGE_SIZE }), withCommand: ownInput },
+      { Filters: filters, ...(ids ? { InstanceIds: ids } : {}) },
+    );
+    const detail = `${filters.map((f) => f.Name).join(', ')}${ids ? `, ${ids.length} ids` : ''}`;
+    yield* pageItems(pages, (out) => out.Reservations?.flatMap((r) => r.Instances ?? []), 'DescribeInstances', detail);
+  }
+}
