@@ -18,16 +18,12 @@ import { mapLimit } from '../shared/aws/batch.js';
 import { clientConfig, createClients, instrument, requestTimeoutMs, type Clients } from '../shared/aws/clients.js';
 import { listActiveAccounts, listActiveAccountsUnder, type OrgAccount } from '../shared/aws/organizations.js';
 import { assumeRole, memberRoleArn, type Credentials } from '../shared/aws/sts.js';
-import type { ResourceKind } from '../shared/model.js';
-import { KIND_NAMES } from '../shared/kinds/registry.js';
-import type { Policy } from '../shared/policy.js';
 import type { OrgOptions } from './args.js';
 import { RegionLog, type CliDeps, type Identity, type RegionError, type RegionStatus } from './engine.js';
 import { CredentialsError, describeError, isCredentialsError, type ErrorInfo } from './errors.js';
 import { applyRegion, fixReport, planRegion, realRemediator, type FixInput, type FixReport, type FixRun, type RegionPlan, type RemediatorFactory } from './fix.js';
 import type { Progress } from './progress.js';
-import type { SkippedRegion } from './regions.js';
-import { reportHeader, scanRegion, summarize, type Row, type ScanReport } from './scan.js';
+import { reportHeader, rowOrder, scanRegion, summarize, type Row, type ScanInput, type ScanReport } from './scan.js';
 
 export interface OrgDeps {
   organizationsFor(region: string): Pick<OrganizationsClient, 'send'>;
@@ -197,14 +193,10 @@ export function accountStatuses(targets: readonly AccountTarget[], regions: read
   });
 }
 
-export interface OrgScanInput {
+/** A scan's input for every account: the caller's identity and home region instead of one account. */
+export interface OrgScanInput extends Omit<ScanInput, 'account'> {
   caller: Identity;
   home: string;
-  regions: string[];
-  skippedRegions: SkippedRegion[];
-  kinds: ResourceKind[];
-  policy: Policy;
-  version: string;
   org: OrgOptions;
 }
 
@@ -232,16 +224,10 @@ export async function scanOrg(input: OrgScanInput, deps: CliDeps & OrgDeps, prog
   });
   progress.done();
   const accountOrder = new Map(targets.map((t, i) => [t.account, i]));
-  const kindOrder = (k: ResourceKind): number => KIND_NAMES.indexOf(k);
+  const inAccount = rowOrder(input.regions);
   const rows: Row[] = results
     .flatMap((r) => r.result.rows)
-    .sort(
-      (a, b) =>
-        (accountOrder.get(a.account) ?? 0) - (accountOrder.get(b.account) ?? 0) ||
-        input.regions.indexOf(a.region) - input.regions.indexOf(b.region) ||
-        kindOrder(a.kind) - kindOrder(b.kind) ||
-        a.id.localeCompare(b.id),
-    );
+    .sort((a, b) => (accountOrder.get(a.account) ?? 0) - (accountOrder.get(b.account) ?? 0) || inAccount(a, b));
   const regions = results.map((r) => r.result.status);
   return {
     ...reportHeader(input, input.caller.account, deps.now()),

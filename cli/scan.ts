@@ -218,13 +218,15 @@ export async function scanRegion(
   return { rows, status: log.status() };
 }
 
+/** Report order: region as asked, then kind (sweep order), then id. */
+export function rowOrder(regions: readonly string[]): (a: Row, b: Row) => number {
+  return (a, b) => regions.indexOf(a.region) - regions.indexOf(b.region) || KIND_NAMES.indexOf(a.kind) - KIND_NAMES.indexOf(b.kind) || a.id.localeCompare(b.id);
+}
+
 export async function scan(input: ScanInput, deps: CliDeps, progress: Progress): Promise<ScanReport> {
   const results = await mapLimit(input.regions, REGION_CONCURRENCY, (region) => scanRegion(region, input, deps, progress));
   progress.done();
-  const kindOrder = (k: ResourceKind): number => KIND_NAMES.indexOf(k);
-  const rows = results
-    .flatMap((r) => r.rows)
-    .sort((a, b) => input.regions.indexOf(a.region) - input.regions.indexOf(b.region) || kindOrder(a.kind) - kindOrder(b.kind) || a.id.localeCompare(b.id));
+  const rows = results.flatMap((r) => r.rows).sort(rowOrder(input.regions));
   return { ...reportHeader(input, input.account, deps.now()), regions: results.map((r) => r.status), rows, summary: summarize(rows, input.regions, input.kinds) };
 }
 
