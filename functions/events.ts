@@ -28,7 +28,7 @@ import type { PublishResult } from '../shared/ports.js';
 import { failedRecords, isSqsBatch, mergedRefs, readBatch } from '../shared/queue.js';
 import { parseEvent } from '../shared/refs/parse.js';
 import { failIfUnpublished, summarise, type HandlerResult } from '../shared/results.js';
-import { pipelineDeps } from '../shared/wiring.js';
+import { automaticDeps } from '../shared/wiring.js';
 
 const policy = loadPolicy();
 const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
@@ -50,13 +50,7 @@ async function handle(event: unknown, context: Context): Promise<HandlerResult |
   }
   for (const rejected of parsed.rejected) logger.warn('id rejected', { ...rejected, eventName: parsed.eventName });
 
-  const deps = pipelineDeps(clients, {
-    ...scope,
-    policy,
-    findings: true,
-    remediation: policy.mode !== 'detect',
-    actor: `imds-guard (${policy.mode} mode, on ${parsed.eventName ?? parsed.source})`,
-  });
+  const deps = automaticDeps(clients, scope, policy, `on ${parsed.eventName ?? parsed.source}`);
   try {
     const result = await runPipeline(parsed.refs, deps, { ownChange: isOwnChange(parsed.actor?.issuerArn), dependants: true });
     failIfUnpublished(result.findings, result.annotations);
@@ -89,13 +83,7 @@ async function handleBatch(records: SQSRecord[], scope: Scope, context: Context)
     const group = events.filter((e) => e.ownChange === ownChange);
     const refs = mergedRefs(group);
     if (refs.length === 0) continue;
-    const deps = pipelineDeps(clients, {
-      ...scope,
-      policy,
-      findings: true,
-      remediation: policy.mode !== 'detect',
-      actor: `imds-guard (${policy.mode} mode, on ${group.length} queued event${group.length === 1 ? '' : 's'})`,
-    });
+    const deps = automaticDeps(clients, scope, policy, `on ${group.length} queued event${group.length === 1 ? '' : 's'}`);
     let results: (PublishResult | undefined)[];
     try {
       const result = await runPipeline(refs, deps, { ownChange, dependants: true });

@@ -17,7 +17,7 @@ import { errorFields, logger } from '../shared/log.js';
 import type { HandlerResult } from '../shared/results.js';
 import { loadPolicy } from '../shared/policy.js';
 import { sweep } from '../shared/sweep.js';
-import { pipelineDeps } from '../shared/wiring.js';
+import { automaticDeps } from '../shared/wiring.js';
 import { createSecurityHubFindingIndex } from '../shared/sinks/securityhub.js';
 import { runWatch } from '../shared/watch/index.js';
 import { createRejectedCalls } from '../shared/watch/metrics.js';
@@ -36,14 +36,7 @@ export const handler = lambdaHandler(handle);
 
 async function handle(_event: unknown, context: Context): Promise<HandlerResult> {
   const scope = lambdaScope(context);
-  const deps = pipelineDeps(clients, {
-    ...scope,
-    policy,
-    findings: true,
-    remediation: policy.mode !== 'detect',
-    actor: `imds-guard (${policy.mode} mode, scheduled sweep)`,
-    publisher: 'sweep',
-  });
+  const deps = automaticDeps(clients, scope, policy, 'scheduled sweep', 'sweep');
   // Issue 12: the watch first, so a rollback's mark is on the instance before the sweep decides about it.
   try {
     const watched = summarize(await runWatch({ ec2: clients.ec2, rejectedCalls: createRejectedCalls(clients.cloudWatch), policy, now: () => new Date() }));

@@ -6,6 +6,8 @@ import type { Clients } from './aws/clients.js';
 import { engineDeps, type EngineOptions } from './engine-deps.js';
 import type { Publisher } from './findings/fingerprint.js';
 import type { PipelineDeps } from './pipeline.js';
+import type { Policy } from './policy.js';
+import type { Scope } from './scope.js';
 import { withControlFindings } from './sinks/annotate-control-findings.js';
 import { createSecurityHubSink } from './sinks/securityhub.js';
 import { createWaveMembers } from './aws/wave-members.js';
@@ -16,6 +18,22 @@ export interface WiringOptions extends EngineOptions {
   findings: boolean;
   /** Which function publishes (stamped into findings; the sweep reads back only what others published). Default `event`. */
   publisher?: Publisher;
+}
+
+/**
+ * The pipeline of a function that runs on its own (events, sweep): findings
+ * published, remediation unless the mode is detect, and an actor naming the
+ * mode and what triggered the run.
+ */
+export function automaticDeps(clients: Clients, scope: Scope, policy: Policy, trigger: string, publisher?: Publisher): PipelineDeps {
+  return pipelineDeps(clients, {
+    ...scope,
+    policy,
+    findings: true,
+    remediation: policy.mode !== 'detect',
+    actor: `imds-guard (${policy.mode} mode, ${trigger})`,
+    ...(publisher ? { publisher } : {}),
+  });
 }
 
 export function pipelineDeps(clients: Clients, options: WiringOptions): PipelineDeps {
