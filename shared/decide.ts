@@ -322,11 +322,7 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   gates.push(hopLimitGate(hop, tokensChange, policy));
 
   // not-our-own-change
-  gates.push(
-    context.ownChange
-      ? gate('not-our-own-change', false, 'triggered by a change imds-guard made itself: not acting again (loop guard)')
-      : gate('not-our-own-change', true, 'not triggered by imds-guard itself'),
-  );
+  gates.push(ownChangeGate(context));
 
   const plan: Plan = { ref, action: remediation.action, target, gates, execute: false, summary: '', ...remediation.extras?.(subject, policy) };
   if (kind === 'instance') plan.previous = { ...current }; // issue 12: what a rollback restores
@@ -340,15 +336,26 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
     return plan;
   }
 
-  const change: string = remediation.describe(subject, hopNote, plan, policy);
-  const failed = gates.filter((g) => !g.passed);
+  return settle(plan, remediation.describe(subject, hopNote, plan, policy), 'Not remediated', policy);
+}
+
+/** not-our-own-change: the loop guard, on every plan. */
+function ownChangeGate(context: DecideContext): Gate {
+  return context.ownChange
+    ? gate('not-our-own-change', false, 'triggered by a change imds-guard made itself: not acting again (loop guard)')
+    : gate('not-our-own-change', true, 'not triggered by imds-guard itself');
+}
+
+/** Executes the plan when every gate passed; otherwise says what a dry run would do, or which gates held it. */
+function settle(plan: Plan, change: string, held: string, policy: Policy): Plan {
+  const failed = plan.gates.filter((g) => !g.passed);
   if (failed.length === 0) {
     plan.execute = true;
     plan.summary = `Will ${change}.`;
   } else if (failed.length === 1 && failed[0]?.gate === 'mode' && policy.mode === 'dry-run') {
     plan.summary = `Dry run: would ${change}.`;
   } else {
-    plan.summary = `Not remediated: ${failed.map((g) => g.reason).join('; ')}.`;
+    plan.summary = `${held}: ${failed.map((g) => g.reason).join('; ')}.`;
   }
   return plan;
 }
@@ -368,22 +375,9 @@ function deletionPlan(ref: Plan['ref'], gates: Gate[], superseded: Superseded, p
               'IMDS_GUARD_DELETE_SUPERSEDED=even-if-unrecreatable (fix --even-if-unrecreatable) deletes it anyway',
           ),
   );
-  gates.push(
-    context.ownChange
-      ? gate('not-our-own-change', false, 'triggered by a change imds-guard made itself: not acting again (loop guard)')
-      : gate('not-our-own-change', true, 'not triggered by imds-guard itself'),
-  );
+  gates.push(ownChangeGate(context));
   const plan: Plan = { ref, action: superseded.deletion.action, gates, execute: false, superseded: superseded.note, summary: '' };
-  const failed = gates.filter((g) => !g.passed);
-  if (failed.length === 0) {
-    plan.execute = true;
-    plan.summary = `Will ${superseded.deletion.describe}.`;
-  } else if (failed.length === 1 && failed[0]?.gate === 'mode' && policy.mode === 'dry-run') {
-    plan.summary = `Dry run: would ${superseded.deletion.describe}.`;
-  } else {
-    plan.summary = `Not deleted (${superseded.note}): ${failed.map((g) => g.reason).join('; ')}.`;
-  }
-  return plan;
+  return settle(plan, superseded.deletion.describe, `Not deleted (${superseded.note})`, policy);
 }
 
 function nothingReason(subject: LiveSubject, _current: MetadataOptions, policy: Policy): string {
