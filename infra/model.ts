@@ -7,6 +7,7 @@
  * `Fn::Sub` syntax (`${AWS::Region}`, `${DeadLetterQueue.Arn}`): CloudFormation
  * uses them as they are, the SST side substitutes them (see `substitute`).
  */
+import type { PermissionStatement } from '../shared/kinds/edge-types.js';
 
 /** Name of a template parameter (CloudFormation) / stage setting (SST). */
 export type ParameterName =
@@ -88,12 +89,8 @@ export type ConditionSpec =
 /** A string value: a literal, a parameter, or an `Fn::Sub` template. */
 export type Value = string | { param: ParameterName } | { sub: string };
 
-export interface Statement {
-  sid: string;
-  actions: readonly string[];
-  /** `Fn::Sub` templates (or `*` where the action has no resource-level permissions). */
-  resources: readonly string[];
-  condition?: Record<string, Record<string, string | readonly string[]>>;
+/** An IAM statement as the kinds and shared modules declare it, placed in a role of the stack. */
+export interface Statement extends PermissionStatement {
   /** Granted only when the condition holds. */
   when?: ConditionName;
   /**

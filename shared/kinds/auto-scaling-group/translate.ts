@@ -20,17 +20,8 @@ import { tagsToRecord, toDate } from '../../aws/translate.js';
 import type { AutoScalingGroupSubject, LaunchSource, LaunchTemplateSource } from './subject.js';
 import type { Scope } from '../../scope.js';
 
-/** What the edge learnt about one template version request. */
-export interface TemplateVersionLookup {
-  templateId?: string;
-  templateName?: string;
-  resolvedVersion?: number;
-  defaultVersion?: number;
-  metadata?: MetadataOptions;
-  defaultMetadata?: MetadataOptions;
-  /** AWS error code when the template or version is gone. */
-  error?: string;
-}
+/** What the edge learnt about one template version request: a source's facts, without where the group names it. */
+export type TemplateVersionLookup = Omit<LaunchTemplateSource, 'type' | 'origin' | 'requestedVersion'>;
 
 export interface LaunchSourceLookups {
   /** `idOrName` is the spec's LaunchTemplateId, else its LaunchTemplateName; `undefined` = not looked up. */
