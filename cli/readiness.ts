@@ -103,6 +103,15 @@ function calls(n: number): string {
   return `${n.toLocaleString('en-US')} IMDSv1 call${n === 1 ? '' : 's'}`;
 }
 
+function hopLimitKept(hop: number | undefined, settings: Settings): ReadinessOf {
+  return {
+    readiness: 'hop-limit-kept',
+    why:
+      `HttpTokens is already required; hop limit ${hop ?? '?'} is above the ceiling ${settings.hopLimitCeiling} and fix keeps it ` +
+      `because lowering is off (${SETTINGS.lowerHopLimit}=true lowers it)`,
+  };
+}
+
 function fromGate(gate: Gate, verdict: Verdict, usage: UsageEvidence | undefined, settings: Settings): ReadinessOf {
   const kind = verdict.ref.kind;
   switch (gate.gate) {
@@ -135,16 +144,9 @@ function fromGate(gate: Gate, verdict: Verdict, usage: UsageEvidence | undefined
         readiness: 'usage-unknown',
         why: `${gate.reason.replace(/; IMDS_GUARD_USAGE_UNKNOWN=skip$/, '')}; \`imds-guard fix --override-usage-unknown\` fixes it anyway`,
       };
-    case 'hop-limit-lowering': {
+    case 'hop-limit-lowering':
       // Only the hop limit would change, and lowering is off (issue 12: its own gate, not usage-unknown).
-      const hop = hopOf(verdict);
-      return {
-        readiness: 'hop-limit-kept',
-        why:
-          `HttpTokens is already required; hop limit ${hop ?? '?'} is above the ceiling ${settings.hopLimitCeiling} and fix keeps it ` +
-          `because lowering is off (${SETTINGS.lowerHopLimit}=true lowers it)`,
-      };
-    }
+      return hopLimitKept(hopOf(verdict), settings);
     default:
       return { readiness: 'manual', why: gate.reason };
   }
@@ -154,14 +156,7 @@ function fromGate(gate: Gate, verdict: Verdict, usage: UsageEvidence | undefined
 function nothingToDo(verdict: Verdict, plan: Plan, settings: Settings): ReadinessOf {
   const hop = hopOf(verdict);
   const hopFails = verdict.checks.some((c) => c.check === 'hop-limit' && c.compliance === 'NON_COMPLIANT');
-  if (hopFails && hop !== undefined && hop > settings.hopLimitCeiling && !settings.lowerHopLimit) {
-    return {
-      readiness: 'hop-limit-kept',
-      why:
-        `HttpTokens is already required; hop limit ${hop} is above the ceiling ${settings.hopLimitCeiling} and fix keeps it ` +
-        `because lowering is off (${SETTINGS.lowerHopLimit}=true lowers it)`,
-    };
-  }
+  if (hopFails && hop !== undefined && hop > settings.hopLimitCeiling && !settings.lowerHopLimit) return hopLimitKept(hop, settings);
   return { readiness: 'manual', why: plan.summary.replace(/^Not remediated: /, '').replace(/\.$/, '') };
 }
 
