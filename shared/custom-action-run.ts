@@ -27,7 +27,7 @@ import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Credentials } from './aws/sts.js';
 import { ACCEPTED_CONTROLS, byPlace, readCustomAction, refsOf, type SelectedFinding } from './custom-action.js';
 import { truncate } from './findings/asff.js';
-import type { Scope } from './lambda.js';
+import type { Scope } from './scope.js';
 import { errorFields, logger } from './log.js';
 import { refKey, type CheckId, type Outcome, type ResourceRef } from './model.js';
 import type { PipelineResult } from './pipeline.js';
@@ -65,9 +65,7 @@ export interface ActionRunDeps {
   now?: () => Date;
 }
 
-export interface PlaceResult {
-  account: string;
-  region: string;
+export interface PlaceResult extends Scope {
   /** `done`, or why nothing was done there. */
   status: 'done' | 'out-of-scope' | 'outside-organization' | 'no-member-role' | 'failed';
   reason?: string;

@@ -24,6 +24,7 @@ import { allKinds, isKind, validateRefId } from './kinds/registry.js';
 import type { KindDescription } from './kinds/types.js';
 import { PolicyError } from './policy.js';
 import { validateAccountId, validateRegion } from './refs/validate.js';
+import type { Scope } from './scope.js';
 
 export const CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action';
 
@@ -187,8 +188,8 @@ export function readCustomAction(event: unknown): CustomActionRequest | { error:
 }
 
 /** Selected findings grouped by the account and region they are in (one engine run each). */
-export function byPlace(selected: readonly SelectedFinding[]): Map<string, { account: string; region: string; findings: SelectedFinding[] }> {
-  const places = new Map<string, { account: string; region: string; findings: SelectedFinding[] }>();
+export function byPlace(selected: readonly SelectedFinding[]): Map<string, Scope & { findings: SelectedFinding[] }> {
+  const places = new Map<string, Scope & { findings: SelectedFinding[] }>();
   for (const f of selected) {
     const key = `${f.ref.account}/${f.ref.region}`;
     const place = places.get(key) ?? { account: f.ref.account, region: f.ref.region, findings: [] };

@@ -14,10 +14,9 @@ import { evaluate } from './evaluate.js';
 import { createLoader } from './load.js';
 import type { PipelineDeps } from './pipeline.js';
 import type { Policy } from './policy.js';
+import type { Scope } from './scope.js';
 
-export interface EngineOptions {
-  account: string;
-  region: string;
+export interface EngineOptions extends Scope {
   policy: Policy;
   /**
    * Build plans and run the remediator. Off in `detect` mode, where nothing

@@ -9,7 +9,8 @@
  */
 import type { SQSRecord } from 'aws-lambda';
 import { parseFindingRef } from './findings/asff.js';
-import { isOwnChange, type Scope } from './lambda.js';
+import { isOwnChange } from './lambda.js';
+import type { Scope } from './scope.js';
 import { refKey, type ResourceRef } from './model.js';
 import type { PublishResult } from './ports.js';
 import { parseEvent } from './refs/parse.js';

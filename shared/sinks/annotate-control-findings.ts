@@ -28,6 +28,7 @@ import type { FindingsSink, PublishResult, Report } from '../ports.js';
 import { writeFindingNotes, type FindingNote } from './finding-notes.js';
 import type { RetryOptions } from './retry.js';
 import { NOTE_MAX } from './securityhub.js';
+import type { Scope } from '../scope.js';
 
 /** IAM for looking up Security Hub's control findings (GetFindings on the account's hub). */
 export const CONTROL_FINDINGS_PERMISSIONS: PermissionStatement = {
@@ -40,9 +41,7 @@ export const CONTROL_FINDINGS_PERMISSIONS: PermissionStatement = {
 export const MAX_FILTER_VALUES = 20;
 const FIELD_VALUE_MAX = 1024;
 
-export interface ControlFindingsOptions extends RetryOptions {
-  account: string;
-  region: string;
+export interface ControlFindingsOptions extends RetryOptions, Scope {
   mode: FindingsMode;
 }
 

@@ -35,6 +35,7 @@ import {
 import { errorFields, logger } from '../log.js';
 import { refKey, type Outcome, type ResourceRef } from '../model.js';
 import type { FindingsSink, PublishResult, Report } from '../ports.js';
+import type { Scope } from '../scope.js';
 
 export const STATE_BUCKET_ENV = 'IMDS_GUARD_STATE_BUCKET';
 export const REFRESH_DAYS_ENV = 'IMDS_GUARD_FINDING_REFRESH_DAYS';
@@ -67,11 +68,6 @@ export interface PublishedStore {
   save(entries: ReadonlyMap<string, PublishedEntry>, savedAt: Date): Promise<void>;
 }
 
-export interface StoreScope {
-  account: string;
-  region: string;
-}
-
 /** The refresh age from the environment (`IMDS_GUARD_FINDING_REFRESH_DAYS`, 1..80, default 30). */
 export function refreshDaysFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env[REFRESH_DAYS_ENV]?.trim();
@@ -83,7 +79,7 @@ export function refreshDaysFromEnv(env: NodeJS.ProcessEnv = process.env): number
   return n;
 }
 
-function ourFindings(scope: StoreScope, extra: AwsSecurityFindingFilters): AwsSecurityFindingFilters {
+function ourFindings(scope: Scope, extra: AwsSecurityFindingFilters): AwsSecurityFindingFilters {
   return {
     ProductArn: [{ Value: productArnFor(scope.account, scope.region), Comparison: 'EQUALS' }],
     GeneratorId: [{ Value: ID_PREFIX, Comparison: 'PREFIX' }],
@@ -105,7 +101,7 @@ async function readFindings(client: SecurityHub, filters: AwsSecurityFindingFilt
 }
 
 /** State read back from Security Hub itself: every ACTIVE finding of ours, with the fingerprint it carries. */
-export function securityHubReadBack(client: SecurityHub, scope: StoreScope): PublishedStore {
+export function securityHubReadBack(client: SecurityHub, scope: Scope): PublishedStore {
   return {
     where: 'Security Hub (GetFindings read-back)',
     async load() {
@@ -135,18 +131,18 @@ interface StateFile {
   entries: Record<string, [string, number]>;
 }
 
-export function stateKey(scope: StoreScope): string {
+export function stateKey(scope: Scope): string {
   return `imds-guard/state/${scope.account}/${scope.region}/findings.json.gz`;
 }
 
-export function encodeState(entries: ReadonlyMap<string, PublishedEntry>, scope: StoreScope, savedAt: Date): Buffer {
+export function encodeState(entries: ReadonlyMap<string, PublishedEntry>, scope: Scope, savedAt: Date): Buffer {
   const file: StateFile = { version: STATE_VERSION, account: scope.account, region: scope.region, savedAt: savedAt.toISOString(), entries: {} };
   for (const [id, e] of entries) file.entries[id] = [e.fp, Math.floor(e.at / 1000)];
   return gzipSync(JSON.stringify(file));
 }
 
 /** The state file's entries, or a reason it cannot be used. */
-export function decodeState(body: Uint8Array, scope: StoreScope): { entries: Map<string, PublishedEntry>; savedAt: Date } | { error: string } {
+export function decodeState(body: Uint8Array, scope: Scope): { entries: Map<string, PublishedEntry>; savedAt: Date } | { error: string } {
   let file: StateFile;
   try {
     file = JSON.parse(gunzipSync(body).toString('utf8')) as StateFile;
@@ -166,7 +162,7 @@ export function decodeState(body: Uint8Array, scope: StoreScope): { entries: Map
 }
 
 /** State in one S3 object per account and Region, completed with what the other functions published since. */
-export function s3StateStore(s3: S3, securityHub: SecurityHub, scope: StoreScope & { bucket: string }): PublishedStore {
+export function s3StateStore(s3: S3, securityHub: SecurityHub, scope: Scope & { bucket: string }): PublishedStore {
   const key = stateKey(scope);
   const where = `s3://${scope.bucket}/${key}`;
   return {
@@ -249,7 +245,7 @@ export interface ChangeFilter {
   save(): Promise<void>;
 }
 
-export interface ChangeFilterOptions extends StoreScope {
+export interface ChangeFilterOptions extends Scope {
   refreshDays: number;
   now: Date;
   productArn?: string;
@@ -354,7 +350,7 @@ export function changedOnly(filter: ChangeFilter, inner: FindingsSink): Findings
 /** The store a function's environment names: the S3 bucket when set, else Security Hub read-back. */
 export function publishedStoreFromEnv(
   clients: { securityHub: SecurityHub; s3?: () => S3 },
-  scope: StoreScope,
+  scope: Scope,
   env: NodeJS.ProcessEnv = process.env,
 ): PublishedStore {
   const bucket = env[STATE_BUCKET_ENV]?.trim();

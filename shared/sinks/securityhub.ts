@@ -35,6 +35,7 @@ import type { FindingsSink, PublishResult, Report } from '../ports.js';
 import { isRetryableError, isRetryableItemCode, messageOf, retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 import { ARN, HERE } from '../kinds/permissions.js';
+import type { Scope } from '../scope.js';
 
 /** IAM for importing findings (into the account's default product) and updating them (notes, workflow). */
 export const FINDINGS_PERMISSIONS: PermissionStatement[] = [
@@ -57,9 +58,7 @@ export const MAX_IDENTIFIERS_PER_UPDATE = 100;
 export const NOTE_MAX = 512;
 export const NOTE_AUTHOR = 'imds-guard';
 
-export interface SecurityHubSinkOptions extends RetryOptions {
-  account: string;
-  region: string;
+export interface SecurityHubSinkOptions extends RetryOptions, Scope {
   now?: () => Date;
   /** Written into each finding (ProductFields `imds-guard/published-by`); default `event`. */
   publisher?: Publisher;
@@ -298,9 +297,7 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
   }
 }
 
-export interface ListActiveOptions extends RetryOptions {
-  account: string;
-  region: string;
+export interface ListActiveOptions extends RetryOptions, Scope {
   /**
    * Only findings last updated at or before this time: a sweep passes its
    * start, so the findings it has just refreshed are not paged through again
