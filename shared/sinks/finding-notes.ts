@@ -11,8 +11,23 @@
 import { BatchUpdateFindingsCommand, type AwsSecurityFindingIdentifier, type SecurityHubClient, type WorkflowUpdate } from '@aws-sdk/client-securityhub';
 import { chunk } from '../aws/batch.js';
 import type { PublishResult } from '../ports.js';
-import { isRetryableItemCode, retrier, sendWithRetries, type RetryOptions } from './retry.js';
-import { MAX_IDENTIFIERS_PER_UPDATE, NOTE_AUTHOR } from './securityhub.js';
+import { isRetryableItemCode, retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
+
+/** BatchUpdateFindings: at most 100 finding identifiers a call. */
+export const MAX_IDENTIFIERS_PER_UPDATE = 100;
+export const NOTE_AUTHOR = 'imds-guard';
+
+/** "Security Hub is not enabled here": no later call can succeed, not one item failed. */
+export function notSubscribed(code: string | undefined, message: string | undefined): boolean {
+  if (code === 'InvalidAccessException' || code === 'InvalidAccess') return true;
+  return /not subscribed/i.test(message ?? '');
+}
+
+/** A caller's stop state, shared with its other calls (the findings sink: once Security Hub is off, nothing more is sent). */
+export interface NotesOptions extends RetryOptions {
+  fatal?: BatchCall<AwsSecurityFindingIdentifier>['fatal'];
+  stopped?: { reason?: string };
+}
 
 export interface FindingNote {
   finding: AwsSecurityFindingIdentifier;
@@ -21,15 +36,10 @@ export interface FindingNote {
   userDefinedFields?: Record<string, string>;
 }
 
-
-function isNotSubscribed(code: string | undefined, message: string): string | undefined {
-  return code === 'InvalidAccessException' || /not subscribed/i.test(message) ? message : undefined;
-}
-
 export async function writeFindingNotes(
   client: Pick<SecurityHubClient, 'send'>,
   notes: readonly FindingNote[],
-  options: RetryOptions = {},
+  options: NotesOptions = {},
 ): Promise<PublishResult> {
   const result: PublishResult = { published: 0, failed: [] };
   const groups = new Map<string, { note: FindingNote; ids: AwsSecurityFindingIdentifier[] }>();
@@ -39,7 +49,8 @@ export async function writeFindingNotes(
     group.ids.push(note.finding);
     groups.set(key, group);
   }
-  const stopped: { reason?: string } = {};
+  const stopped = options.stopped ?? {};
+  const fatal = options.fatal ?? ((code: string | undefined, message: string) => (notSubscribed(code, message) ? message : undefined));
   const retry = retrier(options);
   for (const { note, ids } of groups.values()) {
     for (const batch of chunk(ids, MAX_IDENTIFIERS_PER_UPDATE)) {
@@ -48,7 +59,7 @@ export async function writeFindingNotes(
           what: 'BatchUpdateFindings',
           retry,
           idOf: (item) => item.Id ?? '',
-          fatal: isNotSubscribed,
+          fatal,
           stopped,
           send: async (pending) => {
             const response = await client.send(

@@ -18,14 +18,12 @@
  */
 import {
   BatchImportFindingsCommand,
-  BatchUpdateFindingsCommand,
   GetFindingsCommand,
   type AwsSecurityFinding,
-  type AwsSecurityFindingIdentifier,
   type SecurityHubClient,
   type WorkflowUpdate,
 } from '@aws-sdk/client-securityhub';
-import { chunk, errorCode } from '../aws/batch.js';
+import { errorCode } from '../aws/batch.js';
 import { CHECK_IDS } from '../kinds/checks.js';
 import { archivedFindings, findingId, findingsFromReport, ID_PREFIX, parseFindingRef, productArnFor, truncate, type AsffContext } from '../findings/asff.js';
 import { FINGERPRINT_FIELD, findingFingerprint, PUBLISHER_FIELD, type Publisher } from '../findings/fingerprint.js';
@@ -36,6 +34,7 @@ import { isRetryableError, isRetryableItemCode, messageOf, retrier, sendWithRetr
 import type { PermissionStatement } from '../kinds/edge-types.js';
 import { ARN, HERE } from '../kinds/permissions.js';
 import type { Scope } from '../scope.js';
+import { notSubscribed, writeFindingNotes, type FindingNote } from './finding-notes.js';
 
 /** IAM for importing findings (into the account's default product) and updating them (notes, workflow). */
 export const FINDINGS_PERMISSIONS: PermissionStatement[] = [
@@ -54,9 +53,7 @@ export const MAX_FINDINGS_PER_IMPORT = 100;
 /** 6 MB per request; kept 64 KiB under for the request envelope. */
 export const MAX_IMPORT_BYTES = 6 * 1024 * 1024 - 64 * 1024;
 export const MAX_FINDING_BYTES = 240 * 1024;
-export const MAX_IDENTIFIERS_PER_UPDATE = 100;
 export const NOTE_MAX = 512;
-export const NOTE_AUTHOR = 'imds-guard';
 
 export interface SecurityHubSinkOptions extends RetryOptions, Scope {
   now?: () => Date;
@@ -80,12 +77,6 @@ export function stampedFindings(reports: readonly Report[], ctx: AsffContext, pu
 }
 
 type Client = Pick<SecurityHubClient, 'send'>;
-
-/** "Security Hub is not enabled here": the whole sink is unusable, not one item. */
-function notSubscribed(code: string | undefined, message: string | undefined): boolean {
-  if (code === 'InvalidAccessException' || code === 'InvalidAccess') return true;
-  return /not subscribed/i.test(message ?? '');
-}
 
 function bytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value), 'utf8');
@@ -250,9 +241,7 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
 
     async annotate(outcomes: readonly Outcome[]): Promise<PublishResult> {
       const result: PublishResult = { published: 0, failed: [] };
-      // BatchUpdateFindings applies ONE note and workflow to all its identifiers:
-      // group identical updates, then send at most 100 identifiers per call.
-      const groups = new Map<string, { update: Workflowed; ids: AwsSecurityFindingIdentifier[] }>();
+      const notes: FindingNote[] = [];
       for (const outcome of outcomes) {
         const ref = outcome.plan.ref;
         const why = inScope(ref);
@@ -261,40 +250,15 @@ export function createSecurityHubSink(client: Client, options: SecurityHubSinkOp
           result.failed.push(...checks.map((c) => ({ id: findingId(ref, c), error: why })));
           continue;
         }
-        for (const check of checks) {
-          const update = annotationFor(outcome, check);
-          const key = `${update.workflow ?? ''}\u0000${update.text}`;
-          const group = groups.get(key) ?? { update, ids: [] };
-          group.ids.push({ Id: findingId(ref, check), ProductArn: productArn });
-          groups.set(key, group);
-        }
+        for (const check of checks) notes.push({ finding: { Id: findingId(ref, check), ProductArn: productArn }, ...annotationFor(outcome, check) });
       }
-      for (const { update, ids } of groups.values()) {
-        for (const batch of chunk(ids, MAX_IDENTIFIERS_PER_UPDATE)) await updateBatch(batch, update, result);
-      }
+      // Identical notes grouped, ≤ 100 identifiers a call; the sink's stop state is shared with its imports.
+      const written = await writeFindingNotes(client, notes, { ...options, fatal, stopped });
+      result.published += written.published;
+      result.failed.push(...written.failed);
       return logFailures('annotate', result);
     },
   };
-
-  async function updateBatch(batch: AwsSecurityFindingIdentifier[], update: Workflowed, result: PublishResult): Promise<void> {
-    const updateCall = call<AwsSecurityFindingIdentifier>('BatchUpdateFindings', async (pending) => {
-      const response = await client.send(
-        new BatchUpdateFindingsCommand({
-          FindingIdentifiers: pending,
-          Note: { Text: update.text, UpdatedBy: NOTE_AUTHOR },
-          ...(update.workflow ? { Workflow: { Status: update.workflow } } : {}),
-        }),
-      );
-      // FindingNotFound right after an import is usually eventual consistency: retryable.
-      return (response.UnprocessedFindings ?? []).map((u) => ({
-        id: u.FindingIdentifier?.Id ?? '',
-        item: u.FindingIdentifier,
-        error: `${u.ErrorCode ?? 'Error'}: ${u.ErrorMessage ?? 'no message'}`,
-        retryable: isRetryableItemCode(u.ErrorCode),
-      }));
-    });
-    await sendWithRetries(updateCall, batch, result);
-  }
 }
 
 export interface ListActiveOptions extends RetryOptions, Scope {
