@@ -15,7 +15,7 @@
  */
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { mapLimit } from '../shared/aws/batch.js';
-import { clientConfig, createClients, instrument, requestTimeoutMs, type Clients } from '../shared/aws/clients.js';
+import { createClient, createClients, type Clients } from '../shared/aws/clients.js';
 import { listActiveAccounts, listActiveAccountsUnder, type OrgAccount } from '../shared/aws/organizations.js';
 import { assumeRole, memberRoleArn, type Credentials } from '../shared/aws/sts.js';
 import type { OrgOptions } from './args.js';
@@ -33,7 +33,7 @@ export interface OrgDeps {
 
 export function defaultOrgDeps(): OrgDeps {
   return {
-    organizationsFor: (region) => instrument(new OrganizationsClient(clientConfig(region)), requestTimeoutMs()),
+    organizationsFor: (region) => createClient(OrganizationsClient, region),
     clientsWith: createClients,
   };
 }

@@ -13,7 +13,7 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
-import { clientConfig, createClients, instrument, requestTimeoutMs } from '../shared/aws/clients.js';
+import { createClient, createClients } from '../shared/aws/clients.js';
 import { loadActionSettings } from '../shared/custom-action.js';
 import { memberAccess } from '../shared/custom-action-member.js';
 import { handleCustomAction } from '../shared/custom-action-run.js';
@@ -27,9 +27,9 @@ const policy = loadPolicy();
 const settings = loadActionSettings();
 const region = process.env.AWS_REGION ?? 'us-east-1';
 // Only the clients the hub's own role uses; the same timeouts and checks as shared/aws/clients.ts.
-const securityHub = instrument(new SecurityHubClient(clientConfig(region)), requestTimeoutMs());
-const sts = instrument(new STSClient(clientConfig(region)), requestTimeoutMs());
-const organizations = instrument(new OrganizationsClient(clientConfig(region)), requestTimeoutMs());
+const securityHub = createClient(SecurityHubClient, region);
+const sts = createClient(STSClient, region);
+const organizations = createClient(OrganizationsClient, region);
 
 /** Logger context, metrics flush (shared/handler.ts). */
 export const handler = lambdaHandler(handle);

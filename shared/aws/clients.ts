@@ -175,7 +175,12 @@ export function createClients(region: string, credentials?: Credentials): Client
   };
 }
 
-/** STS for the CLI's identity check, with the same settings. */
+/** One client of any other service, with the same settings (endpoint, timeouts, retries, user agent). */
+export function createClient<C>(Client: new (config: ClientConfig) => C, region: string): C {
+  return instrument(new Client(clientConfig(region)), requestTimeoutMs());
+}
+
+/** STS for the CLI's identity check. */
 export function createStsClient(region: string): STSClient {
-  return instrument(new STSClient(clientConfig(region)), requestTimeoutMs());
+  return createClient(STSClient, region);
 }
