@@ -15,6 +15,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { KIND_NAMES } from '../shared/kinds/registry.js';
 import type { ResourceKind } from '../shared/model.js';
 import { UsageError } from './errors.js';
+import { INSTANCE_ID } from '../shared/refs/validate.js';
 
 export type Format = 'table' | 'json' | 'csv' | 'html';
 export const FORMATS: readonly Format[] = ['table', 'json', 'csv', 'html'];
@@ -81,7 +82,7 @@ export interface GuardrailsOptions {
   httpTokensEnforced?: boolean;
 }
 
-// ── rollback (issue 12, safety) ──────────────────────────────────────────────
+/** `rollback` (issue 12): put back what imds-guard recorded before switching an instance. */
 export interface RollbackOptions extends CommonOptions {
   command: 'rollback';
   instanceIds: string[];
@@ -90,7 +91,6 @@ export interface RollbackOptions extends CommonOptions {
   dryRun: boolean;
   yes: boolean;
 }
-// ── end rollback ─────────────────────────────────────────────────────────────
 
 /** --org and its narrowing options. */
 export interface OrgOptions {
@@ -392,7 +392,6 @@ Exit codes:
   0  everything the deployment needs is there
   1  something is missing (each with its fix), or could not be checked
   2  usage or credential error`,
-  // ── rollback (issue 12) ──
   rollback: `Usage: imds-guard rollback (--instance ID | --tag K=V | --since T)... [options]
 
 Puts back exactly the metadata options imds-guard recorded on an instance
@@ -404,7 +403,6 @@ ${optionsHelp('rollback')}
 
 Exit codes: 0 all selected rolled back (or planned), 1 something failed or
 had no readable record, 2 usage or credential error.`,
-  // ── end rollback ──
 };
 
 // ── parsing ──────────────────────────────────────────────────────────────────
@@ -680,10 +678,8 @@ export function parseCli(argv: readonly string[]): Parsed {
       if (values['http-tokens-enforced'] === true) options.httpTokensEnforced = true; // issue 12
       return { action: 'run', options };
     }
-    // ── rollback (issue 12) ──
     case 'rollback':
       return { action: 'run', options: parseRollback(values) };
-    // ── end rollback ──
   }
 }
 
@@ -693,8 +689,6 @@ export function hintFor(argv: readonly string[]): string {
   return isCommand(first) ? `Try 'imds-guard ${first} --help' for more information.` : "Try 'imds-guard --help' for more information.";
 }
 
-// ── rollback (issue 12) ──────────────────────────────────────────────────────
-const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
 function parseRollback(values: Values): RollbackOptions {
   const instanceIds = unique(listOf(values.instance as string[] | undefined));
@@ -731,4 +725,3 @@ function parseRollback(values: Values): RollbackOptions {
   if (since) options.since = since;
   return options;
 }
-// ── end rollback ─────────────────────────────────────────────────────────────

@@ -248,7 +248,7 @@ async function runGuardrails(options: GuardrailsOptions, io: Io): Promise<number
   return EXIT_CLEAN;
 }
 
-// ── rollback (issue 12) ──────────────────────────────────────────────────────
+/** `rollback`: find the recorded instances, confirm, put their options back (issue 12). */
 async function runRollback(options: RollbackOptions, io: Io, deps: RunDeps): Promise<number> {
   if (!options.dryRun && !options.yes && !io.stdinIsTTY) {
     throw new UsageError('rollback: refusing to change instances without confirmation: stdin is not a terminal; pass --yes, or --dry-run to see the plan');
@@ -280,7 +280,6 @@ async function runRollback(options: RollbackOptions, io: Io, deps: RunDeps): Pro
   await emit(io, render(results, false), options.outFile);
   return rollbackExitCode(results);
 }
-// ── end rollback ─────────────────────────────────────────────────────────────
 
 /** Runs one command line; returns the exit code. Never throws. */
 export async function runCli(argv: readonly string[], io: Io = processIo(), deps: RunDeps = defaultRunDeps()): Promise<number> {
@@ -306,10 +305,8 @@ export async function runCli(argv: readonly string[], io: Io = processIo(), deps
         return await runGuardrails(options, io);
       case 'doctor':
         return await runDoctor(options, io, applyConnection(options, io, deps));
-      // ── rollback (issue 12) ──
       case 'rollback':
         return await runRollback(options, io, applyConnection(options, io, deps));
-      // ── end rollback ──
     }
   } catch (error) {
     // One line and where to look, not the whole help (which scrolls the mistake away).
