@@ -15,7 +15,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { KIND_NAMES } from '../shared/kinds/registry.js';
 import type { ResourceKind } from '../shared/model.js';
 import { UsageError } from './errors.js';
-import { INSTANCE_ID } from '../shared/refs/validate.js';
+import { ACCOUNT_ID, INSTANCE_ID } from '../shared/refs/validate.js';
 
 export type Format = 'table' | 'json' | 'csv' | 'html';
 export const FORMATS: readonly Format[] = ['table', 'json', 'csv', 'html'];
@@ -512,7 +512,6 @@ function connection(command: Command, values: Values): ConnectionOptions {
 }
 
 // ---- organization (--org) and doctor ----
-const ACCOUNT_PATTERN = /^\d{12}$/;
 const PARENT_PATTERN = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
 const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 
@@ -528,7 +527,7 @@ function orgFrom(command: Command, values: Values): OrgOptions | undefined {
     return undefined;
   }
   if (roleName !== undefined && !ROLE_NAME_PATTERN.test(roleName)) throw new UsageError(`${command}: --role-name ${JSON.stringify(roleName)} is not an IAM role name`);
-  for (const a of accounts) if (!ACCOUNT_PATTERN.test(a)) throw new UsageError(`${command}: --accounts ${JSON.stringify(a)} is not a 12-digit account id`);
+  for (const a of accounts) if (!ACCOUNT_ID.test(a)) throw new UsageError(`${command}: --accounts ${JSON.stringify(a)} is not a 12-digit account id`);
   for (const o of ous) if (!PARENT_PATTERN.test(o)) throw new UsageError(`${command}: --ou ${JSON.stringify(o)} is not an OU id (ou-…) or root id (r-…)`);
   let n = DEFAULT_ORG_CONCURRENCY;
   if (concurrency !== undefined) {
