@@ -14,6 +14,7 @@ import { describeKind } from '../shared/kinds/registry.js';
 import type { Gate, GateId, MetadataOptions, Plan, UsageEvidence, Verdict } from '../shared/model.js';
 import type { Policy } from '../shared/policy.js';
 import { SETTINGS } from '../shared/policy.js';
+import { plural } from './format/labels.js';
 
 export type Readiness =
   | 'compliant'
@@ -99,10 +100,6 @@ function endpointDisabled(verdict: Verdict): boolean {
   return s.kind === 'launch-template' && s.accountDefaults?.httpEndpoint === 'disabled';
 }
 
-function calls(n: number): string {
-  return `${n.toLocaleString('en-US')} IMDSv1 call${n === 1 ? '' : 's'}`;
-}
-
 function hopLimitKept(hop: number | undefined, settings: Settings): ReadinessOf {
   return {
     readiness: 'hop-limit-kept',
@@ -133,7 +130,7 @@ function fromGate(gate: Gate, verdict: Verdict, usage: UsageEvidence | undefined
         const last = usage?.lastSeen ? `, last ${usage.lastSeen.toISOString().replace(/\.\d+Z$/, 'Z')}` : '';
         return {
           readiness: 'uses-imdsv1',
-          why: `${calls(n)} in ${usage?.lookbackDays ?? '?'} days${last}: update that software to IMDSv2 first (fix never overrides this)`,
+          why: `${plural(n, 'IMDSv1 call')} in ${usage?.lookbackDays ?? '?'} days${last}: update that software to IMDSv2 first (fix never overrides this)`,
         };
       }
       // The usage look-up failed: unknown, and not overridable.
