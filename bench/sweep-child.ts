@@ -10,12 +10,12 @@
 import './env.js';
 import { createClients } from '../shared/aws/clients.js';
 import { createS3Client } from '../shared/aws/s3.js';
-import { createInventory } from '../shared/inventory.js';
+import { createInventory } from '../shared/engine/inventory.js';
 import { DEFAULT_POLICY } from '../shared/policy.js';
 import { openChangeFilter, publishedStoreFromEnv, refreshDaysFromEnv } from '../shared/sinks/published.js';
 import { createSecurityHubFindingIndex } from '../shared/sinks/securityhub.js';
-import { sweep } from '../shared/sweep.js';
-import { pipelineDeps } from '../shared/wiring.js';
+import { sweep } from '../shared/engine/sweep.js';
+import { pipelineDeps } from '../shared/wiring/pipeline-deps.js';
 
 const scope = { account: process.env.BENCH_ACCOUNT ?? '111122223333', region: process.env.AWS_REGION ?? 'us-east-1' };
 const previous = process.env.BENCH_DESIGN === 'previous';

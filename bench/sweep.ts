@@ -1,6 +1,6 @@
 /**
  * Benchmark 1: API economy and wall time of a full sweep, the REAL sweep
- * (shared/sweep.ts wired as functions/sweep.ts wires it: real inventory,
+ * (shared/engine/sweep.ts wired as functions/sweep.ts wires it: real inventory,
  * loader, usage source and Security Hub sink on real SDK clients) against the
  * local fake AWS endpoint, at a fixed latency per call.
  *

@@ -10,7 +10,7 @@
 import { Console } from 'node:console';
 import { Writable } from 'node:stream';
 import type { Clients } from '../shared/aws/clients.js';
-import { logger } from '../shared/log.js';
+import { logger } from '../shared/observability/log.js';
 
 type Writer = { write(text: string): unknown };
 

@@ -9,13 +9,13 @@
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createClients, createStsClient, type Clients } from '../shared/aws/clients.js';
-import { createInventory } from '../shared/inventory.js';
+import { createInventory } from '../shared/engine/inventory.js';
 import { describeKind } from '../shared/kinds/registry.js';
 import type { Outcome, Plan, ResourceKind, Subject } from '../shared/model.js';
-import type { PipelineDeps, Remediator } from '../shared/pipeline.js';
+import type { PipelineDeps, Remediator } from '../shared/engine/pipeline.js';
 import type { Policy } from '../shared/policy.js';
-import type { UsageSource } from '../shared/ports.js';
-import { pipelineDeps } from '../shared/wiring.js';
+import type { UsageSource } from '../shared/engine/ports.js';
+import { pipelineDeps } from '../shared/wiring/pipeline-deps.js';
 import { awsCode, CredentialsError, describeError, type ErrorInfo, isCredentialsError, isPermissionError, messageOf } from './errors.js';
 import type { Progress } from './progress.js';
 import { count } from './progress.js';
@@ -139,7 +139,7 @@ export function planCollector(now: () => Date): Remediator {
 }
 
 /**
- * The shared pipeline's dependencies for one region (shared/wiring.ts), with
+ * The shared pipeline's dependencies for one region (shared/wiring/pipeline-deps.ts), with
  * no findings sink, the given remediator, and usage / AMI look-ups that
  * degrade to "unknown" (recorded) instead of failing the page: unknown usage
  * is the safe direction, the usage-known gate then holds the instance back.

@@ -14,12 +14,12 @@
 import { mapLimit } from '../shared/aws/batch.js';
 import type { Clients } from '../shared/aws/clients.js';
 import { createRemediator } from '../shared/act/index.js';
-import { evaluate } from '../shared/evaluate.js';
-import { createLoader } from '../shared/load.js';
+import { evaluate } from '../shared/engine/evaluate.js';
+import { createLoader } from '../shared/engine/load.js';
 import type { ActionKind, Compliance, Outcome, ResourceKind, Subject } from '../shared/model.js';
-import { processSubjects, runPipeline, type Remediator } from '../shared/pipeline.js';
+import { processSubjects, runPipeline, type Remediator } from '../shared/engine/pipeline.js';
 import type { Policy } from '../shared/policy.js';
-import type { Report } from '../shared/ports.js';
+import type { Report } from '../shared/engine/ports.js';
 import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
 import type { OrgReportInfo } from './org.js';
 import type { Progress } from './progress.js';

@@ -1,7 +1,7 @@
 /**
  * The readiness label of a resource and the reason behind it, in the CLI's
  * words. PURE. The label names what really decides what `imds-guard fix`
- * would do: the first gate of the shared plan (shared/decide.ts) that holds
+ * would do: the first gate of the shared plan (shared/engine/decide.ts) that holds
  * the resource back, or "nothing to change" when the plan has no action (a
  * hop limit above the ceiling with lowering off), or "ready".
  *
@@ -9,7 +9,7 @@
  * always runs in enforce mode and is never triggered by its own change, so
  * they never decide a CLI label.
  */
-import { exemptionStatus } from '../shared/exemption.js';
+import { exemptionStatus } from '../shared/engine/exemption.js';
 import { describeKind } from '../shared/kinds/registry.js';
 import type { Gate, GateId, MetadataOptions, Plan, UsageEvidence, Verdict } from '../shared/model.js';
 import type { Policy } from '../shared/policy.js';

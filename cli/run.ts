@@ -6,7 +6,7 @@
 import pkg from '../package.json' with { type: 'json' };
 import type { ResourceKind } from '../shared/model.js';
 import { loadPolicy, PolicyError, type Policy } from '../shared/policy.js';
-import { logger } from '../shared/log.js';
+import { logger } from '../shared/observability/log.js';
 import { hintFor, parseCli, type CommonOptions, type ConnectionOptions, type DoctorOptions, type FixOptions, type GuardrailsOptions, type RollbackOptions, type ScanOptions } from './args.js';
 import { debugLogging, logClients, logRequests } from './debug.js';
 import type { DoctorDeps } from './doctor.js';

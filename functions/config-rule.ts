@@ -10,27 +10,27 @@
  */
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
-import { lambdaHandler } from '../shared/handler.js';
-import { traced } from '../shared/trace.js';
-import { createInventory } from '../shared/inventory.js';
+import { lambdaHandler } from '../shared/lambda/handler.js';
+import { traced } from '../shared/lambda/trace.js';
+import { createInventory } from '../shared/engine/inventory.js';
 import { KIND_NAMES } from '../shared/kinds/registry.js';
-import { lambdaScope } from '../shared/lambda.js';
-import { createLoader } from '../shared/load.js';
-import { errorFields, logger } from '../shared/log.js';
+import { lambdaScope } from '../shared/lambda/context.js';
+import { createLoader } from '../shared/engine/load.js';
+import { errorFields, logger } from '../shared/observability/log.js';
 import { refKey, type Subject } from '../shared/model.js';
-import { processSubjects, type PipelineDeps } from '../shared/pipeline.js';
+import { processSubjects, type PipelineDeps } from '../shared/engine/pipeline.js';
 import { loadPolicy } from '../shared/policy.js';
-import type { PublishResult } from '../shared/ports.js';
+import type { PublishResult } from '../shared/engine/ports.js';
 import type { ConfigInvocation } from '../shared/refs/parse.js';
 import { parseEvent } from '../shared/refs/parse.js';
-import { failIfUnpublished, type HandlerResult } from '../shared/results.js';
+import { failIfUnpublished, type HandlerResult } from '../shared/lambda/results.js';
 import { putEvaluations, readConfigHeld, type EvaluationItem } from '../shared/sinks/config.js';
 import type { Scope } from '../shared/scope.js';
 
 const policy = loadPolicy();
 const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
 
-/** Logger context, metrics flush (shared/handler.ts). */
+/** Logger context, metrics flush (shared/lambda/handler.ts). */
 export const handler = lambdaHandler(handle);
 
 async function handle(event: unknown, context: Context): Promise<HandlerResult> {

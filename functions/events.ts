@@ -18,24 +18,24 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
-import { lambdaHandler } from '../shared/handler.js';
-import { traced } from '../shared/trace.js';
-import { isOwnChange, lambdaScope } from '../shared/lambda.js';
+import { lambdaHandler } from '../shared/lambda/handler.js';
+import { traced } from '../shared/lambda/trace.js';
+import { isOwnChange, lambdaScope } from '../shared/lambda/context.js';
 import type { Scope } from '../shared/scope.js';
-import { errorFields, logger } from '../shared/log.js';
-import { runPipeline } from '../shared/pipeline.js';
+import { errorFields, logger } from '../shared/observability/log.js';
+import { runPipeline } from '../shared/engine/pipeline.js';
 import { loadPolicy } from '../shared/policy.js';
-import type { PublishResult } from '../shared/ports.js';
-import { failedRecords, isSqsBatch, mergedRefs, readBatch } from '../shared/queue.js';
+import type { PublishResult } from '../shared/engine/ports.js';
+import { failedRecords, isSqsBatch, mergedRefs, readBatch } from '../shared/lambda/queue.js';
 import { parseEvent } from '../shared/refs/parse.js';
-import { failIfUnpublished, summarise, type HandlerResult } from '../shared/results.js';
-import { automaticDeps } from '../shared/wiring.js';
+import { failIfUnpublished, summarise, type HandlerResult } from '../shared/lambda/results.js';
+import { automaticDeps } from '../shared/wiring/pipeline-deps.js';
 
 const policy = loadPolicy();
 const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
 const processor = new BatchProcessor(EventType.SQS);
 
-/** Logger context, metrics flush (shared/handler.ts). */
+/** Logger context, metrics flush (shared/lambda/handler.ts). */
 export const handler = lambdaHandler(handle);
 
 async function handle(event: unknown, context: Context): Promise<HandlerResult | SQSBatchResponse> {

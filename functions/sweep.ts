@@ -9,15 +9,15 @@
  */
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
-import { lambdaHandler } from '../shared/handler.js';
-import { traced } from '../shared/trace.js';
-import { createInventory } from '../shared/inventory.js';
-import { lambdaScope } from '../shared/lambda.js';
-import { errorFields, logger } from '../shared/log.js';
-import type { HandlerResult } from '../shared/results.js';
+import { lambdaHandler } from '../shared/lambda/handler.js';
+import { traced } from '../shared/lambda/trace.js';
+import { createInventory } from '../shared/engine/inventory.js';
+import { lambdaScope } from '../shared/lambda/context.js';
+import { errorFields, logger } from '../shared/observability/log.js';
+import type { HandlerResult } from '../shared/lambda/results.js';
 import { loadPolicy } from '../shared/policy.js';
-import { sweep } from '../shared/sweep.js';
-import { automaticDeps } from '../shared/wiring.js';
+import { sweep } from '../shared/engine/sweep.js';
+import { automaticDeps } from '../shared/wiring/pipeline-deps.js';
 import { createSecurityHubFindingIndex } from '../shared/sinks/securityhub.js';
 import { runWatch } from '../shared/watch/index.js';
 import { createRejectedCalls } from '../shared/watch/metrics.js';
@@ -31,7 +31,7 @@ const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
 const refreshDays = refreshDaysFromEnv();
 let s3: S3Client | undefined;
 
-/** Logger context, metrics flush (shared/handler.ts). */
+/** Logger context, metrics flush (shared/lambda/handler.ts). */
 export const handler = lambdaHandler(handle);
 
 async function handle(_event: unknown, context: Context): Promise<HandlerResult> {

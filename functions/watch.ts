@@ -9,11 +9,11 @@
  */
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
-import { lambdaHandler } from '../shared/handler.js';
-import { lambdaScope } from '../shared/lambda.js';
-import { logger } from '../shared/log.js';
+import { lambdaHandler } from '../shared/lambda/handler.js';
+import { lambdaScope } from '../shared/lambda/context.js';
+import { logger } from '../shared/observability/log.js';
 import { loadPolicy } from '../shared/policy.js';
-import { traced } from '../shared/trace.js';
+import { traced } from '../shared/lambda/trace.js';
 import { runWatch } from '../shared/watch/index.js';
 import { createRejectedCalls } from '../shared/watch/metrics.js';
 import { publishWatchMetrics, summarize, type WatchSummary } from '../shared/watch/report.js';
@@ -21,7 +21,7 @@ import { publishWatchMetrics, summarize, type WatchSummary } from '../shared/wat
 const policy = loadPolicy();
 const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
 
-/** Logger context, metrics flush (shared/handler.ts), as every entry point. */
+/** Logger context, metrics flush (shared/lambda/handler.ts), as every entry point. */
 export const handler = lambdaHandler(handle);
 
 async function handle(_event: unknown, context: Context): Promise<{ status: 'done' } & WatchSummary> {

@@ -199,7 +199,7 @@ export interface MemberStack {
   description: string;
   parameters: Record<ParameterName, ParameterSpec>;
   conditions: Record<ConditionName, ConditionSpec>;
-  /** IAM path of every role; `shared/lambda.ts` recognises our own changes by it. */
+  /** IAM path of every role; `shared/lambda/context.ts` recognises our own changes by it. */
   rolePath: string;
   runtime: 'nodejs24.x';
   architecture: 'arm64';

@@ -330,7 +330,7 @@ const statementsOf: Record<Capability, () => PermissionStatement[]> = {
   // IMDS_GUARD_FINDINGS=annotate|both: Security Hub's own control findings are looked up beside ours.
   'control-findings': () => [CONTROL_FINDINGS_PERMISSIONS],
   'finding-index': () => [FINDING_INDEX_PERMISSIONS],
-  // Issue 12: SUPPRESSED findings are read before a change (shared/safety.ts).
+  // Issue 12: SUPPRESSED findings are read before a change (shared/engine/safety.ts).
   suppressed: () => [SUPPRESSED_PERMISSIONS],
   config: () => [CONFIG_PERMISSIONS],
   act: () => mergeBySid(Object.values(REMEDIES).flatMap((r) => r.permissions)),

@@ -1,6 +1,6 @@
-import { evaluate } from '../shared/evaluate.js';
+import { evaluate } from '../shared/engine/evaluate.js';
 import { describe, expect, it } from 'vitest';
-import { decide } from '../shared/decide.js';
+import { decide } from '../shared/engine/decide.js';
 import { launchTemplateNameFor } from '../shared/kinds/launch-configuration/description.js';
 import type { GateId, Plan, Subject } from '../shared/model.js';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, worstOf } from '../shared/evaluate.js';
+import { evaluate, worstOf } from '../shared/engine/evaluate.js';
 import type {
   AccountDefaultsSubject,
   CheckResult,

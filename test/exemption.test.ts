@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../shared/evaluate.js';
-import { exemptionStatus, parseDay, parseExemption } from '../shared/exemption.js';
+import { evaluate } from '../shared/engine/evaluate.js';
+import { exemptionStatus, parseDay, parseExemption } from '../shared/engine/exemption.js';
 import type { AutoScalingGroupSubject } from '../shared/kinds/auto-scaling-group/subject.js';
 import { readFileSync } from 'node:fs';
-import { decide } from '../shared/decide.js';
+import { decide } from '../shared/engine/decide.js';
 import { describeKind, KIND_NAMES } from '../shared/kinds/registry.js';
 import { DEFAULT_POLICY, SETTINGS } from '../shared/policy.js';
 import { accountDefaults, instance, launchConfiguration } from './support/subjects.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Outcome, Plan, ResourceRef, Subject, UsageEvidence } from '../shared/model.js';
-import { takeCounts } from '../shared/metrics.js';
-import { processSubjects, runPipeline, type PipelineDeps } from '../shared/pipeline.js';
+import { takeCounts } from '../shared/observability/metrics.js';
+import { processSubjects, runPipeline, type PipelineDeps } from '../shared/engine/pipeline.js';
 import { DEFAULT_POLICY, type Policy } from '../shared/policy.js';
-import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from '../shared/ports.js';
+import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from '../shared/engine/ports.js';
 import { annotationFor } from '../shared/sinks/securityhub.js';
 import { accountDefaults, instance, launchConfiguration, ref } from './support/subjects.js';
 

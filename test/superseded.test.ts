@@ -22,14 +22,14 @@ import {
 } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createRemediator } from '../shared/act/index.js';
-import { evaluate } from '../shared/evaluate.js';
-import { createInventory } from '../shared/inventory.js';
-import { createLoader } from '../shared/load.js';
+import { evaluate } from '../shared/engine/evaluate.js';
+import { createInventory } from '../shared/engine/inventory.js';
+import { createLoader } from '../shared/engine/load.js';
 import type { Outcome } from '../shared/model.js';
 import { DEFAULT_POLICY, type Policy } from '../shared/policy.js';
-import type { FindingsSink, PublishResult, Report } from '../shared/ports.js';
+import type { FindingsSink, PublishResult, Report } from '../shared/engine/ports.js';
 import { annotationFor } from '../shared/sinks/securityhub.js';
-import { sweep } from '../shared/sweep.js';
+import { sweep } from '../shared/engine/sweep.js';
 import { mockedAws } from './support/mocked-aws.js';
 import { ACCOUNT, REGION } from './support/subjects.js';
 

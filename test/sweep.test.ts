@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Outcome, ResourceRef } from '../shared/model.js';
 import { DEFAULT_POLICY } from '../shared/policy.js';
-import type { FindingsSink, Inventory, PublishResult, Report } from '../shared/ports.js';
-import { PublishError } from '../shared/results.js';
-import { sweep } from '../shared/sweep.js';
+import type { FindingsSink, Inventory, PublishResult, Report } from '../shared/engine/ports.js';
+import { PublishError } from '../shared/lambda/results.js';
+import { sweep } from '../shared/engine/sweep.js';
 import { accountDefaults, instance, launchConfiguration, launchTemplate, ref } from './support/subjects.js';
 import type { ResourceKind, Subject } from '../shared/model.js';
 

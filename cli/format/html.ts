@@ -15,7 +15,7 @@
  * 'unsafe-inline', no external assets, no inline style attributes).
  */
 import { createHash } from 'node:crypto';
-import type { SeverityLabel } from '../../shared/controls.js';
+import type { SeverityLabel } from '../../shared/kinds/controls.js';
 import { CHECK_IDS as CHECKS } from '../../shared/kinds/checks.js';
 import { CONTROLS, controlFor, describeKind } from '../../shared/kinds/registry.js';
 import type { ControlId, ResourceKind } from '../../shared/model.js';

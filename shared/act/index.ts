@@ -12,9 +12,9 @@
  */
 import { refKey, type Compliance, type Outcome, type Plan, type Subject, type Verdict } from '../model.js';
 import type { Policy } from '../policy.js';
-import type { Loader } from '../ports.js';
+import type { Loader } from '../engine/ports.js';
 import { mapLimit } from '../aws/batch.js';
-import type { Remediator } from '../pipeline.js';
+import type { Remediator } from '../engine/pipeline.js';
 import { REMEDIES } from '../kinds/remedies.js';
 import { errorText } from '../errors.js';
 import { createGroupFinder, type GroupFinder } from './groups.js';
@@ -141,7 +141,7 @@ async function reverify(executed: Executed[], deps: RemediateDeps): Promise<void
   }
 }
 
-/** A remediator for shared/pipeline.ts: the actor says whether a person asked. */
+/** A remediator for shared/engine/pipeline.ts: the actor says whether a person asked. */
 export function createRemediator(deps: RemediateDeps): Remediator {
   return (plans, { humanRequest }) =>
     remediate(plans, {

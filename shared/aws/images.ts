@@ -5,7 +5,7 @@
  * absent instead of failing the whole call), batched and paginated.
  */
 import { paginateDescribeImages, type EC2Client } from '@aws-sdk/client-ec2';
-import type { ImageSupport } from '../pipeline.js';
+import type { ImageSupport } from '../engine/pipeline.js';
 import { ownInput } from './batch.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 

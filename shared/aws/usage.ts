@@ -6,7 +6,7 @@
  */
 import { paginateGetMetricData, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { UsageEvidence } from '../model.js';
-import type { UsageSource } from '../ports.js';
+import type { UsageSource } from '../engine/ports.js';
 import { ownInput } from './batch.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 

@@ -6,7 +6,7 @@
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Policy } from '../policy.js';
-import { waveGroupOf, type WaveMember } from '../waves.js';
+import { waveGroupOf, type WaveMember } from '../engine/waves.js';
 import { chunk } from './batch.js';
 import { EXISTING_INSTANCE_STATES, pageInstancesWhere } from './instances-where.js';
 import { tagsToRecord } from './translate.js';

@@ -27,13 +27,13 @@
  *   ProductFields values are strings (≤ 50 entries).
  */
 import type { AwsSecurityFinding, Resource } from '@aws-sdk/client-securityhub';
-import type { SeverityLabel } from '../controls.js';
+import type { SeverityLabel } from '../kinds/controls.js';
 import { CHECK_IDS, CHECKS, isCheck } from '../kinds/checks.js';
 import { partitionOf, prune } from '../kinds/judging.js';
 import { describeKind, isKind } from '../kinds/registry.js';
 import type { LiveSubject } from '../kinds/types.js';
 import type { CheckId, CheckResult, Compliance, Outcome, ResourceRef, Subject, Tags, UsageEvidence } from '../model.js';
-import type { Report } from '../ports.js';
+import type { Report } from '../engine/ports.js';
 
 export { partitionOf };
 

@@ -8,7 +8,7 @@
  * can be fixed), and its name and subject type in shared/model.ts.
  * The order is the order of sweeps and reports.
  */
-import type { Control } from '../controls.js';
+import type { Control } from './controls.js';
 import { KIND_NAMES, type CheckId, type ControlId, type ResourceKind } from '../model.js';
 import { accountDefaultsDescription } from './account-defaults/description.js';
 import { accountDefaultsEdge } from './account-defaults/edge.js';

@@ -11,7 +11,7 @@
  * that table instead of switching on kinds.
  */
 import type { Resource } from '@aws-sdk/client-securityhub';
-import type { AsffResourceType, Control } from '../controls.js';
+import type { AsffResourceType, Control } from './controls.js';
 import type {
   CheckId,
   Compliance,

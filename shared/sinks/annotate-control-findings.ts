@@ -21,10 +21,10 @@ import { partitionOf, resourceArn, truncate, usageLine } from '../findings/asff.
 import type { PermissionStatement } from '../kinds/edge-types.js';
 import { ARN, HERE } from '../kinds/permissions.js';
 import { describeKind } from '../kinds/registry.js';
-import { errorFields, logger } from '../log.js';
+import { errorFields, logger } from '../observability/log.js';
 import type { CheckResult } from '../model.js';
 import type { FindingsMode } from '../policy.js';
-import type { FindingsSink, PublishResult, Report } from '../ports.js';
+import type { FindingsSink, PublishResult, Report } from '../engine/ports.js';
 import { writeFindingNotes, type FindingNote } from './finding-notes.js';
 import type { RetryOptions } from './retry.js';
 import { NOTE_MAX } from './securityhub.js';

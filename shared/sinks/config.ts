@@ -18,12 +18,12 @@ import {
   type ConfigServiceClient,
   type Evaluation,
 } from '@aws-sdk/client-config-service';
-import { errorFields } from '../log.js';
+import { errorFields } from '../observability/log.js';
 import { chunk } from '../aws/batch.js';
 import { describeKind } from '../kinds/registry.js';
-import { logger } from '../log.js';
+import { logger } from '../observability/log.js';
 import type { Verdict } from '../model.js';
-import type { PublishResult } from '../ports.js';
+import type { PublishResult } from '../engine/ports.js';
 import { retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 

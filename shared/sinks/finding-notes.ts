@@ -10,7 +10,7 @@
  */
 import { BatchUpdateFindingsCommand, type AwsSecurityFindingIdentifier, type SecurityHubClient, type WorkflowUpdate } from '@aws-sdk/client-securityhub';
 import { chunk } from '../aws/batch.js';
-import type { PublishResult } from '../ports.js';
+import type { PublishResult } from '../engine/ports.js';
 import { isRetryableItemCode, retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
 
 /** BatchUpdateFindings: at most 100 finding identifiers a call. */

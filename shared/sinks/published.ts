@@ -32,9 +32,9 @@ import {
   type PublishDecision,
   type PublishedEntry,
 } from '../findings/fingerprint.js';
-import { errorFields, logger } from '../log.js';
+import { errorFields, logger } from '../observability/log.js';
 import { refKey, type Outcome, type ResourceRef } from '../model.js';
-import type { FindingsSink, PublishResult, Report } from '../ports.js';
+import type { FindingsSink, PublishResult, Report } from '../engine/ports.js';
 import type { Scope } from '../scope.js';
 
 export const STATE_BUCKET_ENV = 'IMDS_GUARD_STATE_BUCKET';

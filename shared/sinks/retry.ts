@@ -9,7 +9,7 @@
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import type { SdkError } from '@smithy/types';
 import { errorCode, errorText } from '../errors.js';
-import { errorFields, logger } from '../log.js';
+import { errorFields, logger } from '../observability/log.js';
 
 export interface RetryOptions {
   /** Attempts per batch, the first included. Default 5. */

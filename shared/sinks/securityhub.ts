@@ -27,9 +27,9 @@ import { errorCode } from '../aws/batch.js';
 import { CHECK_IDS } from '../kinds/checks.js';
 import { archivedFindings, findingId, findingsFromReport, ID_PREFIX, parseFindingRef, productArnFor, truncate, type AsffContext } from '../findings/asff.js';
 import { FINGERPRINT_FIELD, findingFingerprint, PUBLISHER_FIELD, type Publisher } from '../findings/fingerprint.js';
-import { errorFields, logger } from '../log.js';
+import { errorFields, logger } from '../observability/log.js';
 import type { CheckId, Outcome, ResourceRef } from '../model.js';
-import type { FindingsSink, PublishResult, Report } from '../ports.js';
+import type { FindingsSink, PublishResult, Report } from '../engine/ports.js';
 import { isRetryableError, isRetryableItemCode, messageOf, retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 import { ARN, HERE } from '../kinds/permissions.js';
@@ -323,7 +323,7 @@ export async function listActiveFindingRefs(client: Client, options: ListActiveO
   return [...refs.values()];
 }
 
-/** The sweep's view of the findings index (shared/sweep.ts ActiveFindingIndex). */
+/** The sweep's view of the findings index (shared/engine/sweep.ts ActiveFindingIndex). */
 export function createSecurityHubFindingIndex(
   client: Client,
   options: ListActiveOptions,

@@ -15,7 +15,7 @@ import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import { mapLimit } from '../aws/batch.js';
 import { EXISTING_INSTANCE_STATES, pageInstancesWhere } from '../aws/instances-where.js';
 import { tagsToRecord } from '../aws/translate.js';
-import { logger } from '../log.js';
+import { logger } from '../observability/log.js';
 import type { Policy } from '../policy.js';
 import { judgeWatch } from './judge.js';
 import type { RejectedCalls } from './metrics.js';

@@ -7,7 +7,7 @@ import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { beforeEach } from 'vitest';
 import type { RemediateDeps } from '../../shared/act/index.js';
-import { decide, type DecideContext } from '../../shared/decide.js';
+import { decide, type DecideContext } from '../../shared/engine/decide.js';
 import type { Plan, Subject } from '../../shared/model.js';
 import type { Policy } from '../../shared/policy.js';
 import { mockedAws } from '../support/mocked-aws.js';

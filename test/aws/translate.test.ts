@@ -142,7 +142,7 @@ describe('accountDefaultsSubject', () => {
   });
 
   it('reports a default managed by a declarative policy (ManagedBy), and the finding says where to change it', async () => {
-    const { evaluate } = await import('../../shared/evaluate.js');
+    const { evaluate } = await import('../../shared/engine/evaluate.js');
     const { DEFAULT_POLICY } = await import('../../shared/policy.js');
     const out = apiFixture<GetInstanceMetadataDefaultsCommandOutput>('ec2/get-instance-metadata-defaults-declarative-policy.json');
     const subject = accountDefaultsSubject(out.AccountLevel, SCOPE);

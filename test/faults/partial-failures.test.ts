@@ -13,10 +13,10 @@ import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { instanceId, startFakeAws, type FakeAws } from '../../bench/fake-aws.js';
-import { PublishError } from '../../shared/results.js';
+import { PublishError } from '../../shared/lambda/results.js';
 import { createSecurityHubSink } from '../../shared/sinks/securityhub.js';
-import { processSubjects } from '../../shared/pipeline.js';
-import { createLoader } from '../../shared/load.js';
+import { processSubjects } from '../../shared/engine/pipeline.js';
+import { createLoader } from '../../shared/engine/load.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
 import { destroy, fakeClients, noSleep, SCOPE } from './support.js';
 

@@ -10,8 +10,8 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Clients } from '../../shared/aws/clients.js';
 import { createUsageSource } from '../../shared/aws/usage.js';
-import { createLoader } from '../../shared/load.js';
-import type { PipelineDeps } from '../../shared/pipeline.js';
+import { createLoader } from '../../shared/engine/load.js';
+import type { PipelineDeps } from '../../shared/engine/pipeline.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
 import { createSecurityHubSink } from '../../shared/sinks/securityhub.js';
 import { ACCOUNT, REGION, type FakeAws } from '../../bench/fake-aws.js';
@@ -55,7 +55,7 @@ export function fakeClients(url: string, maxAttempts = 12): Clients {
   };
 }
 
-/** The sweep's wiring (shared/wiring.ts, detect mode) with the sinks' own backoff made instant. */
+/** The sweep's wiring (shared/wiring/pipeline-deps.ts, detect mode) with the sinks' own backoff made instant. */
 export function detectDeps(clients: Clients): PipelineDeps {
   return {
     policy: DEFAULT_POLICY,

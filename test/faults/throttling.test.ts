@@ -5,13 +5,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { callsByService, instanceId, startFakeAws, type FakeAws } from '../../bench/fake-aws.js';
-import { createInventory } from '../../shared/inventory.js';
+import { createInventory } from '../../shared/engine/inventory.js';
 import type { Subject } from '../../shared/model.js';
-import { processSubjects } from '../../shared/pipeline.js';
+import { processSubjects } from '../../shared/engine/pipeline.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
 import { putEvaluations } from '../../shared/sinks/config.js';
 import { createSecurityHubFindingIndex } from '../../shared/sinks/securityhub.js';
-import { sweep } from '../../shared/sweep.js';
+import { sweep } from '../../shared/engine/sweep.js';
 import { destroy, detectDeps, fakeClients, noSleep, SCOPE, seedActiveFinding } from './support.js';
 import { KIND_NAMES } from '../../shared/kinds/registry.js';
 

@@ -6,10 +6,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { instanceId, startFakeAws, type FakeAws } from '../../bench/fake-aws.js';
-import { createInventory } from '../../shared/inventory.js';
-import type { Inventory } from '../../shared/ports.js';
+import { createInventory } from '../../shared/engine/inventory.js';
+import type { Inventory } from '../../shared/engine/ports.js';
 import { createSecurityHubFindingIndex } from '../../shared/sinks/securityhub.js';
-import { sweep } from '../../shared/sweep.js';
+import { sweep } from '../../shared/engine/sweep.js';
 import { destroy, detectDeps, fakeClients, noSleep, SCOPE, seedActiveFinding } from './support.js';
 import type { SubjectOf } from '../../shared/kinds/types.js';
 import type { ResourceKind } from '../../shared/model.js';

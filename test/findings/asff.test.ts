@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allKinds } from '../../shared/kinds/registry.js';
-import { evaluate } from '../../shared/evaluate.js';
+import { evaluate } from '../../shared/engine/evaluate.js';
 import {
   archivedFindings,
   findingId,
@@ -14,7 +14,7 @@ import {
 } from '../../shared/findings/asff.js';
 import type { InstanceSubject, LaunchConfigurationSubject, LaunchTemplateSubject, Outcome, ResourceRef, Subject } from '../../shared/model.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
-import type { Report } from '../../shared/ports.js';
+import type { Report } from '../../shared/engine/ports.js';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';

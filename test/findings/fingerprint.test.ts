@@ -4,11 +4,11 @@
  * the usage bucket (none/used/unknown) and the reason do.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../shared/evaluate.js';
+import { evaluate } from '../../shared/engine/evaluate.js';
 import { FINGERPRINT_FIELD, PUBLISHER_FIELD, publishDecision, refreshAgeMs, DAY_MS, spreadOf } from '../../shared/findings/fingerprint.js';
 import type { UsageEvidence } from '../../shared/model.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
-import type { Report } from '../../shared/ports.js';
+import type { Report } from '../../shared/engine/ports.js';
 import { stampedFindings } from '../../shared/sinks/securityhub.js';
 import { instance } from '../support/subjects.js';
 

@@ -7,9 +7,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createSuppressedLookup } from '../../shared/findings/suppressed.js';
 import { refKey, type Outcome, type Plan } from '../../shared/model.js';
-import { processSubjects } from '../../shared/pipeline.js';
+import { processSubjects } from '../../shared/engine/pipeline.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
-import type { UsageSource } from '../../shared/ports.js';
+import type { UsageSource } from '../../shared/engine/ports.js';
 import { instance, ref } from '../support/subjects.js';
 
 const hub = mockClient(SecurityHubClient);

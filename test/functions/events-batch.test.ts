@@ -94,7 +94,7 @@ describe('events handler on an SQS batch', () => {
 
   it('drops malformed bodies with a log line naming the messageId, and runs the rest', async () => {
     const { handler } = await load();
-    const { logger } = await import('../../shared/log.js'); // the instance the freshly loaded handler uses
+    const { logger } = await import('../../shared/observability/log.js'); // the instance the freshly loaded handler uses
     const errors = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
     const records = [record(0, 'not json {'), record(1, JSON.stringify({ hello: 'world' })), record(2, JSON.stringify(runInstancesOf(ids[0]!)))];
     const result = await handler({ Records: records }, context);

@@ -125,7 +125,7 @@ describe('events handler', () => {
 
   it('ignores a resize that names no launch template or configuration, at debug level, not as a rejected event', async () => {
     const { handler } = await load<Handler>('events');
-    const { logger } = await import('../../shared/log.js');
+    const { logger } = await import('../../shared/observability/log.js');
     const error = vi.spyOn(logger, 'error');
     const debug = vi.spyOn(logger, 'debug');
     const result = await handler(fixture('cloudtrail/UpdateAutoScalingGroup-sizes-only.json'), context);

@@ -13,8 +13,8 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClients } from '../../shared/aws/clients.js';
-import { count, takeCounts } from '../../shared/metrics.js';
-import { traced, tracingEnabled } from '../../shared/trace.js';
+import { count, takeCounts } from '../../shared/observability/metrics.js';
+import { traced, tracingEnabled } from '../../shared/lambda/trace.js';
 
 const ACCOUNT = '111122223333';
 const REGION = 'us-east-1';

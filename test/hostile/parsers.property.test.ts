@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readCustomAction } from '../../shared/custom-action.js';
+import { readCustomAction } from '../../shared/custom-action/parse.js';
 import type { ResourceRef } from '../../shared/model.js';
 import { parseEvent } from '../../shared/refs/parse.js';
 import { KIND_NAMES, validateRefId } from '../../shared/kinds/registry.js';

@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CheckResult, Verdict } from '../../shared/model.js';
 import type { FindingsMode } from '../../shared/policy.js';
-import type { Report } from '../../shared/ports.js';
+import type { Report } from '../../shared/engine/ports.js';
 import { withControlFindings } from '../../shared/sinks/annotate-control-findings.js';
 import { createSecurityHubSink } from '../../shared/sinks/securityhub.js';
 

@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { diffAgainstConfig, putEvaluations, readConfigHeld, toEvaluation, type EvaluationItem } from '../../shared/sinks/config.js';
 import { instance } from '../support/subjects.js';
-import { evaluate } from '../../shared/evaluate.js';
+import { evaluate } from '../../shared/engine/evaluate.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
 
 const config = mockClient(ConfigServiceClient);

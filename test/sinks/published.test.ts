@@ -7,7 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAws, instanceId, type FakeAws } from '../../bench/fake-aws.js';
 import type { Clients } from '../../shared/aws/clients.js';
-import { createInventory } from '../../shared/inventory.js';
+import { createInventory } from '../../shared/engine/inventory.js';
 import { createSecurityHubSink, createSecurityHubFindingIndex } from '../../shared/sinks/securityhub.js';
 import {
   decodeState,
@@ -20,7 +20,7 @@ import {
   type PublishedStore,
 } from '../../shared/sinks/published.js';
 import { DAY_MS, refreshAgeMs } from '../../shared/findings/fingerprint.js';
-import { sweep, type SweepSummary } from '../../shared/sweep.js';
+import { sweep, type SweepSummary } from '../../shared/engine/sweep.js';
 import { destroy, detectDeps, fakeClients, immediateRetry, noSleep, SCOPE } from '../faults/support.js';
 import { REGION } from '../../bench/fake-aws.js';
 
@@ -142,7 +142,7 @@ describe('publishing only what changed', () => {
     const later = new Date(T0.getTime() + 3600 * 1000);
     const events = createSecurityHubSink(clients.securityHub, { ...SCOPE, sleep: noSleep, now: () => later });
     const deps = detectDeps(clients);
-    const { runPipeline } = await import('../../shared/pipeline.js');
+    const { runPipeline } = await import('../../shared/engine/pipeline.js');
     const result = await runPipeline([{ kind: 'instance', id: instanceId(1), ...SCOPE }], { ...deps, findings: events });
     expect(result.findings?.published).toBe(2);
     const before = importCount();

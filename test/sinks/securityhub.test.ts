@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { findingId } from '../../shared/findings/asff.js';
 import type { CheckResult, Outcome, ResourceRef, Verdict } from '../../shared/model.js';
-import type { Report } from '../../shared/ports.js';
+import type { Report } from '../../shared/engine/ports.js';
 import { createSecurityHubSink, importBatches, listActiveFindingRefs } from '../../shared/sinks/securityhub.js';
 
 const ACCOUNT = '111122223333';

@@ -15,8 +15,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { remediate } from '../../shared/act/index.js';
-import { decide } from '../../shared/decide.js';
-import { evaluate } from '../../shared/evaluate.js';
+import { decide } from '../../shared/engine/decide.js';
+import { evaluate } from '../../shared/engine/evaluate.js';
 import type { InstanceSubject, Tags } from '../../shared/model.js';
 import { createRejectedCalls } from '../../shared/watch/metrics.js';
 import { findWatched, runWatch, watchedOf } from '../../shared/watch/index.js';

@@ -4,12 +4,12 @@
  * Security Hub equivalent. The ref's id is the account id. Pure.
  */
 import type { AccountDefaultsSubject } from '../../model.js';
-import { EC2_GUIDE, OWN_CONTROL_SEVERITY } from '../../controls.js';
+import { EC2_GUIDE, OWN_CONTROL_SEVERITY } from '../controls.js';
 import type { Policy } from '../../policy.js';
 import { validateAccountId } from '../../refs/validate.js';
 import { hopLimitCheck, prune, result } from '../judging.js';
 import type { Judgement, KindDescription } from '../types.js';
-import type { Control } from '../../controls.js';
+import type { Control } from '../controls.js';
 
 const ACCOUNT_DEFAULT: Control = {
   id: 'account-default',

@@ -58,7 +58,7 @@ export interface AsgClients {
  * sources. `ec2:GetInstanceMetadataDefaults` is sent by the `accountDefaults`
  * callback the caller passes in (shared/aws/ec2.ts), only when a template
  * leaves an option unset. The repoint's write statements are the remedy's
- * (./remedy.ts, shared/kinds/auto-scaling-groups.ts).
+ * (./remedy.ts, shared/act/groups-iam.ts).
  */
 export const AUTO_SCALING_GROUP_PERMISSIONS = {
   read: [

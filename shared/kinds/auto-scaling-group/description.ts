@@ -6,7 +6,7 @@
  * pinned to an older version keeps launching IMDSv1 instances while every
  * Security Hub control is green: imds-guard's own control. Pure.
  */
-import { OWN_CONTROL_SEVERITY, SH_ASG } from '../../controls.js';
+import { OWN_CONTROL_SEVERITY, SH_ASG } from '../controls.js';
 import type { ResourceRef } from '../../model.js';
 import type { Validation } from '../../refs/validate.js';
 import { show } from '../../refs/validate.js';

@@ -9,10 +9,10 @@
  * because the template's default version is fine.
  *
  * Template options left unset resolve the way EC2 resolves them at launch,
- * and the way shared/evaluate.ts words it for launch templates: the
+ * and the way shared/engine/evaluate.ts words it for launch templates: the
  * version's value, else the Region's account default, else EC2's default
  * (HttpTokens `optional`, hop limit 1). Launch configurations are judged as
- * shared/evaluate.ts judges them (no MetadataOptions = IMDSv1 may be accepted).
+ * shared/engine/evaluate.ts judges them (no MetadataOptions = IMDSv1 may be accepted).
  */
 import type { Compliance, MetadataOptions } from '../../model.js';
 import type { Policy } from '../../policy.js';

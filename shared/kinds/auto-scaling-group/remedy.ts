@@ -7,7 +7,7 @@ import { ActionRefused, type ActContext, type ActionResult } from '../../act/typ
 import { accountDefaultsMetadata } from '../../aws/translate.js';
 import { getInstanceMetadataDefaults } from '../../aws/ec2.js';
 import type { Plan } from '../../model.js';
-import { GROUP_ACT_PERMISSIONS } from '../auto-scaling-groups.js';
+import { GROUP_ACT_PERMISSIONS } from '../../act/groups-iam.js';
 import type { KindRemedy } from '../edge-types.js';
 import { AUTO_SCALING_GROUP_PERMISSIONS, loadAutoScalingGroups, repointAutoScalingGroup } from './aws.js';
 import { planRepoint } from './judge.js';

@@ -3,7 +3,7 @@
  * imds-guard, how it is judged and what fixing it means.
  */
 import type { InstanceSubject } from '../../model.js';
-import { EC2_GUIDE, OWN_CONTROL_SEVERITY } from '../../controls.js';
+import { EC2_GUIDE, OWN_CONTROL_SEVERITY } from '../controls.js';
 import { validateInstanceId } from '../../refs/validate.js';
 import { both, hopLimitCheck, metadataDetails, partitionOf, prune, result } from '../judging.js';
 import type { Judgement, KindDescription } from '../types.js';

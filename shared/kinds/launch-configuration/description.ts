@@ -6,7 +6,7 @@
  */
 import { str } from '../../aws/translate.js';
 import type { LaunchConfigurationSubject, MetadataOptions } from '../../model.js';
-import { EC2_GUIDE, OWN_CONTROL_SEVERITY, SH_ASG } from '../../controls.js';
+import { EC2_GUIDE, OWN_CONTROL_SEVERITY, SH_ASG } from '../controls.js';
 import type { Policy } from '../../policy.js';
 import { launchConfigurationNameFromArn, validateLaunchConfigurationName } from '../../refs/validate.js';
 import { both, hopLimitCheck, prune, result } from '../judging.js';

@@ -27,7 +27,7 @@ import { errorText } from '../../errors.js';
 import { refreshGroups } from '../../act/groups.js';
 import { launchTemplateDataFor } from './mapping.js';
 import { ActionRefused, MANAGED_TAG, SOURCE_LC_TAG, TOOL_NAME, type ActContext, type ActionResult } from '../../act/types.js';
-import { GROUP_ACT_PERMISSIONS } from '../auto-scaling-groups.js';
+import { GROUP_ACT_PERMISSIONS } from '../../act/groups-iam.js';
 import type { KindRemedy } from '../edge-types.js';
 import { ARN, HERE } from '../permissions.js';
 

@@ -3,7 +3,7 @@
  * the one launches use when they name no version. Pure.
  */
 import type { LaunchTemplateSubject } from '../../model.js';
-import { EC2_GUIDE, OWN_CONTROL_SEVERITY } from '../../controls.js';
+import { EC2_GUIDE, OWN_CONTROL_SEVERITY } from '../controls.js';
 import type { Policy } from '../../policy.js';
 import { validateLaunchTemplateRef } from '../../refs/validate.js';
 import { judgeTemplateVersion, metadataDetails, partitionOf, prune, result } from '../judging.js';

@@ -32,7 +32,7 @@ import type { Plan } from '../../model.js';
 import type { TemplateUse } from '../../act/groups.js';
 import { refreshGroups } from '../../act/groups.js';
 import { ActionRefused, TOOL_NAME, type ActContext, type ActionResult } from '../../act/types.js';
-import { GROUP_ACT_PERMISSIONS } from '../auto-scaling-groups.js';
+import { GROUP_ACT_PERMISSIONS } from '../../act/groups-iam.js';
 import type { KindRemedy } from '../edge-types.js';
 import { ARN, HERE } from '../permissions.js';
 

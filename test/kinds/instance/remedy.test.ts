@@ -2,8 +2,8 @@
 import { DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { remediate } from '../../../shared/act/index.js';
-import { evaluate } from '../../../shared/evaluate.js';
-import { createLoader } from '../../../shared/load.js';
+import { evaluate } from '../../../shared/engine/evaluate.js';
+import { createLoader } from '../../../shared/engine/load.js';
 import { describedInstance, planFor, remediationHarness } from '../../act/harness.js';
 import { ACCOUNT, NOW, instanceSubject, policy } from '../../act/helpers.js';
 

@@ -8,7 +8,7 @@ import {
 import { CreateLaunchTemplateCommand, DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { remediate } from '../../../shared/act/index.js';
-import { evaluate } from '../../../shared/evaluate.js';
+import { evaluate } from '../../../shared/engine/evaluate.js';
 import { templateClientToken } from '../../../shared/kinds/launch-configuration/remedy.js';
 import type { ResourceRef } from '../../../shared/model.js';
 import { annotationFor } from '../../../shared/sinks/securityhub.js';

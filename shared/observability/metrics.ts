@@ -3,7 +3,7 @@
  * findings published or failed, remediations by status, skips by the gate
  * that stopped them, failures by stage. Plain counters with no AWS or
  * Powertools import, so the CLI (which never publishes them) pays nothing;
- * the Lambda handlers flush them as embedded metric format (shared/lambda-metrics.ts).
+ * the Lambda handlers flush them as embedded metric format (shared/lambda/metrics.ts).
  */
 
 export type MetricName = 'Verdicts' | 'FindingsPublished' | 'FindingsFailed' | 'Remediations' | 'Skips' | 'Failures';

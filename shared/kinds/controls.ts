@@ -12,7 +12,7 @@
  * defence in depth (the hop limit only matters with containers or forwarding
  * on the host) or affect future launches only (account default).
  */
-import type { ControlId } from './model.js';
+import type { ControlId } from '../model.js';
 
 export type SeverityLabel = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 

@@ -17,16 +17,16 @@
  * changed, or that are due for a refresh, are imported, and the resources to
  * archive come from the published state instead of a GetFindings listing.
  */
-import { MAX_QUERIES_PER_CALL } from './aws/usage.js';
+import { MAX_QUERIES_PER_CALL } from '../aws/usage.js';
 import { evaluate } from './evaluate.js';
-import { KIND_NAMES, measuresUsage } from './kinds/registry.js';
-import { logger } from './log.js';
-import type { Outcome, ResourceRef, Subject } from './model.js';
-import { refKey } from './model.js';
+import { KIND_NAMES, measuresUsage } from '../kinds/registry.js';
+import { logger } from '../observability/log.js';
+import type { Outcome, ResourceRef, Subject } from '../model.js';
+import { refKey } from '../model.js';
 import { processSubjects, type PipelineDeps } from './pipeline.js';
 import type { FindingsSink, Inventory, PublishResult, Report } from './ports.js';
-import { failIfUnpublished } from './results.js';
-import { changedOnly, type ChangeFilter } from './sinks/published.js';
+import { failIfUnpublished } from '../lambda/results.js';
+import { changedOnly, type ChangeFilter } from '../sinks/published.js';
 
 /** Lists the resources that have an active imds-guard finding. */
 export interface ActiveFindingIndex {

@@ -7,4 +7,4 @@ import { Logger } from '@aws-lambda-powertools/logger';
 export const logger = new Logger({ serviceName: 'imds-guard' });
 
 /** Error details for a log line (shared/errors.ts: one way to put an error into words). */
-export { errorFields } from './errors.js';
+export { errorFields } from '../errors.js';

@@ -2,16 +2,16 @@
  * The composition root: real adapters for one account and region, wired into
  * the pipeline's dependencies. Entry points and the CLI build their pipeline here.
  */
-import type { Clients } from './aws/clients.js';
+import type { Clients } from '../aws/clients.js';
 import { engineDeps, type EngineOptions } from './engine-deps.js';
-import type { Publisher } from './findings/fingerprint.js';
-import type { PipelineDeps } from './pipeline.js';
-import type { Policy } from './policy.js';
-import type { Scope } from './scope.js';
-import { withControlFindings } from './sinks/annotate-control-findings.js';
-import { createSecurityHubSink } from './sinks/securityhub.js';
-import { createWaveMembers } from './aws/wave-members.js';
-import { createSuppressedLookup } from './findings/suppressed.js';
+import type { Publisher } from '../findings/fingerprint.js';
+import type { PipelineDeps } from '../engine/pipeline.js';
+import type { Policy } from '../policy.js';
+import type { Scope } from '../scope.js';
+import { withControlFindings } from '../sinks/annotate-control-findings.js';
+import { createSecurityHubSink } from '../sinks/securityhub.js';
+import { createWaveMembers } from '../aws/wave-members.js';
+import { createSuppressedLookup } from '../findings/suppressed.js';
 
 export interface WiringOptions extends EngineOptions {
   /** Publish findings to Security Hub (off for the Config rule and the CLI). */
@@ -48,7 +48,7 @@ export function pipelineDeps(clients: Clients, options: WiringOptions): Pipeline
           { ...scope, mode: options.policy.findings },
         )
       : undefined,
-    // Issue 12: asked only when a plan is about to execute (shared/safety.ts).
+    // Issue 12: asked only when a plan is about to execute (shared/engine/safety.ts).
     ...(options.remediation
       ? { waveMembers: createWaveMembers(clients.ec2), ...(options.findings ? { suppressed: createSuppressedLookup(clients.securityHub) } : {}) }
       : {}),

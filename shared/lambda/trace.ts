@@ -5,7 +5,7 @@
  * Imported by functions/ only, so the CLI bundle does not carry the X-Ray SDK.
  */
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import type { Clients } from './aws/clients.js';
+import type { Clients } from '../aws/clients.js';
 
 export function tracingEnabled(env: Record<string, string | undefined> = process.env): boolean {
   return /^(true|1|on|yes)$/i.test(env.IMDS_GUARD_TRACING?.trim() ?? '');

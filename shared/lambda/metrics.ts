@@ -1,12 +1,12 @@
 /**
- * The pipeline's counters (shared/metrics.ts) as CloudWatch metrics, through
+ * The pipeline's counters (shared/observability/metrics.ts) as CloudWatch metrics, through
  * Powertools Metrics: embedded metric format on stdout, which CloudWatch Logs
  * turns into metrics without an API call. Namespace `imds-guard`. Each
  * handler calls `flushMetrics()` once per invocation, also when it fails.
  * POWERTOOLS_METRICS_DISABLED=true turns the output off.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { takeCounts } from './metrics.js';
+import { takeCounts } from '../observability/metrics.js';
 
 export const METRICS_NAMESPACE = 'imds-guard';
 

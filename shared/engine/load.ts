@@ -9,10 +9,10 @@
  * missing. Throttling is left to the SDK's retry strategy (clients.ts).
  */
 import type { InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
-import { getInstanceMetadataDefaults } from './aws/ec2.js';
-import type { EdgeClients, EdgeContext } from './kinds/edge-types.js';
-import { edgeOf, KIND_NAMES } from './kinds/registry.js';
-import { refKey, type ResourceKind, type ResourceRef, type Subject } from './model.js';
+import { getInstanceMetadataDefaults } from '../aws/ec2.js';
+import type { EdgeClients, EdgeContext } from '../kinds/edge-types.js';
+import { edgeOf, KIND_NAMES } from '../kinds/registry.js';
+import { refKey, type ResourceKind, type ResourceRef, type Subject } from '../model.js';
 import type { Loader } from './ports.js';
 
 export type LoaderClients = EdgeClients;

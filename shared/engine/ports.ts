@@ -9,8 +9,8 @@ import type {
   Subject,
   UsageEvidence,
   Verdict,
-} from './model.js';
-import type { SubjectOf } from './kinds/types.js';
+} from '../model.js';
+import type { SubjectOf } from '../kinds/types.js';
 
 /** Re-describes resources. Returns one subject per distinct ref (MissingSubject when gone). */
 export interface Loader {

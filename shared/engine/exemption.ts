@@ -27,9 +27,9 @@
  * finding says why. A past `until` no longer exempts, and the finding says
  * it expired.
  */
-import { describeKind } from './kinds/registry.js';
-import type { Subject } from './model.js';
-import { SETTINGS, type Policy } from './policy.js';
+import { describeKind } from '../kinds/registry.js';
+import type { Subject } from '../model.js';
+import { SETTINGS, type Policy } from '../policy.js';
 
 /** The settings an exemption is read from. */
 export type ExemptionSettings = Pick<Policy, 'exemptTagKey' | 'exemptLaunchConfigurations' | 'exemptAccountDefaultRegions'>;

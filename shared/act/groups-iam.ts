@@ -4,8 +4,8 @@
  * looks up the groups that use it (shared/act/groups.ts) and may start an
  * instance refresh on them; a migration also repoints the groups.
  */
-import type { PermissionStatement } from './edge-types.js';
-import { ARN, HERE } from './permissions.js';
+import type { PermissionStatement } from '../kinds/edge-types.js';
+import { ARN, HERE } from '../kinds/permissions.js';
 
 const GROUP_ARN = `${ARN}:autoscaling:${HERE}:autoScalingGroup:*:autoScalingGroupName/*`;
 

@@ -2,12 +2,12 @@
  * What every Lambda entry point gets around its own code: the Lambda context
  * on every log line (Powertools Logger: request id, cold start, function
  * name), a `Failures{stage=invocation}` count when it throws, and the
- * invocation's metrics flushed (shared/lambda-metrics.ts), also on failure.
+ * invocation's metrics flushed (shared/lambda/metrics.ts), also on failure.
  */
 import type { Context } from 'aws-lambda';
-import { flushMetrics } from './lambda-metrics.js';
-import { logger } from './log.js';
-import { count } from './metrics.js';
+import { flushMetrics } from './metrics.js';
+import { logger } from '../observability/log.js';
+import { count } from '../observability/metrics.js';
 
 export function lambdaHandler<E, R>(handle: (event: E, context: Context) => Promise<R>): (event: E, context: Context) => Promise<R> {
   return async (event, context) => {

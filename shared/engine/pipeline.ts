@@ -5,14 +5,14 @@
  */
 import { decide, tooYoungToJudge } from './decide.js';
 import { evaluate } from './evaluate.js';
-import { measuresUsage } from './kinds/registry.js';
-import { errorFields, logger } from './log.js';
-import { count } from './metrics.js';
-import { refKey, type Outcome, type Plan, type ResourceRef, type Subject, type UsageEvidence, type Verdict } from './model.js';
-import type { Policy } from './policy.js';
+import { measuresUsage } from '../kinds/registry.js';
+import { errorFields, logger } from '../observability/log.js';
+import { count } from '../observability/metrics.js';
+import { refKey, type Outcome, type Plan, type ResourceRef, type Subject, type UsageEvidence, type Verdict } from '../model.js';
+import type { Policy } from '../policy.js';
 import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from './ports.js';
-import type { WaveMembersSource } from './aws/wave-members.js';
-import type { SuppressedLookup } from './findings/suppressed.js';
+import type { WaveMembersSource } from '../aws/wave-members.js';
+import type { SuppressedLookup } from '../findings/suppressed.js';
 import { applySafety } from './safety.js';
 
 /** Executes plans (shared/act); absent when the caller never writes to resources. */
@@ -29,7 +29,7 @@ export interface PipelineDeps {
   images?: ImageSupport;
   remediator?: Remediator;
   now?: () => Date;
-  /** Issue 12: SUPPRESSED findings and wave groups (shared/safety.ts); absent = not looked up. */
+  /** Issue 12: SUPPRESSED findings and wave groups (shared/engine/safety.ts); absent = not looked up. */
   suppressed?: SuppressedLookup;
   waveMembers?: WaveMembersSource;
 }
@@ -102,7 +102,7 @@ export async function processSubjects(
   return result;
 }
 
-/** Counters for CloudWatch metrics (shared/metrics.ts; the Lambda handlers publish them). */
+/** Counters for CloudWatch metrics (shared/observability/metrics.ts; the Lambda handlers publish them). */
 function countResult(verdicts: readonly Verdict[], outcomes: ReadonlyMap<string, Outcome>, result: PipelineResult): void {
   for (const v of verdicts) count('Verdicts', 1, { name: 'compliance', value: v.compliance });
   for (const o of outcomes.values()) {

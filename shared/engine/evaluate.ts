@@ -6,7 +6,7 @@
  * the kind's description says how (shared/kinds/<kind>/description.ts) and
  * which control each check maps to.
  *
- * Order of judgement: gone → exempt (shared/exemption.ts; a dated one until
+ * Order of judgement: gone → exempt (shared/engine/exemption.ts; a dated one until
  * its day) → the kind's
  * own judge. The verdict is the worst check: NON_COMPLIANT > COMPLIANT >
  * NOT_APPLICABLE.
@@ -17,12 +17,12 @@
  * reason names the source that decided.
  */
 import { describeExemption, exemptionStatus } from './exemption.js';
-import { CHECK_IDS } from './kinds/checks.js';
-import { describeKind } from './kinds/registry.js';
-import type { Judgement } from './kinds/types.js';
-import type { CheckResult, Compliance, Subject, Verdict } from './model.js';
-import type { Policy } from './policy.js';
-import { watchNote } from './watch/tags.js';
+import { CHECK_IDS } from '../kinds/checks.js';
+import { describeKind } from '../kinds/registry.js';
+import type { Judgement } from '../kinds/types.js';
+import type { CheckResult, Compliance, Subject, Verdict } from '../model.js';
+import type { Policy } from '../policy.js';
+import { watchNote } from '../watch/tags.js';
 
 const RANK: Record<Compliance, number> = { NOT_APPLICABLE: 0, COMPLIANT: 1, NON_COMPLIANT: 2 };
 

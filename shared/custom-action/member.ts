@@ -7,15 +7,15 @@
  */
 import { DescribeAccountCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { errorCode } from './aws/batch.js';
-import type { Clients } from './aws/clients.js';
-import { assumeRole, memberRoleArn, type Credentials } from './aws/sts.js';
-import type { ActionSettings } from './custom-action.js';
-import type { MemberAccess, Membership } from './custom-action-run.js';
-import { engineDeps } from './engine-deps.js';
-import { runPipeline } from './pipeline.js';
-import type { Policy } from './policy.js';
-import { messageOf } from './sinks/retry.js';
+import { errorCode } from '../aws/batch.js';
+import type { Clients } from '../aws/clients.js';
+import { assumeRole, memberRoleArn, type Credentials } from '../aws/sts.js';
+import type { ActionSettings } from './parse.js';
+import type { MemberAccess, Membership } from './run.js';
+import { engineDeps } from '../wiring/engine-deps.js';
+import { runPipeline } from '../engine/pipeline.js';
+import type { Policy } from '../policy.js';
+import { messageOf } from '../sinks/retry.js';
 
 const SESSION_NAME = 'imds-guard-custom-action';
 

@@ -12,7 +12,7 @@
  *   DescribeAccount, or the `IMDS_GUARD_MEMBER_ACCOUNTS` allow-list), then the
  *   member role `arn:<p>:iam::<account>:role/imds-guard/<IMDS_GUARD_MEMBER_ROLE>`
  *   is assumed once per account and clients are built per region
- *   (shared/custom-action-member.ts). Nothing is imported into the member's
+ *   (shared/custom-action/member.ts). Nothing is imported into the member's
  *   Security Hub: its own pipeline sees the change (CloudTrail) and refreshes
  *   its findings.
  * The two entry points are separate bundles, so each role is granted exactly
@@ -24,25 +24,25 @@
  * else changes.
  */
 import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import type { Credentials } from './aws/sts.js';
-import { ACCEPTED_CONTROLS, byPlace, readCustomAction, refsOf, type SelectedFinding } from './custom-action.js';
-import { truncate } from './findings/asff.js';
-import type { Scope } from './scope.js';
-import { errorFields, logger } from './log.js';
-import { refKey, type CheckId, type Outcome, type ResourceRef } from './model.js';
-import type { PipelineResult } from './pipeline.js';
-import type { PublishResult } from './ports.js';
-import { failIfUnpublished, type HandlerResult } from './results.js';
-import { messageOf } from './sinks/retry.js';
-import { annotationFor, NOTE_MAX } from './sinks/securityhub.js';
-import { writeFindingNotes, type FindingNote } from './sinks/finding-notes.js';
+import type { Credentials } from '../aws/sts.js';
+import { ACCEPTED_CONTROLS, byPlace, readCustomAction, refsOf, type SelectedFinding } from './parse.js';
+import { truncate } from '../findings/asff.js';
+import type { Scope } from '../scope.js';
+import { errorFields, logger } from '../observability/log.js';
+import { refKey, type CheckId, type Outcome, type ResourceRef } from '../model.js';
+import type { PipelineResult } from '../engine/pipeline.js';
+import type { PublishResult } from '../engine/ports.js';
+import { failIfUnpublished, type HandlerResult } from '../lambda/results.js';
+import { messageOf } from '../sinks/retry.js';
+import { annotationFor, NOTE_MAX } from '../sinks/securityhub.js';
+import { writeFindingNotes, type FindingNote } from '../sinks/finding-notes.js';
 
 /** The engine where the function's own role acts (member stack): the pipeline's own sink publishes imds-guard's findings. */
 export type LocalRun = (refs: ResourceRef[]) => Promise<PipelineResult>;
 
 export type Membership = { member: true } | { member: false; reason: string };
 
-/** How the hub reaches a member account (shared/custom-action-member.ts). */
+/** How the hub reaches a member account (shared/custom-action/member.ts). */
 export interface MemberAccess {
   /** Is the account in the organization? */
   membership(account: string): Promise<Membership>;

@@ -3,18 +3,18 @@
  * use, judge and (optionally) remediate in one account and region. The hub's
  * custom action runs it with a member role's credentials, where imds-guard
  * imports nothing (the member's own pipeline refreshes its findings); keeping
- * it apart from shared/wiring.ts keeps the Security Hub sink out of that
+ * it apart from shared/wiring/pipeline-deps.ts keeps the Security Hub sink out of that
  * bundle, so the hub's role is granted only what the hub sends.
  */
-import { createRemediator } from './act/index.js';
-import type { Clients } from './aws/clients.js';
-import { createImageSupport } from './aws/images.js';
-import { createUsageSource } from './aws/usage.js';
-import { evaluate } from './evaluate.js';
-import { createLoader } from './load.js';
-import type { PipelineDeps } from './pipeline.js';
-import type { Policy } from './policy.js';
-import type { Scope } from './scope.js';
+import { createRemediator } from '../act/index.js';
+import type { Clients } from '../aws/clients.js';
+import { createImageSupport } from '../aws/images.js';
+import { createUsageSource } from '../aws/usage.js';
+import { evaluate } from '../engine/evaluate.js';
+import { createLoader } from '../engine/load.js';
+import type { PipelineDeps } from '../engine/pipeline.js';
+import type { Policy } from '../policy.js';
+import type { Scope } from '../scope.js';
 
 export interface EngineOptions extends Scope {
   policy: Policy;

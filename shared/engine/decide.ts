@@ -9,7 +9,7 @@
  * |--------------------|-------------------------------------------------------|------------------------------|
  * | applicable         | the resource is gone or NOT_APPLICABLE                | no                           |
  * | non-compliant      | the resource is already compliant                     | no                           |
- * | exempt             | exempt now (shared/exemption.ts: tag or setting)      | **never**                    |
+ * | exempt             | exempt now (shared/engine/exemption.ts: tag or setting)      | **never**                    |
  * | kind-enabled       | IMDS_GUARD_REMEDIATE leaves this kind out             | no                           |
  * | mode               | mode is `detect` or `dry-run`                         | yes                          |
  * | endpoint-enabled   | the metadata endpoint is disabled                     | no (we never enable it)      |
@@ -20,7 +20,7 @@
  * | not-our-own-change | the trigger was imds-guard's own write (loop guard)   | no                           |
  * | not-rolled-back    | imds-guard rolled the instance back (mark tag)        | **never** (remove the tag)   |
  * | not-suppressed     | a person set its Security Hub finding to SUPPRESSED   | **never**                    |
- * | wave               | held for a later wave of its group (shared/waves.ts)  | no                           |
+ * | wave               | held for a later wave of its group (shared/engine/waves.ts)  | no                           |
  *
  * Gates fit the change (issue 12): `imdsv1-unused` and `usage-known` are
  * about IMDSv1, so they apply only when the plan changes HttpTokens. A
@@ -60,12 +60,12 @@
  *   been installed since launch, and the window can judge them.
  * - An instance without a launch time is judged as if older than the window.
  */
-import { describeKind } from './kinds/registry.js';
-import type { KindRemediation, LiveSubject, Superseded } from './kinds/types.js';
-import type { Gate, GateId, MetadataOptions, Plan, ResourceKind, Subject, UsageEvidence, Verdict } from './model.js';
-import { SETTINGS, type Policy } from './policy.js';
+import { describeKind } from '../kinds/registry.js';
+import type { KindRemediation, LiveSubject, Superseded } from '../kinds/types.js';
+import type { Gate, GateId, MetadataOptions, Plan, ResourceKind, Subject, UsageEvidence, Verdict } from '../model.js';
+import { SETTINGS, type Policy } from '../policy.js';
 import { describeExemption, exemptionStatus } from './exemption.js';
-import { ROLLED_BACK_TAG } from './watch/tags.js';
+import { ROLLED_BACK_TAG } from '../watch/tags.js';
 
 export interface DecideContext {
   /** IMDSv1 usage for an instance; `undefined` when not looked up. */

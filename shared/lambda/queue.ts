@@ -8,13 +8,13 @@
  * that asked for them. functions/events.ts runs the pipeline in between.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { parseFindingRef } from './findings/asff.js';
-import { isOwnChange } from './lambda.js';
-import type { Scope } from './scope.js';
-import { refKey, type ResourceRef } from './model.js';
-import type { PublishResult } from './ports.js';
-import { parseEvent } from './refs/parse.js';
-import type { RejectedId } from './refs/types.js';
+import { parseFindingRef } from '../findings/asff.js';
+import { isOwnChange } from './context.js';
+import type { Scope } from '../scope.js';
+import { refKey, type ResourceRef } from '../model.js';
+import type { PublishResult } from '../engine/ports.js';
+import { parseEvent } from '../refs/parse.js';
+import type { RejectedId } from '../refs/types.js';
 
 /** An SQS event as Lambda delivers it (event source mapping). */
 export function isSqsBatch(event: unknown): event is { Records: SQSRecord[] } {
@@ -78,7 +78,7 @@ export function mergedRefs(events: readonly QueuedEvent[]): ResourceRef[] {
  * The records to hand back to the queue, with why: those with a resource
  * whose finding (or note) could not be published. A sink that is switched
  * off (`unavailable`: Security Hub not enabled) fails nothing, as for a
- * single event (shared/results.ts).
+ * single event (shared/lambda/results.ts).
  */
 export function failedRecords(events: readonly QueuedEvent[], results: readonly (PublishResult | undefined)[]): Map<string, string> {
   const byResource = new Map<string, string>();

@@ -2,9 +2,9 @@
  * What a handler returns and when it must fail: a pipeline run that could not
  * publish everything is an error, so the event is retried rather than lost.
  */
-import type { PipelineResult } from './pipeline.js';
-import type { PublishResult } from './ports.js';
-import { ImdsGuardError } from './errors.js';
+import type { PipelineResult } from '../engine/pipeline.js';
+import type { PublishResult } from '../engine/ports.js';
+import { ImdsGuardError } from '../errors.js';
 
 export interface HandlerResult {
   status: 'done' | 'ignored' | 'rejected';

@@ -3,16 +3,16 @@
  * automatic enforce runs:
  * 1. SUPPRESSED: resources about to be changed whose Security Hub finding a
  *    person suppressed are decided again with that fact (gate not-suppressed);
- * 2. waves (shared/waves.ts) over the plans left, with the whole groups'
+ * 2. waves (shared/engine/waves.ts) over the plans left, with the whole groups'
  *    members read from EC2.
  * Both look-ups are asked only when some plan would execute. A failed look-up
  * holds the plans it concerns: not knowing is never a reason to change more.
  */
-import type { WaveMembersSource } from './aws/wave-members.js';
-import type { SuppressedLookup } from './findings/suppressed.js';
-import { errorFields, logger } from './log.js';
-import { refKey, type Gate, type Plan, type Tags, type Verdict } from './model.js';
-import type { Policy } from './policy.js';
+import type { WaveMembersSource } from '../aws/wave-members.js';
+import type { SuppressedLookup } from '../findings/suppressed.js';
+import { errorFields, logger } from '../observability/log.js';
+import { refKey, type Gate, type Plan, type Tags, type Verdict } from '../model.js';
+import type { Policy } from '../policy.js';
 import { applyWaves, waveGroupFilter, waveGroupOf, type WaveMember } from './waves.js';
 
 export interface SafetyDeps {
