@@ -15,7 +15,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { KIND_NAMES } from '../shared/kinds/registry.js';
 import type { ResourceKind } from '../shared/model.js';
 import { UsageError } from './errors.js';
-import { ACCOUNT_ID, INSTANCE_ID } from '../shared/refs/validate.js';
+import { ACCOUNT_ID } from '../shared/validate.js';
+import { INSTANCE_ID } from '../shared/kinds/instance/id.js';
 
 export type Format = 'table' | 'json' | 'csv' | 'html';
 export const FORMATS: readonly Format[] = ['table', 'json', 'csv', 'html'];

@@ -16,7 +16,9 @@ import type { Clients } from '../shared/aws/clients.js';
 import { createRemediator } from '../shared/act/index.js';
 import { evaluate } from '../shared/engine/evaluate.js';
 import { createLoader } from '../shared/engine/load.js';
-import type { ActionKind, Compliance, Outcome, ResourceKind, Subject } from '../shared/model.js';
+import type { ActionKind, Compliance, ResourceKind } from '../shared/model.js';
+import type { Outcome } from '../shared/verdict.js';
+import type { Subject } from '../shared/kinds/subject.js';
 import { processSubjects, runPipeline, type Remediator } from '../shared/engine/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import type { Report } from '../shared/engine/ports.js';
@@ -26,7 +28,7 @@ import type { Progress } from './progress.js';
 import { readinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
 import { describeKind } from '../shared/kinds/registry.js';
-import type { Scope } from '../shared/scope.js';
+import type { Scope } from '../shared/model.js';
 
 export type FixStatus = 'planned' | 'skipped' | 'remediated' | 'failed' | 'superseded';
 

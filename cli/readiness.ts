@@ -11,7 +11,8 @@
  */
 import { exemptionStatus } from '../shared/engine/exemption.js';
 import { describeKind } from '../shared/kinds/registry.js';
-import type { Gate, GateId, MetadataOptions, Plan, UsageEvidence, Verdict } from '../shared/model.js';
+import type { Gate, GateId, MetadataOptions, UsageEvidence } from '../shared/model.js';
+import type { Plan, Verdict } from '../shared/verdict.js';
 import type { Policy } from '../shared/policy.js';
 import { SETTINGS } from '../shared/policy.js';
 import { plural } from './format/labels.js';

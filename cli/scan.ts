@@ -8,7 +8,8 @@
 import { describeAutoScalingUsage, emptyUsage, usageFromGroups, type AutoScalingUsage, type GroupLaunchSources } from '../shared/aws/autoscaling.js';
 import type { Clients } from '../shared/aws/clients.js';
 import { mapLimit } from '../shared/aws/batch.js';
-import type { Compliance, ResourceKind, Verdict } from '../shared/model.js';
+import type { Compliance, ResourceKind } from '../shared/model.js';
+import type { Verdict } from '../shared/verdict.js';
 import { describeKind, KIND_NAMES } from '../shared/kinds/registry.js';
 import { processSubjects } from '../shared/engine/pipeline.js';
 import type { Policy } from '../shared/policy.js';

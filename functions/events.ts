@@ -21,14 +21,15 @@ import { createClients } from '../shared/aws/clients.js';
 import { lambdaHandler } from '../shared/lambda/handler.js';
 import { traced } from '../shared/lambda/trace.js';
 import { isOwnChange, lambdaScope } from '../shared/lambda/context.js';
-import type { Scope } from '../shared/scope.js';
+import type { Scope } from '../shared/model.js';
 import { errorFields, logger } from '../shared/observability/log.js';
 import { runPipeline } from '../shared/engine/pipeline.js';
 import { loadPolicy } from '../shared/policy.js';
 import type { PublishResult } from '../shared/engine/ports.js';
 import { failedRecords, isSqsBatch, mergedRefs, readBatch } from '../shared/lambda/queue.js';
 import { parseEvent } from '../shared/refs/parse.js';
-import { failIfUnpublished, summarise, type HandlerResult } from '../shared/lambda/results.js';
+import { failIfUnpublished } from '../shared/engine/unpublished.js';
+import { summarise, type HandlerResult } from '../shared/lambda/results.js';
 import { automaticDeps } from '../shared/wiring/pipeline-deps.js';
 
 const policy = loadPolicy();

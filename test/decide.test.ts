@@ -2,7 +2,9 @@ import { evaluate } from '../shared/engine/evaluate.js';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../shared/engine/decide.js';
 import { launchTemplateNameFor } from '../shared/kinds/launch-configuration/description.js';
-import type { GateId, Plan, Subject } from '../shared/model.js';
+import type { GateId } from '../shared/model.js';
+import type { Plan } from '../shared/verdict.js';
+import type { Subject } from '../shared/kinds/subject.js';
 import {
   NOW,
   accountSubject,

@@ -10,7 +10,7 @@ import { CredentialsError, UsageError } from '../cli/errors.js';
 import { MappingError } from '../shared/kinds/launch-configuration/mapping.js';
 import { ActionRefused } from '../shared/act/types.js';
 import { PolicyError } from '../shared/policy.js';
-import { PublishError } from '../shared/lambda/results.js';
+import { PublishError } from '../shared/engine/unpublished.js';
 
 function sdkError(name: string, message: string, status: number, extra: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status, requestId: 'req-1', attempts: 1 }, ...extra });

@@ -9,7 +9,8 @@ import {
 import type { DescribeInstancesCommandInput, DescribeInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { createLoader } from '../shared/engine/load.js';
-import type { LaunchTemplateSubject, ResourceKind, ResourceRef } from '../shared/model.js';
+import type { LaunchTemplateSubject } from '../shared/kinds/launch-template/subject.js';
+import type { ResourceKind, ResourceRef } from '../shared/model.js';
 import { apiFixture, ec2Error, instance, instanceIds, mockedClients, SCOPE } from './aws/helpers.js';
 import { instance as instanceSubject, launchConfiguration, launchTemplate } from './support/subjects.js';
 

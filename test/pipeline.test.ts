@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Outcome, Plan, ResourceRef, Subject, UsageEvidence } from '../shared/model.js';
+import type { Outcome, Plan } from '../shared/verdict.js';
+import type { ResourceRef, UsageEvidence } from '../shared/model.js';
+import type { Subject } from '../shared/kinds/subject.js';
 import { takeCounts } from '../shared/observability/metrics.js';
 import { processSubjects, runPipeline, type PipelineDeps } from '../shared/engine/pipeline.js';
 import { DEFAULT_POLICY, type Policy } from '../shared/policy.js';

@@ -25,7 +25,7 @@ import { createRemediator } from '../shared/act/index.js';
 import { evaluate } from '../shared/engine/evaluate.js';
 import { createInventory } from '../shared/engine/inventory.js';
 import { createLoader } from '../shared/engine/load.js';
-import type { Outcome } from '../shared/model.js';
+import type { Outcome } from '../shared/verdict.js';
 import { DEFAULT_POLICY, type Policy } from '../shared/policy.js';
 import type { FindingsSink, PublishResult, Report } from '../shared/engine/ports.js';
 import { annotationFor } from '../shared/sinks/securityhub.js';

@@ -10,7 +10,9 @@
  * the mode allowed it), `skipped` (a gate failed, nothing to change, or the
  * action refused because going on would make things worse).
  */
-import { refKey, type Compliance, type Outcome, type Plan, type Subject, type Verdict } from '../model.js';
+import { refKey, type Compliance } from '../model.js';
+import { type Outcome, type Plan, type Verdict } from '../verdict.js';
+import type { Subject } from '../kinds/subject.js';
 import type { Policy } from '../policy.js';
 import type { Loader } from '../engine/ports.js';
 import { mapLimit } from '../aws/batch.js';

@@ -5,7 +5,8 @@
  */
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { Compliance, Plan } from '../model.js';
+import type { Compliance } from '../model.js';
+import type { Plan } from '../verdict.js';
 import type { Policy } from '../policy.js';
 import type { GroupFinder } from './groups.js';
 import { ImdsGuardError } from '../errors.js';

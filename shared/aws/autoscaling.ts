@@ -50,15 +50,6 @@ export async function describeLaunchConfigurationsByNames(
   return { launchConfigurations, missing: wanted.filter((n) => !seen.has(n)) };
 }
 
-/** Every launch configuration in the region, one page (≤100) at a time. */
-export async function* pageLaunchConfigurations(
-  autoScaling: AutoScalingClient,
-  pageSize = AUTO_SCALING_PAGE_SIZE,
-): AsyncGenerator<LaunchConfiguration[]> {
-  const pages = paginateDescribeLaunchConfigurations({ client: autoScaling, pageSize, withCommand: ownInput }, {});
-  yield* pageItems(pages, (out) => out.LaunchConfigurations, 'DescribeLaunchConfigurations', `listing, page size ${pageSize}`);
-}
-
 /**
  * Every Auto Scaling group in the region, one page (≤100) at a time, without
  * the instance lists (`IncludeInstances: false`; they are not needed here

@@ -4,27 +4,9 @@
  * numbers sent as strings, dates as ISO strings (fixtures, CloudTrail), and
  * fields left out. A field the resource leaves unset stays `undefined`.
  */
-import type { LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
-import type {
-  Instance,
-  InstanceMetadataDefaultsResponse,
-  LaunchTemplate,
-  LaunchTemplateVersion,
-} from '@aws-sdk/client-ec2';
-import type {
-  AccountDefaultsSubject,
-  HttpEndpoint,
-  HttpTokens,
-  InstanceSubject,
-  LaunchConfigurationSubject,
-  LaunchTemplateSubject,
-  LaunchTemplateVersionSummary,
-  MetadataOptions,
-  ResourceRef,
-  Tags,
-} from '../model.js';
+import type { HttpEndpoint, HttpTokens, MetadataOptions, ResourceRef, Tags } from '../model.js';
 
-import type { Scope } from '../scope.js';
+import type { Scope } from '../model.js';
 
 export type { Scope };
 
@@ -56,7 +38,7 @@ export function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function oneOf<T extends string>(value: unknown, allowed: readonly T[]): T | undefined {
+export function oneOf<T extends string>(value: unknown, allowed: readonly T[]): T | undefined {
   return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : undefined;
 }
 
@@ -91,108 +73,6 @@ export function metadataOptions(raw: unknown): MetadataOptions {
   return out;
 }
 
-function ref(kind: ResourceRef['kind'], id: string, scope: Scope): ResourceRef {
+export function ref(kind: ResourceRef['kind'], id: string, scope: Scope): ResourceRef {
   return { kind, id, account: scope.account, region: scope.region };
-}
-
-export function instanceSubject(instance: Instance, scope: Scope): InstanceSubject {
-  const id = str(instance.InstanceId);
-  if (id === undefined) throw new Error('DescribeInstances returned an instance without InstanceId');
-  const tags = tagsToRecord(instance.Tags);
-  const subject: InstanceSubject = {
-    kind: 'instance',
-    ref: ref('instance', id, scope),
-    state: str(instance.State?.Name) ?? 'unknown',
-    metadata: metadataOptions(instance.MetadataOptions),
-    tags,
-  };
-  const metadataState = oneOf(instance.MetadataOptions?.State, ['pending', 'applied'] as const);
-  if (metadataState !== undefined) subject.metadataState = metadataState;
-  const launchTime = toDate(instance.LaunchTime);
-  if (launchTime !== undefined) subject.launchTime = launchTime;
-  const imageId = str(instance.ImageId);
-  if (imageId !== undefined) subject.imageId = imageId;
-  const instanceType = str(instance.InstanceType);
-  if (instanceType !== undefined) subject.instanceType = instanceType;
-  const profileArn = str(instance.IamInstanceProfile?.Arn);
-  if (profileArn !== undefined) subject.instanceProfileArn = profileArn;
-  const group = str(tags[ASG_NAME_TAG]);
-  if (group !== undefined) subject.autoScalingGroup = group;
-  return subject;
-}
-
-export function launchTemplateVersionSummary(version: LaunchTemplateVersion): LaunchTemplateVersionSummary {
-  const versionNumber = toNumber(version.VersionNumber);
-  if (versionNumber === undefined) {
-    throw new Error(`launch template version of ${version.LaunchTemplateId ?? '?'} has no VersionNumber`);
-  }
-  return { versionNumber, metadata: metadataOptions(version.LaunchTemplateData?.MetadataOptions) };
-}
-
-/**
- * A launch template from DescribeLaunchTemplates plus its default version
- * (and `$Latest`, kept only when it is a different version).
- */
-export function launchTemplateSubject(
-  template: LaunchTemplate,
-  defaultVersion: LaunchTemplateVersion,
-  latestVersion: LaunchTemplateVersion | undefined,
-  scope: Scope,
-  accountDefaults?: MetadataOptions,
-): LaunchTemplateSubject {
-  const id = str(template.LaunchTemplateId) ?? str(defaultVersion.LaunchTemplateId);
-  if (id === undefined) throw new Error('launch template without LaunchTemplateId');
-  const subject: LaunchTemplateSubject = {
-    kind: 'launch-template',
-    ref: ref('launch-template', id, scope),
-    name: str(template.LaunchTemplateName) ?? str(defaultVersion.LaunchTemplateName) ?? id,
-    tags: tagsToRecord(template.Tags),
-    defaultVersion: launchTemplateVersionSummary(defaultVersion),
-  };
-  if (latestVersion !== undefined) {
-    const latest = launchTemplateVersionSummary(latestVersion);
-    if (latest.versionNumber !== subject.defaultVersion.versionNumber) subject.latestVersion = latest;
-  }
-  if (accountDefaults !== undefined) subject.accountDefaults = accountDefaults;
-  const created = toDate(template.CreateTime);
-  if (created !== undefined) subject.createdTime = created;
-  return subject;
-}
-
-export function launchConfigurationSubject(lc: LaunchConfiguration, scope: Scope): LaunchConfigurationSubject {
-  const name = str(lc.LaunchConfigurationName);
-  if (name === undefined) throw new Error('DescribeLaunchConfigurations returned a record without LaunchConfigurationName');
-  const subject: LaunchConfigurationSubject = {
-    kind: 'launch-configuration',
-    ref: ref('launch-configuration', name, scope),
-    name,
-    metadata: lc.MetadataOptions == null ? undefined : metadataOptions(lc.MetadataOptions),
-    raw: { ...(lc as unknown as Record<string, unknown>) },
-  };
-  const arn = str(lc.LaunchConfigurationARN);
-  if (arn !== undefined) subject.arn = arn;
-  const created = toDate(lc.CreatedTime);
-  if (created !== undefined) subject.createdTime = created;
-  return subject;
-}
-
-/** GetInstanceMetadataDefaults `AccountLevel` → metadata options (absent fields = no preference). */
-export function accountDefaultsMetadata(accountLevel: InstanceMetadataDefaultsResponse | undefined): MetadataOptions {
-  return metadataOptions(accountLevel);
-}
-
-export function accountDefaultsSubject(
-  accountLevel: InstanceMetadataDefaultsResponse | undefined,
-  scope: Scope,
-): AccountDefaultsSubject {
-  const subject: AccountDefaultsSubject = {
-    kind: 'account-defaults',
-    ref: ref('account-defaults', scope.account, scope),
-    metadata: accountDefaultsMetadata(accountLevel),
-  };
-  const enforced = oneOf(accountLevel?.HttpTokensEnforced, ['enabled', 'disabled'] as const);
-  if (enforced !== undefined) subject.httpTokensEnforced = enforced === 'enabled';
-  const managedBy = oneOf(accountLevel?.ManagedBy, ['account', 'declarative-policy'] as const);
-  if (managedBy !== undefined) subject.managedBy = managedBy;
-  return subject;
 }

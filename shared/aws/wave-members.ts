@@ -5,15 +5,13 @@
  * up to 200 values a filter, pages of ≤1000.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { Policy } from '../policy.js';
 import { waveGroupOf, type WaveMember } from '../engine/waves.js';
 import { chunk } from './batch.js';
 import { EXISTING_INSTANCE_STATES, pageInstancesWhere } from './instances-where.js';
 import { tagsToRecord } from './translate.js';
 
+import type { WaveMembersSource } from '../engine/ports.js';
 const VALUES_PER_FILTER = 200;
-
-export type WaveMembersSource = (groups: readonly { key: string; value: string }[], policy: Policy) => Promise<Map<string, WaveMember[]>>;
 
 export function createWaveMembers(ec2: Pick<EC2Client, 'send'>): WaveMembersSource {
   return async (groups, policy) => {

@@ -23,8 +23,8 @@ import { parseFindingRef, productArnFor } from '../findings/asff.js';
 import { allKinds, isKind, validateRefId } from '../kinds/registry.js';
 import type { KindDescription } from '../kinds/types.js';
 import { PolicyError } from '../policy.js';
-import { validateAccountId, validateRegion } from '../refs/validate.js';
-import type { Scope } from '../scope.js';
+import { validateAccountId, validateRegion } from '../validate.js';
+import type { Scope } from '../model.js';
 
 export const CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action';
 

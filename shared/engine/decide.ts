@@ -61,8 +61,11 @@
  * - An instance without a launch time is judged as if older than the window.
  */
 import { describeKind } from '../kinds/registry.js';
-import type { KindRemediation, LiveSubject, Superseded } from '../kinds/types.js';
-import type { Gate, GateId, MetadataOptions, Plan, ResourceKind, Subject, UsageEvidence, Verdict } from '../model.js';
+import type { KindRemediation, Superseded } from '../kinds/types.js';
+import type { LiveSubject } from '../kinds/subject.js';
+import type { Gate, GateId, MetadataOptions, ResourceKind, UsageEvidence } from '../model.js';
+import type { Plan, Verdict } from '../verdict.js';
+import type { Subject } from '../kinds/subject.js';
 import { SETTINGS, type Policy } from '../policy.js';
 import { describeExemption, exemptionStatus } from './exemption.js';
 import { ROLLED_BACK_TAG } from '../watch/tags.js';

@@ -28,7 +28,7 @@
  * it expired.
  */
 import { describeKind } from '../kinds/registry.js';
-import type { Subject } from '../model.js';
+import type { Subject } from '../kinds/subject.js';
 import { SETTINGS, type Policy } from '../policy.js';
 
 /** The settings an exemption is read from. */

@@ -10,10 +10,10 @@ import type { InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 import { DEFAULT_CONCURRENCY, getInstanceMetadataDefaults } from '../aws/ec2.js';
 import type { EdgeClients, EdgeContext } from '../kinds/edge-types.js';
 import { edgeOf } from '../kinds/registry.js';
-import type { SubjectOf } from '../kinds/types.js';
+import type { SubjectOf } from '../kinds/subject.js';
 import type { ResourceKind } from '../model.js';
 import type { Inventory } from './ports.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../model.js';
 
 export interface InventoryOptions extends Scope {
   /** Calls in flight at once for per-template look-ups. Default 4. */

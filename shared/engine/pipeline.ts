@@ -8,11 +8,13 @@ import { evaluate } from './evaluate.js';
 import { measuresUsage } from '../kinds/registry.js';
 import { errorFields, logger } from '../observability/log.js';
 import { count } from '../observability/metrics.js';
-import { refKey, type Outcome, type Plan, type ResourceRef, type Subject, type UsageEvidence, type Verdict } from '../model.js';
+import { refKey, type ResourceRef, type UsageEvidence } from '../model.js';
+import { type Outcome, type Plan, type Verdict } from '../verdict.js';
+import type { Subject } from '../kinds/subject.js';
 import type { Policy } from '../policy.js';
 import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from './ports.js';
-import type { WaveMembersSource } from '../aws/wave-members.js';
-import type { SuppressedLookup } from '../findings/suppressed.js';
+import type { WaveMembersSource } from './ports.js';
+import type { SuppressedLookup } from './ports.js';
 import { applySafety } from './safety.js';
 
 /** Executes plans (shared/act); absent when the caller never writes to resources. */

@@ -2,16 +2,13 @@
  * The seams between the pure core and the AWS edges. Entry points wire real
  * adapters (shared/aws, shared/sinks); tests wire mocked clients or fakes.
  */
-import type {
-  Outcome,
-  ResourceKind,
-  ResourceRef,
-  Subject,
-  UsageEvidence,
-  Verdict,
-} from '../model.js';
-import type { SubjectOf } from '../kinds/types.js';
+import type { Outcome, Verdict } from '../verdict.js';
+import type { ResourceKind, ResourceRef, UsageEvidence } from '../model.js';
+import type { Subject } from '../kinds/subject.js';
+import type { SubjectOf } from '../kinds/subject.js';
 
+import type { Policy } from '../policy.js';
+import type { WaveMember } from './waves.js';
 /** Re-describes resources. Returns one subject per distinct ref (MissingSubject when gone). */
 export interface Loader {
   load(refs: readonly ResourceRef[]): Promise<Subject[]>;
@@ -60,3 +57,8 @@ export interface FindingsSink {
    */
   annotate(outcomes: readonly Outcome[]): Promise<PublishResult>;
 }
+
+/** refKey → why it is suppressed ("Security Hub finding EC2.8 (…) was set to SUPPRESSED"). */
+export type SuppressedLookup = (resources: readonly { ref: ResourceRef; subject?: Subject }[]) => Promise<Map<string, string>>;
+
+export type WaveMembersSource = (groups: readonly { key: string; value: string }[], policy: Policy) => Promise<Map<string, WaveMember[]>>;

@@ -8,10 +8,11 @@
  * Both look-ups are asked only when some plan would execute. A failed look-up
  * holds the plans it concerns: not knowing is never a reason to change more.
  */
-import type { WaveMembersSource } from '../aws/wave-members.js';
-import type { SuppressedLookup } from '../findings/suppressed.js';
+import type { WaveMembersSource } from './ports.js';
+import type { SuppressedLookup } from './ports.js';
 import { errorFields, logger } from '../observability/log.js';
-import { refKey, type Gate, type Plan, type Tags, type Verdict } from '../model.js';
+import { refKey, type Gate, type Tags } from '../model.js';
+import { type Plan, type Verdict } from '../verdict.js';
 import type { Policy } from '../policy.js';
 import { applyWaves, waveGroupFilter, waveGroupOf, type WaveMember } from './waves.js';
 

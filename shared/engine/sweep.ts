@@ -21,11 +21,13 @@ import { MAX_QUERIES_PER_CALL } from '../aws/usage.js';
 import { evaluate } from './evaluate.js';
 import { KIND_NAMES, measuresUsage } from '../kinds/registry.js';
 import { logger } from '../observability/log.js';
-import type { Outcome, ResourceRef, Subject } from '../model.js';
+import type { Outcome } from '../verdict.js';
+import type { ResourceRef } from '../model.js';
+import type { Subject } from '../kinds/subject.js';
 import { refKey } from '../model.js';
 import { processSubjects, type PipelineDeps } from './pipeline.js';
 import type { FindingsSink, Inventory, PublishResult, Report } from './ports.js';
-import { failIfUnpublished } from '../lambda/results.js';
+import { failIfUnpublished } from './unpublished.js';
 import { changedOnly, type ChangeFilter } from '../sinks/published.js';
 
 /** Lists the resources that have an active imds-guard finding. */

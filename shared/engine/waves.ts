@@ -18,7 +18,8 @@
  * Only plans that switch HttpTokens are held (a hop-limit-only change is not
  * watched). Held plans keep every gate and get a failed `wave` gate.
  */
-import type { Gate, Plan, Tags } from '../model.js';
+import type { Gate, Tags } from '../model.js';
+import type { Plan } from '../verdict.js';
 import type { Policy } from '../policy.js';
 import { watchRecordOf, type WatchRecord } from '../watch/tags.js';
 import { ASG_NAME_TAG } from '../aws/translate.js';

@@ -20,7 +20,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import type { Outcome, UsageEvidence } from '../model.js';
+import type { Outcome } from '../verdict.js';
+import type { UsageEvidence } from '../model.js';
 
 export const FINGERPRINT_FIELD = 'imds-guard/fingerprint';
 /** Who published the finding: `sweep`, or `event` / `action` (lets a sweep read back only what others published). */

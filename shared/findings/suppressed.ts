@@ -10,11 +10,12 @@
  * 20 a call; asked only for resources about to be changed in enforce mode.
  */
 import { GetFindingsCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { refKey, type ResourceRef, type Subject } from '../model.js';
+import { refKey, type ResourceRef } from '../model.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 import { ARN, HERE } from '../kinds/permissions.js';
 import { resourceArn } from './asff.js';
 
+import type { SuppressedLookup } from '../engine/ports.js';
 export const ARNS_PER_CALL = 20;
 
 /** IAM of the look-up (infra/stack.ts grants it to the functions that remediate and publish). */
@@ -23,9 +24,6 @@ export const SUPPRESSED_PERMISSIONS: PermissionStatement = {
   actions: ['securityhub:GetFindings'],
   resources: [`${ARN}:securityhub:${HERE}:hub/default`],
 };
-
-/** refKey → why it is suppressed ("Security Hub finding EC2.8 (…) was set to SUPPRESSED"). */
-export type SuppressedLookup = (resources: readonly { ref: ResourceRef; subject?: Subject }[]) => Promise<Map<string, string>>;
 
 export function createSuppressedLookup(securityHub: Pick<SecurityHubClient, 'send'>): SuppressedLookup {
   return async (resources) => {

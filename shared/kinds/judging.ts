@@ -3,7 +3,8 @@
  * EC2 resolves an option a launch template leaves unset (the version's value,
  * else the Region's account default, else EC2's own default). Pure.
  */
-import type { CheckId, Compliance, LaunchTemplateVersionSummary, MetadataOptions } from '../model.js';
+import type { CheckId, Compliance, MetadataOptions } from '../model.js';
+import type { LaunchTemplateVersionSummary } from './launch-template/subject.js';
 import type { Policy } from '../policy.js';
 import type { Judgement } from './types.js';
 

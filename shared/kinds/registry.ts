@@ -22,7 +22,7 @@ import { launchConfigurationEdge } from './launch-configuration/edge.js';
 import { launchTemplateDescription } from './launch-template/description.js';
 import { launchTemplateEdge } from './launch-template/edge.js';
 import type { KindDescription } from './types.js';
-import type { Validation } from '../refs/validate.js';
+import type { Validation } from '../validate.js';
 
 export interface Kind<K extends ResourceKind = ResourceKind> {
   description: KindDescription<K>;

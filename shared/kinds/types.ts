@@ -12,25 +12,13 @@
  */
 import type { Resource } from '@aws-sdk/client-securityhub';
 import type { AsffResourceType, Control } from './controls.js';
-import type {
-  CheckId,
-  Compliance,
-  MetadataOptions,
-  Plan,
-  ResourceKind,
-  ResourceRef,
-  Subject,
-  Tags,
-} from '../model.js';
+import type { CheckId, Compliance, MetadataOptions, ResourceKind, ResourceRef, Tags } from '../model.js';
+import type { Plan } from '../verdict.js';
 import type { Policy } from '../policy.js';
-import type { Validation } from '../refs/validate.js';
+import type { Validation } from '../validate.js';
 import type { AutoScalingUsage } from '../aws/autoscaling.js';
 
-/** A subject that exists (not `missing`). */
-export type LiveSubject = Exclude<Subject, { kind: 'missing' }>;
-/** The subject type of one kind. */
-export type SubjectOf<K extends ResourceKind> = Extract<LiveSubject, { kind: K }>;
-
+import type { SubjectOf } from './subject.js';
 /** One check's result as a kind judges it; evaluate adds the control from the description. */
 export interface Judgement {
   check: CheckId;

@@ -2,7 +2,7 @@
  * Small facts about the Lambda environment that several entry points need.
  */
 import type { Context } from 'aws-lambda';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../model.js';
 
 /** The function's own account and region: events from elsewhere are not acted on. */
 export function lambdaScope(context: Pick<Context, 'invokedFunctionArn'>): Scope {

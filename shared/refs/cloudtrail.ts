@@ -7,8 +7,8 @@ import { CLOUDTRAIL_DETAIL_TYPE, catalogEntry } from './catalog.js';
 import { RefCollector, foreign, isRecord, notOk } from './common.js';
 import { own as prop, stringAt, stringsAt, valuesAt } from './paths.js';
 import type { Actor, EventParser, ParseResult } from './types.js';
-import { show } from './validate.js';
-import type { Scope } from '../scope.js';
+import { show } from '../validate.js';
+import type { Scope } from '../model.js';
 
 /** The caller of a CloudTrail record, from `userIdentity`. */
 export function actorOf(detail: unknown): Actor {

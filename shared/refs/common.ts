@@ -2,8 +2,8 @@
 import type { ResourceKind, ResourceRef } from '../model.js';
 import type { ParseNotOk, RejectedId } from './types.js';
 import { validateRefId } from '../kinds/registry.js';
-import { show } from './validate.js';
-import type { Scope } from '../scope.js';
+import { show } from '../validate.js';
+import type { Scope } from '../model.js';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -19,9 +19,9 @@ import type { ResourceKind } from '../model.js';
 import { RefCollector, foreign, isRecord, notOk } from './common.js';
 import { own as prop } from './paths.js';
 import type { ConfigInvocation, ConfigItem, ConfigMessageType, EventParser, ParseResult } from './types.js';
-import { show } from './validate.js';
+import { show } from '../validate.js';
 import { allKinds, describeKind } from '../kinds/registry.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../model.js';
 
 /** Config resource type → our kind, for the types the rule is scoped to (the account default is no Config item). */
 export const KIND_OF_CONFIG_TYPE: Readonly<Record<string, ResourceKind>> = Object.freeze(

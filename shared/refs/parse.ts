@@ -12,8 +12,8 @@ import { isRecord, notOk } from './common.js';
 import { configInvocationParser } from './config-invocation.js';
 import { stateChangeParser } from './state-change.js';
 import type { EventParser, ParseResult } from './types.js';
-import { show, validateAccountId, validateRegion } from './validate.js';
-import type { Scope } from '../scope.js';
+import { show, validateAccountId, validateRegion } from '../validate.js';
+import type { Scope } from '../model.js';
 
 export type {
   Actor,

@@ -8,8 +8,8 @@ import { STATE_CHANGE_DETAIL_TYPE } from './catalog.js';
 import { RefCollector, foreign, isRecord, notOk } from './common.js';
 import { own as prop } from './paths.js';
 import type { EventParser, ParseResult } from './types.js';
-import { show } from './validate.js';
-import type { Scope } from '../scope.js';
+import { show } from '../validate.js';
+import type { Scope } from '../model.js';
 
 export function parseStateChange(event: Record<string, unknown>, own: Scope): ParseResult {
   const source = 'state-change' as const;

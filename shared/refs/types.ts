@@ -4,7 +4,7 @@
  * Hub custom actions) returns this shape; parse.ts dispatches between them.
  */
 import type { ResourceKind, ResourceRef } from '../model.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../model.js';
 
 
 export type EventOrigin = 'cloudtrail' | 'state-change' | 'config' | 'security-hub';

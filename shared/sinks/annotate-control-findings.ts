@@ -28,7 +28,7 @@ import type { FindingsSink, PublishResult, Report } from '../engine/ports.js';
 import { writeFindingNotes, type FindingNote } from './finding-notes.js';
 import type { RetryOptions } from './retry.js';
 import { NOTE_MAX } from './securityhub.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../model.js';
 
 /** IAM for looking up Security Hub's control findings (GetFindings on the account's hub). */
 export const CONTROL_FINDINGS_PERMISSIONS: PermissionStatement = {

@@ -22,7 +22,7 @@ import { errorFields } from '../observability/log.js';
 import { chunk } from '../aws/batch.js';
 import { describeKind } from '../kinds/registry.js';
 import { logger } from '../observability/log.js';
-import type { Verdict } from '../model.js';
+import type { Verdict } from '../verdict.js';
 import type { PublishResult } from '../engine/ports.js';
 import { retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';

@@ -33,9 +33,10 @@ import {
   type PublishedEntry,
 } from '../findings/fingerprint.js';
 import { errorFields, logger } from '../observability/log.js';
-import { refKey, type Outcome, type ResourceRef } from '../model.js';
+import { refKey, type ResourceRef } from '../model.js';
+import type { Outcome } from '../verdict.js';
 import type { FindingsSink, PublishResult, Report } from '../engine/ports.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../model.js';
 
 export const STATE_BUCKET_ENV = 'IMDS_GUARD_STATE_BUCKET';
 export const REFRESH_DAYS_ENV = 'IMDS_GUARD_FINDING_REFRESH_DAYS';

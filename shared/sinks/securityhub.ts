@@ -28,12 +28,13 @@ import { CHECK_IDS } from '../kinds/checks.js';
 import { archivedFindings, findingId, findingsFromReport, ID_PREFIX, parseFindingRef, productArnFor, truncate, type AsffContext } from '../findings/asff.js';
 import { FINGERPRINT_FIELD, findingFingerprint, PUBLISHER_FIELD, type Publisher } from '../findings/fingerprint.js';
 import { errorFields, logger } from '../observability/log.js';
-import type { CheckId, Outcome, ResourceRef } from '../model.js';
+import type { CheckId, ResourceRef } from '../model.js';
+import type { Outcome } from '../verdict.js';
 import type { FindingsSink, PublishResult, Report } from '../engine/ports.js';
 import { isRetryableError, isRetryableItemCode, messageOf, retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 import { ARN, HERE } from '../kinds/permissions.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../model.js';
 import { notSubscribed, writeFindingNotes, type FindingNote } from './finding-notes.js';
 
 /** IAM for importing findings (into the account's default product) and updating them (notes, workflow). */

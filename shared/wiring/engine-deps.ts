@@ -14,7 +14,7 @@ import { evaluate } from '../engine/evaluate.js';
 import { createLoader } from '../engine/load.js';
 import type { PipelineDeps } from '../engine/pipeline.js';
 import type { Policy } from '../policy.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../model.js';
 
 export interface EngineOptions extends Scope {
   policy: Policy;

@@ -7,7 +7,7 @@ import { engineDeps, type EngineOptions } from './engine-deps.js';
 import type { Publisher } from '../findings/fingerprint.js';
 import type { PipelineDeps } from '../engine/pipeline.js';
 import type { Policy } from '../policy.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../model.js';
 import { withControlFindings } from '../sinks/annotate-control-findings.js';
 import { createSecurityHubSink } from '../sinks/securityhub.js';
 import { createWaveMembers } from '../aws/wave-members.js';

@@ -1,16 +1,13 @@
 /** Builders for remediation tests: subjects, verdicts and policies by hand (no evaluate needed). */
-import type {
-  AccountDefaultsSubject,
-  Compliance,
-  InstanceSubject,
-  LaunchConfigurationSubject,
-  LaunchTemplateSubject,
-  ResourceRef,
-  Subject,
-  Verdict,
-} from '../../shared/model.js';
+import type { AccountDefaultsSubject } from '../../shared/kinds/account-defaults/subject.js';
+import type { Compliance, ResourceRef } from '../../shared/model.js';
+import type { InstanceSubject } from '../../shared/kinds/instance/subject.js';
+import type { LaunchConfigurationSubject } from '../../shared/kinds/launch-configuration/subject.js';
+import type { LaunchTemplateSubject } from '../../shared/kinds/launch-template/subject.js';
+import type { Subject } from '../../shared/kinds/subject.js';
+import type { Verdict } from '../../shared/verdict.js';
 import { DEFAULT_POLICY, type Policy } from '../../shared/policy.js';
-import type { LiveSubject } from '../../shared/kinds/types.js';
+import type { LiveSubject } from '../../shared/kinds/subject.js';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';

@@ -6,12 +6,8 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import type { DescribeAutoScalingGroupsCommandOutput, DescribeLaunchConfigurationsCommandInput } from '@aws-sdk/client-auto-scaling';
 import { describe, expect, it } from 'vitest';
-import {
-  describeAutoScalingUsage,
-  describeLaunchConfigurationsByNames,
-  pageLaunchConfigurations,
-  usageFromGroups,
-} from '../../shared/aws/autoscaling.js';
+import { describeAutoScalingUsage, describeLaunchConfigurationsByNames, usageFromGroups } from '../../shared/aws/autoscaling.js';
+import { pageLaunchConfigurations } from '../../shared/kinds/launch-configuration/aws.js';
 import { apiFixture, mocked } from './helpers.js';
 
 const autoScaling = new AutoScalingClient({ region: 'us-east-1' });

@@ -8,16 +8,9 @@ import {
 import type { DescribeInstancesCommandInput, DescribeLaunchTemplateVersionsCommandOutput } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { AwsCallError } from '../../shared/aws/batch.js';
-import {
-  describeInstancesByIds,
-  describeLaunchTemplatesByIds,
-  describeLaunchTemplatesByNames,
-  describeLaunchTemplateVersions,
-  getInstanceMetadataDefaults,
-  pageAccountTemplateVersions,
-  pageInstances,
-  pickDefaultAndLatest,
-} from '../../shared/aws/ec2.js';
+import { describeInstancesByIds, pageInstances } from '../../shared/kinds/instance/aws.js';
+import { describeLaunchTemplatesByIds, describeLaunchTemplatesByNames, describeLaunchTemplateVersions, pageAccountTemplateVersions, pickDefaultAndLatest } from '../../shared/kinds/launch-template/aws.js';
+import { getInstanceMetadataDefaults } from '../../shared/aws/ec2.js';
 import { apiFixture, ec2Error, instance, instanceIds, mocked } from './helpers.js';
 
 const ec2 = new EC2Client({ region: 'us-east-1' });

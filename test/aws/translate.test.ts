@@ -7,15 +7,11 @@ import type {
 } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { idsNamedIn } from '../../shared/aws/batch.js';
-import {
-  accountDefaultsSubject,
-  instanceSubject,
-  launchConfigurationSubject,
-  launchTemplateSubject,
-  metadataOptions,
-  tagsToRecord,
-  toNumber,
-} from '../../shared/aws/translate.js';
+import { accountDefaultsSubject } from '../../shared/kinds/account-defaults/translate.js';
+import { instanceSubject } from '../../shared/kinds/instance/translate.js';
+import { launchConfigurationSubject } from '../../shared/kinds/launch-configuration/translate.js';
+import { launchTemplateSubject } from '../../shared/kinds/launch-template/translate.js';
+import { metadataOptions, tagsToRecord, toNumber } from '../../shared/aws/translate.js';
 import { apiFixture, SCOPE } from './helpers.js';
 
 const instances = apiFixture<DescribeInstancesCommandOutput>('ec2/describe-instances.json').Reservations!.flatMap(

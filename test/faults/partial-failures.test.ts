@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { instanceId, startFakeAws, type FakeAws } from '../../bench/fake-aws.js';
-import { PublishError } from '../../shared/lambda/results.js';
+import { PublishError } from '../../shared/engine/unpublished.js';
 import { createSecurityHubSink } from '../../shared/sinks/securityhub.js';
 import { processSubjects } from '../../shared/engine/pipeline.js';
 import { createLoader } from '../../shared/engine/load.js';

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { callsByService, instanceId, startFakeAws, type FakeAws } from '../../bench/fake-aws.js';
 import { createInventory } from '../../shared/engine/inventory.js';
-import type { Subject } from '../../shared/model.js';
+import type { Subject } from '../../shared/kinds/subject.js';
 import { processSubjects } from '../../shared/engine/pipeline.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
 import { putEvaluations } from '../../shared/sinks/config.js';

@@ -11,7 +11,7 @@ import type { Inventory } from '../../shared/engine/ports.js';
 import { createSecurityHubFindingIndex } from '../../shared/sinks/securityhub.js';
 import { sweep } from '../../shared/engine/sweep.js';
 import { destroy, detectDeps, fakeClients, noSleep, SCOPE, seedActiveFinding } from './support.js';
-import type { SubjectOf } from '../../shared/kinds/types.js';
+import type { SubjectOf } from '../../shared/kinds/subject.js';
 import type { ResourceKind } from '../../shared/model.js';
 
 const ESTATE = { instances: 3500, launchTemplates: 70, launchConfigurations: 35 };

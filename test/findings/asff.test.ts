@@ -12,7 +12,12 @@ import {
   truncate,
   type AsffContext,
 } from '../../shared/findings/asff.js';
-import type { InstanceSubject, LaunchConfigurationSubject, LaunchTemplateSubject, Outcome, ResourceRef, Subject } from '../../shared/model.js';
+import type { InstanceSubject } from '../../shared/kinds/instance/subject.js';
+import type { LaunchConfigurationSubject } from '../../shared/kinds/launch-configuration/subject.js';
+import type { LaunchTemplateSubject } from '../../shared/kinds/launch-template/subject.js';
+import type { Outcome } from '../../shared/verdict.js';
+import type { ResourceRef } from '../../shared/model.js';
+import type { Subject } from '../../shared/kinds/subject.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
 import type { Report } from '../../shared/engine/ports.js';
 

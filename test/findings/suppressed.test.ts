@@ -6,7 +6,8 @@ import { GetFindingsCommand, SecurityHubClient, SecurityHubServiceException } fr
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createSuppressedLookup } from '../../shared/findings/suppressed.js';
-import { refKey, type Outcome, type Plan } from '../../shared/model.js';
+import { refKey } from '../../shared/model.js';
+import { type Outcome, type Plan } from '../../shared/verdict.js';
 import { processSubjects } from '../../shared/engine/pipeline.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
 import type { UsageSource } from '../../shared/engine/ports.js';

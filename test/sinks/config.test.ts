@@ -1,7 +1,8 @@
 import { ConfigServiceClient, PutEvaluationsCommand, type Evaluation } from '@aws-sdk/client-config-service';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Compliance, ResourceKind, Verdict } from '../../shared/model.js';
+import type { Compliance, ResourceKind } from '../../shared/model.js';
+import type { Verdict } from '../../shared/verdict.js';
 import { annotationFor, putEvaluations, toEvaluation, type EvaluationItem } from '../../shared/sinks/config.js';
 
 const ACCOUNT = '111122223333';

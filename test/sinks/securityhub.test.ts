@@ -8,7 +8,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { findingId } from '../../shared/findings/asff.js';
-import type { CheckResult, Outcome, ResourceRef, Verdict } from '../../shared/model.js';
+import type { CheckResult, ResourceRef } from '../../shared/model.js';
+import type { Outcome, Verdict } from '../../shared/verdict.js';
 import type { Report } from '../../shared/engine/ports.js';
 import { createSecurityHubSink, importBatches, listActiveFindingRefs } from '../../shared/sinks/securityhub.js';
 

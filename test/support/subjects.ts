@@ -1,12 +1,9 @@
 /** Builders of subjects for tests of the pure core and the pipeline. */
-import type {
-  AccountDefaultsSubject,
-  InstanceSubject,
-  LaunchConfigurationSubject,
-  LaunchTemplateSubject,
-  MetadataOptions,
-  ResourceRef,
-} from '../../shared/model.js';
+import type { AccountDefaultsSubject } from '../../shared/kinds/account-defaults/subject.js';
+import type { InstanceSubject } from '../../shared/kinds/instance/subject.js';
+import type { LaunchConfigurationSubject } from '../../shared/kinds/launch-configuration/subject.js';
+import type { LaunchTemplateSubject } from '../../shared/kinds/launch-template/subject.js';
+import type { MetadataOptions, ResourceRef } from '../../shared/model.js';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';

@@ -3,10 +3,10 @@
  * what launches get when they ask for nothing. imds-guard's own control; no
  * Security Hub equivalent. The ref's id is the account id. Pure.
  */
-import type { AccountDefaultsSubject } from '../../model.js';
+import type { AccountDefaultsSubject } from './subject.js';
 import { EC2_GUIDE, OWN_CONTROL_SEVERITY } from '../controls.js';
 import type { Policy } from '../../policy.js';
-import { validateAccountId } from '../../refs/validate.js';
+import { validateAccountId } from '../../validate.js';
 import { hopLimitCheck, prune, result } from '../judging.js';
 import type { Judgement, KindDescription } from '../types.js';
 import type { Control } from '../controls.js';

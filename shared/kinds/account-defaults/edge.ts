@@ -1,6 +1,7 @@
 /** The Region's instance metadata defaults: one GetInstanceMetadataDefaults; ModifyInstanceMetadataDefaults. */
-import { accountDefaultsSubject } from '../../aws/translate.js';
-import { refKey, type AccountDefaultsSubject, type ResourceRef } from '../../model.js';
+import { accountDefaultsSubject } from './translate.js';
+import { refKey, type ResourceRef } from '../../model.js';
+import type { AccountDefaultsSubject } from './subject.js';
 import type { EdgeContext, KindEdge } from '../edge-types.js';
 
 export const accountDefaultsEdge: KindEdge<'account-defaults'> = {

@@ -13,7 +13,7 @@ import {
   ModifyInstanceMetadataDefaultsCommand,
   type ModifyInstanceMetadataDefaultsRequest,
 } from '@aws-sdk/client-ec2';
-import type { Plan } from '../../model.js';
+import type { Plan } from '../../verdict.js';
 import { ActionRefused, type ActContext, type ActionResult } from '../../act/types.js';
 import type { KindRemedy } from '../edge-types.js';
 

@@ -1,7 +1,8 @@
 /** Auto Scaling groups as a registry edge: the SDK calls live in ./aws.ts. */
 import { createGroupFinder } from '../../act/groups.js';
-import { accountDefaultsMetadata } from '../../aws/translate.js';
-import { refKey, type ResourceRef, type Subject } from '../../model.js';
+import { accountDefaultsMetadata } from '../account-defaults/translate.js';
+import { refKey, type ResourceRef } from '../../model.js';
+import type { Subject } from '../subject.js';
 import type { EdgeContext, KindEdge } from '../edge-types.js';
 import { AUTO_SCALING_GROUP_PERMISSIONS, loadAutoScalingGroups, pageAutoScalingGroupSubjects } from './aws.js';
 import type { AutoScalingGroupSubject } from './subject.js';

@@ -4,9 +4,9 @@
  * (never creating templates: fixing a template is EC2.170's remediation).
  */
 import { ActionRefused, type ActContext, type ActionResult } from '../../act/types.js';
-import { accountDefaultsMetadata } from '../../aws/translate.js';
+import { accountDefaultsMetadata } from '../account-defaults/translate.js';
 import { getInstanceMetadataDefaults } from '../../aws/ec2.js';
-import type { Plan } from '../../model.js';
+import type { Plan } from '../../verdict.js';
 import { GROUP_ACT_PERMISSIONS } from '../../act/groups-iam.js';
 import type { KindRemedy } from '../edge-types.js';
 import { AUTO_SCALING_GROUP_PERMISSIONS, loadAutoScalingGroups, repointAutoScalingGroup } from './aws.js';

@@ -18,7 +18,7 @@ import type { AutoScalingGroup, LaunchTemplateSpecification } from '@aws-sdk/cli
 import type { MetadataOptions } from '../../model.js';
 import { tagsToRecord, toDate } from '../../aws/translate.js';
 import type { AutoScalingGroupSubject, LaunchSource, LaunchTemplateSource } from './subject.js';
-import type { Scope } from '../../scope.js';
+import type { Scope } from '../../model.js';
 
 /** What the edge learnt about one template version request: a source's facts, without where the group names it. */
 export type TemplateVersionLookup = Omit<LaunchTemplateSource, 'type' | 'origin' | 'requestedVersion'>;

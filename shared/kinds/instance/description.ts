@@ -2,9 +2,9 @@
  * EC2 instances (Security Hub EC2.8). Pure: what an instance is to
  * imds-guard, how it is judged and what fixing it means.
  */
-import type { InstanceSubject } from '../../model.js';
+import type { InstanceSubject } from './subject.js';
 import { EC2_GUIDE, OWN_CONTROL_SEVERITY } from '../controls.js';
-import { validateInstanceId } from '../../refs/validate.js';
+import { validateInstanceId } from './id.js';
 import { both, hopLimitCheck, metadataDetails, partitionOf, prune, result } from '../judging.js';
 import type { Judgement, KindDescription } from '../types.js';
 import type { Policy } from '../../policy.js';

@@ -1,8 +1,9 @@
 /** EC2 instances: DescribeInstances by id (1000 a call) or page by page; ModifyInstanceMetadataOptions. */
-import { describeInstancesByIds, pageInstances } from '../../aws/ec2.js';
-import { instanceSubject } from '../../aws/translate.js';
-import { refKey, type InstanceSubject, type ResourceRef } from '../../model.js';
-import { INSTANCE_ID } from '../../refs/validate.js';
+import { describeInstancesByIds, pageInstances } from './aws.js';
+import { instanceSubject } from './translate.js';
+import { refKey, type ResourceRef } from '../../model.js';
+import type { InstanceSubject } from './subject.js';
+import { INSTANCE_ID } from './id.js';
 import { batchOf, type EdgeContext, type KindEdge } from '../edge-types.js';
 
 export const instanceEdge: KindEdge<'instance'> = {

@@ -15,7 +15,7 @@
  * action before anything changed. A failed modify removes the record again.
  */
 import { ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
-import type { Plan } from '../../model.js';
+import type { Plan } from '../../verdict.js';
 import { forgetFlip, recordFlip } from '../../watch/writes.js';
 import { errorText } from '../../errors.js';
 import type { ActContext, ActionResult } from '../../act/types.js';

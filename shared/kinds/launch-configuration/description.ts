@@ -5,10 +5,11 @@
  * moving its groups there. Pure.
  */
 import { str } from '../../aws/translate.js';
-import type { LaunchConfigurationSubject, MetadataOptions } from '../../model.js';
+import type { LaunchConfigurationSubject } from './subject.js';
+import type { MetadataOptions } from '../../model.js';
 import { EC2_GUIDE, OWN_CONTROL_SEVERITY, SH_ASG } from '../controls.js';
 import type { Policy } from '../../policy.js';
-import { launchConfigurationNameFromArn, validateLaunchConfigurationName } from '../../refs/validate.js';
+import { launchConfigurationNameFromArn, validateLaunchConfigurationName } from './id.js';
 import { both, hopLimitCheck, prune, result } from '../judging.js';
 import type { Judgement, KindDescription, Superseded } from '../types.js';
 

@@ -9,11 +9,13 @@
  * any still launches from it: a migration whose group move failed is not
  * finished business and is planned again.
  */
-import { describeAutoScalingUsage, describeLaunchConfigurationsByNames, pageLaunchConfigurations, type AutoScalingUsage } from '../../aws/autoscaling.js';
+import { describeAutoScalingUsage, describeLaunchConfigurationsByNames, type AutoScalingUsage } from '../../aws/autoscaling.js';
+import { pageLaunchConfigurations } from './aws.js';
 import { describeLaunchTemplatesTagged } from '../../aws/ec2.js';
-import { launchConfigurationSubject } from '../../aws/translate.js';
+import { launchConfigurationSubject } from './translate.js';
 import { SOURCE_LC_TAG } from '../../act/types.js';
-import { refKey, type LaunchConfigurationSubject, type ResourceRef } from '../../model.js';
+import { refKey, type ResourceRef } from '../../model.js';
+import type { LaunchConfigurationSubject } from './subject.js';
 import { batchOf, type EdgeContext, type KindEdge } from '../edge-types.js';
 
 /** Sets `supersededBy` (and `usedBy`) on the subjects of one page; `groups` reads the groups at most once. */

@@ -22,7 +22,7 @@ import {
   DescribeLaunchTemplateVersionsCommand,
 } from '@aws-sdk/client-ec2';
 import { launchTemplateNameFor, supersededNote } from './description.js';
-import type { Plan } from '../../model.js';
+import type { Plan } from '../../verdict.js';
 import { errorText } from '../../errors.js';
 import { refreshGroups } from '../../act/groups.js';
 import { launchTemplateDataFor } from './mapping.js';

@@ -2,10 +2,10 @@
  * EC2 launch templates (Security Hub EC2.170): judged by the default version,
  * the one launches use when they name no version. Pure.
  */
-import type { LaunchTemplateSubject } from '../../model.js';
+import type { LaunchTemplateSubject } from './subject.js';
 import { EC2_GUIDE, OWN_CONTROL_SEVERITY } from '../controls.js';
 import type { Policy } from '../../policy.js';
-import { validateLaunchTemplateRef } from '../../refs/validate.js';
+import { validateLaunchTemplateRef } from './id.js';
 import { judgeTemplateVersion, metadataDetails, partitionOf, prune, result } from '../judging.js';
 import type { Judgement, KindDescription, Trigger } from '../types.js';
 

@@ -4,19 +4,14 @@
  * default version.
  */
 import type { LaunchTemplate, LaunchTemplateVersion } from '@aws-sdk/client-ec2';
-import {
-  describeLaunchTemplatesByIds,
-  describeLaunchTemplatesByNames,
-  describeLaunchTemplateVersions,
-  LAUNCH_TEMPLATES_PAGE_SIZE,
-  pageAccountTemplateVersions,
-  pickDefaultAndLatest,
-  withDefaultAndLatest,
-  type TemplateWithVersions,
-} from '../../aws/ec2.js';
-import { accountDefaultsMetadata, launchTemplateSubject, toNumber } from '../../aws/translate.js';
-import { refKey, type LaunchTemplateSubject, type ResourceRef } from '../../model.js';
-import { LAUNCH_TEMPLATE_ID } from '../../refs/validate.js';
+import { describeLaunchTemplatesByIds, describeLaunchTemplatesByNames, describeLaunchTemplateVersions, pageAccountTemplateVersions, pickDefaultAndLatest, withDefaultAndLatest, type TemplateWithVersions } from './aws.js';
+import { LAUNCH_TEMPLATES_PAGE_SIZE } from '../../aws/ec2.js';
+import { accountDefaultsMetadata } from '../account-defaults/translate.js';
+import { launchTemplateSubject } from './translate.js';
+import { toNumber } from '../../aws/translate.js';
+import { refKey, type ResourceRef } from '../../model.js';
+import type { LaunchTemplateSubject } from './subject.js';
+import { LAUNCH_TEMPLATE_ID } from './id.js';
 import { batchOf, type EdgeContext, type KindEdge } from '../edge-types.js';
 
 async function load(refs: readonly ResourceRef[], ctx: EdgeContext): Promise<Map<string, LaunchTemplateSubject>> {

@@ -28,7 +28,7 @@ import {
   type LaunchTemplateInstanceMetadataOptionsRequest,
   type LaunchTemplateVersion,
 } from '@aws-sdk/client-ec2';
-import type { Plan } from '../../model.js';
+import type { Plan } from '../../verdict.js';
 import type { TemplateUse } from '../../act/groups.js';
 import { refreshGroups } from '../../act/groups.js';
 import { ActionRefused, TOOL_NAME, type ActContext, type ActionResult } from '../../act/types.js';

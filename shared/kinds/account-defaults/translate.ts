@@ -1,0 +1,31 @@
+/**
+ * GetInstanceMetadataDefaults `AccountLevel` → the account-defaults subject. Pure.
+ */
+import type { InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
+import type { AccountDefaultsSubject } from './subject.js';
+import type { MetadataOptions } from '../../model.js';
+import type { Scope } from '../../model.js';
+import { metadataOptions } from '../../aws/translate.js';
+import { ref } from '../../aws/translate.js';
+import { oneOf } from '../../aws/translate.js';
+
+/** GetInstanceMetadataDefaults `AccountLevel` → metadata options (absent fields = no preference). */
+export function accountDefaultsMetadata(accountLevel: InstanceMetadataDefaultsResponse | undefined): MetadataOptions {
+  return metadataOptions(accountLevel);
+}
+
+export function accountDefaultsSubject(
+  accountLevel: InstanceMetadataDefaultsResponse | undefined,
+  scope: Scope,
+): AccountDefaultsSubject {
+  const subject: AccountDefaultsSubject = {
+    kind: 'account-defaults',
+    ref: ref('account-defaults', scope.account, scope),
+    metadata: accountDefaultsMetadata(accountLevel),
+  };
+  const enforced = oneOf(accountLevel?.HttpTokensEnforced, ['enabled', 'disabled'] as const);
+  if (enforced !== undefined) subject.httpTokensEnforced = enforced === 'enabled';
+  const managedBy = oneOf(accountLevel?.ManagedBy, ['account', 'declarative-policy'] as const);
+  if (managedBy !== undefined) subject.managedBy = managedBy;
+  return subject;
+}

@@ -1,0 +1,59 @@
+/**
+ * The instance kind's EC2 calls: DescribeInstances by id (chunks of ≤1000, unknown ids survive) and the paged listing (≤1000 a page). Returns SDK shapes; translate.ts makes subjects.
+ */
+import { paginateDescribeInstances } from '@aws-sdk/client-ec2';
+import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
+import { AwsCallError, chunk, describeSurvivingMissing, mapLimit, ownInput } from '../../aws/batch.js';
+import { pageItems } from '../../aws/pages.js';
+import type { BatchOptions } from '../../aws/ec2.js';
+import { unique } from '../../aws/ec2.js';
+import { DEFAULT_CONCURRENCY } from '../../aws/ec2.js';
+import { describeDetail } from '../../aws/ec2.js';
+import { foundAndMissing } from '../../aws/ec2.js';
+
+/** DescribeInstances: at most 1000 explicitly specified instance ids a call. */
+export const DESCRIBE_INSTANCES_MAX_IDS = 1000;
+
+/** DescribeInstances listing page size (MaxResults maximum). */
+export const DESCRIBE_INSTANCES_PAGE_SIZE = 1000;
+
+export const INSTANCE_NOT_FOUND_CODES: ReadonlySet<string> = new Set([
+  'InvalidInstanceID.NotFound',
+  'InvalidInstanceID.Malformed',
+]);
+
+/**
+ * Describes instances by id: chunks of ≤1000 ids, a few chunks at a time.
+ * Ids EC2 does not know (or that are malformed) come back in `missing`, and
+ * the other ids of their chunk are still described. Terminated instances
+ * that EC2 still lists are returned like any other.
+ */
+export async function describeInstancesByIds(
+  ec2: EC2Client,
+  ids: readonly string[],
+  options: BatchOptions = {},
+): Promise<{ instances: Instance[]; missing: string[] }> {
+  const wanted = unique(ids);
+  const chunks = chunk(wanted, DESCRIBE_INSTANCES_MAX_IDS);
+  const results = await mapLimit(chunks, options.concurrency ?? DEFAULT_CONCURRENCY, async (part) => {
+    try {
+      return await describeSurvivingMissing(part, INSTANCE_NOT_FOUND_CODES, async (batch) => {
+        const found: Instance[] = [];
+        for await (const out of paginateDescribeInstances({ client: ec2, withCommand: ownInput }, { InstanceIds: batch })) {
+          for (const reservation of out.Reservations ?? []) found.push(...(reservation.Instances ?? []));
+        }
+        return found;
+      });
+    } catch (error) {
+      throw new AwsCallError('DescribeInstances', describeDetail('instance ids', part), error);
+    }
+  });
+  const { items: instances, missing } = foundAndMissing(wanted, results, (i) => i.InstanceId);
+  return { instances, missing };
+}
+
+/** Every instance in the region, one DescribeInstances page (≤1000) at a time. */
+export async function* pageInstances(ec2: EC2Client, pageSize = DESCRIBE_INSTANCES_PAGE_SIZE): AsyncGenerator<Instance[]> {
+  const pages = paginateDescribeInstances({ client: ec2, pageSize, withCommand: ownInput }, {});
+  yield* pageItems(pages, (out) => out.Reservations?.flatMap((r) => r.Instances ?? []), 'DescribeInstances', `listing, page size ${pageSize}`);
+}
