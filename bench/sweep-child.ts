@@ -10,9 +10,10 @@
 import './env.js';
 import { createClients } from '../shared/aws/clients.js';
 import { createS3Client } from '../shared/aws/s3.js';
-import { createInventory } from '../shared/engine/inventory.js';
+import { createInventory } from '../shared/wiring/inventory.js';
 import { DEFAULT_POLICY } from '../shared/policy.js';
-import { openChangeFilter, publishedStoreFromEnv, refreshDaysFromEnv } from '../shared/sinks/published.js';
+import { openChangeFilter, refreshDaysFromEnv } from '../shared/sinks/published.js';
+import { publishedStoreFromEnv } from '../shared/sinks/published-state.js';
 import { createSecurityHubFindingIndex } from '../shared/sinks/securityhub.js';
 import { sweep } from '../shared/engine/sweep.js';
 import { pipelineDeps } from '../shared/wiring/pipeline-deps.js';

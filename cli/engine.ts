@@ -9,7 +9,7 @@
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createClients, createStsClient, type Clients } from '../shared/aws/clients.js';
-import { createInventory } from '../shared/engine/inventory.js';
+import { createInventory } from '../shared/wiring/inventory.js';
 import { describeKind } from '../shared/kinds/registry.js';
 import type { Outcome, Plan } from '../shared/verdict.js';
 import type { ResourceKind } from '../shared/model.js';

@@ -15,7 +15,7 @@ import { mapLimit } from '../shared/aws/batch.js';
 import type { Clients } from '../shared/aws/clients.js';
 import { createRemediator } from '../shared/act/index.js';
 import { evaluate } from '../shared/engine/evaluate.js';
-import { createLoader } from '../shared/engine/load.js';
+import { createLoader } from '../shared/wiring/load.js';
 import type { ActionKind, Compliance, ResourceKind } from '../shared/model.js';
 import type { Outcome } from '../shared/verdict.js';
 import type { Subject } from '../shared/kinds/subject.js';

@@ -87,18 +87,19 @@ function optionsOf(s: Verdict['subject']): MetadataOptions | undefined {
   return s.kind === 'missing' ? undefined : describeKind(s.kind).row(s).metadata;
 }
 
+/** The account-default options the resource's instances inherit for what it leaves unset, when its kind says. */
+function inheritedOf(s: Verdict['subject']): MetadataOptions | undefined {
+  return s.kind === 'missing' ? undefined : describeKind(s.kind).remediation.inheritedOptions?.(s as never);
+}
+
 function hopOf(verdict: Verdict): number | undefined {
   const s = verdict.subject;
-  const own = optionsOf(s)?.httpPutResponseHopLimit;
-  if (own !== undefined) return own;
-  return s.kind === 'launch-template' ? s.accountDefaults?.httpPutResponseHopLimit : undefined;
+  return optionsOf(s)?.httpPutResponseHopLimit ?? inheritedOf(s)?.httpPutResponseHopLimit;
 }
 
 function endpointDisabled(verdict: Verdict): boolean {
   const s = verdict.subject;
-  const own = optionsOf(s)?.httpEndpoint;
-  if (own !== undefined) return own === 'disabled';
-  return s.kind === 'launch-template' && s.accountDefaults?.httpEndpoint === 'disabled';
+  return (optionsOf(s)?.httpEndpoint ?? inheritedOf(s)?.httpEndpoint) === 'disabled';
 }
 
 function hopLimitKept(hop: number | undefined, settings: Settings): ReadinessOf {

@@ -11,7 +11,7 @@ import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
 import { lambdaHandler } from '../shared/lambda/handler.js';
 import { traced } from '../shared/lambda/trace.js';
-import { createInventory } from '../shared/engine/inventory.js';
+import { createInventory } from '../shared/wiring/inventory.js';
 import { lambdaScope } from '../shared/lambda/context.js';
 import { errorFields, logger } from '../shared/observability/log.js';
 import type { HandlerResult } from '../shared/lambda/results.js';
@@ -22,7 +22,8 @@ import { createSecurityHubFindingIndex } from '../shared/sinks/securityhub.js';
 import { runWatch } from '../shared/watch/index.js';
 import { createRejectedCalls } from '../shared/watch/metrics.js';
 import { publishWatchMetrics, summarize } from '../shared/watch/report.js';
-import { openChangeFilter, publishedStoreFromEnv, refreshDaysFromEnv } from '../shared/sinks/published.js';
+import { openChangeFilter, refreshDaysFromEnv } from '../shared/sinks/published.js';
+import { publishedStoreFromEnv } from '../shared/sinks/published-state.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../shared/aws/s3.js';
 

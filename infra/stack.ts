@@ -7,8 +7,8 @@
 import { DEFAULT_POLICY, SETTINGS, type Policy } from '../shared/policy.js';
 import { eventPatterns } from '../shared/refs/catalog.js';
 import type { ResourceKind } from '../shared/model.js';
-import { IMAGE_PERMISSIONS } from '../shared/aws/images.js';
-import { USAGE_PERMISSIONS } from '../shared/aws/usage.js';
+import { IMAGE_PERMISSIONS } from '../shared/wiring/images.js';
+import { USAGE_PERMISSIONS } from '../shared/wiring/usage.js';
 import type { PermissionStatement } from '../shared/kinds/edge-types.js';
 import { ARN, HERE } from '../shared/kinds/permissions.js';
 import { allKinds, KIND_NAMES, recordedConfigTypes } from '../shared/kinds/registry.js';

@@ -30,7 +30,7 @@ export interface Plan {
    * ask for IMDSv1 are refused). Set by decide when policy.enforceAccountDefault.
    */
   httpTokensEnforced?: boolean;
-  /** `instance` only: the options in force when decided, recorded on the instance before a flip so a rollback restores exactly these (issue 12). */
+  /** Watched kinds only: the options in force when decided, recorded on the resource before a flip so a rollback restores exactly these. */
   previous?: MetadataOptions;
   /** The resource is superseded (a migrated launch configuration): what replaced it and how to clear its finding (issue 12). */
   superseded?: string;

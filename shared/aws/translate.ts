@@ -8,6 +8,7 @@ import type { HttpEndpoint, HttpTokens, MetadataOptions, ResourceRef, Tags } fro
 
 import type { Scope } from '../model.js';
 
+import type { InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 export type { Scope };
 
 /** The tag Auto Scaling puts on the instances it launches. */
@@ -75,4 +76,9 @@ export function metadataOptions(raw: unknown): MetadataOptions {
 
 export function ref(kind: ResourceRef['kind'], id: string, scope: Scope): ResourceRef {
   return { kind, id, account: scope.account, region: scope.region };
+}
+
+/** GetInstanceMetadataDefaults `AccountLevel` → metadata options (absent fields = no preference). */
+export function accountDefaultsMetadata(accountLevel: InstanceMetadataDefaultsResponse | undefined): MetadataOptions {
+  return metadataOptions(accountLevel);
 }

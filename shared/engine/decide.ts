@@ -69,6 +69,9 @@ import type { Subject } from '../kinds/subject.js';
 import { SETTINGS, type Policy } from '../policy.js';
 import { describeExemption, exemptionStatus } from './exemption.js';
 import { ROLLED_BACK_TAG } from '../watch/tags.js';
+import { launchedFrom } from '../kinds/registry.js';
+import { watchedTags } from '../kinds/registry.js';
+import { isWatched } from '../kinds/registry.js';
 
 export interface DecideContext {
   /** IMDSv1 usage for an instance; `undefined` when not looked up. */
@@ -112,8 +115,9 @@ export function targetFor(current: MetadataOptions, policy: Policy): { target: M
 }
 
 function ageDays(subject: Subject, now: Date): number | undefined {
-  if (subject.kind !== 'instance' || !subject.launchTime) return undefined;
-  return (now.getTime() - subject.launchTime.getTime()) / DAY_MS;
+  const launchTime = launchedFrom(subject)?.launchTime;
+  if (!launchTime) return undefined;
+  return (now.getTime() - launchTime.getTime()) / DAY_MS;
 }
 
 /** Launched less than the look-back window ago: too young to judge by usage (only then its AMI's ImdsSupport counts). */
@@ -260,7 +264,7 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   }
   const current: MetadataOptions = remediation.current(subject, policy);
   // A template that leaves the hop limit unset launches with the account default's: judge and fix that value (as evaluate does).
-  const inheritedHop: number | undefined = remediation.inheritedHopLimit?.(subject);
+  const inheritedHop: number | undefined = remediation.inheritedOptions?.(subject)?.httpPutResponseHopLimit;
   const hop = current.httpPutResponseHopLimit ?? inheritedHop;
   const { target, hopNote: plannedHopNote } = targetFor({ ...current, httpPutResponseHopLimit: hop }, policy);
   // The change either requires IMDSv2 (HttpTokens), or, with HttpTokens already required, only lowers the hop limit.
@@ -287,7 +291,7 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
     gates.push(gate('exempt', true, `${description.words.many} have no tags${by ? `; not listed in ${SETTINGS[by.setting]}` : ''}`));
   }
   // issue 12: a rollback mark and a SUPPRESSED finding are exemptions a person set (never overridden automatically).
-  const mark = subject.kind === 'instance' ? subject.tags[ROLLED_BACK_TAG] : undefined;
+  const mark = watchedTags(subject)?.[ROLLED_BACK_TAG];
   gates.push(
     mark !== undefined
       ? gate('not-rolled-back', false, `imds-guard rolled this instance back (${ROLLED_BACK_TAG}=${mark}); remove the tag to allow changes again (not overridable)`)
@@ -328,7 +332,7 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   gates.push(ownChangeGate(context));
 
   const plan: Plan = { ref, action: remediation.action, target, gates, execute: false, summary: '', ...remediation.extras?.(subject, policy) };
-  if (kind === 'instance') plan.previous = { ...current }; // issue 12: what a rollback restores
+  if (isWatched(kind)) plan.previous = { ...current }; // what a rollback restores
 
   if (nothingToChange(subject, current, target, policy)) {
     plan.action = 'none';

@@ -25,6 +25,7 @@ import type { Subject } from '../kinds/subject.js';
 import type { Verdict } from '../verdict.js';
 import type { Policy } from '../policy.js';
 import { watchNote } from '../watch/tags.js';
+import { watchedTags } from '../kinds/registry.js';
 
 const RANK: Record<Compliance, number> = { NOT_APPLICABLE: 0, COMPLIANT: 1, NON_COMPLIANT: 2 };
 
@@ -44,7 +45,7 @@ export function evaluate(subject: Subject, policy: Policy, now: Date = new Date(
   const exemption = exemptionStatus(subject, policy, now);
   const notes = [
     exemption.status === 'expired' || exemption.status === 'malformed' ? `${describeExemption(exemption)}.` : undefined,
-    subject.kind === 'instance' ? watchNote(subject.tags) : undefined,
+    watchNote(watchedTags(subject) ?? {}),
   ].filter((n): n is string => n !== undefined);
   if (notes.length > 0) for (const c of checks) c.reason = `${c.reason} ${notes.join(' ')}`;
   return { ref: subject.ref, compliance: worstOf(checks.map((c) => c.compliance)), checks, subject };

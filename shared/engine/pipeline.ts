@@ -16,6 +16,7 @@ import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from '.
 import type { WaveMembersSource } from './ports.js';
 import type { SuppressedLookup } from './ports.js';
 import { applySafety } from './safety.js';
+import { launchedFrom } from '../kinds/registry.js';
 
 /** Executes plans (shared/act); absent when the caller never writes to resources. */
 export type Remediator = (plans: readonly Plan[], context: { humanRequest: boolean }) => Promise<Outcome[]>;
@@ -165,7 +166,8 @@ async function imageSupportFor(verdicts: readonly Verdict[], deps: PipelineDeps,
   if (!deps.images || !deps.remediator) return new Map();
   const imageIds = new Set<string>();
   for (const v of nonCompliantMeasured(verdicts)) {
-    if (v.subject.kind === 'instance' && v.subject.imageId && tooYoungToJudge(v.subject, deps.policy, now)) imageIds.add(v.subject.imageId);
+    const imageId = launchedFrom(v.subject)?.imageId;
+    if (imageId && tooYoungToJudge(v.subject, deps.policy, now)) imageIds.add(imageId);
   }
   if (imageIds.size === 0) return new Map();
   try {
@@ -187,7 +189,7 @@ async function remediate(
   const outcomes = new Map<string, Outcome>();
   if (!deps.remediator) return outcomes;
   const decideOne = (verdict: Verdict, suppressed?: string): Plan => {
-    const imageId = verdict.subject.kind === 'instance' ? verdict.subject.imageId : undefined;
+    const imageId = launchedFrom(verdict.subject)?.imageId;
     const imdsSupport = imageId ? amis.get(imageId) : undefined;
     return decide(verdict, deps.policy, {
       usage: measuresUsage(verdict.ref.kind) ? usage.get(verdict.ref.id) : undefined,

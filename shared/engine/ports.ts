@@ -62,3 +62,5 @@ export interface FindingsSink {
 export type SuppressedLookup = (resources: readonly { ref: ResourceRef; subject?: Subject }[]) => Promise<Map<string, string>>;
 
 export type WaveMembersSource = (groups: readonly { key: string; value: string }[], policy: Policy) => Promise<Map<string, WaveMember[]>>;
+
+export const MAX_QUERIES_PER_CALL = 500;

@@ -15,6 +15,7 @@ import { refKey, type Gate, type Tags } from '../model.js';
 import { type Plan, type Verdict } from '../verdict.js';
 import type { Policy } from '../policy.js';
 import { applyWaves, waveGroupFilter, waveGroupOf, type WaveMember } from './waves.js';
+import { watchedTags } from '../kinds/registry.js';
 
 export interface SafetyDeps {
   policy: Policy;
@@ -57,18 +58,19 @@ export async function applySafety(
   // 2. Waves, judged on the whole group.
   const tagsOf = (p: Plan): Tags | undefined => {
     const s = verdictOf.get(refKey(p.ref))?.subject;
-    return s?.kind === 'instance' ? s.tags : undefined;
+    return s ? watchedTags(s) : undefined;
   };
   const members = new Map<string, WaveMember[]>();
   for (const v of verdicts) {
-    if (v.subject.kind !== 'instance') continue;
-    const g = waveGroupOf(v.subject.tags, deps.policy);
-    if (g !== undefined) members.set(g, [...(members.get(g) ?? []), { instanceId: v.ref.id, tags: v.subject.tags }]);
+    const tags = watchedTags(v.subject);
+    if (tags === undefined) continue;
+    const g = waveGroupOf(tags, deps.policy);
+    if (g !== undefined) members.set(g, [...(members.get(g) ?? []), { instanceId: v.ref.id, tags }]);
   }
   if (deps.waveMembers && deps.policy.waveSize > 0) {
     const filters = new Map<string, { key: string; value: string }>();
     for (const p of out) {
-      const tags = p.execute && p.ref.kind === 'instance' ? tagsOf(p) : undefined;
+      const tags = p.execute ? tagsOf(p) : undefined;
       const f = tags ? waveGroupFilter(tags, deps.policy) : undefined;
       if (f) filters.set(`${f.key}\u0000${f.value}`, f);
     }

@@ -17,7 +17,7 @@
  * changed, or that are due for a refresh, are imported, and the resources to
  * archive come from the published state instead of a GetFindings listing.
  */
-import { MAX_QUERIES_PER_CALL } from '../aws/usage.js';
+import { MAX_QUERIES_PER_CALL } from './ports.js';
 import { evaluate } from './evaluate.js';
 import { KIND_NAMES, measuresUsage } from '../kinds/registry.js';
 import { logger } from '../observability/log.js';

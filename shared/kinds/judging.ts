@@ -119,3 +119,37 @@ export function partitionOf(region: string): AwsPartition {
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
   return 'aws';
 }
+
+/** The options of a launch configuration (`undefined`: it has no MetadataOptions), as launches get them. Both checks, in order. */
+export function judgeLaunchConfigurationOptions(m: MetadataOptions | undefined, policy: Policy): [Judgement, Judgement] {
+  if (m === undefined) {
+    return [
+      result(
+        'imdsv2',
+        'NON_COMPLIANT',
+        'No MetadataOptions: instances launch with the account default or EC2\'s default (HttpTokens=optional), so IMDSv1 may be accepted.',
+      ),
+      result('hop-limit', 'COMPLIANT', `No MetadataOptions: EC2's default hop limit 1 is within the ceiling ${policy.hopLimitCeiling}.`),
+    ];
+  }
+  if (m.httpEndpoint === 'disabled') {
+    const [tokens, hop] = both('COMPLIANT', 'Metadata endpoint disabled in the launch configuration: instances launch with IMDS off.');
+    return [tokens!, hop!];
+  }
+  const tokens =
+    m.httpTokens === 'required'
+      ? result('imdsv2', 'COMPLIANT', 'HttpTokens=required in the launch configuration.')
+      : result(
+          'imdsv2',
+          'NON_COMPLIANT',
+          m.httpTokens === 'optional'
+            ? 'HttpTokens=optional in the launch configuration: instances launch accepting IMDSv1.'
+            : 'HttpTokens not set in the launch configuration\'s MetadataOptions: IMDSv1 may be accepted.',
+        );
+  const hop = m.httpPutResponseHopLimit;
+  const hopCheck =
+    hop === undefined
+      ? result('hop-limit', 'COMPLIANT', `Hop limit not set: EC2's default 1 is within the ceiling ${policy.hopLimitCeiling}.`)
+      : hopLimitCheck(hop, 'launch configuration', policy);
+  return [tokens, hopCheck];
+}

@@ -22,6 +22,8 @@ import { launchConfigurationEdge } from './launch-configuration/edge.js';
 import { launchTemplateDescription } from './launch-template/description.js';
 import { launchTemplateEdge } from './launch-template/edge.js';
 import type { KindDescription } from './types.js';
+import type { Subject } from './subject.js';
+import type { Tags } from '../model.js';
 import type { Validation } from '../validate.js';
 
 export interface Kind<K extends ResourceKind = ResourceKind> {
@@ -58,6 +60,24 @@ export function allKinds(): Kind[] {
 /** Whether IMDSv1 use (CloudWatch MetadataNoToken, by resource id) is measured on `kind`: usage look-ups and gates apply. */
 export function measuresUsage(kind: ResourceKind): boolean {
   return describeKind(kind).usageMeasured === true;
+}
+
+/** The tags holding a resource's watch state, rollback mark and wave group; `undefined` for kinds that are not watched. */
+export function watchedTags(subject: Subject): Tags | undefined {
+  if (subject.kind === 'missing') return undefined;
+  const description = describeKind(subject.kind) as KindDescription;
+  return description.watched ? description.tags?.(subject as never) : undefined;
+}
+
+/** The image a resource launched from and when (`undefined` when the kind does not say). */
+export function launchedFrom(subject: Subject): { imageId?: string; launchTime?: Date } | undefined {
+  if (subject.kind === 'missing') return undefined;
+  return (describeKind(subject.kind) as KindDescription).launchedFrom?.(subject as never);
+}
+
+/** Whether a flip of `kind` is watched and can be rolled back. */
+export function isWatched(kind: ResourceKind): boolean {
+  return describeKind(kind).watched === true;
 }
 
 /** Validates the id of a ref of `kind` (for `account-defaults` the id is the account). */

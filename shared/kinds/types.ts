@@ -92,6 +92,18 @@ export interface KindDescription<K extends ResourceKind = ResourceKind> {
   details(subject: SubjectOf<K>): Resource['Details'];
   /** Whether IMDSv1 use is measured on this kind (CloudWatch MetadataNoToken): the usage gates apply. */
   usageMeasured?: boolean;
+  /**
+   * A flip of this kind is watched and can be rolled back: the watch record,
+   * the rollback mark and the wave group live in the resource's tags
+   * (shared/watch/tags.ts). Only kinds with their own IMDSv1 signal.
+   */
+  watched?: boolean;
+  /** The image a resource launched from and when: the AMI's `ImdsSupport: v2.0` lets a resource too young to judge by usage be fixed. */
+  launchedFrom?(subject: SubjectOf<K>): { imageId?: string; launchTime?: Date };
+  /** The resource id AWS Config evaluates it under (default: the ref id). */
+  configResourceId?(ref: ResourceRef): string;
+  /** EC2 may not return a new resource of this kind right after the call that made it (eventual consistency): the event loader retries a miss. */
+  describedLate?: boolean;
   remediation: KindRemediation<K>;
 }
 
@@ -109,8 +121,8 @@ export interface KindRemediation<K extends ResourceKind> {
   action: string;
   /** The metadata options a change starts from: what the resource launches with now. */
   current(subject: SubjectOf<K>, policy: Policy): MetadataOptions;
-  /** The hop limit instances inherit when the resource leaves it unset (judged and fixed as evaluate sees it). */
-  inheritedHopLimit?(subject: SubjectOf<K>): number | undefined;
+  /** The options instances inherit (the account default) for fields the resource leaves unset (judged and fixed as evaluate sees them). */
+  inheritedOptions?(subject: SubjectOf<K>): MetadataOptions | undefined;
   /** One phrase for the plan summary: what the change does. */
   describe(subject: SubjectOf<K>, hopNote: string, plan: Plan, policy: Policy): string;
   /** Kind-specific fields of the plan (e.g. HttpTokensEnforced for the account default). */

@@ -140,7 +140,7 @@ export function toEvaluation(item: EvaluationItem): Evaluation {
   const ref = item.verdict.ref;
   return {
     ComplianceResourceType: item.resourceType ?? describeKind(ref.kind).config.type,
-    ComplianceResourceId: item.resourceId ?? (ref.kind === 'account-defaults' ? ref.account : ref.id),
+    ComplianceResourceId: item.resourceId ?? describeKind(ref.kind).configResourceId?.(ref) ?? ref.id,
     ComplianceType: item.verdict.compliance as ComplianceType,
     Annotation: annotationFor(item.verdict),
     OrderingTimestamp: toDate(item.orderingTimestamp),

@@ -4,7 +4,7 @@
  * GetMetricData, up to 500 queries a call, pages followed with NextToken.
  */
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { MAX_QUERIES_PER_CALL } from '../aws/usage.js';
+import { MAX_QUERIES_PER_CALL } from '../engine/ports.js';
 import type { Datapoint } from './judge.js';
 
 /** EC2 basic monitoring publishes every 5 minutes. */

@@ -3,7 +3,7 @@
  * (shared/watch/writes.ts, index.ts, metrics.ts); infra/stack.ts grants them
  * and test/infra/permissions.test.ts proves each role matches its bundle.
  */
-import { USAGE_PERMISSIONS } from '../aws/usage.js';
+import { USAGE_PERMISSIONS } from '../wiring/usage.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 import { ARN, HERE } from '../kinds/permissions.js';
 

@@ -8,10 +8,10 @@
  */
 import { createRemediator } from '../act/index.js';
 import type { Clients } from '../aws/clients.js';
-import { createImageSupport } from '../aws/images.js';
-import { createUsageSource } from '../aws/usage.js';
+import { createImageSupport } from './images.js';
+import { createUsageSource } from './usage.js';
 import { evaluate } from '../engine/evaluate.js';
-import { createLoader } from '../engine/load.js';
+import { createLoader } from './load.js';
 import type { PipelineDeps } from '../engine/pipeline.js';
 import type { Policy } from '../policy.js';
 import type { Scope } from '../model.js';

@@ -10,7 +10,7 @@ import type { Policy } from '../policy.js';
 import type { Scope } from '../model.js';
 import { withControlFindings } from '../sinks/annotate-control-findings.js';
 import { createSecurityHubSink } from '../sinks/securityhub.js';
-import { createWaveMembers } from '../aws/wave-members.js';
+import { createWaveMembers } from './wave-members.js';
 import { createSuppressedLookup } from '../findings/suppressed.js';
 
 export interface WiringOptions extends EngineOptions {

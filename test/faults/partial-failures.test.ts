@@ -16,7 +16,7 @@ import { instanceId, startFakeAws, type FakeAws } from '../../bench/fake-aws.js'
 import { PublishError } from '../../shared/engine/unpublished.js';
 import { createSecurityHubSink } from '../../shared/sinks/securityhub.js';
 import { processSubjects } from '../../shared/engine/pipeline.js';
-import { createLoader } from '../../shared/engine/load.js';
+import { createLoader } from '../../shared/wiring/load.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
 import { destroy, fakeClients, noSleep, SCOPE } from './support.js';
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { callsByService, instanceId, startFakeAws, type FakeAws } from '../../bench/fake-aws.js';
-import { createInventory } from '../../shared/engine/inventory.js';
+import { createInventory } from '../../shared/wiring/inventory.js';
 import type { Subject } from '../../shared/kinds/subject.js';
 import { processSubjects } from '../../shared/engine/pipeline.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';

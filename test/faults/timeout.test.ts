@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { instanceId, startFakeAws, type FakeAws } from '../../bench/fake-aws.js';
-import { createInventory } from '../../shared/engine/inventory.js';
+import { createInventory } from '../../shared/wiring/inventory.js';
 import type { Inventory } from '../../shared/engine/ports.js';
 import { createSecurityHubFindingIndex } from '../../shared/sinks/securityhub.js';
 import { sweep } from '../../shared/engine/sweep.js';

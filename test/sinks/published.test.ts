@@ -7,18 +7,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAws, instanceId, type FakeAws } from '../../bench/fake-aws.js';
 import type { Clients } from '../../shared/aws/clients.js';
-import { createInventory } from '../../shared/engine/inventory.js';
+import { createInventory } from '../../shared/wiring/inventory.js';
 import { createSecurityHubSink, createSecurityHubFindingIndex } from '../../shared/sinks/securityhub.js';
-import {
-  decodeState,
-  encodeState,
-  openChangeFilter,
-  refreshDaysFromEnv,
-  s3StateStore,
-  securityHubReadBack,
-  stateKey,
-  type PublishedStore,
-} from '../../shared/sinks/published.js';
+import { decodeState, encodeState, s3StateStore, securityHubReadBack, stateKey, type PublishedStore } from '../../shared/sinks/published-state.js';
+import { openChangeFilter, refreshDaysFromEnv } from '../../shared/sinks/published.js';
 import { DAY_MS, refreshAgeMs } from '../../shared/findings/fingerprint.js';
 import { sweep, type SweepSummary } from '../../shared/engine/sweep.js';
 import { destroy, detectDeps, fakeClients, immediateRetry, noSleep, SCOPE } from '../faults/support.js';

@@ -40,6 +40,8 @@ export const accountDefaultsDescription: KindDescription<'account-defaults'> = {
     { eventName: 'ModifyInstanceMetadataDefaults', eventSource: 'ec2.amazonaws.com', paths: ['recipientAccountId'] },
   ],
   arn: (ref) => `AWS::::Account:${ref.account}`,
+  // Config evaluates the account default as the account (AWS::::Account).
+  configResourceId: (ref) => ref.account,
   label: (subject) => `metadata options in ${subject.ref.region}`,
   exemptionSetting: { setting: 'exemptAccountDefaultRegions', value: (subject) => subject.ref.region },
   row: (subject) => ({ metadata: subject.metadata }),

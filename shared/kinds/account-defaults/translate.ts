@@ -3,16 +3,8 @@
  */
 import type { InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 import type { AccountDefaultsSubject } from './subject.js';
-import type { MetadataOptions } from '../../model.js';
 import type { Scope } from '../../model.js';
-import { metadataOptions } from '../../aws/translate.js';
-import { ref } from '../../aws/translate.js';
-import { oneOf } from '../../aws/translate.js';
-
-/** GetInstanceMetadataDefaults `AccountLevel` → metadata options (absent fields = no preference). */
-export function accountDefaultsMetadata(accountLevel: InstanceMetadataDefaultsResponse | undefined): MetadataOptions {
-  return metadataOptions(accountLevel);
-}
+import { accountDefaultsMetadata, oneOf, ref } from '../../aws/translate.js';
 
 export function accountDefaultsSubject(
   accountLevel: InstanceMetadataDefaultsResponse | undefined,

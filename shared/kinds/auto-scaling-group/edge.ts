@@ -1,6 +1,6 @@
 /** Auto Scaling groups as a registry edge: the SDK calls live in ./aws.ts. */
 import { createGroupFinder } from '../../act/groups.js';
-import { accountDefaultsMetadata } from '../account-defaults/translate.js';
+import { accountDefaultsMetadata } from '../../aws/translate.js';
 import { refKey, type ResourceRef } from '../../model.js';
 import type { Subject } from '../subject.js';
 import type { EdgeContext, KindEdge } from '../edge-types.js';

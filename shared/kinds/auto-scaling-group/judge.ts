@@ -17,7 +17,7 @@
 import type { Compliance, MetadataOptions } from '../../model.js';
 import type { Policy } from '../../policy.js';
 import { judgeTemplateVersion, resolveOption } from '../judging.js';
-import { judgeLaunchConfigurationOptions } from '../launch-configuration/description.js';
+import { judgeLaunchConfigurationOptions } from '../judging.js';
 import type {
   AutoScalingGroupSubject,
   LaunchSource,

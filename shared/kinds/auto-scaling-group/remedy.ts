@@ -4,7 +4,7 @@
  * (never creating templates: fixing a template is EC2.170's remediation).
  */
 import { ActionRefused, type ActContext, type ActionResult } from '../../act/types.js';
-import { accountDefaultsMetadata } from '../account-defaults/translate.js';
+import { accountDefaultsMetadata } from '../../aws/translate.js';
 import { getInstanceMetadataDefaults } from '../../aws/ec2.js';
 import type { Plan } from '../../verdict.js';
 import { GROUP_ACT_PERMISSIONS } from '../../act/groups-iam.js';

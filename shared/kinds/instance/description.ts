@@ -85,6 +85,10 @@ export const instanceDescription: KindDescription<'instance'> = {
   // `pending` while a ModifyInstanceMetadataOptions change is being applied.
   productFields: (subject) => ({ 'imds-guard/metadata-state': subject.metadataState }),
   usageMeasured: true,
+  watched: true,
+  launchedFrom: (subject) => ({ imageId: subject.imageId, launchTime: subject.launchTime }),
+  // A RunInstances event may arrive before DescribeInstances knows the instance.
+  describedLate: true,
   remediation: {
     action: 'modify-instance-metadata-options',
     current: (subject) => subject.metadata,

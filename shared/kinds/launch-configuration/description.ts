@@ -6,13 +6,13 @@
  */
 import { str } from '../../aws/translate.js';
 import type { LaunchConfigurationSubject } from './subject.js';
-import type { MetadataOptions } from '../../model.js';
 import { EC2_GUIDE, OWN_CONTROL_SEVERITY, SH_ASG } from '../controls.js';
 import type { Policy } from '../../policy.js';
 import { launchConfigurationNameFromArn, validateLaunchConfigurationName } from './id.js';
-import { both, hopLimitCheck, prune, result } from '../judging.js';
+import { prune } from '../judging.js';
 import type { Judgement, KindDescription, Superseded } from '../types.js';
 
+import { judgeLaunchConfigurationOptions } from '../judging.js';
 const autoscaling = 'autoscaling.amazonaws.com' as const;
 
 export const launchConfigurationDescription: KindDescription<'launch-configuration'> = {
@@ -164,38 +164,4 @@ function judgeLaunchConfiguration(subject: LaunchConfigurationSubject, policy: P
     for (const j of judged) if (j.compliance === 'NON_COMPLIANT') j.reason += ` Superseded by ${label}, which its groups now use; delete the configuration to clear ${j.check === 'imdsv2' ? 'AutoScaling.3' : 'this finding'}.`;
   }
   return judged;
-}
-
-/** The options of a launch configuration (`undefined`: it has no MetadataOptions), as launches get them. Both checks, in order. */
-export function judgeLaunchConfigurationOptions(m: MetadataOptions | undefined, policy: Policy): [Judgement, Judgement] {
-  if (m === undefined) {
-    return [
-      result(
-        'imdsv2',
-        'NON_COMPLIANT',
-        'No MetadataOptions: instances launch with the account default or EC2\'s default (HttpTokens=optional), so IMDSv1 may be accepted.',
-      ),
-      result('hop-limit', 'COMPLIANT', `No MetadataOptions: EC2's default hop limit 1 is within the ceiling ${policy.hopLimitCeiling}.`),
-    ];
-  }
-  if (m.httpEndpoint === 'disabled') {
-    const [tokens, hop] = both('COMPLIANT', 'Metadata endpoint disabled in the launch configuration: instances launch with IMDS off.');
-    return [tokens!, hop!];
-  }
-  const tokens =
-    m.httpTokens === 'required'
-      ? result('imdsv2', 'COMPLIANT', 'HttpTokens=required in the launch configuration.')
-      : result(
-          'imdsv2',
-          'NON_COMPLIANT',
-          m.httpTokens === 'optional'
-            ? 'HttpTokens=optional in the launch configuration: instances launch accepting IMDSv1.'
-            : 'HttpTokens not set in the launch configuration\'s MetadataOptions: IMDSv1 may be accepted.',
-        );
-  const hop = m.httpPutResponseHopLimit;
-  const hopCheck =
-    hop === undefined
-      ? result('hop-limit', 'COMPLIANT', `Hop limit not set: EC2's default 1 is within the ceiling ${policy.hopLimitCeiling}.`)
-      : hopLimitCheck(hop, 'launch configuration', policy);
-  return [tokens, hopCheck];
 }

@@ -95,6 +95,8 @@ export const launchTemplateDescription: KindDescription<'launch-template'> = {
   idFromArn: (arn) => /^arn:aws[a-z-]*:ec2:[^:]+:\d{12}:launch-template\/(.+)$/s.exec(arn)?.[1],
   tags: (subject) => subject.tags,
   label: (subject) => `${subject.name} (${subject.ref.id})`,
+  // A CreateLaunchTemplate event may arrive before DescribeLaunchTemplates knows the template.
+  describedLate: true,
   createdAt: (subject) => subject.createdTime,
   row: (subject) => ({ name: subject.name, metadata: subject.defaultVersion.metadata }),
   usedBy: (subject, groups) =>
@@ -114,7 +116,7 @@ export const launchTemplateDescription: KindDescription<'launch-template'> = {
     action: 'new-launch-template-version',
     current: (subject) => subject.defaultVersion.metadata,
     // A template that leaves the hop limit unset launches with the account default's.
-    inheritedHopLimit: (subject) => subject.accountDefaults?.httpPutResponseHopLimit,
+    inheritedOptions: (subject) => subject.accountDefaults,
     describe: (subject, hopNote) =>
       `create a version of launch template ${subject.name} (${subject.ref.id}) from default version ` +
       `${subject.defaultVersion.versionNumber} with HttpTokens=required (${hopNote}) and make it the default`,

@@ -6,7 +6,7 @@
 import type { LaunchTemplate, LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import { describeLaunchTemplatesByIds, describeLaunchTemplatesByNames, describeLaunchTemplateVersions, pageAccountTemplateVersions, pickDefaultAndLatest, withDefaultAndLatest, type TemplateWithVersions } from './aws.js';
 import { LAUNCH_TEMPLATES_PAGE_SIZE } from '../../aws/ec2.js';
-import { accountDefaultsMetadata } from '../account-defaults/translate.js';
+import { accountDefaultsMetadata } from '../../aws/translate.js';
 import { launchTemplateSubject } from './translate.js';
 import { toNumber } from '../../aws/translate.js';
 import { refKey, type ResourceRef } from '../../model.js';

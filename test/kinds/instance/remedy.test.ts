@@ -3,7 +3,7 @@ import { DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand } from '
 import { describe, expect, it } from 'vitest';
 import { remediate } from '../../../shared/act/index.js';
 import { evaluate } from '../../../shared/engine/evaluate.js';
-import { createLoader } from '../../../shared/engine/load.js';
+import { createLoader } from '../../../shared/wiring/load.js';
 import { describedInstance, planFor, remediationHarness } from '../../act/harness.js';
 import { ACCOUNT, NOW, instanceSubject, policy } from '../../act/helpers.js';
 

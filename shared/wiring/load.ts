@@ -14,7 +14,8 @@ import type { EdgeClients, EdgeContext } from '../kinds/edge-types.js';
 import { edgeOf, KIND_NAMES } from '../kinds/registry.js';
 import { refKey, type ResourceKind, type ResourceRef } from '../model.js';
 import type { Subject } from '../kinds/subject.js';
-import type { Loader } from './ports.js';
+import type { Loader } from '../engine/ports.js';
+import { describeKind } from '../kinds/registry.js';
 
 export type LoaderClients = EdgeClients;
 
@@ -71,7 +72,7 @@ async function withNotFoundRetries<T>(
 
 export function createLoader(clients: LoaderClients, options: LoaderOptions = {}): Loader {
   const delays = options.notFoundRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-  const retryKinds = new Set<ResourceKind>(options.retryKinds ?? ['instance', 'launch-template']);
+  const retryKinds = new Set<ResourceKind>(options.retryKinds ?? KIND_NAMES.filter((k) => describeKind(k).describedLate));
   const sleep = options.sleep ?? realSleep;
 
   /** Edge contexts for one load: one GetInstanceMetadataDefaults at most, and only when something needs it. */

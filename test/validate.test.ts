@@ -1,9 +1,9 @@
-import { validateRefId } from '../../shared/kinds/registry.js';
+import { validateRefId } from '../shared/kinds/registry.js';
 import { describe, expect, it } from 'vitest';
-import { launchConfigurationNameFromArn, validateLaunchConfigurationName } from '../../shared/kinds/launch-configuration/id.js';
-import { validateAccountId, validateRegion } from '../../shared/validate.js';
-import { validateInstanceId } from '../../shared/kinds/instance/id.js';
-import { validateLaunchTemplateId, validateLaunchTemplateName, validateLaunchTemplateRef } from '../../shared/kinds/launch-template/id.js';
+import { launchConfigurationNameFromArn, validateLaunchConfigurationName } from '../shared/kinds/launch-configuration/id.js';
+import { validateAccountId, validateRegion } from '../shared/validate.js';
+import { validateInstanceId } from '../shared/kinds/instance/id.js';
+import { validateLaunchTemplateId, validateLaunchTemplateName, validateLaunchTemplateRef } from '../shared/kinds/launch-template/id.js';
 
 const ok = (v: string) => ({ ok: true, value: v });
 

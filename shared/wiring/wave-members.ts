@@ -6,9 +6,9 @@
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { waveGroupOf, type WaveMember } from '../engine/waves.js';
-import { chunk } from './batch.js';
-import { EXISTING_INSTANCE_STATES, pageInstancesWhere } from './instances-where.js';
-import { tagsToRecord } from './translate.js';
+import { chunk } from '../aws/batch.js';
+import { EXISTING_INSTANCE_STATES, pageInstancesWhere } from '../aws/instances-where.js';
+import { tagsToRecord } from '../aws/translate.js';
 
 import type { WaveMembersSource } from '../engine/ports.js';
 const VALUES_PER_FILTER = 200;

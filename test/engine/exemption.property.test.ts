@@ -1,7 +1,7 @@
 /** Hostile input for the exemption grammar: never throws, never a silent exemption. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseExemption } from '../shared/engine/exemption.js';
+import { parseExemption } from '../../shared/engine/exemption.js';
 
 const NOW = new Date('2026-06-15T12:00:00Z');
 const KEYS = new Set(['reason', 'owner', 'until']);

@@ -8,11 +8,11 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { DescribeInstancesCommandInput, DescribeInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { createLoader } from '../shared/engine/load.js';
-import type { LaunchTemplateSubject } from '../shared/kinds/launch-template/subject.js';
-import type { ResourceKind, ResourceRef } from '../shared/model.js';
-import { apiFixture, ec2Error, instance, instanceIds, mockedClients, SCOPE } from './aws/helpers.js';
-import { instance as instanceSubject, launchConfiguration, launchTemplate } from './support/subjects.js';
+import { createLoader } from '../../shared/wiring/load.js';
+import type { LaunchTemplateSubject } from '../../shared/kinds/launch-template/subject.js';
+import type { ResourceKind, ResourceRef } from '../../shared/model.js';
+import { apiFixture, ec2Error, instance, instanceIds, mockedClients, SCOPE } from '../aws/helpers.js';
+import { instance as instanceSubject, launchConfiguration, launchTemplate } from '../support/subjects.js';
 
 const { clients, ec2, autoScaling } = mockedClients();
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describeKind, KIND_NAMES } from '../shared/kinds/registry.js';
-import { ACCEPTED_CONTROLS, byPlace, KIND_OF_RESOURCE_TYPE, loadActionSettings, readCustomAction, refsOf, selectFinding, type CustomActionRequest } from '../shared/custom-action/parse.js';
-import type { ResourceKind } from '../shared/model.js';
+import { describeKind, KIND_NAMES } from '../../shared/kinds/registry.js';
+import { ACCEPTED_CONTROLS, byPlace, KIND_OF_RESOURCE_TYPE, loadActionSettings, readCustomAction, refsOf, selectFinding, type CustomActionRequest } from '../../shared/custom-action/parse.js';
+import type { ResourceKind } from '../../shared/model.js';
 
-const load = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/securityhub/${name}`, import.meta.url), 'utf8'));
+const load = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/securityhub/${name}`, import.meta.url), 'utf8'));
 const event = load('custom-action.json');
 const aggregated = load('custom-action-aggregated.json');
 

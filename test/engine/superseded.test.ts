@@ -21,17 +21,17 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createRemediator } from '../shared/act/index.js';
-import { evaluate } from '../shared/engine/evaluate.js';
-import { createInventory } from '../shared/engine/inventory.js';
-import { createLoader } from '../shared/engine/load.js';
-import type { Outcome } from '../shared/verdict.js';
-import { DEFAULT_POLICY, type Policy } from '../shared/policy.js';
-import type { FindingsSink, PublishResult, Report } from '../shared/engine/ports.js';
-import { annotationFor } from '../shared/sinks/securityhub.js';
-import { sweep } from '../shared/engine/sweep.js';
-import { mockedAws } from './support/mocked-aws.js';
-import { ACCOUNT, REGION } from './support/subjects.js';
+import { createRemediator } from '../../shared/act/index.js';
+import { evaluate } from '../../shared/engine/evaluate.js';
+import { createInventory } from '../../shared/wiring/inventory.js';
+import { createLoader } from '../../shared/wiring/load.js';
+import type { Outcome } from '../../shared/verdict.js';
+import { DEFAULT_POLICY, type Policy } from '../../shared/policy.js';
+import type { FindingsSink, PublishResult, Report } from '../../shared/engine/ports.js';
+import { annotationFor } from '../../shared/sinks/securityhub.js';
+import { sweep } from '../../shared/engine/sweep.js';
+import { mockedAws } from '../support/mocked-aws.js';
+import { ACCOUNT, REGION } from '../support/subjects.js';
 
 const policy: Policy = { ...DEFAULT_POLICY, mode: 'enforce', remediate: { ...DEFAULT_POLICY.remediate, 'account-defaults': false } };
 const SCOPE = { account: ACCOUNT, region: REGION };

@@ -6,7 +6,7 @@
  */
 import { paginateDescribeImages, type EC2Client } from '@aws-sdk/client-ec2';
 import type { ImageSupport } from '../engine/pipeline.js';
-import { ownInput } from './batch.js';
+import { ownInput } from '../aws/batch.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 
 /** IAM for the AMI look-up (Describe calls have no resource-level permissions). */

@@ -12,8 +12,8 @@ import type {
   LaunchTemplateVersion,
 } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { createInventory } from '../shared/engine/inventory.js';
-import { apiFixture, instance, instanceIds, mockedClients, SCOPE } from './aws/helpers.js';
+import { createInventory } from '../../shared/wiring/inventory.js';
+import { apiFixture, instance, instanceIds, mockedClients, SCOPE } from '../aws/helpers.js';
 
 const { clients, ec2, autoScaling } = mockedClients();
 const inventory = createInventory(clients, SCOPE);

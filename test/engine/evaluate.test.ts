@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, worstOf } from '../shared/engine/evaluate.js';
-import type { AccountDefaultsSubject } from '../shared/kinds/account-defaults/subject.js';
-import type { CheckResult, ResourceRef } from '../shared/model.js';
-import type { InstanceSubject } from '../shared/kinds/instance/subject.js';
-import type { LaunchConfigurationSubject } from '../shared/kinds/launch-configuration/subject.js';
-import type { LaunchTemplateSubject } from '../shared/kinds/launch-template/subject.js';
-import type { Verdict } from '../shared/verdict.js';
-import { DEFAULT_POLICY, type Policy } from '../shared/policy.js';
+import { evaluate, worstOf } from '../../shared/engine/evaluate.js';
+import type { AccountDefaultsSubject } from '../../shared/kinds/account-defaults/subject.js';
+import type { CheckResult, ResourceRef } from '../../shared/model.js';
+import type { InstanceSubject } from '../../shared/kinds/instance/subject.js';
+import type { LaunchConfigurationSubject } from '../../shared/kinds/launch-configuration/subject.js';
+import type { LaunchTemplateSubject } from '../../shared/kinds/launch-template/subject.js';
+import type { Verdict } from '../../shared/verdict.js';
+import { DEFAULT_POLICY, type Policy } from '../../shared/policy.js';
 
 const policy: Policy = { ...DEFAULT_POLICY };
 const ref = (kind: ResourceRef['kind'], id: string): ResourceRef => ({ kind, id, account: '111122223333', region: 'eu-west-1' });

@@ -2,8 +2,8 @@ import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput 
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createImageSupport } from '../../shared/aws/images.js';
-import { MAX_DATAPOINTS_PER_CALL, choosePeriod, createUsageSource, minimumPeriodFor } from '../../shared/aws/usage.js';
+import { createImageSupport } from '../../shared/wiring/images.js';
+import { MAX_DATAPOINTS_PER_CALL, choosePeriod, createUsageSource, minimumPeriodFor } from '../../shared/wiring/usage.js';
 import { NOW } from '../act/helpers.js';
 
 const cw = mockClient(CloudWatchClient);

@@ -7,13 +7,12 @@
 import { paginateGetMetricData, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { UsageEvidence } from '../model.js';
 import type { UsageSource } from '../engine/ports.js';
-import { ownInput } from './batch.js';
+import { ownInput } from '../aws/batch.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 
+import { MAX_QUERIES_PER_CALL } from '../engine/ports.js';
 /** IAM for the usage look-up (GetMetricData has no resource-level permissions). */
 export const USAGE_PERMISSIONS: PermissionStatement = { sid: 'ReadImdsV1Usage', actions: ['cloudwatch:GetMetricData'], resources: ['*'] };
-
-export const MAX_QUERIES_PER_CALL = 500;
 /** GetMetricData returns at most this many datapoints a call (more are paged). */
 export const MAX_DATAPOINTS_PER_CALL = 100_800;
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../shared/engine/evaluate.js';
-import { exemptionStatus, parseDay, parseExemption } from '../shared/engine/exemption.js';
-import type { AutoScalingGroupSubject } from '../shared/kinds/auto-scaling-group/subject.js';
+import { evaluate } from '../../shared/engine/evaluate.js';
+import { exemptionStatus, parseDay, parseExemption } from '../../shared/engine/exemption.js';
+import type { AutoScalingGroupSubject } from '../../shared/kinds/auto-scaling-group/subject.js';
 import { readFileSync } from 'node:fs';
-import { decide } from '../shared/engine/decide.js';
-import { describeKind, KIND_NAMES } from '../shared/kinds/registry.js';
-import { DEFAULT_POLICY, SETTINGS } from '../shared/policy.js';
-import { accountDefaults, instance, launchConfiguration } from './support/subjects.js';
+import { decide } from '../../shared/engine/decide.js';
+import { describeKind, KIND_NAMES } from '../../shared/kinds/registry.js';
+import { DEFAULT_POLICY, SETTINGS } from '../../shared/policy.js';
+import { accountDefaults, instance, launchConfiguration } from '../support/subjects.js';
 
 const NOW = new Date('2026-06-15T12:00:00Z');
 const SRC = 'tagged imds-guard:exempt';
@@ -85,7 +85,7 @@ describe('exemptionStatus per kind', () => {
   });
 
   it('every kind without tags names a documented exemption setting', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const kind of KIND_NAMES) {
       const d = describeKind(kind);
       if (d.tags !== undefined) continue;

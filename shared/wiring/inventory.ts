@@ -12,7 +12,7 @@ import type { EdgeClients, EdgeContext } from '../kinds/edge-types.js';
 import { edgeOf } from '../kinds/registry.js';
 import type { SubjectOf } from '../kinds/subject.js';
 import type { ResourceKind } from '../model.js';
-import type { Inventory } from './ports.js';
+import type { Inventory } from '../engine/ports.js';
 import type { Scope } from '../model.js';
 
 export interface InventoryOptions extends Scope {

@@ -1,10 +1,10 @@
-import { evaluate } from '../shared/engine/evaluate.js';
+import { evaluate } from '../../shared/engine/evaluate.js';
 import { describe, expect, it } from 'vitest';
-import { decide } from '../shared/engine/decide.js';
-import { launchTemplateNameFor } from '../shared/kinds/launch-configuration/description.js';
-import type { GateId } from '../shared/model.js';
-import type { Plan } from '../shared/verdict.js';
-import type { Subject } from '../shared/kinds/subject.js';
+import { decide } from '../../shared/engine/decide.js';
+import { launchTemplateNameFor } from '../../shared/kinds/launch-configuration/description.js';
+import type { GateId } from '../../shared/model.js';
+import type { Plan } from '../../shared/verdict.js';
+import type { Subject } from '../../shared/kinds/subject.js';
 import {
   NOW,
   accountSubject,
@@ -13,7 +13,7 @@ import {
   policy,
   templateSubject,
   verdict,
-} from './act/helpers.js';
+} from '../act/helpers.js';
 
 const KNOWN_UNUSED = { noTokenCalls: 0, lookbackDays: 14 };
 const gateOf = (plan: Plan, id: GateId) => plan.gates.find((g) => g.gate === id);

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Outcome, Plan } from '../shared/verdict.js';
-import type { ResourceRef, UsageEvidence } from '../shared/model.js';
-import type { Subject } from '../shared/kinds/subject.js';
-import { takeCounts } from '../shared/observability/metrics.js';
-import { processSubjects, runPipeline, type PipelineDeps } from '../shared/engine/pipeline.js';
-import { DEFAULT_POLICY, type Policy } from '../shared/policy.js';
-import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from '../shared/engine/ports.js';
-import { annotationFor } from '../shared/sinks/securityhub.js';
-import { accountDefaults, instance, launchConfiguration, ref } from './support/subjects.js';
+import type { Outcome, Plan } from '../../shared/verdict.js';
+import type { ResourceRef, UsageEvidence } from '../../shared/model.js';
+import type { Subject } from '../../shared/kinds/subject.js';
+import { takeCounts } from '../../shared/observability/metrics.js';
+import { processSubjects, runPipeline, type PipelineDeps } from '../../shared/engine/pipeline.js';
+import { DEFAULT_POLICY, type Policy } from '../../shared/policy.js';
+import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from '../../shared/engine/ports.js';
+import { annotationFor } from '../../shared/sinks/securityhub.js';
+import { accountDefaults, instance, launchConfiguration, ref } from '../support/subjects.js';
 
 class RecordingSink implements FindingsSink {
   published: Report[][] = [];
