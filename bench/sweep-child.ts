@@ -3,8 +3,8 @@
  * bench/cost.ts), so the fake endpoint's own work and memory are not counted:
  * the real wiring of functions/sweep.ts against AWS_ENDPOINT_URL. Prints one JSON line.
  *
- * BENCH_DESIGN=previous: every finding imported every sweep (no change filter),
- * as before issue 11. Otherwise the change filter with the store the
+ * BENCH_DESIGN=previous: every finding imported every sweep (the design before
+ * the change filter). Otherwise the change filter with the store the
  * environment names (IMDS_GUARD_STATE_BUCKET, else the GetFindings read-back).
  */
 import './env.js';

@@ -1,5 +1,5 @@
 /**
- * Benchmark 5 (issue 12): the watch (shared/watch) on real SDK clients against
+ * Benchmark 5: the watch (shared/watch) on real SDK clients against
  * the fake endpoint, 50 ms per call: calls and wall time of one scheduled run
  * with nothing watched, with N instances inside their window (no breakage),
  * and with N watched of which 1% rejected IMDSv1 calls (rolled back).

@@ -8,20 +8,18 @@
  * feeds it subjects and reads what it returns.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { createClients, createStsClient, type Clients } from '../shared/aws/clients.js';
+import { type Clients, createClients, createStsClient } from '../shared/aws/clients.js';
 import { createInventory } from '../shared/wiring/inventory.js';
 import { describeKind } from '../shared/kinds/registry.js';
 import type { Outcome, Plan } from '../shared/verdict.js';
-import type { ResourceKind } from '../shared/model.js';
+import type { ResourceKind, Scope } from '../shared/model.js';
 import type { Subject } from '../shared/kinds/subject.js';
 import type { PipelineDeps, Remediator } from '../shared/engine/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import type { UsageSource } from '../shared/engine/ports.js';
 import { pipelineDeps } from '../shared/wiring/pipeline-deps.js';
 import { awsCode, CredentialsError, describeError, type ErrorInfo, isCredentialsError, isPermissionError, messageOf } from './errors.js';
-import type { Progress } from './progress.js';
-import { count } from './progress.js';
-import type { Scope } from '../shared/model.js';
+import { count, type Progress } from './progress.js';
 
 export interface CliDeps {
   /** AWS clients for a region (createClients: credential chain, AWS_PROFILE, AWS_ENDPOINT_URL, retries). */

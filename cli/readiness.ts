@@ -13,8 +13,7 @@ import { exemptionStatus } from '../shared/engine/exemption.js';
 import { describeKind } from '../shared/kinds/registry.js';
 import type { Gate, GateId, MetadataOptions, UsageEvidence } from '../shared/model.js';
 import type { Plan, Verdict } from '../shared/verdict.js';
-import type { Policy } from '../shared/policy.js';
-import { SETTINGS } from '../shared/policy.js';
+import { type Policy, SETTINGS } from '../shared/policy.js';
 import { plural } from './format/labels.js';
 
 export type Readiness =
@@ -115,7 +114,7 @@ function fromGate(gate: Gate, verdict: Verdict, usage: UsageEvidence | undefined
   const kind = verdict.ref.kind;
   switch (gate.gate) {
     case 'exempt':
-    // A rollback mark and a SUPPRESSED finding (issue 12) are a person's hold, like an exemption: fix never overrides them.
+    // A rollback mark and a SUPPRESSED finding are a person's hold, like an exemption: fix never overrides them.
     case 'not-rolled-back':
     case 'not-suppressed':
       return { readiness: 'exempt', why: gate.reason.replace(/ \(not overridable\)$/, '') };
@@ -144,7 +143,7 @@ function fromGate(gate: Gate, verdict: Verdict, usage: UsageEvidence | undefined
         why: `${gate.reason.replace(/; IMDS_GUARD_USAGE_UNKNOWN=skip$/, '')}; \`imds-guard fix --override-usage-unknown\` fixes it anyway`,
       };
     case 'hop-limit-lowering':
-      // Only the hop limit would change, and lowering is off (issue 12: its own gate, not usage-unknown).
+      // Only the hop limit would change, and lowering is off (its own gate, not usage-unknown).
       return hopLimitKept(hopOf(verdict), settings);
     default:
       return { readiness: 'manual', why: gate.reason };
@@ -193,7 +192,7 @@ export function readinessOf(
     return { readiness: 'compliant', why: checkReasons(verdict) };
   }
   if (plan === undefined) return { readiness: 'manual', why: 'no plan was made' };
-  // Issue 12: finished business, unless fix was asked to delete it and may.
+  // Finished business, unless fix was asked to delete it and may.
   if (plan.superseded !== undefined && !plan.execute && !plan.gates.some((g) => !g.passed && g.gate !== 'recreatable' && g.gate !== 'mode')) {
     const held = plan.gates.find((g) => g.gate === 'recreatable' && !g.passed);
     return { readiness: 'superseded', why: held ? `${plan.superseded}; not deleted: ${held.reason}` : plan.superseded };

@@ -248,7 +248,7 @@ async function runGuardrails(options: GuardrailsOptions, io: Io): Promise<number
   return EXIT_CLEAN;
 }
 
-/** `rollback`: find the recorded instances, confirm, put their options back (issue 12). */
+/** `rollback`: find the recorded instances, confirm, put their options back. */
 async function runRollback(options: RollbackOptions, io: Io, deps: RunDeps): Promise<number> {
   if (!options.dryRun && !options.yes && !io.stdinIsTTY) {
     throw new UsageError('rollback: refusing to change instances without confirmation: stdin is not a terminal; pass --yes, or --dry-run to see the plan');

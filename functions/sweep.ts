@@ -38,7 +38,7 @@ export const handler = lambdaHandler(handle);
 async function handle(_event: unknown, context: Context): Promise<HandlerResult> {
   const scope = lambdaScope(context);
   const deps = automaticDeps(clients, scope, policy, 'scheduled sweep', 'sweep');
-  // Issue 12: the watch first, so a rollback's mark is on the instance before the sweep decides about it.
+  // The watch first, so a rollback's mark is on the instance before the sweep decides about it.
   try {
     const watched = summarize(await runWatch({ ec2: clients.ec2, rejectedCalls: createRejectedCalls(clients.cloudWatch), policy, now: () => new Date() }));
     publishWatchMetrics(watched);

@@ -1,5 +1,5 @@
 /**
- * The vocabulary of imds-guard (see ARCHITECTURE.md): resource kinds,
+ * The vocabulary of imds-guard (see docs/architecture.md): resource kinds,
  * references, subjects (freshly described state), verdicts and plans. Types,
  * and the few pure helpers that go with them.
  */
@@ -97,7 +97,7 @@ export type GateId =
   | 'hop-limit-lowering'
   | 'recreatable'
   | 'not-our-own-change'
-  // issue 12 (safety)
+  // safety
   | 'not-rolled-back'
   | 'not-suppressed'
   | 'wave';

@@ -35,7 +35,7 @@ export interface Policy {
   instanceRefresh: boolean;
   /** Also set HttpTokensEnforced on the account default (refuses IMDSv1 launches). */
   enforceAccountDefault: boolean;
-  // ── safety (issue 12): watch and roll back, waves, exemptions without tags ──
+  // ── safety: watch and roll back, waves, exemptions without tags ──
   /** Hours an instance imds-guard flipped is watched for MetadataNoTokenRejected. */
   guardWindowHours: number;
   /** `auto`: restore the recorded options on a rejected IMDSv1 call; `alert`: mark and report only. */

@@ -2,13 +2,7 @@
  * What the engine produces: a verdict on a subject, the plan decided from it, and the outcome of carrying it out. Pure data.
  */
 import type { Subject } from './kinds/subject.js';
-import type { ResourceRef } from './model.js';
-import type { Compliance } from './model.js';
-import type { CheckResult } from './model.js';
-import type { ActionKind } from './model.js';
-import type { MetadataOptions } from './model.js';
-import type { Gate } from './model.js';
-import type { OutcomeStatus } from './model.js';
+import type { ActionKind, CheckResult, Compliance, Gate, MetadataOptions, OutcomeStatus, ResourceRef } from './model.js';
 
 export interface Verdict {
   ref: ResourceRef;
@@ -32,7 +26,7 @@ export interface Plan {
   httpTokensEnforced?: boolean;
   /** Watched kinds only: the options in force when decided, recorded on the resource before a flip so a rollback restores exactly these. */
   previous?: MetadataOptions;
-  /** The resource is superseded (a migrated launch configuration): what replaced it and how to clear its finding (issue 12). */
+  /** The resource is superseded (a migrated launch configuration): what replaced it and how to clear its finding. */
   superseded?: string;
   gates: Gate[];
   /** True when all gates passed and the mode allows writes. */
@@ -51,7 +45,7 @@ export interface Outcome {
   verifiedCompliance?: Compliance;
   /** The verdict on the re-described resource, so its finding shows the state after the fix. */
   verifiedVerdict?: Verdict;
-  /** The change left the resource superseded (a migrated launch configuration): the note its finding carries (issue 12). */
+  /** The change left the resource superseded (a migrated launch configuration): the note its finding carries. */
   superseded?: string;
   at: Date;
 }

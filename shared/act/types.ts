@@ -23,7 +23,7 @@ export interface ActContext {
   groups: GroupFinder;
   /** Who asked, for messages: "imds-guard (enforce mode)" or "a Security Hub custom action". */
   actor: string;
-  /** The clock, for the watch record of a flip (issue 12). */
+  /** The clock, for the watch record of a flip. */
   now?: () => Date;
 }
 
@@ -38,7 +38,7 @@ export interface ActionResult {
   verified?: Compliance;
   /** False when the resource already had the fix (duplicate event, race). */
   changed: boolean;
-  /** The fix left the resource superseded: the note its finding carries (issue 12). */
+  /** The fix left the resource superseded: the note its finding carries. */
   superseded?: string;
 }
 

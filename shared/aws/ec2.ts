@@ -16,10 +16,8 @@
  *   version of every launch template in the account, paginated (MaxResults
  *   1..200).
  */
-import { GetInstanceMetadataDefaultsCommand, paginateDescribeLaunchTemplates } from '@aws-sdk/client-ec2';
-import type { EC2Client, InstanceMetadataDefaultsResponse, LaunchTemplate } from '@aws-sdk/client-ec2';
-import { AwsCallError, chunk, ownInput } from './batch.js';
-import type { SurvivedBatch } from './batch.js';
+import { type EC2Client, GetInstanceMetadataDefaultsCommand, type InstanceMetadataDefaultsResponse, type LaunchTemplate, paginateDescribeLaunchTemplates } from '@aws-sdk/client-ec2';
+import { AwsCallError, chunk, ownInput, type SurvivedBatch } from './batch.js';
 /** DescribeLaunchTemplates / DescribeLaunchTemplateVersions MaxResults maximum; also our ids-per-call cap. */
 export const LAUNCH_TEMPLATES_PAGE_SIZE = 200;
 /** Describe calls in flight at once for one batch (the SDK retries throttling on top). */
@@ -75,7 +73,7 @@ export async function getInstanceMetadataDefaults(ec2: Pick<EC2Client, 'send'>):
 /**
  * Launch templates tagged `tagKey` with one of `values`: DescribeLaunchTemplates
  * with a `tag:<key>` filter, 200 values a call (our cap, as for ids), paged.
- * One call for a page of launch configurations (issue 12: which ones a
+ * One call for a page of launch configurations (which ones a
  * migration superseded).
  */
 export async function describeLaunchTemplatesTagged(ec2: EC2Client, tagKey: string, values: readonly string[]): Promise<LaunchTemplate[]> {

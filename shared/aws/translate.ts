@@ -4,9 +4,8 @@
  * numbers sent as strings, dates as ISO strings (fixtures, CloudTrail), and
  * fields left out. A field the resource leaves unset stays `undefined`.
  */
-import type { HttpEndpoint, HttpTokens, MetadataOptions, ResourceRef, Tags } from '../model.js';
+import type { HttpEndpoint, HttpTokens, MetadataOptions, ResourceRef, Scope, Tags } from '../model.js';
 
-import type { Scope } from '../model.js';
 
 import type { InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 export type { Scope };

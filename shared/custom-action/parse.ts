@@ -18,13 +18,12 @@
  *   consolidated control findings are off — and `Resources[0]` the resource by
  *   ARN). Shape: Security Hub CSPM user guide, "Sample control findings".
  */
-import type { ResourceRef } from '../model.js';
+import type { ResourceRef, Scope } from '../model.js';
 import { parseFindingRef, productArnFor } from '../findings/asff.js';
 import { allKinds, isKind, validateRefId } from '../kinds/registry.js';
 import type { KindDescription } from '../kinds/types.js';
 import { PolicyError } from '../policy.js';
 import { validateAccountId, validateRegion } from '../validate.js';
-import type { Scope } from '../model.js';
 
 export const CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action';
 

@@ -27,9 +27,8 @@ import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Credentials } from '../aws/sts.js';
 import { ACCEPTED_CONTROLS, byPlace, readCustomAction, refsOf, type SelectedFinding } from './parse.js';
 import { truncate } from '../findings/asff.js';
-import type { Scope } from '../model.js';
+import { type CheckId, refKey, type ResourceRef, type Scope } from '../model.js';
 import { errorFields, logger } from '../observability/log.js';
-import { refKey, type CheckId, type ResourceRef } from '../model.js';
 import type { Outcome } from '../verdict.js';
 import type { PipelineResult } from '../engine/pipeline.js';
 import type { PublishResult } from '../engine/ports.js';
@@ -37,7 +36,7 @@ import { failIfUnpublished } from '../engine/unpublished.js';
 import type { HandlerResult } from '../lambda/results.js';
 import { messageOf } from '../sinks/retry.js';
 import { annotationFor, NOTE_MAX } from '../sinks/securityhub.js';
-import { writeFindingNotes, type FindingNote } from '../sinks/finding-notes.js';
+import { type FindingNote, writeFindingNotes } from '../sinks/finding-notes.js';
 
 /** The engine where the function's own role acts (member stack): the pipeline's own sink publishes imds-guard's findings. */
 export type LocalRun = (refs: ResourceRef[]) => Promise<PipelineResult>;

@@ -22,7 +22,7 @@
  * | not-suppressed     | a person set its Security Hub finding to SUPPRESSED   | **never**                    |
  * | wave               | held for a later wave of its group (shared/engine/waves.ts)  | no                           |
  *
- * Gates fit the change (issue 12): `imdsv1-unused` and `usage-known` are
+ * Gates fit the change: `imdsv1-unused` and `usage-known` are
  * about IMDSv1, so they apply only when the plan changes HttpTokens. A
  * hop-limit-only change (HttpTokens already required, the hop limit above the
  * ceiling) is judged by `hop-limit-lowering` instead: lowering the hop limit
@@ -60,18 +60,14 @@
  *   been installed since launch, and the window can judge them.
  * - An instance without a launch time is judged as if older than the window.
  */
-import { describeKind } from '../kinds/registry.js';
+import { describeKind, isWatched, launchedFrom, watchedTags } from '../kinds/registry.js';
 import type { KindRemediation, Superseded } from '../kinds/types.js';
-import type { LiveSubject } from '../kinds/subject.js';
+import type { LiveSubject, Subject } from '../kinds/subject.js';
 import type { Gate, GateId, MetadataOptions, ResourceKind, UsageEvidence } from '../model.js';
 import type { Plan, Verdict } from '../verdict.js';
-import type { Subject } from '../kinds/subject.js';
-import { SETTINGS, type Policy } from '../policy.js';
+import { type Policy, SETTINGS } from '../policy.js';
 import { describeExemption, exemptionStatus } from './exemption.js';
 import { ROLLED_BACK_TAG } from '../watch/tags.js';
-import { launchedFrom } from '../kinds/registry.js';
-import { watchedTags } from '../kinds/registry.js';
-import { isWatched } from '../kinds/registry.js';
 
 export interface DecideContext {
   /** IMDSv1 usage for an instance; `undefined` when not looked up. */
@@ -290,7 +286,7 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
     const by = description.exemptionSetting;
     gates.push(gate('exempt', true, `${description.words.many} have no tags${by ? `; not listed in ${SETTINGS[by.setting]}` : ''}`));
   }
-  // issue 12: a rollback mark and a SUPPRESSED finding are exemptions a person set (never overridden automatically).
+  // A rollback mark and a SUPPRESSED finding are exemptions a person set (never overridden automatically).
   const mark = watchedTags(subject)?.[ROLLED_BACK_TAG];
   gates.push(
     mark !== undefined

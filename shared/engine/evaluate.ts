@@ -18,14 +18,13 @@
  */
 import { describeExemption, exemptionStatus } from './exemption.js';
 import { CHECK_IDS } from '../kinds/checks.js';
-import { describeKind } from '../kinds/registry.js';
+import { describeKind, watchedTags } from '../kinds/registry.js';
 import type { Judgement } from '../kinds/types.js';
 import type { CheckResult, Compliance } from '../model.js';
 import type { Subject } from '../kinds/subject.js';
 import type { Verdict } from '../verdict.js';
 import type { Policy } from '../policy.js';
 import { watchNote } from '../watch/tags.js';
-import { watchedTags } from '../kinds/registry.js';
 
 const RANK: Record<Compliance, number> = { NOT_APPLICABLE: 0, COMPLIANT: 1, NON_COMPLIANT: 2 };
 

@@ -5,18 +5,15 @@
  */
 import { decide, tooYoungToJudge } from './decide.js';
 import { evaluate } from './evaluate.js';
-import { measuresUsage } from '../kinds/registry.js';
+import { launchedFrom, measuresUsage } from '../kinds/registry.js';
 import { errorFields, logger } from '../observability/log.js';
 import { count } from '../observability/metrics.js';
 import { refKey, type ResourceRef, type UsageEvidence } from '../model.js';
-import { type Outcome, type Plan, type Verdict } from '../verdict.js';
+import type { Outcome, Plan, Verdict } from '../verdict.js';
 import type { Subject } from '../kinds/subject.js';
 import type { Policy } from '../policy.js';
-import type { FindingsSink, Loader, PublishResult, Report, UsageSource } from './ports.js';
-import type { WaveMembersSource } from './ports.js';
-import type { SuppressedLookup } from './ports.js';
+import type { FindingsSink, Loader, PublishResult, Report, SuppressedLookup, UsageSource, WaveMembersSource } from './ports.js';
 import { applySafety } from './safety.js';
-import { launchedFrom } from '../kinds/registry.js';
 
 /** Executes plans (shared/act); absent when the caller never writes to resources. */
 export type Remediator = (plans: readonly Plan[], context: { humanRequest: boolean }) => Promise<Outcome[]>;
@@ -32,7 +29,7 @@ export interface PipelineDeps {
   images?: ImageSupport;
   remediator?: Remediator;
   now?: () => Date;
-  /** Issue 12: SUPPRESSED findings and wave groups (shared/engine/safety.ts); absent = not looked up. */
+  /** SUPPRESSED findings and wave groups (shared/engine/safety.ts); absent = not looked up. */
   suppressed?: SuppressedLookup;
   waveMembers?: WaveMembersSource;
 }
@@ -97,7 +94,7 @@ export async function processSubjects(
   if (deps.findings) {
     result.findings = await deps.findings.publish(reports);
     // Notes and workflow only for plans that had something to say beyond "compliant".
-    // A superseded resource's note is news although nothing is done (issue 12); the published-state filter sends it once.
+    // A superseded resource's note is news although nothing is done; the published-state filter sends it once.
     const annotated = [...outcomes.values()].filter((o) => o.plan.action !== 'none' || o.superseded !== undefined);
     if (annotated.length > 0) result.annotations = await deps.findings.annotate(annotated);
   }
@@ -201,7 +198,7 @@ async function remediate(
       ...(suppressed !== undefined ? { suppressed } : {}),
     });
   };
-  // Issue 12: SUPPRESSED findings and waves, before anything is changed.
+  // SUPPRESSED findings and waves, before anything is changed.
   const plans = await applySafety(verdicts.map((v) => decideOne(v)), verdicts, deps, { humanRequest: context.humanRequest ?? false }, decideOne);
   for (const plan of plans) {
     logger.info('plan', { resource: plan.ref, action: plan.action, execute: plan.execute, summary: plan.summary, gates: plan.gates });

@@ -4,8 +4,7 @@
  */
 import type { Outcome, Verdict } from '../verdict.js';
 import type { ResourceKind, ResourceRef, UsageEvidence } from '../model.js';
-import type { Subject } from '../kinds/subject.js';
-import type { SubjectOf } from '../kinds/subject.js';
+import type { Subject, SubjectOf } from '../kinds/subject.js';
 
 import type { Policy } from '../policy.js';
 import type { WaveMember } from './waves.js';

@@ -1,5 +1,5 @@
 /**
- * The pipeline's safety step (issue 12), between decide and act, for
+ * The pipeline's safety step, between decide and act, for
  * automatic enforce runs:
  * 1. SUPPRESSED: resources about to be changed whose Security Hub finding a
  *    person suppressed are decided again with that fact (gate not-suppressed);
@@ -8,11 +8,10 @@
  * Both look-ups are asked only when some plan would execute. A failed look-up
  * holds the plans it concerns: not knowing is never a reason to change more.
  */
-import type { WaveMembersSource } from './ports.js';
-import type { SuppressedLookup } from './ports.js';
+import type { SuppressedLookup, WaveMembersSource } from './ports.js';
 import { errorFields, logger } from '../observability/log.js';
-import { refKey, type Gate, type Tags } from '../model.js';
-import { type Plan, type Verdict } from '../verdict.js';
+import { type Gate, refKey, type Tags } from '../model.js';
+import type { Plan, Verdict } from '../verdict.js';
 import type { Policy } from '../policy.js';
 import { applyWaves, waveGroupFilter, waveGroupOf, type WaveMember } from './waves.js';
 import { watchedTags } from '../kinds/registry.js';

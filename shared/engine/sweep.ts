@@ -17,16 +17,14 @@
  * changed, or that are due for a refresh, are imported, and the resources to
  * archive come from the published state instead of a GetFindings listing.
  */
-import { MAX_QUERIES_PER_CALL } from './ports.js';
+import { type FindingsSink, type Inventory, MAX_QUERIES_PER_CALL, type PublishResult, type Report } from './ports.js';
 import { evaluate } from './evaluate.js';
 import { KIND_NAMES, measuresUsage } from '../kinds/registry.js';
 import { logger } from '../observability/log.js';
 import type { Outcome } from '../verdict.js';
-import type { ResourceRef } from '../model.js';
+import { refKey, type ResourceRef } from '../model.js';
 import type { Subject } from '../kinds/subject.js';
-import { refKey } from '../model.js';
-import { processSubjects, type PipelineDeps } from './pipeline.js';
-import type { FindingsSink, Inventory, PublishResult, Report } from './ports.js';
+import { type PipelineDeps, processSubjects } from './pipeline.js';
 import { failIfUnpublished } from './unpublished.js';
 import { changedOnly, type ChangeFilter } from '../sinks/published.js';
 

@@ -1,5 +1,5 @@
 /**
- * Waves (issue 12), PURE: at most `policy.waveSize` instances of one group are
+ * Waves, PURE: at most `policy.waveSize` instances of one group are
  * switched to IMDSv2 at a time; the rest wait until a member's guard window
  * has passed cleanly; a rollback in the group stops the rest of it.
  *

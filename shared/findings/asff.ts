@@ -31,10 +31,9 @@ import type { SeverityLabel } from '../kinds/controls.js';
 import { CHECK_IDS, CHECKS, isCheck } from '../kinds/checks.js';
 import { partitionOf, prune } from '../kinds/judging.js';
 import { describeKind, isKind } from '../kinds/registry.js';
-import type { LiveSubject } from '../kinds/subject.js';
+import type { LiveSubject, Subject } from '../kinds/subject.js';
 import type { CheckId, CheckResult, Compliance, ResourceRef, Tags, UsageEvidence } from '../model.js';
 import type { Outcome } from '../verdict.js';
-import type { Subject } from '../kinds/subject.js';
 import type { Report } from '../engine/ports.js';
 
 export { partitionOf };

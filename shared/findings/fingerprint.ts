@@ -1,7 +1,7 @@
 /**
  * What a finding SAYS, as a short stable hash, and when an unchanged finding
  * is due for a refresh. Pure: the sinks use it to publish only what changed
- * (issue 11, "pay for changes, not for sweeps").
+ * ("pay for changes, not for sweeps").
  *
  * The fingerprint covers the meaningful content of the ASFF finding —
  * compliance, record state, severity, title, resource (type, ARN, tags,

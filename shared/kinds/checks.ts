@@ -1,7 +1,7 @@
 /**
  * The checks imds-guard makes, as data: every kind judges each of them and
  * publishes one finding per check. A check's words are its own, so a new
- * check never borrows another's title (ARCHITECTURE.md, "check").
+ * check never borrows another's title (docs/architecture.md, "check").
  */
 import type { CheckId, Compliance } from '../model.js';
 

@@ -7,10 +7,8 @@
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client, InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 import type { Action } from '../act/types.js';
-import type { ResourceKind, ResourceRef } from '../model.js';
-import type { Subject } from './subject.js';
-import type { Scope } from '../model.js';
-import type { SubjectOf } from './subject.js';
+import type { ResourceKind, ResourceRef, Scope } from '../model.js';
+import type { Subject, SubjectOf } from './subject.js';
 
 export interface EdgeClients {
   region: string;

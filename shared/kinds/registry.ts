@@ -9,7 +9,7 @@
  * The order is the order of sweeps and reports.
  */
 import type { Control } from './controls.js';
-import { KIND_NAMES, type CheckId, type ControlId, type ResourceKind } from '../model.js';
+import { type CheckId, type ControlId, KIND_NAMES, type ResourceKind, type Tags } from '../model.js';
 import { accountDefaultsDescription } from './account-defaults/description.js';
 import { accountDefaultsEdge } from './account-defaults/edge.js';
 import { autoScalingGroupDescription } from './auto-scaling-group/description.js';
@@ -23,7 +23,6 @@ import { launchTemplateDescription } from './launch-template/description.js';
 import { launchTemplateEdge } from './launch-template/edge.js';
 import type { KindDescription } from './types.js';
 import type { Subject } from './subject.js';
-import type { Tags } from '../model.js';
 import type { Validation } from '../validate.js';
 
 export interface Kind<K extends ResourceKind = ResourceKind> {

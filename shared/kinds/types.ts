@@ -1,5 +1,5 @@
 /**
- * What a resource kind is, in two halves (ARCHITECTURE.md, "A kind is the
+ * What a resource kind is, in two halves (docs/architecture.md, "A kind is the
  * unit of extension"):
  * - a `KindDescription`: pure data and pure functions (names, ASFF and Config
  *   types, the control each check maps to, id rules, ARN, judge, planned
@@ -131,7 +131,7 @@ export interface KindRemediation<K extends ResourceKind> {
   pending?(subject: SubjectOf<K>, policy: Policy): boolean;
   /** Why nothing changes although the resource is non-compliant, when the kind knows better. */
   nothingReason?(subject: SubjectOf<K>, policy: Policy): string | undefined;
-  /** Issue 12: imds-guard's own fix replaced the resource (a migrated launch configuration): finished business. */
+  /** Imds-guard's own fix replaced the resource (a migrated launch configuration): finished business. */
   superseded?(subject: SubjectOf<K>): Superseded | undefined;
 }
 

@@ -10,8 +10,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { parseFindingRef } from '../findings/asff.js';
 import { isOwnChange } from './context.js';
-import type { Scope } from '../model.js';
-import { refKey, type ResourceRef } from '../model.js';
+import { refKey, type ResourceRef, type Scope } from '../model.js';
 import type { PublishResult } from '../engine/ports.js';
 import { parseEvent } from '../refs/parse.js';
 import type { RejectedId } from '../refs/types.js';

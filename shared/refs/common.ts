@@ -1,9 +1,8 @@
 /** Helpers shared by the event parsers. Pure. */
-import type { ResourceKind, ResourceRef } from '../model.js';
+import type { ResourceKind, ResourceRef, Scope } from '../model.js';
 import type { ParseNotOk, RejectedId } from './types.js';
 import { validateRefId } from '../kinds/registry.js';
 import { show } from '../validate.js';
-import type { Scope } from '../model.js';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -15,13 +15,12 @@
  *   Config fills; all three are accepted.)
  */
 import { str } from '../aws/translate.js';
-import type { ResourceKind } from '../model.js';
-import { RefCollector, foreign, isRecord, notOk } from './common.js';
+import type { ResourceKind, Scope } from '../model.js';
+import { foreign, isRecord, notOk, RefCollector } from './common.js';
 import { own as prop } from './paths.js';
 import type { ConfigInvocation, ConfigItem, ConfigMessageType, EventParser, ParseResult } from './types.js';
 import { show } from '../validate.js';
 import { allKinds, describeKind } from '../kinds/registry.js';
-import type { Scope } from '../model.js';
 
 /** Config resource type → our kind, for the types the rule is scoped to (the account default is no Config item). */
 export const KIND_OF_CONFIG_TYPE: Readonly<Record<string, ResourceKind>> = Object.freeze(

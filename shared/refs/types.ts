@@ -3,8 +3,7 @@
  * entry-point parser (CloudTrail, state change, Config, and later Security
  * Hub custom actions) returns this shape; parse.ts dispatches between them.
  */
-import type { ResourceKind, ResourceRef } from '../model.js';
-import type { Scope } from '../model.js';
+import type { ResourceKind, ResourceRef, Scope } from '../model.js';
 
 
 export type EventOrigin = 'cloudtrail' | 'state-change' | 'config' | 'security-hub';

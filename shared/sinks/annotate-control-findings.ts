@@ -15,20 +15,19 @@
  * Checks without a Security Hub finding (control disabled, not yet evaluated,
  * imds-guard's own controls) get imds-guard's finding in every mode.
  */
-import { paginateGetFindings, type AwsSecurityFinding, type SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { type AwsSecurityFinding, paginateGetFindings, type SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { chunk } from '../aws/batch.js';
 import { partitionOf, resourceArn, truncate, usageLine } from '../findings/asff.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 import { ARN, HERE } from '../kinds/permissions.js';
 import { describeKind } from '../kinds/registry.js';
 import { errorFields, logger } from '../observability/log.js';
-import type { CheckResult } from '../model.js';
+import type { CheckResult, Scope } from '../model.js';
 import type { FindingsMode } from '../policy.js';
 import type { FindingsSink, PublishResult, Report } from '../engine/ports.js';
-import { writeFindingNotes, type FindingNote } from './finding-notes.js';
+import { type FindingNote, writeFindingNotes } from './finding-notes.js';
 import type { RetryOptions } from './retry.js';
 import { NOTE_MAX } from './securityhub.js';
-import type { Scope } from '../model.js';
 
 /** IAM for looking up Security Hub's control findings (GetFindings on the account's hub). */
 export const CONTROL_FINDINGS_PERMISSIONS: PermissionStatement = {

@@ -18,13 +18,12 @@ import {
   type ConfigServiceClient,
   type Evaluation,
 } from '@aws-sdk/client-config-service';
-import { errorFields } from '../observability/log.js';
+import { errorFields, logger } from '../observability/log.js';
 import { chunk } from '../aws/batch.js';
 import { describeKind } from '../kinds/registry.js';
-import { logger } from '../observability/log.js';
 import type { Verdict } from '../verdict.js';
 import type { PublishResult } from '../engine/ports.js';
-import { retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
+import { type BatchCall, retrier, type RetryOptions, sendWithRetries } from './retry.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 
 /** IAM for putting evaluations and reading what Config holds (neither has resource-level permissions). */

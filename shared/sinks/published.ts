@@ -6,13 +6,12 @@
  */
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { CHECK_IDS as CHECKS } from '../kinds/checks.js';
-import { findingId, findingsFromReport, parseFindingRef, type AsffContext } from '../findings/asff.js';
-import { findingFingerprint, publishDecision, type PublishDecision, type PublishedEntry } from '../findings/fingerprint.js';
+import { type AsffContext, findingId, findingsFromReport, parseFindingRef } from '../findings/asff.js';
+import { findingFingerprint, type PublishDecision, publishDecision, type PublishedEntry } from '../findings/fingerprint.js';
 import { errorFields, logger } from '../observability/log.js';
-import { refKey, type ResourceRef } from '../model.js';
+import { refKey, type ResourceRef, type Scope } from '../model.js';
 import type { Outcome } from '../verdict.js';
 import type { FindingsSink, PublishResult, Report } from '../engine/ports.js';
-import type { Scope } from '../model.js';
 import type { PublishedStore } from './published-state.js';
 export const REFRESH_DAYS_ENV = 'IMDS_GUARD_FINDING_REFRESH_DAYS';
 export const DEFAULT_REFRESH_DAYS = 30;

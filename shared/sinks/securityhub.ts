@@ -25,17 +25,16 @@ import {
 } from '@aws-sdk/client-securityhub';
 import { errorCode } from '../aws/batch.js';
 import { CHECK_IDS } from '../kinds/checks.js';
-import { archivedFindings, findingId, findingsFromReport, ID_PREFIX, parseFindingRef, productArnFor, truncate, type AsffContext } from '../findings/asff.js';
-import { FINGERPRINT_FIELD, findingFingerprint, PUBLISHER_FIELD, type Publisher } from '../findings/fingerprint.js';
+import { archivedFindings, type AsffContext, findingId, findingsFromReport, ID_PREFIX, parseFindingRef, productArnFor, truncate } from '../findings/asff.js';
+import { findingFingerprint, FINGERPRINT_FIELD, type Publisher, PUBLISHER_FIELD } from '../findings/fingerprint.js';
 import { errorFields, logger } from '../observability/log.js';
-import type { CheckId, ResourceRef } from '../model.js';
+import type { CheckId, ResourceRef, Scope } from '../model.js';
 import type { Outcome } from '../verdict.js';
 import type { FindingsSink, PublishResult, Report } from '../engine/ports.js';
-import { isRetryableError, isRetryableItemCode, messageOf, retrier, sendWithRetries, type BatchCall, type RetryOptions } from './retry.js';
+import { type BatchCall, isRetryableError, isRetryableItemCode, messageOf, retrier, type RetryOptions, sendWithRetries } from './retry.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 import { ARN, HERE } from '../kinds/permissions.js';
-import type { Scope } from '../model.js';
-import { notSubscribed, writeFindingNotes, type FindingNote } from './finding-notes.js';
+import { type FindingNote, notSubscribed, writeFindingNotes } from './finding-notes.js';
 
 /** IAM for importing findings (into the account's default product) and updating them (notes, workflow). */
 export const FINDINGS_PERMISSIONS: PermissionStatement[] = [
@@ -112,7 +111,7 @@ export function annotationFor(outcome: Outcome, check: CheckId = 'imdsv2'): Work
   const at = outcome.at.toISOString();
   // Each finding is one check: judge it by that check's result after the fix, not the worst of both.
   const verified = outcome.verifiedVerdict?.checks.find((c) => c.check === check)?.compliance ?? outcome.verifiedCompliance;
-  // Issue 12: a superseded resource's finding stays FAILED; the note says what replaced it and what clears it (never RESOLVED).
+  // A superseded resource's finding stays FAILED; the note says what replaced it and what clears it (never RESOLVED).
   if (outcome.superseded !== undefined && outcome.plan.action === 'none') {
     return { text: truncate(`imds-guard (${at}): ${outcome.superseded}.`, NOTE_MAX), workflow: 'NOTIFIED' };
   }

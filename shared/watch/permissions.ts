@@ -1,5 +1,5 @@
 /**
- * IAM of the watch (issue 12), declared next to the calls that need it
+ * IAM of the watch, declared next to the calls that need it
  * (shared/watch/writes.ts, index.ts, metrics.ts); infra/stack.ts grants them
  * and test/infra/permissions.test.ts proves each role matches its bundle.
  */

@@ -11,9 +11,8 @@ import { DEFAULT_CONCURRENCY, getInstanceMetadataDefaults } from '../aws/ec2.js'
 import type { EdgeClients, EdgeContext } from '../kinds/edge-types.js';
 import { edgeOf } from '../kinds/registry.js';
 import type { SubjectOf } from '../kinds/subject.js';
-import type { ResourceKind } from '../model.js';
+import type { ResourceKind, Scope } from '../model.js';
 import type { Inventory } from '../engine/ports.js';
-import type { Scope } from '../model.js';
 
 export interface InventoryOptions extends Scope {
   /** Calls in flight at once for per-template look-ups. Default 4. */

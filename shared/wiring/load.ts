@@ -11,11 +11,10 @@
 import type { InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 import { getInstanceMetadataDefaults } from '../aws/ec2.js';
 import type { EdgeClients, EdgeContext } from '../kinds/edge-types.js';
-import { edgeOf, KIND_NAMES } from '../kinds/registry.js';
+import { describeKind, edgeOf, KIND_NAMES } from '../kinds/registry.js';
 import { refKey, type ResourceKind, type ResourceRef } from '../model.js';
 import type { Subject } from '../kinds/subject.js';
 import type { Loader } from '../engine/ports.js';
-import { describeKind } from '../kinds/registry.js';
 
 export type LoaderClients = EdgeClients;
 

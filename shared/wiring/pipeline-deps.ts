@@ -48,7 +48,7 @@ export function pipelineDeps(clients: Clients, options: WiringOptions): Pipeline
           { ...scope, mode: options.policy.findings },
         )
       : undefined,
-    // Issue 12: asked only when a plan is about to execute (shared/engine/safety.ts).
+    // Asked only when a plan is about to execute (shared/engine/safety.ts).
     ...(options.remediation
       ? { waveMembers: createWaveMembers(clients.ec2), ...(options.findings ? { suppressed: createSuppressedLookup(clients.securityHub) } : {}) }
       : {}),

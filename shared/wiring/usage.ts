@@ -4,13 +4,12 @@
  * look-back window. GetMetricData takes up to 500 queries a call; pages are
  * followed with the SDK paginator (a query's datapoints may span pages).
  */
-import { paginateGetMetricData, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { type CloudWatchClient, type MetricDataQuery, paginateGetMetricData } from '@aws-sdk/client-cloudwatch';
 import type { UsageEvidence } from '../model.js';
-import type { UsageSource } from '../engine/ports.js';
+import { MAX_QUERIES_PER_CALL, type UsageSource } from '../engine/ports.js';
 import { ownInput } from '../aws/batch.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 
-import { MAX_QUERIES_PER_CALL } from '../engine/ports.js';
 /** IAM for the usage look-up (GetMetricData has no resource-level permissions). */
 export const USAGE_PERMISSIONS: PermissionStatement = { sid: 'ReadImdsV1Usage', actions: ['cloudwatch:GetMetricData'], resources: ['*'] };
 /** GetMetricData returns at most this many datapoints a call (more are paged). */

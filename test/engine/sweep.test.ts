@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../shared/verdict.js';
-import type { ResourceRef } from '../../shared/model.js';
+import type { ResourceKind, ResourceRef } from '../../shared/model.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
 import type { FindingsSink, Inventory, PublishResult, Report } from '../../shared/engine/ports.js';
 import { PublishError } from '../../shared/engine/unpublished.js';
 import { sweep } from '../../shared/engine/sweep.js';
 import { accountDefaults, instance, launchConfiguration, launchTemplate, ref } from '../support/subjects.js';
-import type { ResourceKind } from '../../shared/model.js';
 import type { Subject } from '../../shared/kinds/subject.js';
 
 async function* pages<T>(...batches: T[][]): AsyncGenerator<T[]> {

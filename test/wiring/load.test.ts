@@ -1,5 +1,4 @@
-import { DescribeAutoScalingGroupsCommand, DescribeLaunchConfigurationsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import type { DescribeLaunchConfigurationsCommandInput } from '@aws-sdk/client-auto-scaling';
+import { type AutoScalingGroup, DescribeAutoScalingGroupsCommand, DescribeLaunchConfigurationsCommand, type DescribeLaunchConfigurationsCommandInput } from '@aws-sdk/client-auto-scaling';
 import {
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,

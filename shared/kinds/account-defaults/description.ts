@@ -4,12 +4,11 @@
  * Security Hub equivalent. The ref's id is the account id. Pure.
  */
 import type { AccountDefaultsSubject } from './subject.js';
-import { EC2_GUIDE, OWN_CONTROL_SEVERITY } from '../controls.js';
+import { type Control, EC2_GUIDE, OWN_CONTROL_SEVERITY } from '../controls.js';
 import type { Policy } from '../../policy.js';
 import { validateAccountId } from '../../validate.js';
 import { hopLimitCheck, prune, result } from '../judging.js';
 import type { Judgement, KindDescription } from '../types.js';
-import type { Control } from '../controls.js';
 
 const ACCOUNT_DEFAULT: Control = {
   id: 'account-default',
@@ -78,7 +77,7 @@ function judgeAccountDefaults(subject: AccountDefaultsSubject, policy: Policy): 
       ? 'HttpTokensEnforced is on (launches asking for IMDSv1 are refused)'
       : 'HttpTokensEnforced is off';
   const region = subject.ref.region;
-  // Issue 12: say who owns the setting; a declarative policy's default cannot be changed in the account.
+  // Say who owns the setting; a declarative policy's default cannot be changed in the account.
   const owner =
     subject.managedBy === 'declarative-policy'
       ? ' Managed by an AWS Organizations declarative policy (ManagedBy=declarative-policy): change it in the policy, not in the account.'

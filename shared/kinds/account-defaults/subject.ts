@@ -1,8 +1,7 @@
 /**
  * The account-defaults kind: the region's instance metadata defaults (GetInstanceMetadataDefaults), as described now. Types only.
  */
-import type { ResourceRef } from '../../model.js';
-import type { MetadataOptions } from '../../model.js';
+import type { MetadataOptions, ResourceRef } from '../../model.js';
 
 export interface AccountDefaultsSubject {
   kind: 'account-defaults';

@@ -28,19 +28,15 @@ import type {
   LaunchTemplateSpecification,
   UpdateAutoScalingGroupCommandInput,
 } from '@aws-sdk/client-auto-scaling';
-import { DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
-import type { EC2Client, LaunchTemplateVersion } from '@aws-sdk/client-ec2';
+import { DescribeLaunchTemplateVersionsCommand, type EC2Client, type LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import type { MetadataOptions } from '../../model.js';
 import { AUTO_SCALING_PAGE_SIZE, describeLaunchConfigurationsByNames, pageAutoScalingGroups } from '../../aws/autoscaling.js';
 import { AwsCallError, chunk, errorCode, mapLimit } from '../../aws/batch.js';
 import { DEFAULT_CONCURRENCY, LAUNCH_TEMPLATE_NOT_FOUND_CODES } from '../../aws/ec2.js';
-import { metadataOptions, toNumber } from '../../aws/translate.js';
-import type { Scope } from '../../aws/translate.js';
-import { describeRepoint, originWords } from './judge.js';
-import type { RepointChange, RepointPlan } from './judge.js';
+import { metadataOptions, type Scope, toNumber } from '../../aws/translate.js';
+import { describeRepoint, originWords, type RepointChange, type RepointPlan } from './judge.js';
 import type { AutoScalingGroupSubject } from './subject.js';
-import { autoScalingGroupSubject, requestedVersionOf, templateKeyOf, templateSpecsOf } from './translate.js';
-import type { LaunchSourceLookups, TemplateVersionLookup } from './translate.js';
+import { autoScalingGroupSubject, type LaunchSourceLookups, requestedVersionOf, templateKeyOf, templateSpecsOf, type TemplateVersionLookup } from './translate.js';
 
 /** DescribeAutoScalingGroups: names a call when MaxRecords is 100 (the documented maximum). */
 export const DESCRIBE_GROUPS_MAX_NAMES = AUTO_SCALING_PAGE_SIZE;

@@ -8,8 +8,7 @@
  */
 import { OWN_CONTROL_SEVERITY, SH_ASG } from '../controls.js';
 import type { ResourceRef } from '../../model.js';
-import type { Validation } from '../../validate.js';
-import { show } from '../../validate.js';
+import { show, type Validation } from '../../validate.js';
 import { partitionOf, prune } from '../judging.js';
 import type { KindDescription } from '../types.js';
 import { describeRepoint, judgeAutoScalingGroup, planRepoint } from './judge.js';

@@ -16,8 +16,7 @@
  */
 import type { Compliance, MetadataOptions } from '../../model.js';
 import type { Policy } from '../../policy.js';
-import { judgeTemplateVersion, resolveOption } from '../judging.js';
-import { judgeLaunchConfigurationOptions } from '../judging.js';
+import { judgeLaunchConfigurationOptions, judgeTemplateVersion, resolveOption } from '../judging.js';
 import type {
   AutoScalingGroupSubject,
   LaunchSource,

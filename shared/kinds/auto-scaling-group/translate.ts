@@ -15,10 +15,9 @@
  * "The default value is $Default", Auto Scaling API reference).
  */
 import type { AutoScalingGroup, LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling';
-import type { MetadataOptions } from '../../model.js';
+import type { MetadataOptions, Scope } from '../../model.js';
 import { tagsToRecord, toDate } from '../../aws/translate.js';
 import type { AutoScalingGroupSubject, LaunchSource, LaunchTemplateSource } from './subject.js';
-import type { Scope } from '../../model.js';
 
 /** What the edge learnt about one template version request: a source's facts, without where the group names it. */
 export type TemplateVersionLookup = Omit<LaunchTemplateSource, 'type' | 'origin' | 'requestedVersion'>;

@@ -1,15 +1,10 @@
 /**
  * The instance kind's EC2 calls: DescribeInstances by id (chunks of ≤1000, unknown ids survive) and the paged listing (≤1000 a page). Returns SDK shapes; translate.ts makes subjects.
  */
-import { paginateDescribeInstances } from '@aws-sdk/client-ec2';
-import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
+import { type EC2Client, type Instance, paginateDescribeInstances } from '@aws-sdk/client-ec2';
 import { AwsCallError, chunk, describeSurvivingMissing, mapLimit, ownInput } from '../../aws/batch.js';
 import { pageItems } from '../../aws/pages.js';
-import type { BatchOptions } from '../../aws/ec2.js';
-import { unique } from '../../aws/ec2.js';
-import { DEFAULT_CONCURRENCY } from '../../aws/ec2.js';
-import { describeDetail } from '../../aws/ec2.js';
-import { foundAndMissing } from '../../aws/ec2.js';
+import { type BatchOptions, DEFAULT_CONCURRENCY, describeDetail, foundAndMissing, unique } from '../../aws/ec2.js';
 
 /** DescribeInstances: at most 1000 explicitly specified instance ids a call. */
 export const DESCRIBE_INSTANCES_MAX_IDS = 1000;

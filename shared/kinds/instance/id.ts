@@ -1,8 +1,7 @@
 /**
  * Instance ids, validated before they become a ResourceRef. Pure, never throws.
  */
-import type { Validation } from '../../validate.js';
-import { check } from '../../validate.js';
+import { check, type Validation } from '../../validate.js';
 
 
 /** `i-` and 8 (older) or 17 lowercase hex digits. */

@@ -1,9 +1,7 @@
 /**
  * The instance kind: one EC2 instance as described now. Types only.
  */
-import type { ResourceRef } from '../../model.js';
-import type { MetadataOptions } from '../../model.js';
-import type { Tags } from '../../model.js';
+import type { MetadataOptions, ResourceRef, Tags } from '../../model.js';
 
 export interface InstanceSubject {
   kind: 'instance';

@@ -4,13 +4,7 @@
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { InstanceSubject } from './subject.js';
 import type { Scope } from '../../model.js';
-import { str } from '../../aws/translate.js';
-import { tagsToRecord } from '../../aws/translate.js';
-import { ref } from '../../aws/translate.js';
-import { metadataOptions } from '../../aws/translate.js';
-import { oneOf } from '../../aws/translate.js';
-import { toDate } from '../../aws/translate.js';
-import { ASG_NAME_TAG } from '../../aws/translate.js';
+import { ASG_NAME_TAG, metadataOptions, oneOf, ref, str, tagsToRecord, toDate } from '../../aws/translate.js';
 
 export function instanceSubject(instance: Instance, scope: Scope): InstanceSubject {
   const id = str(instance.InstanceId);

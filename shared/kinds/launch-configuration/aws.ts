@@ -1,8 +1,7 @@
 /**
  * The launch-configuration kind's own Auto Scaling call: the paged listing (MaxRecords ≤100). Look-ups by name are shared with the group kind (shared/aws/autoscaling.ts).
  */
-import { paginateDescribeLaunchConfigurations } from '@aws-sdk/client-auto-scaling';
-import type { AutoScalingClient, LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
+import { type AutoScalingClient, type LaunchConfiguration, paginateDescribeLaunchConfigurations } from '@aws-sdk/client-auto-scaling';
 import { ownInput } from '../../aws/batch.js';
 import { pageItems } from '../../aws/pages.js';
 import { AUTO_SCALING_PAGE_SIZE } from '../../aws/autoscaling.js';

@@ -9,10 +9,9 @@ import type { LaunchConfigurationSubject } from './subject.js';
 import { EC2_GUIDE, OWN_CONTROL_SEVERITY, SH_ASG } from '../controls.js';
 import type { Policy } from '../../policy.js';
 import { launchConfigurationNameFromArn, validateLaunchConfigurationName } from './id.js';
-import { prune } from '../judging.js';
+import { judgeLaunchConfigurationOptions, prune } from '../judging.js';
 import type { Judgement, KindDescription, Superseded } from '../types.js';
 
-import { judgeLaunchConfigurationOptions } from '../judging.js';
 const autoscaling = 'autoscaling.amazonaws.com' as const;
 
 export const launchConfigurationDescription: KindDescription<'launch-configuration'> = {
@@ -158,7 +157,7 @@ function fnv1a(text: string): string {
 
 function judgeLaunchConfiguration(subject: LaunchConfigurationSubject, policy: Policy): Judgement[] {
   const judged = judgeLaunchConfigurationOptions(subject.metadata, policy);
-  // Issue 12: the finding stays honest (the configuration still allows IMDSv1) and says what is left to do.
+  // The finding stays honest (the configuration still allows IMDSv1) and says what is left to do.
   const label = supersededLabel(subject);
   if (label !== undefined) {
     for (const j of judged) if (j.compliance === 'NON_COMPLIANT') j.reason += ` Superseded by ${label}, which its groups now use; delete the configuration to clear ${j.check === 'imdsv2' ? 'AutoScaling.3' : 'this finding'}.`;

@@ -2,7 +2,7 @@
  * Launch configurations: DescribeLaunchConfigurations by name (50 a call) or
  * page by page; fixed by migration to a launch template (shared/act).
  *
- * Superseded (issue 12): per load or list page, one DescribeLaunchTemplates
+ * Superseded: per load or list page, one DescribeLaunchTemplates
  * with a `tag:imds-guard:source-launch-configuration` filter says which
  * configurations imds-guard already migrated. Only when one is found, the
  * Auto Scaling groups are read (once per load, once per list) to know whether

@@ -1,8 +1,7 @@
 /**
  * Launch configuration names (and the name inside an ARN), validated before they become a ResourceRef. Pure, never throws.
  */
-import type { Validation } from '../../validate.js';
-import { show } from '../../validate.js';
+import { show, type Validation } from '../../validate.js';
 
 
 /**

@@ -6,7 +6,7 @@
  * is an equivalent launch template with IMDSv2 required, and every Auto
  * Scaling group using the configuration moved to it (`$Default`, so later
  * template fixes reach them). The customer's launch configuration is kept
- * and reported as superseded (issue 12); it is deleted only by a separate,
+ * and reported as superseded; it is deleted only by a separate,
  * opt-in plan (`delete-launch-configuration`, IMDS_GUARD_DELETE_SUPERSEDED),
  * and only while no group uses it.
  *
@@ -158,7 +158,7 @@ export const launchConfigurationRemedy: KindRemedy = {
       condition: { StringEquals: { 'ec2:CreateAction': ['CreateLaunchTemplate'] } },
     },
     {
-      // Issue 12: the opt-in clean-up of a superseded configuration (IMDS_GUARD_DELETE_SUPERSEDED).
+      // The opt-in clean-up of a superseded configuration (IMDS_GUARD_DELETE_SUPERSEDED).
       sid: 'DeleteSupersededLaunchConfigurations',
       actions: ['autoscaling:DeleteLaunchConfiguration'],
       resources: [`${ARN}:autoscaling:${HERE}:launchConfiguration:*:launchConfigurationName/*`],

@@ -1,8 +1,7 @@
 /**
  * The launch-configuration kind: one launch configuration as described now, and what superseded it. Types only.
  */
-import type { ResourceRef } from '../../model.js';
-import type { MetadataOptions } from '../../model.js';
+import type { MetadataOptions, ResourceRef } from '../../model.js';
 
 export interface LaunchConfigurationSubject {
   kind: 'launch-configuration';
@@ -17,7 +16,7 @@ export interface LaunchConfigurationSubject {
   /**
    * The launch template imds-guard made from this configuration (tagged
    * `imds-guard:source-launch-configuration=<name>`), when there is one
-   * (issue 12: a migrated configuration is superseded).
+   * (a migrated configuration is superseded).
    */
   supersededBy?: { id: string; name: string };
   /** Auto Scaling groups that still launch from it; looked up only when `supersededBy` is set. */

@@ -4,10 +4,7 @@
 import type { LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
 import type { LaunchConfigurationSubject } from './subject.js';
 import type { Scope } from '../../model.js';
-import { str } from '../../aws/translate.js';
-import { ref } from '../../aws/translate.js';
-import { metadataOptions } from '../../aws/translate.js';
-import { toDate } from '../../aws/translate.js';
+import { metadataOptions, ref, str, toDate } from '../../aws/translate.js';
 
 export function launchConfigurationSubject(lc: LaunchConfiguration, scope: Scope): LaunchConfigurationSubject {
   const name = str(lc.LaunchConfigurationName);

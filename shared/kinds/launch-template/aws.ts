@@ -1,18 +1,11 @@
 /**
  * The launch-template kind's EC2 calls: templates by id or name (≤200 a call, unknown keys survive), one template's versions, and the account-wide listing of `$Default`/`$Latest` versions (one call per page, not per template). Returns SDK shapes; translate.ts makes subjects. API facts: shared/aws/ec2.ts.
  */
-import { paginateDescribeLaunchTemplates, paginateDescribeLaunchTemplateVersions } from '@aws-sdk/client-ec2';
-import type { EC2Client, LaunchTemplate, LaunchTemplateVersion } from '@aws-sdk/client-ec2';
+import { type EC2Client, type LaunchTemplate, type LaunchTemplateVersion, paginateDescribeLaunchTemplates, paginateDescribeLaunchTemplateVersions } from '@aws-sdk/client-ec2';
 import { AwsCallError, chunk, describeSurvivingMissing, errorCode, mapLimit, ownInput } from '../../aws/batch.js';
 import { pageItems } from '../../aws/pages.js';
 import { toNumber } from '../../aws/translate.js';
-import type { BatchOptions } from '../../aws/ec2.js';
-import { unique } from '../../aws/ec2.js';
-import { LAUNCH_TEMPLATES_PAGE_SIZE } from '../../aws/ec2.js';
-import { DEFAULT_CONCURRENCY } from '../../aws/ec2.js';
-import { LAUNCH_TEMPLATE_NOT_FOUND_CODES } from '../../aws/ec2.js';
-import { describeDetail } from '../../aws/ec2.js';
-import { foundAndMissing } from '../../aws/ec2.js';
+import { type BatchOptions, DEFAULT_CONCURRENCY, describeDetail, foundAndMissing, LAUNCH_TEMPLATE_NOT_FOUND_CODES, LAUNCH_TEMPLATES_PAGE_SIZE, unique } from '../../aws/ec2.js';
 
 export interface TemplatesFound {
   templates: LaunchTemplate[];

@@ -4,11 +4,10 @@
  * default version.
  */
 import type { LaunchTemplate, LaunchTemplateVersion } from '@aws-sdk/client-ec2';
-import { describeLaunchTemplatesByIds, describeLaunchTemplatesByNames, describeLaunchTemplateVersions, pageAccountTemplateVersions, pickDefaultAndLatest, withDefaultAndLatest, type TemplateWithVersions } from './aws.js';
+import { describeLaunchTemplatesByIds, describeLaunchTemplatesByNames, describeLaunchTemplateVersions, pageAccountTemplateVersions, pickDefaultAndLatest, type TemplateWithVersions, withDefaultAndLatest } from './aws.js';
 import { LAUNCH_TEMPLATES_PAGE_SIZE } from '../../aws/ec2.js';
-import { accountDefaultsMetadata } from '../../aws/translate.js';
+import { accountDefaultsMetadata, toNumber } from '../../aws/translate.js';
 import { launchTemplateSubject } from './translate.js';
-import { toNumber } from '../../aws/translate.js';
 import { refKey, type ResourceRef } from '../../model.js';
 import type { LaunchTemplateSubject } from './subject.js';
 import { LAUNCH_TEMPLATE_ID } from './id.js';

@@ -1,9 +1,7 @@
 /**
  * Launch template ids and names, validated before they become a ResourceRef. Pure, never throws.
  */
-import type { Validation } from '../../validate.js';
-import { check } from '../../validate.js';
-import { show } from '../../validate.js';
+import { check, show, type Validation } from '../../validate.js';
 
 
 /** `lt-` and 17 lowercase hex digits. */

@@ -29,9 +29,8 @@ import {
   type LaunchTemplateVersion,
 } from '@aws-sdk/client-ec2';
 import type { Plan } from '../../verdict.js';
-import type { TemplateUse } from '../../act/groups.js';
-import { refreshGroups } from '../../act/groups.js';
-import { ActionRefused, TOOL_NAME, type ActContext, type ActionResult } from '../../act/types.js';
+import { refreshGroups, type TemplateUse } from '../../act/groups.js';
+import { type ActContext, ActionRefused, type ActionResult, TOOL_NAME } from '../../act/types.js';
 import { GROUP_ACT_PERMISSIONS } from '../../act/groups-iam.js';
 import type { KindRemedy } from '../edge-types.js';
 import { ARN, HERE } from '../permissions.js';

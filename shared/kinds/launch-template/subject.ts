@@ -1,9 +1,7 @@
 /**
  * The launch-template kind: a template's default version (what EC2.170 judges) and `$Latest` when it differs, as described now. Types only.
  */
-import type { MetadataOptions } from '../../model.js';
-import type { ResourceRef } from '../../model.js';
-import type { Tags } from '../../model.js';
+import type { MetadataOptions, ResourceRef, Tags } from '../../model.js';
 
 export interface LaunchTemplateVersionSummary {
   versionNumber: number;

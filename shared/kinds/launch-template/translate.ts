@@ -2,15 +2,9 @@
  * DescribeLaunchTemplates / DescribeLaunchTemplateVersions records → the launch-template subject. Pure.
  */
 import type { LaunchTemplate, LaunchTemplateVersion } from '@aws-sdk/client-ec2';
-import type { MetadataOptions } from '../../model.js';
+import type { MetadataOptions, Scope } from '../../model.js';
 import type { LaunchTemplateSubject, LaunchTemplateVersionSummary } from './subject.js';
-import type { Scope } from '../../model.js';
-import { toNumber } from '../../aws/translate.js';
-import { metadataOptions } from '../../aws/translate.js';
-import { str } from '../../aws/translate.js';
-import { ref } from '../../aws/translate.js';
-import { tagsToRecord } from '../../aws/translate.js';
-import { toDate } from '../../aws/translate.js';
+import { metadataOptions, ref, str, tagsToRecord, toDate, toNumber } from '../../aws/translate.js';
 
 export function launchTemplateVersionSummary(version: LaunchTemplateVersion): LaunchTemplateVersionSummary {
   const versionNumber = toNumber(version.VersionNumber);
