@@ -22,6 +22,8 @@ import { createHash } from 'node:crypto';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import type { Outcome } from '../verdict.js';
 import type { UsageEvidence } from '../model.js';
+import { measuresUsage } from '../kinds/registry.js';
+import { parseFindingRef } from './asff.js';
 
 export const FINGERPRINT_FIELD = 'imds-guard/fingerprint';
 /** Who published the finding: `sweep`, or `event` / `action` (lets a sweep read back only what others published). */
@@ -42,6 +44,12 @@ export interface FingerprintInput {
 export function usageBucket(usage: UsageEvidence | undefined): 'unknown' | 'none' | 'used' {
   if (!usage || usage.noTokenCalls === null) return 'unknown';
   return usage.noTokenCalls > 0 ? 'used' : 'none';
+}
+
+/** The finding is the imdsv2 check of a kind whose IMDSv1 use is measured: its text carries the usage. */
+function showsUsage(finding: AwsSecurityFinding): boolean {
+  const ref = parseFindingRef(finding);
+  return ref !== undefined && ref.check === 'imdsv2' && measuresUsage(ref.kind);
 }
 
 /** JSON with sorted keys, so equal content hashes equally whatever the key order. */
@@ -71,9 +79,8 @@ export function findingFingerprint(finding: AwsSecurityFinding, input: Fingerpri
     remediation: finding.Remediation,
     productFields: fields,
     reason: input.reason,
-    // Usage is shown only in an instance's imdsv2 finding (shared/findings/asff.ts). The check is the
-    // last part of the finding Id (`imds-guard/<region>/<account>/<kind>/<id>/<check>`); GeneratorId names the control.
-    usage: finding.Id?.endsWith('/imdsv2') && finding.Resources?.[0]?.Type === 'AwsEc2Instance' ? usageBucket(input.usage) : undefined,
+    // Usage is shown only in the imdsv2 finding of a kind whose usage is measured (shared/findings/asff.ts).
+    usage: showsUsage(finding) ? usageBucket(input.usage) : undefined,
     outcome: outcome
       ? { status: outcome.status, action: outcome.plan.action, summary: outcome.plan.summary, verified: outcome.verifiedCompliance }
       : undefined,
