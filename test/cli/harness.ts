@@ -76,7 +76,7 @@ export function instance(id: string, opts: Partial<Instance> & { name?: string; 
   };
 }
 
-/** The small estate the README shows: one region, every readiness label. */
+/** The small estate docs/cli.md shows: one region, every readiness label. */
 export function smallEstate(): RegionEstate {
   return {
     instances: [
