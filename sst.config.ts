@@ -7,9 +7,9 @@
  *   npx sst deploy --stage org      from the management / delegated administrator account:
  *                                   artifact buckets + service-managed StackSet (IMDS_GUARD_ORG_UNITS)
  *   npx sst deploy --stage hub      in the Security Hub administrator account: the organization-wide
- *                                   custom action (assumes the member role; see README "Organization hub")
+ *                                   custom action (assumes the member role; see docs/deploying.md, "Organization hub")
  *
- * Settings come from the environment (README, "Settings"); `npm run build` runs first.
+ * Settings come from the environment (docs/settings.md); `npm run build` runs first.
  */
 export default $config({
   app(input) {

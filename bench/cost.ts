@@ -20,7 +20,7 @@
  * published by the events function (2 findings) and evaluated once by the
  * change-triggered Config rule, in both designs. Lambda duration per
  * invocation = measured handler time at 0 ms per call + 50 ms per AWS call
- * (an upper bound: no call overlapped). List prices in PRICES, sources in README "Cost".
+ * (an upper bound: no call overlapped). List prices in PRICES, sources in docs/cost.md.
  *
  *   npx tsx bench/cost.ts [instances ...]
  */
@@ -30,7 +30,7 @@ import { ACCOUNT, REGION, configurationName, instanceId, startFakeAws, templateI
 import { estateFor, runSweepChild } from './sweep.js';
 import { runChild } from './child.js';
 
-/** List prices, us-east-1 (README "Cost" gives the sources). */
+/** List prices, us-east-1 (docs/cost.md gives the sources). */
 export const PRICES = {
   /** Security Hub CSPM finding ingestion: first 10,000 per account-region-month free. */
   ingestionFree: 10_000,

@@ -315,7 +315,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo(), deps
       return EXIT_USAGE;
     }
     if (error instanceof PolicyError) {
-      io.stderr.write(`imds-guard: ${error.message}\nSee the Settings table in the README for allowed values.\n`);
+      io.stderr.write(`imds-guard: ${error.message}\nSee docs/settings.md for allowed values.\n`);
       return EXIT_USAGE;
     }
     if (error instanceof CredentialsError || isCredentialsError(error)) {

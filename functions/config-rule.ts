@@ -6,7 +6,8 @@
  * NOT_APPLICABLE without a describe); a scheduled notification evaluates
  * every resource of every kind in the region (shared/kinds/registry.ts).
  * Security Hub findings come from the events and sweep functions; this one
- * writes only the Config record (see README, "Config and Security Hub").
+ * writes only the Config record (see docs/findings.md, "Config and Security
+ * Hub without duplicates").
  */
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';

@@ -1,6 +1,7 @@
 /**
  * Settings, read once from the environment and validated. Every setting is
- * documented in the README with its default; keep the two in step.
+ * documented in docs/settings.md with its default (test/docs/settings.test.ts
+ * fails when the two drift).
  */
 import { isKind, KIND_NAMES, type ResourceKind } from './model.js';
 import { ImdsGuardError } from './errors.js';

@@ -2,7 +2,7 @@
  * What imds-guard last published to Security Hub, where it is kept and how it is read
  * back; the change filter (shared/sinks/published.ts) decides from it.
  *
- * Where the state lives (measured in bench/cost.ts, documented in README "Cost"):
+ * Where the state lives (measured in bench/cost.ts, documented in docs/cost.md):
  * - `IMDS_GUARD_STATE_BUCKET` set (the templates set it): one gzip JSON
  *   object per account and Region in that bucket — 1 GetObject per sweep, 1
  *   PutObject only when something was published, whatever the estate size;
