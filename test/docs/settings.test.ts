@@ -14,10 +14,10 @@ import { parameterValues, stageConfig, STAGE_ENV } from '../../infra/config.js';
 import { renderHubTemplate } from '../../infra/hub.js';
 import { SETTING_PARAMETERS } from '../../infra/stack.js';
 import { clientConfig, requestTimeoutMs } from '../../shared/aws/clients.js';
-import { ACTION_SETTINGS, loadActionSettings } from '../../shared/custom-action.js';
+import { ACTION_SETTINGS, loadActionSettings } from '../../shared/custom-action/parse.js';
 import { DEFAULT_POLICY, loadPolicy, SETTINGS, type Policy } from '../../shared/policy.js';
 import { refreshDaysFromEnv } from '../../shared/sinks/published.js';
-import { tracingEnabled } from '../../shared/trace.js';
+import { tracingEnabled } from '../../shared/lambda/trace.js';
 import { codeSpans, tables, type Table } from './markdown.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
