@@ -9,7 +9,7 @@
  *   npx tsx bench/org.ts [accounts] [regions] [instances] [ms per call] [concurrency]
  */
 import './env.js';
-import { DEFAULT_ORG_CONCURRENCY } from '../cli/args.js';
+import { DEFAULT_ORG_CONCURRENCY } from '../cli/args/options.js';
 import { callsMade, startFakeAws, type CallsMade, type FakeAws } from './fake-aws.js';
 import { estateFor } from './sweep.js';
 import { childCost, runChild, type ChildCost } from './child.js';

@@ -7,7 +7,7 @@
  * Exit code: 0 only when every check is `ok` (or `warn`/`skip`); 1 when
  * something needed is missing (`fail`) or could not be read (`error`).
  */
-import type { OrgOptions } from './args.js';
+import type { OrgOptions } from './args/options.js';
 import { mapLimit } from '../shared/aws/batch.js';
 import type { Clients } from '../shared/aws/clients.js';
 import type { Credentials } from '../shared/aws/sts.js';

@@ -18,7 +18,7 @@ import { mapLimit } from '../shared/aws/batch.js';
 import { createClient, createClients, type Clients } from '../shared/aws/clients.js';
 import { listActiveAccounts, listActiveAccountsUnder, type OrgAccount } from '../shared/aws/organizations.js';
 import { assumeRole, memberRoleArn, type Credentials } from '../shared/aws/sts.js';
-import type { OrgOptions } from './args.js';
+import type { OrgOptions } from './args/options.js';
 import { RegionLog, type CliDeps, type Identity, type RegionError, type RegionStatus } from './engine.js';
 import { CredentialsError, describeError, isCredentialsError, type ErrorInfo } from './errors.js';
 import { applyRegion, fixReport, planRegion, realRemediator, type FixInput, type FixReport, type FixRun, type RegionPlan, type RemediatorFactory } from './fix.js';

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { csvField } from '../../cli/format/csv.js';
-import { escapeHtml } from '../../cli/format/html.js';
-import { wrap } from '../../cli/format/text.js';
-import { COMMAND_OPTIONS, DEFAULT_MEMBER_ROLE, OPTIONS, parseCli, USAGE } from '../../cli/args.js';
-import { MEMBER_ROLE_NAME } from '../../infra/stack.js';
-import { run } from './harness.js';
+import { DEFAULT_MEMBER_ROLE } from '../../../cli/args/options.js';
+import { parseCli } from '../../../cli/args/parse.js';
+import { MEMBER_ROLE_NAME } from '../../../infra/stack.js';
+import { run } from '../harness.js';
 
 describe('arguments', () => {
-  it('--help prints usage on stdout, exit 0, for every command', async () => {
-    for (const argv of [['--help'], ['scan', '--help'], ['fix', '-h'], ['guardrails', '--help'], ['scan', '--bogus', '--help']]) {
-      const r = await run(argv);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^Usage: imds-guard/);
-    }
-  });
-
   it('--version', async () => {
     const r = await run(['--version']);
     expect(r.stdout).toMatch(/^imds-guard \d+\.\d+\.\d+/);
@@ -109,58 +99,6 @@ describe('arguments', () => {
       expect(plain.options.requestTimeoutMs).toBeUndefined();
     }
   });
-
-  it('every option in the table has help, and every command lists only known options', () => {
-    for (const [command, names] of Object.entries(COMMAND_OPTIONS)) {
-      for (const name of names) {
-        expect(OPTIONS[name], `${command} --${name}`).toBeDefined();
-        expect(USAGE[command as keyof typeof USAGE]).toContain(`--${name}`);
-      }
-    }
-    for (const text of Object.values(USAGE)) for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
-  });
-});
-
-describe('format helpers', () => {
-  it('csvField: RFC 4180 quoting and formula defusing', () => {
-    expect(csvField('plain')).toBe('plain');
-    expect(csvField('a,b')).toBe('"a,b"');
-    expect(csvField('say "hi"')).toBe('"say ""hi"""');
-    expect(csvField('two\nlines')).toBe('"two\nlines"');
-    for (const f of ['=1+1', '+1', '-1', '@SUM(A1)', '\tx']) expect(csvField(f).replace(/^"/, '')).toMatch(/^'/);
-    expect(csvField(-1)).toBe('-1');
-    expect(csvField(null)).toBe('');
-  });
-
-  it('escapeHtml escapes the five characters', () => {
-    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
-  });
-
-  it('wrap keeps lines within the width and breaks long words', () => {
-    const lines = wrap(`${'word '.repeat(40)}${'x'.repeat(100)}`, 80, '    ');
-    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
-    expect(lines.join('').replace(/\s/g, '')).toBe(`${'word'.repeat(40)}${'x'.repeat(100)}`);
-  });
-});
-
-describe('guardrails', () => {
-  it('prints both documents, or one with --policy, straight from infra/guardrails', async () => {
-    const { imdsV2Scp, imdsDefaultsDeclarativePolicy } = await import('../../infra/guardrails.js');
-    const both = await run(['guardrails']);
-    expect(both.code).toBe(0);
-    expect(JSON.parse(both.stdout)).toEqual({ serviceControlPolicy: imdsV2Scp(), declarativePolicy: imdsDefaultsDeclarativePolicy() });
-    const scp = await run(['guardrails', '--policy', 'scp', '--exempt-principal', 'arn:aws:iam::*:role/BreakGlass']);
-    expect(JSON.parse(scp.stdout)).toEqual(imdsV2Scp({ exemptPrincipalArns: ['arn:aws:iam::*:role/BreakGlass'] }));
-    expect(scp.stdout).toContain('BreakGlass');
-  });
-});
-
-describe('guardrails --http-tokens-enforced (issue 12)', () => {
-  it('is an opt-in flag', () => {
-    const on = parseCli(['guardrails', '--http-tokens-enforced']);
-    expect(on).toMatchObject({ action: 'run', options: { command: 'guardrails', httpTokensEnforced: true } });
-    expect(parseCli(['guardrails'])).not.toMatchObject({ options: { httpTokensEnforced: true } });
-  });
 });
 
 describe('organization and doctor arguments', () => {
@@ -191,11 +129,6 @@ describe('organization and doctor arguments', () => {
       options: { command: 'doctor', regions: ['eu-west-1'], format: 'json', outFile: 'doctor.json', debug: true, endpointUrl: 'http://localhost:4566', profile: 'audit' },
     });
     expect(parseCli(['doctor', '--output', 'table', '--out-file', 'd.json'])).toMatchObject({ options: { format: 'table', outFile: 'd.json' } });
-    const help = parseCli(['doctor', '--help']);
-    expect(help.action === 'help' && help.text).toMatch(/Organization:\n {2}--org +Every ACTIVE account/);
-    expect(help.action === 'help' && help.text).toContain('--stack-name NAME');
-    const scanHelp = parseCli(['scan', '--help']);
-    expect(scanHelp.action === 'help' && scanHelp.text).toContain('--concurrency N');
   });
 
   it.each([
