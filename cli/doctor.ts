@@ -38,7 +38,8 @@ import type { CliDeps, Identity } from './engine.js';
 import { describeError, isCredentialsError } from './errors.js';
 import { plural } from './format/labels.js';
 import { clean, wrap } from './format/text.js';
-import { accountProgress, accountStatuses, forEachAccountRegion, resolveTargets, roleSessionError, type AccountStatus, type AccountTarget, type OrgDeps } from './org.js';
+import type { AccountStatus } from './org/report.js';
+import { accountProgress, accountStatuses, forEachAccountRegion, resolveTargets, roleSessionError, type AccountTarget, type OrgDeps } from './org/walk.js';
 import type { Progress } from './progress.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'error' | 'skip';

@@ -23,7 +23,7 @@ import { processSubjects, runPipeline, type Remediator } from '../shared/engine/
 import type { Policy } from '../shared/policy.js';
 import type { Report } from '../shared/engine/ports.js';
 import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
-import type { OrgReportInfo } from './org.js';
+import type { OrgReportInfo } from './org/report.js';
 import type { Progress } from './progress.js';
 import { readinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
@@ -62,7 +62,7 @@ export interface FixReport {
   /** Resources already compliant (not listed one by one). */
   compliant: number;
   rows: FixRow[];
-  /** `fix --org`: every account with how it was read (cli/org.ts). */
+  /** `fix --org`: every account with how it was read (cli/org/report.ts). */
   organization?: OrgReportInfo;
 }
 
@@ -128,7 +128,7 @@ function nameOf(subject: Subject): string | undefined {
   return subject.kind === 'missing' ? undefined : describeKind(subject.kind).row(subject).name;
 }
 
-/** Phase 1 for one region of one account (exported for cli/org.ts). */
+/** Phase 1 for one region of one account (exported for `fix --org`, cli/org/fix.ts). */
 export async function planRegion(region: string, input: FixInput, deps: CliDeps, progress: Progress): Promise<RegionPlan> {
   const clients = deps.clientsFor(region);
   const scope = { account: input.account, region };
@@ -149,7 +149,7 @@ export async function planRegion(region: string, input: FixInput, deps: CliDeps,
   return plan;
 }
 
-/** Phase 2 for one region of one account (exported for cli/org.ts). */
+/** Phase 2 for one region of one account (exported for `fix --org`, cli/org/fix.ts). */
 export async function applyRegion(plan: RegionPlan, input: FixInput, deps: CliDeps, remediatorFor: RemediatorFactory, progress: Progress): Promise<void> {
   if (plan.toFix.length === 0) return;
   const scope = { account: plan.account, region: plan.region };

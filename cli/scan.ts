@@ -15,7 +15,7 @@ import { processSubjects } from '../shared/engine/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import type { Report } from '../shared/engine/ports.js';
 import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
-import type { OrgReportInfo } from './org.js';
+import type { OrgReportInfo } from './org/report.js';
 import type { Progress } from './progress.js';
 import { HELD, readinessOf, type Readiness, type ReadinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
@@ -83,7 +83,7 @@ export interface ScanReport {
   skippedRegions: SkippedRegion[];
   rows: Row[];
   summary: SummaryRow[];
-  /** `scan --org`: every account with how it was read (cli/org.ts); `account` above is the caller's. */
+  /** `scan --org`: every account with how it was read (cli/org/report.ts); `account` above is the caller's. */
   organization?: OrgReportInfo;
 }
 
@@ -187,7 +187,7 @@ async function listUsage(clients: Clients, log: RegionLog, progress: Progress, r
   }
 }
 
-/** One region of one account (exported for the organization walker, cli/org.ts). */
+/** One region of one account (exported for `scan --org`, cli/org/scan.ts). */
 export async function scanRegion(
   region: string,
   input: ScanInput,

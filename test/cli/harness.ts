@@ -195,7 +195,7 @@ async function regionOf(getClient: () => { config: { region: unknown } }): Promi
 
 /**
  * The account a mocked call is made in: clients built with an assumed role's
- * credentials (access key `ASIA<account>`, see test/cli/org.test.ts) belong to
+ * credentials (access key `ASIA<account>`, see test/cli/org/organization.ts) belong to
  * that account; the caller's own environment credentials to ACCOUNT.
  */
 export async function accountOfClient(getClient: () => unknown): Promise<string> {
