@@ -10,7 +10,7 @@ import { logger } from '../shared/observability/log.js';
 import type { CommonOptions, ConnectionOptions, DoctorOptions, FixOptions, GuardrailsOptions, RollbackOptions, ScanOptions } from './args/options.js';
 import { hintFor, parseCli } from './args/parse.js';
 import { debugLogging, logClients, logRequests } from './debug.js';
-import type { DoctorDeps } from './doctor.js';
+import type { DoctorDeps } from './doctor/doctor.js';
 import { defaultDeps, identify, type CliDeps, type RegionStatus } from './engine.js';
 import { errorText, groupErrors } from './format/errors.js';
 import { CredentialsError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, isCredentialsError, messageOf, missingProfile, UsageError } from './errors.js';
@@ -218,7 +218,7 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<numbe
 }
 
 async function runDoctor(options: DoctorOptions, io: Io, deps: RunDeps): Promise<number> {
-  const { doctor, doctorExitCode, doctorTable } = await import('./doctor.js');
+  const [{ doctor }, { doctorExitCode }, { doctorTable }] = await Promise.all([import('./doctor/doctor.js'), import('./doctor/report.js'), import('./format/doctor.js')]);
   const prep = await prepare(options, io, deps);
   const report = await doctor(
     {
