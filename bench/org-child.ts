@@ -20,6 +20,7 @@ const code = await runCli(['scan', '--org', ...concurrency, ...regions.flatMap((
   stdinIsTTY: false,
   env: process.env,
   writeFile: async () => undefined,
+  openFile: async () => ({ write: async () => undefined, close: async () => undefined }),
   confirm: async () => false,
 });
 const wallMs = performance.now() - started;

@@ -7,26 +7,31 @@ import pkg from '../package.json' with { type: 'json' };
 import type { ResourceKind } from '../shared/model.js';
 import { loadPolicy, PolicyError, type Policy } from '../shared/policy.js';
 import { logger } from '../shared/observability/log.js';
-import type { CommonOptions, ConnectionOptions, DoctorOptions, FixOptions, GuardrailsOptions, RollbackOptions, ScanOptions } from './args/options.js';
+import type { CommonOptions, ConnectionOptions, DoctorOptions, FixOptions, Format, GuardrailsOptions, OrgOptions, RollbackOptions, ScanOptions } from './args/options.js';
 import { hintFor, parseCli } from './args/parse.js';
 import { debugLogging, logClients, logRequests } from './debug.js';
 import type { DoctorDeps } from './doctor/doctor.js';
 import { defaultDeps, identify, type CliDeps, type RegionStatus } from './engine.js';
 import { errorText, groupErrors } from './format/errors.js';
 import { CredentialsError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, isCredentialsError, messageOf, missingProfile, UsageError } from './errors.js';
-import { fixExitCode, planFix, realRemediator, type RemediatorFactory } from './fix.js';
+import { fixExit, fixExitCode, planFix, realRemediator, type FixInput, type RemediatorFactory } from './fix.js';
 import { toCsv } from './format/csv.js';
 import { toHtml } from './format/html.js';
 import { toJson } from './format/json.js';
-import { fixTable, scanTable } from './format/table.js';
-import { processIo, type Io } from './io.js';
+import { toJsonl } from './format/jsonl.js';
+import { fixTable, scanTable, type FixStage } from './format/table.js';
+import { plural } from './format/labels.js';
+import { processIo, stdoutOutput, type Io, type Output } from './io.js';
 import { createProgress, type Progress } from './progress.js';
-import { planFixOrg } from './org/fix.js';
-import { scanOrg } from './org/scan.js';
+import { applyOrg, fixOrgInOnePass, planOrg, planOutcome, type OrgFixInput, type OrgFixResult, type OrgFixWriter } from './org/fix.js';
+import { orgFixWriter } from './org/fix-writers.js';
+import { PlanSpool } from './org/spool.js';
+import { scanOrg, type OrgScanResult } from './org/scan.js';
+import { orgScanWriter } from './org/scan-writers.js';
 import { defaultOrgDeps, type OrgDeps } from './org/walk.js';
 import { chooseRegions, defaultRegion } from './regions.js';
 import { createPreflightClients } from '../shared/aws/preflight.js';
-import { scan, scanExitCode } from './scan.js';
+import { scan, scanExit, scanExitCode, type ScanReport } from './scan.js';
 
 export const VERSION: string = pkg.version;
 
@@ -124,36 +129,77 @@ function warnFailures(io: Io, regions: readonly RegionStatus[]): void {
   }
 }
 
+function render(format: Format, report: ScanReport): string {
+  switch (format) {
+    case 'json':
+      return toJson(report);
+    case 'jsonl':
+      return toJsonl(report);
+    case 'csv':
+      return toCsv(report);
+    case 'html':
+      return toHtml(report);
+    case 'table':
+      return scanTable(report);
+  }
+}
+
 async function runScan(options: ScanOptions, io: Io, deps: RunDeps): Promise<number> {
   // Plans are made as `fix` would make them (nothing can be written: scan's remediator only collects them).
   const policy = fixPolicy(policyFor(io, options), options);
   const prep = await prepare(options, io, deps);
-  const report = options.org
-    ? await scanOrg(
-        {
-          caller: prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account },
-          home: prep.home,
-          regions: prep.regions,
-          skippedRegions: prep.skippedRegions,
-          kinds: options.kinds,
-          policy,
-          version: VERSION,
-          org: options.org,
-        },
-        deps,
-        prep.progress,
-      )
-    : await scan(
-        { account: prep.account, regions: prep.regions, skippedRegions: prep.skippedRegions, kinds: options.kinds, policy, version: VERSION },
-        deps,
-        prep.progress,
-      );
-  const text =
-    options.format === 'json' ? toJson(report) : options.format === 'csv' ? toCsv(report) : options.format === 'html' ? toHtml(report) : scanTable(report);
-  await emit(io, text, options.outFile);
+  if (options.org) return runScanOrg(options, options.org, policy, prep, io, deps);
+  const report = await scan(
+    { account: prep.account, regions: prep.regions, skippedRegions: prep.skippedRegions, kinds: options.kinds, policy, version: VERSION },
+    deps,
+    prep.progress,
+  );
+  await emit(io, render(options.format, report), options.outFile);
   // The table shows failures itself; other formats go to files or programs, so say it on stderr too.
   if (options.format !== 'table' || options.outFile !== undefined) warnFailures(io, report.regions);
   return scanExitCode(report);
+}
+
+/** Where a streamed report goes: the --out-file, or stdout (the progress line cleared before each piece). */
+async function openOutput(io: Io, outFile: string | undefined, progress: Progress): Promise<Output> {
+  return outFile !== undefined ? io.openFile(outFile) : stdoutOutput(io.stdout, () => progress.done());
+}
+
+/** `scan --org`: written as each account-region finishes, never held whole (cli/org/scan.ts). */
+async function runScanOrg(options: ScanOptions, org: OrgOptions, policy: Policy, prep: Prepared, io: Io, deps: RunDeps): Promise<number> {
+  const out = await openOutput(io, options.outFile, prep.progress);
+  const writer = orgScanWriter({
+    format: options.format,
+    out,
+    kinds: options.kinds,
+    htmlRows: options.htmlRows,
+    ...(options.outFile !== undefined ? { outFile: options.outFile } : {}),
+    openFile: (path) => io.openFile(path),
+    wrote: (path, what) => io.stderr.write(`Wrote ${path}: ${what}\n`),
+  });
+  let result: OrgScanResult;
+  try {
+    result = await scanOrg(
+      {
+        caller: prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account },
+        home: prep.home,
+        regions: prep.regions,
+        skippedRegions: prep.skippedRegions,
+        kinds: options.kinds,
+        policy,
+        version: VERSION,
+        org,
+      },
+      deps,
+      prep.progress,
+      writer,
+    );
+  } finally {
+    await out.close();
+  }
+  if (options.outFile !== undefined) io.stderr.write(`Wrote ${options.outFile}\n`);
+  if (options.format !== 'table' || options.outFile !== undefined) warnFailures(io, result.regions);
+  return scanExit(result);
 }
 
 function fixPolicy(base: Policy, options: CommonOptions & Partial<Pick<FixOptions, 'deleteSuperseded' | 'evenIfUnrecreatable'>>): Policy {
@@ -171,7 +217,7 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<numbe
   const policy = fixPolicy(policyFor(io, options), options);
   const prep = await prepare(options, io, deps);
   const actor = `imds-guard fix (CLI${prep.arn ? `, ${prep.arn}` : ''})`;
-  const input = {
+  const input: FixInput = {
     account: prep.account,
     actor,
     regions: prep.regions,
@@ -181,18 +227,14 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<numbe
     humanRequest: options.overrideUsageUnknown,
     version: VERSION,
   };
-  const run = options.org
-    ? await planFixOrg(
-        { ...input, caller: prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account }, home: prep.home, org: options.org },
-        deps,
-        prep.progress,
-        deps.remediatorFor,
-        options.dryRun,
-      )
-    : await planFix(input, deps, prep.progress, deps.remediatorFor, options.dryRun);
-  const render = (stage: 'dry' | 'pending' | 'done', applied: boolean): string => {
+  if (options.org) {
+    const caller = prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account };
+    return runFixOrg(options, { ...input, caller, home: prep.home, org: options.org }, prep, io, deps);
+  }
+  const run = await planFix(input, deps, prep.progress, deps.remediatorFor, options.dryRun);
+  const render = (stage: FixStage, applied: boolean): string => {
     const report = run.report(applied);
-    return options.format === 'json' ? toJson(report) : fixTable(report, stage);
+    return options.format === 'json' ? toJson(report) : options.format === 'jsonl' ? toJsonl(report) : fixTable(report, stage);
   };
 
   if (options.dryRun || run.pending === 0) {
@@ -202,19 +244,59 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<numbe
   if (!options.yes) {
     io.stderr.write(fixTable(run.report(false), 'pending'));
     const regions = new Set(run.plans.filter((p) => p.toFix.length > 0).map((p) => p.region)).size;
-    const accounts = new Set(run.plans.filter((p) => p.toFix.length > 0).map((p) => p.account)).size;
-    const where = options.org ? `${accounts} account${accounts === 1 ? '' : 's'} of the organization` : `account ${prep.account}`;
-    const ok = await io.confirm(`Apply ${run.pending} change${run.pending === 1 ? '' : 's'} in ${regions} region${regions === 1 ? '' : 's'} of ${where}?`);
+    const ok = await io.confirm(`Apply ${plural(run.pending, 'change')} in ${plural(regions, 'region')} of account ${prep.account}?`);
     if (!ok) {
       io.stderr.write('Nothing changed.\n');
-      if (options.format === 'json' || options.outFile !== undefined) await emit(io, render('done', false), options.outFile);
+      if (options.format !== 'table' || options.outFile !== undefined) await emit(io, render('done', false), options.outFile);
       return EXIT_FINDINGS;
     }
   }
   await run.apply();
-  const report = run.report(true);
-  await emit(io, options.format === 'json' ? toJson(report) : fixTable(report, 'done'), options.outFile);
-  return fixExitCode(report);
+  await emit(io, render('done', true), options.outFile);
+  return fixExitCode(run.report(true));
+}
+
+/** `fix --org`: written as each account-region is done, never held whole (cli/org/fix.ts). */
+async function runFixOrg(options: FixOptions, input: OrgFixInput, prep: Prepared, io: Io, deps: RunDeps): Promise<number> {
+  // The report (stdout or --out-file) is opened only when it is written: after the answer, when there is a question.
+  const toOutput = async (stage: FixStage, applied: boolean, run: (writer: OrgFixWriter) => Promise<OrgFixResult>): Promise<number> => {
+    const out = await openOutput(io, options.outFile, prep.progress);
+    let result: OrgFixResult;
+    try {
+      result = await run(orgFixWriter(options.format, out, stage, applied));
+    } finally {
+      await out.close();
+    }
+    if (options.outFile !== undefined) io.stderr.write(`Wrote ${options.outFile}\n`);
+    return fixExit(result);
+  };
+  if (options.dryRun || options.yes) {
+    return toOutput(options.dryRun ? 'dry' : 'done', !options.dryRun, (writer) =>
+      fixOrgInOnePass(input, deps, prep.progress, writer, { dryRun: options.dryRun, remediatorFor: deps.remediatorFor }),
+    );
+  }
+  const spool = await PlanSpool.create();
+  try {
+    // The plan goes to stderr as it is made, its totals last, then the one question.
+    const plan = await planOrg(input, deps, prep.progress, orgFixWriter('table', stdoutOutput(io.stderr, () => prep.progress.done()), 'pending', false), spool);
+    const { changes, regions, accounts } = plan.tally.pending();
+    const replay = (stage: FixStage, apply: boolean): Promise<number> =>
+      toOutput(stage, apply, (writer) => applyOrg(input, deps, prep.progress, writer, spool, plan, { apply, remediatorFor: deps.remediatorFor }));
+    if (changes === 0) {
+      // Nothing to ask: the plan is the report (not shown twice on a terminal).
+      if (options.format === 'table' && options.outFile === undefined && io.stdoutIsTTY) return fixExit({ ...planOutcome(plan), left: plan.tally.left });
+      return replay('pending', false);
+    }
+    const ok = await io.confirm(`Apply ${plural(changes, 'change')} in ${plural(regions, 'region')} of ${plural(accounts, 'account')} of the organization?`);
+    if (!ok) {
+      io.stderr.write('Nothing changed.\n');
+      if (options.format !== 'table' || options.outFile !== undefined) await replay('done', false);
+      return EXIT_FINDINGS;
+    }
+    return await replay('done', true);
+  } finally {
+    await spool.dispose();
+  }
 }
 
 async function runDoctor(options: DoctorOptions, io: Io, deps: RunDeps): Promise<number> {

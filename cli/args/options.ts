@@ -10,9 +10,12 @@
 import { KIND_NAMES } from '../../shared/kinds/registry.js';
 import type { ResourceKind } from '../../shared/model.js';
 
-export type Format = 'table' | 'json' | 'csv' | 'html';
-export const FORMATS: readonly Format[] = ['table', 'json', 'csv', 'html'];
-export const FIX_FORMATS: readonly Format[] = ['table', 'json'];
+/** `jsonl`: JSON Lines, one resource a line and a summary line last (streamed with --org, like csv). */
+export type Format = 'table' | 'json' | 'jsonl' | 'csv' | 'html';
+export const FORMATS: readonly Format[] = ['table', 'json', 'jsonl', 'csv', 'html'];
+export const FIX_FORMATS: readonly Format[] = ['table', 'json', 'jsonl'];
+/** doctor's and rollback's. */
+export const REPORT_FORMATS: readonly Format[] = ['table', 'json'];
 
 /** Bounds of --request-timeout, in milliseconds. */
 export const REQUEST_TIMEOUT_MS = { min: 100, max: 600_000 } as const;
@@ -47,6 +50,8 @@ export interface CommonOptions extends ConnectionOptions {
 
 export interface ScanOptions extends CommonOptions {
   command: 'scan';
+  /** --org with --output html: resources the report lists in full (the rest are counted). */
+  htmlRows: number;
 }
 
 export interface FixOptions extends CommonOptions {
@@ -97,6 +102,10 @@ export interface OrgOptions {
 }
 
 export const DEFAULT_ORG_CONCURRENCY = 8;
+/** Resources an organization's HTML report lists in full (--html-rows); it stays a few MB. */
+export const DEFAULT_HTML_ROWS = 5000;
+/** Upper bound of --html-rows: beyond this a browser struggles with the page. */
+export const MAX_HTML_ROWS = 100_000;
 /** The member role the member stack creates (infra/stack.ts MEMBER_ROLE_NAME; test/cli/args/parse.test.ts keeps them equal). */
 export const DEFAULT_MEMBER_ROLE = 'imds-guard-member';
 
@@ -188,6 +197,12 @@ export const OPTIONS: Record<string, OptionSpec> = {
     section: 'Organization',
     help: `Account-regions worked on at once (1-64, default ${DEFAULT_ORG_CONCURRENCY})`,
   },
+  'html-rows': {
+    type: 'string',
+    arg: 'N',
+    section: 'Organization',
+    help: `With --output html: resources the report lists, non-compliant and most severe first (0-${MAX_HTML_ROWS}, default ${DEFAULT_HTML_ROWS}); its counts cover all, and --out-file writes every resource beside it as JSON Lines`,
+  },
   'dry-run': { type: 'boolean', section: 'Fix', help: 'Print the exact plan; change nothing' },
   yes: { type: 'boolean', short: 'y', section: 'Fix', help: 'Do not ask (required when stdin is not a terminal)' },
   'override-usage-unknown': {
@@ -256,11 +271,11 @@ const ORG = ['org', 'role-name', 'accounts', 'ou', 'concurrency'];
 
 /** The options each command takes, in help order. */
 export const COMMAND_OPTIONS: Record<Command, string[]> = {
-  scan: [...WHERE_WHAT, ...ORG, ...OUTPUT, ...CONNECTION, 'help'],
+  scan: [...WHERE_WHAT, ...ORG, 'html-rows', ...OUTPUT, ...CONNECTION, 'help'],
   fix: ['dry-run', 'yes', 'override-usage-unknown', 'delete-superseded', 'even-if-unrecreatable', ...WHERE_WHAT, ...ORG, ...OUTPUT, ...CONNECTION, 'help'],
   guardrails: ['policy', 'exempt-principal', 'max-hop-limit', 'http-tokens-enforced', ...OUTPUT, 'help'],
   doctor: ['region', 'all-regions', 'stack-name', ...ORG, ...OUTPUT, ...CONNECTION, 'help'],
   rollback: ['instance', 'tag', 'since', 'dry-run', 'yes', 'region', 'all-regions', ...OUTPUT, ...CONNECTION, 'help'],
 };
 
-export const COMMAND_FORMATS: Record<Command, readonly Format[]> = { scan: FORMATS, fix: FIX_FORMATS, guardrails: ['json'], doctor: FIX_FORMATS, rollback: FIX_FORMATS };
+export const COMMAND_FORMATS: Record<Command, readonly Format[]> = { scan: FORMATS, fix: FIX_FORMATS, guardrails: ['json'], doctor: REPORT_FORMATS, rollback: REPORT_FORMATS };

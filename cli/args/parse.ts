@@ -13,8 +13,10 @@ import {
   COMMAND_FORMATS,
   COMMAND_OPTIONS,
   COMMANDS,
+  DEFAULT_HTML_ROWS,
   DEFAULT_MEMBER_ROLE,
   DEFAULT_ORG_CONCURRENCY,
+  MAX_HTML_ROWS,
   OPTIONS,
   REQUEST_TIMEOUT_MS,
   type Command,
@@ -101,7 +103,7 @@ function formatFrom(command: Command, values: Values, outFile: string | undefine
     }
     throw new UsageError(`${command}: ${flag} must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`);
   }
-  const ext = outFile?.toLowerCase().match(/\.(json|csv|html?)$/)?.[1];
+  const ext = outFile?.toLowerCase().match(/\.(jsonl|json|csv|html?)$/)?.[1];
   const inferred = ext === 'htm' ? 'html' : (ext as Format | undefined);
   if (inferred !== undefined && allowed.includes(inferred)) return inferred;
   return allowed.includes('table') ? 'table' : (allowed[0] as Format);
@@ -164,6 +166,17 @@ function orgFrom(command: Command, values: Values): OrgOptions | undefined {
     if (!/^\d+$/.test(concurrency.trim()) || n < 1 || n > 64) throw new UsageError(`${command}: --concurrency must be a whole number from 1 to 64, not ${JSON.stringify(concurrency)}`);
   }
   return { roleName: roleName ?? DEFAULT_MEMBER_ROLE, accounts, ous, concurrency: n };
+}
+
+/** --html-rows: only with --org and --output html, where the report would otherwise list every resource of the organization. */
+function htmlRowsFrom(values: Values, options: ScanOptions): number {
+  const text = values['html-rows'] as string | undefined;
+  if (text === undefined) return DEFAULT_HTML_ROWS;
+  if (!options.org) throw new UsageError('scan: --html-rows needs --org');
+  if (options.format !== 'html') throw new UsageError('scan: --html-rows only goes with --output html');
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n > MAX_HTML_ROWS) throw new UsageError(`scan: --html-rows must be a whole number from 0 to ${MAX_HTML_ROWS}, not ${JSON.stringify(text)}`);
+  return n;
 }
 
 function withOrg<T extends { org?: OrgOptions }>(options: T, org: OrgOptions | undefined): T {
@@ -258,8 +271,10 @@ export function parseCli(argv: readonly string[]): Parsed {
   const { values, positionals } = parseWith(first, args);
   noPositionals(first, positionals);
   switch (first) {
-    case 'scan':
-      return { action: 'run', options: withOrg<ScanOptions>({ command: 'scan', ...common('scan', values) }, orgFrom('scan', values)) };
+    case 'scan': {
+      const options = withOrg<ScanOptions>({ command: 'scan', ...common('scan', values), htmlRows: DEFAULT_HTML_ROWS }, orgFrom('scan', values));
+      return { action: 'run', options: { ...options, htmlRows: htmlRowsFrom(values, options) } };
+    }
     case 'fix': {
       const dryRun = values['dry-run'] === true;
       const yes = values.yes === true;

@@ -18,9 +18,9 @@ describe('arguments', () => {
     [['scan', '--region', 'mars-1'], 'not a region name'],
     [['scan', '--region', 'us-east-1', '--all-regions'], 'either --region or --all-regions'],
     [['scan', '--kind', 'vpc'], '--kind "vpc" is not one of'],
-    [['scan', '--format', 'xml'], '--format must be one of table, json, csv, html'],
-    [['scan', '--output', 'yaml'], '--output must be one of table, json, csv, html'],
-    [['scan', '--output', 'report.html'], '--output is the format (table, json, csv, html), as in the AWS CLI; to write a file use --out-file report.html'],
+    [['scan', '--format', 'xml'], '--format must be one of table, json, jsonl, csv, html'],
+    [['scan', '--output', 'yaml'], '--output must be one of table, json, jsonl, csv, html'],
+    [['scan', '--output', 'report.html'], '--output is the format (table, json, jsonl, csv, html), as in the AWS CLI; to write a file use --out-file report.html'],
     [['scan', '--output', 'json', '--format', 'csv'], '--output and --format are the same option'],
     [['scan', '--out-file', ''], '--out-file needs a file name'],
     [['scan', '--endpoint-url', 'localhost:4566'], '--endpoint-url must be an http:// or https:// URL'],
@@ -30,7 +30,7 @@ describe('arguments', () => {
     [['guardrails', '--output', 'csv'], '--output must be one of json'],
     [['scan', '--lookback-days', '0'], '--lookback-days must be a whole number from 1 to 455'],
     [['scan', '--lookback-days', '3.5'], '--lookback-days'],
-    [['fix', '--format', 'csv'], '--format must be one of table, json'],
+    [['fix', '--format', 'csv'], '--format must be one of table, json, jsonl'],
     [['fix', '--output', 'html'], '--output must be one of table, json'],
     [['fix', '--dry-run', '--yes'], 'contradict'],
     [['guardrails', '--policy', 'iam'], '--policy must be scp or declarative'],
@@ -86,6 +86,8 @@ describe('arguments', () => {
     // The explicit format wins over the file's extension.
     expect(options(['scan', '--output', 'csv', '--out-file', 'r.json'])).toEqual({ format: 'csv', outFile: 'r.json' });
     expect(options(['scan', '--out-file', 'report'])).toEqual({ format: 'table', outFile: 'report' });
+    expect(options(['scan', '--out-file', 'rows.JSONL'])).toEqual({ format: 'jsonl', outFile: 'rows.JSONL' });
+    expect(options(['scan', '--output', 'jsonl'])).toEqual({ format: 'jsonl', outFile: undefined });
   });
 
   it('connection flags: --endpoint-url, --request-timeout, --debug, --profile', () => {
@@ -115,6 +117,10 @@ describe('organization and doctor arguments', () => {
     expect(DEFAULT_MEMBER_ROLE).toBe(MEMBER_ROLE_NAME); // the role the member stack creates
     const plain = parseCli(['scan']);
     expect(plain.action === 'run' && plain.options.command === 'scan' && plain.options.org).toBeUndefined();
+    // The HTML report of an organization lists 5,000 resources unless told otherwise.
+    expect(plain.action === 'run' && plain.options.command === 'scan' && plain.options.htmlRows).toBe(5000);
+    const html = parseCli(['scan', '--org', '--out-file', 'org.htm', '--html-rows', '250']);
+    expect(html.action === 'run' && html.options.command === 'scan' && [html.options.format, html.options.htmlRows]).toEqual(['html', 250]);
   });
 
   it('parses doctor: regions, --stack-name, format, --org', () => {
@@ -140,6 +146,12 @@ describe('organization and doctor arguments', () => {
     [['scan', '--org', '--accounts', '12345'], 'is not a 12-digit account id'],
     [['scan', '--org', '--role-name', 'a b'], 'is not an IAM role name'],
     [['fix', '--concurrency', '4'], '--concurrency needs --org'],
+    [['scan', '--html-rows', '10', '--output', 'html'], '--html-rows needs --org'],
+    [['scan', '--org', '--html-rows', '10'], '--html-rows only goes with --output html'],
+    [['scan', '--org', '--out-file', 'r.html', '--html-rows', 'lots'], '--html-rows must be a whole number from 0 to 100000'],
+    [['scan', '--org', '--output', 'html', '--html-rows', '100001'], '--html-rows must be a whole number from 0 to 100000'],
+    [['fix', '--org', '--html-rows', '10'], "Unknown option '--html-rows'"],
+    [['doctor', '--output', 'jsonl'], '--output must be one of table, json'],
   ])('%j is a usage error (exit 2): %s', async (argv, message) => {
     const r = await run(argv);
     expect(r.code).toBe(2);

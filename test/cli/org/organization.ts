@@ -7,7 +7,7 @@
 import { ListAccountsCommand, OrganizationsClient, type Account } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { ACCOUNT, instance, mockEstate, smallEstate, type Mocks, type RegionEstate } from '../harness.js';
+import { ACCOUNT, instance, mockEstate, smallEstate, type Estate, type Mocks, type RegionEstate } from '../harness.js';
 
 export const DEV = '222222222222';
 export const DENIED = '333333333333';
@@ -25,11 +25,15 @@ export function oneInstance(id: string, usage: number[]): RegionEstate {
 export const deniedRegion = { deny: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' };
 
 /** Management account (the caller) + dev + a denied account + prod (eu-west-1 denied) + a suspended one. */
-export function mockOrganization(): { mocks: Mocks; org: AwsClientStub<OrganizationsClient> } {
-  const mocks = mockEstate({ 'us-east-1': smallEstate(), 'eu-west-1': oneInstance('i-0111111111111eu00', [0, 0, 0]) }, [], {
+/** `estates`: each account's regions as the mocks serve them (a test may change them mid-run). */
+export function mockOrganization(): { mocks: Mocks; org: AwsClientStub<OrganizationsClient>; estates: Record<string, Estate> } {
+  const estates: Record<string, Estate> = {
+    [ACCOUNT]: { 'us-east-1': smallEstate(), 'eu-west-1': oneInstance('i-0111111111111eu00', [0, 0, 0]) },
     [DEV]: { 'us-east-1': oneInstance('i-0222222222222aa00', [0, 0, 0]), 'eu-west-1': oneInstance('i-0222222222222eu00', [5]) },
     [PROD]: { 'us-east-1': oneInstance('i-0444444444444aa00', [0, 0, 0]), 'eu-west-1': deniedRegion },
-  });
+  };
+  const { [ACCOUNT]: own, ...others } = estates;
+  const mocks = mockEstate(own ?? {}, [], others);
   // ListAccounts in two pages (NextToken), as the API pages at 20 accounts.
   const org = mockClient(OrganizationsClient);
   org
@@ -54,5 +58,5 @@ export function mockOrganization(): { mocks: Mocks; org: AwsClientStub<Organizat
       AssumedRoleUser: { Arn: `arn:aws:sts::${id}:assumed-role/imds-guard-member/${input.RoleSessionName}`, AssumedRoleId: 'AROAEXAMPLE:imds-guard-scan' },
     };
   });
-  return { mocks, org };
+  return { mocks, org, estates };
 }

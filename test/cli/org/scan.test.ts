@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
@@ -53,18 +53,30 @@ describe('imds-guard scan --org', () => {
     expect(r.stderr).toContain(`${DENIED}: cannot assume arn:aws:iam::${DENIED}:role/imds-guard/imds-guard-member: AccessDenied`);
   });
 
-  it('groups the table by account with totals per account and for the organization, 80 columns', async () => {
+  it('a section per account-region, the summary by account with totals per account and for the organization, 80 columns', async () => {
     ({ mocks, org } = mockOrganization());
     const r = await run(['scan', '--org', '--region', 'us-east-1', '--region', 'eu-west-1']);
     expect(r.code).toBe(1);
     for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     expect(r.stdout).toContain('organization, 4 accounts');
-    const at = (text: string): number => r.stdout.indexOf(text);
-    expect(at(`account ${ACCOUNT} (management) · own credentials`)).toBeGreaterThan(0);
-    expect(at(`account ${DEV} (dev)`)).toBeGreaterThan(at(`account ${ACCOUNT}`));
-    expect(r.stdout).toContain(`account ${DENIED} (sandbox) · FAILED`);
+    // Sections come in the order account-regions finish; each names its account and region.
+    const titles = r.stdout.split('\n').filter((l) => /^account \d{12}/.test(l));
+    expect([...titles].sort()).toEqual(
+      [
+        `account ${ACCOUNT} (management) · own credentials · us-east-1`,
+        `account ${ACCOUNT} (management) · own credentials · eu-west-1`,
+        `account ${DEV} (dev) · us-east-1`,
+        `account ${DEV} (dev) · eu-west-1`,
+        `account ${DENIED} (sandbox) · FAILED`,
+        `account ${PROD} (prod) · us-east-1`,
+        `account ${PROD} (prod) · eu-west-1 · FAILED, nothing could be read`,
+      ].sort(),
+    );
+    // The account that cannot be read is said before any region's rows.
+    expect(titles[0]).toBe(`account ${DENIED} (sandbox) · FAILED`);
     expect(r.stdout).toMatch(/AccessDenied on AssumeRole/);
-    expect(r.stdout).toContain(`account ${DEV}: 2 non-compliant resources of 4`);
+    expect(r.stdout.indexOf('Summary by account')).toBeGreaterThan(r.stdout.lastIndexOf('READINESS'));
+    expect(r.stdout).toMatch(new RegExp(`${DEV}\\s+4\\s+2\\s+1\\s+1\\s`));
     expect(r.stdout).toMatch(new RegExp(`${DENIED}\\s+not read`));
     // Non-compliant: 9 (caller: 6 + its 2 Auto Scaling groups + the eu instance) + 2 (dev) + 1 (prod) of 13 + 4 + 2 resources.
     expect(r.stdout).toMatch(/organization\s+19\s+12\s/);
@@ -111,5 +123,82 @@ describe('imds-guard scan --org', () => {
     expect(report.regions.find((x) => x.account === DEV)?.errors[0]).toMatchObject({ code: 'ExpiredToken' });
     expect(report.rows.some((x) => x.account === PROD)).toBe(true);
     expect(r.code).toBe(1);
+  });
+});
+
+describe('scan --org writes as it goes', () => {
+  const REGIONS = ['--region', 'us-east-1', '--region', 'eu-west-1'];
+  const idOf = (line: string, format: 'jsonl' | 'csv'): string | undefined =>
+    format === 'jsonl' ? (JSON.parse(line) as { id?: string }).id : line.split(',')[3];
+
+  it.each([
+    ['jsonl', []],
+    ['csv', ['--out-file', 'org.csv']],
+  ] as const)('%s: each account-region\'s rows are written when it finishes; one that does not answer holds back nobody else\'s', async (format, extra) => {
+    ({ mocks, org } = mockOrganization());
+    const release = mocks.hold(DEV, 'us-east-1');
+    let stdout = '';
+    const files = new Map<string, string>();
+    const running = run(['scan', '--org', ...REGIONS, '--output', format, ...extra], { onStdout: (t) => (stdout += t), files });
+    const text = (): string => (extra.length > 0 ? (files.get('org.csv') ?? '') : stdout);
+    const ids = (): string[] => text().split(/\r?\n/).filter((l) => (l.startsWith('{') && !l.startsWith('{"type":"summary"')) || /^\d{12},/.test(l)).map((l) => idOf(l, format) ?? '');
+    // Every other account-region is written while DEV us-east-1 still has not answered.
+    await vi.waitFor(() => expect(ids()).toEqual(expect.arrayContaining(['i-0444444444444aa00', 'i-0222222222222eu00', 'i-0111111111111eu00', 'i-0a1b2c3d4e5f60718'])), { timeout: 10_000 });
+    expect(ids()).not.toContain('i-0222222222222aa00');
+    if (format === 'jsonl') expect(text()).not.toContain('"type":"summary"');
+    release();
+    const r = await running;
+    expect(r.code).toBe(1);
+    const all = ids();
+    expect(all).toContain('i-0222222222222aa00');
+    expect(all).toHaveLength(19); // every row once: 11 + 2 (caller), 2 + 2 (dev), 2 (prod)
+    if (format === 'jsonl') {
+      const last = JSON.parse(text().trimEnd().split('\n').at(-1) ?? '{}') as { type?: string; organization?: { accounts: { account: string; status: string }[] } };
+      expect(last.type).toBe('summary');
+      expect(last.organization?.accounts.map((a) => [a.account, a.status])).toEqual([
+        [ACCOUNT, 'ok'],
+        [DEV, 'ok'],
+        [DENIED, 'failed'],
+        [PROD, 'partial'],
+      ]);
+    } else {
+      expect(r.stderr).toContain('Wrote org.csv');
+    }
+  });
+});
+
+describe('scan --org --output html: a capped list of resources', () => {
+  const listed = (html: string): string[] => [...html.matchAll(/<tr class="c-(\w+)">/g)].map((m) => m[1] ?? '');
+
+  it('lists --html-rows resources, most severe first, counts all, and writes every row beside the file as JSON Lines', async () => {
+    ({ mocks, org } = mockOrganization());
+    const files = new Map<string, string>();
+    const r = await run(['scan', '--org', '--region', 'us-east-1', '--output', 'html', '--html-rows', '3', '--out-file', 'out/org.html'], { files });
+    const html = files.get('out/org.html') ?? '';
+    // 11 (caller) + 2 (dev) + 2 (prod) resources in us-east-1; 3 listed, all of them failing.
+    expect(listed(html)).toEqual(['NON_COMPLIANT', 'NON_COMPLIANT', 'NON_COMPLIANT']);
+    expect(html).toContain('<span id="shown">3</span> of 3 shown');
+    expect(html).toContain('<p class="note">This report lists 3 of 15 resources, the non-compliant and most severe first (<code>--html-rows</code>, default 5,000); every count in it covers all 15. Every resource is in <code>org.jsonl</code> beside this report, one JSON object per line.</p>');
+    expect(html).toMatch(/<b>10 <small>of 15<\/small><\/b>resources non-compliant/);
+    const lines = (files.get('out/org.jsonl') ?? '').trimEnd().split('\n');
+    expect(lines).toHaveLength(15 + 1);
+    expect(new Set(lines.slice(0, -1).map((l) => (JSON.parse(l) as { id: string }).id)).size).toBe(15);
+    expect(JSON.parse(lines.at(-1) ?? '{}')).toMatchObject({ type: 'summary', command: 'scan' });
+    expect(r.stderr).toContain('Wrote out/org.jsonl: every resource (15) as JSON Lines, beside the HTML report that lists 3');
+    expect(r.stderr).toContain('Wrote out/org.html');
+  });
+
+  it('on stdout the note says how to get every row; under the cap there is no note and no file beside', async () => {
+    ({ mocks, org } = mockOrganization());
+    const capped = await run(['scan', '--org', '--region', 'us-east-1', '--output', 'html', '--html-rows', '0']);
+    expect(listed(capped.stdout)).toEqual([]);
+    expect(capped.stdout).toContain('This report lists 0 of 15 resources');
+    expect(capped.stdout).toContain('scan with <code>--output jsonl</code>');
+    const files = new Map<string, string>();
+    const whole = await run(['scan', '--org', '--region', 'us-east-1', '--out-file', 'org.html'], { files });
+    expect(listed(files.get('org.html') ?? '')).toHaveLength(15);
+    expect(files.get('org.html')).not.toContain('class="note"');
+    expect([...files.keys()]).toEqual(['org.html']);
+    expect(whole.stderr).not.toContain('JSON Lines');
   });
 });
