@@ -80,6 +80,10 @@ reason behind it: what \`imds-guard fix\` would do, or what holds it back.
   manual             fix has nothing it may change (the reason says why)
   exempt             carries the exemption tag; fix never changes it
   compliant / n/a    requires IMDSv2 already / terminated, gone
+
+With --org the report is written as each account-region finishes (table,
+json, jsonl, csv), so memory does not grow with the organization; the HTML
+report lists --html-rows resources and counts all of them.
 ${optionsHelp('scan')}
 ${EXIT_HELP}`,
   fix: `Usage: imds-guard fix [options]
@@ -87,7 +91,10 @@ ${EXIT_HELP}`,
 Requires IMDSv2 on non-compliant resources through the remediation engine,
 with the same gates as the pipeline (exempt tag, IMDSv1 still in use, usage
 unknown, disabled endpoint, hop limit kept). Shows the plan, then asks for
-confirmation unless --yes.
+confirmation unless --yes. With --org each account-region is planned (with
+--yes also fixed) and written in turn; without --yes every account-region is
+planned first, and the organization's totals are asked about once, before
+any change.
 ${optionsHelp('fix')}
 
 Other settings (IMDS_GUARD_HOP_LIMIT_CEILING, IMDS_GUARD_LOWER_HOP_LIMIT,
