@@ -98,6 +98,22 @@ async function planAccountRegion(input: OrgFixInput, target: AccountTarget, regi
   }
 }
 
+/** Phase 2 of one account-region; a member session refused mid-run fails its changes, not the run. */
+async function applyAccountRegion(input: OrgFixInput, target: AccountTarget, plan: RegionPlan, own: ReturnType<typeof accountRegion>, remediatorFor: RemediatorFactory): Promise<void> {
+  try {
+    await applyRegion(plan, { ...input, account: target.account }, own.deps, remediatorFor, own.progress);
+  } catch (error) {
+    const refused = roleSessionError(target, error);
+    if (!refused) throw error;
+    plan.log.errors.push(refused);
+    for (const row of plan.rows) {
+      if (row.status !== 'planned') continue;
+      row.status = 'failed';
+      row.message = `Not attempted: ${refused.message}`;
+    }
+  }
+}
+
 function tail(input: OrgFixInput, plan: OrgPlan, tally: FixTally, applied: boolean): OrgFixTail {
   const regions = tally.regionStatuses();
   return {
@@ -142,7 +158,7 @@ export async function fixOrgInOnePass(
       const regionPlan = await planAccountRegion(input, target, region, own);
       const cleared = regionPlan.toFix.length;
       pending += cleared;
-      if (!o.dryRun) await applyRegion(regionPlan, { ...input, account: target.account }, own.deps, o.remediatorFor, own.progress);
+      if (!o.dryRun) await applyAccountRegion(input, target, regionPlan, own, o.remediatorFor);
       const status = { ...regionPlan.log.status(), account: target.account };
       plan.tally.add(target.account, region, regionPlan.rows, regionPlan.compliant, status, cleared);
       await writer.region(target, status, regionPlan.rows);
@@ -209,16 +225,7 @@ export async function applyOrg(
       log.errors.push(...spooled.errors);
       log.succeeded = spooled.succeeded;
       const regionPlan: RegionPlan = { ...spooled, clients: own.deps.clientsFor(spooled.region), log };
-      if (o.apply) {
-        try {
-          await applyRegion(regionPlan, { ...input, account: target.account }, own.deps, o.remediatorFor, own.progress);
-        } catch (error) {
-          const refused = roleSessionError(target, error);
-          if (!refused) throw error;
-          log.errors.push(refused);
-          for (const row of regionPlan.rows) if (row.status === 'planned') Object.assign(row, { status: 'failed', message: `Not attempted: ${refused.message}` });
-        }
-      }
+      if (o.apply) await applyAccountRegion(input, target, regionPlan, own, o.remediatorFor);
       const status = { ...log.status(), account: target.account };
       tally.add(target.account, spooled.region, regionPlan.rows, regionPlan.compliant, status, spooled.toFix.length);
       await writer.region(target, status, regionPlan.rows);

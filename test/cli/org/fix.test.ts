@@ -3,7 +3,7 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import type { FixReport } from '../../../cli/fix.js';
+import { realRemediator, type FixReport } from '../../../cli/fix.js';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { instance, restore, run, type Estate, type Mocks, type RegionEstate } from '../harness.js';
@@ -49,6 +49,29 @@ describe('imds-guard fix --org', () => {
     const r = await run(['fix', '--org', '--kind', 'instance', '--region', 'us-east-1'], { stdinIsTTY: true, confirm: false });
     expect(r.stderr).toContain('Nothing changed.');
     expect(mocks!.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)).toHaveLength(0);
+  });
+});
+
+describe('fix --org --yes, one account-region at a time', () => {
+  it('a member session refused while fixing fails that account-region\'s changes only', async () => {
+    ({ mocks, org } = mockOrganization());
+    const expired = Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+    const r = await run(['fix', '--org', '--kind', 'instance', '--region', 'us-east-1', '--yes', '--output', 'json'], {
+      deps: {
+        remediatorFor: (clients, scope, policy, actor) =>
+          scope.account === DEV
+            ? async () => {
+                throw expired;
+              }
+            : realRemediator(clients, scope, policy, actor),
+      },
+    });
+    const report = JSON.parse(r.stdout) as FixReport;
+    expect(report.rows.find((x) => x.id === 'i-0222222222222aa00')).toMatchObject({ status: 'failed', message: 'Not attempted: The security token included in the request is expired' });
+    expect(report.rows.find((x) => x.id === 'i-0444444444444aa00')?.status).toBe('remediated');
+    expect(report.regions.find((x) => x.account === DEV)?.errors[0]).toMatchObject({ code: 'ExpiredToken' });
+    expect(report.applied).toBe(true);
+    expect(r.code).toBe(1);
   });
 });
 
