@@ -5,7 +5,7 @@
  * and most severe first), so an organization's report has a fixed size
  * whatever the number of accounts; every count still covers every row.
  */
-import type { SeverityLabel } from '../../shared/controls.js';
+import type { SeverityLabel } from '../../shared/kinds/controls.js';
 import { CHECK_IDS as CHECKS } from '../../shared/kinds/checks.js';
 import { CONTROLS, controlFor } from '../../shared/kinds/registry.js';
 import type { ControlId, ResourceKind } from '../../shared/model.js';
