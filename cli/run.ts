@@ -7,31 +7,27 @@ import pkg from '../package.json' with { type: 'json' };
 import type { ResourceKind } from '../shared/model.js';
 import { loadPolicy, PolicyError, type Policy } from '../shared/policy.js';
 import { logger } from '../shared/observability/log.js';
-import type { CommonOptions, ConnectionOptions, DoctorOptions, FixOptions, Format, GuardrailsOptions, OrgOptions, RollbackOptions, ScanOptions } from './args/options.js';
+import type { CommonOptions, ConnectionOptions, DoctorOptions, FixOptions, Format, GuardrailsOptions, RollbackOptions, ScanOptions } from './args/options.js';
 import { hintFor, parseCli } from './args/parse.js';
 import { debugLogging, logClients, logRequests } from './debug.js';
 import type { DoctorDeps } from './doctor/doctor.js';
 import { defaultDeps, identify, type CliDeps, type RegionStatus } from './engine.js';
 import { errorText, groupErrors } from './format/errors.js';
 import { CredentialsError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, isCredentialsError, messageOf, missingProfile, UsageError } from './errors.js';
-import { fixExit, fixExitCode, planFix, realRemediator, type FixInput, type RemediatorFactory } from './fix.js';
+import { fixExitCode, planFix, realRemediator, type FixInput, type RemediatorFactory } from './fix.js';
 import { toCsv } from './format/csv.js';
 import { toHtml } from './format/html.js';
 import { toJson } from './format/json.js';
 import { toJsonl } from './format/jsonl.js';
 import { fixTable, scanTable, type FixStage } from './format/table.js';
 import { plural } from './format/labels.js';
-import { processIo, stdoutOutput, type Io, type Output } from './io.js';
+import { processIo, type Io } from './io.js';
 import { createProgress, type Progress } from './progress.js';
-import { applyOrg, fixOrgInOnePass, planOrg, planOutcome, type OrgFixInput, type OrgFixResult, type OrgFixWriter } from './org/fix.js';
-import { orgFixWriter } from './org/fix-writers.js';
-import { PlanSpool } from './org/spool.js';
-import { scanOrg, type OrgScanResult } from './org/scan.js';
-import { orgScanWriter } from './org/scan-writers.js';
+import { runFixOrg, runScanOrg } from './org/commands.js';
 import { defaultOrgDeps, type OrgDeps } from './org/walk.js';
 import { chooseRegions, defaultRegion } from './regions.js';
 import { createPreflightClients } from '../shared/aws/preflight.js';
-import { scan, scanExit, scanExitCode, type ScanReport } from './scan.js';
+import { scan, scanExitCode, type ScanReport } from './scan.js';
 
 export const VERSION: string = pkg.version;
 
@@ -148,7 +144,11 @@ async function runScan(options: ScanOptions, io: Io, deps: RunDeps): Promise<num
   // Plans are made as `fix` would make them (nothing can be written: scan's remediator only collects them).
   const policy = fixPolicy(policyFor(io, options), options);
   const prep = await prepare(options, io, deps);
-  if (options.org) return runScanOrg(options, options.org, policy, prep, io, deps);
+  if (options.org) {
+    const caller = prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account };
+    const input = { caller, home: prep.home, regions: prep.regions, skippedRegions: prep.skippedRegions, kinds: options.kinds, policy, version: VERSION, org: options.org };
+    return runScanOrg(options, input, io, deps, prep.progress, (regions) => warnFailures(io, regions));
+  }
   const report = await scan(
     { account: prep.account, regions: prep.regions, skippedRegions: prep.skippedRegions, kinds: options.kinds, policy, version: VERSION },
     deps,
@@ -158,48 +158,6 @@ async function runScan(options: ScanOptions, io: Io, deps: RunDeps): Promise<num
   // The table shows failures itself; other formats go to files or programs, so say it on stderr too.
   if (options.format !== 'table' || options.outFile !== undefined) warnFailures(io, report.regions);
   return scanExitCode(report);
-}
-
-/** Where a streamed report goes: the --out-file, or stdout (the progress line cleared before each piece). */
-async function openOutput(io: Io, outFile: string | undefined, progress: Progress): Promise<Output> {
-  return outFile !== undefined ? io.openFile(outFile) : stdoutOutput(io.stdout, () => progress.done());
-}
-
-/** `scan --org`: written as each account-region finishes, never held whole (cli/org/scan.ts). */
-async function runScanOrg(options: ScanOptions, org: OrgOptions, policy: Policy, prep: Prepared, io: Io, deps: RunDeps): Promise<number> {
-  const out = await openOutput(io, options.outFile, prep.progress);
-  const writer = orgScanWriter({
-    format: options.format,
-    out,
-    kinds: options.kinds,
-    htmlRows: options.htmlRows,
-    ...(options.outFile !== undefined ? { outFile: options.outFile } : {}),
-    openFile: (path) => io.openFile(path),
-    wrote: (path, what) => io.stderr.write(`Wrote ${path}: ${what}\n`),
-  });
-  let result: OrgScanResult;
-  try {
-    result = await scanOrg(
-      {
-        caller: prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account },
-        home: prep.home,
-        regions: prep.regions,
-        skippedRegions: prep.skippedRegions,
-        kinds: options.kinds,
-        policy,
-        version: VERSION,
-        org,
-      },
-      deps,
-      prep.progress,
-      writer,
-    );
-  } finally {
-    await out.close();
-  }
-  if (options.outFile !== undefined) io.stderr.write(`Wrote ${options.outFile}\n`);
-  if (options.format !== 'table' || options.outFile !== undefined) warnFailures(io, result.regions);
-  return scanExit(result);
 }
 
 function fixPolicy(base: Policy, options: CommonOptions & Partial<Pick<FixOptions, 'deleteSuperseded' | 'evenIfUnrecreatable'>>): Policy {
@@ -229,7 +187,7 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<numbe
   };
   if (options.org) {
     const caller = prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account };
-    return runFixOrg(options, { ...input, caller, home: prep.home, org: options.org }, prep, io, deps);
+    return runFixOrg(options, { ...input, caller, home: prep.home, org: options.org }, io, deps, prep.progress);
   }
   const run = await planFix(input, deps, prep.progress, deps.remediatorFor, options.dryRun);
   const render = (stage: FixStage, applied: boolean): string => {
@@ -254,49 +212,6 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<numbe
   await run.apply();
   await emit(io, render('done', true), options.outFile);
   return fixExitCode(run.report(true));
-}
-
-/** `fix --org`: written as each account-region is done, never held whole (cli/org/fix.ts). */
-async function runFixOrg(options: FixOptions, input: OrgFixInput, prep: Prepared, io: Io, deps: RunDeps): Promise<number> {
-  // The report (stdout or --out-file) is opened only when it is written: after the answer, when there is a question.
-  const toOutput = async (stage: FixStage, applied: boolean, run: (writer: OrgFixWriter) => Promise<OrgFixResult>): Promise<number> => {
-    const out = await openOutput(io, options.outFile, prep.progress);
-    let result: OrgFixResult;
-    try {
-      result = await run(orgFixWriter(options.format, out, stage, applied));
-    } finally {
-      await out.close();
-    }
-    if (options.outFile !== undefined) io.stderr.write(`Wrote ${options.outFile}\n`);
-    return fixExit(result);
-  };
-  if (options.dryRun || options.yes) {
-    return toOutput(options.dryRun ? 'dry' : 'done', !options.dryRun, (writer) =>
-      fixOrgInOnePass(input, deps, prep.progress, writer, { dryRun: options.dryRun, remediatorFor: deps.remediatorFor }),
-    );
-  }
-  const spool = await PlanSpool.create();
-  try {
-    // The plan goes to stderr as it is made, its totals last, then the one question.
-    const plan = await planOrg(input, deps, prep.progress, orgFixWriter('table', stdoutOutput(io.stderr, () => prep.progress.done()), 'pending', false), spool);
-    const { changes, regions, accounts } = plan.tally.pending();
-    const replay = (stage: FixStage, apply: boolean): Promise<number> =>
-      toOutput(stage, apply, (writer) => applyOrg(input, deps, prep.progress, writer, spool, plan, { apply, remediatorFor: deps.remediatorFor }));
-    if (changes === 0) {
-      // Nothing to ask: the plan is the report (not shown twice on a terminal).
-      if (options.format === 'table' && options.outFile === undefined && io.stdoutIsTTY) return fixExit({ ...planOutcome(plan), left: plan.tally.left });
-      return replay('pending', false);
-    }
-    const ok = await io.confirm(`Apply ${plural(changes, 'change')} in ${plural(regions, 'region')} of ${plural(accounts, 'account')} of the organization?`);
-    if (!ok) {
-      io.stderr.write('Nothing changed.\n');
-      if (options.format !== 'table' || options.outFile !== undefined) await replay('done', false);
-      return EXIT_FINDINGS;
-    }
-    return await replay('done', true);
-  } finally {
-    await spool.dispose();
-  }
 }
 
 async function runDoctor(options: DoctorOptions, io: Io, deps: RunDeps): Promise<number> {
