@@ -1,33 +1,43 @@
 /**
- * One `imds-guard scan --org` in its own process (spawned by bench/org.ts):
- * the real CLI wiring (runCli, default clients) against AWS_ENDPOINT_URL.
- * The JSON report is parsed and counted, not printed. Prints one JSON line.
+ * One `imds-guard scan --org --output jsonl` in its own process (spawned by
+ * bench/org.ts): the real CLI wiring (runCli, default clients) against
+ * AWS_ENDPOINT_URL. What the CLI writes is counted (lines, bytes) and
+ * dropped, as a pipe to a file would take it; only the summary line is kept.
+ * Prints one JSON line.
  */
 import './env.js';
 import { runCli } from '../cli/run.js';
-import type { ScanReport } from '../cli/scan.js';
+import type { OrgScanSummary } from '../cli/org/scan.js';
 
 const regions = (process.env.BENCH_REGIONS ?? 'us-east-1').split(',');
-let stdout = '';
+let lines = 0;
+let bytes = 0;
+let summary = '';
 let stderr = '';
+const count = (t: string): void => {
+  bytes += Buffer.byteLength(t);
+  for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', i + 1)) lines += 1;
+  if (t.startsWith('{"type":"summary"')) summary = t;
+};
 const started = performance.now();
 const concurrency = process.env.BENCH_CONCURRENCY ? ['--concurrency', process.env.BENCH_CONCURRENCY] : [];
-const code = await runCli(['scan', '--org', ...concurrency, ...regions.flatMap((r) => ['--region', r]), '--output', 'json'], {
-  stdout: { write: (t: string) => (stdout += t) },
+const code = await runCli(['scan', '--org', ...concurrency, ...regions.flatMap((r) => ['--region', r]), '--output', 'jsonl'], {
+  stdout: { write: count },
   stderr: { write: (t: string) => (stderr += t) },
   stdoutIsTTY: false,
   stderrIsTTY: false,
   stdinIsTTY: false,
   env: process.env,
   writeFile: async () => undefined,
+  openFile: async () => ({ write: async (t: string) => count(t), close: async () => undefined }),
   confirm: async () => false,
 });
 const wallMs = performance.now() - started;
-if (!stdout.startsWith('{')) {
+if (!summary) {
   process.stderr.write(stderr);
   process.exit(3);
 }
-const report = JSON.parse(stdout) as ScanReport;
+const report = JSON.parse(summary) as OrgScanSummary;
 const usage = process.resourceUsage();
 process.stdout.write(
   `${JSON.stringify({
@@ -35,10 +45,10 @@ process.stdout.write(
     wallMs,
     maxRssKiB: usage.maxRSS,
     cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
-    rows: report.rows.length,
-    accounts: report.organization?.accounts.length ?? 0,
-    accountsOk: report.organization?.accounts.filter((a) => a.status === 'ok').length ?? 0,
-    assumeRoleCalls: report.organization?.assumeRoleCalls ?? 0,
-    reportBytes: stdout.length,
+    rows: lines - 1,
+    accounts: report.organization.accounts.length,
+    accountsOk: report.organization.accounts.filter((a) => a.status === 'ok').length,
+    assumeRoleCalls: report.organization.assumeRoleCalls,
+    reportBytes: bytes,
   })}\n`,
 );

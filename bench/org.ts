@@ -1,15 +1,19 @@
 /**
- * Benchmark 5: `imds-guard scan --org` over an organization — 50 accounts ×
- * 4 regions × 200 instances (plus 4 launch templates and 2 launch
- * configurations per account-region) against the local fake at 50 ms per
- * call, default concurrency (8 account-regions at once). Reports the calls
- * made against the fewest the API limits allow (one AssumeRole per member
- * account included), wall time, and the peak RSS of the CLI process.
+ * Benchmark 6: `imds-guard scan --org --output jsonl` over an organization —
+ * N accounts × 4 regions × 200 instances (plus 4 launch templates and 2
+ * launch configurations per account-region) against the local fake at 50 ms
+ * per call, default concurrency (8 account-regions at once). Reports the
+ * calls made against the fewest the API limits allow (one AssumeRole per
+ * member account included), wall time, and the peak RSS of the CLI process.
+ * Several sizes side by side show whether memory grows with the number of
+ * accounts (it should not: rows are written and released per account-region),
+ * and the measured rate projects an organization of 1,000 accounts × 17
+ * regions.
  *
- *   npx tsx bench/org.ts [accounts] [regions] [instances] [ms per call] [concurrency]
+ *   npx tsx bench/org.ts [accounts[,accounts…]] [regions] [instances] [ms per call] [concurrency]
  */
 import './env.js';
-import { DEFAULT_ORG_CONCURRENCY } from '../cli/args.js';
+import { DEFAULT_ORG_CONCURRENCY } from '../cli/args/options.js';
 import { callsMade, startFakeAws, type CallsMade, type FakeAws } from './fake-aws.js';
 import { estateFor } from './sweep.js';
 import { childCost, runChild, type ChildCost } from './child.js';
@@ -91,12 +95,13 @@ export async function benchOrg(accounts = 50, regionCount = 4, instances = 200, 
   }
 }
 
+const total = (m: Record<string, number>): number => Object.values(m).reduce((a, b) => a + b, 0);
+
 export function formatOrg(r: OrgBenchResult): string {
-  const total = (m: Record<string, number>): number => Object.values(m).reduce((a, b) => a + b, 0);
   const services = [...new Set([...Object.keys(r.minimum), ...Object.keys(r.calls)])].sort();
   const lines = [
     `scan --org: ${r.accounts} accounts × ${r.regions} regions × ${r.instances} instances, ${r.latencyMs} ms per call, concurrency ${r.concurrency} account-regions`,
-    `  wall time ${(r.wallMs / 1000).toFixed(1)} s · CPU ${(r.cpuMs / 1000).toFixed(1)} s · peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB · ${r.rows.toLocaleString('en-US')} rows, JSON report ${(r.reportBytes / 2 ** 20).toFixed(1)} MiB`,
+    `  wall time ${(r.wallMs / 1000).toFixed(1)} s · CPU ${(r.cpuMs / 1000).toFixed(1)} s · peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB · ${r.rows.toLocaleString('en-US')} rows, JSON Lines ${(r.reportBytes / 2 ** 20).toFixed(1)} MiB (streamed)`,
     `  calls ${total(r.calls).toLocaleString('en-US')} (minimum ${total(r.minimum).toLocaleString('en-US')}); AssumeRole ${r.byOperation['sts:AssumeRole'] ?? 0} for ${r.accounts - 1} member accounts`,
     ...services.map((s) => `    ${s.padEnd(14)} ${String(r.calls[s] ?? 0).padStart(6)}  (minimum ${r.minimum[s] ?? 0})`),
     `  minimum: ${r.minimumDetail}`,
@@ -104,12 +109,71 @@ export function formatOrg(r: OrgBenchResult): string {
   return lines.join('\n');
 }
 
+/** Calls made per account-region: all but the organization's own (ListAccounts, AssumeRole) and the one GetCallerIdentity. */
+function perAccountRegion(r: OrgBenchResult): number {
+  const own = (r.byOperation['organizations:ListAccounts'] ?? 0) + (r.byOperation['sts:AssumeRole'] ?? 0) + (r.byOperation['sts:GetCallerIdentity'] ?? 0);
+  return (total(r.calls) - own) / (r.accounts * r.regions);
+}
+
+/** Calls beyond one-account scans of every account-region: only the organization's own (ListAccounts, AssumeRole). */
+function orgOverhead(r: OrgBenchResult): string {
+  const listAccounts = r.byOperation['organizations:ListAccounts'] ?? 0;
+  const assumeRole = r.byOperation['sts:AssumeRole'] ?? 0;
+  return `ListAccounts ${listAccounts} (minimum ${r.minimum.organizations}), AssumeRole ${assumeRole} (one per member account: ${r.accounts - 1})`;
+}
+
+/** The same organization at several sizes, side by side, and the projection to 1,000 accounts × 17 regions. */
+export function formatOrgScaling(results: readonly OrgBenchResult[], projectRegions = 17): string {
+  const head = `${'accounts'.padStart(8)} ${'acct-regions'.padStart(12)} ${'rows'.padStart(9)} ${'wall s'.padStart(7)} ${'CPU s'.padStart(7)} ${'peak RSS'.padStart(9)} ${'calls'.padStart(7)} ${'minimum'.padStart(7)} ${'AssumeRole'.padStart(10)} ${'acct-regions/s'.padStart(14)}`;
+  const lines = [`scan --org at several sizes (${results[0]?.regions ?? 4} regions × ${results[0]?.instances ?? 200} instances, ${results[0]?.latencyMs ?? 50} ms per call, concurrency ${results[0]?.concurrency ?? DEFAULT_ORG_CONCURRENCY}, --output jsonl)`, `  ${head}`];
+  for (const r of results) {
+    const ar = r.accounts * r.regions;
+    lines.push(
+      `  ${String(r.accounts).padStart(8)} ${String(ar).padStart(12)} ${r.rows.toLocaleString('en-US').padStart(9)} ${(r.wallMs / 1000).toFixed(1).padStart(7)} ${(r.cpuMs / 1000).toFixed(1).padStart(7)} ` +
+        `${`${(r.maxRssKiB / 1024).toFixed(0)} MiB`.padStart(9)} ${String(total(r.calls)).padStart(7)} ${String(total(r.minimum)).padStart(7)} ${String(r.byOperation['sts:AssumeRole'] ?? 0).padStart(10)} ${(ar / (r.wallMs / 1000)).toFixed(1).padStart(14)}`,
+    );
+  }
+  const smallest = results[0];
+  const largest = results.at(-1);
+  if (smallest && largest && largest !== smallest) {
+    const growth = (largest.maxRssKiB / smallest.maxRssKiB - 1) * 100;
+    lines.push(`  peak RSS at ${largest.accounts} accounts is ${growth >= 0 ? '+' : ''}${growth.toFixed(0)}% of the ${smallest.accounts}-account run (${(largest.accounts / smallest.accounts).toFixed(0)}x the accounts, ${(largest.rows / smallest.rows).toFixed(0)}x the rows)`);
+  }
+  for (const r of results) lines.push(`  ${r.accounts} accounts: the organization's own calls: ${orgOverhead(r)}; ${perAccountRegion(r).toFixed(2)} calls per account-region`);
+  if (largest) {
+    const ar = largest.accounts * largest.regions;
+    const projected = largest.accounts * projectRegions;
+    const perAr = perAccountRegion(largest);
+    const rate = ar / (largest.wallMs / 1000);
+    const latencyBound = Math.ceil(projected / largest.concurrency) * perAr * (largest.latencyMs / 1000);
+    const cpuBound = (largest.cpuMs / ar) * projected / 1000;
+    lines.push(
+      `  projected ${largest.accounts} accounts × ${projectRegions} regions (${projected.toLocaleString('en-US')} account-regions) at the measured ${rate.toFixed(1)} account-regions/s: ${(projected / rate / 60).toFixed(0)} min`,
+      `    bounded by latency: ${projected.toLocaleString('en-US')} account-regions ÷ ${largest.concurrency} at once × ${perAr.toFixed(0)} calls each × ${largest.latencyMs} ms = ${(latencyBound / 60).toFixed(0)} min if every call waited in turn;`,
+      `    by CPU: ${(largest.cpuMs / ar).toFixed(0)} ms per account-region (SDK parsing, judging, writing; one event loop) × ${projected.toLocaleString('en-US')} = ${(cpuBound / 60).toFixed(0)} min`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** 50, 200 and 1,000 accounts (or the sizes given), one after the other. */
+export async function benchOrgScaling(sizes: readonly number[] = [50, 200, 1000], regions = 4, instances = 200, latencyMs = 50, concurrency = DEFAULT_ORG_CONCURRENCY): Promise<OrgBenchResult[]> {
+  const out: OrgBenchResult[] = [];
+  for (const accounts of sizes) out.push(await benchOrg(accounts, regions, instances, latencyMs, concurrency));
+  return out;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [a, g, n, ms, c] = process.argv.slice(2).map(Number);
-  benchOrg(a || 50, g || 4, n || 200, ms ?? 50, c || DEFAULT_ORG_CONCURRENCY)
-    .then((r) => {
-      console.log(formatOrg(r));
-      console.log(JSON.stringify(r.byOperation));
+  const [sizes, ...rest] = process.argv.slice(2);
+  const [g, n, ms, c] = rest.map(Number);
+  const accounts = (sizes ?? '50').split(',').map(Number).filter((x) => x > 0);
+  benchOrgScaling(accounts, g || 4, n || 200, ms ?? 50, c || DEFAULT_ORG_CONCURRENCY)
+    .then((results) => {
+      for (const r of results) {
+        console.log(formatOrg(r));
+        console.log(JSON.stringify(r.byOperation));
+      }
+      if (results.length > 1) console.log(`\n${formatOrgScaling(results)}`);
     })
     .catch((error: unknown) => {
       console.error(error);

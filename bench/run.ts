@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark, figures printed as measured. Each part
  * also runs alone: bench/sweep.ts, bench/events.ts, bench/memory.ts, bench/bundle.ts, bench/cost.ts, bench/org.ts.
  *
- *   npm run bench [-- --quick]    (--quick: 1,000 and 10,000 instances only, fewer runs)
+ *   npm run bench [-- --quick]    (--quick: 1,000 and 10,000 instances only, fewer runs, 10 and 50 accounts)
  */
 import './env.js';
 import { availableParallelism, totalmem } from 'node:os';
@@ -10,7 +10,7 @@ import { benchBundles, formatBundles } from './bundle.js';
 import { benchCost } from './cost.js';
 import { benchEvents, formatEvents } from './events.js';
 import { benchMemory, formatMemory } from './memory.js';
-import { benchOrg, formatOrg } from './org.js';
+import { benchOrgScaling, formatOrg, formatOrgScaling } from './org.js';
 import { benchSweep, formatSweep, minimumNotes } from './sweep.js';
 import { benchWatch, formatWatch } from './watch.js';
 
@@ -39,7 +39,10 @@ console.log(formatBundles(await benchBundles({ runs }), runs));
 console.log('\n## 5. Cost per month per account-region, previous design vs new, and a launch storm\n');
 console.log(await benchCost(sizes));
 console.log('\n## 6. Organization scan (scan --org)\n');
-console.log(formatOrg(await benchOrg(quick ? 10 : 50, 4, 200, 50)));
+// 50, 200 and 1,000 accounts side by side (the last alone takes minutes on 2 cores).
+const orgRuns = await benchOrgScaling(quick ? [10, 50] : [50, 200, 1000], 4, 200, 50);
+for (const r of orgRuns) console.log(formatOrg(r));
+console.log(`\n${formatOrgScaling(orgRuns)}`);
 console.log('\n## 7. Watch (guard window, rollback; 50 ms per call)\n');
 console.log(formatWatch(await benchWatch(quick ? [1000] : [1000, 10_000])));
 console.log(`\nbench done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

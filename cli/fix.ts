@@ -16,14 +16,14 @@ import type { Clients } from '../shared/aws/clients.js';
 import { createRemediator } from '../shared/act/index.js';
 import { evaluate } from '../shared/engine/evaluate.js';
 import { createLoader } from '../shared/wiring/load.js';
-import type { ActionKind, Compliance, ResourceKind } from '../shared/model.js';
+import type { ActionKind, Compliance, ResourceKind, ResourceRef } from '../shared/model.js';
 import type { Outcome } from '../shared/verdict.js';
 import type { Subject } from '../shared/kinds/subject.js';
 import { processSubjects, runPipeline, type Remediator } from '../shared/engine/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import type { Report } from '../shared/engine/ports.js';
 import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
-import type { OrgReportInfo } from './org.js';
+import type { AccountStatus, OrgReportInfo } from './org/report.js';
 import type { Progress } from './progress.js';
 import { readinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
@@ -62,7 +62,7 @@ export interface FixReport {
   /** Resources already compliant (not listed one by one). */
   compliant: number;
   rows: FixRow[];
-  /** `fix --org`: every account with how it was read (cli/org.ts). */
+  /** `fix --org`: every account with how it was read (cli/org/report.ts). */
   organization?: OrgReportInfo;
 }
 
@@ -92,8 +92,8 @@ export interface RegionPlan {
   log: RegionLog;
   rows: FixRow[];
   compliant: number;
-  /** Subjects whose plan executes, to act on after confirmation. */
-  toFix: Subject[];
+  /** Resources whose plan executes, to act on after confirmation (described again then). */
+  toFix: ResourceRef[];
 }
 
 /** A skipped plan says why in the CLI's words (the readiness reason), not the Lambdas'. */
@@ -128,7 +128,7 @@ function nameOf(subject: Subject): string | undefined {
   return subject.kind === 'missing' ? undefined : describeKind(subject.kind).row(subject).name;
 }
 
-/** Phase 1 for one region of one account (exported for cli/org.ts). */
+/** Phase 1 for one region of one account (exported for `fix --org`, cli/org/fix.ts). */
 export async function planRegion(region: string, input: FixInput, deps: CliDeps, progress: Progress): Promise<RegionPlan> {
   const clients = deps.clientsFor(region);
   const scope = { account: input.account, region };
@@ -143,13 +143,13 @@ export async function planRegion(region: string, input: FixInput, deps: CliDeps,
       if (verdict.compliance === 'COMPLIANT') plan.compliant += 1;
       if (verdict.compliance !== 'NON_COMPLIANT' || !outcome) continue;
       plan.rows.push(rowOf({ ...report, outcome }, input.policy, nameOf(verdict.subject)));
-      if (outcome.plan.execute) plan.toFix.push(verdict.subject);
+      if (outcome.plan.execute) plan.toFix.push(verdict.subject.ref);
     }
   });
   return plan;
 }
 
-/** Phase 2 for one region of one account (exported for cli/org.ts). */
+/** Phase 2 for one region of one account (exported for `fix --org`, cli/org/fix.ts). */
 export async function applyRegion(plan: RegionPlan, input: FixInput, deps: CliDeps, remediatorFor: RemediatorFactory, progress: Progress): Promise<void> {
   if (plan.toFix.length === 0) return;
   const scope = { account: plan.account, region: plan.region };
@@ -159,7 +159,7 @@ export async function applyRegion(plan: RegionPlan, input: FixInput, deps: CliDe
   const byKey = new Map<string, FixRow>(plan.rows.map((r) => [`${r.kind}/${r.id}`, r]));
   try {
     // Described again: a tag, state or default version may have changed while the person read the plan.
-    const result = await runPipeline(plan.toFix.map((subject) => subject.ref), pipeline, { humanRequest: input.humanRequest });
+    const result = await runPipeline(plan.toFix, pipeline, { humanRequest: input.humanRequest });
     for (const report of result.reports) {
       const outcome = report.outcome;
       if (!outcome) continue;
@@ -234,13 +234,37 @@ export async function planFix(
   };
 }
 
+/** What a fix run's summary counts: rows by status, and resources already compliant. */
+export interface FixTotals {
+  byStatus: Record<FixStatus, number>;
+  compliant: number;
+}
+
+export function fixTotals(rows: readonly FixRow[], compliant: number): FixTotals {
+  const byStatus: Record<FixStatus, number> = { planned: 0, skipped: 0, remediated: 0, failed: 0, superseded: 0 };
+  for (const row of rows) byStatus[row.status] += 1;
+  return { byStatus, compliant };
+}
+
+/** A row still open after a fix run: not fixed and verified, and not finished business (superseded). */
+export const isLeft = (r: FixRow): boolean => r.status !== 'superseded' && !(r.status === 'remediated' && r.verifiedCompliance !== 'NON_COMPLIANT');
+
+/** What the exit code is judged on: a report's statuses and how many rows are left (counted, with --org). */
+export interface FixOutcome {
+  accounts?: readonly Pick<AccountStatus, 'status'>[];
+  regions: readonly Pick<RegionStatus, 'status'>[];
+  left: number;
+}
+
 /** 2: nothing could be read; 0: nothing non-compliant left (fixed and verified); 1 otherwise. */
-export function fixExitCode(report: FixReport): number {
-  const accounts = report.organization?.accounts;
+export function fixExit({ accounts, regions, left }: FixOutcome): number {
   if (accounts && accounts.length > 0 && accounts.every((a) => a.status === 'failed')) return 2;
   if (accounts?.some((a) => a.status !== 'ok')) return 1;
-  if (report.regions.length > 0 && report.regions.every((r) => r.status === 'failed')) return 2;
-  if (report.regions.some((r) => r.status !== 'ok')) return 1;
-  const left = report.rows.filter((r) => r.status !== 'superseded' && !(r.status === 'remediated' && r.verifiedCompliance !== 'NON_COMPLIANT'));
-  return left.length > 0 ? 1 : 0;
+  if (regions.length > 0 && regions.every((r) => r.status === 'failed')) return 2;
+  if (regions.some((r) => r.status !== 'ok')) return 1;
+  return left > 0 ? 1 : 0;
+}
+
+export function fixExitCode(report: FixReport): number {
+  return fixExit({ ...(report.organization ? { accounts: report.organization.accounts } : {}), regions: report.regions, left: report.rows.filter(isLeft).length });
 }

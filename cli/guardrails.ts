@@ -3,7 +3,7 @@
  * pure data in infra/guardrails.ts (the CLI never keeps its own copy).
  */
 import { imdsDefaultsDeclarativePolicy, imdsV2Scp, type GuardrailOptions } from '../infra/guardrails.js';
-import type { GuardrailPolicy } from './args.js';
+import type { GuardrailPolicy } from './args/options.js';
 
 export function guardrailsText(which: GuardrailPolicy | undefined, options: GuardrailOptions = {}): string {
   const doc =

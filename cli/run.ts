@@ -7,23 +7,27 @@ import pkg from '../package.json' with { type: 'json' };
 import type { ResourceKind } from '../shared/model.js';
 import { loadPolicy, PolicyError, type Policy } from '../shared/policy.js';
 import { logger } from '../shared/observability/log.js';
-import { hintFor, parseCli, type CommonOptions, type ConnectionOptions, type DoctorOptions, type FixOptions, type GuardrailsOptions, type RollbackOptions, type ScanOptions } from './args.js';
+import type { CommonOptions, ConnectionOptions, DoctorOptions, FixOptions, Format, GuardrailsOptions, RollbackOptions, ScanOptions } from './args/options.js';
+import { hintFor, parseCli } from './args/parse.js';
 import { debugLogging, logClients, logRequests } from './debug.js';
-import type { DoctorDeps } from './doctor.js';
+import type { DoctorDeps } from './doctor/doctor.js';
 import { defaultDeps, identify, type CliDeps, type RegionStatus } from './engine.js';
 import { errorText, groupErrors } from './format/errors.js';
 import { CredentialsError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, isCredentialsError, messageOf, missingProfile, UsageError } from './errors.js';
-import { fixExitCode, planFix, realRemediator, type RemediatorFactory } from './fix.js';
+import { fixExitCode, planFix, realRemediator, type FixInput, type RemediatorFactory } from './fix.js';
 import { toCsv } from './format/csv.js';
 import { toHtml } from './format/html.js';
 import { toJson } from './format/json.js';
-import { fixTable, scanTable } from './format/table.js';
+import { toJsonl } from './format/jsonl.js';
+import { fixTable, scanTable, type FixStage } from './format/table.js';
+import { plural } from './format/labels.js';
 import { processIo, type Io } from './io.js';
 import { createProgress, type Progress } from './progress.js';
-import { defaultOrgDeps, planFixOrg, scanOrg, type OrgDeps } from './org.js';
+import { runFixOrg, runScanOrg } from './org/commands.js';
+import { defaultOrgDeps, type OrgDeps } from './org/walk.js';
 import { chooseRegions, defaultRegion } from './regions.js';
 import { createPreflightClients } from '../shared/aws/preflight.js';
-import { scan, scanExitCode } from './scan.js';
+import { scan, scanExitCode, type ScanReport } from './scan.js';
 
 export const VERSION: string = pkg.version;
 
@@ -121,33 +125,36 @@ function warnFailures(io: Io, regions: readonly RegionStatus[]): void {
   }
 }
 
+function render(format: Format, report: ScanReport): string {
+  switch (format) {
+    case 'json':
+      return toJson(report);
+    case 'jsonl':
+      return toJsonl(report);
+    case 'csv':
+      return toCsv(report);
+    case 'html':
+      return toHtml(report);
+    case 'table':
+      return scanTable(report);
+  }
+}
+
 async function runScan(options: ScanOptions, io: Io, deps: RunDeps): Promise<number> {
   // Plans are made as `fix` would make them (nothing can be written: scan's remediator only collects them).
   const policy = fixPolicy(policyFor(io, options), options);
   const prep = await prepare(options, io, deps);
-  const report = options.org
-    ? await scanOrg(
-        {
-          caller: prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account },
-          home: prep.home,
-          regions: prep.regions,
-          skippedRegions: prep.skippedRegions,
-          kinds: options.kinds,
-          policy,
-          version: VERSION,
-          org: options.org,
-        },
-        deps,
-        prep.progress,
-      )
-    : await scan(
-        { account: prep.account, regions: prep.regions, skippedRegions: prep.skippedRegions, kinds: options.kinds, policy, version: VERSION },
-        deps,
-        prep.progress,
-      );
-  const text =
-    options.format === 'json' ? toJson(report) : options.format === 'csv' ? toCsv(report) : options.format === 'html' ? toHtml(report) : scanTable(report);
-  await emit(io, text, options.outFile);
+  if (options.org) {
+    const caller = prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account };
+    const input = { caller, home: prep.home, regions: prep.regions, skippedRegions: prep.skippedRegions, kinds: options.kinds, policy, version: VERSION, org: options.org };
+    return runScanOrg(options, input, io, deps, prep.progress, (regions) => warnFailures(io, regions));
+  }
+  const report = await scan(
+    { account: prep.account, regions: prep.regions, skippedRegions: prep.skippedRegions, kinds: options.kinds, policy, version: VERSION },
+    deps,
+    prep.progress,
+  );
+  await emit(io, render(options.format, report), options.outFile);
   // The table shows failures itself; other formats go to files or programs, so say it on stderr too.
   if (options.format !== 'table' || options.outFile !== undefined) warnFailures(io, report.regions);
   return scanExitCode(report);
@@ -168,7 +175,7 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<numbe
   const policy = fixPolicy(policyFor(io, options), options);
   const prep = await prepare(options, io, deps);
   const actor = `imds-guard fix (CLI${prep.arn ? `, ${prep.arn}` : ''})`;
-  const input = {
+  const input: FixInput = {
     account: prep.account,
     actor,
     regions: prep.regions,
@@ -178,18 +185,14 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<numbe
     humanRequest: options.overrideUsageUnknown,
     version: VERSION,
   };
-  const run = options.org
-    ? await planFixOrg(
-        { ...input, caller: prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account }, home: prep.home, org: options.org },
-        deps,
-        prep.progress,
-        deps.remediatorFor,
-        options.dryRun,
-      )
-    : await planFix(input, deps, prep.progress, deps.remediatorFor, options.dryRun);
-  const render = (stage: 'dry' | 'pending' | 'done', applied: boolean): string => {
+  if (options.org) {
+    const caller = prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account };
+    return runFixOrg(options, { ...input, caller, home: prep.home, org: options.org }, io, deps, prep.progress);
+  }
+  const run = await planFix(input, deps, prep.progress, deps.remediatorFor, options.dryRun);
+  const render = (stage: FixStage, applied: boolean): string => {
     const report = run.report(applied);
-    return options.format === 'json' ? toJson(report) : fixTable(report, stage);
+    return options.format === 'json' ? toJson(report) : options.format === 'jsonl' ? toJsonl(report) : fixTable(report, stage);
   };
 
   if (options.dryRun || run.pending === 0) {
@@ -199,23 +202,20 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<numbe
   if (!options.yes) {
     io.stderr.write(fixTable(run.report(false), 'pending'));
     const regions = new Set(run.plans.filter((p) => p.toFix.length > 0).map((p) => p.region)).size;
-    const accounts = new Set(run.plans.filter((p) => p.toFix.length > 0).map((p) => p.account)).size;
-    const where = options.org ? `${accounts} account${accounts === 1 ? '' : 's'} of the organization` : `account ${prep.account}`;
-    const ok = await io.confirm(`Apply ${run.pending} change${run.pending === 1 ? '' : 's'} in ${regions} region${regions === 1 ? '' : 's'} of ${where}?`);
+    const ok = await io.confirm(`Apply ${plural(run.pending, 'change')} in ${plural(regions, 'region')} of account ${prep.account}?`);
     if (!ok) {
       io.stderr.write('Nothing changed.\n');
-      if (options.format === 'json' || options.outFile !== undefined) await emit(io, render('done', false), options.outFile);
+      if (options.format !== 'table' || options.outFile !== undefined) await emit(io, render('done', false), options.outFile);
       return EXIT_FINDINGS;
     }
   }
   await run.apply();
-  const report = run.report(true);
-  await emit(io, options.format === 'json' ? toJson(report) : fixTable(report, 'done'), options.outFile);
-  return fixExitCode(report);
+  await emit(io, render('done', true), options.outFile);
+  return fixExitCode(run.report(true));
 }
 
 async function runDoctor(options: DoctorOptions, io: Io, deps: RunDeps): Promise<number> {
-  const { doctor, doctorExitCode, doctorTable } = await import('./doctor.js');
+  const [{ doctor }, { doctorExitCode }, { doctorTable }] = await Promise.all([import('./doctor/doctor.js'), import('./doctor/report.js'), import('./format/doctor.js')]);
   const prep = await prepare(options, io, deps);
   const report = await doctor(
     {

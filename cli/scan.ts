@@ -15,7 +15,7 @@ import { processSubjects } from '../shared/engine/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import type { Report } from '../shared/engine/ports.js';
 import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
-import type { OrgReportInfo } from './org.js';
+import type { AccountStatus, OrgReportInfo } from './org/report.js';
 import type { Progress } from './progress.js';
 import { HELD, readinessOf, type Readiness, type ReadinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
@@ -83,7 +83,7 @@ export interface ScanReport {
   skippedRegions: SkippedRegion[];
   rows: Row[];
   summary: SummaryRow[];
-  /** `scan --org`: every account with how it was read (cli/org.ts); `account` above is the caller's. */
+  /** `scan --org`: every account with how it was read (cli/org/report.ts); `account` above is the caller's. */
   organization?: OrgReportInfo;
 }
 
@@ -165,6 +165,12 @@ export function countRows(rows: readonly Row[]): RowCounts {
   return counts;
 }
 
+/** The sum of counts (an account's regions, the organization's accounts). */
+export function addCounts(into: RowCounts, more: RowCounts): RowCounts {
+  for (const key of Object.keys(COUNTED) as (keyof RowCounts)[]) into[key] += more[key];
+  return into;
+}
+
 export function summarize(rows: readonly Row[], regions: readonly string[], kinds: readonly ResourceKind[], account?: string): SummaryRow[] {
   const out: SummaryRow[] = [];
   for (const region of regions) {
@@ -187,7 +193,7 @@ async function listUsage(clients: Clients, log: RegionLog, progress: Progress, r
   }
 }
 
-/** One region of one account (exported for the organization walker, cli/org.ts). */
+/** One region of one account (exported for `scan --org`, cli/org/scan.ts). */
 export async function scanRegion(
   region: string,
   input: ScanInput,
@@ -252,15 +258,27 @@ export function reportHeader(
   };
 }
 
+/** A non-compliant resource still to deal with: a superseded launch configuration is finished business, reported but not open. */
+export const isOpen = (r: Row): boolean => r.compliance === 'NON_COMPLIANT' && r.readiness !== 'superseded';
+
+/** What the exit code is judged on: a report's statuses and how many open findings it has (counted, with --org). */
+export interface ScanOutcome {
+  accounts?: readonly Pick<AccountStatus, 'status'>[];
+  regions: readonly Pick<RegionStatus, 'status'>[];
+  open: number;
+}
+
 /** 2: nothing could be read; 1: findings, or part of the estate unread; 0: clean. */
-export function scanExitCode(report: ScanReport): number {
+export function scanExit({ accounts, regions, open }: ScanOutcome): number {
   // --org: an account that could not be read counts like a failed region.
-  const accounts = report.organization?.accounts;
   if (accounts && accounts.length > 0 && accounts.every((a) => a.status === 'failed')) return 2;
   if (accounts?.some((a) => a.status !== 'ok')) return 1;
-  if (report.regions.length > 0 && report.regions.every((r) => r.status === 'failed')) return 2;
-  // A superseded launch configuration is finished business (issue 12): reported, not an open problem.
-  if (report.rows.some((r) => r.compliance === 'NON_COMPLIANT' && r.readiness !== 'superseded')) return 1;
-  if (report.regions.some((r) => r.status !== 'ok')) return 1;
+  if (regions.length > 0 && regions.every((r) => r.status === 'failed')) return 2;
+  if (open > 0) return 1;
+  if (regions.some((r) => r.status !== 'ok')) return 1;
   return 0;
+}
+
+export function scanExitCode(report: ScanReport): number {
+  return scanExit({ ...(report.organization ? { accounts: report.organization.accounts } : {}), regions: report.regions, open: report.rows.filter(isOpen).length });
 }

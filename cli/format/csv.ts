@@ -31,8 +31,17 @@ export function csvField(value: string | number | undefined | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** The header line (with --org written first, then rows as each account-region finishes). */
+export function csvHeader(): string {
+  return `${COLUMNS.map(header).join(',')}\r\n`;
+}
+
+export function csvRows(rows: readonly Row[]): string {
+  let out = '';
+  for (const row of rows) out += `${COLUMNS.map((field) => cell(row, field)).join(',')}\r\n`;
+  return out;
+}
+
 export function toCsv(report: ScanReport): string {
-  const lines = [COLUMNS.map(header).join(',')];
-  for (const row of report.rows) lines.push(COLUMNS.map((field) => cell(row, field)).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  return csvHeader() + csvRows(report.rows);
 }

@@ -16,12 +16,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { SeverityLabel } from '../../shared/kinds/controls.js';
-import { CHECK_IDS as CHECKS } from '../../shared/kinds/checks.js';
-import { CONTROLS, controlFor, describeKind } from '../../shared/kinds/registry.js';
+import { CONTROLS, describeKind } from '../../shared/kinds/registry.js';
 import type { ControlId, ResourceKind } from '../../shared/model.js';
 import { READINESS, READINESS_MEANING, type Readiness } from '../readiness.js';
 import type { Row, ScanReport } from '../scan.js';
+import { DEFAULT_HTML_ROWS } from '../args/options.js';
 import { errorText, groupErrors } from './errors.js';
+import { HtmlRows, rowSeverity, SEVERITY_ORDER, sevRank, VERDICT_ORDER, type AccountLine, type ControlLine } from './html-rows.js';
 import { groupsUseIt, kindTitle, profileName } from './labels.js';
 
 export function escapeHtml(value: unknown): string {
@@ -41,9 +42,6 @@ export const SECURITY_HUB_DOCS: Partial<Record<ControlId, string>> = {
 export function remediationLink(control: ControlId): string {
   return SECURITY_HUB_DOCS[control] ?? CONTROLS[control]!.remediationUrl;
 }
-
-const SEVERITY_ORDER: readonly SeverityLabel[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL'];
-const sevRank = (s: SeverityLabel): number => SEVERITY_ORDER.indexOf(s);
 
 const CSS = `
 :root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg2:#f6f8fa;--crit:#8b0000;--high:#c2410c;--med:#b7791f;--low:#2563eb;--ok:#1a7f37;--accent:#0b3d91}
@@ -86,6 +84,7 @@ code,.id{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-
 td.bad{color:#a40e26;font-weight:600}tr.passing td{color:var(--muted)}
 tr.c-COMPLIANT td,tr.c-NOT_APPLICABLE td{background:#fcfdfd}
 .fail{background:#ffebe9;border:1px solid #ff8182;border-radius:.5rem;padding:.5rem 1rem;margin:.5rem 0}
+.note{background:#fff8c5;border:1px solid #d4a72c;border-radius:.5rem;padding:.5rem 1rem;margin:.5rem 0}
 dl.params{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1.2rem;margin:.4rem 0}
 dl.params dt{color:var(--muted)}dl.params dd{margin:0}
 .filters th{padding-top:0}.filters select{width:100%;min-width:4.5rem;max-width:7.5rem;font:inherit;font-size:12.5px;padding:.15rem .25rem;border:1px solid var(--line);border-radius:.25rem;background:#fff}
@@ -125,54 +124,6 @@ const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(
 
 /** The policy: nothing loads, only this style sheet and this script run. */
 export const CSP = `default-src 'none'; style-src ${sha256(CSS)}; script-src ${sha256(SCRIPT)}; img-src data:; base-uri 'none'; form-action 'none'`;
-
-// ── the numbers ──────────────────────────────────────────────────────────────
-
-interface ControlLine {
-  control: ControlId;
-  severity: SeverityLabel;
-  failing: number;
-  checked: number;
-}
-
-/** Failing and checked resources per control, most severe first, then most failing. */
-export function controlSummary(rows: readonly Row[], kinds: readonly ResourceKind[]): ControlLine[] {
-  const controls = [...new Set(kinds.flatMap((k) => CHECKS.map((c) => controlFor(k, c))))];
-  return controls
-    .map((control) => {
-      const kindsOf = kinds.filter((k) => CHECKS.some((c) => controlFor(k, c) === control));
-      const mine = rows.filter((r) => kindsOf.includes(r.kind) && r.compliance !== 'NOT_APPLICABLE');
-      return {
-        control,
-        severity: CONTROLS[control]!.severity,
-        checked: mine.length,
-        failing: mine.filter((r) => r.compliance === 'NON_COMPLIANT' && r.controls.includes(control)).length,
-      };
-    })
-    .sort((a, b) => sevRank(a.severity) - sevRank(b.severity) || b.failing - a.failing || a.control.localeCompare(b.control));
-}
-
-/** The worst severity among a row's failing controls (undefined when it fails none). */
-export function rowSeverity(row: Row): SeverityLabel | undefined {
-  if (row.compliance !== 'NON_COMPLIANT') return undefined;
-  return row.controls.map((c) => CONTROLS[c as ControlId]?.severity).filter((s): s is SeverityLabel => s !== undefined).sort((a, b) => sevRank(a) - sevRank(b))[0];
-}
-
-const VERDICT_ORDER: Record<Row['compliance'], number> = { NON_COMPLIANT: 0, COMPLIANT: 2, NOT_APPLICABLE: 3 };
-
-/** Non-compliant first (most severe, then readiness order), then exempt, compliant, not applicable. */
-export function reportOrder(rows: readonly Row[]): Row[] {
-  const rank = (r: Row): number => (r.readiness === 'exempt' ? 1 : VERDICT_ORDER[r.compliance]);
-  return [...rows].sort(
-    (a, b) =>
-      rank(a) - rank(b) ||
-      sevRank(rowSeverity(a) ?? 'INFORMATIONAL') - sevRank(rowSeverity(b) ?? 'INFORMATIONAL') ||
-      READINESS.indexOf(a.readiness) - READINESS.indexOf(b.readiness) ||
-      a.account.localeCompare(b.account) ||
-      a.region.localeCompare(b.region) ||
-      a.id.localeCompare(b.id),
-  );
-}
 
 // ── pieces ───────────────────────────────────────────────────────────────────
 
@@ -292,13 +243,11 @@ function controlsTable(lines: readonly ControlLine[]): string {
  * walk's order, with its name, how it was read and its status (an account not read shows why
  * and no counts), and a total line for the organization.
  */
-function accountsTable(report: ScanReport, rows: readonly Row[]): string {
+function accountsTable(report: HtmlHead, rows: HtmlRows): string {
   const org = report.organization;
-  const sevs = SEVERITY_ORDER.filter((s) => rows.some((r) => rowSeverity(r) === s));
-  const counts = (mine: readonly Row[]): number[] => {
-    const failing = mine.filter((r) => r.compliance === 'NON_COMPLIANT');
-    return [...sevs.map((s) => failing.filter((r) => rowSeverity(r) === s).length), failing.length, mine.length, mine.filter((r) => r.readiness === 'ready').length];
-  };
+  const all = rows.organization();
+  const sevs = SEVERITY_ORDER.filter((s) => all.failingBy.has(s));
+  const counts = (line: AccountLine): number[] => [...sevs.map((s) => line.failingBy.get(s) ?? 0), line.failing, line.total, line.ready];
   const cells = (ns: number[], bold = false): string => ns.map((n) => `<td class="n">${bold ? `<b>${n}</b>` : n}</td>`).join('');
   let body: string[];
   if (org) {
@@ -307,13 +256,13 @@ function accountsTable(report: ScanReport, rows: readonly Row[]): string {
       return (
         `<tr><td><code>${escapeHtml(a.account)}</code></td><td>${escapeHtml(a.name ?? '')}</td>` +
         `<td>${a.via === 'caller' ? 'own credentials' : `<code>${escapeHtml(a.roleArn ?? '')}</code>`}</td><td>${escapeHtml(status)}</td>` +
-        (a.error ? '<td class="n">–</td>'.repeat(sevs.length + 3) : cells(counts(rows.filter((r) => r.account === a.account)))) +
+        (a.error ? '<td class="n">–</td>'.repeat(sevs.length + 3) : cells(counts(rows.account(a.account)))) +
         '</tr>'
       );
     });
-    body.push(`<tr><td><b>organization</b></td><td></td><td></td><td></td>${cells(counts(rows), true)}</tr>`);
+    body.push(`<tr><td><b>organization</b></td><td></td><td></td><td></td>${cells(counts(all), true)}</tr>`);
   } else {
-    body = [...new Set(rows.map((r) => r.account))].sort().map((a) => `<tr><td><code>${escapeHtml(a)}</code></td>${cells(counts(rows.filter((r) => r.account === a)))}</tr>`);
+    body = rows.accountNames().sort().map((a) => `<tr><td><code>${escapeHtml(a)}</code></td>${cells(counts(rows.account(a)))}</tr>`);
   }
   return (
     `<h2>By account</h2><div class="scroll"><table><thead><tr><th>Account</th>${org ? '<th>Name</th><th>Read with</th><th>Status</th>' : ''}` +
@@ -322,7 +271,7 @@ function accountsTable(report: ScanReport, rows: readonly Row[]): string {
   );
 }
 
-function kindsTable(report: ScanReport): string {
+function kindsTable(report: HtmlHead): string {
   // With --org the summary is per account, region and kind (each carries its account).
   const org = report.organization !== undefined;
   const key = (account: string | undefined, region: string): string => `${account ?? ''}/${region}`;
@@ -341,26 +290,52 @@ function kindsTable(report: ScanReport): string {
   return `<div class="scroll"><table><thead><tr>${head.map((h, i) => `<th${i >= text ? ' class="n"' : ''}>${h}</th>`).join('')}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
+/** Above the resources when the report lists fewer than it counted: how many, and where the rest is. */
+function omittedNote(listed: number, counted: HtmlRows, omitted: Omitted): string {
+  if (counted.omitted === 0) return '';
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const where = omitted.file
+    ? `Every resource is in <code>${escapeHtml(omitted.file)}</code> beside this report, one JSON object per line.`
+    : 'For every resource, scan with <code>--output jsonl</code>, or write this report with <code>--out-file</code>: a JSON Lines file with every resource is then written beside it.';
+  return (
+    `<p class="note">This report lists ${n(listed)} of ${n(counted.total)} resources, the non-compliant and most severe first ` +
+    `(<code>--html-rows</code>, default ${n(DEFAULT_HTML_ROWS)}); every count in it covers all ${n(counted.total)}. ${where}</p>\n`
+  );
+}
+
 export function toHtml(report: ScanReport): string {
-  const rows = reportOrder(report.rows);
+  return renderHtml(report, HtmlRows.of(report.kinds, report.rows));
+}
+
+/** Everything of a scan report but its rows, which come counted (and capped) in HtmlRows. */
+export type HtmlHead = Omit<ScanReport, 'rows'>;
+
+/** Where the rows the report does not list can be read, when it lists fewer than it counted. */
+export interface Omitted {
+  /** The JSON Lines file beside the report with every row. */
+  file?: string;
+}
+
+export function renderHtml(report: HtmlHead, counted: HtmlRows, omitted: Omitted = {}): string {
+  const rows = counted.shown();
   const org = report.organization;
   // --org: the accounts chosen (some may have no rows: not read, or empty), the caller's first only if chosen.
-  const accounts = org ? org.accounts.map((a) => a.account) : [...new Set([report.account, ...rows.map((r) => r.account)])];
+  const accounts = org ? org.accounts.map((a) => a.account) : [...new Set([report.account, ...rows.map((r) => r.account), ...counted.accountNames()])];
   const multiAccount = org !== undefined || accounts.length > 1;
   const columns = columnsFor(multiAccount);
   const notRead = org?.accounts.filter((a) => a.status === 'failed') ?? [];
-  const nonCompliant = rows.filter((r) => r.compliance === 'NON_COMPLIANT');
-  const lines = controlSummary(rows, report.kinds);
+  const all = counted.organization();
+  const lines = counted.controlLines();
   const failedRegions = report.regions.filter((r) => r.status === 'failed');
   const readRegions = report.regions.filter((r) => r.status !== 'failed');
-  const count = (x: Readiness): number => rows.filter((r) => r.readiness === x).length;
-  const bySeverity = SEVERITY_ORDER.filter((s) => s !== 'INFORMATIONAL').map((s) => ({ s, n: nonCompliant.filter((r) => rowSeverity(r) === s).length }));
+  const count = (x: Readiness): number => counted.readiness(x);
+  const bySeverity = SEVERITY_ORDER.filter((s) => s !== 'INFORMATIONAL').map((s) => ({ s, n: all.failingBy.get(s) ?? 0 }));
   const cap = (x: string): string => x.charAt(0) + x.slice(1).toLowerCase();
   const cards = [
     ...bySeverity
       .filter(({ s, n }) => n > 0 || s !== 'CRITICAL')
       .map(({ s, n }) => `<div class="card sev-${s}"><b>${n}</b>${cap(s)} severity</div>`),
-    `<div class="card ${nonCompliant.length === 0 ? 'good' : 'warn'}"><b>${nonCompliant.length} <small>of ${rows.length}</small></b>resources non-compliant</div>`,
+    `<div class="card ${all.failing === 0 ? 'good' : 'warn'}"><b>${all.failing} <small>of ${counted.total}</small></b>resources non-compliant</div>`,
     `<div class="card good"><b>${count('ready')}</b>ready for <code>imds-guard fix</code></div>`,
     `<div class="card"><b>${count('uses-imdsv1')}</b>still use IMDSv1</div>`,
     failedRegions.length > 0 ? `<div class="card warn"><b>${failedRegions.length}</b>region${failedRegions.length === 1 ? '' : 's'} not read</div>` : '',
@@ -394,7 +369,7 @@ export function toHtml(report: ScanReport): string {
     ['Generated', `${escapeHtml(report.generatedAt)} by imds-guard ${escapeHtml(report.version)} (<code>imds-guard scan</code>, read-only)`],
   );
   const title = `IMDSv2 compliance · ${org ? `organization, ${accounts.length} account${accounts.length === 1 ? '' : 's'}` : accounts.length === 1 ? `account ${report.account}` : `${accounts.length} accounts`}`;
-  const legend = READINESS.filter((x) => rows.some((r) => r.readiness === x))
+  const legend = READINESS.filter((x) => counted.readiness(x) > 0)
     .map((x) => `<dt>${readinessBadge(x)}</dt><dd>${escapeHtml(READINESS_MEANING[x])}</dd>`)
     .join('');
   return `<!doctype html>
@@ -415,11 +390,11 @@ export function toHtml(report: ScanReport): string {
 ${problems}
 <h2>Failing controls by severity</h2>
 ${controlsTable(lines)}
-${multiAccount ? accountsTable(report, rows) : ''}
+${multiAccount ? accountsTable(report, counted) : ''}
 <h2>Parameters of this run</h2>
 <dl class="params">${params.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${v}</dd>`).join('')}</dl>
 <h2>Resources</h2>
-<div class="toolbar"><input type="search" id="q" placeholder="Search id, name, reason…" aria-label="Search resources"><span class="meta"><span id="shown">${rows.length}</span> of ${rows.length} shown · non-compliant first · click a heading to sort</span><button type="button" id="reset">Clear filters</button></div>
+${omittedNote(rows.length, counted, omitted)}<div class="toolbar"><input type="search" id="q" placeholder="Search id, name, reason…" aria-label="Search resources"><span class="meta"><span id="shown">${rows.length}</span> of ${rows.length} shown · non-compliant first · click a heading to sort</span><button type="button" id="reset">Clear filters</button></div>
 <div class="scroll"><table id="rows">
 <colgroup>${columns.map((c) => `<col class="w-${c.toLowerCase()}">`).join('')}</colgroup>
 <thead><tr>${columns.map((c) => `<th${c === 'IMDSv1' ? ' class="n"' : ''}>${c}</th>`).join('')}</tr>

@@ -6,7 +6,10 @@
  * of their own.
  */
 import type { RegionStatus } from '../engine.js';
-import type { FixReport, FixRow } from '../fix.js';
+import { fixTotals, type FixReport, type FixRow, type FixTotals } from '../fix.js';
+import type { ResourceKind } from '../../shared/model.js';
+import type { ErrorInfo } from '../errors.js';
+import type { AccountStatus } from '../org/report.js';
 import { countRows, type Row, type RowCounts, type ScanReport, type SummaryRow } from '../scan.js';
 import { errorText, groupErrors } from './errors.js';
 import { groupsUseIt, kindTitle, plural, profileName } from './labels.js';
@@ -93,16 +96,16 @@ function summaryLines(summary: readonly SummaryRow[], regions: readonly RegionSt
   return lines;
 }
 
-/** One region's resources grouped by kind, with its errors. */
-function regionSection(report: ScanReport, status: RegionStatus, rows: readonly Row[]): string[] {
+/** One region's resources grouped by kind, with its errors; `title` names the region (with --org, its account too). */
+function regionSection(kinds: readonly ResourceKind[], status: RegionStatus, rows: readonly Row[], title = status.region): string[] {
   const out: string[] = [''];
   if (status.status === 'failed') {
-    out.push(`${status.region} · FAILED, nothing could be read`);
+    out.push(...wrap(`${title} · FAILED, nothing could be read`, WIDTH));
     out.push(...errorLines(status));
     return out;
   }
-  out.push(`${status.region}${status.status === 'partial' ? ' · PARTIAL' : ''}`);
-  for (const kind of report.kinds) {
+  out.push(...wrap(`${title}${status.status === 'partial' ? ' · PARTIAL' : ''}`, WIDTH));
+  for (const kind of kinds) {
     const mine = rows.filter((r) => r.region === status.region && r.kind === kind);
     if (mine.length === 0) continue;
     out.push(`  ${kindTitle(kind)} (${mine.length})`);
@@ -114,22 +117,20 @@ function regionSection(report: ScanReport, status: RegionStatus, rows: readonly 
   return out;
 }
 
-function footer(report: ScanReport, failedText: string): string[] {
-  const nonCompliant = report.rows.filter((r) => r.compliance === 'NON_COMPLIANT').length;
+function footer(counts: Pick<RowCounts, 'nonCompliant' | 'total'>, regions: readonly RegionStatus[], lookbackDays: number, failedText: string): string[] {
   return [
     '',
     ...wrap(
-      `${plural(nonCompliant, 'non-compliant resource')} of ${report.rows.length.toLocaleString('en-US')}` +
+      `${plural(counts.nonCompliant, 'non-compliant resource')} of ${counts.total.toLocaleString('en-US')}` +
         failedText +
-        (report.regions.some((r) => r.status === 'partial') ? ' · some regions only partly read' : ''),
+        (regions.some((r) => r.status === 'partial') ? ' · some regions only partly read' : ''),
       WIDTH,
     ),
-    ...wrap(`IMDSv1 = MetadataNoToken calls in ${report.lookbackDays} days (? no datapoints, - not looked up). TOKENS unset = the account default applies.`, WIDTH),
+    ...wrap(`IMDSv1 = MetadataNoToken calls in ${lookbackDays} days (? no datapoints, - not looked up). TOKENS unset = the account default applies.`, WIDTH),
   ];
 }
 
 export function scanTable(report: ScanReport): string {
-  if (report.organization) return orgScanTable(report);
   const out: string[] = [];
   const failed = report.regions.filter((r) => r.status === 'failed');
   out.push(
@@ -139,60 +140,85 @@ export function scanTable(report: ScanReport): string {
   if (report.skippedRegions.length > 0) {
     out.push(...wrap(`Skipped (not opted in): ${report.skippedRegions.map((s) => s.region).join(', ')}`, WIDTH));
   }
-  for (const status of report.regions) out.push(...regionSection(report, status, report.rows));
+  for (const status of report.regions) out.push(...regionSection(report.kinds, status, report.rows));
   out.push('', 'Summary');
   out.push(...summaryLines(report.summary, report.regions));
-  out.push(...footer(report, failed.length > 0 ? ` · ${plural(failed.length, 'region')} failed: ${failed.map((f) => f.region).join(', ')}` : ''));
-  return `${out.map((l) => l.trimEnd()).join('\n')}\n`;
+  out.push(
+    ...footer(countRows(report.rows), report.regions, report.lookbackDays, failed.length > 0 ? ` · ${plural(failed.length, 'region')} failed: ${failed.map((f) => f.region).join(', ')}` : ''),
+  );
+  return lines(out);
 }
 
-/** `scan --org`: grouped by account, then region and kind; totals per account and for the organization. */
-function orgScanTable(report: ScanReport): string {
-  const org = report.organization as NonNullable<ScanReport['organization']>;
-  const out: string[] = [];
-  const regionNames = [...new Set(report.regions.map((r) => r.region))];
-  out.push(
-    ...wrap(
-      `imds-guard scan · organization, ${plural(org.accounts.length, 'account')} · ${plural(regionNames.length, 'region')} · ${report.generatedAt.replace(/\.\d+Z$/, 'Z')}`,
-      WIDTH,
-    ),
-  );
-  out.push(...wrap(`run from ${report.account} · member role ${clean(org.roleName)} · IMDSv1 look-back ${report.lookbackDays} days · exempt tag ${clean(report.exemptTagKey)}`, WIDTH));
-  // The same columns as the per-region summary (summaryLines).
+const lines = (out: readonly string[]): string => `${out.map((l) => l.trimEnd()).join('\n')}\n`;
+
+/** An organization account as its lines name it: id, name, and whether the CLI's own credentials read it. */
+export interface AccountLabel {
+  account: string;
+  name?: string;
+  via: 'caller' | 'role';
+  roleArn?: string;
+  error?: ErrorInfo;
+}
+
+const accountTitle = (a: AccountLabel): string => `account ${a.account}${a.name ? ` (${clean(a.name)})` : ''}${a.via === 'caller' ? ' · own credentials' : ''}`;
+
+/**
+ * `scan --org` is written as it runs (cli/org/scan.ts): this heading first,
+ * then each account that cannot be read (orgAccountNotRead), each
+ * account-region as it finishes (orgRegionSection, in the order they finish),
+ * and the summary by account last (orgScanClosing).
+ */
+export function orgScanHeading(h: Pick<ScanReport, 'account' | 'generatedAt' | 'lookbackDays' | 'exemptTagKey' | 'skippedRegions'> & { roleName: string; accounts: number; regions: number }): string {
+  const out = [
+    ...wrap(`imds-guard scan · organization, ${plural(h.accounts, 'account')} · ${plural(h.regions, 'region')} · ${h.generatedAt.replace(/\.\d+Z$/, 'Z')}`, WIDTH),
+    ...wrap(`run from ${h.account} · member role ${clean(h.roleName)} · IMDSv1 look-back ${h.lookbackDays} days · exempt tag ${clean(h.exemptTagKey)}`, WIDTH),
+  ];
+  if (h.skippedRegions.length > 0) out.push(...wrap(`Skipped (not opted in): ${h.skippedRegions.map((s) => s.region).join(', ')}`, WIDTH));
+  return lines(out);
+}
+
+export function orgAccountNotRead(a: AccountLabel): string {
+  const e = a.error ?? { message: 'not read' };
+  const text = `${e.code ? `${e.code} on ${e.operation ?? 'AssumeRole'}` : 'not read'}${a.roleArn ? ` (${a.roleArn})` : ''}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`;
+  const [first = '', ...rest] = wrap(clean(text), WIDTH, '    ');
+  return lines(['', ...wrap(`${accountTitle(a)} · FAILED`, WIDTH), `  !${first.slice(3)}`, ...rest]);
+}
+
+export function orgRegionSection(kinds: readonly ResourceKind[], a: AccountLabel, status: RegionStatus, rows: readonly Row[]): string {
+  return lines(regionSection(kinds, status, rows, `${accountTitle(a)} · ${status.region}`));
+}
+
+/** The summary by account (the same columns as the per-region summary) and the organization's totals. */
+export function orgScanClosing(
+  accounts: readonly AccountStatus[],
+  byAccount: ReadonlyMap<string, RowCounts>,
+  total: RowCounts,
+  regions: readonly RegionStatus[],
+  lookbackDays: number,
+): string {
   const cols = (cells: string[]): string =>
     '  ' + padEnd(cells[0] ?? '', 14) + ' ' + padEnd(cells[1] ?? '', 16) + ' ' + cells.slice(2).map((c, i) => padStart(c, SUMMARY_NUMBERS[i] ?? 5)).join(' ');
   const numbers = (t: RowCounts): string[] => [t.total, t.nonCompliant, t.ready, t.usesImdsv1, t.usageUnknown, t.exempt, t.held].map(String);
   const summary = [cols(['ACCOUNT', '', 'TOTAL', 'NONCOMP', 'READY', 'IMDSv1', 'UNKNOWN', 'EXEMPT', 'HELD'])];
-  for (const a of org.accounts) {
-    const name = a.name ? ` (${clean(a.name)})` : '';
-    const via = a.via === 'caller' ? ' · own credentials' : '';
-    out.push('', `account ${a.account}${name}${via}${a.status === 'failed' ? ' · FAILED' : a.status === 'partial' ? ' · PARTIAL' : ''}`);
-    if (a.error) {
-      const e = a.error;
-      const text = `${e.code ? `${e.code} on ${e.operation ?? 'AssumeRole'}` : 'not read'}${a.roleArn ? ` (${a.roleArn})` : ''}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`;
-      const [first = '', ...rest] = wrap(clean(text), WIDTH, '    ');
-      out.push(`  !${first.slice(3)}`, ...rest);
-      summary.push(cols([a.account, 'not read']));
-      continue;
-    }
-    const rows = report.rows.filter((r) => r.account === a.account);
-    for (const status of report.regions.filter((r) => r.account === a.account)) out.push(...regionSection(report, status, rows));
-    const t = countRows(rows);
-    out.push(`  account ${a.account}: ${plural(t.nonCompliant, 'non-compliant resource')} of ${t.total.toLocaleString('en-US')}`);
-    summary.push(cols([a.account, a.status === 'ok' ? '' : a.status.toUpperCase(), ...numbers(t)]));
+  for (const a of accounts) {
+    if (a.error) summary.push(cols([a.account, 'not read']));
+    else summary.push(cols([a.account, a.status === 'ok' ? '' : a.status.toUpperCase(), ...numbers(byAccount.get(a.account) ?? countRows([]))]));
   }
-  summary.push(cols(['organization', '', ...numbers(countRows(report.rows))]));
-  out.push('', 'Summary by account', ...summary);
-  const failedAccounts = org.accounts.filter((a) => a.status === 'failed');
-  const failedRegions = report.regions.filter((r) => r.status === 'failed' && !failedAccounts.some((a) => a.account === r.account));
-  out.push(
+  summary.push(cols(['organization', '', ...numbers(total)]));
+  const failedAccounts = accounts.filter((a) => a.status === 'failed');
+  const failedRegions = regions.filter((r) => r.status === 'failed' && !failedAccounts.some((a) => a.account === r.account));
+  return lines([
+    '',
+    'Summary by account',
+    ...summary,
     ...footer(
-      report,
+      total,
+      regions,
+      lookbackDays,
       (failedAccounts.length > 0 ? ` · ${plural(failedAccounts.length, 'account')} not read: ${failedAccounts.map((a) => a.account).join(', ')}` : '') +
         (failedRegions.length > 0 ? ` · ${plural(failedRegions.length, 'region')} failed: ${failedRegions.map((r) => `${r.account} ${r.region}`).join(', ')}` : ''),
     ),
-  );
-  return `${out.map((l) => l.trimEnd()).join('\n')}\n`;
+  ]);
 }
 
 const FIX_LABELS: Record<FixRow['status'], { dry: string; pending: string; done: string }> = {
@@ -203,53 +229,75 @@ const FIX_LABELS: Record<FixRow['status'], { dry: string; pending: string; done:
   superseded: { dry: 'SUPERSEDED', pending: 'SUPERSEDED', done: 'SUPERSEDED' },
 };
 
-export function fixTable(report: FixReport, stage: 'dry' | 'pending' | 'done'): string {
-  const out: string[] = [];
-  const headline =
-    stage === 'dry' ? 'dry run: nothing is changed' : stage === 'pending' ? 'plan' : report.applied ? 'result' : 'not applied';
-  const org = report.organization;
-  out.push(
-    org
-      ? `imds-guard fix · organization, ${plural(org.accounts.length, 'account')} · ${headline}`
-      : `imds-guard fix · account ${report.account} · ${plural(report.regions.length, 'region')} · ${headline}`,
-  );
-  for (const a of org?.accounts ?? []) {
-    if (!a.error) continue;
-    const e = a.error;
-    out.push('', `account ${a.account}${a.name ? ` (${clean(a.name)})` : ''} · FAILED, not read`);
-    out.push(...wrap(clean(`! ${e.code ? `${e.code} on ${e.operation ?? 'AssumeRole'}: ` : ''}${e.message}${e.hint ? ` — ${e.hint}` : ''}`), WIDTH, '  '));
+export type FixStage = 'dry' | 'pending' | 'done';
+
+/** The first line of a fix report: what it is and at which stage. */
+export function fixHeading(stage: FixStage, applied: boolean, where: { organization: number } | { account: string; regions: number }): string {
+  const headline = stage === 'dry' ? 'dry run: nothing is changed' : stage === 'pending' ? 'plan' : applied ? 'result' : 'not applied';
+  return 'organization' in where
+    ? `imds-guard fix · organization, ${plural(where.organization, 'account')} · ${headline}`
+    : `imds-guard fix · account ${where.account} · ${plural(where.regions, 'region')} · ${headline}`;
+}
+
+export function fixAccountNotRead(a: AccountLabel): string[] {
+  const e = a.error ?? { message: 'not read' };
+  return [
+    '',
+    `account ${a.account}${a.name ? ` (${clean(a.name)})` : ''} · FAILED, not read`,
+    ...wrap(clean(`! ${e.code ? `${e.code} on ${e.operation ?? 'AssumeRole'}: ` : ''}${e.message}${e.hint ? ` — ${e.hint}` : ''}`), WIDTH, '  '),
+  ];
+}
+
+/** One region's rows (with --org the title names its account too). */
+export function fixRegionSection(status: RegionStatus, rows: readonly FixRow[], stage: FixStage, title = status.region): string[] {
+  const out = ['', ...wrap(`${title}${status.status === 'failed' ? ' · FAILED' : status.status === 'partial' ? ' · PARTIAL' : ''}`, WIDTH)];
+  if (rows.length === 0 && status.status !== 'failed') out.push('  nothing non-compliant');
+  for (const row of rows) {
+    const label = FIX_LABELS[row.status][stage];
+    const name = row.name ? `  ${clean(row.name)}` : '';
+    const head = `  ${label.padEnd(9)}  ${row.kind}  ${clean(row.id)}${name}`;
+    out.push(...(displayWidth(head) <= WIDTH ? [head] : wrap(head, WIDTH, '  ')));
+    const verified = row.verifiedCompliance ? ` [verified ${row.verifiedCompliance}]` : '';
+    out.push(...wrap(clean(row.message) + verified, WIDTH, '             '));
   }
-  let lastAccount: string | undefined;
-  for (const status of report.regions) {
-    const rows = report.rows.filter((r) => r.region === status.region && (status.account === undefined || r.account === status.account));
-    if (org && status.account !== lastAccount) {
-      lastAccount = status.account;
-      const a = org.accounts.find((x) => x.account === status.account);
-      out.push('', `account ${status.account}${a?.name ? ` (${clean(a.name)})` : ''}`);
-    }
-    out.push('', `${status.region}${status.status === 'failed' ? ' · FAILED' : status.status === 'partial' ? ' · PARTIAL' : ''}`);
-    if (rows.length === 0 && status.status !== 'failed') out.push('  nothing non-compliant');
-    for (const row of rows) {
-      const label = FIX_LABELS[row.status][stage];
-      const name = row.name ? `  ${clean(row.name)}` : '';
-      const head = `  ${label.padEnd(9)}  ${row.kind}  ${clean(row.id)}${name}`;
-      out.push(...(displayWidth(head) <= WIDTH ? [head] : wrap(head, WIDTH, '  ')));
-      const verified = row.verifiedCompliance ? ` [verified ${row.verifiedCompliance}]` : '';
-      out.push(...wrap(clean(row.message) + verified, WIDTH, '             '));
-    }
-    out.push(...errorLines(status));
-  }
-  const by = (s: FixRow['status']): number => report.rows.filter((r) => r.status === s).length;
+  out.push(...errorLines(status));
+  return out;
+}
+
+/** The summary line: counts by status, what is already compliant, what failed and was not read. */
+export function fixSummary(totals: FixTotals, stage: FixStage, applied: boolean, failedRegions: readonly string[], failedAccounts: readonly string[]): string[] {
+  const by = (s: FixRow['status']): number => totals.byStatus[s];
   const parts =
     stage === 'done'
-      ? [`${by('remediated')} fixed`, `${by('failed')} failed`, `${by('skipped') + (report.applied ? 0 : by('planned'))} skipped`]
+      ? [`${by('remediated')} fixed`, `${by('failed')} failed`, `${by('skipped') + (applied ? 0 : by('planned'))} skipped`]
       : [`${by('planned')} to fix`, `${by('skipped')} skipped`];
   if (by('superseded') > 0) parts.push(`${by('superseded')} superseded`);
-  parts.push(`${report.compliant} already compliant`);
-  const failed = report.regions.filter((r) => r.status === 'failed');
-  if (failed.length > 0) parts.push(`${plural(failed.length, 'region')} failed: ${failed.map((f) => (f.account && org ? `${f.account} ${f.region}` : f.region)).join(', ')}`);
-  const failedAccounts = org?.accounts.filter((a) => a.error) ?? [];
-  if (failedAccounts.length > 0) parts.push(`${plural(failedAccounts.length, 'account')} not read: ${failedAccounts.map((a) => a.account).join(', ')}`);
-  out.push('', ...wrap(`Summary: ${parts.join(' · ')}`, WIDTH));
-  return `${out.map((l) => l.trimEnd()).join('\n')}\n`;
+  parts.push(`${totals.compliant} already compliant`);
+  if (failedRegions.length > 0) parts.push(`${plural(failedRegions.length, 'region')} failed: ${failedRegions.join(', ')}`);
+  if (failedAccounts.length > 0) parts.push(`${plural(failedAccounts.length, 'account')} not read: ${failedAccounts.join(', ')}`);
+  return ['', ...wrap(`Summary: ${parts.join(' · ')}`, WIDTH)];
+}
+
+/** One account's fix report (`fix --org` is written as it runs: orgFixHeading, orgFixSection, orgFixClosing). */
+export function fixTable(report: FixReport, stage: FixStage): string {
+  const out: string[] = [fixHeading(stage, report.applied, { account: report.account, regions: report.regions.length })];
+  for (const status of report.regions) out.push(...fixRegionSection(status, report.rows.filter((r) => r.region === status.region), stage));
+  const failed = report.regions.filter((r) => r.status === 'failed').map((f) => f.region);
+  out.push(...fixSummary(fixTotals(report.rows, report.compliant), stage, report.applied, failed, []));
+  return lines(out);
+}
+
+/** `fix --org` as it runs: one account-region's section (the title names the account). */
+export function orgFixSection(a: AccountLabel, status: RegionStatus, rows: readonly FixRow[], stage: FixStage): string {
+  return lines(fixRegionSection(status, rows, stage, `account ${a.account}${a.name ? ` (${clean(a.name)})` : ''} · ${status.region}`));
+}
+
+/** `fix --org` as it runs: the heading and the accounts that cannot be read, before any region. */
+export function orgFixHeading(stage: FixStage, applied: boolean, accounts: readonly AccountLabel[]): string {
+  return lines([fixHeading(stage, applied, { organization: accounts.length }), ...accounts.filter((a) => a.error).flatMap(fixAccountNotRead)]);
+}
+
+/** `fix --org`'s summary line, over the organization. */
+export function orgFixClosing(totals: FixTotals, stage: FixStage, applied: boolean, failedRegions: readonly RegionStatus[], failedAccounts: readonly string[]): string {
+  return lines(fixSummary(totals, stage, applied, failedRegions.map((r) => `${r.account} ${r.region}`), failedAccounts));
 }

@@ -1,6 +1,6 @@
 /**
  * What `imds-guard doctor` reads, one AWS call family per function, returned
- * as plain facts (judged in cli/doctor.ts). Every function reads one region
+ * as plain facts (judged in cli/doctor/judge.ts). Every function reads one region
  * of one account through the clients it is given.
  */
 import { CloudFormationClient, DescribeStacksCommand, paginateDescribeStacks, type Stack } from '@aws-sdk/client-cloudformation';

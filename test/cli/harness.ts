@@ -179,6 +179,8 @@ export interface Mocks {
   sts: AwsClientStub<STSClient>;
   /** Instance ids changed by ModifyInstanceMetadataOptions. */
   modified: Set<string>;
+  /** Every call in that account and region waits until the returned function is called (an account-region that does not answer). */
+  hold(account: string, region: string): () => void;
 }
 
 function awsError(name: string, message: string): Error {
@@ -195,7 +197,7 @@ async function regionOf(getClient: () => { config: { region: unknown } }): Promi
 
 /**
  * The account a mocked call is made in: clients built with an assumed role's
- * credentials (access key `ASIA<account>`, see test/cli/org.test.ts) belong to
+ * credentials (access key `ASIA<account>`, see test/cli/org/organization.ts) belong to
  * that account; the caller's own environment credentials to ACCOUNT.
  */
 export async function accountOfClient(getClient: () => unknown): Promise<string> {
@@ -214,6 +216,7 @@ export function mockEstate(estate: Estate, extraRegions: { RegionName: string; O
   const cloudWatch = mockClient(CloudWatchClient);
   const sts = mockClient(STSClient);
   const modified = new Set<string>();
+  const held = new Map<string, Promise<void>>();
 
   sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/SecurityAudit/alice`, UserId: 'AROAEXAMPLE:alice' });
 
@@ -222,6 +225,7 @@ export function mockEstate(estate: Estate, extraRegions: { RegionName: string; O
     const client = getClient();
     const name = await regionOf(() => client as { config: { region: unknown } });
     const account = Object.keys(byAccount).length > 0 ? await accountOfClient(() => client) : ACCOUNT;
+    await held.get(`${account}/${name}`);
     const r = (account === ACCOUNT ? estate : (byAccount[account] ?? {}))[name];
     if (r === undefined) throw awsError('AuthFailure', 'AWS was not able to validate the provided access credentials');
     if ('deny' in r) throw awsError(r.deny, r.message);
@@ -296,7 +300,15 @@ export function mockEstate(estate: Estate, extraRegions: { RegionName: string; O
       Messages: [],
     })),
   );
-  return { ec2, autoScaling, cloudWatch, sts, modified };
+  const hold = (account: string, name: string): (() => void) => {
+    let release = (): void => undefined;
+    held.set(`${account}/${name}`, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      held.delete(`${account}/${name}`);
+      release();
+    };
+  };
+  return { ec2, autoScaling, cloudWatch, sts, modified, hold };
 }
 
 export function restore(m: Mocks): void {
@@ -318,7 +330,12 @@ export async function run(
   options: {
     stdinIsTTY?: boolean;
     stderrIsTTY?: boolean;
-    confirm?: boolean;
+    /** The answer to the confirmation question; a function also sees the question and stderr so far. */
+    confirm?: boolean | ((question: string, stderr: string) => boolean);
+    /** Instead of collecting stdout in a string: sees every piece as it is written. */
+    onStdout?: (text: string) => void;
+    /** The map files are written into (to read a streamed file while the command runs). */
+    files?: Map<string, string>;
     env?: Record<string, string | undefined>;
     /** Use this object as the environment as it is (process.env, so the real SDK sees what the CLI sets). */
     liveEnv?: Record<string, string | undefined>;
@@ -327,16 +344,21 @@ export async function run(
 ): Promise<Run> {
   let stdout = '';
   let stderr = '';
-  const files = new Map<string, string>();
+  const files = options.files ?? new Map<string, string>();
   const io: Io = {
-    stdout: { write: (t: string) => (stdout += t) },
+    stdout: { write: (t: string) => (options.onStdout ? options.onStdout(t) : (stdout += t)) },
     stderr: { write: (t: string) => (stderr += t) },
     stdoutIsTTY: false,
     stderrIsTTY: options.stderrIsTTY ?? false,
     stdinIsTTY: options.stdinIsTTY ?? false,
     env: options.liveEnv ?? { AWS_REGION: 'us-east-1', ...(options.env ?? {}) },
     writeFile: async (path, text) => void files.set(path, text),
-    confirm: async () => options.confirm ?? false,
+    // Streamed files are visible in `files` while they are being written.
+    openFile: async (path) => {
+      files.set(path, '');
+      return { write: async (text) => void files.set(path, (files.get(path) ?? '') + text), close: async () => undefined };
+    },
+    confirm: async (question) => (typeof options.confirm === 'function' ? options.confirm(question, stderr) : (options.confirm ?? false)),
   };
   const deps: RunDeps = { ...defaultRunDeps(), now: () => NOW, defaultRegion: async (env) => env.AWS_REGION, ...(options.deps ?? {}) };
   const code = await runCli(argv, io, deps);

@@ -1,7 +1,7 @@
 /** `imds-guard rollback` end to end (issue 12): selection, dry run, exact restore, mark, exit codes. */
 import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseCli } from '../../cli/args.js';
+import { parseCli } from '../../cli/args/parse.js';
 import { instance, mockEstate, restore, run, smallEstate, type Mocks } from './harness.js';
 
 const A = 'i-0aaaaaaaaaaaaaaa1';

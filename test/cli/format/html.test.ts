@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SECURITY_HUB_DOCS, toHtml } from '../../../cli/format/html.js';
+import { escapeHtml, SECURITY_HUB_DOCS, toHtml } from '../../../cli/format/html.js';
 import type { ScanReport } from '../../../cli/scan.js';
 import { ACCOUNT, instance, mockEstate, restore, run, smallEstate, type Mocks } from '../harness.js';
 
@@ -99,5 +99,11 @@ describe('HTML report', () => {
     expect(byAccount).toContain(`<code>${other}</code>`);
     expect(html).toContain('aria-label="Filter by account"');
     expect(html).toContain(`<option value="${other}">${other}</option>`);
+  });
+});
+
+describe('escapeHtml', () => {
+  it('escapeHtml escapes the five characters', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
   });
 });

@@ -70,3 +70,11 @@ describe('tables with wide characters', () => {
     for (const line of r.stdout.split('\n')) expect(displayWidth(line), line).toBeLessThanOrEqual(80);
   });
 });
+
+describe('wrap', () => {
+  it('wrap keeps lines within the width and breaks long words', () => {
+    const lines = wrap(`${'word '.repeat(40)}${'x'.repeat(100)}`, 80, '    ');
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    expect(lines.join('').replace(/\s/g, '')).toBe(`${'word'.repeat(40)}${'x'.repeat(100)}`);
+  });
+});

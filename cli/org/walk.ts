@@ -14,16 +14,15 @@
  *    `--concurrency` (default 8) account-regions at once.
  */
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { mapLimit } from '../shared/aws/batch.js';
-import { createClient, createClients, type Clients } from '../shared/aws/clients.js';
-import { listActiveAccounts, listActiveAccountsUnder, type OrgAccount } from '../shared/aws/organizations.js';
-import { assumeRole, memberRoleArn, type Credentials } from '../shared/aws/sts.js';
-import type { OrgOptions } from './args.js';
-import { RegionLog, type CliDeps, type Identity, type RegionError, type RegionStatus } from './engine.js';
-import { CredentialsError, describeError, isCredentialsError, type ErrorInfo } from './errors.js';
-import { applyRegion, fixReport, planRegion, realRemediator, type FixInput, type FixReport, type FixRun, type RegionPlan, type RemediatorFactory } from './fix.js';
-import type { Progress } from './progress.js';
-import { reportHeader, rowOrder, scanRegion, summarize, type Row, type ScanInput, type ScanReport } from './scan.js';
+import { mapLimit } from '../../shared/aws/batch.js';
+import { createClient, createClients, type Clients } from '../../shared/aws/clients.js';
+import { listActiveAccounts, listActiveAccountsUnder, type OrgAccount } from '../../shared/aws/organizations.js';
+import { assumeRole, memberRoleArn, type Credentials } from '../../shared/aws/sts.js';
+import type { OrgOptions } from '../args/options.js';
+import type { CliDeps, Identity, RegionError, RegionStatus } from '../engine.js';
+import { CredentialsError, describeError, isCredentialsError, type ErrorInfo } from '../errors.js';
+import type { Progress } from '../progress.js';
+import type { AccountStatus } from './report.js';
 
 export interface OrgDeps {
   organizationsFor(region: string): Pick<OrganizationsClient, 'send'>;
@@ -47,26 +46,6 @@ export interface AccountTarget {
   credentials?: Credentials;
   /** Why nothing of this account can be read. */
   error?: ErrorInfo;
-}
-
-export interface AccountStatus {
-  account: string;
-  name?: string;
-  via: 'caller' | 'role';
-  roleArn?: string;
-  /** `failed`: the role could not be assumed, or every region failed. */
-  status: 'ok' | 'partial' | 'failed';
-  error?: ErrorInfo;
-}
-
-/** What an organization report says about the walk itself. */
-export interface OrgReportInfo {
-  roleName: string;
-  concurrency: number;
-  /** Every account chosen, in report order. */
-  accounts: AccountStatus[];
-  /** STS AssumeRole calls made: at most one per account. */
-  assumeRoleCalls: number;
 }
 
 const ROLE_HINT = 'the member role is missing in this account, or does not trust the account the CLI runs in (deploy the member stack with HubAccountId set to it)';
@@ -138,13 +117,13 @@ export function depsFor(target: AccountTarget, deps: CliDeps & OrgDeps): CliDeps
   return { ...deps, clientsFor: (region) => deps.clientsWith(region, target.credentials) };
 }
 
-function remember(list: Clients[], clients: Clients): Clients {
+export function remember(list: Clients[], clients: Clients): Clients {
   list.push(clients);
   return clients;
 }
 
 /** Frees the sockets of an account-region's clients once it is done (hundreds of account-regions in one run). */
-function destroyAll(list: readonly Clients[]): void {
+export function destroyAll(list: readonly Clients[]): void {
   for (const clients of list) for (const c of Object.values(clients)) if (typeof c === 'object' && c !== null && 'destroy' in c) (c as { destroy(): void }).destroy();
 }
 
@@ -193,92 +172,3 @@ export function accountStatuses(targets: readonly AccountTarget[], regions: read
   });
 }
 
-/** A scan's input for every account: the caller's identity and home region instead of one account. */
-export interface OrgScanInput extends Omit<ScanInput, 'account'> {
-  caller: Identity;
-  home: string;
-  org: OrgOptions;
-}
-
-/** `scan --org`: one report for the organization. */
-export async function scanOrg(input: OrgScanInput, deps: CliDeps & OrgDeps, progress: Progress): Promise<ScanReport> {
-  const { targets, assumeRoleCalls } = await resolveTargets(input.org, input.caller, input.home, deps, progress, 'imds-guard-scan');
-  const results = await forEachAccountRegion(targets, input.regions, input.org.concurrency, async (target, region) => {
-    const created: Clients[] = [];
-    const accountDeps: CliDeps = { ...deps, clientsFor: (r) => remember(created, deps.clientsWith(r, target.credentials)) };
-    try {
-      const out = await scanRegion(
-        region,
-        { account: target.account, regions: input.regions, skippedRegions: [], kinds: input.kinds, policy: input.policy, version: input.version },
-        accountDeps,
-        accountProgress(progress, target.account),
-      );
-      return { rows: out.rows, status: { ...out.status, account: target.account } };
-    } catch (error) {
-      const refused = roleSessionError(target, error);
-      if (!refused) throw error;
-      return { rows: [] as Row[], status: { account: target.account, region, status: 'failed' as const, errors: [refused] } };
-    } finally {
-      destroyAll(created);
-    }
-  });
-  progress.done();
-  const accountOrder = new Map(targets.map((t, i) => [t.account, i]));
-  const inAccount = rowOrder(input.regions);
-  const rows: Row[] = results
-    .flatMap((r) => r.result.rows)
-    .sort((a, b) => (accountOrder.get(a.account) ?? 0) - (accountOrder.get(b.account) ?? 0) || inAccount(a, b));
-  const regions = results.map((r) => r.result.status);
-  return {
-    ...reportHeader(input, input.caller.account, deps.now()),
-    regions,
-    rows,
-    summary: targets.filter((t) => !t.error).flatMap((t) => summarize(rows, input.regions, input.kinds, t.account)),
-    organization: { roleName: input.org.roleName, concurrency: input.org.concurrency, accounts: accountStatuses(targets, regions), assumeRoleCalls },
-  };
-}
-
-/** `fix --org`: phase 1 (plans) for every account-region; `apply()` is phase 2, after confirmation. */
-export async function planFixOrg(
-  input: FixInput & { caller: Identity; home: string; org: OrgOptions },
-  deps: CliDeps & OrgDeps,
-  progress: Progress,
-  remediatorFor: RemediatorFactory = realRemediator,
-  dryRun = false,
-): Promise<FixRun & { accounts: number }> {
-  const { targets, assumeRoleCalls } = await resolveTargets(input.org, input.caller, input.home, deps, progress, 'imds-guard-fix');
-  const depsByAccount = new Map(targets.map((t) => [t.account, depsFor(t, deps)]));
-  const planned = await forEachAccountRegion(targets, input.regions, input.org.concurrency, async (target, region): Promise<RegionPlan> => {
-    const accountDeps = depsByAccount.get(target.account) as CliDeps;
-    try {
-      return await planRegion(region, { ...input, account: target.account }, accountDeps, accountProgress(progress, target.account));
-    } catch (error) {
-      const refused = roleSessionError(target, error);
-      if (!refused) throw error;
-      const log = new RegionLog(region);
-      log.errors.push(refused);
-      return { account: target.account, region, clients: accountDeps.clientsFor(region), log, rows: [], compliant: 0, toFix: [] };
-    }
-  });
-  progress.done();
-  const plans: RegionPlan[] = planned.map((p) => p.result);
-  const statuses = (): RegionStatus[] => plans.map((p) => ({ ...p.log.status(), account: p.account }));
-  return {
-    plans,
-    accounts: new Set(plans.filter((p) => p.toFix.length > 0).map((p) => p.account)).size,
-    pending: plans.reduce((n, p) => n + p.toFix.length, 0),
-    async apply() {
-      await mapLimit(plans, input.org.concurrency, (plan) =>
-        applyRegion(plan, { ...input, account: plan.account }, depsByAccount.get(plan.account) as CliDeps, remediatorFor, accountProgress(progress, plan.account)),
-      );
-      progress.done();
-    },
-    report(applied): FixReport {
-      const regions = statuses();
-      return {
-        ...fixReport(input, input.caller.account, deps.now(), { dryRun, applied, plans, regions }),
-        organization: { roleName: input.org.roleName, concurrency: input.org.concurrency, accounts: accountStatuses(targets, regions), assumeRoleCalls },
-      };
-    },
-  };
-}

@@ -22,10 +22,11 @@ import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organi
 import { DescribeHubCommand, ListStandardsControlAssociationsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { judgeConfig, logsManagementWrites, STACK_RESERVED, sweepIntervalHours, type DoctorReport } from '../../cli/doctor.js';
-import { REQUEST_LOG_MIDDLEWARE } from '../../cli/debug.js';
-import { createPreflightClients, type PreflightClients } from '../../shared/aws/preflight.js';
-import { ACCOUNT, NOW, run } from './harness.js';
+import { STACK_RESERVED } from '../../../cli/doctor/judge.js';
+import type { DoctorReport } from '../../../cli/doctor/report.js';
+import { REQUEST_LOG_MIDDLEWARE } from '../../../cli/debug.js';
+import { createPreflightClients, type PreflightClients } from '../../../shared/aws/preflight.js';
+import { ACCOUNT, NOW, run } from '../harness.js';
 
 const STACK_NAME = 'StackSet-imds-guard-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d';
 const SWEEP_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:StackSet-imds-guard-0a1b2c3d-SweepFunction-AbCdEf012345`;
@@ -345,27 +346,6 @@ describe('imds-guard doctor', () => {
     expect(r.stdout).toContain('AccessDenied on AssumeRole');
     expect(r.stdout).toContain('1 account not checked');
   });
-});
-
-describe('doctor judgement', () => {
-  it('reads advanced event selectors: management events unless read-only', () => {
-    const mgmt = { Name: 'mgmt', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] };
-    const readOnly = { Name: 'ro', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }, { Field: 'readOnly', Equals: ['true'] }] };
-    const data = { Name: 'data', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }] };
-    expect(logsManagementWrites({ eventSelectors: [], advancedEventSelectors: [mgmt] })).toBe(true);
-    expect(logsManagementWrites({ eventSelectors: [], advancedEventSelectors: [readOnly, data] })).toBe(false);
-    expect(logsManagementWrites({ eventSelectors: [{ ReadWriteType: 'WriteOnly' }], advancedEventSelectors: [] })).toBe(true);
-    expect(logsManagementWrites({ eventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: false }], advancedEventSelectors: [] })).toBe(false);
-  });
-
-  it('an exclusion recorder that excludes a needed type fails; EnableConfigRule=false turns it into a warning', () => {
-    const facts = {
-      recorders: [{ name: 'default', recordingGroup: { allSupported: false, recordingStrategy: { useOnly: 'EXCLUSION_BY_RESOURCE_TYPES' as const }, exclusionByResourceTypes: { resourceTypes: ['AWS::EC2::LaunchTemplate' as const] } } }],
-      statuses: [{ name: 'default', recording: true }],
-    };
-    expect(judgeConfig('us-east-1', facts, true)).toMatchObject({ status: 'fail', detail: 'recorder default does not record AWS::EC2::LaunchTemplate' });
-    expect(judgeConfig('us-east-1', facts, false).status).toBe('warn');
-  });
 
   it('--debug logs the requests of doctor\'s own clients (CloudTrail, Lambda, CloudFormation); --out-file writes the report', async () => {
     const built: PreflightClients[] = [];
@@ -386,12 +366,5 @@ describe('doctor judgement', () => {
       }
     }
     expect((JSON.parse(r.files.get('doctor.json') ?? '') as DoctorReport).checks.every((c) => c.status === 'ok')).toBe(true);
-  });
-
-  it('sweep interval from the schedule', () => {
-    expect(sweepIntervalHours('rate(6 hours)')).toBe(6);
-    expect(sweepIntervalHours('rate(30 minutes)')).toBe(0.5);
-    expect(sweepIntervalHours('rate(1 day)')).toBe(24);
-    expect(sweepIntervalHours('cron(0 3 * * ? *)')).toBe(24);
   });
 });

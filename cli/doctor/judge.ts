@@ -1,102 +1,22 @@
 /**
- * `imds-guard doctor`: per account and region, what the deployment needs and
- * whether it is there, each with its fix. Facts are read by
- * shared/aws/preflight.ts; the judgement here is pure (judge* functions), so
- * tests pin every verdict.
- *
- * Exit code: 0 only when every check is `ok` (or `warn`/`skip`); 1 when
- * something needed is missing (`fail`) or could not be read (`error`).
+ * doctor's judgement, pure: from the facts shared/aws/preflight.ts reads to
+ * a verdict with its fix, so tests pin every verdict.
  */
-import type { OrgOptions } from './args.js';
-import { mapLimit } from '../shared/aws/batch.js';
-import type { Clients } from '../shared/aws/clients.js';
-import type { Credentials } from '../shared/aws/sts.js';
-import {
-  accountDefaults,
-  createPreflightClients,
-  describeHub,
-  describeRecorders,
-  describeTrails,
-  findStack,
-  lambdaConcurrency,
-  lastInvocation,
-  securityControls,
-  trailIsLogging,
-  trailSelectors,
-  type ConcurrencyFacts,
-  type ControlFacts,
-  type PreflightClients,
-  type RecorderFacts,
-  type StackFacts,
-  type TrailFacts,
-  type TrailSelectors,
-} from '../shared/aws/preflight.js';
 import type { InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
-import { FUNCTIONS } from '../infra/stack.js';
-import { recordedConfigTypes, securityHubControlIds } from '../shared/kinds/registry.js';
-import type { CliDeps, Identity } from './engine.js';
-import { describeError, isCredentialsError } from './errors.js';
-import { plural } from './format/labels.js';
-import { clean, wrap } from './format/text.js';
-import { accountProgress, accountStatuses, forEachAccountRegion, resolveTargets, roleSessionError, type AccountStatus, type AccountTarget, type OrgDeps } from './org.js';
-import type { Progress } from './progress.js';
-
-export type CheckStatus = 'ok' | 'warn' | 'fail' | 'error' | 'skip';
-
-export type CheckName = 'cloudtrail' | 'config' | 'security-hub' | 'controls' | 'lambda-concurrency' | 'account-default' | 'stack' | 'sweep';
-
-export const CHECKS: readonly CheckName[] = ['cloudtrail', 'config', 'security-hub', 'controls', 'lambda-concurrency', 'account-default', 'stack', 'sweep'];
-
-export interface Check {
-  account: string;
-  region: string;
-  check: CheckName;
-  status: CheckStatus;
-  /** What was found. */
-  detail: string;
-  /** What to do about it (absent when ok). */
-  fix?: string;
-}
-
-export interface DoctorReport {
-  tool: 'imds-guard';
-  version: string;
-  command: 'doctor';
-  account: string;
-  generatedAt: string;
-  regions: string[];
-  checks: Check[];
-  organization?: { roleName: string; accounts: AccountStatus[]; assumeRoleCalls: number };
-}
-
-export interface DoctorDeps extends CliDeps, OrgDeps {
-  /** CloudTrail, Lambda, CloudFormation clients (shared/aws/preflight.ts). */
-  preflightWith?(region: string, credentials?: Credentials): PreflightClients;
-}
-
-export interface DoctorInput {
-  caller: Identity;
-  home: string;
-  regions: string[];
-  version: string;
-  env: Record<string, string | undefined>;
-  stackName?: string;
-  org?: OrgOptions;
-}
+import { FUNCTIONS } from '../../infra/stack.js';
+import type { ConcurrencyFacts, ControlFacts, RecorderFacts, StackFacts, TrailFacts, TrailSelectors } from '../../shared/aws/preflight.js';
+import { recordedConfigTypes, securityHubControlIds } from '../../shared/kinds/registry.js';
+import type { Verdict } from './report.js';
 
 /** Resource types the Config rule is scoped to (the kinds Config records); the recorder must cover them. */
 const CONFIG_TYPES = recordedConfigTypes();
 /** Security Hub's controls the kinds stand for: each must be enabled for AWS's own findings to appear beside ours. */
-const CONTROL_IDS = securityHubControlIds();
+export const CONTROL_IDS = securityHubControlIds();
 /** Lambda keeps at least 100 executions unreserved (PutFunctionConcurrency, Lambda API reference). */
 export const MIN_UNRESERVED = 100;
 /** Executions the stack reserves with ReserveConcurrency=true (sum over the functions, infra/stack.ts). */
 export const STACK_RESERVED = FUNCTIONS.reduce((n, f) => n + (f.reservedConcurrency ?? 0), 0);
 const FSBP = (region: string): string => `arn:aws:securityhub:${region}::standards/aws-foundational-security-best-practices/v/1.0.0`;
-
-type Verdict = Pick<Check, 'status' | 'detail' | 'fix'>;
-
-// ---------------------------------------------------------------- judgement
 
 /** Whether a trail's selectors log management write events (basic or advanced selectors). */
 export function logsManagementWrites(s: TrailSelectors): boolean {
@@ -252,7 +172,8 @@ export function judgeAccountDefault(region: string, d: InstanceMetadataDefaultsR
   return { status: 'ok', detail: `managed by the account (HttpTokens ${d.HttpTokens ?? 'no-preference'}); imds-guard can report and fix it in ${region}` };
 }
 
-const LIVE = /^(CREATE_COMPLETE|UPDATE_COMPLETE|IMPORT_COMPLETE)$/;
+/** Stack states in which the stack is in place. */
+export const LIVE = /^(CREATE_COMPLETE|UPDATE_COMPLETE|IMPORT_COMPLETE)$/;
 
 export function judgeStack(stack: StackFacts | undefined, stackName: string | undefined): Verdict {
   if (!stack) {
@@ -301,235 +222,3 @@ export function judgeSweep(stack: StackFacts | undefined, lastRun: Date | undefi
   };
 }
 
-// ---------------------------------------------------------------- reading
-
-/** One check's reading went wrong: AccessDenied etc. become an `error` check, never a crash. */
-function failed(error: unknown, permissions: string): Verdict {
-  if (isCredentialsError(error)) throw error;
-  const { code, message, operation } = describeError(error);
-  return { status: 'error', detail: `could not be read: ${code ? `${code}: ` : ''}${message}${operation ? ` (${operation})` : ''}`, fix: `grant ${permissions}` };
-}
-
-async function guarded(read: () => Promise<Verdict>, permissions: string): Promise<Verdict> {
-  try {
-    return await read();
-  } catch (error) {
-    return failed(error, permissions);
-  }
-}
-
-function stackMatcher(env: Record<string, string | undefined>): (name: string) => boolean {
-  const stackSet = env.IMDS_GUARD_STACKSET_NAME?.trim() || 'imds-guard';
-  return (name) => name === 'imds-guard' || name.startsWith(`StackSet-${stackSet}-`);
-}
-
-/** Every check of one region of one account. */
-export async function checkRegion(
-  account: string,
-  region: string,
-  input: DoctorInput,
-  clientsWith: (region: string) => Clients,
-  preflightWith: (region: string) => PreflightClients,
-  now: Date,
-  progress: Progress,
-): Promise<Check[]> {
-  const clients = clientsWith(region);
-  const pre = preflightWith(region);
-  const out: Check[] = [];
-  const add = (check: CheckName, v: Verdict): void => void out.push({ account, region, check, ...v });
-
-  progress.update(region, 'stack');
-  let stack: StackFacts | undefined;
-  let stackVerdict: Verdict;
-  try {
-    stack = await findStack(pre.cloudFormation, input.stackName, stackMatcher(input.env));
-    stackVerdict = judgeStack(stack, input.stackName);
-  } catch (error) {
-    stackVerdict = failed(error, 'cloudformation:DescribeStacks');
-  }
-
-  progress.update(region, 'CloudTrail');
-  add(
-    'cloudtrail',
-    await guarded(async () => {
-      const trails = await describeTrails(pre.cloudTrail);
-      const states: TrailState[] = [];
-      for (const t of trails) {
-        // A shadow trail is read in its home region (GetEventSelectors wants the trail's own region).
-        const home = t.homeRegion && t.homeRegion !== region ? preflightWith(t.homeRegion).cloudTrail : pre.cloudTrail;
-        const state: TrailState = { ...t };
-        try {
-          state.logging = await trailIsLogging(home, t.arn);
-          state.managementWrites = logsManagementWrites(await trailSelectors(home, t.arn));
-        } catch (error) {
-          if (isCredentialsError(error)) throw error;
-          const { code, message } = describeError(error);
-          state.unreadable = `${code ? `${code}: ` : ''}${message}`;
-        }
-        states.push(state);
-        if (state.logging && state.managementWrites) break; // one good trail is enough
-      }
-      return judgeTrail(region, states);
-    }, 'cloudtrail:DescribeTrails, cloudtrail:GetTrailStatus, cloudtrail:GetEventSelectors'),
-  );
-
-  progress.update(region, 'AWS Config');
-  const configRule = stack ? stack.parameters.EnableConfigRule !== 'false' : (input.env.IMDS_GUARD_ENABLE_CONFIG_RULE ?? 'true') !== 'false';
-  add('config', await guarded(async () => judgeConfig(region, await describeRecorders(clients.config), configRule), 'config:DescribeConfigurationRecorders, config:DescribeConfigurationRecorderStatus'));
-
-  progress.update(region, 'Security Hub');
-  let hub: string | undefined;
-  let hubRead = false;
-  add(
-    'security-hub',
-    await guarded(async () => {
-      hub = await describeHub(clients.securityHub);
-      hubRead = true;
-      return judgeHub(region, hub);
-    }, 'securityhub:DescribeHub'),
-  );
-  if (hub) {
-    add('controls', await guarded(async () => judgeControls(region, await securityControls(clients.securityHub, CONTROL_IDS)), 'securityhub:ListStandardsControlAssociations'));
-  } else {
-    add('controls', { status: 'skip', detail: hubRead ? 'Security Hub CSPM is not enabled' : 'Security Hub could not be read' });
-  }
-
-  progress.update(region, 'Lambda concurrency');
-  const reserve = stack ? stack.parameters.ReserveConcurrency !== 'false' : (input.env.IMDS_GUARD_RESERVE_CONCURRENCY ?? 'true') !== 'false';
-  const reserved = stack !== undefined && LIVE.test(stack.status) && stack.parameters.ReserveConcurrency !== 'false';
-  add('lambda-concurrency', await guarded(async () => judgeConcurrency(await lambdaConcurrency(pre.lambda), reserve, reserved), 'lambda:GetAccountSettings'));
-
-  progress.update(region, 'account default');
-  add('account-default', await guarded(async () => judgeAccountDefault(region, await accountDefaults(clients.ec2)), 'ec2:GetInstanceMetadataDefaults'));
-
-  add('stack', stackVerdict);
-  progress.update(region, 'sweep');
-  const sweepArn = stack?.outputs.SweepFunctionArn;
-  const days = 7;
-  if (stack && sweepArn) {
-    const fn = sweepArn.split(':function:')[1]?.split(':')[0] ?? sweepArn;
-    add('sweep', await guarded(async () => judgeSweep(stack, await lastInvocation(clients.cloudWatch, fn, now, days), now, days), 'cloudwatch:GetMetricData'));
-  } else if (stack) {
-    add('sweep', { status: 'warn', detail: `stack ${stack.name} has no SweepFunctionArn output`, fix: 'update the stack to the current member template' });
-  } else {
-    add('sweep', judgeSweep(undefined, undefined, now, days));
-  }
-  return out;
-}
-
-export async function doctor(input: DoctorInput, deps: DoctorDeps, progress: Progress): Promise<DoctorReport> {
-  const now = deps.now();
-  const preflightWith = deps.preflightWith ?? createPreflightClients;
-  const report: DoctorReport = {
-    tool: 'imds-guard',
-    version: input.version,
-    command: 'doctor',
-    account: input.caller.account,
-    generatedAt: now.toISOString(),
-    regions: input.regions,
-    checks: [],
-  };
-  if (!input.org) {
-    const results = await mapLimit(input.regions, 4, (region) =>
-      checkRegion(input.caller.account, region, input, deps.clientsFor, (r) => preflightWith(r), now, progress),
-    );
-    progress.done();
-    report.checks = results.flat();
-    return report;
-  }
-  const { targets, assumeRoleCalls } = await resolveTargets(input.org, input.caller, input.home, deps, progress, 'imds-guard-doctor');
-  const results = await forEachAccountRegion(targets, input.regions, input.org.concurrency, async (target: AccountTarget, region): Promise<Check[]> => {
-    try {
-      return await checkRegion(
-        target.account,
-        region,
-        input,
-        (r) => deps.clientsWith(r, target.credentials),
-        (r) => preflightWith(r, target.credentials),
-        now,
-        accountProgress(progress, target.account),
-      );
-    } catch (error) {
-      const refused = roleSessionError(target, error);
-      if (!refused) throw error;
-      return CHECKS.map((check) => ({ account: target.account, region, check, status: 'error' as const, detail: `could not be read: ${refused.code ?? ''} ${refused.message}`.trim(), fix: refused.hint ?? '' }));
-    }
-  });
-  progress.done();
-  report.checks = results.flatMap((r) => r.result);
-  const regionStatuses = results.map((r) => ({
-    account: r.target.account,
-    region: r.region,
-    status: r.result.every((c) => c.status === 'error') ? ('failed' as const) : r.result.some((c) => c.status === 'error') ? ('partial' as const) : ('ok' as const),
-    errors: [],
-  }));
-  report.organization = { roleName: input.org.roleName, accounts: accountStatuses(targets, regionStatuses), assumeRoleCalls };
-  return report;
-}
-
-export function doctorExitCode(report: DoctorReport): number {
-  const accounts = report.organization?.accounts ?? [];
-  if (accounts.length > 0 && accounts.every((a) => a.status === 'failed')) return 2;
-  if (accounts.some((a) => a.status === 'failed')) return 1;
-  return report.checks.some((c) => c.status === 'fail' || c.status === 'error') ? 1 : 0;
-}
-
-// ---------------------------------------------------------------- table
-
-/** Word wrap that never breaks a word: a command or ARN in a fix stays copy-pasteable (the line may then pass 80). */
-function wrapWhole(text: string, width: number, indent: string): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && indent.length + line.length + 1 + word.length > width) {
-      lines.push(indent + line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(indent + line);
-  return lines;
-}
-
-const LABEL: Record<CheckStatus, string> = { ok: 'ok', warn: 'WARN', fail: 'FAIL', error: 'ERROR', skip: '-' };
-const WIDTH = 80;
-
-export function doctorTable(report: DoctorReport): string {
-  const out: string[] = [];
-  const accounts = report.organization?.accounts ?? [{ account: report.account, via: 'caller' as const, status: 'ok' as const }];
-  out.push(
-    `imds-guard doctor · ${report.organization ? `organization, ${plural(accounts.length, 'account')}` : `account ${report.account}`} · ${plural(report.regions.length, 'region')} · ${report.generatedAt.replace(/\.\d+Z$/, 'Z')}`,
-  );
-  for (const a of accounts) {
-    const name = a.name ? ` (${clean(a.name)})` : '';
-    if (a.error) {
-      out.push('', `${a.account}${name} · FAILED, not checked`);
-      const e = a.error;
-      out.push(...wrap(`! ${e.code ? `${e.code} on ${e.operation ?? 'AssumeRole'}: ` : ''}${clean(e.message)}${e.hint ? ` (${e.hint})` : ''}`, WIDTH, '    ').map((l, i) => (i === 0 ? `  ${l.trimStart()}` : l)));
-      continue;
-    }
-    for (const region of report.regions) {
-      const checks = report.checks.filter((c) => c.account === a.account && c.region === region);
-      if (checks.length === 0) continue;
-      out.push('', `${a.account}${name} · ${region}`);
-      for (const c of checks) {
-        // Status and check first, the detail wrapped below it: ARNs and stack names stay whole.
-        const indent = ' '.repeat(8);
-        const [first = '', ...rest] = wrapWhole(`${c.check}: ${clean(c.detail)}`, WIDTH, indent);
-        out.push(`  ${LABEL[c.status].padEnd(5)} ${first.slice(indent.length)}`, ...rest);
-        if (c.fix && c.status !== 'ok' && c.status !== 'skip') out.push(...wrapWhole(`fix: ${clean(c.fix)}`, WIDTH, indent));
-      }
-    }
-  }
-  const by = (s: CheckStatus): number => report.checks.filter((c) => c.status === s).length;
-  const failedAccounts = accounts.filter((a) => a.status === 'failed').length;
-  out.push(
-    '',
-    ...wrap(
-      `Summary: ${by('ok')} ok · ${by('fail')} missing · ${by('error')} unreadable · ${by('warn')} warnings` +
-        (failedAccounts > 0 ? ` · ${plural(failedAccounts, 'account')} not checked` : '') +
-        ` · ${doctorExitCode(report) === 0 ? 'everything needed is there' : 'something needed is missing'}`,
-      WIDTH,
-    ),
-  );
-  return `${out.map((l) => l.trimEnd()).join('\n')}\n`;
-}

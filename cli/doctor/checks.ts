@@ -1,0 +1,153 @@
+/**
+ * Every check of one region of one account: each reads its facts through
+ * shared/aws/preflight.ts and is judged by ./judge.ts. A check that cannot be
+ * read becomes an `error` check with the permission to grant; the others
+ * still run. Credential errors propagate.
+ */
+import type { Clients } from '../../shared/aws/clients.js';
+import {
+  accountDefaults,
+  describeHub,
+  describeRecorders,
+  describeTrails,
+  findStack,
+  lambdaConcurrency,
+  lastInvocation,
+  securityControls,
+  trailIsLogging,
+  trailSelectors,
+  type PreflightClients,
+  type StackFacts,
+} from '../../shared/aws/preflight.js';
+import { describeError, isCredentialsError } from '../errors.js';
+import type { Progress } from '../progress.js';
+import {
+  CONTROL_IDS,
+  judgeAccountDefault,
+  judgeConcurrency,
+  judgeConfig,
+  judgeControls,
+  judgeHub,
+  judgeStack,
+  judgeSweep,
+  judgeTrail,
+  LIVE,
+  logsManagementWrites,
+  type TrailState,
+} from './judge.js';
+import type { Check, CheckName, DoctorInput, Verdict } from './report.js';
+
+/** One check's reading went wrong: AccessDenied etc. become an `error` check, never a crash. */
+function failed(error: unknown, permissions: string): Verdict {
+  if (isCredentialsError(error)) throw error;
+  const { code, message, operation } = describeError(error);
+  return { status: 'error', detail: `could not be read: ${code ? `${code}: ` : ''}${message}${operation ? ` (${operation})` : ''}`, fix: `grant ${permissions}` };
+}
+
+async function guarded(read: () => Promise<Verdict>, permissions: string): Promise<Verdict> {
+  try {
+    return await read();
+  } catch (error) {
+    return failed(error, permissions);
+  }
+}
+
+function stackMatcher(env: Record<string, string | undefined>): (name: string) => boolean {
+  const stackSet = env.IMDS_GUARD_STACKSET_NAME?.trim() || 'imds-guard';
+  return (name) => name === 'imds-guard' || name.startsWith(`StackSet-${stackSet}-`);
+}
+
+/** Every check of one region of one account. */
+export async function checkRegion(
+  account: string,
+  region: string,
+  input: DoctorInput,
+  clientsWith: (region: string) => Clients,
+  preflightWith: (region: string) => PreflightClients,
+  now: Date,
+  progress: Progress,
+): Promise<Check[]> {
+  const clients = clientsWith(region);
+  const pre = preflightWith(region);
+  const out: Check[] = [];
+  const add = (check: CheckName, v: Verdict): void => void out.push({ account, region, check, ...v });
+
+  progress.update(region, 'stack');
+  let stack: StackFacts | undefined;
+  let stackVerdict: Verdict;
+  try {
+    stack = await findStack(pre.cloudFormation, input.stackName, stackMatcher(input.env));
+    stackVerdict = judgeStack(stack, input.stackName);
+  } catch (error) {
+    stackVerdict = failed(error, 'cloudformation:DescribeStacks');
+  }
+
+  progress.update(region, 'CloudTrail');
+  add(
+    'cloudtrail',
+    await guarded(async () => {
+      const trails = await describeTrails(pre.cloudTrail);
+      const states: TrailState[] = [];
+      for (const t of trails) {
+        // A shadow trail is read in its home region (GetEventSelectors wants the trail's own region).
+        const home = t.homeRegion && t.homeRegion !== region ? preflightWith(t.homeRegion).cloudTrail : pre.cloudTrail;
+        const state: TrailState = { ...t };
+        try {
+          state.logging = await trailIsLogging(home, t.arn);
+          state.managementWrites = logsManagementWrites(await trailSelectors(home, t.arn));
+        } catch (error) {
+          if (isCredentialsError(error)) throw error;
+          const { code, message } = describeError(error);
+          state.unreadable = `${code ? `${code}: ` : ''}${message}`;
+        }
+        states.push(state);
+        if (state.logging && state.managementWrites) break; // one good trail is enough
+      }
+      return judgeTrail(region, states);
+    }, 'cloudtrail:DescribeTrails, cloudtrail:GetTrailStatus, cloudtrail:GetEventSelectors'),
+  );
+
+  progress.update(region, 'AWS Config');
+  const configRule = stack ? stack.parameters.EnableConfigRule !== 'false' : (input.env.IMDS_GUARD_ENABLE_CONFIG_RULE ?? 'true') !== 'false';
+  add('config', await guarded(async () => judgeConfig(region, await describeRecorders(clients.config), configRule), 'config:DescribeConfigurationRecorders, config:DescribeConfigurationRecorderStatus'));
+
+  progress.update(region, 'Security Hub');
+  let hub: string | undefined;
+  let hubRead = false;
+  add(
+    'security-hub',
+    await guarded(async () => {
+      hub = await describeHub(clients.securityHub);
+      hubRead = true;
+      return judgeHub(region, hub);
+    }, 'securityhub:DescribeHub'),
+  );
+  if (hub) {
+    add('controls', await guarded(async () => judgeControls(region, await securityControls(clients.securityHub, CONTROL_IDS)), 'securityhub:ListStandardsControlAssociations'));
+  } else {
+    add('controls', { status: 'skip', detail: hubRead ? 'Security Hub CSPM is not enabled' : 'Security Hub could not be read' });
+  }
+
+  progress.update(region, 'Lambda concurrency');
+  const reserve = stack ? stack.parameters.ReserveConcurrency !== 'false' : (input.env.IMDS_GUARD_RESERVE_CONCURRENCY ?? 'true') !== 'false';
+  const reserved = stack !== undefined && LIVE.test(stack.status) && stack.parameters.ReserveConcurrency !== 'false';
+  add('lambda-concurrency', await guarded(async () => judgeConcurrency(await lambdaConcurrency(pre.lambda), reserve, reserved), 'lambda:GetAccountSettings'));
+
+  progress.update(region, 'account default');
+  add('account-default', await guarded(async () => judgeAccountDefault(region, await accountDefaults(clients.ec2)), 'ec2:GetInstanceMetadataDefaults'));
+
+  add('stack', stackVerdict);
+  progress.update(region, 'sweep');
+  const sweepArn = stack?.outputs.SweepFunctionArn;
+  const days = 7;
+  if (stack && sweepArn) {
+    const fn = sweepArn.split(':function:')[1]?.split(':')[0] ?? sweepArn;
+    add('sweep', await guarded(async () => judgeSweep(stack, await lastInvocation(clients.cloudWatch, fn, now, days), now, days), 'cloudwatch:GetMetricData'));
+  } else if (stack) {
+    add('sweep', { status: 'warn', detail: `stack ${stack.name} has no SweepFunctionArn output`, fix: 'update the stack to the current member template' });
+  } else {
+    add('sweep', judgeSweep(undefined, undefined, now, days));
+  }
+  return out;
+}
+
