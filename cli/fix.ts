@@ -112,7 +112,7 @@ function rowOf(report: Report & { outcome: Outcome }, policy: Policy, name: stri
   };
   if (name) row.name = name;
   if (outcome.verifiedCompliance) row.verifiedCompliance = outcome.verifiedCompliance;
-  // Issue 12: a migrated launch configuration is finished business, shown as such (the deletion it can still get is a plan of its own).
+  // A migrated launch configuration is finished business, shown as such (the deletion it can still get is a plan of its own).
   if (outcome.status === 'skipped' && readinessOf(report.verdict, report.usage, plan, policy).readiness === 'superseded') {
     row.status = 'superseded';
     row.message = `Superseded: ${readinessOf(report.verdict, report.usage, plan, policy).why}.`;

@@ -60,7 +60,7 @@ export interface FixOptions extends CommonOptions {
   yes: boolean;
   /** Passes the usage-known gate for instances without usage evidence (never the IMDSv1-in-use or exempt gates). */
   overrideUsageUnknown: boolean;
-  /** Issue 12: also delete superseded launch configurations (IMDS_GUARD_DELETE_SUPERSEDED=true). */
+  /** Also delete superseded launch configurations (IMDS_GUARD_DELETE_SUPERSEDED=true). */
   deleteSuperseded: boolean;
   /** With deleteSuperseded: also where the account may not be able to create one again (…=even-if-unrecreatable). */
   evenIfUnrecreatable: boolean;
@@ -76,11 +76,11 @@ export interface GuardrailsOptions {
   exemptPrincipals: string[];
   /** Also deny hop limits above this. */
   maxHopLimit?: number;
-  /** Issue 12: also set http_tokens_enforced in the declarative policy. */
+  /** Also set http_tokens_enforced in the declarative policy. */
   httpTokensEnforced?: boolean;
 }
 
-/** `rollback` (issue 12): put back what imds-guard recorded before switching an instance. */
+/** `rollback`: put back what imds-guard recorded before switching an instance. */
 export interface RollbackOptions extends CommonOptions {
   command: 'rollback';
   instanceIds: string[];
@@ -234,7 +234,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
     section: 'Policy',
     help: 'Also set http_tokens_enforced in the declarative policy: launches asking for IMDSv1 are refused',
   },
-  // rollback (issue 12)
+  // rollback
   instance: { type: 'string', multiple: true, arg: 'ID', section: 'Select', help: 'An instance id; repeatable' },
   tag: { type: 'string', multiple: true, arg: 'KEY=VALUE', section: 'Select', help: 'Instances with this tag; repeatable' },
   since: {

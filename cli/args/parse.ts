@@ -318,7 +318,7 @@ export function parseCli(argv: readonly string[]): Parsed {
       const outFile = outFileFrom('guardrails', values);
       formatFrom('guardrails', values, undefined); // only json; validates --output
       if (outFile !== undefined) options.outFile = outFile;
-      if (values['http-tokens-enforced'] === true) options.httpTokensEnforced = true; // issue 12
+      if (values['http-tokens-enforced'] === true) options.httpTokensEnforced = true;
       return { action: 'run', options };
     }
     case 'rollback':
