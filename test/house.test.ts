@@ -77,10 +77,8 @@ const KIND_LITERAL_ALLOWED: Record<string, string> = {
   'shared/model.ts': 'the list of kind names',
   // EC2's "Instance State-change Notification" is about instances by definition.
   'shared/refs/state-change.ts': 'the state-change event names an instance',
-  // `rollback` undoes watched flips only: the watched kinds are asked for, the flag is named --instance
-  // (listed among rollback's options, and read by the parser).
+  // rollback's --instance flag is an option name that happens to spell the kind.
   'cli/args/options.ts': 'the --instance flag of rollback',
-  'cli/args/parse.ts': 'the --instance flag of rollback',
   // The templates' "used by" column reuses the group kind's own listing when it is scanned (one listing, not two).
   'cli/scan.ts': "the group kind's listing feeds the used-by column",
 };

@@ -4,7 +4,7 @@
  * argument; the runner prints it on one line with a pointer to `--help`.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { KIND_NAMES } from '../../shared/kinds/registry.js';
+import { isWatched, KIND_NAMES } from '../../shared/kinds/registry.js';
 import { ACCOUNT_ID } from '../../shared/validate.js';
 import { INSTANCE_ID } from '../../shared/kinds/instance/id.js';
 import { UsageError } from '../errors.js';
@@ -358,7 +358,7 @@ function parseRollback(values: Values): RollbackOptions {
   const options: RollbackOptions = {
     command: 'rollback',
     ...common('rollback', values),
-    kinds: ['instance'],
+    kinds: KIND_NAMES.filter(isWatched), // rollback undoes watched flips only
     explicitKinds: true,
     instanceIds,
     tags,
