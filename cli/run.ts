@@ -248,33 +248,49 @@ async function runGuardrails(options: GuardrailsOptions, io: Io): Promise<number
   return EXIT_CLEAN;
 }
 
-/** `rollback`: find the recorded instances, confirm, put their options back. */
+/** `rollback`: find the recorded instances, say up front what AWS would refuse, confirm, put their options back. */
 async function runRollback(options: RollbackOptions, io: Io, deps: RunDeps): Promise<number> {
   if (!options.dryRun && !options.yes && !io.stdinIsTTY) {
     throw new UsageError('rollback: refusing to change instances without confirmation: stdin is not a terminal; pass --yes, or --dry-run to see the plan');
   }
-  const { findCandidates, rollBackCandidates, rollbackExitCode, rollbackTable } = await import('./rollback.js');
+  const { enforcedNote, findCandidates, regionEnforcement, rollBackCandidates, rollbackExitCode, rollbackTable } = await import('./rollback.js');
   const prep = await prepare(options, io, deps);
   const selection = { instanceIds: options.instanceIds, tags: options.tags, ...(options.since ? { since: options.since } : {}) };
-  const found = await Promise.all(prep.regions.map(async (region) => ({ region, candidates: await findCandidates(deps.clientsFor(region).ec2, region, selection) })));
-  const candidates = found.flatMap((f) => f.candidates);
+  const found = await Promise.all(
+    prep.regions.map(async (region) => {
+      const ec2 = deps.clientsFor(region).ec2;
+      const candidates = await findCandidates(ec2, region, selection);
+      // Only where there is something to restore: can it be restored at all?
+      return { region, candidates, ...(candidates.length > 0 ? { enforcement: await regionEnforcement(ec2) } : {}) };
+    }),
+  );
+  const notes = found.flatMap((f) => enforcedNote(f.region, f.candidates, f.enforcement));
   const render = (results: Awaited<ReturnType<typeof rollBackCandidates>>, dryRun: boolean): string =>
-    options.format === 'json' ? `${JSON.stringify({ dryRun, results }, null, 2)}\n` : rollbackTable(results, dryRun);
-  const plan = await rollBackCandidates(deps.clientsFor(prep.regions[0] ?? 'us-east-1').ec2, candidates, { dryRun: true, now: deps.now() });
-  if (options.dryRun || candidates.length === 0) {
+    options.format === 'json' ? `${JSON.stringify({ dryRun, notes, results }, null, 2)}\n` : rollbackTable(results, dryRun, notes);
+  const plan = (
+    await Promise.all(
+      found.map(({ region, candidates: list, enforcement }) =>
+        rollBackCandidates(deps.clientsFor(region).ec2, list, { dryRun: true, now: deps.now(), ...(enforcement ? { enforcement } : {}) }),
+      ),
+    )
+  ).flat();
+  const toTry = plan.filter((p) => p.status === 'planned').length;
+  if (options.dryRun || toTry === 0) {
     await emit(io, render(plan, true), options.outFile);
     return rollbackExitCode(plan);
   }
   if (!options.yes) {
-    io.stderr.write(rollbackTable(plan, true));
-    if (!(await io.confirm(`Roll back ${candidates.length} instance${candidates.length === 1 ? '' : 's'} in account ${prep.account}?`))) {
+    io.stderr.write(rollbackTable(plan, true, notes));
+    if (!(await io.confirm(`Roll back ${toTry} instance${toTry === 1 ? '' : 's'} in account ${prep.account}?`))) {
       io.stderr.write('Nothing changed.\n');
       return EXIT_FINDINGS;
     }
   }
   const results = (
     await Promise.all(
-      found.map(({ region, candidates: list }) => rollBackCandidates(deps.clientsFor(region).ec2, list, { dryRun: false, now: deps.now() })),
+      found.map(({ region, candidates: list, enforcement }) =>
+        rollBackCandidates(deps.clientsFor(region).ec2, list, { dryRun: false, now: deps.now(), ...(enforcement ? { enforcement } : {}) }),
+      ),
     )
   ).flat();
   await emit(io, render(results, false), options.outFile);

@@ -506,7 +506,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
 ];
 
 /** The metric the rollback alarm watches; shared/watch/report.ts publishes it (a test keeps the two equal). */
-export const ROLLBACK_ALARM_METRIC = { namespace: 'imds-guard', metricName: 'Rollbacks', service: 'imds-guard' } as const;
+export const ROLLBACK_ALARM_METRIC = { namespace: 'imds-guard', metricName: 'Breakages', service: 'imds-guard' } as const;
 
 export const ACTION_TARGET_ID = 'EnforceImdsV2';
 export const SECURITY_HUB_CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action';

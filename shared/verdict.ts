@@ -28,6 +28,8 @@ export interface Plan {
   previous?: MetadataOptions;
   /** The resource is superseded (a migrated launch configuration): what replaced it and how to clear its finding. */
   superseded?: string;
+  /** The change cannot be rolled back, and why ("cannot be rolled back while the account enforces IMDSv2 …"). */
+  irreversible?: string;
   gates: Gate[];
   /** True when all gates passed and the mode allows writes. */
   execute: boolean;

@@ -67,7 +67,7 @@ import type { Gate, GateId, MetadataOptions, ResourceKind, UsageEvidence } from 
 import type { Plan, Verdict } from '../verdict.js';
 import { type Policy, SETTINGS } from '../policy.js';
 import { describeExemption, exemptionStatus } from './exemption.js';
-import { ROLLED_BACK_TAG } from '../watch/tags.js';
+import { decodeMark, describeMark, ROLLED_BACK_TAG } from '../watch/tags.js';
 
 export interface DecideContext {
   /** IMDSv1 usage for an instance; `undefined` when not looked up. */
@@ -290,7 +290,7 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   const mark = watchedTags(subject)?.[ROLLED_BACK_TAG];
   gates.push(
     mark !== undefined
-      ? gate('not-rolled-back', false, `imds-guard rolled this instance back (${ROLLED_BACK_TAG}=${mark}); remove the tag to allow changes again (not overridable)`)
+      ? gate('not-rolled-back', false, `${describeMark(decodeMark(mark))} (${ROLLED_BACK_TAG}=${mark}); remove the tag to allow changes again (not overridable)`)
       : gate('not-rolled-back', true, 'never rolled back'),
   );
   gates.push(
@@ -339,7 +339,11 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
     return plan;
   }
 
-  return settle(plan, remediation.describe(subject, hopNote, plan, policy), 'Not remediated', policy);
+  // Said before the change, wherever the plan is shown: what cannot be undone.
+  const irreversible = tokensChange ? remediation.irreversible?.(subject) : undefined;
+  if (irreversible !== undefined) plan.irreversible = irreversible;
+  const change = remediation.describe(subject, hopNote, plan, policy);
+  return settle(plan, irreversible !== undefined ? `${change}; this ${irreversible}` : change, 'Not remediated', policy);
 }
 
 /** not-our-own-change: the loop guard, on every plan. */

@@ -93,7 +93,7 @@ export function applyWaves(
       let gate: Gate;
       switch (state.state) {
         case 'stopped':
-          gate = { gate: 'wave', passed: false, reason: `held: ${group} is stopped because imds-guard rolled back ${state.by} (a person clears its imds-guard:rolled-back tag)` };
+          gate = { gate: 'wave', passed: false, reason: `held: ${group} is stopped because imds-guard found breakage on ${state.by} after switching it (rolled back, or its rollback failed: see its imds-guard:rolled-back tag, which a person clears)` };
           break;
         case 'in-progress':
           gate = { gate: 'wave', passed: false, reason: `held for the next wave: ${group} has ${state.by} in its guard window since ${state.since.toISOString()}` };

@@ -129,6 +129,12 @@ export interface KindRemediation<K extends ResourceKind> {
   extras?(subject: SubjectOf<K>, policy: Policy): Partial<Plan>;
   /** True when something beyond HttpTokens and the hop limit is still to change. */
   pending?(subject: SubjectOf<K>, policy: Policy): boolean;
+  /**
+   * When a change of HttpTokens to required cannot be undone, why (said in
+   * the plan, the dry-run note and `fix` before the change): "cannot be
+   * rolled back while …". Absent: a rollback is possible.
+   */
+  irreversible?(subject: SubjectOf<K>): string | undefined;
   /** Why nothing changes although the resource is non-compliant, when the kind knows better. */
   nothingReason?(subject: SubjectOf<K>, policy: Policy): string | undefined;
   /** Imds-guard's own fix replaced the resource (a migrated launch configuration): finished business. */

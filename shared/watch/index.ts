@@ -19,8 +19,8 @@ import { logger } from '../observability/log.js';
 import type { Policy } from '../policy.js';
 import { judgeWatch } from './judge.js';
 import type { RejectedCalls } from './metrics.js';
-import { decodeMark, decodePrevious, describeEvidence, FLIPPED_AT_TAG, watchRecordOf, type WatchRecord } from './tags.js';
-import { clearWatch, describeOptions, markOnly, rollBack, type WriteReport } from './writes.js';
+import { decodeMark, decodePrevious, describeEvidence, ENFORCED_ROLLBACK_ADVICE, FLIPPED_AT_TAG, markHoldsWatch, watchRecordOf, type WatchRecord } from './tags.js';
+import { clearWatch, describeOptions, forgetFlip, markOnly, rollBack, type RollbackOutcome, type WriteReport } from './writes.js';
 
 type Ec2 = Pick<EC2Client, 'send'>;
 
@@ -34,11 +34,15 @@ export type WatchAction = 'wait' | 'clear' | 'rollback' | 'alert' | 'skip';
 export interface WatchResult {
   instanceId: string;
   action: WatchAction;
-  /** False when a write failed (the message says which; the next run retries). */
+  /** False when a write failed (the message says which; the next run retries, unless AWS refused for good). */
   ok: boolean;
   /** Written only in enforce mode. */
   wrote: boolean;
   message: string;
+  /** `rollback` written: what became of it (shared/watch/writes.ts). */
+  rollback?: RollbackOutcome;
+  /** `rollback`/`alert`: the breakage is new (not a retry of a rollback that failed before). */
+  firstSeen?: boolean;
 }
 
 export interface WatchDeps {
@@ -78,8 +82,14 @@ export async function runWatch(deps: WatchDeps, watched?: readonly WatchedInstan
   for (const w of all) {
     if (!w.record.flippedAt) {
       results.push({ instanceId: w.instanceId, action: 'skip', ok: false, wrote: false, message: `${FLIPPED_AT_TAG} is not a time: left for a person` });
-    } else if (w.record.rolledBack !== undefined && decodeMark(w.record.rolledBack).action === 'alert') {
-      results.push({ instanceId: w.instanceId, action: 'skip', ok: true, wrote: false, message: 'breakage already reported (IMDS_GUARD_ROLLBACK=alert); waiting for a person' });
+    } else if (w.record.rolledBack !== undefined && markHoldsWatch(decodeMark(w.record.rolledBack)) === 'wait-for-person') {
+      const mark = decodeMark(w.record.rolledBack);
+      const why = mark.action === 'alert' ? 'breakage already reported (IMDS_GUARD_ROLLBACK=alert)' : `rollback refused by AWS (${mark.why ?? 'see the mark'}); not retried`;
+      results.push({ instanceId: w.instanceId, action: 'skip', ok: true, wrote: false, message: `${why}; waiting for a person` });
+    } else if (w.record.rolledBack !== undefined && markHoldsWatch(decodeMark(w.record.rolledBack)) === 'done') {
+      // Restored and marked, but the watch record was left behind (its DeleteTags failed): remove it, nothing else.
+      const done = 'already rolled back (restored and read back); removing the leftover watch record';
+      results.push(await write(deps.policy.mode === 'enforce', w.instanceId, 'skip', done, () => forgetFlip(deps.ec2, w.instanceId)));
     } else {
       open.push({ ...w, flippedAt: w.record.flippedAt });
     }
@@ -104,20 +114,32 @@ export async function runWatch(deps: WatchDeps, watched?: readonly WatchedInstan
       return write(enforce, w.instanceId, 'clear', what, () => clearWatch(deps.ec2, w.instanceId, now));
     }
     const evidence = describeEvidence(decision.evidence);
+    // A mark left by an earlier try (pending or failed) means this breakage was already counted.
+    const firstSeen = w.record.rolledBack === undefined;
     if (deps.policy.rollback === 'alert') {
       const mark = { ...decision.evidence, at: now, action: 'alert' as const };
-      return write(enforce, w.instanceId, 'alert', `${evidence}; IMDS_GUARD_ROLLBACK=alert: marked, not rolled back`, () => markOnly(deps.ec2, w.instanceId, mark));
+      const result = await write(enforce, w.instanceId, 'alert', `${evidence}; IMDS_GUARD_ROLLBACK=alert: marked, not rolled back`, () => markOnly(deps.ec2, w.instanceId, mark));
+      return { ...result, firstSeen };
     }
     let previous: ReturnType<typeof decodePrevious>;
     try {
       previous = decodePrevious(w.record.previous ?? '');
     } catch (error) {
-      return { instanceId: w.instanceId, action: 'rollback', ok: false, wrote: false, message: `${evidence}; cannot roll back: ${(error as Error).message}` };
+      return { instanceId: w.instanceId, action: 'rollback', ok: false, wrote: false, firstSeen, message: `${evidence}; cannot roll back: ${(error as Error).message}` };
     }
-    const mark = { ...decision.evidence, at: now, action: 'restored' as const };
-    return write(enforce, w.instanceId, 'rollback', `${evidence}; rolled back to ${describeOptions(previous)}`, () =>
-      rollBack(deps.ec2, w.instanceId, previous, mark),
-    );
+    const to = describeOptions(previous);
+    if (!enforce) {
+      return { instanceId: w.instanceId, action: 'rollback', ok: true, wrote: false, firstSeen, message: `${evidence}; would roll back to ${to} (not written: not in enforce mode)` };
+    }
+    const report = await rollBack(deps.ec2, w.instanceId, previous, { at: now, by: 'watch', evidence: decision.evidence });
+    const steps = report.steps.join('; ');
+    const message =
+      report.outcome === 'restored'
+        ? `${evidence}; rolled back to ${to} (read back): ${steps}`
+        : report.outcome === 'refused'
+          ? `${evidence}; rollback failed: ${report.why}. ${ENFORCED_ROLLBACK_ADVICE}: ${steps}`
+          : `${evidence}; rollback failed: ${report.why}; the watch tries again at its next run: ${steps}`;
+    return { instanceId: w.instanceId, action: 'rollback', ok: report.ok, wrote: true, rollback: report.outcome, firstSeen, message };
   }
 }
 

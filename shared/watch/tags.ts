@@ -7,10 +7,19 @@
  * |--------------------------|---------------------------------------------------------|----------------------------------|
  * | imds-guard:flipped-at    | ISO time: the watch is open                             | before ModifyInstanceMetadataOptions |
  * | imds-guard:previous      | `at=…;tokens=optional;hop=2;endpoint=enabled;ipv6=…;tags=…` | with flipped-at; kept after a clean window so `imds-guard rollback` can still restore |
- * | imds-guard:rolled-back   | `at=…;action=restored|alert|manual;rejected=N;first=…;last=…` | rejected IMDSv1 calls in window, or a person's rollback |
+ * | imds-guard:rolled-back   | `at=…;action=…;rejected=N;first=…;last=…[;why=…]` (below) | rejected IMDSv1 calls in window, or a person's rollback |
  * | imds-guard:verified-at   | ISO time                                                | the guard window passed cleanly  |
  *
- * Tag values are at most 256 characters; the longest value here is ~140.
+ * The rolled-back mark says what became of a rollback, never more than
+ * happened: `pending` while the restore is under way (written first, so no
+ * sweep flips the instance again meanwhile), `restored` only after the
+ * options were read back as recorded, `failed` with the AWS error (`why`)
+ * when the restore was refused, could not be confirmed or the read-back
+ * differed; `final=1` when AWS refuses it for good (the account enforces
+ * IMDSv2: not retried). `alert` (IMDS_GUARD_ROLLBACK=alert) and `manual`
+ * (`imds-guard rollback`, restored and read back) as before.
+ *
+ * Tag values are at most 256 characters: `why` is cut to fit (it comes last).
  */
 import type { MetadataOptions, Tags } from '../model.js';
 
@@ -90,26 +99,55 @@ export interface RejectionEvidence {
   last: Date;
 }
 
+export type MarkAction = 'restored' | 'alert' | 'manual' | 'pending' | 'failed';
+
 export interface RollbackMark extends Partial<RejectionEvidence> {
   at: Date;
   /**
-   * `restored`: the watch put the previous options back; `alert`:
-   * IMDS_GUARD_ROLLBACK=alert, left as it is; `manual`: `imds-guard rollback`.
+   * `restored`: the watch put the previous options back and read them back;
+   * `manual`: the same by `imds-guard rollback`; `alert`:
+   * IMDS_GUARD_ROLLBACK=alert, left as it is; `pending`: a restore is under
+   * way (its result not recorded yet); `failed`: the restore did not happen
+   * or could not be confirmed (`why`).
    */
-  action: 'restored' | 'alert' | 'manual';
+  action: MarkAction;
+  /** `pending`/`failed`: who tried, the watch or a person's `imds-guard rollback`. */
+  by?: 'watch' | 'manual';
+  /** `failed`: AWS refuses it for good (the account enforces IMDSv2): not retried. */
+  final?: boolean;
+  /** `failed`: why, with the AWS error. */
+  why?: string;
 }
+
+/** Largest tag value EC2 accepts. */
+export const TAG_VALUE_MAX = 256;
+const MARK_ACTIONS: readonly MarkAction[] = ['restored', 'alert', 'manual', 'pending', 'failed'];
 
 export function encodeMark(mark: RollbackMark): string {
   const evidence =
     mark.rejected !== undefined && mark.first && mark.last
       ? `;rejected=${mark.rejected};first=${mark.first.toISOString()};last=${mark.last.toISOString()}`
       : '';
-  return `at=${mark.at.toISOString()};action=${mark.action}${evidence}`;
+  const head = `at=${mark.at.toISOString()};action=${mark.action}${mark.by ? `;by=${mark.by}` : ''}${mark.final ? ';final=1' : ''}${evidence}`;
+  if (mark.why === undefined) return head;
+  // `why` is free text from AWS: no field separator in it, and cut to what a tag holds.
+  const room = TAG_VALUE_MAX - head.length - ';why='.length;
+  const why = mark.why.replace(/[;\s]+/g, (m) => (m.includes(';') ? ', ' : ' ')).trim();
+  return `${head};why=${why.length > room ? `${why.slice(0, Math.max(0, room - 1))}…` : why}`;
 }
 
 /** Best effort: a person may have edited the mark; any value still marks the instance. */
 export function decodeMark(value: string): Partial<RollbackMark> {
-  const fields = Object.fromEntries(value.split(';').map((p) => p.split('=', 2) as [string, string]));
+  // `why` is last and may hold `=`: everything after it is the text.
+  const whyAt = value.indexOf(';why=');
+  const why = whyAt >= 0 ? value.slice(whyAt + ';why='.length) : undefined;
+  const head = whyAt >= 0 ? value.slice(0, whyAt) : value;
+  const fields = Object.fromEntries(
+    head.split(';').map((p) => {
+      const eq = p.indexOf('=');
+      return eq < 0 ? [p, ''] : [p.slice(0, eq), p.slice(eq + 1)];
+    }),
+  ) as Record<string, string | undefined>;
   const date = (s: string | undefined): Date | undefined => (s && !Number.isNaN(Date.parse(s)) ? new Date(s) : undefined);
   const out: Partial<RollbackMark> = {};
   const at = date(fields.at);
@@ -118,10 +156,30 @@ export function decodeMark(value: string): Partial<RollbackMark> {
   if (at) out.at = at;
   if (first) out.first = first;
   if (last) out.last = last;
-  if (fields.action === 'restored' || fields.action === 'alert' || fields.action === 'manual') out.action = fields.action;
+  if (MARK_ACTIONS.includes(fields.action as MarkAction)) out.action = fields.action as MarkAction;
+  if (fields.by === 'watch' || fields.by === 'manual') out.by = fields.by;
+  if (fields.final === '1') out.final = true;
+  if (why !== undefined && why !== '') out.why = why;
   const n = Number(fields.rejected);
-  if (Number.isInteger(n) && n >= 0) out.rejected = n;
+  if (fields.rejected !== undefined && Number.isInteger(n) && n >= 0) out.rejected = n;
   return out;
+}
+
+/** What to do about an instance's mark when the watch finds it still watched. */
+export function markHoldsWatch(mark: Partial<RollbackMark>): 'wait-for-person' | 'retry' | 'done' | undefined {
+  switch (mark.action) {
+    case 'alert':
+      return 'wait-for-person';
+    case 'failed':
+      return mark.final ? 'wait-for-person' : 'retry';
+    case 'pending':
+      return 'retry';
+    case 'restored':
+    case 'manual':
+      return 'done';
+    default:
+      return undefined;
+  }
 }
 
 /** An instance's watch state, read from its tags. */
@@ -151,20 +209,40 @@ export function describeEvidence(e: Partial<RejectionEvidence>): string {
   return `${n} rejected IMDSv1 call${n === 1 ? '' : 's'} (MetadataNoTokenRejected)${span}`;
 }
 
+/** What a person does when AWS refuses a rollback because the account enforces IMDSv2. */
+export const ENFORCED_ROLLBACK_ADVICE =
+  'AWS refuses HttpTokens=optional on existing instances while the account enforces IMDSv2 in this Region (HttpTokensEnforced=enabled), ' +
+  'so imds-guard does not try again. A person must either update the software making IMDSv1 calls to IMDSv2, or switch enforcement off ' +
+  '(imds-guard rollback --account-enforcement) and then restore the instance (imds-guard rollback --instance <id>)';
+
+/** The mark in words, never claiming more than it records. */
+export function describeMark(mark: Partial<RollbackMark>): string {
+  const at = mark.at ? ` at ${mark.at.toISOString()}` : '';
+  const evidence = mark.rejected !== undefined ? `: ${describeEvidence(mark)} after it was switched to IMDSv2` : '';
+  const who = mark.by === 'manual' ? 'by hand (imds-guard rollback)' : 'by imds-guard';
+  switch (mark.action) {
+    case 'restored':
+      return `Rolled back by imds-guard${at}${evidence} (previous options restored and read back)`;
+    case 'manual':
+      return `Rolled back by hand (imds-guard rollback)${at} (previous options restored and read back)`;
+    case 'alert':
+      return `Breakage detected${at} (IMDS_GUARD_ROLLBACK=alert: not rolled back)${evidence}`;
+    case 'pending':
+      return `Rollback ${who} started${at}, its result not recorded (the previous options may or may not be back)${evidence}`;
+    case 'failed':
+      return `Rollback ${who} failed${at}: ${mark.why ?? 'reason not recorded'}${evidence}${mark.final ? `. ${ENFORCED_ROLLBACK_ADVICE}` : ''}`;
+    default:
+      return `Marked by imds-guard${at} (${ROLLED_BACK_TAG} tag)${evidence}`;
+  }
+}
+
 /** What a finding says about imds-guard's watch of this instance, if anything. */
 export function watchNote(tags: Tags): string | undefined {
   const record = watchRecordOf(tags);
   if (record.rolledBack !== undefined) {
     const mark = decodeMark(record.rolledBack);
-    const at = mark.at ? ` at ${mark.at.toISOString()}` : '';
-    const what =
-      mark.action === 'manual'
-        ? `Rolled back by hand (imds-guard rollback)${at}`
-        : `${mark.action === 'alert' ? 'Breakage detected (IMDS_GUARD_ROLLBACK=alert: not rolled back)' : 'Rolled back by imds-guard'}${at}: ${describeEvidence(mark)} after it was switched to IMDSv2`;
-    return (
-      `${what}; ` +
-      `not changed again automatically until a person removes the ${ROLLED_BACK_TAG} tag.`
-    );
+    const retry = markHoldsWatch(mark) === 'retry' && record.flippedAt ? ' The watch tries the rollback again at its next run;' : '';
+    return `${describeMark(mark)}.${retry} Not changed again automatically until a person removes the ${ROLLED_BACK_TAG} tag.`;
   }
   if (record.flippedAt) return `Switched to IMDSv2 by imds-guard at ${record.flippedAt.toISOString()}; watched for rejected IMDSv1 calls (guard window).`;
   return undefined;

@@ -7,20 +7,40 @@
  *             rolled back exactly. If the modify fails, the record is removed
  *             again (DeleteTags); if even that fails, the outcome says so, and
  *             the watch later finds a record with no breakage and clears it.
- * - rollback: CreateTags(rolled-back mark) → ModifyInstanceMetadataOptions
- *             (every recorded option) → DeleteTags(flipped-at, previous).
- *             The mark first, so no sweep flips the instance again while the
- *             restore is under way; a failed restore keeps the watch tags, so
- *             the next watch run retries it.
+ * - rollback: CreateTags(mark `pending`) → ModifyInstanceMetadataOptions
+ *             (every recorded option) → DescribeInstances (read back) →
+ *             CreateTags(mark `restored`) → DeleteTags(flipped-at, previous).
+ *             A pending mark first, so no sweep flips the instance again while
+ *             the restore is under way; "rolled back" is written only after
+ *             the options were read back as recorded. Any failure (denied,
+ *             throttled past the SDK's retries, a read-back that differs)
+ *             writes mark `failed` with the AWS error and keeps the watch
+ *             tags, so the next watch run tries again; AWS refusing it for good
+ *             (UnsupportedOperation: the account enforces IMDSv2) writes
+ *             `failed;final=1` and ends the watch (flipped-at removed,
+ *             `previous` kept for a person), so it is tried once.
  * - clear:    CreateTags(verified-at) → DeleteTags(flipped-at); `previous`
  *             stays, so `imds-guard rollback` can restore by hand later.
  *
  * Every step's result is in the returned report; callers put it on the outcome.
  */
-import { CreateTagsCommand, DeleteTagsCommand, ModifyInstanceMetadataOptionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { errorText } from '../errors.js';
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { awsCode, describeError, errorText } from '../errors.js';
+import { metadataOptions } from '../aws/translate.js';
 import type { MetadataOptions } from '../model.js';
-import { encodeMark, encodePrevious, FLIPPED_AT_TAG, OPEN_WATCH_TAGS, PREVIOUS_TAG, ROLLED_BACK_TAG, VERIFIED_AT_TAG, WATCH_TAGS, type RollbackMark } from './tags.js';
+import { bareCode, ENFORCEMENT_ERROR_CODE, isEnforcementRefusal } from './refusal.js';
+import {
+  encodeMark,
+  encodePrevious,
+  FLIPPED_AT_TAG,
+  OPEN_WATCH_TAGS,
+  PREVIOUS_TAG,
+  ROLLED_BACK_TAG,
+  VERIFIED_AT_TAG,
+  WATCH_TAGS,
+  type RejectionEvidence,
+  type RollbackMark,
+} from './tags.js';
 
 type Ec2 = Pick<EC2Client, 'send'>;
 
@@ -71,11 +91,91 @@ export async function forgetFlip(ec2: Ec2, instanceId: string): Promise<WriteRep
   return report;
 }
 
-/** Puts the recorded options back and marks the instance (IMDS_GUARD_ROLLBACK=auto, or a person's `imds-guard rollback`). */
-export async function rollBack(ec2: Ec2, instanceId: string, previous: MetadataOptions, mark: RollbackMark): Promise<WriteReport> {
-  const report: WriteReport = { ok: true, steps: [] };
-  if (!(await step(report, `CreateTags ${ROLLED_BACK_TAG}`, () => tag(ec2, instanceId, { [ROLLED_BACK_TAG]: encodeMark(mark) })))) return report;
-  if (!(await step(report, `ModifyInstanceMetadataOptions ${describeOptions(previous)}`, () => ec2.send(restoreRequest(instanceId, previous))))) return report;
+/**
+ * What became of a rollback: `restored` (read back as recorded), `failed`
+ * (tried again at the next watch run), `refused` (AWS refuses it for good
+ * while the account enforces IMDSv2: not retried).
+ */
+export type RollbackOutcome = 'restored' | 'failed' | 'refused';
+
+export interface RollbackReport extends WriteReport {
+  outcome: RollbackOutcome;
+  /** Why it did not restore, with the AWS error (absent when restored). */
+  why?: string;
+}
+
+export interface RollbackRequest {
+  at: Date;
+  /** The watch (IMDS_GUARD_ROLLBACK=auto) or a person (`imds-guard rollback`). */
+  by: 'watch' | 'manual';
+  evidence?: RejectionEvidence;
+}
+
+/** The recorded options that the instance does not have now, in words ("HttpTokens is required, not optional"). */
+export function differences(recorded: MetadataOptions, now: MetadataOptions): string[] {
+  const out: string[] = [];
+  for (const [field, name] of [
+    ['httpTokens', 'HttpTokens'],
+    ['httpPutResponseHopLimit', 'HttpPutResponseHopLimit'],
+    ['httpEndpoint', 'HttpEndpoint'],
+    ['httpProtocolIpv6', 'HttpProtocolIpv6'],
+    ['instanceMetadataTags', 'InstanceMetadataTags'],
+  ] as const) {
+    const want = recorded[field];
+    if (want !== undefined && now[field] !== want) out.push(`${name} is ${now[field] ?? '(not reported)'}, not ${want}`);
+  }
+  return out;
+}
+
+/**
+ * Puts the recorded options back, reads them back, and only then marks the
+ * instance rolled back (IMDS_GUARD_ROLLBACK=auto, or a person's
+ * `imds-guard rollback`). Never throws; every step is in the report.
+ */
+export async function rollBack(ec2: Ec2, instanceId: string, previous: MetadataOptions, request: RollbackRequest): Promise<RollbackReport> {
+  const report: RollbackReport = { ok: true, steps: [], outcome: 'failed' };
+  const mark = (action: 'pending' | 'restored' | 'manual' | 'failed', extra: { final?: boolean; why?: string } = {}) =>
+    tag(ec2, instanceId, { [ROLLED_BACK_TAG]: encodeMark({ ...request.evidence, at: request.at, action, ...(action === 'pending' || action === 'failed' ? { by: request.by } : {}), ...extra }) });
+  const failed = async (why: string, final = false): Promise<RollbackReport> => {
+    report.ok = false;
+    report.outcome = final ? 'refused' : 'failed';
+    report.why = why;
+    await step(report, `CreateTags ${ROLLED_BACK_TAG} (failed)`, () => mark('failed', { why, ...(final ? { final: true } : {}) }));
+    // Refused for good: the watch ends (tried once); `previous` stays so a person can restore once enforcement is off.
+    if (final) await step(report, `DeleteTags ${FLIPPED_AT_TAG}`, () => untag(ec2, instanceId, OPEN_WATCH_TAGS));
+    return report;
+  };
+
+  // A pending mark keeps sweeps from flipping the instance again meanwhile; the restore goes on even if it fails.
+  await step(report, `CreateTags ${ROLLED_BACK_TAG} (pending)`, () => mark('pending'));
+  const restore = `ModifyInstanceMetadataOptions ${describeOptions(previous)}`;
+  try {
+    await ec2.send(restoreRequest(instanceId, previous));
+    report.steps.push(`${restore} ok`);
+  } catch (error) {
+    report.steps.push(`${restore} failed: ${errorText(error)}`);
+    const code = awsCode(error);
+    const message = describeError(error).message;
+    const final = bareCode(code) === ENFORCEMENT_ERROR_CODE || isEnforcementRefusal(code, message);
+    return failed(`AWS refused the restore (${errorText(error)})`, final);
+  }
+
+  let now: MetadataOptions;
+  try {
+    const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    const instance = described.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
+    if (!instance) throw new Error(`DescribeInstances did not return ${instanceId}`);
+    now = metadataOptions(instance.MetadataOptions);
+    report.steps.push('DescribeInstances (read back) ok');
+  } catch (error) {
+    report.steps.push(`DescribeInstances (read back) failed: ${errorText(error)}`);
+    return failed(`the restore was sent but could not be read back (${errorText(error)})`);
+  }
+  const off = differences(previous, now);
+  if (off.length > 0) return failed(`read back after the restore: ${off.join('; ')}`);
+
+  report.outcome = 'restored';
+  await step(report, `CreateTags ${ROLLED_BACK_TAG} (${request.by === 'manual' ? 'manual' : 'restored'})`, () => mark(request.by === 'manual' ? 'manual' : 'restored'));
   await step(report, 'DeleteTags (watch record)', () => untag(ec2, instanceId, WATCH_TAGS));
   return report;
 }

@@ -56,6 +56,15 @@ describe('imds-guard fix', () => {
     expect(r.code).toBe(1);
   });
 
+  it('--dry-run in an account-region that enforces IMDSv2 says, before the change, that a switch cannot be rolled back', async () => {
+    mocks = mockEstate({ 'us-east-1': { ...smallEstate(), accountDefaults: { HttpTokens: 'required', HttpTokensEnforced: 'enabled' } } });
+    const r = await run(['fix', '--dry-run', '--kind', 'instance']);
+    expect(writes(mocks)).toBe(0);
+    expect(flat(r.stdout)).toContain(
+      'Will set HttpTokens=required on instance i-0b2c3d4e5f6071829 (hop limit kept at 2); this cannot be rolled back while the account enforces IMDSv2 in us-east-1',
+    );
+  });
+
   it('--dry-run --format json lists plans with the gates that held resources back', async () => {
     mocks = mockEstate({ 'us-east-1': smallEstate() });
     const r = await run(['fix', '--dry-run', '--kind', 'instance', '--format', 'json']);

@@ -44,7 +44,7 @@ export interface RegionEstate {
   groups: AutoScalingGroup[];
   /** Instance id → MetadataNoToken datapoint values (absent = no datapoints). */
   usage: Record<string, number[]>;
-  accountDefaults?: { HttpTokens?: 'optional' | 'required'; HttpPutResponseHopLimit?: number };
+  accountDefaults?: { HttpTokens?: 'optional' | 'required'; HttpPutResponseHopLimit?: number; HttpTokensEnforced?: 'enabled' | 'disabled' };
 }
 
 /** A region whose every call is refused with this error name. */

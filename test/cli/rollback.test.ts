@@ -1,5 +1,5 @@
 /** `imds-guard rollback` end to end (issue 12): selection, dry run, exact restore, mark, exit codes. */
-import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand, type Filter, type Instance } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, GetInstanceMetadataDefaultsCommand, ModifyInstanceMetadataOptionsCommand, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCli } from '../../cli/args/parse.js';
 import { instance, mockEstate, restore, run, smallEstate, type Mocks } from './harness.js';
@@ -30,6 +30,13 @@ function estate(instances: Instance[]): Mocks {
   });
   m.ec2.on(CreateTagsCommand).resolves({});
   m.ec2.on(DeleteTagsCommand).resolves({});
+  // EC2 applies what it is sent, so the read-back after a restore sees it.
+  m.ec2.on(ModifyInstanceMetadataOptionsCommand).callsFake((input: { InstanceId: string } & Record<string, unknown>) => {
+    const i = instances.find((x) => x.InstanceId === input.InstanceId)!;
+    const { InstanceId: _, ...options } = input;
+    i.MetadataOptions = { ...i.MetadataOptions, ...options, State: 'pending' };
+    return { InstanceId: input.InstanceId, InstanceMetadataOptions: i.MetadataOptions };
+  });
   return m;
 }
 
@@ -66,8 +73,12 @@ describe('imds-guard rollback', () => {
     expect(r.code).toBe(0);
     const modify = mocks.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand);
     expect(modify.map((c) => c.args[0].input)).toEqual([{ InstanceId: A, HttpTokens: 'optional', HttpPutResponseHopLimit: 3, HttpEndpoint: 'enabled' }]);
-    const mark = mocks.ec2.commandCalls(CreateTagsCommand)[0]!.args[0].input.Tags![0]!;
-    expect(mark).toEqual({ Key: 'imds-guard:rolled-back', Value: `at=2026-05-01T12:00:00.000Z;action=manual` });
+    const marks = mocks.ec2.commandCalls(CreateTagsCommand).map((c) => c.args[0].input.Tags![0]!);
+    // pending while the restore runs, "manual" (rolled back by hand) only after the read-back
+    expect(marks).toEqual([
+      { Key: 'imds-guard:rolled-back', Value: `at=2026-05-01T12:00:00.000Z;action=pending;by=manual` },
+      { Key: 'imds-guard:rolled-back', Value: `at=2026-05-01T12:00:00.000Z;action=manual` },
+    ]);
     expect(JSON.parse(r.stdout).results[0]).toMatchObject({ instanceId: A, status: 'rolled-back' });
   });
 
@@ -83,8 +94,25 @@ describe('imds-guard rollback', () => {
       InstanceMetadataTags: 'enabled',
     });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/failed[\s\S]*ModifyInstanceMetadataOptions .* failed: UnauthorizedOperation: denied by an SCP/);
+    expect(r.stdout).toMatch(/failed[\s\S]*rollback failed: AWS refused the restore \(.*UnauthorizedOperation: denied by an SCP/);
+    expect(r.stdout).not.toMatch(/ {2}rolled-back {2}|restored HttpTokens/);
+    expect(r.stdout).toContain('0 of 1 rolled back.');
     expect(mocks.ec2.commandCalls(DeleteTagsCommand)).toHaveLength(0); // the record stays for another try
+    expect(mocks.ec2.commandCalls(CreateTagsCommand).at(-1)!.args[0].input.Tags![0]!.Value).toMatch(/action=failed;by=manual;why=AWS refused the restore/);
+  });
+
+  it('says up front that instances cannot be rolled back while the account enforces IMDSv2, and tries none of them', async () => {
+    mocks = estate(world());
+    mocks.ec2.on(GetInstanceMetadataDefaultsCommand).resolves({ AccountLevel: { HttpTokens: 'required', HttpTokensEnforced: 'enabled' } });
+    const r = await run(['rollback', '--tag', 'team=x', '--yes']);
+    expect(r.code).toBe(1);
+    expect(writes(mocks)).toHaveLength(0);
+    const out = r.stdout.replace(/\s+/g, ' ');
+    expect(out).toMatch(/^us-east-1: the account enforces IMDSv2 \(HttpTokensEnforced=enabled\): 1 instance there cannot be rolled back to IMDSv1/);
+    expect(out).toContain('imds-guard rollback --account-enforcement --region us-east-1');
+    expect(out).toContain(`${A} skipped`);
+    expect(out).toContain('cannot be rolled back while the account enforces IMDSv2 in us-east-1');
+    expect(mocks.ec2.commandCalls(GetInstanceMetadataDefaultsCommand)).toHaveLength(1);
   });
 
   it('refuses to write without confirmation when stdin is not a terminal', async () => {

@@ -80,7 +80,7 @@ describe('applyWaves (pure)', () => {
     ]);
     const out = applyWaves(plans, tagsOf, members, policy);
     expect(out.some((p) => p.execute)).toBe(false);
-    expect(out[0]!.summary).toContain(`stopped because imds-guard rolled back ${ids[0]}`);
+    expect(out[0]!.summary).toContain(`stopped because imds-guard found breakage on ${ids[0]}`);
   });
 
   it('leaves ungrouped instances alone, groups by the wave tag when set, and does nothing with IMDS_GUARD_WAVE_SIZE=0', () => {
@@ -102,18 +102,30 @@ describe('a 10-instance group through pipeline, watch and pipeline again', () =>
   let world: Map<string, { metadata: MetadataOptions; tags: Tags }>;
 
   const subjects = () => [...world].map(([id, w]) => instance(id, { ...w.metadata }, { tags: { ...w.tags } }));
-  const describe_ = (filters: Filter[] = []) => {
-    const matching = [...world].filter(([, w]) =>
+  const describe_ = (filters: Filter[] = [], instanceIds?: string[]) => {
+    const matching = [...world].filter(([id, w]) =>
+      (!instanceIds || instanceIds.includes(id)) &&
       filters.every((f) => (f.Name?.startsWith('tag:') ? (f.Values ?? []).includes(w.tags[f.Name.slice(4)] ?? '\u0000') : f.Name === 'tag-key' ? (f.Values ?? []).some((k) => k in w.tags) : true)),
     );
-    return { Reservations: [{ Instances: matching.map(([id, w]) => ({ InstanceId: id, State: { Name: 'running' as const }, Tags: Object.entries(w.tags).map(([Key, Value]) => ({ Key, Value })) })) }] };
+    return {
+      Reservations: [
+        {
+          Instances: matching.map(([id, w]) => ({
+            InstanceId: id,
+            State: { Name: 'running' as const },
+            MetadataOptions: { HttpTokens: w.metadata.httpTokens, HttpPutResponseHopLimit: w.metadata.httpPutResponseHopLimit, HttpEndpoint: w.metadata.httpEndpoint },
+            Tags: Object.entries(w.tags).map(([Key, Value]) => ({ Key, Value })),
+          })),
+        },
+      ],
+    };
   };
 
   beforeEach(() => {
     ec2.reset();
     cw.reset();
     world = new Map(ids.map((id) => [id, { metadata: { httpTokens: 'optional', httpPutResponseHopLimit: 1, httpEndpoint: 'enabled' }, tags: { [ASG]: 'web' } }]));
-    ec2.on(DescribeInstancesCommand).callsFake((input: { Filters?: Filter[] }) => describe_(input.Filters));
+    ec2.on(DescribeInstancesCommand).callsFake((input: { Filters?: Filter[]; InstanceIds?: string[] }) => describe_(input.Filters, input.InstanceIds));
     ec2.on(CreateTagsCommand).callsFake((input: { Resources: string[]; Tags: { Key: string; Value: string }[] }) => {
       for (const id of input.Resources) for (const t of input.Tags) world.get(id)!.tags[t.Key] = t.Value;
       return {};
@@ -122,9 +134,11 @@ describe('a 10-instance group through pipeline, watch and pipeline again', () =>
       for (const id of input.Resources) for (const t of input.Tags) delete world.get(id)!.tags[t.Key];
       return {};
     });
-    ec2.on(ModifyInstanceMetadataOptionsCommand).callsFake((input: { InstanceId: string; HttpTokens?: 'optional' | 'required' }) => {
+    ec2.on(ModifyInstanceMetadataOptionsCommand).callsFake((input: { InstanceId: string; HttpTokens?: 'optional' | 'required'; HttpPutResponseHopLimit?: number; HttpEndpoint?: 'enabled' | 'disabled' }) => {
       const w = world.get(input.InstanceId)!;
       if (input.HttpTokens) w.metadata.httpTokens = input.HttpTokens;
+      if (input.HttpPutResponseHopLimit !== undefined) w.metadata.httpPutResponseHopLimit = input.HttpPutResponseHopLimit;
+      if (input.HttpEndpoint) w.metadata.httpEndpoint = input.HttpEndpoint;
       return { InstanceId: input.InstanceId, InstanceMetadataOptions: { State: 'pending', HttpTokens: w.metadata.httpTokens } };
     });
     cw.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: { Id: string }[] }) => ({
@@ -197,7 +211,7 @@ describe('a 10-instance group through pipeline, watch and pipeline again', () =>
     const later = await run(new Date(NOW.getTime() + 30 * HOUR));
     expect(later.flipped).toBe(0);
     const reasons = later.result.reports.map((r) => r.outcome?.message ?? '');
-    expect(reasons.filter((m) => m.includes('stopped because imds-guard rolled back'))).toHaveLength(9);
-    expect(reasons.filter((m) => m.includes('imds-guard rolled this instance back'))).toHaveLength(1);
+    expect(reasons.filter((m) => m.includes('stopped because imds-guard found breakage on'))).toHaveLength(9);
+    expect(reasons.filter((m) => m.includes('Rolled back by imds-guard at'))).toHaveLength(1);
   });
 });

@@ -7,8 +7,10 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ConfigServiceClient, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
 import {
+  DeleteTagsCommand,
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
+  EC2ServiceException,
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
   GetInstanceMetadataDefaultsCommand,
@@ -316,14 +318,18 @@ describe('watch handler (issue 12)', () => {
     expect(cloudWatch.calls()).toHaveLength(0);
   });
 
-  it('in enforce mode rolls back on rejected calls; a failed restore fails the run (the record stays for the retry)', async () => {
+  it('in enforce mode rolls back on rejected calls and reads back; a failed restore fails the run (the record stays for the retry)', async () => {
     process.env.IMDS_GUARD_MODE = 'enforce';
     const flipped = new Date(Date.now() - 3_600_000);
     ec2.on(DescribeInstancesCommand).resolves(watchedInstance(flipped));
+    // the read-back: EC2 now reports the restored options
+    ec2.on(DescribeInstancesCommand, { InstanceIds: [INSTANCE_ID] }).resolves({
+      Reservations: [{ Instances: [{ InstanceId: INSTANCE_ID, MetadataOptions: { State: 'pending', HttpTokens: 'optional', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled' } }] }],
+    });
     cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'r0', Values: [6], Timestamps: [new Date(flipped.getTime() + 600_000)], StatusCode: 'Complete' }] });
     ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({ InstanceId: INSTANCE_ID });
     const { handler } = await load<Handler>('watch');
-    expect(await handler({}, context)).toMatchObject({ status: 'done', watched: 1, rolledBack: 1, writeFailures: 0 });
+    expect(await handler({}, context)).toMatchObject({ status: 'done', watched: 1, rolledBack: 1, breakages: 1, rollbackFailures: 0, writeFailures: 0 });
     expect(ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)[0]!.args[0].input).toEqual({
       InstanceId: INSTANCE_ID,
       HttpTokens: 'optional',
@@ -331,18 +337,22 @@ describe('watch handler (issue 12)', () => {
       HttpEndpoint: 'enabled',
     });
 
-    ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(new Error('UnauthorizedOperation: denied by an SCP'));
+    ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(
+      new EC2ServiceException({ name: 'UnauthorizedOperation', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'You are not authorized to perform this operation.' }),
+    );
     ec2.resetHistory();
-    await expect(handler({}, context)).rejects.toThrow(/could not be rolled back.*ModifyInstanceMetadataOptions .* failed: UnauthorizedOperation/);
-    // the mark went on first, and the watch record was not removed, so the next run retries
-    expect(ec2.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeInstancesCommand', 'CreateTagsCommand', 'ModifyInstanceMetadataOptionsCommand']);
+    await expect(handler({}, context)).rejects.toThrow(/could not be rolled back.*rollback failed: AWS refused the restore \(.*UnauthorizedOperation/);
+    // pending mark, the refused restore, the failed mark; the watch record was not removed, so the next run retries
+    expect(ec2.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeInstancesCommand', 'CreateTagsCommand', 'ModifyInstanceMetadataOptionsCommand', 'CreateTagsCommand']);
+    expect(ec2.commandCalls(DeleteTagsCommand)).toHaveLength(0);
   });
 
   it('outside enforce mode writes nothing', async () => {
     ec2.on(DescribeInstancesCommand).resolves(watchedInstance(new Date(Date.now() - 3_600_000)));
     cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'r0', Values: [6], Timestamps: [new Date()], StatusCode: 'Complete' }] });
     const { handler } = await load<Handler>('watch');
-    expect(await handler({}, context)).toMatchObject({ rolledBack: 1 });
+    // found, not rolled back: a breakage, no rollback
+    expect(await handler({}, context)).toMatchObject({ breakages: 1, rolledBack: 0, rollbackFailures: 0 });
     expect(ec2.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeInstancesCommand']);
   });
 });

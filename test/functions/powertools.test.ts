@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, EC2Client, EC2ServiceException, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -155,6 +155,65 @@ describe('metric counters', () => {
       { name: 'Skips', dimension: { name: 'gate', value: 'exempt' }, value: 1 },
     ]);
     expect(takeCounts()).toEqual([]);
+  });
+});
+
+describe('watch handler metrics: "Rollbacks" counts only what was rolled back', () => {
+  const flipped = new Date(Date.now() - 3_600_000);
+  const watched = {
+    Reservations: [
+      {
+        Instances: [
+          {
+            InstanceId: INSTANCE_ID,
+            State: { Name: 'running' as const },
+            Tags: [
+              { Key: 'imds-guard:flipped-at', Value: flipped.toISOString() },
+              { Key: 'imds-guard:previous', Value: 'tokens=optional;hop=2;endpoint=enabled' },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  async function loadWatch(): Promise<Handler> {
+    vi.resetModules();
+    return ((await import('../../functions/watch.js')) as unknown as { handler: Handler }).handler;
+  }
+  beforeEach(() => {
+    process.env.IMDS_GUARD_MODE = 'enforce';
+    ec2.on(DescribeInstancesCommand).resolves(watched);
+    ec2.on(CreateTagsCommand).resolves({});
+    ec2.on(DeleteTagsCommand).resolves({});
+    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'r0', Values: [3], Timestamps: [new Date(flipped.getTime() + 600_000)], StatusCode: 'Complete' }] });
+  });
+  afterEach(() => {
+    delete process.env.IMDS_GUARD_MODE;
+  });
+
+  it('a restore AWS refuses because the account enforces IMDSv2: a breakage and a rollback failure, no rollback, the run does not fail', async () => {
+    ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(
+      new EC2ServiceException({
+        name: 'UnsupportedOperation',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: "You can't launch instances with IMDSv1 because httpTokensEnforced is enabled for this account.",
+      }),
+    );
+    const handler = await loadWatch();
+    expect(await handler({}, context)).toMatchObject({ status: 'done', breakages: 1, rolledBack: 0, rollbackFailures: 1, writeFailures: 0 });
+    const m = metrics();
+    expect(m).toMatchObject({ Breakages: 1, Rollbacks: 0, RollbackFailures: 1, WatchWriteFailures: 0 });
+  });
+
+  it('a restore read back as recorded: a rollback', async () => {
+    ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({ InstanceId: INSTANCE_ID });
+    ec2.on(DescribeInstancesCommand, { InstanceIds: [INSTANCE_ID] }).resolves({
+      Reservations: [{ Instances: [{ InstanceId: INSTANCE_ID, MetadataOptions: { State: 'pending', HttpTokens: 'optional', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled' } }] }],
+    });
+    const handler = await loadWatch();
+    await handler({}, context);
+    expect(metrics()).toMatchObject({ Breakages: 1, Rollbacks: 1, RollbackFailures: 0 });
   });
 });
 

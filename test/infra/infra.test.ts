@@ -537,9 +537,9 @@ describe('zip writer', () => {
 
 describe('rollback alarm (issue 12)', () => {
   it('watches the metric the watch publishes, and notifies the alarm topic', async () => {
-    const { METRICS_NAMESPACE, ROLLBACK_METRIC, SERVICE_NAME } = await import('../../shared/watch/report.js');
+    const { METRICS_NAMESPACE, BREAKAGE_METRIC, SERVICE_NAME } = await import('../../shared/watch/report.js');
     const alarm = template.Resources.RollbacksAlarm!.Properties;
-    expect(alarm).toMatchObject({ Namespace: METRICS_NAMESPACE, MetricName: ROLLBACK_METRIC, Statistic: 'Sum', Threshold: 1 });
+    expect(alarm).toMatchObject({ Namespace: METRICS_NAMESPACE, MetricName: BREAKAGE_METRIC, Statistic: 'Sum', Threshold: 1 });
     expect(alarm.Dimensions).toEqual([{ Name: 'service', Value: SERVICE_NAME }]);
     expect(template.Resources.WatchRule?.Properties.ScheduleExpression).toEqual({ Ref: 'WatchSchedule' });
     expect(template.Parameters.WatchSchedule?.Default).toBe('rate(15 minutes)');

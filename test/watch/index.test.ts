@@ -74,6 +74,15 @@ beforeEach(() => {
   ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({ InstanceId: ID, InstanceMetadataOptions: { State: 'pending', HttpTokens: 'required', HttpPutResponseHopLimit: 2 } });
 });
 
+/** DescribeInstances answers what the last ModifyInstanceMetadataOptions asked for (the restore's read-back). */
+function describeAnswersLastModify(): void {
+  ec2.on(DescribeInstancesCommand).callsFake(() => {
+    const last = ec2.commandCalls(ModifyInstanceMetadataOptionsCommand).at(-1)?.args[0].input;
+    const { InstanceId: _, ...options } = last ?? {};
+    return { Reservations: [{ Instances: [{ InstanceId: ID, MetadataOptions: { State: 'pending', ...options } }] }] };
+  });
+}
+
 describe('flip records what it changed, before changing it', () => {
   it('CreateTags (flipped-at, previous) comes before ModifyInstanceMetadataOptions', async () => {
     const tags = await flip();
@@ -114,9 +123,10 @@ describe('flip records what it changed, before changing it', () => {
 });
 
 describe('watch', () => {
-  it('rejected datapoints in the window: restores exactly the recorded options, marks the instance, ends the watch', async () => {
+  it('rejected datapoints in the window: restores exactly the recorded options, reads them back, marks the instance, ends the watch', async () => {
     const tags = await flip();
     ec2.resetHistory();
+    describeAnswersLastModify();
     rejected([
       ['2026-05-01T10:05:00Z', 0],
       ['2026-05-01T10:10:00Z', 3],
@@ -124,8 +134,11 @@ describe('watch', () => {
     ]);
     const at = new Date(FLIP.getTime() + 2 * HOUR);
     const [result] = await runWatch(watchDeps(at), [{ instanceId: ID, record: watchedOf({ InstanceId: ID, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }).record }]);
-    expect(result).toMatchObject({ action: 'rollback', ok: true, wrote: true });
-    expect(writes()).toEqual(['CreateTags', 'ModifyInstanceMetadataOptions', 'DeleteTags']);
+    expect(result).toMatchObject({ action: 'rollback', ok: true, wrote: true, rollback: 'restored' });
+    // pending mark, restore, read back, "restored" mark, end of the watch
+    expect(writes()).toEqual(['CreateTags', 'ModifyInstanceMetadataOptions', 'CreateTags', 'DeleteTags']);
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input).toEqual({ InstanceIds: [ID] });
+    expect(ec2.commandCalls(CreateTagsCommand)[0]!.args[0].input.Tags![0]!.Value).toContain('action=pending;by=watch');
     expect(ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)[0]!.args[0].input).toEqual({
       InstanceId: ID,
       HttpTokens: 'optional',
@@ -148,7 +161,8 @@ describe('watch', () => {
     const rolledBack = instanceSubject({ metadata: { ...BEFORE }, tags: after });
     const v = evaluate(rolledBack, policy(), at);
     expect(v.compliance).toBe('NON_COMPLIANT');
-    expect(v.checks[0]!.reason).toContain('Rolled back by imds-guard');
+    expect(v.checks[0]!.reason).toContain('Rolled back by imds-guard at 2026-05-01T12:00:00.000Z: 5 rejected');
+    expect(v.checks[0]!.reason).toContain('restored and read back');
     expect(v.checks[0]!.reason).toContain('5 rejected IMDSv1 calls (MetadataNoTokenRejected) between 2026-05-01T10:10:00.000Z and 2026-05-01T11:40:00.000Z');
     for (const humanRequest of [false, true]) {
       const plan = decide(v, policy(), { now: at, usage: { noTokenCalls: 0, lookbackDays: 14 }, humanRequest });

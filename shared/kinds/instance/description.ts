@@ -92,12 +92,18 @@ export const instanceDescription: KindDescription<'instance'> = {
   remediation: {
     action: 'modify-instance-metadata-options',
     current: (subject) => subject.metadata,
+    irreversible: (subject) => (subject.accountEnforced ? enforcedNote(subject.ref.region) : undefined),
     describe: (subject, hopNote) =>
       subject.metadata.httpTokens === 'required'
         ? `lower the hop limit on instance ${subject.ref.id} (${hopNote}; HttpTokens is already required)`
         : `set HttpTokens=required on instance ${subject.ref.id} (${hopNote})`,
   },
 };
+
+/** Why a switch to IMDSv2 cannot be undone in an account-region that enforces IMDSv2 (EC2 User Guide, "Restore the use of IMDSv1"). */
+export function enforcedNote(region: string): string {
+  return `cannot be rolled back while the account enforces IMDSv2 in ${region} (HttpTokensEnforced=enabled: AWS refuses HttpTokens=optional on existing instances)`;
+}
 
 function judgeInstance(subject: InstanceSubject, policy: Policy): Judgement[] {
   const state = subject.state;
@@ -125,6 +131,9 @@ function judgeInstance(subject: InstanceSubject, policy: Policy): Judgement[] {
       'NON_COMPLIANT',
       `EC2 reported no HttpTokens value${pending}; judged as optional (IMDSv1 accepted) until shown otherwise.`,
     );
+  }
+  if (tokens.compliance === 'NON_COMPLIANT' && subject.accountEnforced) {
+    tokens.reason += ` A switch to IMDSv2 ${enforcedNote(subject.ref.region)}.`;
   }
   const hop = m.httpPutResponseHopLimit;
   const hopCheck =

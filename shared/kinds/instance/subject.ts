@@ -18,4 +18,10 @@ export interface InstanceSubject {
   instanceProfileArn?: string;
   /** From the `aws:autoscaling:groupName` tag, when the instance belongs to a group. */
   autoScalingGroup?: string;
+  /**
+   * Whether its account enforces IMDSv2 in this Region (GetInstanceMetadataDefaults
+   * HttpTokensEnforced), read when the instance still allows IMDSv1: then a
+   * switch to IMDSv2 cannot be rolled back (AWS refuses HttpTokens=optional).
+   */
+  accountEnforced?: boolean;
 }
