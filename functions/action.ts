@@ -24,9 +24,17 @@ import { runPipeline } from '../shared/engine/pipeline.js';
 import { loadPolicy } from '../shared/policy.js';
 import type { HandlerResult } from '../shared/lambda/results.js';
 import { pipelineDeps } from '../shared/wiring/pipeline-deps.js';
+import { enforcementStoreFromEnv } from '../shared/watch/account/store.js';
+import type { Scope } from '../shared/model.js';
 
 const policy = loadPolicy();
 const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
+
+/** The state bucket's enforcement record: a graduation a person asks for is recorded and watched like the pipeline's. */
+function withEnforcement(scope: Scope): { enforcement?: ReturnType<typeof enforcementStoreFromEnv> & object } {
+  const store = enforcementStoreFromEnv(scope);
+  return store ? { enforcement: store } : {};
+}
 
 /** Logger context, metrics flush (shared/lambda/handler.ts). */
 export const handler = lambdaHandler(handle);
@@ -37,6 +45,10 @@ async function handle(event: unknown, context: Context): Promise<HandlerResult> 
     scope,
     securityHub: clients.securityHub,
     local: (refs) =>
-      runPipeline(refs, pipelineDeps(clients, { ...scope, policy, findings: true, remediation: true, actor, publisher: 'action' }), { humanRequest: true }),
+      runPipeline(
+        refs,
+        pipelineDeps(clients, { ...scope, policy, findings: true, remediation: true, actor, publisher: 'action', ...withEnforcement(scope) }),
+        { humanRequest: true },
+      ),
   }));
 }

@@ -31,6 +31,7 @@ import { parseEvent } from '../shared/refs/parse.js';
 import { failIfUnpublished } from '../shared/engine/unpublished.js';
 import { summarise, type HandlerResult } from '../shared/lambda/results.js';
 import { automaticDeps } from '../shared/wiring/pipeline-deps.js';
+import { enforcementStoreFromEnv } from '../shared/watch/account/store.js';
 
 const policy = loadPolicy();
 const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
@@ -52,7 +53,8 @@ async function handle(event: unknown, context: Context): Promise<HandlerResult |
   }
   for (const rejected of parsed.rejected) logger.warn('id rejected', { ...rejected, eventName: parsed.eventName });
 
-  const deps = automaticDeps(clients, scope, policy, `on ${parsed.eventName ?? parsed.source}`);
+  // The state bucket's enforcement record: the account default's finding and a graduation carry it.
+  const deps = automaticDeps(clients, scope, policy, `on ${parsed.eventName ?? parsed.source}`, undefined, enforcementStoreFromEnv(scope));
   try {
     const result = await runPipeline(parsed.refs, deps, { ownChange: isOwnChange(parsed.actor?.issuerArn), dependants: true });
     failIfUnpublished(result.findings, result.annotations);
@@ -85,7 +87,7 @@ async function handleBatch(records: SQSRecord[], scope: Scope, context: Context)
     const group = events.filter((e) => e.ownChange === ownChange);
     const refs = mergedRefs(group);
     if (refs.length === 0) continue;
-    const deps = automaticDeps(clients, scope, policy, `on ${group.length} queued event${group.length === 1 ? '' : 's'}`);
+    const deps = automaticDeps(clients, scope, policy, `on ${group.length} queued event${group.length === 1 ? '' : 's'}`, undefined, enforcementStoreFromEnv(scope));
     let results: (PublishResult | undefined)[];
     try {
       const result = await runPipeline(refs, deps, { ownChange, dependants: true });

@@ -26,6 +26,7 @@ import { openChangeFilter, refreshDaysFromEnv } from '../shared/sinks/published.
 import { publishedStoreFromEnv } from '../shared/sinks/published-state.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../shared/aws/s3.js';
+import { enforcementStoreFromEnv } from '../shared/watch/account/store.js';
 
 const policy = loadPolicy();
 const clients = traced(createClients(process.env.AWS_REGION ?? 'us-east-1'));
@@ -37,7 +38,9 @@ export const handler = lambdaHandler(handle);
 
 async function handle(_event: unknown, context: Context): Promise<HandlerResult> {
   const scope = lambdaScope(context);
-  const deps = automaticDeps(clients, scope, policy, 'scheduled sweep', 'sweep');
+  // The enforcement record lives in the same bucket: the account default's finding and a graduation carry it.
+  const enforcement = enforcementStoreFromEnv(scope, process.env, () => (s3 ??= createS3Client(clients.region)));
+  const deps = automaticDeps(clients, scope, policy, 'scheduled sweep', 'sweep', enforcement);
   // The watch first, so a rollback's mark is on the instance before the sweep decides about it.
   try {
     const watched = summarize(await runWatch({ ec2: clients.ec2, rejectedCalls: createRejectedCalls(clients.cloudWatch), policy, now: () => new Date() }));
@@ -53,7 +56,7 @@ async function handle(_event: unknown, context: Context): Promise<HandlerResult>
     const changes = await openChangeFilter(store, { ...scope, refreshDays, now: new Date() });
     const summary = await sweep({
       changes,
-      inventory: createInventory(clients, scope),
+      inventory: createInventory(clients, { ...scope, ...(enforcement ? { enforcement } : {}) }),
       deps,
       activeFindings: createSecurityHubFindingIndex(clients.securityHub, scope),
     });

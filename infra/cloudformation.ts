@@ -126,7 +126,7 @@ export function sharedPolicies(stack: MemberStack): Map<SharedPolicyId, Statemen
   return out;
 }
 
-const SHARED_POLICY_DESCRIPTIONS: Record<SharedPolicyId, string> = { RemediationPolicy: 'remediation writes', FindingsPolicy: 'Security Hub findings' };
+const SHARED_POLICY_DESCRIPTIONS: Record<SharedPolicyId, string> = { RemediationPolicy: 'remediation writes', FindingsPolicy: 'Security Hub findings', StatePolicy: 'state bucket objects' };
 
 /** A role's shared statements by policy id, without `when` and `shared`, compacted. */
 function sharedOf(statements: readonly Statement[]): Map<SharedPolicyId, Statement[]> {

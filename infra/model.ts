@@ -102,7 +102,7 @@ export interface Statement extends PermissionStatement {
   shared?: SharedPolicyId;
 }
 
-export type SharedPolicyId = 'RemediationPolicy' | 'FindingsPolicy';
+export type SharedPolicyId = 'RemediationPolicy' | 'FindingsPolicy' | 'StatePolicy';
 
 export type FunctionName = 'events' | 'config-rule' | 'sweep' | 'action' | 'watch';
 

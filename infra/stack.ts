@@ -19,6 +19,8 @@ import { SUPPRESSED_PERMISSIONS } from '../shared/findings/suppressed.js';
 import { FINDING_INDEX_PERMISSIONS, FINDINGS_PERMISSIONS } from '../shared/sinks/securityhub.js';
 import { WATCH_READ_PERMISSIONS, WATCH_WRITE_PERMISSIONS } from '../shared/watch/permissions.js';
 import { memberRoleStatements } from './member-role.js';
+import { ENFORCEMENT_RECORD_ENV, REFUSED_LAUNCH_RULE, STATE_STATEMENTS } from './refused-launches.js';
+import { SWITCH_OFF_PERMISSIONS } from '../shared/watch/account/switch-off.js';
 import type { FunctionName, FunctionSpec, MemberStack, ParameterName, ParameterSpec, RuleSpec, Statement, Value } from './model.js';
 
 export const APP_NAME = 'imds-guard';
@@ -377,11 +379,6 @@ const queueConsumer: Statement[] = [
   { sid: 'ConsumeEventQueue', actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], resources: ['${EventQueue.Arn}'] },
 ];
 
-/** The sweep's published-finding state: its own object prefix; ListBucket so a missing object reads as NoSuchKey, not AccessDenied. */
-const stateObject: Statement[] = [
-  { sid: 'FindingStateObject', actions: ['s3:GetObject', 's3:PutObject'], resources: [`${ARN}:s3:::\${StateBucket}/imds-guard/state/*`] },
-  { sid: 'FindingStateBucket', actions: ['s3:ListBucket'], resources: [`${ARN}:s3:::\${StateBucket}`] },
-];
 
 /**
  * A role's statements as deployed: grouped by condition (`when`, in order of
@@ -455,7 +452,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 120,
     reservedConcurrency: 10,
-    statements: [...permissionsFor(['describe', 'usage', 'images', 'findings', 'control-findings', 'suppressed', 'act'], 'RemediationAllowed'), ...queueConsumer],
+    environment: ENFORCEMENT_RECORD_ENV,
+    statements: [
+      ...permissionsFor(['describe', 'usage', 'images', 'findings', 'control-findings', 'suppressed', 'act'], 'RemediationAllowed'),
+      ...queueConsumer,
+      ...STATE_STATEMENTS,
+    ],
   }),
   fn({
     name: 'config-rule',
@@ -476,7 +478,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     reservedConcurrency: 1,
     environment: { IMDS_GUARD_STATE_BUCKET: { sub: '${StateBucket}' }, IMDS_GUARD_FINDING_REFRESH_DAYS: { param: 'FindingRefreshDays' } },
     // 'finding-index' grants GetFindings on the hub, which the control-findings look-up needs too (one statement: the template's size).
-    statements: [...permissionsFor(['describe', 'list', 'usage', 'images', 'findings', 'finding-index', 'act'], 'RemediationAllowed'), ...stateObject],
+    statements: [...permissionsFor(['describe', 'list', 'usage', 'images', 'findings', 'finding-index', 'act'], 'RemediationAllowed'), ...STATE_STATEMENTS],
   }),
   fn({
     name: 'action',
@@ -485,22 +487,27 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 300,
     reservedConcurrency: 2,
+    environment: ENFORCEMENT_RECORD_ENV,
     // A person asked for the fix: write permissions whenever the function exists.
-    statements: permissionsFor([...ACTION_READS, 'findings', 'control-findings', 'suppressed', 'act']),
+    statements: [...permissionsFor([...ACTION_READS, 'findings', 'control-findings', 'suppressed', 'act']), ...STATE_STATEMENTS],
     when: 'SecurityHubActionEnabled',
   }),
   // ── issue 12: the watch (guard window of switched instances, rollback) ──
   fn({
     name: 'watch',
     id: 'Watch',
-    description: 'imds-guard: watch switched instances for rejected IMDSv1 calls and roll back',
+    description: 'imds-guard: watch switched instances and graduated account-regions, and roll back',
     memoryMb: 256,
     timeoutSeconds: 300,
+    // One at a time: the enforcement record is read, changed and written without a lock.
     reservedConcurrency: 1,
+    environment: ENFORCEMENT_RECORD_ENV,
     // Reads under every mode (a watch in detect mode only reports); the writes only when remediation is allowed.
     statements: [
       ...WATCH_READ_PERMISSIONS,
       ...WATCH_WRITE_PERMISSIONS.map((st): Statement => ({ ...st, when: 'RemediationAllowed' })),
+      ...STATE_STATEMENTS,
+      { ...SWITCH_OFF_PERMISSIONS, when: 'RemediationAllowed' },
     ],
   }),
 ];
@@ -539,6 +546,7 @@ export const RULES: readonly RuleSpec[] = [
   ),
   { id: 'Sweep', description: 'imds-guard: scheduled full reconcile', target: 'sweep', schedule: { param: 'SweepSchedule' } },
   { id: 'Watch', description: 'imds-guard: guard window of switched instances', target: 'watch', schedule: { param: 'WatchSchedule' } },
+  REFUSED_LAUNCH_RULE,
   {
     id: 'SecurityHubAction',
     description: 'imds-guard: Security Hub custom action "Enforce IMDSv2"',

@@ -21,6 +21,7 @@ import { REMEDIES } from '../kinds/remedies.js';
 import { errorText } from '../errors.js';
 import { createGroupFinder, type GroupFinder } from './groups.js';
 import { ActionRefused, type ActClients, type ActionResult } from './types.js';
+import type { EnforcementStore } from '../watch/account/record.js';
 
 export { ActionRefused } from './types.js';
 export type { ActClients, ActionResult } from './types.js';
@@ -41,6 +42,8 @@ export interface RemediateDeps {
   now?: () => Date;
   /** Actions in flight at once (default 4; the SDK retries throttling). */
   concurrency?: number;
+  /** Where a graduation to HttpTokensEnforced is recorded (shared/watch/account). */
+  enforcement?: EnforcementStore;
 }
 
 
@@ -74,7 +77,7 @@ export async function remediate(plans: readonly Plan[], deps: RemediateDeps): Pr
   const now = deps.now ?? (() => new Date());
   const groups = deps.groups ?? createGroupFinder(deps.clients.autoScaling);
   const actor = deps.actor ?? `imds-guard (${deps.policy.mode} mode)`;
-  const context = { clients: deps.clients, policy: deps.policy, groups, actor, now };
+  const context = { clients: deps.clients, policy: deps.policy, groups, actor, now, ...(deps.enforcement ? { enforcement: deps.enforcement } : {}) };
 
   const executed = await mapLimit(dedupePlans(plans), deps.concurrency ?? 4, async (plan): Promise<Executed> => {
     if (!plan.execute || plan.action === 'none') return { plan, ...notExecuted(plan, deps.policy) };

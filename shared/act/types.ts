@@ -10,6 +10,7 @@ import type { Plan } from '../verdict.js';
 import type { Policy } from '../policy.js';
 import type { GroupFinder } from './groups.js';
 import { ImdsGuardError } from '../errors.js';
+import type { EnforcementStore } from '../watch/account/record.js';
 
 export interface ActClients {
   region: string;
@@ -25,6 +26,8 @@ export interface ActContext {
   actor: string;
   /** The clock, for the watch record of a flip. */
   now?: () => Date;
+  /** Where a graduation to HttpTokensEnforced is recorded for the watch after it (absent: not recorded, not watched). */
+  enforcement?: EnforcementStore;
 }
 
 export interface ActionResult {

@@ -19,7 +19,7 @@
 import { describeExemption, exemptionStatus } from './exemption.js';
 import { CHECK_IDS } from '../kinds/checks.js';
 import { describeKind, watchedTags } from '../kinds/registry.js';
-import type { Judgement } from '../kinds/types.js';
+import type { Judgement, KindDescription } from '../kinds/types.js';
 import type { CheckResult, Compliance } from '../model.js';
 import type { Subject } from '../kinds/subject.js';
 import type { Verdict } from '../verdict.js';
@@ -45,9 +45,16 @@ export function evaluate(subject: Subject, policy: Policy, now: Date = new Date(
   const notes = [
     exemption.status === 'expired' || exemption.status === 'malformed' ? `${describeExemption(exemption)}.` : undefined,
     watchNote(watchedTags(subject) ?? {}),
+    kindNote(subject, now),
   ].filter((n): n is string => n !== undefined);
   if (notes.length > 0) for (const c of checks) c.reason = `${c.reason} ${notes.join(' ')}`;
   return { ref: subject.ref, compliance: worstOf(checks.map((c) => c.compliance)), checks, subject };
+}
+
+/** The kind's own note on every finding of the resource (the watch after graduation on the account default). */
+function kindNote(subject: Subject, now: Date): string | undefined {
+  if (subject.kind === 'missing') return undefined;
+  return (describeKind(subject.kind) as KindDescription).note?.(subject as never, now);
 }
 
 /** Every check with the same outcome and reason (gone, exempt). */

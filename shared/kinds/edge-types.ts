@@ -9,6 +9,7 @@ import type { EC2Client, InstanceMetadataDefaultsResponse } from '@aws-sdk/clien
 import type { Action } from '../act/types.js';
 import type { ResourceKind, ResourceRef, Scope } from '../model.js';
 import type { Subject, SubjectOf } from './subject.js';
+import type { EnforcementState } from '../watch/account/record.js';
 
 export interface EdgeClients {
   region: string;
@@ -37,6 +38,11 @@ export interface EdgeContext {
   ): Promise<DescribeResult<T>>;
   /** Describe calls in flight at once. */
   concurrency?: number;
+  /**
+   * The account-region's enforcement record (shared/watch/account), read at
+   * most once per load or inventory; absent where no store is wired.
+   */
+  enforcement?(): Promise<EnforcementState>;
 }
 
 /** An IAM statement an edge needs, in `Fn::Sub` syntax (`${AWS::Region}`…) where it names resources. */

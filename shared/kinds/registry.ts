@@ -9,7 +9,7 @@
  * The order is the order of sweeps and reports.
  */
 import type { Control } from './controls.js';
-import { type CheckId, type ControlId, KIND_NAMES, type ResourceKind, type Tags } from '../model.js';
+import { type CheckId, type ControlId, KIND_NAMES, type ResourceKind, type ResourceRef, type Scope, type Tags } from '../model.js';
 import { accountDefaultsDescription } from './account-defaults/description.js';
 import { accountDefaultsEdge } from './account-defaults/edge.js';
 import { autoScalingGroupDescription } from './auto-scaling-group/description.js';
@@ -72,6 +72,15 @@ export function watchedTags(subject: Subject): Tags | undefined {
 export function launchedFrom(subject: Subject): { imageId?: string; launchTime?: Date } | undefined {
   if (subject.kind === 'missing') return undefined;
   return (describeKind(subject.kind) as KindDescription).launchedFrom?.(subject as never);
+}
+
+/** The ref of the resource that holds a scope's IMDSv2 enforcement (the account default), for the watch after graduation. */
+export function enforcementRef(scope: Scope): ResourceRef | undefined {
+  for (const { description } of allKinds()) {
+    const ref = description.enforcementRef?.(scope);
+    if (ref) return ref;
+  }
+  return undefined;
 }
 
 /** Whether a flip of `kind` is watched and can be rolled back. */

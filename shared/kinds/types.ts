@@ -12,7 +12,7 @@
  */
 import type { Resource } from '@aws-sdk/client-securityhub';
 import type { AsffResourceType, Control } from './controls.js';
-import type { CheckId, Compliance, MetadataOptions, ResourceKind, ResourceRef, Tags } from '../model.js';
+import type { CheckId, Compliance, MetadataOptions, ResourceKind, ResourceRef, Scope, Tags } from '../model.js';
 import type { Plan } from '../verdict.js';
 import type { Policy } from '../policy.js';
 import type { Validation } from '../validate.js';
@@ -104,6 +104,14 @@ export interface KindDescription<K extends ResourceKind = ResourceKind> {
   configResourceId?(ref: ResourceRef): string;
   /** EC2 may not return a new resource of this kind right after the call that made it (eventual consistency): the event loader retries a miss. */
   describedLate?: boolean;
+  /** A sentence every finding of the resource carries beside its checks (evaluate appends it), e.g. the watch after graduation. */
+  note?(subject: SubjectOf<K>, now: Date): string | undefined;
+  /**
+   * The kind holds the account-region's IMDSv2 enforcement
+   * (HttpTokensEnforced): the ref of its one resource in a scope, whose
+   * finding the watch after graduation refreshes (shared/watch/account).
+   */
+  enforcementRef?(scope: Scope): ResourceRef;
   remediation: KindRemediation<K>;
 }
 

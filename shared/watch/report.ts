@@ -8,9 +8,15 @@
  * | Rollbacks         | rollbacks that happened: restored and read back, nothing else           |
  * | RollbackFailures  | rollbacks tried that did not restore (AWS error, read-back differs)      |
  * | WatchWriteFailures| writes that failed and are retried at the next run                      |
+ * | RefusedLaunches   | launches AWS refused because of enforcement, inside a graduation's guard window |
+ * | EnforcementRollbacks | HttpTokensEnforced switched off again by the watch and read back     |
+ * | EnforcementRollbackFailures | a switch-off tried that did not happen                        |
+ *
+ * Breakages also counts the first refused launch of a graduation's window.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { WatchResult } from './index.js';
+import type { AccountWatchResult } from './account/watch.js';
 
 export const METRICS_NAMESPACE = 'imds-guard';
 export const SERVICE_NAME = 'imds-guard';
@@ -51,8 +57,14 @@ export function summarize(results: readonly WatchResult[]): WatchSummary {
   };
 }
 
-export function publishWatchMetrics(summary: WatchSummary): void {
-  metrics.addMetric(BREAKAGE_METRIC, MetricUnit.Count, summary.breakages);
+/** The instance watch's summary and, where it ran, the watch after graduation's result, in one EMF record. */
+export function publishWatchMetrics(summary: WatchSummary, account?: AccountWatchResult): void {
+  metrics.addMetric(BREAKAGE_METRIC, MetricUnit.Count, summary.breakages + (account?.breakage ? 1 : 0));
+  if (account) {
+    metrics.addMetric('RefusedLaunches', MetricUnit.Count, account.refused);
+    metrics.addMetric('EnforcementRollbacks', MetricUnit.Count, account.rolledBack ? 1 : 0);
+    metrics.addMetric('EnforcementRollbackFailures', MetricUnit.Count, account.rollbackFailed ? 1 : 0);
+  }
   metrics.addMetric(ROLLBACK_METRIC, MetricUnit.Count, summary.rolledBack);
   metrics.addMetric(ROLLBACK_FAILURE_METRIC, MetricUnit.Count, summary.rollbackFailures);
   metrics.addMetric('WatchCleared', MetricUnit.Count, summary.cleared);

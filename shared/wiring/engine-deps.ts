@@ -15,6 +15,7 @@ import { createLoader } from './load.js';
 import type { PipelineDeps } from '../engine/pipeline.js';
 import type { Policy } from '../policy.js';
 import type { Scope } from '../model.js';
+import type { EnforcementStore } from '../watch/account/record.js';
 
 export interface EngineOptions extends Scope {
   policy: Policy;
@@ -25,17 +26,20 @@ export interface EngineOptions extends Scope {
   remediation: boolean;
   /** Who acts, for finding notes. */
   actor: string;
+  /** The enforcement record's store (shared/watch/account/store.ts), where the function has the state bucket. */
+  enforcement?: EnforcementStore;
 }
 
 export function engineDeps(clients: Clients, options: EngineOptions): Omit<PipelineDeps, 'findings'> {
-  const loader = createLoader(clients, { account: options.account });
+  const enforcement = options.enforcement ? { enforcement: options.enforcement } : {};
+  const loader = createLoader(clients, { account: options.account, ...enforcement });
   return {
     policy: options.policy,
     loader,
     usage: createUsageSource(clients.cloudWatch),
     images: createImageSupport(clients.ec2),
     remediator: options.remediation
-      ? createRemediator({ clients, policy: options.policy, account: options.account, loader, evaluate, actor: options.actor })
+      ? createRemediator({ clients, policy: options.policy, account: options.account, loader, evaluate, actor: options.actor, ...enforcement })
       : undefined,
   };
 }

@@ -13,15 +13,21 @@ import { edgeOf } from '../kinds/registry.js';
 import type { SubjectOf } from '../kinds/subject.js';
 import type { ResourceKind, Scope } from '../model.js';
 import type { Inventory } from '../engine/ports.js';
+import type { EnforcementState, EnforcementStore } from '../watch/account/record.js';
 
 export interface InventoryOptions extends Scope {
   /** Calls in flight at once for per-template look-ups. Default 4. */
   concurrency?: number;
+  /** Where the account-region's enforcement record lives (read once per inventory). */
+  enforcement?: EnforcementStore;
 }
 
 export function createInventory(clients: Omit<EdgeClients, 'region'> & { region?: string }, options: InventoryOptions): Inventory {
   let level: Promise<InstanceMetadataDefaultsResponse | undefined> | undefined;
+  let record: Promise<EnforcementState> | undefined;
+  const store = options.enforcement;
   const ctx: EdgeContext = {
+    ...(store ? { enforcement: () => (record ??= store.read()) } : {}),
     clients: { ...clients, region: options.region },
     scope: { account: options.account, region: options.region },
     accountLevel: () => (level ??= getInstanceMetadataDefaults(clients.ec2)),

@@ -15,6 +15,7 @@ import { describeKind, edgeOf, KIND_NAMES } from '../kinds/registry.js';
 import { refKey, type ResourceKind, type ResourceRef } from '../model.js';
 import type { Subject } from '../kinds/subject.js';
 import type { Loader } from '../engine/ports.js';
+import type { EnforcementState, EnforcementStore } from '../watch/account/record.js';
 
 export type LoaderClients = EdgeClients;
 
@@ -32,6 +33,8 @@ export interface LoaderOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Describe calls in flight at once per batch. Default 4. */
   concurrency?: number;
+  /** Where the account-region's enforcement record lives (the account default's subject carries it). */
+  enforcement?: EnforcementStore;
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [1000, 2000] as const;
@@ -77,10 +80,13 @@ export function createLoader(clients: LoaderClients, options: LoaderOptions = {}
   /** Edge contexts for one load: one GetInstanceMetadataDefaults at most, and only when something needs it. */
   function contexts(): (kind: ResourceKind) => EdgeContext {
     let defaults: Promise<InstanceMetadataDefaultsResponse | undefined> | undefined;
+    let record: Promise<EnforcementState> | undefined;
+    const store = options.enforcement;
     return (kind) => ({
       clients,
       scope: { account: options.account ?? '', region: clients.region },
       accountLevel: () => (defaults ??= getInstanceMetadataDefaults(clients.ec2)),
+      ...(store ? { enforcement: () => (record ??= store.read()) } : {}),
       retryNotFound: (ids, describe, retryable) => withNotFoundRetries(ids, describe, retryKinds.has(kind) ? delays : [], sleep, retryable),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     });

@@ -12,6 +12,7 @@ import { withControlFindings } from '../sinks/annotate-control-findings.js';
 import { createSecurityHubSink } from '../sinks/securityhub.js';
 import { createWaveMembers } from './wave-members.js';
 import { createSuppressedLookup } from '../findings/suppressed.js';
+import type { EnforcementStore } from '../watch/account/record.js';
 
 export interface WiringOptions extends EngineOptions {
   /** Publish findings to Security Hub (off for the Config rule and the CLI). */
@@ -25,7 +26,7 @@ export interface WiringOptions extends EngineOptions {
  * published, remediation unless the mode is detect, and an actor naming the
  * mode and what triggered the run.
  */
-export function automaticDeps(clients: Clients, scope: Scope, policy: Policy, trigger: string, publisher?: Publisher): PipelineDeps {
+export function automaticDeps(clients: Clients, scope: Scope, policy: Policy, trigger: string, publisher?: Publisher, enforcement?: EnforcementStore): PipelineDeps {
   return pipelineDeps(clients, {
     ...scope,
     policy,
@@ -33,6 +34,7 @@ export function automaticDeps(clients: Clients, scope: Scope, policy: Policy, tr
     remediation: policy.mode !== 'detect',
     actor: `imds-guard (${policy.mode} mode, ${trigger})`,
     ...(publisher ? { publisher } : {}),
+    ...(enforcement ? { enforcement } : {}),
   });
 }
 

@@ -62,12 +62,17 @@ const RUNTIME = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']
 
 const EXPECTED: Record<string, { always: string[]; gated: string[] }> = {
   // Issue 12: before a change the events and action functions read whether a person suppressed the resource's finding.
-  Events: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...CONTROL_FINDINGS, ...SUPPRESSED, ...QUEUE], gated: [...WRITES, ...ACT_READS] },
+  // The events, action and watch functions read (and a graduation writes) the enforcement record in the state bucket.
+  Events: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...CONTROL_FINDINGS, ...SUPPRESSED, ...QUEUE, ...STATE], gated: [...WRITES, ...ACT_READS] },
   Sweep: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...FINDING_INDEX, ...STATE], gated: [...WRITES, ...ACT_READS] },
   ConfigRule: { always: [...RUNTIME, ...DESCRIBE, 'config:PutEvaluations', 'config:GetComplianceDetailsByConfigRule'], gated: [] },
-  Action: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...CONTROL_FINDINGS, ...SUPPRESSED, ...WRITES, ...ACT_READS], gated: [] },
+  Action: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...CONTROL_FINDINGS, ...SUPPRESSED, ...WRITES, ...ACT_READS, ...STATE], gated: [] },
   // Issue 12: the watch reads the rejected-call metric and, when remediation is allowed, restores and tags instances.
-  Watch: { always: [...RUNTIME, 'ec2:DescribeInstances', ...USAGE], gated: ['ec2:ModifyInstanceMetadataOptions', 'ec2:CreateTags', 'ec2:DeleteTags'] },
+  // The watch after graduation reads its record and, when remediation is allowed, switches enforcement off again.
+  Watch: {
+    always: [...RUNTIME, 'ec2:DescribeInstances', ...USAGE, ...STATE],
+    gated: ['ec2:ModifyInstanceMetadataOptions', 'ec2:CreateTags', 'ec2:DeleteTags', 'ec2:GetInstanceMetadataDefaults', 'ec2:ModifyInstanceMetadataDefaults'],
+  },
 };
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();

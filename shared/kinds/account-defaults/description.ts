@@ -9,6 +9,7 @@ import type { Policy } from '../../policy.js';
 import { validateAccountId } from '../../validate.js';
 import { hopLimitCheck, prune, result } from '../judging.js';
 import type { Judgement, KindDescription } from '../types.js';
+import { enforcementNote } from '../../watch/account/record.js';
 
 const ACCOUNT_DEFAULT: Control = {
   id: 'account-default',
@@ -44,6 +45,9 @@ export const accountDefaultsDescription: KindDescription<'account-defaults'> = {
   label: (subject) => `metadata options in ${subject.ref.region}`,
   exemptionSetting: { setting: 'exemptAccountDefaultRegions', value: (subject) => subject.ref.region },
   row: (subject) => ({ metadata: subject.metadata }),
+  // The watch after graduation (shared/watch/account): who switched enforcement on, refused launches, the rolled-back mark.
+  note: (subject, now) => enforcementNote(subject.enforcement, now),
+  enforcementRef: (scope) => ({ kind: 'account-defaults', id: scope.account, account: scope.account, region: scope.region }),
   judge: judgeAccountDefaults,
   details: (subject) => {
     const m = subject.metadata;

@@ -2,6 +2,7 @@
  * The account-defaults kind: the region's instance metadata defaults (GetInstanceMetadataDefaults), as described now. Types only.
  */
 import type { MetadataOptions, ResourceRef } from '../../model.js';
+import type { EnforcementState } from '../../watch/account/record.js';
 
 export interface AccountDefaultsSubject {
   kind: 'account-defaults';
@@ -11,4 +12,11 @@ export interface AccountDefaultsSubject {
   httpTokensEnforced?: boolean;
   /** GetInstanceMetadataDefaults `ManagedBy`: `declarative-policy` when an Organizations declarative policy sets the default. */
   managedBy?: 'account' | 'declarative-policy';
+  /**
+   * The record of imds-guard's graduation here and of the watch after it
+   * (shared/watch/account/record.ts): who switched enforcement on and when,
+   * refused launches, the "enforcement rolled back" mark. Absent when no
+   * store is wired (then nothing is recorded here).
+   */
+  enforcement?: EnforcementState;
 }
