@@ -248,11 +248,46 @@ async function runGuardrails(options: GuardrailsOptions, io: Io): Promise<number
   return EXIT_CLEAN;
 }
 
+/** `rollback --account-enforcement`: each region's HttpTokensEnforced off again, read back, marked. */
+async function runEnforcementRollback(options: RollbackOptions, io: Io, deps: RunDeps): Promise<number> {
+  const { cliEnforcementStore, enforcementExitCode, enforcementTable, rollBackEnforcement } = await import('./rollback-enforcement.js');
+  const prep = await prepare(options, io, deps);
+  const preflightWith = deps.preflightWith ?? createPreflightClients;
+  const by = `imds-guard rollback --account-enforcement (CLI${prep.arn ? `, ${prep.arn}` : ''})`;
+  const run = (dryRun: boolean) =>
+    Promise.all(
+      prep.regions.map(async (region) => {
+        const scope = { account: prep.account, region };
+        const store = await cliEnforcementStore(scope, io.env, () => preflightWith(region).cloudFormation);
+        return rollBackEnforcement({ scope, ec2: deps.clientsFor(region).ec2, store, by, now: deps.now(), dryRun });
+      }),
+    );
+  const render = (results: Awaited<ReturnType<typeof run>>, dryRun: boolean): string =>
+    options.format === 'json' ? `${JSON.stringify({ dryRun, results }, null, 2)}\n` : enforcementTable(results, dryRun);
+  const plan = await run(true);
+  const toDo = plan.filter((p) => p.status === 'planned').length;
+  if (options.dryRun || toDo === 0) {
+    await emit(io, render(plan, true), options.outFile);
+    return enforcementExitCode(plan);
+  }
+  if (!options.yes) {
+    io.stderr.write(enforcementTable(plan, true));
+    if (!(await io.confirm(`Switch IMDSv2 enforcement off in ${toDo} region${toDo === 1 ? '' : 's'} of account ${prep.account}?`))) {
+      io.stderr.write('Nothing changed.\n');
+      return EXIT_FINDINGS;
+    }
+  }
+  const results = await run(false);
+  await emit(io, render(results, false), options.outFile);
+  return enforcementExitCode(results);
+}
+
 /** `rollback`: find the recorded instances, say up front what AWS would refuse, confirm, put their options back. */
 async function runRollback(options: RollbackOptions, io: Io, deps: RunDeps): Promise<number> {
   if (!options.dryRun && !options.yes && !io.stdinIsTTY) {
     throw new UsageError('rollback: refusing to change instances without confirmation: stdin is not a terminal; pass --yes, or --dry-run to see the plan');
   }
+  if (options.accountEnforcement) return runEnforcementRollback(options, io, deps);
   const { enforcedNote, findCandidates, regionEnforcement, rollBackCandidates, rollbackExitCode, rollbackTable } = await import('./rollback.js');
   const prep = await prepare(options, io, deps);
   const selection = { instanceIds: options.instanceIds, tags: options.tags, ...(options.since ? { since: options.since } : {}) };

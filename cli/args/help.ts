@@ -124,12 +124,21 @@ Exit codes:
   1  something is missing (each with its fix), or could not be checked
   2  usage or credential error`,
   rollback: `Usage: imds-guard rollback (--instance ID | --tag K=V | --since T)... [options]
+       imds-guard rollback --account-enforcement [--region R]... [options]
 
 Puts back exactly the metadata options imds-guard recorded on an instance
-before it switched it to IMDSv2 (tag imds-guard:previous), and marks it
-(imds-guard:rolled-back) so imds-guard never switches it again automatically
-until a person removes the mark. What the watch does by itself when IMDSv1
-calls are rejected after a switch. Selections combine (all must match).
+before it switched it to IMDSv2 (tag imds-guard:previous), reads them back,
+and marks it (imds-guard:rolled-back) so imds-guard never switches it again
+automatically until a person removes the mark. What the watch does by itself
+when IMDSv1 calls are rejected after a switch. Selections combine (all must
+match). Where the account enforces IMDSv2 (HttpTokensEnforced) AWS refuses
+to switch an instance back: that is said up front, per region.
+
+--account-enforcement switches the regions' IMDSv2 enforcement off again
+(what the watch after graduation does when launches are refused), reads it
+back, and marks the account-region in the member stack's state bucket
+(IMDS_GUARD_STATE_BUCKET, or the bucket of the imds-guard stack found in the
+region) so no graduation follows until a person clears the mark.
 ${optionsHelp('rollback')}
 
 Exit codes: 0 all selected rolled back (or planned), 1 something failed or

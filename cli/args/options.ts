@@ -86,6 +86,8 @@ export interface RollbackOptions extends CommonOptions {
   instanceIds: string[];
   tags: { key: string; value: string }[];
   since?: Date;
+  /** `--account-enforcement`: switch the account-region's HttpTokensEnforced off again and mark it. */
+  accountEnforcement: boolean;
   dryRun: boolean;
   yes: boolean;
 }
@@ -243,6 +245,11 @@ export const OPTIONS: Record<string, OptionSpec> = {
     section: 'Select',
     help: 'Everything imds-guard switched at or after TIME (ISO 8601, e.g. 2026-05-01 or 2026-05-01T10:00:00Z)',
   },
+  'account-enforcement': {
+    type: 'boolean',
+    section: 'Select',
+    help: "Switch each region's IMDSv2 enforcement (HttpTokensEnforced) off again, and mark it so no graduation follows until a person clears the mark",
+  },
   output: { type: 'string', arg: 'FORMAT', section: 'Output', help: 'Output format: {formats} (default: table, or from the --out-file extension)' },
   format: { type: 'string', short: 'f', arg: 'FORMAT', section: 'Output', help: 'Same as --output', aliasOf: 'output' },
   'out-file': { type: 'string', arg: 'FILE', section: 'Output', help: 'Write to FILE instead of stdout' },
@@ -275,7 +282,7 @@ export const COMMAND_OPTIONS: Record<Command, string[]> = {
   fix: ['dry-run', 'yes', 'override-usage-unknown', 'delete-superseded', 'even-if-unrecreatable', ...WHERE_WHAT, ...ORG, ...OUTPUT, ...CONNECTION, 'help'],
   guardrails: ['policy', 'exempt-principal', 'max-hop-limit', 'http-tokens-enforced', ...OUTPUT, 'help'],
   doctor: ['region', 'all-regions', 'stack-name', ...ORG, ...OUTPUT, ...CONNECTION, 'help'],
-  rollback: ['instance', 'tag', 'since', 'dry-run', 'yes', 'region', 'all-regions', ...OUTPUT, ...CONNECTION, 'help'],
+  rollback: ['instance', 'tag', 'since', 'account-enforcement', 'dry-run', 'yes', 'region', 'all-regions', ...OUTPUT, ...CONNECTION, 'help'],
 };
 
 export const COMMAND_FORMATS: Record<Command, readonly Format[]> = { scan: FORMATS, fix: FIX_FORMATS, guardrails: ['json'], doctor: REPORT_FORMATS, rollback: REPORT_FORMATS };

@@ -349,8 +349,12 @@ function parseRollback(values: Values): RollbackOptions {
     }
     since = new Date(sinceText);
   }
-  if (instanceIds.length === 0 && tags.length === 0 && since === undefined) {
-    throw new UsageError('rollback: name what to roll back with --instance, --tag or --since');
+  const accountEnforcement = values['account-enforcement'] === true;
+  if (accountEnforcement && (instanceIds.length > 0 || tags.length > 0 || since !== undefined)) {
+    throw new UsageError("rollback: --account-enforcement rolls back a region's enforcement, not instances: run it apart from --instance, --tag and --since");
+  }
+  if (!accountEnforcement && instanceIds.length === 0 && tags.length === 0 && since === undefined) {
+    throw new UsageError('rollback: name what to roll back with --instance, --tag or --since (or --account-enforcement)');
   }
   const dryRun = values['dry-run'] === true;
   const yes = values.yes === true;
@@ -362,6 +366,7 @@ function parseRollback(values: Values): RollbackOptions {
     explicitKinds: true,
     instanceIds,
     tags,
+    accountEnforcement,
     dryRun,
     yes,
   };
