@@ -165,6 +165,18 @@ export function regionDeps(
         }
       },
     };
+    const account = usage.accountUsage;
+    // The account-wide look-up of the stage: recorded, and its failure leaves the stage's IMDSv1 use unknown.
+    if (account) {
+      guarded.accountUsage = async (days) => {
+        try {
+          return await account.call(usage, days);
+        } catch (error) {
+          log.record('usage', error);
+          throw error;
+        }
+      };
+    }
     deps.usage = guarded;
   }
   const images = base.images;
