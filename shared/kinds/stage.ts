@@ -112,10 +112,10 @@ export interface StageReport {
 /** How many blockers a finding or a plan names one by one (the rest are counted). */
 export const BLOCKERS_NAMED = 5;
 
-/** `lt-0abc (default version 3 resolves HttpTokens=optional), web-asg (…) and 4 more`. */
+/** `lt-0abc: default version 3 … optional; web-asg: …; and 4 more`. */
 export function blockerWords(blockers: readonly Blocker[], named = BLOCKERS_NAMED): string {
   if (blockers.length === 0) return 'none';
-  const shown = blockers.slice(0, named).map((b) => `${b.id} (${b.why})`);
+  const shown = blockers.slice(0, named).map((b) => `${b.id}: ${b.why}`);
   const rest = blockers.length - shown.length;
   return rest > 0 ? `${shown.join('; ')}; and ${rest} more` : shown.join('; ');
 }
