@@ -104,18 +104,24 @@ export function computeStage(facts: readonly StageFact[], use: Imdsv1Use, missin
   for (const c of use.callers) {
     blockers.push({ type: 'imdsv1-calls', kind: callerKind, id: c.instanceId, why: `${plural(c.calls, 'IMDSv1 call')} in ${use.lookbackDays} days` });
   }
-  const enforcement = facts.find((f): f is Extract<StageFact, { type: 'enforcement' }> => f.type === 'enforcement');
+  const enforcement = facts.find((f): f is EnforcementFact => f.type === 'enforcement');
   if (use.unknown !== undefined && enforcement) {
     blockers.push({ type: 'usage-unknown', kind: enforcement.ref.kind, id: enforcement.ref.id, why: `IMDSv1 use unknown: ${use.unknown}` });
   }
   const instancesAllowingImdsv1 = facts.filter((f) => f.type === 'workload' && f.allowsImdsv1).length;
-  const launchPaths = facts.filter((f) => f.type === 'launch-path' && f.allowsImdsv1).length;
-  const base = { blockers, instancesAllowingImdsv1, imdsv1: use };
-
   if (!enforcement || missingKinds.length > 0) {
     const what = missingKinds.length > 0 ? missingKinds.join(', ') : 'the account default';
-    return { ...base, stage: 'unknown', reason: `not every kind was read (${what}), so the stage cannot be told` };
+    return { blockers, instancesAllowingImdsv1, imdsv1: use, stage: 'unknown', reason: `not every kind was read (${what}), so the stage cannot be told` };
   }
+  return classify(blockers, instancesAllowingImdsv1, use, enforcement);
+}
+
+type EnforcementFact = Extract<StageFact, { type: 'enforcement' }>;
+
+/** The stage from the blockers, the instances that allow IMDSv1, the IMDSv1 use and the enforcement itself. */
+function classify(blockers: Blocker[], instancesAllowingImdsv1: number, use: Imdsv1Use, enforcement: EnforcementFact): StageReport {
+  const launchPaths = blockers.filter((b) => b.type === 'launch-path').length;
+  const base = { blockers, instancesAllowingImdsv1, imdsv1: use };
   if (enforcement.enforced === true) {
     const by = enforcement.managedBy === 'declarative-policy' ? ' by a declarative policy' : '';
     const left = launchPaths > 0 ? `; ${plural(launchPaths, 'launch path')} still ask for IMDSv1 and would be refused` : '';
@@ -144,6 +150,21 @@ export function computeStage(facts: readonly StageFact[], use: Imdsv1Use, missin
   else if (use.unknown !== undefined) parts.push('IMDSv1 use unknown');
   else parts.push(`no IMDSv1 call seen in ${use.lookbackDays} days`);
   return { ...base, stage: 'migrating', reason: parts.join('; ') };
+}
+
+/**
+ * The stage again after the carrier itself changed (a verified fix of the
+ * account default in this run): its own facts replace the ones the stage was
+ * computed with; everything else in the account-region is as it was read.
+ */
+export function restage(stage: StageReport, carrier: Subject): StageReport {
+  if (stage.stage === 'unknown') return stage;
+  const facts = factsOf(carrier);
+  const enforcement = facts.find((f): f is EnforcementFact => f.type === 'enforcement');
+  if (!enforcement) return stage;
+  const own = (b: Blocker): boolean => b.kind === carrier.ref.kind && b.id === carrier.ref.id && b.type === 'launch-path';
+  const mine: Blocker[] = facts.flatMap((f) => (f.type === 'launch-path' && f.allowsImdsv1 ? [{ type: 'launch-path' as const, kind: f.ref.kind, id: f.ref.id, why: f.why }] : []));
+  return classify([...mine, ...stage.blockers.filter((b) => !own(b))], stage.instancesAllowingImdsv1, stage.imdsv1, enforcement);
 }
 
 function allowingWords(launchPaths: number, instances: number): string {

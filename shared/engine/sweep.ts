@@ -27,7 +27,7 @@ import type { Subject } from '../kinds/subject.js';
 import { type PipelineDeps, processSubjects } from './pipeline.js';
 import { failIfUnpublished } from './unpublished.js';
 import { changedOnly, type ChangeFilter } from '../sinks/published.js';
-import { StageTally } from './stage.js';
+import { StageTally, stageOf } from './stage.js';
 import { count } from '../observability/metrics.js';
 import type { StageReport } from '../kinds/stage.js';
 
@@ -133,6 +133,7 @@ export async function sweep({ inventory, deps, activeFindings, maxGroupSize, cha
   // The stage: facts gathered as pages go by, one account-wide usage look-up started now, the account default judged last with it.
   const tally = new StageTally(deps.policy.usageLookbackDays);
   tally.start(deps.usage);
+  let judgedStage: StageReport | undefined;
 
   async function judge(): Promise<void> {
     if (group.length === 0) return;
@@ -142,6 +143,8 @@ export async function sweep({ inventory, deps, activeFindings, maxGroupSize, cha
     const result = await processSubjects(subjects, groupDeps);
     tally.observeReports(result.reports);
     for (const { verdict, outcome } of result.reports) {
+      // The stage as the account default's finding says it (after a graduation in this run: enforced).
+      judgedStage = stageOf(verdict.subject) ?? judgedStage;
       seen.add(refKey(verdict.ref));
       summary.evaluated += 1;
       if (verdict.compliance === 'NON_COMPLIANT') summary.nonCompliant += 1;
@@ -167,14 +170,15 @@ export async function sweep({ inventory, deps, activeFindings, maxGroupSize, cha
     tally.kindRead(kind);
   }
   await judge();
-  const { stage, held } = await tally.finish();
+  const { stage: computed, held } = await tally.finish();
+  await add(held);
+  await judge();
+  const stage = judgedStage ?? computed;
   summary.stage = stage.stage;
   summary.blockers = stage.blockers.length;
   count('Stage', 1, { name: 'stage', value: stage.stage });
   count('StageBlockers', stage.blockers.length);
-  logger.info('stage', { stage: stage.stage, reason: stage.reason, blockers: stage.blockers.length, imdsv1: stage.imdsv1.source, first: stage.blockers.slice(0, 5) });
-  await add(held);
-  await judge();
+  logger.info('stage', { stage: stage.stage, computed: computed.stage, reason: stage.reason, blockers: stage.blockers.length, imdsv1: stage.imdsv1.source, first: stage.blockers.slice(0, 5) });
   if (findings) {
     await findings.flush();
     for (const r of findings.results) {

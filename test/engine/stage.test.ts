@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeStage, factsOf, imdsv1Use, StageTally, stageKinds } from '../../shared/engine/stage.js';
+import { computeStage, factsOf, imdsv1Use, restage, StageTally, stageKinds } from '../../shared/engine/stage.js';
 import type { AccountUsage, Report, UsageSource } from '../../shared/engine/ports.js';
 import type { Subject } from '../../shared/kinds/subject.js';
 import type { LaunchSource } from '../../shared/kinds/auto-scaling-group/subject.js';
@@ -132,6 +132,19 @@ describe('the stage of an account-region', () => {
   it('unknown: a kind that gives facts was not read', () => {
     expect(stageOf([accountDefaults(DEFAULTS_REQUIRED)], search({}), new Map(), ['launch templates']).stage).toBe('unknown');
     expect(stageOf([instance('i-0aaaaaaaaaaaaaaa1', REQUIRED)], search({})).stage).toBe('unknown'); // no account default
+  });
+});
+
+describe('restage: the stage after the account default itself changed in this run', () => {
+  it('HttpTokens=required on the default removes its own blocker; enforcement makes it enforced; the rest stays as read', () => {
+    const before = stageOf([accountDefaults({}), instance('i-0aaaaaaaaaaaaaaa1', REQUIRED)], search({}));
+    expect(before.stage).toBe('migrating');
+    expect(restage(before, accountDefaults(DEFAULTS_REQUIRED)).stage).toBe('ready');
+    expect(restage(before, { ...accountDefaults(DEFAULTS_REQUIRED), httpTokensEnforced: true }).stage).toBe('enforced');
+    const withTemplate = stageOf([accountDefaults({}), launchTemplate('lt-0aaaaaaaaaaaaaaa1', { httpTokens: 'optional' })], search({}));
+    const after = restage(withTemplate, accountDefaults(DEFAULTS_REQUIRED));
+    expect(after).toMatchObject({ stage: 'migrating' });
+    expect(after.blockers.map((b) => b.id)).toEqual(['lt-0aaaaaaaaaaaaaaa1']);
   });
 });
 
