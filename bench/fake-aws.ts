@@ -84,6 +84,8 @@ export interface FakeAws {
   evaluationResults: Map<string, { ComplianceType: string; Annotation?: string }>;
   /** GetMetricData queries answered (CloudWatch bills per metric requested). */
   metricQueries: { count: number };
+  /** SEARCH queries answered (the migration stage's account-wide look-up, one per account-region). */
+  metricSearches: { count: number };
   /** S3 objects, `bucket/key` → bytes. */
   objects: Map<string, Buffer>;
   /** Changes an instance's HttpTokens as if someone modified it (the daily change of the cost bench). */
@@ -181,6 +183,7 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
   const evaluationResults = new Map<string, { ComplianceType: string; Annotation?: string }>();
   const objects = new Map<string, Buffer>();
   const metricQueries = { count: 0 };
+  const metricSearches = { count: 0 };
   const modifications: string[] = [];
   const instanceOverrides = new Map<number, { httpTokens: string; hop?: number }>();
   /** Tags written with CreateTags (imds-guard's watch record), per instance index. */
@@ -423,8 +426,23 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
       ids.add(q.Id);
     }
     const end = typeof body.EndTime === 'number' ? body.EndTime : Date.parse(body.EndTime) / 1000;
+    const start = typeof body.StartTime === 'number' ? body.StartTime : Date.parse(body.StartTime) / 1000;
     return {
-      MetricDataResults: queries.map((q, k) => {
+      MetricDataResults: queries.flatMap((q, k) => {
+        // A SEARCH over every instance's MetadataNoToken: one series per instance with data, at most 500 (CloudWatch's limit).
+        if (typeof q.Expression === 'string' && q.Expression.startsWith('SEARCH(')) {
+          metricSearches.count += 1;
+          const period = Number(q.Period ?? /,\s*(\d+)\)\s*$/.exec(q.Expression)?.[1]);
+          const points = Math.ceil((end - start) / period);
+          const series: unknown[] = [];
+          for (let i = 0; i < estate.instances && series.length < 500; i++) {
+            if (i % 11 === 0) continue; // no data: not found by a SEARCH
+            const values = Array.from({ length: points }, (_, p) => (p === 0 && i % 7 === 0 ? 3 : 0));
+            series.push({ Id: q.Id, Label: instanceId(i), Timestamps: values.map((_, p) => end - p * period), Values: values, StatusCode: 'Complete' });
+          }
+          if (series.length * points > 100_800) throw invalid('too many datapoints for one answer', 'ValidationError');
+          return series;
+        }
         const instance = q.MetricStat?.Metric?.Dimensions?.[0]?.Value as string;
         const i = indexOf(INSTANCE_RE, instance ?? '', estate.instances) ?? k;
         if (q.MetricStat?.Metric?.MetricName === 'MetadataNoTokenRejected') {
@@ -750,6 +768,7 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     evaluationResults,
     objects,
     metricQueries,
+    metricSearches,
     modifications,
     instanceTags,
     rejected,

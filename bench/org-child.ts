@@ -13,11 +13,14 @@ const regions = (process.env.BENCH_REGIONS ?? 'us-east-1').split(',');
 let lines = 0;
 let bytes = 0;
 let summary = '';
+const stages: Record<string, number> = {};
 let stderr = '';
 const count = (t: string): void => {
   bytes += Buffer.byteLength(t);
   for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', i + 1)) lines += 1;
   if (t.startsWith('{"type":"summary"')) summary = t;
+  // The migration stage of each account-region, from the account default's rows.
+  for (const m of t.matchAll(/"stage":"([a-z]+)"/g)) stages[m[1]!] = (stages[m[1]!] ?? 0) + 1;
 };
 const started = performance.now();
 const concurrency = process.env.BENCH_CONCURRENCY ? ['--concurrency', process.env.BENCH_CONCURRENCY] : [];
@@ -50,5 +53,6 @@ process.stdout.write(
     accountsOk: report.organization.accounts.filter((a) => a.status === 'ok').length,
     assumeRoleCalls: report.organization.assumeRoleCalls,
     reportBytes: bytes,
+    stages,
   })}\n`,
 );

@@ -29,6 +29,9 @@ export interface OrgBenchResult extends ChildCost, CallsMade {
   assumeRoleCalls: number;
   minimum: Record<string, number>;
   minimumDetail: string;
+  /** Account-regions per migration stage, and the SEARCH calls made for them (one per account-region). */
+  stages: Record<string, number>;
+  searches: number;
 }
 
 interface Child extends ChildCost {
@@ -38,6 +41,7 @@ interface Child extends ChildCost {
   accountsOk: number;
   assumeRoleCalls: number;
   reportBytes: number;
+  stages: Record<string, number>;
 }
 
 const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
@@ -54,13 +58,14 @@ function minimumCalls(fake: FakeAws, accounts: number, regions: number): { minim
   const ec2 = ceilDiv(N, 1000) + ceilDiv(T + D, 200) + ceilDiv(T, 200) + 1;
   // Launch configurations, and the Auto Scaling groups once per region for the report's "used by".
   const autoscaling = ceilDiv(L, 100) + 1;
-  const monitoring = ceilDiv(nonCompliant, 500);
+  // The usage evidence of the non-compliant instances, and the migration stage's one account-wide SEARCH.
+  const monitoring = ceilDiv(nonCompliant, 500) + 1;
   return {
     minimum: { ec2: ar * ec2, autoscaling: ar * autoscaling, monitoring: ar * monitoring, organizations: ceilDiv(accounts, 20), sts: 1 + (accounts - 1) },
     detail:
       `per account-region: ec2 ${ec2} (DescribeInstances, DescribeLaunchTemplateVersions, DescribeLaunchTemplates, GetInstanceMetadataDefaults), ` +
       `autoscaling ${autoscaling} (DescribeLaunchConfigurations, DescribeAutoScalingGroups once: the auto-scaling-group kind's listing ` +
-      `also fills the templates' "used by"), monitoring ${monitoring} (GetMetricData); ` +
+      `also fills the templates' "used by"), monitoring ${monitoring} (GetMetricData: ceil(${nonCompliant}/500) per-instance + 1 SEARCH for the stage); ` +
       `organizations ListAccounts ceil(${accounts}/20); sts GetCallerIdentity 1 + AssumeRole ${accounts - 1} (one per member account, none for the caller's)`,
   };
 }
@@ -86,6 +91,8 @@ export async function benchOrg(accounts = 50, regionCount = 4, instances = 200, 
       rows: child.rows,
       reportBytes: child.reportBytes,
       assumeRoleCalls: child.assumeRoleCalls,
+      stages: child.stages,
+      searches: fake.metricSearches.count,
       ...callsMade(fake),
       minimum,
       minimumDetail: detail,
@@ -104,6 +111,7 @@ export function formatOrg(r: OrgBenchResult): string {
     `  wall time ${(r.wallMs / 1000).toFixed(1)} s · CPU ${(r.cpuMs / 1000).toFixed(1)} s · peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB · ${r.rows.toLocaleString('en-US')} rows, JSON Lines ${(r.reportBytes / 2 ** 20).toFixed(1)} MiB (streamed)`,
     `  calls ${total(r.calls).toLocaleString('en-US')} (minimum ${total(r.minimum).toLocaleString('en-US')}); AssumeRole ${r.byOperation['sts:AssumeRole'] ?? 0} for ${r.accounts - 1} member accounts`,
     ...services.map((s) => `    ${s.padEnd(14)} ${String(r.calls[s] ?? 0).padStart(6)}  (minimum ${r.minimum[s] ?? 0})`),
+    `  stage: ${Object.entries(r.stages).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'} · ${r.searches} SEARCH calls for ${r.accounts * r.regions} account-regions (${(r.searches / (r.accounts * r.regions)).toFixed(2)} per account-region)`,
     `  minimum: ${r.minimumDetail}`,
   ];
   return lines.join('\n');

@@ -22,6 +22,9 @@ export interface SweepBenchResult extends ChildCost, CallsMade {
   minimumDetail: Record<string, string>;
   findings: number;
   evaluated: number;
+  /** The account-region's migration stage, and the SEARCH calls made for it. */
+  stage?: string;
+  searches: number;
 }
 
 export function estateFor(instances: number): Estate {
@@ -45,7 +48,8 @@ export function minimumCalls(fake: FakeAws, stale: number, hopLimitCeiling = 2):
   const findings = 2 * resources; // two checks (imdsv2, hop-limit) per resource
   const ec2 = ceilDiv(N, 1000) + ceilDiv(T + D, 200) + ceilDiv(T, 200) + 1;
   const autoscaling = ceilDiv(L, 100);
-  const monitoring = ceilDiv(nonCompliant, 500);
+  // The usage evidence of the non-compliant instances, and the migration stage's one account-wide SEARCH.
+  const monitoring = ceilDiv(nonCompliant, 500) + 1;
   const importCalls = ceilDiv(findings + 2 * stale, 100);
   const getFindings = Math.max(1, ceilDiv(2 * stale, 100));
   return {
@@ -53,7 +57,7 @@ export function minimumCalls(fake: FakeAws, stale: number, hopLimitCeiling = 2):
     detail: {
       ec2: `DescribeInstances ceil(${N}/1000) + DescribeLaunchTemplateVersions($Default+$Latest of all) ceil((${T}+${D})/200) + DescribeLaunchTemplates ceil(${T}/200) + GetInstanceMetadataDefaults 1`,
       autoscaling: `DescribeLaunchConfigurations ceil(${L}/100)`,
-      monitoring: `GetMetricData ceil(${nonCompliant} non-compliant instances/500)`,
+      monitoring: `GetMetricData ceil(${nonCompliant} non-compliant instances/500) + 1 SEARCH (the migration stage)`,
       securityhub: `BatchImportFindings ceil((${findings} + ${2 * stale} archived)/100) + GetFindings(not updated this run) max(1, ceil(${2 * stale}/100))`,
     },
   };
@@ -83,7 +87,7 @@ function seedStaleFindings(fake: FakeAws, count: number): void {
 }
 
 export interface ChildResult extends ChildCost {
-  summary: { evaluated: number; archived: number };
+  summary: { evaluated: number; archived: number; stage?: string };
 }
 
 /** Runs bench/sweep-child.ts in a fresh Node process against `url`. */
@@ -110,6 +114,8 @@ export async function benchSweep(instances: number, latencyMs: number): Promise<
       minimumDetail: detail,
       findings: fake.findings.size,
       evaluated: child.summary.evaluated,
+      ...(child.summary.stage ? { stage: child.summary.stage } : {}),
+      searches: fake.metricSearches.count,
     };
   } finally {
     await fake.close();
@@ -141,6 +147,7 @@ export function formatSweep(r: SweepBenchResult): string {
   }
   lines.push(`  ${'total'.padEnd(12)} ${String(total).padStart(6)} ${String(totalMin).padStart(8)} ${pct(total, totalMin).padStart(7)}`);
   lines.push(`  by operation: ${Object.entries(r.byOperation).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  lines.push(`  stage: ${r.stage ?? 'not computed'} · ${r.searches} SEARCH call${r.searches === 1 ? '' : 's'} for it (of the monitoring calls above)`);
   lines.push(
     `  wall time: ${(r.wallMs / 1000).toFixed(2)} s (sum of call latencies ${((total * r.latencyMs) / 1000).toFixed(1)} s; ` +
       `sweep process CPU ${(r.cpuMs / 1000).toFixed(2)} s, peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB)`,

@@ -105,6 +105,8 @@ export async function walkRegion(
   log: RegionLog,
   progress: Progress,
   onPage: (kind: ResourceKind, subjects: Subject[]) => Promise<void>,
+  /** Called once a kind was read whole (every page): the migration stage needs to know what it saw all of. */
+  onKindRead?: (kind: ResourceKind) => void,
 ): Promise<void> {
   const inventory = createInventory(clients, scope);
   for (const kind of kinds) {
@@ -119,6 +121,7 @@ export async function walkRegion(
         await onPage(kind, subjects);
       }
       log.succeeded += 1;
+      onKindRead?.(kind);
     } catch (error) {
       log.record(isPermissionError(error) ? kind : 'region', error);
       if (!isPermissionError(error)) return;
@@ -165,6 +168,18 @@ export function regionDeps(
         }
       },
     };
+    const account = usage.accountUsage;
+    // The account-wide look-up of the stage: recorded, and its failure leaves the stage's IMDSv1 use unknown.
+    if (account) {
+      guarded.accountUsage = async (days) => {
+        try {
+          return await account.call(usage, days);
+        } catch (error) {
+          log.record('usage', error);
+          throw error;
+        }
+      };
+    }
     deps.usage = guarded;
   }
   const images = base.images;

@@ -19,10 +19,13 @@ import { createLoader } from '../shared/wiring/load.js';
 import type { ActionKind, Compliance, ResourceKind, ResourceRef } from '../shared/model.js';
 import type { Outcome } from '../shared/verdict.js';
 import type { Subject } from '../shared/kinds/subject.js';
-import { processSubjects, runPipeline, type Remediator } from '../shared/engine/pipeline.js';
+import { runPipeline, type Remediator } from '../shared/engine/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import type { Report } from '../shared/engine/ports.js';
-import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
+import { planCollector, RegionLog, regionDeps, type CliDeps, type RegionStatus } from './engine.js';
+import { walkWithStage, withStageAttached } from './stage.js';
+import { carriesStage, stageOf } from '../shared/engine/stage.js';
+import type { Blocker, StageName, StageReport } from '../shared/kinds/stage.js';
 import type { AccountStatus, OrgReportInfo } from './org/report.js';
 import type { Progress } from './progress.js';
 import { readinessOf } from './readiness.js';
@@ -45,6 +48,9 @@ export interface FixRow {
   /** Gates that held the resource back. */
   blockedBy: string[];
   verifiedCompliance?: Compliance;
+  /** On the account default's row: the account-region's migration stage and everything that keeps it from `ready`. */
+  stage?: StageName;
+  blockers?: Blocker[];
 }
 
 export interface FixReport {
@@ -75,6 +81,8 @@ export interface FixInput {
   policy: Policy;
   humanRequest: boolean;
   version: string;
+  /** `fix --enforce-account`: every kind is read for the stage, only the account default is planned and shown. */
+  enforceAccount?: boolean;
 }
 
 /** How fix builds the real remediator for a region (injectable for tests). */
@@ -94,6 +102,8 @@ export interface RegionPlan {
   compliant: number;
   /** Resources whose plan executes, to act on after confirmation (described again then). */
   toFix: ResourceRef[];
+  /** The account-region's migration stage, attached again when phase 2 re-describes the account default. */
+  stage?: StageReport;
 }
 
 /** A skipped plan says why in the CLI's words (the readiness reason), not the Lambdas'. */
@@ -112,6 +122,11 @@ function rowOf(report: Report & { outcome: Outcome }, policy: Policy, name: stri
   };
   if (name) row.name = name;
   if (outcome.verifiedCompliance) row.verifiedCompliance = outcome.verifiedCompliance;
+  const stage = stageOf(report.verdict.subject);
+  if (stage) {
+    row.stage = stage.stage;
+    row.blockers = stage.blockers;
+  }
   // A migrated launch configuration is finished business, shown as such (the deletion it can still get is a plan of its own).
   if (outcome.status === 'skipped' && readinessOf(report.verdict, report.usage, plan, policy).readiness === 'superseded') {
     row.status = 'superseded';
@@ -136,8 +151,11 @@ export async function planRegion(region: string, input: FixInput, deps: CliDeps,
   const pipeline = regionDeps(clients, scope, input.policy, planCollector(deps.now), log);
   pipeline.now = deps.now;
   const plan: RegionPlan = { account: input.account, region, clients, log, rows: [], compliant: 0, toFix: [] };
-  await walkRegion(clients, scope, input.kinds, log, progress, async (_kind, subjects) => {
-    const result = await processSubjects(subjects, pipeline, { humanRequest: input.humanRequest });
+  const walk = { clients, scope, kinds: input.kinds, log, progress, pipeline, policy: input.policy, context: { humanRequest: input.humanRequest } };
+  // The account default comes last, with the account-region's migration stage (cli/stage.ts).
+  plan.stage = await walkWithStage(walk, (kind, _subjects, result) => {
+    // --enforce-account reads every kind for the stage and plans only the kind that switches enforcement.
+    if (input.enforceAccount && !carriesStage(kind)) return;
     for (const report of result.reports) {
       const { verdict, outcome } = report;
       if (verdict.compliance === 'COMPLIANT') plan.compliant += 1;
@@ -154,7 +172,8 @@ export async function applyRegion(plan: RegionPlan, input: FixInput, deps: CliDe
   if (plan.toFix.length === 0) return;
   const scope = { account: plan.account, region: plan.region };
   progress.update(plan.region, `fixing ${plan.toFix.length} resource${plan.toFix.length === 1 ? '' : 's'}`);
-  const pipeline = regionDeps(plan.clients, scope, input.policy, remediatorFor(plan.clients, scope, input.policy, input.actor), plan.log);
+  // Phase 1's stage goes with the account default described again: the gate judges the same account-region the person read.
+  const pipeline = withStageAttached(regionDeps(plan.clients, scope, input.policy, remediatorFor(plan.clients, scope, input.policy, input.actor), plan.log), plan.stage);
   pipeline.now = deps.now;
   const byKey = new Map<string, FixRow>(plan.rows.map((r) => [`${r.kind}/${r.id}`, r]));
   try {

@@ -74,7 +74,7 @@ type Settings = Pick<
 >;
 
 /** Gates in the order they decide the label (mode and own-change never do, see above). */
-const DECIDING: readonly GateId[] = ['exempt', 'not-rolled-back', 'not-suppressed', 'kind-enabled', 'endpoint-enabled', 'imdsv1-unused', 'usage-known', 'hop-limit-lowering'];
+const DECIDING: readonly GateId[] = ['exempt', 'not-rolled-back', 'not-suppressed', 'kind-enabled', 'endpoint-enabled', 'imdsv1-unused', 'usage-known', 'hop-limit-lowering', 'enforcement-ready'];
 
 function checkReasons(verdict: Verdict): string {
   const own = verdict.checks.filter((c) => c.compliance === verdict.compliance).map((c) => c.reason);

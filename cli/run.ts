@@ -28,6 +28,7 @@ import { defaultOrgDeps, type OrgDeps } from './org/walk.js';
 import { chooseRegions, defaultRegion } from './regions.js';
 import { createPreflightClients } from '../shared/aws/preflight.js';
 import { scan, scanExitCode, type ScanReport } from './scan.js';
+import { carriesStage } from '../shared/engine/stage.js';
 
 export const VERSION: string = pkg.version;
 
@@ -160,9 +161,14 @@ async function runScan(options: ScanOptions, io: Io, deps: RunDeps): Promise<num
   return scanExitCode(report);
 }
 
-function fixPolicy(base: Policy, options: CommonOptions & Partial<Pick<FixOptions, 'deleteSuperseded' | 'evenIfUnrecreatable'>>): Policy {
+function fixPolicy(base: Policy, options: CommonOptions & Partial<Pick<FixOptions, 'deleteSuperseded' | 'evenIfUnrecreatable' | 'enforceAccount'>>): Policy {
   const remediate = { ...base.remediate };
   if (options.explicitKinds) for (const k of Object.keys(remediate) as ResourceKind[]) remediate[k] = options.kinds.includes(k);
+  // --enforce-account: enforcement asked for (the enforcement-ready gate still decides), and only the kind that carries it changes.
+  if (options.enforceAccount) {
+    for (const k of Object.keys(remediate) as ResourceKind[]) remediate[k] = carriesStage(k);
+    return { ...base, mode: 'enforce', remediate, enforceAccountDefault: 'true' };
+  }
   // The flags only ever widen the setting (IMDS_GUARD_DELETE_SUPERSEDED), never narrow it.
   const deleteSuperseded = options.evenIfUnrecreatable ? 'even-if-unrecreatable' : options.deleteSuperseded && base.deleteSuperseded === 'false' ? 'true' : base.deleteSuperseded;
   return { ...base, mode: 'enforce', remediate, deleteSuperseded };
@@ -184,6 +190,7 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<numbe
     policy,
     humanRequest: options.overrideUsageUnknown,
     version: VERSION,
+    ...(options.enforceAccount ? { enforceAccount: true } : {}),
   };
   if (options.org) {
     const caller = prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account };

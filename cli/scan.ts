@@ -11,11 +11,13 @@ import { mapLimit } from '../shared/aws/batch.js';
 import type { Compliance, ResourceKind } from '../shared/model.js';
 import type { Verdict } from '../shared/verdict.js';
 import { describeKind, KIND_NAMES } from '../shared/kinds/registry.js';
-import { processSubjects } from '../shared/engine/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import type { Report } from '../shared/engine/ports.js';
-import { planCollector, RegionLog, regionDeps, walkRegion, type CliDeps, type RegionStatus } from './engine.js';
+import { planCollector, RegionLog, regionDeps, type CliDeps, type RegionStatus } from './engine.js';
 import type { AccountStatus, OrgReportInfo } from './org/report.js';
+import { walkWithStage } from './stage.js';
+import { stageOf } from '../shared/engine/stage.js';
+import type { Blocker, StageName } from '../shared/kinds/stage.js';
 import type { Progress } from './progress.js';
 import { HELD, readinessOf, type Readiness, type ReadinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
@@ -48,6 +50,14 @@ export interface Row {
   readiness: Readiness;
   /** Why that label, in the CLI's words: what `imds-guard fix` would do, or what holds it back. */
   readinessReason: string;
+  /** On the account default's row: the account-region's migration stage (shared/engine/stage.ts). */
+  stage?: StageName;
+  /** How many things keep the account-region from `ready`. */
+  blockers?: number;
+  /** Why that stage, one sentence. */
+  stageReason?: string;
+  /** Every blocker with the resource it is about (JSON only). */
+  blockerDetails?: Blocker[];
 }
 
 export interface SummaryRow {
@@ -136,6 +146,13 @@ export function rowOf(report: Report, asg: AutoScalingUsage, policy: Policy): Ro
   if (metadata?.httpTokens) row.httpTokens = metadata.httpTokens;
   if (metadata?.httpPutResponseHopLimit !== undefined) row.hopLimit = metadata.httpPutResponseHopLimit;
   if (metadata?.httpEndpoint) row.httpEndpoint = metadata.httpEndpoint;
+  const stage = stageOf(s);
+  if (stage) {
+    row.stage = stage.stage;
+    row.blockers = stage.blockers.length;
+    row.stageReason = stage.reason;
+    row.blockerDetails = stage.blockers;
+  }
   if (usage) {
     row.imdsv1Calls = usage.noTokenCalls;
     if (usage.lastSeen) row.lastImdsv1Call = usage.lastSeen.toISOString();
@@ -212,9 +229,9 @@ export async function scanRegion(
   const waiting: Report[] = [];
   const groups: GroupLaunchSources[] = [];
 
-  await walkRegion(clients, scope, input.kinds, log, progress, async (kind, subjects) => {
+  // The account default comes last, with the account-region's migration stage (cli/stage.ts).
+  await walkWithStage({ clients, scope, kinds: input.kinds, log, progress, pipeline, policy: input.policy }, (kind, subjects, result) => {
     for (const s of subjects) if (s.kind === 'auto-scaling-group' && s.raw) groups.push(s.raw as GroupLaunchSources);
-    const result = await processSubjects(subjects, pipeline, {});
     if (describeKind(kind).usedBy) waiting.push(...result.reports);
     else for (const report of result.reports) rows.push(rowOf(report, emptyUsage(), input.policy));
   });

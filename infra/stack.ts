@@ -4,7 +4,7 @@
  * for StackSets) and as SST components (infra/sst-args.ts → infra/sst.ts).
  * Change the pipeline here, not in a renderer.
  */
-import { DEFAULT_POLICY, SETTINGS, type Policy } from '../shared/policy.js';
+import { DEFAULT_POLICY, ENFORCE_ACCOUNT_DEFAULT_VALUES, SETTINGS, type Policy } from '../shared/policy.js';
 import { eventPatterns } from '../shared/refs/catalog.js';
 import type { ResourceKind } from '../shared/model.js';
 import { IMAGE_PERMISSIONS } from '../shared/wiring/images.js';
@@ -145,8 +145,8 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
   EnforceAccountDefault: {
     type: 'String',
     default: d.EnforceAccountDefault,
-    allowedValues: bool,
-    description: 'Also set HttpTokensEnforced on the account default (refuses IMDSv1 launches).',
+    allowedValues: ENFORCE_ACCOUNT_DEFAULT_VALUES,
+    description: 'HttpTokensEnforced on the account default (EC2 refuses IMDSv1 launches): when-ready or true switch it on only where the account-region is ready.',
   },
   // ── safety (issue 12): watch and roll back, waves, exemptions ──
   GuardWindowHours: {

@@ -96,6 +96,7 @@ export type GateId =
   | 'usage-known'
   | 'hop-limit-lowering'
   | 'recreatable'
+  | 'enforcement-ready'
   | 'not-our-own-change'
   // safety
   | 'not-rolled-back'

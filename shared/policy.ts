@@ -34,8 +34,14 @@ export interface Policy {
   remediate: Record<ResourceKind, boolean>;
   /** Start an instance refresh on Auto Scaling groups after fixing their template. */
   instanceRefresh: boolean;
-  /** Also set HttpTokensEnforced on the account default (refuses IMDSv1 launches). */
-  enforceAccountDefault: boolean;
+  /**
+   * AWS's own enforcement on the account default (HttpTokensEnforced: EC2
+   * refuses launches that would get IMDSv1): `false` never; `when-ready` only
+   * in an account-region whose stage is `ready`; `true` wanted everywhere, but
+   * switched on only where the stage is `ready` (refused with the blockers
+   * elsewhere). Never where a declarative policy manages the default.
+   */
+  enforceAccountDefault: EnforceAccountDefault;
   // ── safety: watch and roll back, waves, exemptions without tags ──
   /** Hours an instance imds-guard flipped is watched for MetadataNoTokenRejected. */
   guardWindowHours: number;
@@ -63,6 +69,9 @@ export interface Policy {
 
 export type DeleteSuperseded = 'false' | 'true' | 'even-if-unrecreatable';
 
+export type EnforceAccountDefault = 'false' | 'true' | 'when-ready';
+export const ENFORCE_ACCOUNT_DEFAULT_VALUES: readonly EnforceAccountDefault[] = ['false', 'true', 'when-ready'];
+
 export type RollbackHandling = 'auto' | 'alert';
 
 /** Every kind of the registry, set to `on` (names only: every function bundles this module). */
@@ -79,7 +88,7 @@ export const DEFAULT_POLICY: Policy = {
   usageUnknown: 'skip',
   remediate: everyKind(true),
   instanceRefresh: false,
-  enforceAccountDefault: false,
+  enforceAccountDefault: 'false',
   guardWindowHours: 24,
   rollback: 'auto',
   waveSize: 1,
@@ -194,7 +203,13 @@ export function loadPolicy(env: Env = process.env): Policy {
     usageUnknown: oneOf(env, SETTINGS.usageUnknown, ['skip', 'enforce'] as const, d.usageUnknown),
     remediate: kinds(env, SETTINGS.remediate, d.remediate),
     instanceRefresh: flag(env, SETTINGS.instanceRefresh, d.instanceRefresh),
-    enforceAccountDefault: flag(env, SETTINGS.enforceAccountDefault, d.enforceAccountDefault),
+    // Read case-insensitively, as it was while it was a true/false flag.
+    enforceAccountDefault: oneOf(
+      { [SETTINGS.enforceAccountDefault]: env[SETTINGS.enforceAccountDefault]?.toLowerCase() },
+      SETTINGS.enforceAccountDefault,
+      ENFORCE_ACCOUNT_DEFAULT_VALUES,
+      d.enforceAccountDefault,
+    ),
     guardWindowHours: integer(env, SETTINGS.guardWindowHours, 1, 168, d.guardWindowHours),
     rollback: oneOf(env, SETTINGS.rollback, ['auto', 'alert'] as const, d.rollback),
     waveSize: integer(env, SETTINGS.waveSize, 0, 1000, d.waveSize),

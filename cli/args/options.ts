@@ -64,6 +64,8 @@ export interface FixOptions extends CommonOptions {
   deleteSuperseded: boolean;
   /** With deleteSuperseded: also where the account may not be able to create one again (…=even-if-unrecreatable). */
   evenIfUnrecreatable: boolean;
+  /** Switch on HttpTokensEnforced where the account-region is ready (IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT=true for this run), nothing else. */
+  enforceAccount: boolean;
 }
 
 export type GuardrailPolicy = 'scp' | 'declarative';
@@ -217,6 +219,11 @@ export const OPTIONS: Record<string, OptionSpec> = {
     section: 'Fix',
     help: 'Also delete launch configurations a migration superseded and no Auto Scaling group uses (IMDS_GUARD_DELETE_SUPERSEDED=true)',
   },
+  'enforce-account': {
+    type: 'boolean',
+    section: 'Fix',
+    help: 'Switch on AWS enforcement (HttpTokensEnforced) on the account default of each account-region that is ready; reads every kind for the stage, plans nothing else',
+  },
   'even-if-unrecreatable': {
     type: 'boolean',
     section: 'Fix',
@@ -279,7 +286,7 @@ const ORG = ['org', 'role-name', 'accounts', 'ou', 'concurrency'];
 /** The options each command takes, in help order. */
 export const COMMAND_OPTIONS: Record<Command, string[]> = {
   scan: [...WHERE_WHAT, ...ORG, 'html-rows', ...OUTPUT, ...CONNECTION, 'help'],
-  fix: ['dry-run', 'yes', 'override-usage-unknown', 'delete-superseded', 'even-if-unrecreatable', ...WHERE_WHAT, ...ORG, ...OUTPUT, ...CONNECTION, 'help'],
+  fix: ['dry-run', 'yes', 'override-usage-unknown', 'delete-superseded', 'even-if-unrecreatable', 'enforce-account', ...WHERE_WHAT, ...ORG, ...OUTPUT, ...CONNECTION, 'help'],
   guardrails: ['policy', 'exempt-principal', 'max-hop-limit', 'http-tokens-enforced', ...OUTPUT, 'help'],
   doctor: ['region', 'all-regions', 'stack-name', ...ORG, ...OUTPUT, ...CONNECTION, 'help'],
   rollback: ['instance', 'tag', 'since', 'account-enforcement', 'dry-run', 'yes', 'region', 'all-regions', ...OUTPUT, ...CONNECTION, 'help'],

@@ -282,6 +282,9 @@ export function parseCli(argv: readonly string[]): Parsed {
       const deleteSuperseded = values['delete-superseded'] === true;
       const evenIfUnrecreatable = values['even-if-unrecreatable'] === true;
       if (evenIfUnrecreatable && !deleteSuperseded) throw new UsageError('fix: --even-if-unrecreatable only goes with --delete-superseded');
+      const enforceAccount = values['enforce-account'] === true;
+      // The stage needs every kind read; --enforce-account changes only the account default.
+      if (enforceAccount && values.kind !== undefined) throw new UsageError('fix: --enforce-account reads every kind to tell the stage; it does not go with --kind');
       return {
         action: 'run',
         options: withOrg<FixOptions>(
@@ -293,6 +296,7 @@ export function parseCli(argv: readonly string[]): Parsed {
             overrideUsageUnknown: values['override-usage-unknown'] === true,
             deleteSuperseded,
             evenIfUnrecreatable,
+            enforceAccount,
           },
           orgFrom('fix', values),
         ),

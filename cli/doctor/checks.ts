@@ -13,6 +13,7 @@ import {
   findStack,
   lambdaConcurrency,
   lastInvocation,
+  publishedStage,
   securityControls,
   trailIsLogging,
   trailSelectors,
@@ -24,6 +25,7 @@ import type { Progress } from '../progress.js';
 import {
   CONTROL_IDS,
   judgeAccountDefault,
+  judgeStage,
   judgeConcurrency,
   judgeConfig,
   judgeControls,
@@ -36,6 +38,16 @@ import {
   type TrailState,
 } from './judge.js';
 import type { Check, CheckName, DoctorInput, Verdict } from './report.js';
+import { describeKind, KIND_NAMES } from '../../shared/kinds/registry.js';
+import { findingId } from '../../shared/findings/asff.js';
+import { DEFAULT_POLICY, SETTINGS } from '../../shared/policy.js';
+
+/** The kind that carries the stage on its finding (the account default), asked of the registry. */
+function stageCarrierKind(): (typeof KIND_NAMES)[number] {
+  const kind = KIND_NAMES.find((k) => describeKind(k).stageCarrier !== undefined);
+  if (!kind) throw new Error('no kind carries the migration stage');
+  return kind;
+}
 
 /** One check's reading went wrong: AccessDenied etc. become an `error` check, never a crash. */
 function failed(error: unknown, permissions: string): Verdict {
@@ -135,6 +147,15 @@ export async function checkRegion(
 
   progress.update(region, 'account default');
   add('account-default', await guarded(async () => judgeAccountDefault(region, await accountDefaults(clients.ec2)), 'ec2:GetInstanceMetadataDefaults'));
+
+  progress.update(region, 'stage');
+  const setting = stack?.parameters.EnforceAccountDefault ?? input.env[SETTINGS.enforceAccountDefault] ?? DEFAULT_POLICY.enforceAccountDefault;
+  if (hub) {
+    const id = findingId({ kind: stageCarrierKind(), id: account, account, region }, 'imdsv2');
+    add('stage', await guarded(async () => judgeStage(region, await publishedStage(clients.securityHub, id), setting), 'securityhub:GetFindings'));
+  } else {
+    add('stage', { status: 'skip', detail: `Security Hub is not read here; imds-guard scan --region ${region} computes the stage` });
+  }
 
   add('stack', stackVerdict);
   progress.update(region, 'sweep');

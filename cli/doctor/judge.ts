@@ -4,7 +4,8 @@
  */
 import type { InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 import { FUNCTIONS } from '../../infra/stack.js';
-import type { ConcurrencyFacts, ControlFacts, RecorderFacts, StackFacts, TrailFacts, TrailSelectors } from '../../shared/aws/preflight.js';
+import type { ConcurrencyFacts, ControlFacts, PublishedStage, RecorderFacts, StackFacts, TrailFacts, TrailSelectors } from '../../shared/aws/preflight.js';
+import { SETTINGS } from '../../shared/policy.js';
 import { recordedConfigTypes, securityHubControlIds } from '../../shared/kinds/registry.js';
 import type { Verdict } from './report.js';
 
@@ -222,3 +223,37 @@ export function judgeSweep(stack: StackFacts | undefined, lastRun: Date | undefi
   };
 }
 
+
+/**
+ * The migration stage as the last sweep published it (the account default's
+ * finding), against the graduation setting: `true` where the account-region
+ * is not ready is refused until it is, and nothing graduates where a
+ * declarative policy manages the default.
+ */
+export function judgeStage(region: string, published: PublishedStage | undefined, setting: string): Verdict {
+  const scan = `imds-guard scan --region ${region} lists the blockers`;
+  if (published?.stage === undefined) {
+    return { status: 'skip', detail: `no stage published for ${region} yet (the sweep puts it on the account default's finding); ${scan}` };
+  }
+  const n = published.blockers ?? 0;
+  const at = published.updatedAt ? ` as of ${published.updatedAt}` : '';
+  const what = `stage ${published.stage}, ${n} blocker${n === 1 ? '' : 's'}${at}; ${SETTINGS.enforceAccountDefault}=${setting}`;
+  if (published.stage === 'managed' && setting !== 'false') {
+    return {
+      status: 'warn',
+      detail: `${what}: a declarative policy manages the default, imds-guard never switches enforcement on there`,
+      fix: 'set http_tokens_enforced in the EC2 declarative policy (imds-guard guardrails --policy declarative --http-tokens-enforced)',
+    };
+  }
+  if (setting === 'true' && published.stage !== 'ready' && published.stage !== 'enforced') {
+    return {
+      status: 'warn',
+      detail: `${what}: enforcement is refused until the account-region is ready`,
+      fix: `${scan}; fix them, or set ${SETTINGS.enforceAccountDefault}=when-ready to wait without a refusal on every run`,
+    };
+  }
+  if (published.stage === 'ready' && setting === 'false') {
+    return { status: 'ok', detail: `${what}: ready for AWS enforcement (${SETTINGS.enforceAccountDefault}=when-ready, or imds-guard fix --enforce-account, switches it on)` };
+  }
+  return { status: 'ok', detail: what };
+}

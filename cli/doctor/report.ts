@@ -9,9 +9,9 @@ import type { AccountStatus } from '../org/report.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'error' | 'skip';
 
-export type CheckName = 'cloudtrail' | 'config' | 'security-hub' | 'controls' | 'lambda-concurrency' | 'account-default' | 'stack' | 'sweep';
+export type CheckName = 'cloudtrail' | 'config' | 'security-hub' | 'controls' | 'lambda-concurrency' | 'account-default' | 'stage' | 'stack' | 'sweep';
 
-export const CHECKS: readonly CheckName[] = ['cloudtrail', 'config', 'security-hub', 'controls', 'lambda-concurrency', 'account-default', 'stack', 'sweep'];
+export const CHECKS: readonly CheckName[] = ['cloudtrail', 'config', 'security-hub', 'controls', 'lambda-concurrency', 'account-default', 'stage', 'stack', 'sweep'];
 
 export interface Check {
   account: string;

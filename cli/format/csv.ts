@@ -11,7 +11,7 @@ import type { Row, ScanReport } from '../scan.js';
 const COLUMNS = [
   'account', 'region', 'kind', 'id', 'name', 'state', 'compliance', 'controls', 'reason',
   'httpTokens', 'hopLimit', 'httpEndpoint', 'imdsv1Calls', 'lastImdsv1Call', 'instanceProfile',
-  'autoScalingGroups', 'readiness', 'readinessReason',
+  'autoScalingGroups', 'readiness', 'readinessReason', 'stage', 'blockers',
 ] as const satisfies readonly (keyof Row)[];
 
 const header = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

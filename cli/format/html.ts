@@ -175,6 +175,10 @@ function rowHtml(row: Row, multiAccount: boolean): string {
   const why: string[] = [];
   if (row.readiness !== 'compliant') why.push(`<div class="why">${escapeHtml(row.readinessReason)}</div>`);
   if (row.compliance === 'NON_COMPLIANT') why.push(`<div class="reason">${escapeHtml(row.reason)}</div>`);
+  if (row.stage !== undefined) {
+    const n = row.blockers ?? 0;
+    why.push(`<div class="why">Stage <b>${escapeHtml(row.stage)}</b>, ${n} blocker${n === 1 ? '' : 's'}: ${escapeHtml(row.stageReason ?? '')}</div>`);
+  }
   if (profile) why.push(`<div class="reason">Instance profile <code title="${escapeHtml(row.instanceProfile)}">${escapeHtml(profile)}</code></div>`);
   if (row.autoScalingGroups.length > 0) {
     why.push(`<div class="reason">${groupsUseIt(row.kind) ? 'Used by' : 'Auto Scaling group'} ${row.autoScalingGroups.map((g) => `<code>${escapeHtml(g)}</code>`).join(', ')}</div>`);

@@ -57,6 +57,8 @@ function rowLines(row: Row): string[] {
   );
   if (row.compliance === 'NON_COMPLIANT') lines.push(...wrap(clean(row.reason), WIDTH, '      '));
   if (row.readiness !== 'compliant') lines.push(...wrap(clean(row.readinessReason), WIDTH, '      '));
+  // The account default's row carries its account-region's migration stage.
+  if (row.stage !== undefined) lines.push(...wrap(clean(stageLine(row)), WIDTH, '      '));
   if (row.compliance === 'NON_COMPLIANT') {
     const extras: string[] = [];
     const profile = profileName(row.instanceProfile);
@@ -67,6 +69,14 @@ function rowLines(row: Row): string[] {
     if (extras.length > 0) lines.push(...wrap(extras.join(' · '), WIDTH, '      '));
   }
   return lines;
+}
+
+/** `stage migrating (3 blockers): why; first blockers` */
+function stageLine(row: Row): string {
+  const n = row.blockers ?? 0;
+  const named = (row.blockerDetails ?? []).slice(0, 3).map((b) => `${b.id}: ${b.why}`);
+  const more = n > named.length ? `; and ${n - named.length} more` : '';
+  return `stage ${row.stage} (${plural(n, 'blocker')}): ${row.stageReason ?? ''}${named.length > 0 ? `. Blockers: ${named.join('; ')}${more}` : ''}`;
 }
 
 function errorLines(status: RegionStatus): string[] {
@@ -259,6 +269,7 @@ export function fixRegionSection(status: RegionStatus, rows: readonly FixRow[], 
     out.push(...(displayWidth(head) <= WIDTH ? [head] : wrap(head, WIDTH, '  ')));
     const verified = row.verifiedCompliance ? ` [verified ${row.verifiedCompliance}]` : '';
     out.push(...wrap(clean(row.message) + verified, WIDTH, '             '));
+    if (row.stage !== undefined) out.push(...wrap(clean(`stage ${row.stage}, ${plural(row.blockers?.length ?? 0, 'blocker')}`), WIDTH, '             '));
   }
   out.push(...errorLines(status));
   return out;

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-config-service';
 import { GetInstanceMetadataDefaultsCommand, type EC2Client, type InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DescribeHubCommand, paginateListStandardsControlAssociations, type SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { DescribeHubCommand, GetFindingsCommand, paginateListStandardsControlAssociations, type SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { clientConfig, instrument, requestTimeoutMs } from './clients.js';
 import type { Credentials } from './sts.js';
 
@@ -152,6 +152,32 @@ export async function lambdaConcurrency(lambda: Sender<LambdaClient>): Promise<C
 export async function accountDefaults(ec2: Sender<EC2Client>): Promise<InstanceMetadataDefaultsResponse> {
   const out = await ec2.send(new GetInstanceMetadataDefaultsCommand({}));
   return out.AccountLevel ?? {};
+}
+
+/** The migration stage as the last sweep published it on the account default's finding. */
+export interface PublishedStage {
+  stage?: string;
+  blockers?: number;
+  updatedAt?: string;
+}
+
+/** The account default's ACTIVE finding (by its Id), read for the stage the sweep put in its ProductFields; `undefined` when there is none. */
+export async function publishedStage(securityHub: Sender<SecurityHubClient>, findingId: string): Promise<PublishedStage | undefined> {
+  const out = await securityHub.send(
+    new GetFindingsCommand({
+      Filters: { Id: [{ Value: findingId, Comparison: 'EQUALS' }], RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }] },
+      MaxResults: 1,
+    }),
+  );
+  const finding = out.Findings?.[0];
+  if (!finding) return undefined;
+  const fields = finding.ProductFields ?? {};
+  const blockers = Number(fields['imds-guard/stage-blockers']);
+  return {
+    ...(fields['imds-guard/stage'] ? { stage: fields['imds-guard/stage'] } : {}),
+    ...(Number.isInteger(blockers) ? { blockers } : {}),
+    ...(finding.UpdatedAt ? { updatedAt: finding.UpdatedAt } : {}),
+  };
 }
 
 export interface StackFacts {

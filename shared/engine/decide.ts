@@ -17,6 +17,7 @@
  * | usage-known        | no MetadataNoToken evidence to judge by (see below)   | yes                          |
  * | hop-limit-lowering | only the hop limit would change and lowering is off   | no (IMDS_GUARD_LOWER_HOP_LIMIT) |
  * | recreatable        | deleting a superseded resource the account may not be able to create again | no (IMDS_GUARD_DELETE_SUPERSEDED=even-if-unrecreatable) |
+ * | enforcement-ready  | the plan would switch on AWS's enforcement (HttpTokensEnforced) where the account-region is not `ready`, is managed by a declarative policy, or was rolled back | **never** |
  * | not-our-own-change | the trigger was imds-guard's own write (loop guard)   | no                           |
  * | not-rolled-back    | imds-guard rolled the instance back (mark tag)        | **never** (remove the tag)   |
  * | not-suppressed     | a person set its Security Hub finding to SUPPRESSED   | **never**                    |
@@ -34,6 +35,16 @@
  * what replaced it. Only with IMDS_GUARD_DELETE_SUPERSEDED the plan deletes
  * it, through `exempt`, `kind-enabled`, `mode`, `recreatable` and
  * `not-our-own-change` (the metadata gates do not apply to a deletion).
+ *
+ * `enforcement-ready` guards the one change that can break launches across an
+ * account-region at once: HttpTokensEnforced (EC2 then refuses every launch
+ * that would accept IMDSv1). It passes only where the account-region's stage
+ * (shared/engine/stage.ts) is `ready`. Where it is not, the rest of the change
+ * (HttpTokens=required on the default) still goes ahead without enforcement,
+ * since that is what makes the account-region ready; when enforcement was all
+ * there was to change, the gate holds the plan, naming the blockers. Where a
+ * declarative policy manages the default it holds the whole plan: imds-guard
+ * never writes a managed default.
  *
  * When `applicable` or `non-compliant` fails the other gates are moot and are
  * not listed. Otherwise every gate is listed, including those that only
@@ -62,6 +73,7 @@
  */
 import { describeKind, isWatched, launchedFrom, watchedTags } from '../kinds/registry.js';
 import type { KindRemediation, Superseded } from '../kinds/types.js';
+import { stageSentence, type EnforcementState } from '../kinds/stage.js';
 import type { LiveSubject, Subject } from '../kinds/subject.js';
 import type { Gate, GateId, MetadataOptions, ResourceKind, UsageEvidence } from '../model.js';
 import type { Plan, Verdict } from '../verdict.js';
@@ -324,10 +336,17 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   // hop-limit-lowering
   gates.push(hopLimitGate(hop, tokensChange, policy));
 
+  const plan: Plan = { ref, action: remediation.action, target, gates, execute: false, summary: '', ...remediation.extras?.(subject, policy) };
+
+  // enforcement-ready: may drop HttpTokensEnforced from the plan and go ahead with the rest
+  const otherChange = tokensChange || (target.httpPutResponseHopLimit !== undefined && target.httpPutResponseHopLimit !== current.httpPutResponseHopLimit);
+  const enforcement = enforcementGate(plan, remediation.enforcement?.(subject), policy, otherChange, description.words.one);
+  gates.push(enforcement.gate);
+  if (enforcement.drop) delete plan.httpTokensEnforced;
+
   // not-our-own-change
   gates.push(ownChangeGate(context));
 
-  const plan: Plan = { ref, action: remediation.action, target, gates, execute: false, summary: '', ...remediation.extras?.(subject, policy) };
   if (isWatched(kind)) plan.previous = { ...current }; // what a rollback restores
 
   if (nothingToChange(subject, current, target, policy)) {
@@ -343,7 +362,59 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   const irreversible = tokensChange ? remediation.irreversible?.(subject) : undefined;
   if (irreversible !== undefined) plan.irreversible = irreversible;
   const change = remediation.describe(subject, hopNote, plan, policy);
-  return settle(plan, irreversible !== undefined ? `${change}; this ${irreversible}` : change, 'Not remediated', policy);
+  const said = irreversible !== undefined ? `${change}; this ${irreversible}` : change;
+  return settle(plan, enforcement.drop ? `${said}; ${enforcement.left}` : said, 'Not remediated', policy);
+}
+
+/**
+ * enforcement-ready: HttpTokensEnforced only where the account-region is
+ * `ready` (see the table above). `drop`: the plan goes ahead without it,
+ * `left` says why in the summary.
+ */
+function enforcementGate(
+  plan: Plan,
+  state: EnforcementState | undefined,
+  policy: Policy,
+  otherChange: boolean,
+  words: string,
+): { gate: Gate; drop: boolean; left?: string } {
+  const setting = `${SETTINGS.enforceAccountDefault}=${policy.enforceAccountDefault}`;
+  if (state === undefined) return { gate: gate('enforcement-ready', true, `does not apply to a ${words}`), drop: false };
+  if (plan.httpTokensEnforced !== true) {
+    return { gate: gate('enforcement-ready', true, `does not apply: HttpTokensEnforced is not asked for (${setting})`), drop: false };
+  }
+  if (state.enforced) return { gate: gate('enforcement-ready', true, 'HttpTokensEnforced is already on'), drop: false };
+  if (state.managedBy === 'declarative-policy') {
+    const message = state.managedMessage ? ` (${state.managedMessage})` : '';
+    return {
+      gate: gate(
+        'enforcement-ready',
+        false,
+        `the instance metadata defaults are managed by a declarative policy${message}: imds-guard never writes them; set http_tokens_enforced in the policy (not overridable)`,
+      ),
+      drop: false,
+    };
+  }
+  let why: string | undefined;
+  if (state.rolledBack !== undefined) {
+    why = `enforcement was rolled back here (${state.rolledBack}); a person must clear the mark before it is switched on again`;
+  } else if (state.stage === undefined) {
+    why = 'the account-region\'s stage is not known in this run (the sweep, `imds-guard scan` and `imds-guard fix` compute it)';
+  } else if (state.stage.stage !== 'ready') {
+    why = `the account-region is not ready. ${stageSentence(state.stage)}`;
+  }
+  if (why === undefined) {
+    return { gate: gate('enforcement-ready', true, `the account-region is ready: ${state.stage?.reason ?? ''}`), drop: false };
+  }
+  const asked = policy.enforceAccountDefault === 'true' ? `${setting} asks for HttpTokensEnforced, refused: ` : `${setting}: HttpTokensEnforced waits: `;
+  if (otherChange) {
+    return {
+      gate: gate('enforcement-ready', true, `HttpTokensEnforced left out of this change: ${asked}${why}`),
+      drop: true,
+      left: `HttpTokensEnforced left off (${why})`,
+    };
+  }
+  return { gate: gate('enforcement-ready', false, `${asked}${why} (not overridable)`), drop: false };
 }
 
 /** not-our-own-change: the loop guard, on every plan. */

@@ -14,6 +14,7 @@ import type { Subject } from '../kinds/subject.js';
 import type { Policy } from '../policy.js';
 import type { FindingsSink, Loader, PublishResult, Report, SuppressedLookup, UsageSource, WaveMembersSource } from './ports.js';
 import { applySafety } from './safety.js';
+import { restage, stageOf, withStage } from './stage.js';
 
 /** Executes plans (shared/act); absent when the caller never writes to resources. */
 export type Remediator = (plans: readonly Plan[], context: { humanRequest: boolean }) => Promise<Outcome[]>;
@@ -83,8 +84,8 @@ export async function processSubjects(
   const reports: Report[] = verdicts.map((verdict) => {
     const outcome = outcomes.get(refKey(verdict.ref));
     return {
-      // After a verified fix the finding shows the resource as it is now, not as it was.
-      verdict: outcome?.verifiedVerdict ?? verdict,
+      // After a verified fix the finding shows the resource as it is now, not as it was (with its stage, where it carries one).
+      verdict: outcome?.verifiedVerdict ? keepStage(outcome.verifiedVerdict, verdict, deps.policy, now) : verdict,
       usage: measuresUsage(verdict.ref.kind) ? usage.get(verdict.ref.id) : undefined,
       outcome,
     };
@@ -100,6 +101,13 @@ export async function processSubjects(
   }
   countResult(verdicts, outcomes, result);
   return result;
+}
+
+/** A verified verdict of a subject that carried its account-region's stage, judged again with the stage as the change left it. */
+function keepStage(verified: Verdict, before: Verdict, policy: Policy, now: Date): Verdict {
+  const stage = stageOf(before.subject);
+  if (stage === undefined || stageOf(verified.subject) !== undefined) return verified;
+  return evaluate(withStage(verified.subject, restage(stage, verified.subject)), policy, now);
 }
 
 /** Counters for CloudWatch metrics (shared/observability/metrics.ts; the Lambda handlers publish them). */

@@ -23,6 +23,16 @@ export interface Inventory {
 /** Looks up IMDSv1 usage for instances, keyed by instance id. */
 export interface UsageSource {
   usage(instanceIds: readonly string[], lookbackDays: number): Promise<Map<string, UsageEvidence>>;
+  /** IMDSv1 use of every instance of the account-region at once (one CloudWatch SEARCH), for the migration stage. */
+  accountUsage?(lookbackDays: number): Promise<AccountUsage>;
+}
+
+/** What one account-wide look-up of `MetadataNoToken` found. */
+export interface AccountUsage {
+  /** One per instance series found: its calls summed over the window. */
+  series: { instanceId: string; calls: number; lastSeen?: Date }[];
+  /** Set when a limit of the look-up may have left series out (why, in words): an absence of calls is then not proven. */
+  incomplete?: string;
 }
 
 /** One verdict on its way to a sink, with what we know beside it. */

@@ -27,6 +27,9 @@ import type { Subject } from '../kinds/subject.js';
 import { type PipelineDeps, processSubjects } from './pipeline.js';
 import { failIfUnpublished } from './unpublished.js';
 import { changedOnly, type ChangeFilter } from '../sinks/published.js';
+import { StageTally, stageOf } from './stage.js';
+import { count } from '../observability/metrics.js';
+import type { StageReport } from '../kinds/stage.js';
 
 /** Lists the resources that have an active imds-guard finding. */
 export interface ActiveFindingIndex {
@@ -52,6 +55,9 @@ export interface SweepSummary {
   archived: number;
   /** With a change filter: findings left as they are in Security Hub (nothing new to say, not due for a refresh). */
   findingsUnchanged?: number;
+  /** The account-region's migration stage (shared/engine/stage.ts) and how many things keep it from `ready`. */
+  stage?: StageReport['stage'];
+  blockers?: number;
 }
 
 export const DEFAULT_MAX_GROUP_SIZE = 5000;
@@ -124,6 +130,10 @@ export async function sweep({ inventory, deps, activeFindings, maxGroupSize, cha
 
   let group: Subject[] = [];
   let groupUsage = 0;
+  // The stage: facts gathered as pages go by, one account-wide usage look-up started now, the account default judged last with it.
+  const tally = new StageTally(deps.policy.usageLookbackDays);
+  tally.start(deps.usage);
+  let judgedStage: StageReport | undefined;
 
   async function judge(): Promise<void> {
     if (group.length === 0) return;
@@ -131,7 +141,10 @@ export async function sweep({ inventory, deps, activeFindings, maxGroupSize, cha
     group = [];
     groupUsage = 0;
     const result = await processSubjects(subjects, groupDeps);
+    tally.observeReports(result.reports);
     for (const { verdict, outcome } of result.reports) {
+      // The stage as the account default's finding says it (after a graduation in this run: enforced).
+      judgedStage = stageOf(verdict.subject) ?? judgedStage;
       seen.add(refKey(verdict.ref));
       summary.evaluated += 1;
       if (verdict.compliance === 'NON_COMPLIANT') summary.nonCompliant += 1;
@@ -151,11 +164,21 @@ export async function sweep({ inventory, deps, activeFindings, maxGroupSize, cha
 
   for (const kind of KIND_NAMES) {
     for await (const page of readAhead<Subject[]>(inventory.pages(kind))) {
-      await add(page);
+      await add(tally.observe(page));
       logger.debug('sweep page', { kind, size: page.length, evaluated: summary.evaluated });
     }
+    tally.kindRead(kind);
   }
   await judge();
+  const { stage: computed, held } = await tally.finish();
+  await add(held);
+  await judge();
+  const stage = judgedStage ?? computed;
+  summary.stage = stage.stage;
+  summary.blockers = stage.blockers.length;
+  count('Stage', 1, { name: 'stage', value: stage.stage });
+  count('StageBlockers', stage.blockers.length);
+  logger.info('stage', { stage: stage.stage, computed: computed.stage, reason: stage.reason, blockers: stage.blockers.length, imdsv1: stage.imdsv1.source, first: stage.blockers.slice(0, 5) });
   if (findings) {
     await findings.flush();
     for (const r of findings.results) {

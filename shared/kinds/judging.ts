@@ -153,3 +153,16 @@ export function judgeLaunchConfigurationOptions(m: MetadataOptions | undefined, 
       : hopLimitCheck(hop, 'launch configuration', policy);
   return [tokens, hopCheck];
 }
+
+/**
+ * HttpTokens as a launch from this template version gets it, as AWS's
+ * enforcement looks at it: the version's value, else the account default's,
+ * else EC2's default `optional` (an AMI that declares ImdsSupport v2.0 would
+ * make it `required`, which imds-guard does not read for templates, so it
+ * counts as `optional`). The metadata endpoint is not looked at: enforcement
+ * speaks of HttpTokens only.
+ */
+export function launchTokens(version: LaunchTemplateVersionSummary, defaults: MetadataOptions | undefined): { value: 'optional' | 'required'; source: string } {
+  const tokens = resolveOption(version, defaults, 'httpTokens', 'optional');
+  return { value: tokens.value, source: tokens.source };
+}

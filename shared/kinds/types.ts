@@ -17,6 +17,7 @@ import type { Plan } from '../verdict.js';
 import type { Policy } from '../policy.js';
 import type { Validation } from '../validate.js';
 import type { AutoScalingUsage } from '../aws/autoscaling.js';
+import type { EnforcementState, StageFact, StageReport } from './stage.js';
 
 import type { SubjectOf } from './subject.js';
 /** One check's result as a kind judges it; evaluate adds the control from the description. */
@@ -112,6 +113,22 @@ export interface KindDescription<K extends ResourceKind = ResourceKind> {
    * finding the watch after graduation refreshes (shared/watch/account).
    */
   enforcementRef?(scope: Scope): ResourceRef;
+  /**
+   * What the resource means for AWS's own IMDSv2 enforcement in its
+   * account-region (shared/kinds/stage.ts): a launch path that would be
+   * refused, a workload that allows IMDSv1, or the enforcement itself. Pure.
+   * Kinds without it do not count towards the stage.
+   */
+  stageFacts?(subject: SubjectOf<K>): StageFact[];
+  /**
+   * Set on the kind that carries its account-region's stage (the account
+   * default): judged after every other kind, with the stage attached, so its
+   * finding and its plan can say it.
+   */
+  stageCarrier?: {
+    attach(subject: SubjectOf<K>, stage: StageReport): SubjectOf<K>;
+    stage(subject: SubjectOf<K>): StageReport | undefined;
+  };
   remediation: KindRemediation<K>;
 }
 
@@ -147,6 +164,8 @@ export interface KindRemediation<K extends ResourceKind> {
   nothingReason?(subject: SubjectOf<K>, policy: Policy): string | undefined;
   /** Imds-guard's own fix replaced the resource (a migrated launch configuration): finished business. */
   superseded?(subject: SubjectOf<K>): Superseded | undefined;
+  /** For the kind whose plan can switch on AWS's enforcement (HttpTokensEnforced): what the `enforcement-ready` gate judges by. */
+  enforcement?(subject: SubjectOf<K>): EnforcementState;
 }
 
 /** A resource imds-guard's fix replaced: not changed again, and deleted only on request (IMDS_GUARD_DELETE_SUPERSEDED). */

@@ -1,12 +1,13 @@
 /**
  * What the pipeline counts, for CloudWatch metrics: verdicts by compliance,
  * findings published or failed, remediations by status, skips by the gate
- * that stopped them, failures by stage. Plain counters with no AWS or
+ * that stopped them, failures by stage; and per sweep the account-region's
+ * migration stage (`Stage`, 1 with the dimension `stage`) and its blockers. Plain counters with no AWS or
  * Powertools import, so the CLI (which never publishes them) pays nothing;
  * the Lambda handlers flush them as embedded metric format (shared/lambda/metrics.ts).
  */
 
-export type MetricName = 'Verdicts' | 'FindingsPublished' | 'FindingsFailed' | 'Remediations' | 'Skips' | 'Failures';
+export type MetricName = 'Verdicts' | 'FindingsPublished' | 'FindingsFailed' | 'Remediations' | 'Skips' | 'Failures' | 'Stage' | 'StageBlockers';
 
 export interface Counted {
   name: MetricName;

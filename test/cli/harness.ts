@@ -25,6 +25,7 @@ import {
   ModifyInstanceMetadataDefaultsCommand,
   ModifyInstanceMetadataOptionsCommand,
   type Instance,
+  type InstanceMetadataDefaultsResponse,
   type LaunchTemplateVersion,
 } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -44,7 +45,7 @@ export interface RegionEstate {
   groups: AutoScalingGroup[];
   /** Instance id → MetadataNoToken datapoint values (absent = no datapoints). */
   usage: Record<string, number[]>;
-  accountDefaults?: { HttpTokens?: 'optional' | 'required'; HttpPutResponseHopLimit?: number; HttpTokensEnforced?: 'enabled' | 'disabled' };
+  accountDefaults?: InstanceMetadataDefaultsResponse;
 }
 
 /** A region whose every call is refused with this error name. */
@@ -147,6 +148,25 @@ export function smallEstate(): RegionEstate {
       'i-0b2c3d4e5f6071829': [0, 0, 0],
     },
     accountDefaults: {},
+  };
+}
+
+/**
+ * An account-region ready for AWS's enforcement: old instances still allow
+ * IMDSv1 but made no IMDSv1 call, the only template and the group launching
+ * from it require IMDSv2, the account default requires it, no launch
+ * configuration.
+ */
+export function readyEstate(): RegionEstate {
+  const estate = smallEstate();
+  return {
+    ...estate,
+    instances: [instance('i-0b2c3d4e5f6071829', { name: 'api-2' }), instance('i-0e5f6071829304152', { name: 'secure-db', tokens: 'required' })],
+    templates: estate.templates.filter((t) => t.LaunchTemplateName === 'hardened'),
+    launchConfigurations: [],
+    groups: [{ ...estate.groups[0]!, LaunchTemplate: { LaunchTemplateId: 'lt-0fedcba9876543210', LaunchTemplateName: 'hardened', Version: '$Default' } }],
+    usage: { 'i-0b2c3d4e5f6071829': [0, 0, 0], 'i-0e5f6071829304152': [0, 0] },
+    accountDefaults: { HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpTokensEnforced: 'disabled', ManagedBy: 'account' },
   };
 }
 
@@ -286,7 +306,17 @@ export function mockEstate(estate: Estate, extraRegions: { RegionName: string; O
 
   cloudWatch.on(GetMetricDataCommand).callsFake((input, getClient) =>
     region(getClient, (r) => ({
-      MetricDataResults: (input.MetricDataQueries as MetricDataQuery[]).map((q) => {
+      // The account-wide SEARCH of the stage: one series per instance with data, labelled by its id (the query's dynamic label).
+      MetricDataResults: (input.MetricDataQueries as MetricDataQuery[]).flatMap((q) => {
+        if (q.Expression?.startsWith('SEARCH(')) {
+          return Object.entries(r.usage).map(([id, values]) => ({
+            Id: q.Id,
+            Label: id,
+            StatusCode: 'Complete',
+            Values: values,
+            Timestamps: values.map((_, i) => new Date(NOW.getTime() - (i + 1) * 86_400_000)),
+          }));
+        }
         const id = q.MetricStat?.Metric?.Dimensions?.[0]?.Value ?? '';
         const values = r.usage[id] ?? [];
         return {

@@ -37,10 +37,15 @@ describe('imds-guard scan', () => {
     expect(r.stdout).toContain('8 non-compliant resources of 11');
     // Read-only: a scan never writes.
     expect(mocks.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)).toHaveLength(0);
-    // Usage is looked up in one GetMetricData call for the three non-compliant instances.
+    // Usage is looked up in one GetMetricData call for the three non-compliant instances, and the
+    // account-region's IMDSv1 use for the stage in one more: a single SEARCH query.
     const usageCalls = mocks.cloudWatch.commandCalls(GetMetricDataCommand);
-    expect(usageCalls).toHaveLength(1);
-    expect(usageCalls[0]?.args[0].input.MetricDataQueries).toHaveLength(3);
+    expect(usageCalls).toHaveLength(2);
+    const queries = usageCalls.map((c) => c.args[0].input.MetricDataQueries ?? []);
+    expect(queries.map((q) => q.length).sort()).toEqual([1, 3]);
+    expect(queries.find((q) => q.length === 1)?.[0]?.Expression).toMatch(/^SEARCH\('\{AWS\/EC2,InstanceId\} MetricName="MetadataNoToken"'/);
+    // The account default's row says the stage: IMDSv1 calls were seen and launch paths allow IMDSv1.
+    expect(r.stdout).toMatch(/stage exposed \(\d+ blockers\)/);
     // The groups are listed once: the auto-scaling-group kind's listing also fills the "used by" column.
     expect(mocks.autoScaling.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(1);
     expect(r.stderr).toBe(''); // not a TTY: no progress
@@ -106,8 +111,11 @@ describe('imds-guard scan', () => {
     const r = await run(['scan', '--format', 'csv']);
     const lines = r.stdout.split('\r\n');
     expect(lines[0]).toBe(
-      'account,region,kind,id,name,state,compliance,controls,reason,http_tokens,hop_limit,http_endpoint,imdsv1_calls,last_imdsv1_call,instance_profile,auto_scaling_groups,readiness,readiness_reason',
+      'account,region,kind,id,name,state,compliance,controls,reason,http_tokens,hop_limit,http_endpoint,imdsv1_calls,last_imdsv1_call,instance_profile,auto_scaling_groups,readiness,readiness_reason,stage,blockers',
     );
+    // The account default's row carries the stage and the number of blockers; other rows leave both empty.
+    expect(lines.find((l) => l.includes(',account-defaults,'))).toMatch(/,exposed,\d+$/);
+    expect(lines.find((l) => l.includes('i-0a1b2c3d4e5f60718'))).toMatch(/,,$/);
     expect(r.stdout.endsWith('\r\n')).toBe(true);
     expect(lines.find((l) => l.includes('i-0a1b2c3d4e5f60718'))).toMatch(/^111122223333,us-east-1,instance,i-0a1b2c3d4e5f60718,web-1,running,NON_COMPLIANT,EC2\.8,.*,optional,1,enabled,42,/);
     expect(r.stdout).toContain(`,"'=HYPERLINK(""http://evil"",""x""), ""quoted""",`);

@@ -5,6 +5,7 @@ import { launchTemplateNameFor } from '../../shared/kinds/launch-configuration/d
 import type { GateId } from '../../shared/model.js';
 import type { Plan } from '../../shared/verdict.js';
 import type { Subject } from '../../shared/kinds/subject.js';
+import { stageReport } from '../support/subjects.js';
 import {
   NOW,
   accountSubject,
@@ -65,6 +66,7 @@ describe('decide: instance', () => {
       'imdsv1-unused',
       'usage-known',
       'hop-limit-lowering',
+      'enforcement-ready',
       'not-our-own-change',
     ]);
     expect(plan.gates.every((g) => g.passed && g.reason.length > 0)).toBe(true);
@@ -288,18 +290,18 @@ describe('decide: other kinds', () => {
     expect(plan.summary).toContain('the configuration is kept');
   });
 
-  it('account default: HttpTokensEnforced only when the policy says', () => {
+  it('account default: HttpTokensEnforced only when the policy says, and only where the account-region is ready', () => {
     const off = decide(verdict(accountSubject()), policy(), { now: NOW });
     expect(off).toMatchObject({ action: 'modify-instance-metadata-defaults', execute: true });
     expect(off.httpTokensEnforced).toBeUndefined();
-    const on = decide(verdict(accountSubject()), policy({ enforceAccountDefault: true }), { now: NOW });
+    const on = decide(verdict(accountSubject({ stage: stageReport('ready') })), policy({ enforceAccountDefault: 'true' }), { now: NOW });
     expect(on.httpTokensEnforced).toBe(true);
     expect(on.summary).toContain('HttpTokensEnforced');
   });
 
-  it('account default already required: HttpTokensEnforced from the policy is still planned', () => {
-    const strict = policy({ enforceAccountDefault: true });
-    const subject = accountSubject({ metadata: { httpTokens: 'required' } });
+  it('account default already required: HttpTokensEnforced from the policy is still planned where ready', () => {
+    const strict = policy({ enforceAccountDefault: 'true' });
+    const subject = accountSubject({ metadata: { httpTokens: 'required' }, stage: stageReport('ready') });
     const plan = decide(evaluate(subject, strict), strict, { now: NOW });
     expect(plan).toMatchObject({ action: 'modify-instance-metadata-defaults', execute: true, httpTokensEnforced: true });
   });

@@ -276,7 +276,7 @@ describe('evaluate: account defaults', () => {
   });
 
   it('required without HttpTokensEnforced fails when IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT asks for enforcement', () => {
-    const strict = { ...policy, enforceAccountDefault: true };
+    const strict = { ...policy, enforceAccountDefault: 'true' as const };
     const v = evaluate(account({ metadata: { httpTokens: 'required' } }), strict);
     expect(get(v, 'imdsv2')).toMatchObject({ compliance: 'NON_COMPLIANT' });
     expect(get(v, 'imdsv2').reason).toContain('IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT=true');

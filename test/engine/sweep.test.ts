@@ -5,6 +5,7 @@ import { DEFAULT_POLICY } from '../../shared/policy.js';
 import type { FindingsSink, Inventory, PublishResult, Report } from '../../shared/engine/ports.js';
 import { PublishError } from '../../shared/engine/unpublished.js';
 import { sweep } from '../../shared/engine/sweep.js';
+import { takeCounts } from '../../shared/observability/metrics.js';
 import { accountDefaults, instance, launchConfiguration, launchTemplate, ref } from '../support/subjects.js';
 import type { Subject } from '../../shared/kinds/subject.js';
 
@@ -51,9 +52,15 @@ const loader = { load: async () => [] };
 
 describe('sweep', () => {
   it('judges every page of every kind and the account default, and counts the results', async () => {
+    takeCounts();
     const findings = sink();
     const summary = await sweep({ inventory: inventory(), deps: { policy: DEFAULT_POLICY, loader, findings } });
-    expect(summary).toEqual({ evaluated: 6, nonCompliant: 3, remediated: 0, findingsPublished: 6, archived: 0 });
+    // No usage source here: two instances allow IMDSv1 without evidence, so their use is unknown and the stage is not ready.
+    expect(summary).toEqual({ evaluated: 6, nonCompliant: 3, remediated: 0, findingsPublished: 6, archived: 0, stage: 'migrating', blockers: 1 });
+    // One Stage metric for the account-region, with its stage as the dimension.
+    const counted = takeCounts();
+    expect(counted.filter((c) => c.name === 'Stage')).toEqual([{ name: 'Stage', dimension: { name: 'stage', value: 'migrating' }, value: 1 }]);
+    expect(counted.find((c) => c.name === 'StageBlockers')?.value).toBe(1);
     expect(findings.publishedIds).toEqual([
       'i-0aaaaaaaaaaaaaaa1',
       'i-0aaaaaaaaaaaaaaa2',

@@ -14,7 +14,9 @@ import {
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
   GetInstanceMetadataDefaultsCommand,
+  ModifyInstanceMetadataDefaultsCommand,
   ModifyInstanceMetadataOptionsCommand,
+  type InstanceMetadataDefaultsResponse,
 } from '@aws-sdk/client-ec2';
 import {
   BatchImportFindingsCommand,
@@ -84,6 +86,8 @@ beforeEach(() => {
 });
 afterEach(() => {
   delete process.env.IMDS_GUARD_MODE;
+  delete process.env.IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT;
+  delete process.env.IMDS_GUARD_REMEDIATE;
 });
 
 describe('events handler', () => {
@@ -289,6 +293,67 @@ describe('sweep handler', () => {
     expect(imported.filter((f) => f.RecordState === 'ACTIVE').map((f) => f.Id)).toContain(
       `imds-guard/${REGION}/${ACCOUNT}/instance/${INSTANCE_ID}/imdsv2`,
     );
+  });
+});
+
+describe('sweep handler: graduation with IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT=when-ready', () => {
+  /** One instance that requires IMDSv2, and the account default as given; EC2 keeps what ModifyInstanceMetadataDefaults sends. */
+  function estate(defaults: InstanceMetadataDefaultsResponse, templateTokens?: 'optional'): void {
+    let state = { ...defaults };
+    ec2.on(DescribeInstancesCommand).resolves(describedInstance('required'));
+    ec2.on(DescribeLaunchTemplatesCommand).resolves({
+      LaunchTemplates: templateTokens ? [{ LaunchTemplateId: 'lt-0aaaaaaaaaaaaaaa1', LaunchTemplateName: 'web', DefaultVersionNumber: 1, LatestVersionNumber: 1 }] : [],
+    });
+    ec2.on(DescribeLaunchTemplateVersionsCommand).resolves({
+      LaunchTemplateVersions: templateTokens
+        ? [{ LaunchTemplateId: 'lt-0aaaaaaaaaaaaaaa1', LaunchTemplateName: 'web', VersionNumber: 1, DefaultVersion: true, LaunchTemplateData: { MetadataOptions: { HttpTokens: templateTokens } } }]
+        : [],
+    });
+    ec2.on(GetInstanceMetadataDefaultsCommand).callsFake(() => ({ AccountLevel: state }));
+    ec2.on(ModifyInstanceMetadataDefaultsCommand).callsFake((input: InstanceMetadataDefaultsResponse) => {
+      state = { ...state, ...input };
+      return { Return: true };
+    });
+    autoScaling.onAnyCommand().resolves({ LaunchConfigurations: [], AutoScalingGroups: [] });
+    securityHub.on(GetFindingsCommand).resolves({ Findings: [] });
+    // The account-wide SEARCH finds the instance's series without IMDSv1 calls.
+    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'imdsv1', Label: INSTANCE_ID, Values: [0, 0], Timestamps: [new Date(), new Date()], StatusCode: 'Complete' }] });
+    process.env.IMDS_GUARD_MODE = 'enforce';
+    process.env.IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT = 'when-ready';
+    process.env.IMDS_GUARD_REMEDIATE = 'account-defaults';
+  }
+  const required = { HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpTokensEnforced: 'disabled' } as const;
+
+  it('a ready account-region: switches HttpTokensEnforced on, and the finding says the stage it left', async () => {
+    estate({ ...required, ManagedBy: 'account' });
+    const { handler } = await load<Handler>('sweep');
+    // Computed ready, graduated in this run: the sweep and the finding report the stage as it is now.
+    expect(await handler({ 'detail-type': 'Scheduled Event' }, context)).toMatchObject({ status: 'done', stage: 'enforced', blockers: 0, remediated: 1 });
+    expect(ec2.commandCalls(ModifyInstanceMetadataDefaultsCommand).map((c) => c.args[0].input)).toEqual([
+      { HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpTokensEnforced: 'enabled' },
+    ]);
+    // One GetMetricData for the stage (the instance requires IMDSv2: no per-instance look-up).
+    expect(cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(1);
+    const finding = securityHub
+      .commandCalls(BatchImportFindingsCommand)
+      .flatMap((c) => c.args[0].input.Findings!)
+      .find((f) => f.Id === `imds-guard/${REGION}/${ACCOUNT}/account-defaults/${ACCOUNT}/imdsv2`);
+    expect(finding?.ProductFields?.['imds-guard/stage']).toBe('enforced');
+    expect(finding?.Compliance?.Status).toBe('PASSED');
+  });
+
+  it('a migrating account-region (a template launching with optional): no write', async () => {
+    estate({ ...required, ManagedBy: 'account' }, 'optional');
+    const { handler } = await load<Handler>('sweep');
+    expect(await handler({ 'detail-type': 'Scheduled Event' }, context)).toMatchObject({ status: 'done', stage: 'migrating', blockers: 1, remediated: 0 });
+    expect(ec2.commandCalls(ModifyInstanceMetadataDefaultsCommand)).toHaveLength(0);
+  });
+
+  it('a managed account-region (declarative policy): never a write, even with nothing blocking', async () => {
+    estate({ ...required, ManagedBy: 'declarative-policy' });
+    const { handler } = await load<Handler>('sweep');
+    expect(await handler({ 'detail-type': 'Scheduled Event' }, context)).toMatchObject({ status: 'done', stage: 'managed', remediated: 0 });
+    expect(ec2.commandCalls(ModifyInstanceMetadataDefaultsCommand)).toHaveLength(0);
   });
 });
 

@@ -4,6 +4,8 @@ import type { InstanceSubject } from '../../shared/kinds/instance/subject.js';
 import type { LaunchConfigurationSubject } from '../../shared/kinds/launch-configuration/subject.js';
 import type { LaunchTemplateSubject } from '../../shared/kinds/launch-template/subject.js';
 import type { MetadataOptions, ResourceRef } from '../../shared/model.js';
+import type { Blocker, StageName, StageReport } from '../../shared/kinds/stage.js';
+import type { AutoScalingGroupSubject, LaunchSource } from '../../shared/kinds/auto-scaling-group/subject.js';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
@@ -50,4 +52,28 @@ export function launchConfiguration(name: string, metadata?: MetadataOptions): L
 
 export function accountDefaults(metadata: MetadataOptions = {}): AccountDefaultsSubject {
   return { kind: 'account-defaults', ref: ref('account-defaults', ACCOUNT), metadata };
+}
+
+/**
+ * A stage as shared/engine/stage.ts reports it, for tests that need one
+ * attached (the decide gate, the account default's finding). A `ready` stage
+ * has no blocker; any other gets one launch-path blocker unless given.
+ */
+export function stageReport(stage: StageName, extra: Partial<StageReport> = {}): StageReport {
+  const blockers: Blocker[] =
+    stage === 'ready'
+      ? []
+      : [{ type: 'launch-path', kind: 'launch-template', id: 'lt-0bbbbbbbbbbbbbbb1', why: 'default version 1 of web launches with HttpTokens=optional' }];
+  return {
+    stage,
+    reason: `a ${stage} account-region`,
+    blockers,
+    instancesAllowingImdsv1: 0,
+    imdsv1: { lookbackDays: 14, callers: [], source: 'search' },
+    ...extra,
+  };
+}
+
+export function autoScalingGroup(name: string, sources: LaunchSource[], extra: Partial<AutoScalingGroupSubject> = {}): AutoScalingGroupSubject {
+  return { kind: 'auto-scaling-group', ref: ref('auto-scaling-group', name), name, tags: {}, sources, accountDefaults: {}, ...extra };
 }

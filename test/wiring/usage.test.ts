@@ -3,7 +3,7 @@ import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createImageSupport } from '../../shared/wiring/images.js';
-import { MAX_DATAPOINTS_PER_CALL, choosePeriod, createUsageSource, minimumPeriodFor } from '../../shared/wiring/usage.js';
+import { MAX_DATAPOINTS_PER_CALL, SEARCH_SERIES_LIMIT, choosePeriod, createUsageSource, minimumPeriodFor } from '../../shared/wiring/usage.js';
 import { NOW } from '../act/helpers.js';
 
 const cw = mockClient(CloudWatchClient);
@@ -74,6 +74,76 @@ describe('createUsageSource', () => {
   it('makes no call for no instances', async () => {
     await createUsageSource(new CloudWatchClient({})).usage([], 14);
     expect(cw.commandCalls(GetMetricDataCommand)).toHaveLength(0);
+  });
+});
+
+describe('accountUsage: one SEARCH for the whole account-region', () => {
+  it('sends one GetMetricData with one SEARCH query over AWS/EC2 MetadataNoToken, labelled by instance, fitting one answer', async () => {
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [], Messages: [] });
+    await createUsageSource(new CloudWatchClient({}), { now: () => NOW }).accountUsage!(14);
+    const calls = cw.commandCalls(GetMetricDataCommand);
+    expect(calls).toHaveLength(1);
+    const input = calls[0]!.args[0].input as GetMetricDataCommandInput;
+    const period = choosePeriod(14, SEARCH_SERIES_LIMIT);
+    expect(input).toEqual({
+      MetricDataQueries: [
+        {
+          Id: 'imdsv1',
+          Expression: `SEARCH('{AWS/EC2,InstanceId} MetricName="MetadataNoToken"', 'Sum', ${period})`,
+          Label: "${PROP('Dim.InstanceId')}",
+          Period: period,
+          ReturnData: true,
+        },
+      ],
+      StartTime: new Date(NOW.getTime() - 14 * 86400_000),
+      EndTime: NOW,
+      ScanBy: 'TimestampDescending',
+    });
+    // An expression's answer has no NextToken: 500 series of the window must fit one answer.
+    expect(Math.ceil((14 * 86400) / period) * SEARCH_SERIES_LIMIT).toBeLessThanOrEqual(MAX_DATAPOINTS_PER_CALL);
+    expect(period % 60).toBe(0);
+  });
+
+  it('sums each series by the instance in its label and keeps the last non-zero time', async () => {
+    const t1 = new Date('2025-03-19T00:00:00Z');
+    const t2 = new Date('2025-03-18T00:00:00Z');
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'imdsv1', Label: 'i-0aaaaaaaaaaaaaaa1', Values: [2, 0, 5], Timestamps: [t1, t2, t2], StatusCode: 'Complete' },
+        { Id: 'imdsv1', Label: 'i-0aaaaaaaaaaaaaaa2', Values: [0, 0], Timestamps: [t1, t2], StatusCode: 'Complete' },
+      ],
+      Messages: [],
+    });
+    const usage = await createUsageSource(new CloudWatchClient({}), { now: () => NOW }).accountUsage!(14);
+    expect(usage).toEqual({
+      series: [
+        { instanceId: 'i-0aaaaaaaaaaaaaaa1', calls: 7, lastSeen: t1 },
+        { instanceId: 'i-0aaaaaaaaaaaaaaa2', calls: 0 },
+      ],
+    });
+  });
+
+  it('says when a limit may have cut the answer: 500 series, a partial series, a window past two weeks', async () => {
+    const many = Array.from({ length: 500 }, (_, i) => ({ Id: 'imdsv1', Label: `i-${i.toString(16).padStart(17, '0')}`, Values: [0], Timestamps: [NOW], StatusCode: 'Complete' as const }));
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: many });
+    const source = createUsageSource(new CloudWatchClient({}), { now: () => NOW });
+    expect((await source.accountUsage!(14)).incomplete).toContain('500 series');
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'imdsv1', Label: 'i-0aaaaaaaaaaaaaaa1', Values: [1], Timestamps: [NOW], StatusCode: 'PartialData' }] });
+    expect((await source.accountUsage!(14)).incomplete).toContain('PartialData');
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    expect((await source.accountUsage!(30)).incomplete).toContain('last 14 days');
+    expect((await source.accountUsage!(14)).incomplete).toBeUndefined();
+  });
+
+  it('lets an AWS error through, as the SDK deserialized it', async () => {
+    cw.on(GetMetricDataCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: cloudwatch:GetMetricData'), {
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
+    await expect(createUsageSource(new CloudWatchClient({}), { now: () => NOW }).accountUsage!(14)).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 });
 

@@ -3,6 +3,7 @@
  */
 import type { MetadataOptions, ResourceRef } from '../../model.js';
 import type { EnforcementState } from '../../watch/account/record.js';
+import type { StageReport } from '../stage.js';
 
 export interface AccountDefaultsSubject {
   kind: 'account-defaults';
@@ -19,4 +20,8 @@ export interface AccountDefaultsSubject {
    * store is wired (then nothing is recorded here).
    */
   enforcement?: EnforcementState;
+  /** GetInstanceMetadataDefaults `ManagedExceptionMessage`: the policy owner's message, when a declarative policy manages the default. */
+  managedExceptionMessage?: string;
+  /** The account-region's migration stage, attached by whoever read the whole account-region (sweep, scan, fix); absent otherwise. */
+  stage?: StageReport;
 }

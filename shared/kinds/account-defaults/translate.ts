@@ -19,5 +19,6 @@ export function accountDefaultsSubject(
   if (enforced !== undefined) subject.httpTokensEnforced = enforced === 'enabled';
   const managedBy = oneOf(accountLevel?.ManagedBy, ['account', 'declarative-policy'] as const);
   if (managedBy !== undefined) subject.managedBy = managedBy;
+  if (accountLevel?.ManagedExceptionMessage) subject.managedExceptionMessage = accountLevel.ManagedExceptionMessage;
   return subject;
 }

@@ -12,6 +12,7 @@ import { show, type Validation } from '../../validate.js';
 import { partitionOf, prune } from '../judging.js';
 import type { KindDescription } from '../types.js';
 import { describeRepoint, judgeAutoScalingGroup, planRepoint } from './judge.js';
+import { groupStageFacts } from './stage.js';
 
 const autoscaling = 'autoscaling.amazonaws.com' as const;
 const REPOINT_URL = 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/create-asg-launch-template.html';
@@ -76,6 +77,7 @@ export const autoScalingGroupDescription: KindDescription<'auto-scaling-group'> 
   // The options of the first launch source that can be read (a group may launch from several).
   row: (subject) => ({ metadata: subject.sources.find((s) => s.error === undefined && s.metadata !== undefined)?.metadata }),
   judge: judgeAutoScalingGroup,
+  stageFacts: groupStageFacts,
   details: (subject) => {
     const raw = subject.raw ?? {};
     const template = raw['LaunchTemplate'] as { LaunchTemplateId?: string; LaunchTemplateName?: string; Version?: string } | undefined;

@@ -54,7 +54,7 @@ export function originWords(origin: string): string {
   return origin;
 }
 
-function sourceWords(source: LaunchSource): string {
+export function sourceWords(source: LaunchSource): string {
   if (source.type === 'launch-configuration') return `launch configuration ${source.name}`;
   return `${templateWords(source)} ${versionWords(source.requestedVersion, source.resolvedVersion)}`;
 }
@@ -99,7 +99,7 @@ function judgeConfigurationOptions(metadata: MetadataOptions | undefined, policy
 }
 
 /** Whether the source's launch options are known (the edge marks sources it found gone). */
-function readable(source: LaunchSource): boolean {
+export function readable(source: LaunchSource): boolean {
   if (source.type === 'launch-configuration') return source.found && source.error === undefined;
   return source.error === undefined && source.metadata !== undefined && source.resolvedVersion !== undefined;
 }
@@ -119,7 +119,7 @@ function unreadableWords(source: LaunchSource): string {
 // ── the group ────────────────────────────────────────────────────────────────
 
 /** Sources that name the same thing (same template and requested version, or same configuration), judged once. */
-interface SourceGroup {
+export interface SourceGroup {
   source: LaunchSource;
   origins: string[];
 }
@@ -131,7 +131,7 @@ function sameThing(a: LaunchSource, b: LaunchSource): boolean {
   return key(a) === key(b) && a.requestedVersion === b.requestedVersion;
 }
 
-function groupSources(sources: readonly LaunchSource[]): SourceGroup[] {
+export function groupSources(sources: readonly LaunchSource[]): SourceGroup[] {
   const groups: SourceGroup[] = [];
   for (const source of sources) {
     const origin = source.type === 'launch-template' ? source.origin : 'group';
@@ -143,7 +143,7 @@ function groupSources(sources: readonly LaunchSource[]): SourceGroup[] {
   return groups;
 }
 
-function namedIn(origins: readonly string[]): string {
+export function namedIn(origins: readonly string[]): string {
   const words = origins.map(originWords);
   return words.length <= 1 ? `named by ${words[0] ?? 'the group'}` : `named by ${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }

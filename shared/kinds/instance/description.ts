@@ -85,6 +85,18 @@ export const instanceDescription: KindDescription<'instance'> = {
   // `pending` while a ModifyInstanceMetadataOptions change is being applied.
   productFields: (subject) => ({ 'imds-guard/metadata-state': subject.metadataState }),
   usageMeasured: true,
+  // A running instance keeps its options when enforcement comes on: it counts towards `exposed`, never blocks.
+  stageFacts: (subject) => [
+    {
+      type: 'workload',
+      ref: subject.ref,
+      allowsImdsv1:
+        subject.state !== 'terminated' &&
+        subject.state !== 'shutting-down' &&
+        subject.metadata.httpEndpoint !== 'disabled' &&
+        subject.metadata.httpTokens !== 'required',
+    },
+  ],
   watched: true,
   launchedFrom: (subject) => ({ imageId: subject.imageId, launchTime: subject.launchTime }),
   // A RunInstances event may arrive before DescribeInstances knows the instance.

@@ -6,7 +6,7 @@ import type { LaunchTemplateSubject } from './subject.js';
 import { EC2_GUIDE, OWN_CONTROL_SEVERITY } from '../controls.js';
 import type { Policy } from '../../policy.js';
 import { validateLaunchTemplateRef } from './id.js';
-import { judgeTemplateVersion, metadataDetails, partitionOf, prune, result } from '../judging.js';
+import { judgeTemplateVersion, launchTokens, metadataDetails, partitionOf, prune, result } from '../judging.js';
 import type { Judgement, KindDescription, Trigger } from '../types.js';
 
 const ec2 = 'ec2.amazonaws.com' as const;
@@ -102,6 +102,20 @@ export const launchTemplateDescription: KindDescription<'launch-template'> = {
   usedBy: (subject, groups) =>
     (groups.launchTemplates.get(subject.ref.id) ?? groups.launchTemplates.get(subject.name) ?? []).map((u) => `${u.group} (${u.version})`),
   judge: judgeLaunchTemplate,
+  // The default version is what a launch naming the template without a version gets; `$Latest` blocks through the groups that ask for it.
+  stageFacts: (subject) => {
+    const tokens = launchTokens(subject.defaultVersion, subject.accountDefaults);
+    return [
+      tokens.value === 'required'
+        ? { type: 'launch-path', ref: subject.ref, allowsImdsv1: false, why: `default version ${subject.defaultVersion.versionNumber} requires IMDSv2` }
+        : {
+            type: 'launch-path',
+            ref: subject.ref,
+            allowsImdsv1: true,
+            why: `default version ${subject.defaultVersion.versionNumber} of ${subject.name} launches with HttpTokens=optional (${tokens.source})`,
+          },
+    ];
+  },
   details: (subject) =>
     prune({
       AwsEc2LaunchTemplate: {

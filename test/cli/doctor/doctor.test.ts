@@ -19,7 +19,7 @@ import {
 import { EC2Client, GetInstanceMetadataDefaultsCommand, type InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
-import { DescribeHubCommand, ListStandardsControlAssociationsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { DescribeHubCommand, GetFindingsCommand, ListStandardsControlAssociationsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { STACK_RESERVED } from '../../../cli/doctor/judge.js';
@@ -44,6 +44,8 @@ interface World {
   stack?: Stack;
   /** Hours ago of the sweep's last invocation; undefined = none in the window. */
   sweptHoursAgo?: number;
+  /** The stage the last sweep put on the account default's finding; undefined = no such finding. */
+  stage?: { stage: string; blockers: number };
 }
 
 function green(): World {
@@ -99,6 +101,7 @@ function green(): World {
       Outputs: [{ OutputKey: 'SweepFunctionArn', OutputValue: SWEEP_ARN, Description: 'sweep function' }],
     },
     sweptHoursAgo: 3,
+    stage: { stage: 'migrating', blockers: 2 },
   };
 }
 
@@ -131,6 +134,17 @@ beforeEach(() => {
     if (!world.hub) throw awsError('InvalidAccessException', `Account ${ACCOUNT} is not subscribed to AWS Security Hub`, 401);
     return { HubArn: `arn:aws:securityhub:us-east-1:${ACCOUNT}:hub/default`, SubscribedAt: '2026-01-05T08:00:00.000Z', AutoEnableControls: true, ControlFindingGenerator: 'SECURITY_CONTROL' };
   });
+  securityHub.on(GetFindingsCommand).callsFake((input: { Filters: { Id: { Value: string }[] } }) => ({
+    Findings: world.stage
+      ? [
+          {
+            Id: input.Filters.Id[0]!.Value,
+            UpdatedAt: '2026-05-01T09:00:00.000Z',
+            ProductFields: { 'imds-guard/stage': world.stage.stage, 'imds-guard/stage-blockers': String(world.stage.blockers) },
+          },
+        ]
+      : [],
+  }));
   securityHub.on(ListStandardsControlAssociationsCommand).callsFake((input: { SecurityControlId: string }) => {
     const id = input.SecurityControlId;
     const status = world.controls[id];
@@ -210,7 +224,8 @@ describe('imds-guard doctor', () => {
     for (const stub of stubs) stub.resetHistory();
     const { report } = await doctorJson();
     // One call per fact: STS identity, 3 CloudTrail, 2 Config, Security Hub 1 + one per control, Lambda, EC2, CloudFormation, CloudWatch.
-    expect(stubs.map((stub) => stub.calls().length)).toEqual([1, 3, 2, 4, 1, 1, 1, 1, 0]);
+    // Security Hub: DescribeHub, one call per control, and the stage on the account default's finding.
+    expect(stubs.map((stub) => stub.calls().length)).toEqual([1, 3, 2, 5, 1, 1, 1, 1, 0]);
     expect(report.checks.map((c) => [c.check, c.status])).toEqual([
       ['cloudtrail', 'ok'],
       ['config', 'ok'],
@@ -218,11 +233,22 @@ describe('imds-guard doctor', () => {
       ['controls', 'ok'],
       ['lambda-concurrency', 'ok'],
       ['account-default', 'ok'],
+      ['stage', 'ok'],
       ['stack', 'ok'],
       ['sweep', 'ok'],
     ]);
+    // The stage is read from the account default's own finding, by its Id.
+    expect(securityHub.commandCalls(GetFindingsCommand)[0]?.args[0].input.Filters?.Id).toEqual([
+      { Value: `imds-guard/us-east-1/${ACCOUNT}/account-defaults/${ACCOUNT}/imdsv2`, Comparison: 'EQUALS' },
+    ]);
     expect(securityHub.commandCalls(ListStandardsControlAssociationsCommand).map((c) => c.args[0].input.SecurityControlId)).toEqual(['EC2.8', 'EC2.170', 'AutoScaling.3']);
     expect(cloudTrail.commandCalls(DescribeTrailsCommand)[0]?.args[0].input).toEqual({ includeShadowTrails: true });
+  });
+
+  it('the stage: as the last sweep published it, against the graduation setting', async () => {
+    expect((await doctorJson()).byCheck.get('stage')).toMatchObject({ status: 'ok', detail: expect.stringContaining('stage migrating, 2 blockers as of 2026-05-01T09:00:00.000Z') });
+    world.stage = undefined;
+    expect((await doctorJson()).byCheck.get('stage')).toMatchObject({ status: 'skip', detail: expect.stringContaining('no stage published') });
   });
 
   it('no trail: reported with the fix, exit 1', async () => {

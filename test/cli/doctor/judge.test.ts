@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeConfig, logsManagementWrites, sweepIntervalHours } from '../../../cli/doctor/judge.js';
+import { judgeConfig, judgeStage, logsManagementWrites, sweepIntervalHours } from '../../../cli/doctor/judge.js';
 
 describe('doctor judgement', () => {
   it('reads advanced event selectors: management events unless read-only', () => {
@@ -26,5 +26,15 @@ describe('doctor judgement', () => {
     expect(sweepIntervalHours('rate(30 minutes)')).toBe(0.5);
     expect(sweepIntervalHours('rate(1 day)')).toBe(24);
     expect(sweepIntervalHours('cron(0 3 * * ? *)')).toBe(24);
+  });
+});
+
+describe('judgeStage', () => {
+  it('weighs the published stage against IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT', () => {
+    expect(judgeStage('us-east-1', { stage: 'migrating', blockers: 3 }, 'true')).toMatchObject({ status: 'warn', detail: expect.stringContaining('refused until the account-region is ready') });
+    expect(judgeStage('us-east-1', { stage: 'managed', blockers: 0 }, 'when-ready')).toMatchObject({ status: 'warn', fix: expect.stringContaining('http_tokens_enforced') });
+    expect(judgeStage('us-east-1', { stage: 'ready', blockers: 0 }, 'false')).toMatchObject({ status: 'ok', detail: expect.stringContaining('when-ready') });
+    expect(judgeStage('us-east-1', { stage: 'enforced', blockers: 0 }, 'true')).toMatchObject({ status: 'ok' });
+    expect(judgeStage('us-east-1', undefined, 'true')).toMatchObject({ status: 'skip' });
   });
 });

@@ -9,11 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { remediate } from '../../../shared/act/index.js';
 import { emptyRecord, graduate, type EnforcementRecord, type EnforcementState, type EnforcementStore } from '../../../shared/watch/account/record.js';
 import { ec2Error, planFor, remediationHarness } from '../../act/harness.js';
+import { stageReport } from '../../support/subjects.js';
 import { ACCOUNT, accountSubject, NOW, policy } from '../../act/helpers.js';
 
 const { ec2, writes, deps } = remediationHarness();
 const WHERE = 's3://state/imds-guard/state/111122223333/us-east-1/enforcement.json';
-const ENFORCE = policy({ enforceAccountDefault: true, guardWindowHours: 12 });
+const ENFORCE = policy({ enforceAccountDefault: 'true', guardWindowHours: 12 });
+/** An account-region imds-guard may graduate: its stage is `ready`. */
+const READY_ACCOUNT = accountSubject({ stage: stageReport('ready') });
 
 function store(initial?: EnforcementRecord, options: { unreadable?: string; failWrite?: boolean } = {}) {
   const written: EnforcementRecord[] = [];
@@ -40,7 +43,7 @@ describe('a graduation is recorded before the switch', () => {
   it('who and when, then the switch; the outcome says it is watched and until when', async () => {
     switchable();
     const { s, written } = store();
-    const [outcome] = await remediate([planFor(accountSubject(), ENFORCE)], deps(ENFORCE, { enforcement: s, actor: 'imds-guard (enforce mode, scheduled sweep)' }));
+    const [outcome] = await remediate([planFor(READY_ACCOUNT, ENFORCE)], deps(ENFORCE, { enforcement: s, actor: 'imds-guard (enforce mode, scheduled sweep)' }));
     expect(outcome).toMatchObject({ status: 'remediated' });
     expect(written).toEqual([
       { version: 1, account: ACCOUNT, region: 'us-east-1', graduated: { at: NOW.toISOString(), by: 'imds-guard (enforce mode, scheduled sweep)', windowHours: 12 } },
@@ -52,7 +55,7 @@ describe('a graduation is recorded before the switch', () => {
     switchable();
     const before = { ...graduate(emptyRecord(ACCOUNT, 'us-east-1'), { at: '2025-01-01T00:00:00.000Z', by: 'x', windowHours: 24 }), heldAt: '2025-01-02T00:20:00.000Z' };
     const { s, written } = store(before);
-    await remediate([planFor(accountSubject(), ENFORCE)], deps(ENFORCE, { enforcement: s }));
+    await remediate([planFor(READY_ACCOUNT, ENFORCE)], deps(ENFORCE, { enforcement: s }));
     expect(written[0]!.heldAt).toBeUndefined();
     expect(written[0]!.graduated!.at).toBe(NOW.toISOString());
   });
@@ -61,7 +64,7 @@ describe('a graduation is recorded before the switch', () => {
     switchable();
     const marked = { ...graduate(emptyRecord(ACCOUNT, 'us-east-1'), { at: '2025-03-19T00:00:00.000Z', by: 'x', windowHours: 24 }), mark: { at: '2025-03-19T01:00:00.000Z', action: 'disabled' as const, by: 'the watch after graduation' } };
     const { s, written } = store(marked);
-    const [outcome] = await remediate([planFor(accountSubject(), ENFORCE)], deps(ENFORCE, { enforcement: s }));
+    const [outcome] = await remediate([planFor(READY_ACCOUNT, ENFORCE)], deps(ENFORCE, { enforcement: s }));
     expect(outcome).toMatchObject({ status: 'skipped' });
     expect(outcome!.message).toContain('HttpTokensEnforced is not switched on: IMDSv2 enforcement rolled back by imds-guard at 2025-03-19T01:00:00.000Z');
     expect(outcome!.message).toContain(`delete ${WHERE}`);
@@ -74,7 +77,7 @@ describe('a graduation is recorded before the switch', () => {
       ec2.reset();
       switchable();
       const { s } = store(undefined, options);
-      const [outcome] = await remediate([planFor(accountSubject(), ENFORCE)], deps(ENFORCE, { enforcement: s }));
+      const [outcome] = await remediate([planFor(READY_ACCOUNT, ENFORCE)], deps(ENFORCE, { enforcement: s }));
       expect(outcome!.status).not.toBe('remediated');
       expect(writes()).toEqual([]);
     }
@@ -84,7 +87,7 @@ describe('a graduation is recorded before the switch', () => {
     ec2.on(GetInstanceMetadataDefaultsCommand).resolves({ AccountLevel: { HttpTokens: 'required' } });
     ec2.on(ModifyInstanceMetadataDefaultsCommand).rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
     const { s, written } = store();
-    const [outcome] = await remediate([planFor(accountSubject(), ENFORCE)], deps(ENFORCE, { enforcement: s }));
+    const [outcome] = await remediate([planFor(READY_ACCOUNT, ENFORCE)], deps(ENFORCE, { enforcement: s }));
     expect(outcome).toMatchObject({ status: 'failed' });
     expect(outcome!.message).toContain('(the graduation record was removed again)');
     expect(written.map((w) => w.graduated !== undefined)).toEqual([true, false]);
@@ -92,7 +95,7 @@ describe('a graduation is recorded before the switch', () => {
 
   it('without a store the switch happens and the outcome says it is NOT watched', async () => {
     switchable();
-    const [outcome] = await remediate([planFor(accountSubject(), ENFORCE)], deps(ENFORCE));
+    const [outcome] = await remediate([planFor(READY_ACCOUNT, ENFORCE)], deps(ENFORCE));
     expect(outcome).toMatchObject({ status: 'remediated' });
     expect(outcome!.message).toContain('NOT watched after graduation: no enforcement record here');
   });
@@ -101,8 +104,8 @@ describe('a graduation is recorded before the switch', () => {
     ec2.on(GetInstanceMetadataDefaultsCommand).resolves({ AccountLevel: { HttpTokens: 'optional', HttpTokensEnforced: 'enabled' } });
     ec2.on(ModifyInstanceMetadataDefaultsCommand).resolves({ Return: true });
     const { s, written } = store();
-    await remediate([planFor(accountSubject(), ENFORCE)], deps(ENFORCE, { enforcement: s }));
-    await remediate([planFor(accountSubject(), policy())], deps(policy(), { enforcement: s }));
+    await remediate([planFor(READY_ACCOUNT, ENFORCE)], deps(ENFORCE, { enforcement: s }));
+    await remediate([planFor(READY_ACCOUNT, policy())], deps(policy(), { enforcement: s }));
     expect(written).toEqual([]);
   });
 });

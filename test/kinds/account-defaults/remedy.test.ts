@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { remediate } from '../../../shared/act/index.js';
 import { planFor, remediationHarness } from '../../act/harness.js';
 import { accountSubject, policy } from '../../act/helpers.js';
+import { stageReport } from '../../support/subjects.js';
 
 const { ec2, writes, deps } = remediationHarness();
 
@@ -23,12 +24,12 @@ describe('account defaults', () => {
   });
 
   it('HttpTokensEnforced=enabled only when the policy enables it', async () => {
-    const p = policy({ enforceAccountDefault: true });
+    const p = policy({ enforceAccountDefault: 'true' });
     ec2.on(GetInstanceMetadataDefaultsCommand)
       .resolvesOnce({ AccountLevel: {} })
       .resolves({ AccountLevel: { HttpTokens: 'required', HttpTokensEnforced: 'enabled' } });
     ec2.on(ModifyInstanceMetadataDefaultsCommand).resolves({ Return: true });
-    await remediate([planFor(accountSubject(), p)], deps(p));
+    await remediate([planFor(accountSubject({ stage: stageReport('ready') }), p)], deps(p));
     expect(ec2.commandCalls(ModifyInstanceMetadataDefaultsCommand)[0]!.args[0].input).toEqual({
       HttpTokens: 'required',
       HttpTokensEnforced: 'enabled',
