@@ -70,8 +70,8 @@ export function catalogEntry(eventName: string): CatalogEntry | undefined {
   return Object.hasOwn(EVENT_CATALOG, eventName) ? EVENT_CATALOG[eventName] : undefined;
 }
 
-export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
-export const STATE_CHANGE_DETAIL_TYPE = 'EC2 Instance State-change Notification';
+export { CLOUDTRAIL_DETAIL_TYPE, STATE_CHANGE_DETAIL_TYPE } from './detail-types.js';
+import { CLOUDTRAIL_DETAIL_TYPE, STATE_CHANGE_DETAIL_TYPE } from './detail-types.js';
 
 /** EventBridge `source` for a CloudTrail event source (`ec2.amazonaws.com` → `aws.ec2`). */
 function busSource(eventSource: EventSource): string {

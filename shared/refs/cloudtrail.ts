@@ -5,33 +5,13 @@
  */
 import { CLOUDTRAIL_DETAIL_TYPE, catalogEntry } from './catalog.js';
 import { RefCollector, foreign, isRecord, notOk } from './common.js';
-import { own as prop, stringAt, stringsAt, valuesAt } from './paths.js';
-import type { Actor, EventParser, ParseResult } from './types.js';
+import { own as prop, stringsAt, valuesAt } from './paths.js';
+import type { EventParser, ParseResult } from './types.js';
+import { actorOf } from './actor.js';
+
+export { actorOf, byAutoScaling } from './actor.js';
 import { show } from '../validate.js';
 import type { Scope } from '../model.js';
-
-/** The caller of a CloudTrail record, from `userIdentity`. */
-export function actorOf(detail: unknown): Actor {
-  const identity = prop(detail, 'userIdentity');
-  const actor: Actor = {};
-  const arn = stringAt(identity, 'arn');
-  const issuerArn = stringAt(identity, 'sessionContext.sessionIssuer.arn');
-  const type = stringAt(identity, 'type');
-  const invokedBy = stringAt(identity, 'invokedBy');
-  if (arn !== undefined) actor.arn = arn;
-  if (issuerArn !== undefined) actor.issuerArn = issuerArn;
-  if (type !== undefined) actor.type = type;
-  if (invokedBy !== undefined) actor.invokedBy = invokedBy;
-  return actor;
-}
-
-/** Whether Auto Scaling made the call on the customer's behalf (e.g. RunInstances for a group). */
-export function byAutoScaling(actor: Actor): boolean {
-  return (
-    actor.invokedBy === 'autoscaling.amazonaws.com' ||
-    (actor.issuerArn?.endsWith(':role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling') ?? false)
-  );
-}
 
 export function parseCloudTrail(event: Record<string, unknown>, own: Scope): ParseResult {
   const detail = prop(event, 'detail');

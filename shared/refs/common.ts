@@ -4,9 +4,7 @@ import type { ParseNotOk, RejectedId } from './types.js';
 import { validateRefId } from '../kinds/registry.js';
 import { show } from '../validate.js';
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord } from './paths.js';
 
 export function notOk(ignored: boolean, reason: string, extra: Partial<ParseNotOk> = {}): ParseNotOk {
   return { ok: false, ignored, reason, ...extra };

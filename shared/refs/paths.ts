@@ -8,7 +8,11 @@
  *   so `[]` on anything else (an object, or a string such as a lone instance id)
  *   yields that value itself.
  */
-import { isRecord } from './common.js';
+
+/** A plain object (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /** Upper bound on values collected for one path, so a hostile event cannot blow up memory. */
 export const MAX_VALUES_PER_PATH = 10_000;

@@ -239,7 +239,7 @@ describe('member template', () => {
 
   it('declares the statements roles share once, as managed policies under /imds-guard/ that a role attaches', () => {
     const managed = ofType('AWS::IAM::ManagedPolicy');
-    expect(managed.map(([id]) => id).sort()).toEqual(['FindingsPolicy', 'RemediationPolicy']);
+    expect(managed.map(([id]) => id).sort()).toEqual(['FindingsPolicy', 'RemediationPolicy', 'StatePolicy']);
     const attached = ofType('AWS::IAM::Role').flatMap(([, role]) => ((role.Properties.ManagedPolicyArns ?? []) as Json[]).map((p) => gate<{ Ref: string }>(p)));
     for (const [id, policy] of managed) {
       expect(policy.Properties.Path).toBe('/imds-guard/');

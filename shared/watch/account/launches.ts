@@ -19,10 +19,10 @@
  *
  * What counts as the enforcement's refusal is refusal.ts's one judgement.
  */
-import { CLOUDTRAIL_DETAIL_TYPE } from '../../refs/catalog.js';
-import { actorOf, byAutoScaling } from '../../refs/cloudtrail.js';
-import { foreign, isRecord } from '../../refs/common.js';
-import { own as prop, stringAt, valuesAt } from '../../refs/paths.js';
+// Leaf modules only: the watch's bundle carries no event catalog (and so no kind's describe calls).
+import { actorOf, byAutoScaling } from '../../refs/actor.js';
+import { CLOUDTRAIL_DETAIL_TYPE } from '../../refs/detail-types.js';
+import { isRecord, own as prop, stringAt, valuesAt } from '../../refs/paths.js';
 import type { Scope } from '../../model.js';
 import { isEnforcementRefusal } from '../refusal.js';
 import type { RefusedLaunch } from './record.js';
@@ -78,9 +78,9 @@ export function isLaunchEvent(event: unknown): boolean {
 export function refusedLaunches(event: unknown, scope: Scope): LaunchEventResult {
   if (!isRecord(event)) return { ok: false, reason: 'not an event object' };
   const detail = prop(event, 'detail');
-  const elsewhere = foreign(scope, [
-    { what: 'event', account: prop(event, 'account'), region: prop(event, 'region') },
-    { what: 'CloudTrail record', account: prop(detail, 'recipientAccountId'), region: prop(detail, 'awsRegion') },
+  const elsewhere = elsewhereThan(scope, [
+    ['event', prop(event, 'account'), prop(event, 'region')],
+    ['CloudTrail record', prop(detail, 'recipientAccountId'), prop(detail, 'awsRegion')],
   ]);
   if (elsewhere) return { ok: false, reason: elsewhere };
   const id = text(prop(event, 'id'));
@@ -137,6 +137,15 @@ function groupFailure(detail: unknown, id: string | undefined, time: string | un
       },
     ],
   };
+}
+
+/** An event of another account or region is not this function's to judge. */
+function elsewhereThan(scope: Scope, claims: [string, unknown, unknown][]): string | undefined {
+  for (const [what, account, region] of claims) {
+    if (account !== undefined && account !== scope.account) return `${what} account ${JSON.stringify(account)} is not this function's account ${scope.account}`;
+    if (region !== undefined && region !== scope.region) return `${what} region ${JSON.stringify(region)} is not this function's region ${scope.region}`;
+  }
+  return undefined;
 }
 
 /** Who launched: the ARN in `userIdentity`, said to be on a group's behalf when Auto Scaling called. */
