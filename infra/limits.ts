@@ -76,6 +76,6 @@ export function limitReport(m: TemplateMeasure): string {
 export function assertWithinLimits(measures: readonly TemplateMeasure[]): void {
   const problems = measures.flatMap(limitProblems);
   if (problems.length) {
-    throw new Error(`template over a CloudFormation quota (docs/deploying.md, "Template limits"):\n  ${problems.join('\n  ')}`);
+    throw new Error(`template over a CloudFormation quota (docs/deploying.md, "What the build produces"):\n  ${problems.join('\n  ')}`);
   }
 }
