@@ -6,8 +6,11 @@
 import { isParam, isSub, type AlarmSpec, type ConditionName, type ConditionSpec, type FunctionSpec, type MemberStack, type ParameterSpec, type SharedPolicyId, type Statement, type Value } from './model.js';
 import { ACTION_TARGET_PROVIDER_SOURCE } from './action-target-provider.js';
 import { memberTrustPolicy } from './member-role.js';
-import { deadLetterQueuePolicy, eventQueuePolicy, lambdaTrustPolicy } from './policies.js';
-import { APP_NAME, compactStatements, MEMBER_STACK, ROLLBACK_ALARM_METRIC } from './stack.js';
+import { compactStatements } from './iam.js';
+import { APP_NAME } from './names.js';
+import { nagMetadata, runtimeAcknowledgement, wildcardAcknowledgements, type Acknowledgement } from './nag.js';
+import { deadLetterQueuePolicy, eventQueuePolicy, lambdaTrustPolicy, stateBucketPolicy } from './policies.js';
+import { MEMBER_STACK, ROLLBACK_ALARM_METRIC } from './stack.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -29,6 +32,7 @@ export interface CfnResource {
   DependsOn?: string[];
   DeletionPolicy?: 'Delete' | 'Retain';
   UpdateReplacePolicy?: 'Delete' | 'Retain';
+  Metadata?: { [key: string]: Json };
   Properties: { [key: string]: Json };
 }
 
@@ -78,24 +82,63 @@ function resourceJson(resource: string): Json {
 }
 
 /**
- * A role's inline policies: the statements that always hold in one policy,
- * those granted only under a condition in one policy per condition, wrapped
- * in a single Fn::If (one per policy, not one per statement: StackSet
- * templates are limited to 51,200 bytes). Statements with the same resources
- * are merged first (infra/stack.ts `compactStatements`): same grants, fewer bytes.
+ * The conditions of a template, with the conjunctions rendering needs (a
+ * statement granted under one condition in a role that exists under another:
+ * `ConfigRuleEnabledAndTracingEnabled`), added as they are asked for.
  */
-export function rolePolicies(name: string, declared: readonly Statement[]): Json[] {
+export class Conditions {
+  readonly extra: { [name: string]: Json } = {};
+
+  /** The condition under which both hold (either may be absent). */
+  both(a: string | undefined, b: string | undefined): string | undefined {
+    if (!a || a === b) return b;
+    if (!b) return a;
+    const name = `${a}And${b}`;
+    this.extra[name] = { 'Fn::And': [{ Condition: a }, { Condition: b }] };
+    return name;
+  }
+}
+
+/** Adds `Metadata` with the acknowledgements, when there are any. */
+export function acknowledged(resource: CfnResource, acknowledgements: readonly Acknowledgement[]): CfnResource {
+  const metadata = nagMetadata(acknowledgements);
+  return metadata ? { ...resource, Metadata: { ...resource.Metadata, ...metadata } } : resource;
+}
+
+/**
+ * A role's own statements as template resources: those that always hold in
+ * the role's inline policy, and those granted only under a condition each in
+ * an `AWS::IAM::Policy` that exists only under it (and under the role's own
+ * condition). Statements with the same resources are merged first
+ * (infra/iam.ts `compactStatements`): same grants, fewer statements.
+ */
+export function roleStatementResources(
+  roleId: string,
+  policyName: string,
+  declared: readonly Statement[],
+  roleWhen: string | undefined,
+  conditions: Conditions,
+): { inline: Json[]; inlineAcknowledgements: Acknowledgement[]; policies: Record<string, CfnResource> } {
   const statements = compactStatements(declared);
-  const policy = (suffix: string, list: readonly Statement[]): Json => ({
-    PolicyName: `${name}${suffix}`,
-    PolicyDocument: { Version: '2012-10-17', Statement: list.map(statementJson) },
-  });
   const always = statements.filter((s) => !s.when);
-  const conditions = [...new Set(statements.flatMap((s) => (s.when ? [s.when] : [])))];
-  return [
-    ...(always.length > 0 ? [policy('', always)] : []),
-    ...conditions.map((c) => when(c, policy(`-${c}`, statements.filter((s) => s.when === c)))),
-  ];
+  const policies: Record<string, CfnResource> = {};
+  for (const c of [...new Set(statements.flatMap((s) => (s.when ? [s.when] : [])))]) {
+    const list = statements.filter((s) => s.when === c);
+    const condition = conditions.both(roleWhen, c);
+    policies[`${roleId}${c}Policy`] = acknowledged(
+      {
+        Type: 'AWS::IAM::Policy',
+        ...(condition ? { Condition: condition } : {}),
+        Properties: { PolicyName: `${policyName}-${c}`, Roles: [ref(roleId)], PolicyDocument: { Version: '2012-10-17', Statement: list.map(statementJson) } },
+      },
+      wildcardAcknowledgements(`${roleId} ${c}`, list),
+    );
+  }
+  return {
+    inline: always.length > 0 ? [{ PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: always.map(statementJson) } }] : [],
+    inlineAcknowledgements: wildcardAcknowledgements(roleId, always),
+    policies,
+  };
 }
 
 export function statementJson(s: Statement): Json {
@@ -126,7 +169,19 @@ export function sharedPolicies(stack: MemberStack): Map<SharedPolicyId, Statemen
   return out;
 }
 
-const SHARED_POLICY_DESCRIPTIONS: Record<SharedPolicyId, string> = { RemediationPolicy: 'remediation writes', FindingsPolicy: 'Security Hub findings', StatePolicy: 'state bucket objects' };
+const SHARED_POLICY_DESCRIPTIONS: Record<SharedPolicyId, string> = {
+  RemediationPolicy: 'remediation writes',
+  FindingsPolicy: 'Security Hub findings',
+  StatePolicy: 'state bucket objects',
+  TracingPolicy: 'X-Ray traces (Tracing=Active)',
+};
+
+/** The condition a shared policy exists under: the one every role's statements of it carry, if they all carry the same. */
+export function sharedPolicyCondition(stack: MemberStack, id: SharedPolicyId): ConditionName | undefined {
+  const whens = new Set(stack.functions.flatMap((f) => f.statements.filter((s) => s.shared === id).map((s) => s.when)));
+  const [only] = whens;
+  return whens.size === 1 ? only : undefined;
+}
 
 /** A role's shared statements by policy id, without `when` and `shared`, compacted. */
 function sharedOf(statements: readonly Statement[]): Map<SharedPolicyId, Statement[]> {
@@ -162,6 +217,7 @@ export function parameter(p: ParameterSpec, defaultOverride?: string): CfnParame
 export function actionTargetProvider(): CfnResource {
   return {
     Type: 'AWS::Lambda::Function',
+    Metadata: nagMetadata([runtimeAcknowledgement(MEMBER_STACK.runtimeReason)])!,
     Properties: {
       Description: `${APP_NAME}: creates the Security Hub custom action`,
       Runtime: MEMBER_STACK.runtime,
@@ -174,6 +230,22 @@ export function actionTargetProvider(): CfnResource {
       LoggingConfig: { LogGroup: ref('ActionTargetProviderLogGroup') },
     },
   };
+}
+
+/** The role of the custom-action provider (member and hub templates): its logs and the action target, nothing else. */
+export function actionTargetProviderRole(rolePath: string, statements: readonly Statement[]): CfnResource {
+  return acknowledged(
+    {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Path: rolePath,
+        Description: `${APP_NAME} Security Hub custom action provider (CloudFormation custom resource)`,
+        AssumeRolePolicyDocument: lambdaTrustPolicy(ref('AWS::AccountId')),
+        Policies: [{ PolicyName: `${APP_NAME}-action-target-provider`, PolicyDocument: { Version: '2012-10-17', Statement: statements.map(statementJson) } }],
+      },
+    },
+    wildcardAcknowledgements('ActionTargetProviderRole', statements),
+  );
 }
 
 /** Adds `Condition` only when there is one (keeps the JSON free of `undefined`). */
@@ -266,10 +338,19 @@ export function eventInvokeConfig(id: string, f: Pick<FunctionSpec, 'asyncRetrie
 /** The dead-letter queue as a stack output. */
 export const DEAD_LETTER_QUEUE_OUTPUT = { Description: 'Dead-letter queue of undelivered or failed events', Value: ref('DeadLetterQueue') };
 
-function functionResources(stack: MemberStack, f: FunctionSpec): Record<string, CfnResource> {
+/**
+ * `TracingConfig` of a function: the `Tracing` parameter is X-Ray's own mode
+ * (`Active` / `PassThrough`), so the function takes it as it is. (An `Fn::If`
+ * or a mapping here made the offline validator several times slower: it
+ * explores every variant of a resource.)
+ */
+export const TRACING_CONFIG: Json = { Mode: ref('Tracing') };
+
+function functionResources(stack: MemberStack, f: FunctionSpec, conditions: Conditions): Record<string, CfnResource> {
   const id = f.id;
   const environment: { [key: string]: Json } = {};
   for (const [name, v] of Object.entries(f.environment)) environment[name] = value(v);
+  const own = roleStatementResources(`${id}Role`, `${APP_NAME}-${f.name}`, f.statements.filter((s) => !s.shared), f.when, conditions);
   return {
     [`${id}LogGroup`]: conditional(f.when, {
       Type: 'AWS::Logs::LogGroup',
@@ -280,20 +361,28 @@ function functionResources(stack: MemberStack, f: FunctionSpec): Record<string, 
         RetentionInDays: value(stack.logRetentionDays),
       },
     }),
-    [`${id}Role`]: conditional(f.when, {
-      Type: 'AWS::IAM::Role',
-      // No RoleName: CloudFormation generates a unique one per stack, so
-      // StackSet instances in several regions of one account never collide.
-      Properties: {
-        Path: stack.rolePath,
-        Description: `${APP_NAME} ${f.name} function`,
-        AssumeRolePolicyDocument: lambdaTrustPolicy(ref('AWS::AccountId')),
-        Policies: rolePolicies(`${APP_NAME}-${f.name}`, f.statements.filter((s) => !s.shared)),
-        ...(f.statements.some((s) => s.shared) ? { ManagedPolicyArns: sharedPolicyArns(f) } : {}),
-      },
-    }),
+    [`${id}Role`]: conditional(
+      f.when,
+      acknowledged(
+        {
+          Type: 'AWS::IAM::Role',
+          // No RoleName: CloudFormation generates a unique one per stack, so
+          // StackSet instances in several regions of one account never collide.
+          Properties: {
+            Path: stack.rolePath,
+            Description: `${APP_NAME} ${f.name} function`,
+            AssumeRolePolicyDocument: lambdaTrustPolicy(ref('AWS::AccountId')),
+            Policies: own.inline,
+            ...(f.statements.some((s) => s.shared) ? { ManagedPolicyArns: sharedPolicyArns(f) } : {}),
+          },
+        },
+        own.inlineAcknowledgements,
+      ),
+    ),
+    ...own.policies,
     [`${id}Function`]: conditional(f.when, {
       Type: 'AWS::Lambda::Function',
+      Metadata: nagMetadata([runtimeAcknowledgement(stack.runtimeReason)])!,
       Properties: {
         Description: f.description,
         Runtime: stack.runtime,
@@ -309,6 +398,7 @@ function functionResources(stack: MemberStack, f: FunctionSpec): Record<string, 
         ReservedConcurrentExecutions: when('ConcurrencyReserved', f.reservedConcurrency),
         Environment: { Variables: environment },
         LoggingConfig: { LogGroup: ref(`${id}LogGroup`) },
+        TracingConfig: TRACING_CONFIG,
       },
     }),
     [`${id}EventInvokeConfig`]: conditional(f.when, eventInvokeConfig(id, f)),
@@ -348,12 +438,13 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
 
   const conditions: { [key: string]: Json } = {};
   for (const [name, c] of Object.entries(stack.conditions)) conditions[name] = conditionJson(c);
+  const combined = new Conditions();
 
   const resources: Record<string, CfnResource> = {
     DeadLetterQueue: deadLetterQueueResource(stack.deadLetterQueue.retentionSeconds),
     DeadLetterQueuePolicy: deadLetterQueuePolicyResource(stack.rules.map((r) => when(ruleCondition(stack, r), getAtt(`${r.id}Rule`, 'Arn')))),
     DeadLettersAlarm: deadLettersAlarm(stack.alarms.deadLetters),
-    // Issue 12: the watch rolled an instance back (or found breakage with IMDS_GUARD_ROLLBACK=alert).
+    // The watch rolled an instance back (or found breakage with IMDS_GUARD_ROLLBACK=alert).
     RollbacksAlarm: alarmResource(
       {
         description: `${APP_NAME}: an instance switched to IMDSv2 rejected IMDSv1 calls and was rolled back (or marked)`,
@@ -366,17 +457,21 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
     ),
   };
 
-  for (const f of stack.functions) Object.assign(resources, functionResources(stack, f));
+  for (const f of stack.functions) Object.assign(resources, functionResources(stack, f, combined));
   // Attached by the roles that remediate, each under its own condition; unattached it grants nothing.
   for (const [id, statements] of sharedPolicies(stack)) {
-    resources[id] = {
-      Type: 'AWS::IAM::ManagedPolicy',
-      Properties: {
-        Path: stack.rolePath,
-        Description: `${APP_NAME}: ${SHARED_POLICY_DESCRIPTIONS[id]}`,
-        PolicyDocument: { Version: '2012-10-17', Statement: statements.map(statementJson) },
+    resources[id] = acknowledged(
+      {
+        Type: 'AWS::IAM::ManagedPolicy',
+        ...(sharedPolicyCondition(stack, id) ? { Condition: sharedPolicyCondition(stack, id)! } : {}),
+        Properties: {
+          Path: stack.rolePath,
+          Description: `${APP_NAME}: ${SHARED_POLICY_DESCRIPTIONS[id]}`,
+          PolicyDocument: { Version: '2012-10-17', Statement: statements.map(statementJson) },
+        },
       },
-    };
+      wildcardAcknowledgements(id, statements),
+    );
   }
 
   // Launch storms in batches: the rules of the queue's target deliver to the queue, Lambda reads it in batches.
@@ -414,15 +509,25 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
       ScalingConfig: { MaximumConcurrency: q.maxConcurrency },
     },
   };
-  resources.StateBucket = {
-    Type: 'AWS::S3::Bucket',
-    DeletionPolicy: 'Delete',
-    UpdateReplacePolicy: 'Delete',
-    Properties: {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+  // Retained on delete (a bucket that holds an object cannot be deleted by CloudFormation); docs/deploying.md "Removal" empties it.
+  resources.StateBucket = acknowledged(
+    {
+      Type: 'AWS::S3::Bucket',
+      DeletionPolicy: stack.stateBucket.deletionPolicy,
+      UpdateReplacePolicy: stack.stateBucket.deletionPolicy,
+      Properties: {
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      },
     },
+    [{ id: 'AwsSolutions-S1', reason: stack.stateBucket.noAccessLoggingReason }],
+  );
+  resources.StateBucketPolicy = {
+    Type: 'AWS::S3::BucketPolicy',
+    DeletionPolicy: stack.stateBucket.deletionPolicy,
+    UpdateReplacePolicy: stack.stateBucket.deletionPolicy,
+    Properties: { Bucket: ref('StateBucket'), PolicyDocument: stateBucketPolicy(getAtt('StateBucket', 'Arn'), sub('${StateBucket.Arn}/*')) },
   };
 
   for (const rule of stack.rules) {
@@ -500,21 +605,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
     UpdateReplacePolicy: 'Delete',
     Properties: { LogGroupName: sub(`/${APP_NAME}/\${AWS::StackName}/action-target-provider`), RetentionInDays: value(stack.logRetentionDays) },
   };
-  resources.ActionTargetProviderRole = {
-    Type: 'AWS::IAM::Role',
-    Condition: at.when,
-    Properties: {
-      Path: stack.rolePath,
-      Description: `${APP_NAME} Security Hub custom action provider (CloudFormation custom resource)`,
-      AssumeRolePolicyDocument: lambdaTrustPolicy(ref('AWS::AccountId')),
-      Policies: [
-        {
-          PolicyName: `${APP_NAME}-action-target-provider`,
-          PolicyDocument: { Version: '2012-10-17', Statement: at.providerStatements.map(statementJson) },
-        },
-      ],
-    },
-  };
+  resources.ActionTargetProviderRole = conditional(at.when, actionTargetProviderRole(stack.rolePath, at.providerStatements));
   resources.ActionTargetProvider = conditional(at.when, actionTargetProvider());
   resources.ActionTarget = {
     Type: 'Custom::SecurityHubActionTarget',
@@ -525,27 +616,24 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
   };
 
   const mr = stack.memberRole;
-  const writesWhen = mr.statements.find((s) => s.when)?.when;
-  if (mr.statements.some((s) => s.when && s.when !== writesWhen)) throw new Error('member role writes must share one condition');
-  resources.MemberRole = {
-    Type: 'AWS::IAM::Role',
-    Condition: mr.when,
-    Properties: {
-      // Named, so the hub can find it in every account: created in HomeRegion only (IAM is global).
-      RoleName: ref('MemberRoleName'),
-      Path: stack.rolePath,
-      Description: `${APP_NAME}: assumed by the hub's Security Hub custom action`,
-      AssumeRolePolicyDocument: memberTrustPolicy(sub('arn:${AWS::Partition}:iam::${HubAccountId}:root'), ref('OrganizationId')),
-      // Reads in one policy, the writes in a second one that exists only with RemediationAllowed (one Fn::If, not one per statement).
-      Policies: [
-        { PolicyName: `${APP_NAME}-member-read`, PolicyDocument: { Version: '2012-10-17', Statement: mr.statements.filter((s) => !s.when).map(statementJson) } },
-        when(writesWhen, {
-          PolicyName: `${APP_NAME}-member-write`,
-          PolicyDocument: { Version: '2012-10-17', Statement: mr.statements.filter((s) => s.when).map(statementJson) },
-        }),
-      ],
+  // Reads in the role's own policy; the writes in a policy that exists only with RemediationAllowed.
+  const memberStatements = roleStatementResources('MemberRole', `${APP_NAME}-member`, mr.statements, mr.when, combined);
+  resources.MemberRole = acknowledged(
+    {
+      Type: 'AWS::IAM::Role',
+      Condition: mr.when,
+      Properties: {
+        // Named, so the hub can find it in every account: created in HomeRegion only (IAM is global).
+        RoleName: ref('MemberRoleName'),
+        Path: stack.rolePath,
+        Description: `${APP_NAME}: assumed by the hub's Security Hub custom action`,
+        AssumeRolePolicyDocument: memberTrustPolicy(sub('arn:${AWS::Partition}:iam::${HubAccountId}:root'), ref('OrganizationId')),
+        Policies: memberStatements.inline,
+      },
     },
-  };
+    memberStatements.inlineAcknowledgements,
+  );
+  Object.assign(resources, memberStatements.policies);
 
   const outputs: CfnTemplate['Outputs'] = {
     EventQueueUrl: { Description: 'Queue of events waiting for the events function', Value: ref('EventQueue') },
@@ -573,7 +661,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
             Parameters: ['GuardWindowHours', 'Rollback', 'WaveSize', 'WaveTag', 'ExemptLaunchConfigurations', 'ExemptAccountDefaultRegions', 'RespectSuppressed', 'DeleteSuperseded'],
           },
           { Label: { default: 'Triggers' }, Parameters: ['SweepSchedule', 'WatchSchedule', 'EnableConfigRule', 'ConfigRuleFrequency', 'EnableSecurityHubAction', 'BatchWindowSeconds', 'FindingRefreshDays'] },
-          { Label: { default: 'Operations' }, Parameters: ['ReserveConcurrency', 'LogLevel', 'LogRetentionDays', 'AlarmTopicArn'] },
+          { Label: { default: 'Operations' }, Parameters: ['ReserveConcurrency', 'LogLevel', 'LogRetentionDays', 'AlarmTopicArn', 'RequestTimeoutMs', 'Tracing'] },
           { Label: { default: 'Code' }, Parameters: ['ArtifactBucketPrefix', 'ArtifactVersion'] },
           { Label: { default: 'Organization hub access' }, Parameters: ['HubAccountId', 'OrganizationId', 'HomeRegion', 'MemberRoleName'] },
         ],
@@ -598,7 +686,7 @@ export function renderMemberTemplate(options: RenderOptions = {}, stack: MemberS
         ],
       },
     },
-    Conditions: conditions,
+    Conditions: { ...conditions, ...combined.extra },
     Resources: resources,
     Outputs: outputs,
   };

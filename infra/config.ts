@@ -5,9 +5,9 @@
  * and are validated by the same `loadPolicy`, so `IMDS_GUARD_MODE=enforce npx
  * sst deploy` deploys functions running in enforce mode.
  */
-import { loadPolicy, PolicyError, type Policy } from '../shared/policy.js';
+import { loadPolicy, PolicyError, SETTINGS, type Policy } from '../shared/policy.js';
 import type { ParameterName } from './model.js';
-import { PARAMETERS, policyParameters } from './stack.js';
+import { PARAMETERS, policyParameters, SETTING_PARAMETERS } from './parameters.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -18,6 +18,11 @@ export interface OrgConfig {
   organizationalUnitIds: string[];
   /** Regions of the stack instances (and of the artifact buckets). */
   regions: string[];
+  /**
+   * Where the StackSet is created (the deployer's AWS_REGION): its template
+   * is read from the artifact bucket of this Region, so one exists there too.
+   */
+  stackSetRegion: string;
   /** DELEGATED_ADMIN when run from a CloudFormation delegated administrator account. */
   callAs: CallAs;
   /** Buckets are `<prefix>-<region>`; default `imds-guard-<account id>`. */
@@ -58,10 +63,14 @@ export interface StageConfig {
   enableSecurityHubAction: boolean;
   reserveConcurrency: boolean;
   sweepSchedule: string;
-  /** Schedule of the watch function (issue 12). */
+  /** Schedule of the watch function. */
   watchSchedule: string;
   configRuleFrequency: string;
   logLevel: string;
+  /** IMDS_GUARD_REQUEST_TIMEOUT_MS of the functions. */
+  requestTimeoutMs: number;
+  /** IMDS_GUARD_TRACING of the functions, and X-Ray active tracing with its permissions. */
+  tracing: boolean;
   logRetentionDays: number;
   /** Seconds the event queue gathers events before invoking the events function (IMDS_GUARD_BATCH_WINDOW_SECONDS). */
   batchWindowSeconds: number;
@@ -87,6 +96,8 @@ export const STAGE_ENV = {
   watchSchedule: 'IMDS_GUARD_WATCH_SCHEDULE',
   configRuleFrequency: 'IMDS_GUARD_CONFIG_RULE_FREQUENCY',
   logLevel: 'IMDS_GUARD_LOG_LEVEL',
+  requestTimeoutMs: 'IMDS_GUARD_REQUEST_TIMEOUT_MS',
+  tracing: 'IMDS_GUARD_TRACING',
   logRetentionDays: 'IMDS_GUARD_LOG_RETENTION_DAYS',
   alarmTopicArn: 'IMDS_GUARD_ALARM_TOPIC_ARN',
   orgUnits: 'IMDS_GUARD_ORG_UNITS',
@@ -104,6 +115,37 @@ export const STAGE_ENV = {
   batchWindowSeconds: 'IMDS_GUARD_BATCH_WINDOW_SECONDS',
   findingRefreshDays: 'IMDS_GUARD_FINDING_REFRESH_DAYS',
 } as const;
+
+/**
+ * The SST setting (environment variable of `sst deploy`) of each template
+ * parameter that one offers: the function settings of shared/policy.ts under
+ * their own names, the rest from `STAGE_ENV`. Template-only parameters (the
+ * artifact location) have none: SST deploys the bundles itself.
+ */
+export const SST_SETTING: Partial<Record<ParameterName | 'MemberAccounts', string>> = {
+  ...(Object.fromEntries(
+    (Object.keys(SETTINGS) as (keyof Policy)[]).map((k) => [SETTING_PARAMETERS[k], SETTINGS[k]]),
+  ) as Record<(typeof SETTING_PARAMETERS)[keyof Policy], string>),
+  RemediationEnabled: STAGE_ENV.allowRemediation,
+  SweepSchedule: STAGE_ENV.sweepSchedule,
+  WatchSchedule: STAGE_ENV.watchSchedule,
+  ConfigRuleFrequency: STAGE_ENV.configRuleFrequency,
+  EnableConfigRule: STAGE_ENV.enableConfigRule,
+  EnableSecurityHubAction: STAGE_ENV.enableSecurityHubAction,
+  ReserveConcurrency: STAGE_ENV.reserveConcurrency,
+  LogLevel: STAGE_ENV.logLevel,
+  RequestTimeoutMs: STAGE_ENV.requestTimeoutMs,
+  Tracing: STAGE_ENV.tracing,
+  LogRetentionDays: STAGE_ENV.logRetentionDays,
+  BatchWindowSeconds: STAGE_ENV.batchWindowSeconds,
+  FindingRefreshDays: STAGE_ENV.findingRefreshDays,
+  AlarmTopicArn: STAGE_ENV.alarmTopicArn,
+  HubAccountId: STAGE_ENV.hubAccountId,
+  OrganizationId: STAGE_ENV.organizationId,
+  HomeRegion: STAGE_ENV.homeRegion,
+  MemberRoleName: STAGE_ENV.memberRole,
+  MemberAccounts: STAGE_ENV.memberAccounts,
+};
 
 export const ORG_STAGE = 'org';
 export const HUB_STAGE = 'hub';
@@ -148,6 +190,14 @@ function bounded(name: ParameterName, envName: string, env: Env): number {
   return n;
 }
 
+/** IMDS_GUARD_TRACING of `sst deploy`: the template's `Active` / `PassThrough`, or true / false as the functions and the CLI spell it. */
+function tracingValue(env: Env): string {
+  const v = read(env, STAGE_ENV.tracing)?.toLowerCase();
+  if (v === 'true') return 'Active';
+  if (v === 'false') return 'PassThrough';
+  return parameterValue('Tracing', STAGE_ENV.tracing, env);
+}
+
 function percent(env: Env, name: string, fallback: number): number {
   const v = read(env, name);
   if (v === undefined) return fallback;
@@ -177,6 +227,8 @@ export function stageConfig(stage: string, env: Env = process.env): StageConfig 
     watchSchedule: parameterValue('WatchSchedule', STAGE_ENV.watchSchedule, env),
     configRuleFrequency: parameterValue('ConfigRuleFrequency', STAGE_ENV.configRuleFrequency, env),
     logLevel: parameterValue('LogLevel', STAGE_ENV.logLevel, env),
+    requestTimeoutMs: bounded('RequestTimeoutMs', STAGE_ENV.requestTimeoutMs, env),
+    tracing: tracingValue(env) === 'Active',
     logRetentionDays: Number(parameterValue('LogRetentionDays', STAGE_ENV.logRetentionDays, env)),
     batchWindowSeconds: bounded('BatchWindowSeconds', STAGE_ENV.batchWindowSeconds, env),
     findingRefreshDays: bounded('FindingRefreshDays', STAGE_ENV.findingRefreshDays, env),
@@ -190,9 +242,12 @@ export function stageConfig(stage: string, env: Env = process.env): StageConfig 
     if (callAs !== 'SELF' && callAs !== 'DELEGATED_ADMIN') throw new PolicyError(`${STAGE_ENV.callAs} must be SELF or DELEGATED_ADMIN`);
     const orgRegions = list(env, STAGE_ENV.orgRegions) ?? regions;
     for (const r of orgRegions) if (!REGION.test(r)) throw new PolicyError(`${STAGE_ENV.orgRegions}: ${JSON.stringify(r)} is not a region`);
+    const stackSetRegion = read(env, 'AWS_REGION') ?? read(env, 'AWS_DEFAULT_REGION') ?? orgRegions[0]!;
+    if (!REGION.test(stackSetRegion)) throw new PolicyError(`AWS_REGION: ${JSON.stringify(stackSetRegion)} is not a region`);
     const org: OrgConfig = {
       organizationalUnitIds: units,
       regions: orgRegions,
+      stackSetRegion,
       callAs,
       stackSetName: read(env, STAGE_ENV.stackSetName) ?? 'imds-guard',
       failureTolerancePercentage: percent(env, STAGE_ENV.failureTolerance, 10),
@@ -235,6 +290,8 @@ export function parameterValues(config: StageConfig, artifacts: { bucketPrefix: 
     EnableSecurityHubAction: String(config.enableSecurityHubAction),
     ReserveConcurrency: String(config.reserveConcurrency),
     LogLevel: config.logLevel,
+    RequestTimeoutMs: String(config.requestTimeoutMs),
+    Tracing: config.tracing ? 'Active' : 'PassThrough',
     LogRetentionDays: String(config.logRetentionDays),
     BatchWindowSeconds: String(config.batchWindowSeconds),
     FindingRefreshDays: String(config.findingRefreshDays),

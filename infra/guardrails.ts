@@ -41,7 +41,7 @@ export interface GuardrailOptions {
   /** The message EC2 returns when the declarative policy blocks a change. */
   exceptionMessage?: string;
   /**
-   * Opt-in (issue 12): also set `http_tokens_enforced` in the declarative
+   * Opt-in: also set `http_tokens_enforced` in the declarative
    * policy, so launches and changes that ask for IMDSv1 are refused outright
    * (the org-wide form of the account default's HttpTokensEnforced). Off by
    * default: it breaks any launch that still requests HttpTokens=optional.

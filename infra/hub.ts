@@ -13,8 +13,11 @@
  * SST `hub` stage.
  */
 import {
+  acknowledged,
   actionTargetProvider,
+  actionTargetProviderRole,
   conditionJson,
+  Conditions,
   DEAD_LETTER_QUEUE_OUTPUT,
   deadLetterQueuePolicyResource,
   deadLetterQueueResource,
@@ -24,8 +27,9 @@ import {
   getAtt,
   parameter,
   ref,
-  statementJson,
+  roleStatementResources,
   sub,
+  TRACING_CONFIG,
   value,
   type CfnParameter,
   type CfnResource,
@@ -33,13 +37,28 @@ import {
   type Json,
 } from './cloudformation.js';
 import type { ParameterName, Statement, Value } from './model.js';
+import { nagMetadata, runtimeAcknowledgement } from './nag.js';
 import { lambdaTrustPolicy } from './policies.js';
-import { actionPattern, APP_NAME, MEMBER_STACK, PARAMETERS, runtimeStatements, SETTING_PARAMETERS, settingsEnvironment } from './stack.js';
+import { settingsEnvironment } from './functions.js';
+import { runtimeStatements } from './iam.js';
+import { APP_NAME } from './names.js';
+import { PARAMETERS, RUNTIME_SETTINGS, SETTING_PARAMETERS } from './parameters.js';
+import { actionPattern } from './rules.js';
+import { MEMBER_STACK } from './stack.js';
 
 /** Custom action id: ≤ 20 alphanumerics, distinct from the member stack's `EnforceImdsV2` (both may exist in the hub account). */
 export const HUB_ACTION_TARGET_ID = 'EnforceImdsV2Org';
 
-export type HubParameterName = (typeof SETTING_PARAMETERS)[keyof typeof SETTING_PARAMETERS] | 'LogLevel' | 'LogRetentionDays' | 'AlarmTopicArn' | 'ArtifactBucketPrefix' | 'ArtifactVersion' | 'MemberRoleName' | 'OrganizationId' | 'MemberAccounts';
+/** The member stack's parameters the hub template shares (its own two, OrganizationId and MemberAccounts, are declared below). */
+export const HUB_SHARED_PARAMETERS: readonly ParameterName[] = [
+  ...Object.values(SETTING_PARAMETERS),
+  ...Object.values(RUNTIME_SETTINGS),
+  'LogRetentionDays',
+  'AlarmTopicArn',
+  'ArtifactBucketPrefix',
+  'ArtifactVersion',
+  'MemberRoleName',
+];
 
 const ARN = 'arn:${AWS::Partition}';
 
@@ -68,12 +87,14 @@ export const HUB = {
       actions: ['sts:AssumeRole'],
       resources: [`${ARN}:iam::*:role/imds-guard/\${MemberRoleName}`],
       condition: { StringEquals: { 'aws:ResourceOrgID': '${OrganizationId}' } },
+      reason: 'The member role of any account of the organization (aws:ResourceOrgID); a finding names the account only at run time.',
     },
     {
       // Is the finding's account in the organization? (DescribeAccount; its resource is the account in the org.)
       sid: 'CheckMembership',
       actions: ['organizations:DescribeAccount'],
       resources: [`${ARN}:organizations::*:account/\${OrganizationId}/*`],
+      reason: 'Any account of this organization (the ARN holds the organization id); a finding names the account only at run time.',
     },
     {
       sid: 'NoteFindings',
@@ -101,7 +122,7 @@ export const HUB_ALARM_TOPIC_DESCRIPTION = 'SNS topic of the alarms (hub action 
 
 export function renderHubTemplate(options: { artifactVersion?: string } = {}): CfnTemplate {
   const parameters: Record<string, CfnParameter> = {};
-  for (const name of [...Object.values(SETTING_PARAMETERS), 'LogLevel', 'LogRetentionDays', 'AlarmTopicArn', 'ArtifactBucketPrefix', 'ArtifactVersion', 'MemberRoleName'] as ParameterName[]) {
+  for (const name of HUB_SHARED_PARAMETERS) {
     parameters[name] = parameter(PARAMETERS[name], name === 'ArtifactVersion' ? options.artifactVersion : undefined);
   }
   // The member's parameter (same pattern, default none); the hub has no rollbacks to alarm on.
@@ -123,10 +144,17 @@ export function renderHubTemplate(options: { artifactVersion?: string } = {}): C
   const environment: { [key: string]: Json } = {};
   for (const [name, v] of Object.entries(hubEnvironment())) environment[name] = value(v);
   const at = HUB.actionTarget;
+  const conditions = new Conditions();
+  const own = roleStatementResources('HubActionRole', `${APP_NAME}-hub-action`, HUB.statements, undefined, conditions);
 
   const resources: Record<string, CfnResource> = {
     // The member stack's queue and alarms, same retention, encryption and thresholds.
-    DeadLetterQueue: deadLetterQueueResource(MEMBER_STACK.deadLetterQueue.retentionSeconds),
+    DeadLetterQueue: acknowledged(deadLetterQueueResource(MEMBER_STACK.deadLetterQueue.retentionSeconds), [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason: 'This is the dead-letter queue: of the custom-action rule\'s target (DeadLetterConfig) and of the function\'s failed invocations (OnFailure destination).',
+      },
+    ]),
     DeadLetterQueuePolicy: deadLetterQueuePolicyResource([getAtt('HubActionRule', 'Arn')]),
     DeadLettersAlarm: deadLettersAlarm(MEMBER_STACK.alarms.deadLetters),
     HubActionErrorsAlarm: functionErrorsAlarm('HubAction', f.name, MEMBER_STACK.alarms.functionErrors),
@@ -136,17 +164,22 @@ export function renderHubTemplate(options: { artifactVersion?: string } = {}): C
       UpdateReplacePolicy: 'Delete',
       Properties: { LogGroupName: sub(`/${APP_NAME}/\${AWS::StackName}/hub-action`), RetentionInDays: ref('LogRetentionDays') },
     },
-    HubActionRole: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        Path: MEMBER_STACK.rolePath,
-        Description: `${APP_NAME} hub custom action function`,
-        AssumeRolePolicyDocument: lambdaTrustPolicy(ref('AWS::AccountId')),
-        Policies: [{ PolicyName: `${APP_NAME}-hub-action`, PolicyDocument: { Version: '2012-10-17', Statement: HUB.statements.map(statementJson) } }],
+    HubActionRole: acknowledged(
+      {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          Path: MEMBER_STACK.rolePath,
+          Description: `${APP_NAME} hub custom action function`,
+          AssumeRolePolicyDocument: lambdaTrustPolicy(ref('AWS::AccountId')),
+          Policies: own.inline,
+        },
       },
-    },
+      own.inlineAcknowledgements,
+    ),
+    ...own.policies,
     HubActionFunction: {
       Type: 'AWS::Lambda::Function',
+      Metadata: nagMetadata([runtimeAcknowledgement(MEMBER_STACK.runtimeReason)])!,
       Properties: {
         Description: f.description,
         Runtime: MEMBER_STACK.runtime,
@@ -158,6 +191,7 @@ export function renderHubTemplate(options: { artifactVersion?: string } = {}): C
         Timeout: f.timeoutSeconds,
         Environment: { Variables: environment },
         LoggingConfig: { LogGroup: ref('HubActionLogGroup') },
+        TracingConfig: TRACING_CONFIG,
       },
     },
     // A person clicked: no silent retries of a half-done fix; a failed invocation lands in the DLQ (and its alarm), the log and on the findings.
@@ -168,15 +202,7 @@ export function renderHubTemplate(options: { artifactVersion?: string } = {}): C
       UpdateReplacePolicy: 'Delete',
       Properties: { LogGroupName: sub(`/${APP_NAME}/\${AWS::StackName}/action-target-provider`), RetentionInDays: ref('LogRetentionDays') },
     },
-    ActionTargetProviderRole: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        Path: MEMBER_STACK.rolePath,
-        Description: `${APP_NAME} Security Hub custom action provider (CloudFormation custom resource)`,
-        AssumeRolePolicyDocument: lambdaTrustPolicy(ref('AWS::AccountId')),
-        Policies: [{ PolicyName: `${APP_NAME}-action-target-provider`, PolicyDocument: { Version: '2012-10-17', Statement: HUB.providerStatements.map(statementJson) } }],
-      },
-    },
+    ActionTargetProviderRole: actionTargetProviderRole(MEMBER_STACK.rolePath, HUB.providerStatements),
     ActionTargetProvider: actionTargetProvider(),
     ActionTarget: {
       Type: 'Custom::SecurityHubActionTarget',
@@ -214,7 +240,7 @@ export function renderHubTemplate(options: { artifactVersion?: string } = {}): C
         ParameterGroups: [
           { Label: { default: 'Organization' }, Parameters: ['OrganizationId', 'MemberRoleName', 'MemberAccounts'] },
           { Label: { default: 'Behaviour' }, Parameters: Object.values(SETTING_PARAMETERS) },
-          { Label: { default: 'Operations' }, Parameters: ['LogLevel', 'LogRetentionDays', 'AlarmTopicArn'] },
+          { Label: { default: 'Operations' }, Parameters: ['LogLevel', 'LogRetentionDays', 'AlarmTopicArn', 'RequestTimeoutMs', 'Tracing'] },
           { Label: { default: 'Code' }, Parameters: ['ArtifactBucketPrefix', 'ArtifactVersion'] },
         ],
       },
@@ -225,7 +251,11 @@ export function renderHubTemplate(options: { artifactVersion?: string } = {}): C
         Assertions: [{ Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref('OrganizationId'), ''] }] }, AssertDescription: 'OrganizationId (o-...) is required: member roles are assumed only within the organization.' }],
       },
     },
-    Conditions: { HasAlarmTopic: conditionJson(MEMBER_STACK.conditions.HasAlarmTopic) },
+    Conditions: {
+      HasAlarmTopic: conditionJson(MEMBER_STACK.conditions.HasAlarmTopic),
+      TracingEnabled: conditionJson(MEMBER_STACK.conditions.TracingEnabled),
+      ...conditions.extra,
+    },
     Resources: resources,
     Outputs: {
       ActionTargetArn: { Description: 'Security Hub custom action', Value: getAtt('ActionTarget', 'Arn') },

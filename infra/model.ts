@@ -21,7 +21,6 @@ export type ParameterName =
   | 'UsageUnknown'
   | 'InstanceRefresh'
   | 'EnforceAccountDefault'
-  // safety (issue 12)
   | 'GuardWindowHours'
   | 'Rollback'
   | 'WaveSize'
@@ -38,6 +37,8 @@ export type ParameterName =
   | 'EnableSecurityHubAction'
   | 'ReserveConcurrency'
   | 'LogLevel'
+  | 'RequestTimeoutMs'
+  | 'Tracing'
   | 'LogRetentionDays'
   | 'AlarmTopicArn'
   | 'ArtifactBucketPrefix'
@@ -70,7 +71,8 @@ export type ConditionName =
   | 'SecurityHubActionEnabled'
   | 'ConcurrencyReserved'
   | 'HasAlarmTopic'
-  | 'MemberRoleCreated';
+  | 'MemberRoleCreated'
+  | 'TracingEnabled';
 
 /**
  * Equalities over parameters (so both sides can evaluate them), their
@@ -96,13 +98,12 @@ export interface Statement extends PermissionStatement {
   /**
    * Logical id of the managed policy that holds this statement in the member
    * template: the remediation writes and the Security Hub findings calls are
-   * the same in every role that has them, so the template declares them once
-   * (51,200-byte limit).
+   * the same in every role that has them, so the template declares them once.
    */
   shared?: SharedPolicyId;
 }
 
-export type SharedPolicyId = 'RemediationPolicy' | 'FindingsPolicy' | 'StatePolicy';
+export type SharedPolicyId = 'RemediationPolicy' | 'FindingsPolicy' | 'StatePolicy' | 'TracingPolicy';
 
 export type FunctionName = 'events' | 'config-rule' | 'sweep' | 'action' | 'watch';
 
@@ -202,6 +203,8 @@ export interface MemberStack {
   /** IAM path of every role; `shared/lambda/context.ts` recognises our own changes by it. */
   rolePath: string;
   runtime: 'nodejs24.x';
+  /** Why this runtime (rendered as the acknowledgement of cdk-nag's "latest runtime" check). */
+  runtimeReason: string;
   architecture: 'arm64';
   functions: readonly FunctionSpec[];
   rules: readonly RuleSpec[];
@@ -215,9 +218,13 @@ export interface MemberStack {
   memberRole: { when: ConditionName; statements: readonly Statement[] };
   deadLetterQueue: { retentionSeconds: number };
   eventQueue: EventQueueSpec;
-  /** The bucket of the sweep's published-finding state (one small object per account and Region). */
-  stateBucket: { keyPrefix: string };
-  /** `rollbacks`: the watch's `Rollbacks` metric (namespace imds-guard), issue 12. */
+  /**
+   * The bucket of the sweep's published-finding state (one small object per
+   * account and Region). Kept when the stack is deleted: CloudFormation cannot
+   * delete a bucket that is not empty, so `Delete` would fail every removal.
+   */
+  stateBucket: { keyPrefix: string; deletionPolicy: 'Retain'; noAccessLoggingReason: string };
+  /** `rollbacks`: the watch's `Rollbacks` metric (namespace imds-guard). */
   alarms: { functionErrors: AlarmSpec; deadLetters: AlarmSpec; rollbacks: AlarmSpec };
   logRetentionDays: Value;
 }

@@ -11,8 +11,10 @@
  */
 import { holds, isParam, isSub, type FunctionName, type FunctionSpec, type MemberStack, type ParameterName, type Statement, type Value } from './model.js';
 import { lambdaTrustPolicy } from './policies.js';
-import { HUB } from './hub.js';
-import { APP_NAME, compactStatements, MEMBER_STACK, ROLLBACK_ALARM_METRIC } from './stack.js';
+import { HUB, hubEnvironment } from './hub.js';
+import { compactStatements } from './iam.js';
+import { APP_NAME } from './names.js';
+import { MEMBER_STACK, ROLLBACK_ALARM_METRIC } from './stack.js';
 
 /** IAM statement JSON, resources/conditions possibly still templates. */
 export interface PolicyStatement {
@@ -63,6 +65,8 @@ export interface SstFunctionPlan {
   /** Logical stem, e.g. `Events`. */
   id: string;
   args: SstFunctionArgs;
+  /** X-Ray active tracing (`Tracing=Active`: the role then has the X-Ray statement). */
+  tracing: boolean;
   role: { path: string; description: string; assumeRolePolicy: Record<string, unknown>; policyName: string; statements: PolicyStatement[] };
   logGroup: { name: string; retentionInDays: number };
   eventInvokeConfig: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number; onFailure: string };
@@ -101,7 +105,7 @@ export interface SstRegionPlan {
   suffix: string;
   deadLetterQueue: { messageRetentionSeconds: number; sqsManagedSseEnabled: true };
   deadLettersAlarm: AlarmArgs;
-  /** Issue 12: the watch's Rollbacks metric. */
+  /** The watch's Rollbacks metric. */
   rollbacksAlarm: AlarmArgs;
   eventQueue: {
     target: FunctionName;
@@ -129,8 +133,8 @@ export interface PlanOptions {
   region: string;
   stage: string;
   values: Readonly<Record<ParameterName, string>>;
-  /** Directory holding `<function>/index.mjs` (the build output). */
-  bundleRoot?: string;
+  /** The bundle directory of a function: from dist/manifest.json (infra/artifacts.ts `bundleOf`). */
+  bundleOf: (name: string) => string;
 }
 
 export function regionSuffix(region: string): string {
@@ -216,6 +220,23 @@ export interface SstHubPlan {
   retryPolicy: SstRulePlan['retryPolicy'];
   deadLetter: string;
   statements: PolicyStatement[];
+  tracing: boolean;
+}
+
+/**
+ * The hub function's environment from the stage's values: every setting as
+ * the member functions get it, the member role, and the member accounts when
+ * set (unset: Organizations decides).
+ */
+export function sstHubEnvironment(values: Readonly<Record<ParameterName, string>>, hub: { memberRoleName: string; memberAccounts?: string }): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const [k, v] of Object.entries(hubEnvironment())) {
+    if (k === 'IMDS_GUARD_MEMBER_ACCOUNTS') {
+      if (hub.memberAccounts) environment[k] = hub.memberAccounts;
+    } else if (k === 'IMDS_GUARD_MEMBER_ROLE') environment[k] = hub.memberRoleName;
+    else environment[k] = resolve(v, values);
+  }
+  return environment;
 }
 
 /** The hub stage's queue, alarms (to `AlarmTopicArn` when set: IMDS_GUARD_ALARM_TOPIC_ARN), invoke config and role statements. */
@@ -227,14 +248,14 @@ export function sstHubPlan(values: Readonly<Record<ParameterName, string>>, stac
     eventInvokeConfig: invokeConfig(HUB.function),
     retryPolicy: { maximumRetryAttempts: HUB.targetRetry.maximumRetryAttempts, maximumEventAgeInSeconds: HUB.targetRetry.maximumEventAgeSeconds },
     deadLetter: '${DeadLetterQueue.Arn}',
-    statements: HUB.statements.map(policyStatement),
+    statements: compactStatements(HUB.statements).filter((s) => holds(stack, s.when, values)).map(policyStatement),
+    tracing: holds(stack, 'TracingEnabled', values),
   };
 }
 
 export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_STACK): SstRegionPlan {
   const { values, region } = options;
   const on = (when: Parameters<typeof holds>[1]) => holds(stack, when, values);
-  const bundleRoot = options.bundleRoot ?? 'dist/functions';
   const retention = Number(resolve(stack.logRetentionDays, values));
 
   const functions: SstFunctionPlan[] = stack.functions
@@ -242,12 +263,13 @@ export function sstRegionPlan(options: PlanOptions, stack: MemberStack = MEMBER_
     .map((f) => {
       const environment: Record<string, string> = {};
       for (const [k, v] of Object.entries(f.environment)) environment[k] = resolve(v, values);
-      const args = sstFunctionArgs(f, `${bundleRoot}/${f.name}`, environment);
+      const args = sstFunctionArgs(f, options.bundleOf(f.name), environment);
       if (on('ConcurrencyReserved')) args.concurrency = { reserved: f.reservedConcurrency };
       return {
         name: f.name,
         id: f.id,
         args,
+        tracing: on('TracingEnabled'),
         role: {
           path: stack.rolePath,
           description: `${APP_NAME} ${f.name} function`,

@@ -6,30 +6,38 @@
  *
  * - any stage but `org`: the member stack in every configured region of the
  *   current account (one `aws` provider per region);
- * - `org`: per-region artifact buckets readable by the organization, the
- *   function bundles uploaded to them, and a service-managed StackSet of the
- *   CloudFormation member template (infra/cloudformation.ts) with automatic
- *   deployment to the chosen OUs.
+ * - `org`: per-region artifact buckets readable by the organization, every
+ *   object of the build's manifest uploaded to them (infra/artifacts.ts: the
+ *   same list scripts/artifacts.ts uploads), and a service-managed StackSet
+ *   of the CloudFormation member template, by its URL in the bucket of the
+ *   StackSet's Region, with automatic deployment to the chosen OUs;
+ * - `hub`: the organization-wide custom action (its bundle from the manifest).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { renderMemberTemplate } from './cloudformation.js';
+import { basename } from 'node:path';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { artifactBucket, artifactObjects, bundleOf, templateKey, templateUrl, type BuildManifest } from './artifacts.js';
 import { describeHub } from '../shared/aws/preflight.js';
 import { parameterValues, stageConfig, type HubConfig, type MemberRoleConfig, type OrgConfig, type StageConfig } from './config.js';
-import { HUB, hubEnvironment } from './hub.js';
+import { HUB } from './hub.js';
 import { memberTrustPolicy } from './member-role.js';
-import { holds, isParam, substitute, type ParameterName } from './model.js';
-import { deadLetterQueuePolicy, eventQueuePolicy, lambdaTrustPolicy } from './policies.js';
-import { policyStatement, regionSuffix, sstFunctionArgs, sstHubPlan, sstRegionPlan, withSecurityHubAvailability, type AlarmArgs, type SstFunctionPlan, type SstRegionPlan } from './sst-args.js';
-import { APP_NAME, artifactKey, FUNCTION_NAMES, MEMBER_STACK } from './stack.js';
-
-/** Written by scripts/build.ts. */
-export interface BuildManifest {
-  version: string;
-  artifactVersion: string;
-  functions: Record<string, { bundle: string; zip: string; sha256: string }>;
-}
+import { holds, substitute, type ParameterName } from './model.js';
+import { APP_NAME } from './names.js';
+import { artifactBucketPolicy, deadLetterQueuePolicy, eventQueuePolicy, lambdaTrustPolicy, stateBucketPolicy } from './policies.js';
+import {
+  policyStatement,
+  regionSuffix,
+  sstFunctionArgs,
+  sstHubEnvironment,
+  sstHubPlan,
+  sstRegionPlan,
+  withSecurityHubAvailability,
+  type AlarmArgs,
+  type SstFunctionPlan,
+  type SstRegionPlan,
+} from './sst-args.js';
+import { MEMBER_STACK } from './stack.js';
 
 const MANIFEST = 'dist/manifest.json';
 
@@ -71,9 +79,15 @@ function metricAlarm(name: string, a: AlarmArgs, dimensions: Record<string, $uti
   );
 }
 
-/** `sst.aws.Function` transform: its async event age, and failures (after its retries) to the dead-letter queue. */
-function failuresTo(deadLetterQueueArn: $util.Input<string>, c: SstFunctionPlan['eventInvokeConfig']) {
-  return { eventInvokeConfig: { maximumEventAgeInSeconds: c.maximumEventAgeInSeconds, destinationConfig: { onFailure: { destination: deadLetterQueueArn } } } };
+/**
+ * `sst.aws.Function` transform: its async event age, failures (after its
+ * retries) to the dead-letter queue, and X-Ray active tracing when on.
+ */
+function failuresTo(deadLetterQueueArn: $util.Input<string>, c: SstFunctionPlan['eventInvokeConfig'], tracing: boolean) {
+  return {
+    eventInvokeConfig: { maximumEventAgeInSeconds: c.maximumEventAgeInSeconds, destinationConfig: { onFailure: { destination: deadLetterQueueArn } } },
+    function: { tracingConfig: { mode: tracing ? 'Active' : 'PassThrough' } },
+  };
 }
 
 /** A queue only the given rules may send to (EventBridge, aws:SourceArn). */
@@ -115,8 +129,13 @@ export function deployRegion(plan: SstRegionPlan) {
     },
     opts,
   );
-  // The sweep's published-finding state: private, encrypted, owner-enforced.
+  // The sweep's published-finding state: private, encrypted, owner-enforced, TLS only; `sst remove` empties it.
   const stateBucket = new aws.s3.BucketV2(`StateBucket${s}`, { forceDestroy: true }, opts);
+  new aws.s3.BucketPolicy(
+    `StateBucketPolicy${s}`,
+    { bucket: stateBucket.id, policy: stateBucket.arn.apply((arn) => JSON.stringify(stateBucketPolicy(arn, `${arn}/*`))) },
+    opts,
+  );
   new aws.s3.BucketPublicAccessBlock(
     `StateBucketPublicAccess${s}`,
     { bucket: stateBucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
@@ -171,7 +190,7 @@ export function deployRegion(plan: SstRegionPlan) {
         environment: vars.apply((v) => subDeep(f.args.environment, v) as Record<string, string>),
         role: role.arn,
         logging: { logGroup: logGroup.name },
-        transform: failuresTo(dlq.arn, f.eventInvokeConfig),
+        transform: failuresTo(dlq.arn, f.eventInvokeConfig, f.tracing),
       },
       { provider, dependsOn: [policy] },
     );
@@ -311,7 +330,7 @@ async function securityHubEnabled(region: string): Promise<boolean> {
   }
 }
 
-async function deploySingleAccount(config: StageConfig) {
+async function deploySingleAccount(config: StageConfig, manifest: BuildManifest) {
   const values = parameterValues(config, { bucketPrefix: 'unused-by-sst', version: 'sst' });
   const regions: Record<string, ReturnType<typeof deployRegion>> = {};
   for (const region of config.regions) {
@@ -319,25 +338,20 @@ async function deploySingleAccount(config: StageConfig) {
     const hub = values.EnableSecurityHubAction === 'true' ? await securityHubEnabled(region) : true;
     const checked = withSecurityHubAvailability(region, values, hub);
     if (checked.warning) console.warn(checked.warning);
-    regions[region] = deployRegion(sstRegionPlan({ region, stage: $app.stage, values: checked.values }));
+    regions[region] = deployRegion(sstRegionPlan({ region, stage: $app.stage, values: checked.values, bundleOf: (name) => bundleOf(manifest, name) }));
   }
   return config.memberRole ? { ...regions, memberRole: deployMemberRole(config.memberRole, values) } : regions;
 }
 
 /** The `hub` stage: the organization-wide custom action in the Security Hub administrator account. */
-function deployHub(config: StageConfig, hub: HubConfig) {
+function deployHub(config: StageConfig, hub: HubConfig, manifest: BuildManifest) {
   const provider = new aws.Provider('AwsHub', { region: hub.region as aws.Region });
   const opts = { provider };
   const identity = aws.getCallerIdentityOutput({}, opts);
   const partition = aws.getPartitionOutput({}, opts);
   const organizationId: $util.Output<string> = hub.organizationId ? $util.output(hub.organizationId) : aws.organizations.getOrganizationOutput({}, opts).id;
   const values = { ...parameterValues(config, { bucketPrefix: 'unused-by-sst', version: 'sst' }), MemberRoleName: hub.memberRoleName };
-  const environment: Record<string, string> = {};
-  for (const [k, v] of Object.entries(hubEnvironment())) {
-    if (k === 'IMDS_GUARD_MEMBER_ACCOUNTS') {
-      if (hub.memberAccounts) environment[k] = hub.memberAccounts;
-    } else environment[k] = typeof v === 'string' ? v : isParam(v) ? values[v.param] : v.sub;
-  }
+  const environment = sstHubEnvironment(values, hub);
 
   // The member stack's dead-letter queue and alarms (alarm actions: IMDS_GUARD_ALARM_TOPIC_ARN), as the hub template.
   const plan = sstHubPlan(values);
@@ -373,11 +387,11 @@ function deployHub(config: StageConfig, hub: HubConfig) {
   const fn = new sst.aws.Function(
     'HubAction',
     {
-      ...sstFunctionArgs(f, `dist/functions/${f.name}`, environment),
+      ...sstFunctionArgs(f, bundleOf(manifest, f.name), environment),
       role: role.arn,
       logging: { logGroup: logGroup.name },
       // A person clicked: no retries (HUB.function.asyncRetries); a failed invocation goes to the DLQ.
-      transform: failuresTo(dlq.arn, plan.eventInvokeConfig),
+      transform: failuresTo(dlq.arn, plan.eventInvokeConfig, plan.tracing),
     },
     { provider, dependsOn: [policy] },
   );
@@ -396,20 +410,27 @@ function deployHub(config: StageConfig, hub: HubConfig) {
   return { actionTarget: target.arn, function: fn.arn, role: role.arn, organizationId, deadLetterQueue: dlq.url };
 }
 
-/** S3 keys and buckets of the org stage: `<prefix>-<region>/imds-guard/<version>/<fn>.zip`. */
+/**
+ * The org stage: an artifact bucket per Region (those of the stack instances
+ * and the StackSet's own), every object of the manifest in each, and the
+ * StackSet from the member template's URL in the bucket of its Region.
+ */
 function deployOrg(config: StageConfig, org: OrgConfig, manifest: BuildManifest) {
   const identity = aws.getCallerIdentityOutput({});
   const organization = aws.organizations.getOrganizationOutput({});
   const prefix: $util.Output<string> = org.artifactBucketPrefix
     ? $util.output(org.artifactBucketPrefix)
     : identity.accountId.apply((a) => `${APP_NAME}-${a}`);
+  const objects = artifactObjects(manifest);
 
   const uploads: $util.Resource[] = [];
   const buckets: Record<string, $util.Output<string>> = {};
-  for (const region of org.regions) {
+  const providers: Record<string, aws.Provider> = {};
+  for (const region of [...new Set([...org.regions, org.stackSetRegion])]) {
     const s = regionSuffix(region);
     const provider = new aws.Provider(`Aws${s}`, { region: region as aws.Region });
-    const bucket = new aws.s3.Bucket(`Artifacts${s}`, { bucket: $interpolate`${prefix}-${region}`, forceDestroy: true }, { provider });
+    providers[region] = provider;
+    const bucket = new aws.s3.Bucket(`Artifacts${s}`, { bucket: prefix.apply((p) => artifactBucket(p, region)), forceDestroy: true }, { provider });
     new aws.s3.BucketPublicAccessBlock(
       `ArtifactsPublicAccess${s}`,
       { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
@@ -419,40 +440,16 @@ function deployOrg(config: StageConfig, org: OrgConfig, manifest: BuildManifest)
       `ArtifactsPolicy${s}`,
       {
         bucket: bucket.id,
-        policy: $resolve({ arn: bucket.arn, org: organization.id }).apply(({ arn, org: orgId }) =>
-          JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'OrganizationReadsCode',
-                Effect: 'Allow',
-                Principal: '*',
-                Action: 's3:GetObject',
-                Resource: `${arn}/${APP_NAME}/*`,
-                Condition: { StringEquals: { 'aws:PrincipalOrgID': orgId } },
-              },
-              {
-                Sid: 'TlsOnly',
-                Effect: 'Deny',
-                Principal: '*',
-                Action: 's3:*',
-                Resource: [arn, `${arn}/*`],
-                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-              },
-            ],
-          }),
-        ),
+        policy: $resolve({ arn: bucket.arn, org: organization.id }).apply(({ arn, org: orgId }) => JSON.stringify(artifactBucketPolicy(arn, orgId, `${APP_NAME}/`))),
       },
       { provider },
     );
     uploads.push(bucketPolicy);
-    for (const name of FUNCTION_NAMES) {
-      const artifact = manifest.functions[name];
-      if (!artifact) throw new Error(`the build has no bundle for ${name}`);
+    for (const o of objects) {
       uploads.push(
         new aws.s3.BucketObjectv2(
-          `Artifact${regionSuffix(name)}${s}`,
-          { bucket: bucket.id, key: artifactKey(manifest.artifactVersion, name), source: new $util.asset.FileAsset(artifact.zip) },
+          `Artifact${regionSuffix(basename(o.file).replace(/\.[a-z]+$/, ''))}${s}`,
+          { bucket: bucket.id, key: o.key, source: new $util.asset.FileAsset(o.file), contentType: o.contentType },
           { provider },
         ),
       );
@@ -460,7 +457,7 @@ function deployOrg(config: StageConfig, org: OrgConfig, manifest: BuildManifest)
     buckets[region] = bucket.bucket;
   }
 
-  const template = renderMemberTemplate({ artifactVersion: manifest.artifactVersion });
+  const template = JSON.parse(readFileSync(manifest.templates.member.file, 'utf8')) as { Description: string };
   const values = parameterValues(config, { bucketPrefix: 'placeholder', version: manifest.artifactVersion });
   const parameters: Record<string, $util.Input<string>> = { ...values, ArtifactBucketPrefix: prefix };
   // The member role trusts the hub within this organization: StackSets cannot look the id up, so pass it.
@@ -470,6 +467,7 @@ function deployOrg(config: StageConfig, org: OrgConfig, manifest: BuildManifest)
     maxConcurrentPercentage: org.maxConcurrentPercentage,
     regionConcurrencyType: 'PARALLEL',
   };
+  const home = { provider: providers[org.stackSetRegion]! };
   const stackSet = new aws.cloudformation.StackSet(
     'StackSet',
     {
@@ -482,20 +480,25 @@ function deployOrg(config: StageConfig, org: OrgConfig, manifest: BuildManifest)
       capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
       managedExecution: { active: true },
       operationPreferences,
-      templateBody: JSON.stringify(template),
+      // By URL (1 MB), not as a body (51,200 bytes): from the bucket of the StackSet's own Region.
+      templateUrl: prefix.apply((p) => templateUrl(artifactBucket(p, org.stackSetRegion), org.stackSetRegion, templateKey(manifest.artifactVersion, 'member'))),
       parameters,
     },
-    { dependsOn: uploads },
+    { ...home, dependsOn: uploads },
   );
   const instances = org.regions.map(
     (region) =>
-      new aws.cloudformation.StackSetInstance(`StackSetInstance${regionSuffix(region)}`, {
-        stackSetName: stackSet.name,
-        callAs: org.callAs,
-        stackSetInstanceRegion: region,
-        deploymentTargets: { organizationalUnitIds: org.organizationalUnitIds },
-        operationPreferences,
-      }),
+      new aws.cloudformation.StackSetInstance(
+        `StackSetInstance${regionSuffix(region)}`,
+        {
+          stackSetName: stackSet.name,
+          callAs: org.callAs,
+          stackSetInstanceRegion: region,
+          deploymentTargets: { organizationalUnitIds: org.organizationalUnitIds },
+          operationPreferences,
+        },
+        home,
+      ),
   );
   return { stackSet: stackSet.name, artifactVersion: manifest.artifactVersion, buckets, instances: instances.length };
 }
@@ -503,11 +506,8 @@ function deployOrg(config: StageConfig, org: OrgConfig, manifest: BuildManifest)
 /** Entry point of `sst.config.ts` → `run()`. */
 export async function deploy() {
   const config = stageConfig($app.stage);
-  if (config.org) return deployOrg(config, config.org, build());
-  if (config.hub) {
-    build();
-    return deployHub(config, config.hub);
-  }
-  build();
-  return deploySingleAccount(config);
+  const manifest = build();
+  if (config.org) return deployOrg(config, config.org, manifest);
+  if (config.hub) return deployHub(config, config.hub, manifest);
+  return deploySingleAccount(config, manifest);
 }

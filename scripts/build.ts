@@ -5,7 +5,8 @@
  *   dist/functions/<name>.zip               the Lambda packages
  *   dist/member-template.json               CloudFormation member template (StackSets)
  *   dist/hub-template.json                  CloudFormation hub template (Security Hub administrator account)
- *   dist/manifest.json                      versions and hashes (read by the SST org stage)
+ *   dist/manifest.json                      every function and template with its hash (read by every deploy path:
+ *                                           the SST stages and scripts/artifacts.ts)
  *   dist/guardrails/*.json                  SCP and EC2 declarative policy
  *   dist/cli/imds-guard.mjs                 the CLI, when cli/main.ts exists
  */
@@ -14,10 +15,13 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, wr
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
+import { TEMPLATE_FILES, type BuildManifest, type TemplateName } from '../infra/artifacts.js';
 import { renderMemberTemplate } from '../infra/cloudformation.js';
+import { FUNCTION_NAMES } from '../infra/functions.js';
 import { guardrailDocuments } from '../infra/guardrails.js';
+import { HUB } from '../infra/hub.js';
 import { renderHubTemplate } from '../infra/hub.js';
-import { FUNCTION_NAMES } from '../infra/stack.js';
+import { assertWithinLimits, limitReport, measureTemplate } from '../infra/limits.js';
 import { zip } from './zip.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,13 +54,18 @@ function writeJson(path: string, data: unknown, compact = false): void {
   writeFileSync(path, compact ? JSON.stringify(data) : `${JSON.stringify(data, null, 2)}\n`);
 }
 
-export async function buildAll(): Promise<{ artifactVersion: string }> {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-  const entries = readdirSync(join(root, 'functions'))
+/** Every function the build bundles: each entry point `functions/<name>.ts` (the manifest lists them all). */
+export function functionEntries(): string[] {
+  return readdirSync(join(root, 'functions'))
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'))
     .map((f) => basename(f, '.ts'))
     .sort();
-  const missing = FUNCTION_NAMES.filter((n) => !entries.includes(n));
+}
+
+export async function buildAll(): Promise<{ artifactVersion: string }> {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  const entries = functionEntries();
+  const missing = [...FUNCTION_NAMES, HUB.function.name].filter((n) => !entries.includes(n));
   if (missing.length) throw new Error(`functions/ lacks entry points the member stack deploys: ${missing.map((m) => `functions/${m}.ts`).join(', ')}`);
 
   rmSync(join(dist, 'functions'), { recursive: true, force: true });
@@ -78,10 +87,20 @@ export async function buildAll(): Promise<{ artifactVersion: string }> {
   for (const name of Object.keys(functions).sort()) combined.update(`${name}:${functions[name]!.sha256}\n`);
   const artifactVersion = `${pkg.version}-${combined.digest('hex').slice(0, 12)}`;
 
-  // Compact: `--template-body` and StackSet TemplateBody accept at most 51,200 bytes.
-  writeJson(join(dist, 'member-template.json'), renderMemberTemplate({ artifactVersion }), true);
-  writeJson(join(dist, 'hub-template.json'), renderHubTemplate({ artifactVersion }), true);
-  writeJson(join(dist, 'manifest.json'), { version: pkg.version, artifactVersion, functions });
+  // Compact JSON: the size CloudFormation counts. Checked against its quotas before anything is written.
+  const rendered: Record<TemplateName, string> = {
+    member: JSON.stringify(renderMemberTemplate({ artifactVersion })),
+    hub: JSON.stringify(renderHubTemplate({ artifactVersion })),
+  };
+  const measures = (Object.keys(rendered) as TemplateName[]).map((t) => measureTemplate(basename(TEMPLATE_FILES[t]), JSON.parse(rendered[t]) as object, rendered[t]));
+  assertWithinLimits(measures);
+  const templates = {} as BuildManifest['templates'];
+  for (const t of Object.keys(rendered) as TemplateName[]) {
+    writeFileSync(join(root, TEMPLATE_FILES[t]), rendered[t]);
+    templates[t] = { file: TEMPLATE_FILES[t], sha256: sha256(Buffer.from(rendered[t])), bytes: Buffer.byteLength(rendered[t]) };
+  }
+  const manifest: BuildManifest = { version: pkg.version, artifactVersion, functions, templates };
+  writeJson(join(dist, 'manifest.json'), manifest);
 
   rmSync(join(dist, 'guardrails'), { recursive: true, force: true });
   for (const [file, doc] of Object.entries(guardrailDocuments())) writeJson(join(dist, 'guardrails', file), doc);
@@ -101,7 +120,8 @@ export async function buildAll(): Promise<{ artifactVersion: string }> {
   for (const [name, f] of Object.entries(functions).sort()) {
     console.log(`  ${`${name}.zip`.padEnd(18)} ${(f.bytes / 1024).toFixed(0).padStart(6)} KiB  ${f.sha256.slice(0, 12)}`);
   }
-  console.log(`  member-template.json, hub-template.json  artifact version ${artifactVersion}`);
+  for (const m of measures) console.log(`  ${limitReport(m)}`);
+  console.log(`  artifact version ${artifactVersion}`);
   return { artifactVersion };
 }
 

@@ -3,7 +3,7 @@
  * a verdict with its fix, so tests pin every verdict.
  */
 import type { InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
-import { FUNCTIONS } from '../../infra/stack.js';
+import { FUNCTIONS } from '../../infra/functions.js';
 import type { ConcurrencyFacts, ControlFacts, PublishedStage, RecorderFacts, StackFacts, TrailFacts, TrailSelectors } from '../../shared/aws/preflight.js';
 import { SETTINGS } from '../../shared/policy.js';
 import { recordedConfigTypes, securityHubControlIds } from '../../shared/kinds/registry.js';

@@ -5,15 +5,16 @@
  * instance refresh on them; a migration also repoints the groups.
  */
 import type { PermissionStatement } from '../kinds/edge-types.js';
-import { ARN, HERE } from '../kinds/permissions.js';
+import { ARN, DESCRIBE_REASON, HERE } from '../kinds/permissions.js';
 
 const GROUP_ARN = `${ARN}:autoscaling:${HERE}:autoScalingGroup:*:autoScalingGroupName/*`;
+const GROUP_REASON = 'The groups that use a fixed launch template are found at run time (any group of this account and Region).';
 
 const findGroups: PermissionStatement = {
   sid: 'FindAutoScalingGroups',
   actions: ['autoscaling:DescribeAutoScalingGroups'],
-  // Describe calls have no resource-level permissions.
   resources: ['*'],
+  reason: DESCRIBE_REASON,
 };
 
 /**
@@ -31,6 +32,7 @@ const launchFromTemplates: PermissionStatement[] = [
     sid: 'LaunchFromTemplates',
     actions: ['ec2:RunInstances'],
     resources: ['*'],
+    reason: 'Auto Scaling checks RunInstances on every resource a launch touches (instance, volume, network interface...); limited to launches from this account\'s launch templates by ec2:LaunchTemplate.',
     condition: { ArnLike: { 'ec2:LaunchTemplate': `${ARN}:ec2:${HERE}:launch-template/*` } },
   },
   {
@@ -38,12 +40,13 @@ const launchFromTemplates: PermissionStatement[] = [
     actions: ['iam:PassRole'],
     resources: [`${ARN}:iam::\${AWS::AccountId}:role/*`],
     condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    reason: 'The instance profile role of a repointed group\'s launch template is the customer\'s; passed to EC2 only (iam:PassedToService).',
   },
 ];
 
 export const GROUP_ACT_PERMISSIONS = {
   /** Find the groups using a template and refresh them. */
-  refresh: [findGroups, { sid: 'RefreshAutoScalingGroups', actions: ['autoscaling:StartInstanceRefresh'], resources: [GROUP_ARN] }],
+  refresh: [findGroups, { sid: 'RefreshAutoScalingGroups', actions: ['autoscaling:StartInstanceRefresh'], resources: [GROUP_ARN], reason: GROUP_REASON }],
   /** Point groups at a launch template. */
-  repoint: [{ sid: 'RepointAutoScalingGroups', actions: ['autoscaling:UpdateAutoScalingGroup'], resources: [GROUP_ARN] }, ...launchFromTemplates],
+  repoint: [{ sid: 'RepointAutoScalingGroups', actions: ['autoscaling:UpdateAutoScalingGroup'], resources: [GROUP_ARN], reason: GROUP_REASON }, ...launchFromTemplates],
 } satisfies Record<string, PermissionStatement[]>;

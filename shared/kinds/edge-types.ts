@@ -52,6 +52,12 @@ export interface PermissionStatement {
   /** `*` only where the actions have no resource-level permissions. */
   resources: readonly string[];
   condition?: Record<string, Record<string, string | readonly string[]>>;
+  /**
+   * Why a resource is a wildcard (`*`, or an ARN ending in `/*`): rendered
+   * beside the statement as the acknowledgement reviewers and cdk-nag read
+   * (infra/nag.ts); the build refuses a wildcard without one.
+   */
+  reason?: string;
 }
 
 export interface KindEdge<K extends ResourceKind = ResourceKind> {

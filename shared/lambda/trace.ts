@@ -8,7 +8,8 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Clients } from '../aws/clients.js';
 
 export function tracingEnabled(env: Record<string, string | undefined> = process.env): boolean {
-  return /^(true|1|on|yes)$/i.test(env.IMDS_GUARD_TRACING?.trim() ?? '');
+  // `Active` is the templates' value: X-Ray's own name for the mode the parameter turns on.
+  return /^(true|1|on|yes|active)$/i.test(env.IMDS_GUARD_TRACING?.trim() ?? '');
 }
 
 let tracer: Tracer | undefined;

@@ -31,6 +31,7 @@ export const CONFIG_PERMISSIONS: PermissionStatement = {
   sid: 'ReportToConfig',
   actions: ['config:PutEvaluations', 'config:GetComplianceDetailsByConfigRule'],
   resources: ['*'],
+  reason: 'config:PutEvaluations accepts no resource ARN; the rule is read by name.',
 };
 
 export const MAX_EVALUATIONS_PER_CALL = 100;

@@ -8,9 +8,10 @@ import { paginateDescribeImages, type EC2Client } from '@aws-sdk/client-ec2';
 import type { ImageSupport } from '../engine/pipeline.js';
 import { ownInput } from '../aws/batch.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
+import { DESCRIBE_REASON } from '../kinds/permissions.js';
 
 /** IAM for the AMI look-up (Describe calls have no resource-level permissions). */
-export const IMAGE_PERMISSIONS: PermissionStatement = { sid: 'ReadImageSupport', actions: ['ec2:DescribeImages'], resources: ['*'] };
+export const IMAGE_PERMISSIONS: PermissionStatement = { sid: 'ReadImageSupport', actions: ['ec2:DescribeImages'], resources: ['*'], reason: DESCRIBE_REASON };
 
 /** Values per filter accepted by EC2 describe calls. */
 export const IMAGE_IDS_PER_CALL = 200;

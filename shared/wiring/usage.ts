@@ -30,7 +30,12 @@ import { ownInput } from '../aws/batch.js';
 import type { PermissionStatement } from '../kinds/edge-types.js';
 
 /** IAM for the usage look-up (GetMetricData has no resource-level permissions). */
-export const USAGE_PERMISSIONS: PermissionStatement = { sid: 'ReadImdsV1Usage', actions: ['cloudwatch:GetMetricData'], resources: ['*'] };
+export const USAGE_PERMISSIONS: PermissionStatement = {
+  sid: 'ReadImdsV1Usage',
+  actions: ['cloudwatch:GetMetricData'],
+  resources: ['*'],
+  reason: 'cloudwatch:GetMetricData accepts no resource ARN.',
+};
 /** GetMetricData returns at most this many datapoints a call (more are paged). */
 export const MAX_DATAPOINTS_PER_CALL = 100_800;
 

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderMemberTemplate, type CfnTemplate } from '../../infra/cloudformation.js';
 import { parameterValues, stageConfig, STAGE_ENV } from '../../infra/config.js';
 import { renderHubTemplate } from '../../infra/hub.js';
-import { SETTING_PARAMETERS } from '../../infra/stack.js';
+import { SETTING_PARAMETERS } from '../../infra/parameters.js';
 import { clientConfig, requestTimeoutMs } from '../../shared/aws/clients.js';
 import { ACTION_SETTINGS, loadActionSettings } from '../../shared/custom-action/parse.js';
 import { DEFAULT_POLICY, loadPolicy, SETTINGS, type Policy } from '../../shared/policy.js';

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -7,12 +7,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { renderMemberTemplate, type CfnResource, type CfnTemplate, type Json } from '../../infra/cloudformation.js';
 import { parameterValues, stageConfig } from '../../infra/config.js';
 import { declarativePolicy, imdsDefaultsDeclarativePolicy, imdsV2Scp, serviceControlPolicy } from '../../infra/guardrails.js';
+import { limitProblems, measureTemplate } from '../../infra/limits.js';
 import { substitute, type ParameterName } from '../../infra/model.js';
 import { sstRegionPlan, withSecurityHubAvailability, type PolicyStatement, type SstRegionPlan } from '../../infra/sst-args.js';
-import { MEMBER_STACK, PARAMETERS, policyEnv } from '../../infra/stack.js';
+import { PARAMETERS, policyEnv } from '../../infra/parameters.js';
+import { MEMBER_STACK } from '../../infra/stack.js';
 import { zip } from '../../scripts/zip.js';
 import { DEFAULT_POLICY, loadPolicy, SETTINGS } from '../../shared/policy.js';
 import { eventPatterns } from '../../shared/refs/catalog.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
 
 // ── The permissions each function may have, and nothing else ────────────────────
 // (test/infra/permissions.test.ts proves these are exactly what each bundle can send)
@@ -30,7 +34,7 @@ const FINDINGS = ['securityhub:BatchImportFindings', 'securityhub:BatchUpdateFin
 const FINDING_INDEX = ['securityhub:GetFindings'];
 /** IMDS_GUARD_FINDINGS=annotate|both: Security Hub's control findings of the resources (the sweep's FINDING_INDEX grants the same action). */
 const CONTROL_FINDINGS = ['securityhub:GetFindings'];
-/** Issue 12: SUPPRESSED findings of the resources about to change (shared/findings/suppressed.ts). */
+/** SUPPRESSED findings of the resources about to change (shared/findings/suppressed.ts). */
 const SUPPRESSED = ['securityhub:GetFindings'];
 const WRITES = [
   'ec2:ModifyInstanceMetadataOptions',
@@ -59,15 +63,18 @@ const QUEUE = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttribute
 const STATE = ['s3:GetObject', 's3:PutObject', 's3:ListBucket'];
 /** Every function writes its own logs and sends failed asynchronous events to the DLQ. */
 const RUNTIME = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
+/** With Tracing=Active only (condition TracingEnabled): X-Ray active tracing sends segments with the function's role. */
+const TRACES = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 
+/** `gated`: granted with RemediationAllowed only; every role also has TRACES under TracingEnabled. */
 const EXPECTED: Record<string, { always: string[]; gated: string[] }> = {
-  // Issue 12: before a change the events and action functions read whether a person suppressed the resource's finding.
+  // Before a change the events and action functions read whether a person suppressed the resource's finding.
   // The events, action and watch functions read (and a graduation writes) the enforcement record in the state bucket.
   Events: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...CONTROL_FINDINGS, ...SUPPRESSED, ...QUEUE, ...STATE], gated: [...WRITES, ...ACT_READS] },
   Sweep: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...FINDING_INDEX, ...STATE], gated: [...WRITES, ...ACT_READS] },
   ConfigRule: { always: [...RUNTIME, ...DESCRIBE, 'config:PutEvaluations', 'config:GetComplianceDetailsByConfigRule'], gated: [] },
   Action: { always: [...RUNTIME, ...DESCRIBE, ...IMAGES, ...USAGE, ...FINDINGS, ...CONTROL_FINDINGS, ...SUPPRESSED, ...WRITES, ...ACT_READS, ...STATE], gated: [] },
-  // Issue 12: the watch reads the rejected-call metric and, when remediation is allowed, restores and tags instances.
+  // The watch reads the rejected-call metric and, when remediation is allowed, restores and tags instances.
   // The watch after graduation reads its record and, when remediation is allowed, switches enforcement off again.
   Watch: {
     always: [...RUNTIME, 'ec2:DescribeInstances', ...USAGE, ...STATE],
@@ -117,14 +124,19 @@ function gate<T>(j: Json): { when?: string; value: T } {
  * policies of the template the role attaches (`ManagedPolicyArns`, each
  * `Ref` to an `AWS::IAM::ManagedPolicy`, maybe under `Fn::If`).
  */
-function roleStatements(role: CfnResource): CfnStatement[] {
+function roleStatements(role: CfnResource, roleId?: string): CfnStatement[] {
   const managed = ((role.Properties.ManagedPolicyArns ?? []) as Json[]).map((p) => {
     const g = gate<{ Ref: string }>(p);
     const policy = template.Resources[g.value.Ref];
     expect(policy?.Type, g.value.Ref).toBe('AWS::IAM::ManagedPolicy');
     return { ...(g.when ? { when: g.when } : {}), value: policy!.Properties as CfnPolicy };
   });
-  const policies = [...(role.Properties.Policies as Json[]).map((p) => gate<CfnPolicy>(p)), ...managed];
+  // Statements granted under a condition: AWS::IAM::Policy resources of the role, under the role's own condition and theirs.
+  const id = roleId ?? resources.find(([, r]) => r === role)?.[0];
+  const conditional = resources
+    .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: id }]))
+    .map(([, r]) => ({ when: ownCondition(r.Condition, role.Condition), value: r.Properties as CfnPolicy }));
+  const policies = [...(role.Properties.Policies as Json[]).map((p) => gate<CfnPolicy>(p)), ...managed, ...conditional];
   return policies.flatMap((p) =>
     p.value.PolicyDocument.Statement.map((s) => {
       const g = gate<Json>(s);
@@ -132,6 +144,13 @@ function roleStatements(role: CfnResource): CfnStatement[] {
       return { ...(when ? { when } : {}), statement: unSub(g.value) as PolicyStatement };
     }),
   );
+}
+
+/** A policy's condition without the role's own (`ConfigRuleEnabledAndTracingEnabled` in a role under ConfigRuleEnabled → TracingEnabled). */
+function ownCondition(policy: string | undefined, role: string | undefined): string | undefined {
+  if (!policy || !role) return policy;
+  expect(template.Conditions[policy] ?? template.Conditions[role]).toBeDefined();
+  return policy.startsWith(`${role}And`) ? policy.slice(role.length + 3) : policy;
 }
 
 function getAttTarget(j: Json | undefined): string {
@@ -146,9 +165,11 @@ const ALL_ON: Record<ParameterName, string> = {
   RemediationEnabled: 'true',
   EnableConfigRule: 'true',
   EnableSecurityHubAction: 'true',
+  Tracing: 'Active',
 };
+const BUNDLES = (name: string) => `dist/functions/${name}`;
 const plan = (values: Partial<Record<ParameterName, string>> = {}): SstRegionPlan =>
-  sstRegionPlan({ region: 'eu-west-1', stage: 'test', values: { ...ALL_ON, ...values } });
+  sstRegionPlan({ region: 'eu-west-1', stage: 'test', values: { ...ALL_ON, ...values }, bundleOf: BUNDLES });
 
 const VARS = {
   'AWS::Partition': 'aws',
@@ -160,21 +181,28 @@ const VARS = {
   'ActionTarget.Arn': 'arn:aws:securityhub:eu-west-1:111122223333:action/custom/EnforceImdsV2',
 };
 
-describe('member template', () => {
+/** The validator explores parameter values and conditions: on 2 busy shared cores one template can take minutes. */
+const VALIDATOR_TIMEOUT = 600_000;
+const TRACING_OFF = { Tracing: 'PassThrough' };
+
+describe('member template', { timeout: VALIDATOR_TIMEOUT }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'imds-guard-cfn-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // One engine for every validation of the file: its start-up (schemas, rules) is most of a validation's time.
+  let engine: InstanceType<typeof RegoEngine> | undefined;
+  afterAll(() => {
+    engine?.free();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   function validate(t: CfnTemplate, parameterOverrides: Record<string, string> = {}): StandardDiagnostic[] {
-    const file = join(dir, `template-${Object.keys(parameterOverrides).join('-') || 'defaults'}.json`);
+    const file = join(dir, `template-${Object.keys(parameterOverrides).join('-') || 'defaults'}-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(file, JSON.stringify(t));
-    const engine = new RegoEngine();
-    try {
-      const report = engine.validateStandard(new TemplateFile(file), { parameterOverrides, strict: true });
-      expect(report.status).toBe('OK');
-      return report.diagnostics.filter((d) => d.severity === 'ERROR' || d.severity === 'FATAL');
-    } finally {
-      engine.free();
-    }
+    engine ??= new RegoEngine();
+    // Tracing is pinned (both values are validated, one per case): left open, the validator explores it in every
+    // function and role at once and takes minutes instead of seconds.
+    const report = engine.validateStandard(new TemplateFile(file), { parameterOverrides: { ...TRACING_OFF, ...parameterOverrides }, strict: true });
+    expect(report.status).toBe('OK');
+    return report.diagnostics.filter((d) => d.severity === 'ERROR' || d.severity === 'FATAL');
   }
 
   it('passes @aws/cloudformation-validate with no errors (warnings count as errors)', () => {
@@ -190,14 +218,15 @@ describe('member template', () => {
 
   it.each<Record<string, string>>([
     { RemediationEnabled: 'true', Mode: 'enforce' },
+    { Tracing: 'Active', RemediationEnabled: 'true' },
     { EnableConfigRule: 'false', EnableSecurityHubAction: 'false', ReserveConcurrency: 'false' },
     { AlarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:alerts', LogRetentionDays: '30' },
   ])('stays valid with parameters %o', (overrides) => {
     expect(validate(template, overrides)).toEqual([]);
   });
 
-  it('fits the 51,200-byte TemplateBody limit of create-stack-set', () => {
-    expect(JSON.stringify(template).length).toBeLessThan(51_200);
+  it('stays within the CloudFormation quotas of its deploy path (TemplateURL)', () => {
+    expect(limitProblems(measureTemplate('member-template.json', template))).toEqual([]);
   });
 
   it('runs every function on nodejs24.x arm64 with code from the regional artifact bucket', () => {
@@ -229,17 +258,19 @@ describe('member template', () => {
       const actions = statements.flatMap((s) => s.statement.Action);
       for (const a of actions) expect(a).not.toContain('*');
       const always = statements.filter((s) => !s.when).flatMap((s) => s.statement.Action);
-      const gated = statements.filter((s) => s.when).flatMap((s) => s.statement.Action);
+      const gated = statements.filter((s) => s.when === 'RemediationAllowed').flatMap((s) => s.statement.Action);
+      const traced = statements.filter((s) => s.when === 'TracingEnabled').flatMap((s) => s.statement.Action);
       expect(sorted(always), stem).toEqual(sorted(EXPECTED[stem]!.always));
       expect(sorted(gated), stem).toEqual(sorted(EXPECTED[stem]!.gated));
-      for (const s of statements.filter((x) => x.when)) expect(s.when).toBe('RemediationAllowed');
+      expect(sorted(traced), stem).toEqual(sorted(TRACES));
+      for (const s of statements.filter((x) => x.when)) expect(['RemediationAllowed', 'TracingEnabled']).toContain(s.when);
     }
     expect(roles.size).toBe(5);
   });
 
   it('declares the statements roles share once, as managed policies under /imds-guard/ that a role attaches', () => {
     const managed = ofType('AWS::IAM::ManagedPolicy');
-    expect(managed.map(([id]) => id).sort()).toEqual(['FindingsPolicy', 'RemediationPolicy', 'StatePolicy']);
+    expect(managed.map(([id]) => id).sort()).toEqual(['FindingsPolicy', 'RemediationPolicy', 'StatePolicy', 'TracingPolicy']);
     const attached = ofType('AWS::IAM::Role').flatMap(([, role]) => ((role.Properties.ManagedPolicyArns ?? []) as Json[]).map((p) => gate<{ Ref: string }>(p)));
     for (const [id, policy] of managed) {
       expect(policy.Properties.Path).toBe('/imds-guard/');
@@ -372,6 +403,33 @@ describe('member template', () => {
     expect(template.Conditions.ConfigRuleEnabled).toEqual({ 'Fn::Equals': [{ Ref: 'EnableConfigRule' }, 'true'] });
   });
 
+  it('keeps the state bucket when the stack is deleted (it is never empty), and the removal docs say how to delete it', () => {
+    // CloudFormation cannot delete a bucket that holds objects: with Delete, every stack deletion would fail.
+    expect(template.Resources.StateBucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(template.Outputs.StateBucketName?.Value).toEqual({ Ref: 'StateBucket' });
+    const page = existsSync(join(ROOT, 'docs', 'deploying.md')) ? readFileSync(join(ROOT, 'docs', 'deploying.md'), 'utf8') : readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const removal = page.slice(page.search(/^#+ Removal/m)).split(/\n#+ /)[0]!;
+    expect(removal).toMatch(/DeletionPolicy: Retain/);
+    expect(removal).toMatch(/StateBucketName[\s\S]*aws s3 rb s3:\/\/\$B --force/);
+  });
+
+  it('refuses requests that are not TLS on the state bucket and both queues', () => {
+    const tlsOnly = (doc: Json) => ((doc as { Statement: Record<string, Json>[] }).Statement).find((st) => st.Effect === 'Deny');
+    const bucket = tlsOnly(template.Resources.StateBucketPolicy!.Properties.PolicyDocument!);
+    expect(bucket).toMatchObject({ Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    expect(bucket!.Resource).toEqual([{ 'Fn::GetAtt': ['StateBucket', 'Arn'] }, { 'Fn::Sub': '${StateBucket.Arn}/*' }]);
+    for (const [policy, queue] of [['EventQueuePolicy', 'EventQueue'], ['DeadLetterQueuePolicy', 'DeadLetterQueue']] as const) {
+      expect(tlsOnly(template.Resources[policy]!.Properties.PolicyDocument!), policy).toEqual({
+        Sid: 'TlsOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sqs:*',
+        Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      });
+    }
+  });
+
   it('alarms on every function’s errors and on the DLQ depth', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     for (const [id] of pipelineFunctions()) {
@@ -404,18 +462,20 @@ describe('SST rendering (from the same description)', () => {
       expect(bySid(f.role.statements)).toEqual(bySid(cfn.map((s) => s.statement)));
       expect(f.role.path).toBe(template.Resources[`${f.id}Role`]!.Properties.Path);
     }
-    const detect = plan({ RemediationEnabled: 'false' });
+    const detect = plan({ RemediationEnabled: 'false', Tracing: 'PassThrough' });
     for (const f of detect.functions) {
       const cfn = roleStatements(template.Resources[`${f.id}Role`]!);
       expect(bySid(f.role.statements)).toEqual(bySid(cfn.filter((s) => !s.when).map((s) => s.statement)));
+      expect(f.tracing).toBe(false);
     }
+    for (const f of sst.functions) expect(f.tracing).toBe(true);
     // Substituted, nothing is left unresolved.
     for (const f of sst.functions) {
       for (const s of f.role.statements) for (const r of s.Resource) expect(substitute(r, { ...VARS, [`${f.id}LogGroup.Arn`]: 'arn:lg:*' })).not.toContain('${');
     }
   });
 
-  it('has the rollback alarm of the template (issue 12)', () => {
+  it('has the rollback alarm of the template', () => {
     const cfn = template.Resources.RollbacksAlarm!.Properties;
     expect(sst.rollbacksAlarm).toMatchObject({ namespace: cfn.Namespace, metricName: cfn.MetricName, statistic: 'Sum', threshold: cfn.Threshold, period: cfn.Period });
   });
@@ -449,7 +509,7 @@ describe('SST rendering (from the same description)', () => {
     });
     expect(config.regions).toEqual(['eu-west-1', 'us-east-1']);
     const values = parameterValues(config, { bucketPrefix: 'b', version: 'v' });
-    const p = sstRegionPlan({ region: 'us-east-1', stage: 'dev', values });
+    const p = sstRegionPlan({ region: 'us-east-1', stage: 'dev', values, bundleOf: BUNDLES });
     for (const f of p.functions) {
       expect(loadPolicy(f.args.environment)).toEqual(config.policy);
       expect(f.args.environment).toMatchObject(policyEnv(config.policy));
@@ -511,7 +571,7 @@ describe('guardrails', () => {
     expect(declarativePolicy.ec2_attributes.instance_metadata_defaults.http_put_response_hop_limit).toEqual({ '@@assign': '-1' });
   });
 
-  it('sets http_tokens_enforced only when asked (issue 12)', () => {
+  it('sets http_tokens_enforced only when asked', () => {
     expect(declarativePolicy.ec2_attributes.instance_metadata_defaults).not.toHaveProperty('http_tokens_enforced');
     expect(imdsDefaultsDeclarativePolicy({ httpTokensEnforced: true }).ec2_attributes.instance_metadata_defaults.http_tokens_enforced).toEqual({ '@@assign': 'enabled' });
   });
@@ -540,7 +600,7 @@ describe('zip writer', () => {
   });
 });
 
-describe('rollback alarm (issue 12)', () => {
+describe('rollback alarm', () => {
   it('watches the metric the watch publishes, and notifies the alarm topic', async () => {
     const { METRICS_NAMESPACE, BREAKAGE_METRIC, SERVICE_NAME } = await import('../../shared/watch/report.js');
     const alarm = template.Resources.RollbacksAlarm!.Properties;
@@ -566,7 +626,7 @@ describe('SST stage in an account without Security Hub', () => {
     expect(values.EnableSecurityHubAction).toBe('true');
     const off = withSecurityHubAvailability('eu-west-1', values, false);
     expect(off.warning).toContain('Security Hub CSPM is not enabled in eu-west-1');
-    const plan = sstRegionPlan({ region: 'eu-west-1', stage: 'dev', values: off.values });
+    const plan = sstRegionPlan({ region: 'eu-west-1', stage: 'dev', values: off.values, bundleOf: BUNDLES });
     expect(plan.actionTarget).toBeUndefined();
     expect(plan.functions.map((f) => f.name)).not.toContain('action');
     expect(plan.rules.map((r) => r.target)).not.toContain('action');
@@ -574,6 +634,6 @@ describe('SST stage in an account without Security Hub', () => {
 
     const on = withSecurityHubAvailability('us-east-1', values, true);
     expect(on.warning).toBeUndefined();
-    expect(sstRegionPlan({ region: 'us-east-1', stage: 'dev', values: on.values }).actionTarget?.identifier).toBe('EnforceImdsV2');
+    expect(sstRegionPlan({ region: 'us-east-1', stage: 'dev', values: on.values, bundleOf: BUNDLES }).actionTarget?.identifier).toBe('EnforceImdsV2');
   });
 });

@@ -12,25 +12,29 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { renderMemberTemplate, type CfnTemplate, type Json } from '../../infra/cloudformation.js';
 import { parameterValues, stageConfig } from '../../infra/config.js';
 import { HUB, HUB_ACTION_TARGET_ID, renderHubTemplate } from '../../infra/hub.js';
+import { limitProblems, measureTemplate } from '../../infra/limits.js';
 import { holds, type ParameterName } from '../../infra/model.js';
 import { sstHubPlan } from '../../infra/sst-args.js';
-import { actionFunctionNeeds, MEMBER_STACK } from '../../infra/stack.js';
+import { actionFunctionNeeds } from '../../infra/iam.js';
+import { MEMBER_STACK } from '../../infra/stack.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'imds-guard-hub-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// One engine for every validation of the file: its start-up (schemas, rules) is most of a validation's time.
+let engine: InstanceType<typeof RegoEngine> | undefined;
+afterAll(() => {
+  engine?.free();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 let n = 0;
 function validate(t: CfnTemplate, parameterOverrides: Record<string, string> = {}): StandardDiagnostic[] {
   const file = join(dir, `t${n++}.json`);
   writeFileSync(file, JSON.stringify(t));
-  const engine = new RegoEngine();
-  try {
-    const report = engine.validateStandard(new TemplateFile(file), { parameterOverrides, strict: true });
-    expect(report.status).toBe('OK');
-    return report.diagnostics.filter((d) => d.severity !== 'INFO');
-  } finally {
-    engine.free();
-  }
+  engine ??= new RegoEngine();
+  // Tracing is pinned (both values are validated): left open, the validator explores it in every function and role at once.
+  const report = engine.validateStandard(new TemplateFile(file), { parameterOverrides: { Tracing: 'PassThrough', ...parameterOverrides }, strict: true });
+  expect(report.status).toBe('OK');
+  return report.diagnostics.filter((d) => d.severity !== 'INFO');
 }
 
 /** Every Action string of every policy statement in a template (Fn::If unwrapped). */
@@ -47,7 +51,7 @@ function actions(t: CfnTemplate): string[] {
   };
   for (const r of Object.values(t.Resources)) {
     if (r.Type === 'AWS::IAM::Role') walk(r.Properties.Policies);
-    if (r.Type === 'AWS::IAM::ManagedPolicy') walk(r.Properties.PolicyDocument);
+    if (r.Type === 'AWS::IAM::ManagedPolicy' || r.Type === 'AWS::IAM::Policy') walk(r.Properties.PolicyDocument);
   }
   return out;
 }
@@ -56,7 +60,10 @@ const member = renderMemberTemplate({ artifactVersion: '1.2.3-abc' });
 const hub = renderHubTemplate({ artifactVersion: '1.2.3-abc' });
 const ORG = 'o-a1b2c3d4e5';
 
-describe('member role (member template)', () => {
+/** The validator explores parameter values and conditions: on 2 busy shared cores one template can take minutes. */
+const VALIDATOR_TIMEOUT = 600_000;
+
+describe('member role (member template)', { timeout: VALIDATOR_TIMEOUT }, () => {
   const role = member.Resources.MemberRole!;
 
   it('exists only with a hub account and only in the home region (IAM is global; StackSets deploy per region)', () => {
@@ -94,14 +101,17 @@ describe('member role (member template)', () => {
   });
 
   it('grants what the action function needs, in every region, writes only with RemediationAllowed, no * action', () => {
-    const [read, write] = role.Properties.Policies as [{ PolicyDocument: { Statement: Json[] } }, { 'Fn::If': [string, { PolicyDocument: { Statement: Json[] } }, Json] }];
+    const [read] = role.Properties.Policies as [{ PolicyDocument: { Statement: Json[] } }];
+    expect(role.Properties.Policies).toHaveLength(1);
     const needs = actionFunctionNeeds();
     const unique = (actions: readonly string[]) => [...new Set(actions)].sort();
-    // The writes are a second policy that exists only with RemediationAllowed.
-    expect(write['Fn::If'][0]).toBe('RemediationAllowed');
-    expect(write['Fn::If'][2]).toEqual({ Ref: 'AWS::NoValue' });
+    // The writes are a policy of the role that exists only where the role does and RemediationAllowed holds.
+    const write = member.Resources.MemberRoleRemediationAllowedPolicy!;
+    expect(write.Type).toBe('AWS::IAM::Policy');
+    expect(write.Properties.Roles).toEqual([{ Ref: 'MemberRole' }]);
+    expect(member.Conditions[write.Condition!]).toEqual({ 'Fn::And': [{ Condition: 'MemberRoleCreated' }, { Condition: 'RemediationAllowed' }] });
     const reads = read.PolicyDocument.Statement as { Action: string[] }[];
-    const writes = write['Fn::If'][1].PolicyDocument.Statement as { Action: string[] }[];
+    const writes = (write.Properties.PolicyDocument as { Statement: Json[] }).Statement as { Action: string[] }[];
     expect(JSON.stringify(reads)).not.toContain('Fn::If');
     expect(unique(writes.flatMap((s) => s.Action))).toEqual(unique(needs.write.flatMap((s) => s.actions)));
     expect(unique(reads.flatMap((s) => s.Action))).toEqual(unique(needs.read.flatMap((s) => s.actions)));
@@ -122,12 +132,13 @@ describe('member role (member template)', () => {
     expect(validate(member, overrides)).toEqual([]);
   });
 
-  it('still fits the create-stack-set TemplateBody limit', () => {
-    expect(JSON.stringify(member).length).toBeLessThan(51_200);
+  it('fits the CloudFormation quotas of its deploy path (TemplateURL), as the hub template does', () => {
+    expect(limitProblems(measureTemplate('member-template.json', member))).toEqual([]);
+    expect(limitProblems(measureTemplate('hub-template.json', hub))).toEqual([]);
   });
 });
 
-describe('hub template', () => {
+describe('hub template', { timeout: VALIDATOR_TIMEOUT }, () => {
   it('validates with @aws/cloudformation-validate: 0 errors, 0 warnings', () => {
     expect(validate(hub, { OrganizationId: ORG })).toEqual([]);
   });
@@ -148,6 +159,10 @@ describe('hub template', () => {
     expect(statements.flatMap((s) => s.Action).sort()).toEqual(
       ['logs:CreateLogStream', 'logs:PutLogEvents', 'organizations:DescribeAccount', 'securityhub:BatchUpdateFindings', 'sqs:SendMessage', 'sts:AssumeRole'].sort(),
     );
+    // X-Ray only with Tracing=Active, in a policy of the role that exists only then.
+    const traces = hub.Resources.HubActionRoleTracingEnabledPolicy!;
+    expect(traces.Condition).toBe('TracingEnabled');
+    expect(JSON.stringify(traces.Properties.PolicyDocument)).toContain('xray:PutTraceSegments');
     // Lambda's OnFailure destination sends with the function's role: to the hub's own dead-letter queue only.
     expect(statements.filter((s) => s.Action.includes('sqs:SendMessage')).map((s) => [s.Action, s.Resource])).toEqual([[['sqs:SendMessage'], [{ 'Fn::Sub': '${DeadLetterQueue.Arn}' }]]]);
     // No EC2/Auto Scaling access of its own: everything goes through the member role.
@@ -210,11 +225,11 @@ function unSub(j: unknown): unknown {
 
 const TOPIC = 'arn:aws:sns:us-east-1:999988887777:security-alerts';
 
-describe('hub operations: dead-letter queue and alarms', () => {
+describe('hub operations: dead-letter queue and alarms', { timeout: VALIDATOR_TIMEOUT }, () => {
   const r = hub.Resources;
   const alarms = Object.entries(r).filter(([, x]) => x.Type === 'AWS::CloudWatch::Alarm');
 
-  it.each<Record<string, string>>([{ OrganizationId: ORG }, { OrganizationId: ORG, AlarmTopicArn: TOPIC }])('validates with %o: 0 errors, 0 warnings', (overrides) => {
+  it.each<Record<string, string>>([{ OrganizationId: ORG }, { OrganizationId: ORG, AlarmTopicArn: TOPIC }, { OrganizationId: ORG, Tracing: 'Active' }])('validates with %o: 0 errors, 0 warnings', (overrides) => {
     expect(validate(hub, overrides)).toEqual([]);
   });
 
@@ -233,7 +248,7 @@ describe('hub operations: dead-letter queue and alarms', () => {
   });
 
   it('keeps the member\'s dead-letter queue: SSE, retention, always created; its URL is an output', () => {
-    expect(r.DeadLetterQueue).toEqual(member.Resources.DeadLetterQueue);
+    expect({ ...r.DeadLetterQueue, Metadata: undefined }).toEqual({ ...member.Resources.DeadLetterQueue, Metadata: undefined });
     expect(r.DeadLetterQueue!.Properties).toEqual({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
     expect(r.DeadLetterQueue!.Condition).toBeUndefined();
     expect(hub.Outputs.DeadLetterQueueUrl).toEqual({ Description: expect.any(String), Value: { Ref: 'DeadLetterQueue' } });
@@ -257,6 +272,14 @@ describe('hub operations: dead-letter queue and alarms', () => {
           Action: 'sqs:SendMessage',
           Resource: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
           Condition: { ArnEquals: { 'aws:SourceArn': [{ 'Fn::GetAtt': ['HubActionRule', 'Arn'] }] } },
+        },
+        {
+          Sid: 'TlsOnly',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sqs:*',
+          Resource: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
         },
       ],
     });
@@ -312,9 +335,14 @@ describe('SST hub stage (from the same description)', () => {
     expect(plan.deadLetter).toBe('${DeadLetterQueue.Arn}');
   });
 
-  it('grants the template\'s statements (sqs:SendMessage on the DLQ included)', () => {
+  it('grants the template\'s statements (sqs:SendMessage on the DLQ included; X-Ray only with tracing)', () => {
     const cfn = (r.HubActionRole!.Properties.Policies as { PolicyDocument: { Statement: Json[] } }[])[0]!.PolicyDocument.Statement;
     expect(plan.statements).toEqual(unSub(cfn));
+    expect(plan.tracing).toBe(false);
+    const traced = sstHubPlan(hubValues({ IMDS_GUARD_TRACING: 'true' }));
+    expect(traced.tracing).toBe(true);
+    const xray = (r.HubActionRoleTracingEnabledPolicy!.Properties.PolicyDocument as { Statement: Json[] }).Statement;
+    expect(traced.statements).toEqual(unSub([...cfn, ...xray]));
     expect(plan.statements.find((s) => s.Action.includes('sqs:SendMessage'))?.Resource).toEqual(['${DeadLetterQueue.Arn}']);
   });
 

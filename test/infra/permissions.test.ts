@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HUB } from '../../infra/hub.js';
 import type { Statement } from '../../infra/model.js';
-import { FUNCTIONS, MEMBER_STACK } from '../../infra/stack.js';
+import { FUNCTIONS } from '../../infra/functions.js';
+import { MEMBER_STACK } from '../../infra/stack.js';
 import { FUNCTION_BUILD_OPTIONS } from '../../scripts/build.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -39,10 +40,20 @@ const IMPLIED: Record<string, string[]> = {
 
 /**
  * What roles have besides their calls: their own logs, the DLQ for failed
- * asynchronous events, and (events) the queue Lambda's event source mapping
- * polls with the function's role.
+ * asynchronous events, (events) the queue Lambda's event source mapping
+ * polls with the function's role, and (Tracing=Active) the X-Ray segments
+ * Lambda sends with it.
  */
-const RUNTIME = new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']);
+const RUNTIME = new Set([
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'sqs:SendMessage',
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+]);
 
 /** Commands a client bundles for itself: the S3 client's S3 Express session signer (directory buckets only; ours is a general-purpose bucket). */
 const SDK_INTERNAL = new Set(['s3:CreateSession']);

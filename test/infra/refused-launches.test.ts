@@ -9,13 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { renderMemberTemplate, type Json } from '../../infra/cloudformation.js';
 import type { ParameterName } from '../../infra/model.js';
 import { sstRegionPlan } from '../../infra/sst-args.js';
-import { MEMBER_STACK, PARAMETERS } from '../../infra/stack.js';
+import { PARAMETERS } from '../../infra/parameters.js';
+import { MEMBER_STACK } from '../../infra/stack.js';
 import { eventPatterns } from '../../shared/refs/catalog.js';
 import { refusedLaunchPattern } from '../../shared/watch/account/launches.js';
 
 const template = renderMemberTemplate({ artifactVersion: '1.2.3-abcdef' });
 const values = { ...(Object.fromEntries(Object.entries(PARAMETERS).map(([k, p]) => [k, p.default])) as Record<ParameterName, string>), RemediationEnabled: 'true', EnableSecurityHubAction: 'true' };
-const sst = sstRegionPlan({ region: 'eu-west-1', stage: 'test', values });
+const sst = sstRegionPlan({ region: 'eu-west-1', stage: 'test', values, bundleOf: (name) => `dist/functions/${name}` });
 
 describe('the refused-launch rule', () => {
   it('targets the watch function directly, with its invoke permission, in the template', () => {

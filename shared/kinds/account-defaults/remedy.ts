@@ -107,8 +107,8 @@ export const accountDefaultsRemedy: KindRemedy = {
     {
       sid: 'FixAccountDefaults',
       actions: ['ec2:GetInstanceMetadataDefaults', 'ec2:ModifyInstanceMetadataDefaults'],
-      // An account-level setting: no resource-level permissions.
       resources: ['*'],
+      reason: 'The account default is an account-level setting: these actions accept no resource ARN.',
     },
   ],
 };

@@ -8,6 +8,7 @@ import { accountDefaultsMetadata } from '../../aws/translate.js';
 import { getInstanceMetadataDefaults } from '../../aws/ec2.js';
 import type { Plan } from '../../verdict.js';
 import { GROUP_ACT_PERMISSIONS } from '../../act/groups-iam.js';
+import { DESCRIBE_REASON } from '../permissions.js';
 import type { KindRemedy } from '../edge-types.js';
 import { AUTO_SCALING_GROUP_PERMISSIONS, loadAutoScalingGroups, repointAutoScalingGroup } from './aws.js';
 import { planRepoint } from './judge.js';
@@ -27,10 +28,11 @@ export const autoScalingGroupRemedy: KindRemedy = {
   act: repoint,
   permissions: [
     {
-      // The group is described again before it is repointed. Describe calls have no resource-level permissions.
+      // The group is described again before it is repointed.
       sid: 'ReadGroupLaunchSources',
       actions: AUTO_SCALING_GROUP_PERMISSIONS.read,
       resources: ['*'],
+      reason: DESCRIBE_REASON,
     },
     ...GROUP_ACT_PERMISSIONS.repoint,
   ],

@@ -66,7 +66,12 @@ export async function fixInstance(plan: Plan, { clients, now }: ActContext): Pro
 export const instanceRemedy: KindRemedy = {
   act: fixInstance,
   permissions: [
-    { sid: 'FixInstances', actions: ['ec2:ModifyInstanceMetadataOptions'], resources: [`${ARN}:ec2:${HERE}:instance/*`] },
+    {
+      sid: 'FixInstances',
+      actions: ['ec2:ModifyInstanceMetadataOptions'],
+      resources: [`${ARN}:ec2:${HERE}:instance/*`],
+      reason: 'Any instance of this account and Region may need IMDSv2; which ones is known only at run time.',
+    },
     // The flip is recorded on the instance first (shared/watch/writes.ts), and removed again when the modify fails.
     WATCH_TAG_PERMISSIONS,
   ],

@@ -29,7 +29,7 @@ import { launchTemplateDataFor } from './mapping.js';
 import { ActionRefused, MANAGED_TAG, SOURCE_LC_TAG, TOOL_NAME, type ActContext, type ActionResult } from '../../act/types.js';
 import { GROUP_ACT_PERMISSIONS } from '../../act/groups-iam.js';
 import type { KindRemedy } from '../edge-types.js';
-import { ARN, HERE } from '../permissions.js';
+import { ARN, DESCRIBE_REASON, HERE } from '../permissions.js';
 
 export function templateClientToken(launchConfigurationName: string): string {
   return `${TOOL_NAME}-lc-${createHash('sha256').update(launchConfigurationName).digest('hex').slice(0, 48)}`;
@@ -147,21 +147,28 @@ export const launchConfigurationRemedy: KindRemedy = {
     {
       sid: 'ReadForMigration',
       actions: ['autoscaling:DescribeLaunchConfigurations', 'ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions'],
-      // Describe calls have no resource-level permissions.
       resources: ['*'],
+      reason: DESCRIBE_REASON,
     },
-    { sid: 'CreateLaunchTemplates', actions: ['ec2:CreateLaunchTemplate'], resources: [`${ARN}:ec2:${HERE}:launch-template/*`] },
+    {
+      sid: 'CreateLaunchTemplates',
+      actions: ['ec2:CreateLaunchTemplate'],
+      resources: [`${ARN}:ec2:${HERE}:launch-template/*`],
+      reason: 'The launch template a migration creates has no id before it exists.',
+    },
     {
       sid: 'TagNewLaunchTemplates',
       actions: ['ec2:CreateTags'],
       resources: [`${ARN}:ec2:${HERE}:launch-template/*`],
       condition: { StringEquals: { 'ec2:CreateAction': ['CreateLaunchTemplate'] } },
+      reason: 'Tags of a launch template being created (ec2:CreateAction=CreateLaunchTemplate only); it has no id yet.',
     },
     {
       // The opt-in clean-up of a superseded configuration (IMDS_GUARD_DELETE_SUPERSEDED).
       sid: 'DeleteSupersededLaunchConfigurations',
       actions: ['autoscaling:DeleteLaunchConfiguration'],
       resources: [`${ARN}:autoscaling:${HERE}:launchConfiguration:*:launchConfigurationName/*`],
+      reason: 'Any superseded launch configuration of this account and Region (opt-in, IMDS_GUARD_DELETE_SUPERSEDED); which one is known only at run time.',
     },
     ...GROUP_ACT_PERMISSIONS.refresh,
     ...GROUP_ACT_PERMISSIONS.repoint,

@@ -33,7 +33,7 @@ import { refreshGroups, type TemplateUse } from '../../act/groups.js';
 import { type ActContext, ActionRefused, type ActionResult, TOOL_NAME } from '../../act/types.js';
 import { GROUP_ACT_PERMISSIONS } from '../../act/groups-iam.js';
 import type { KindRemedy } from '../edge-types.js';
-import { ARN, HERE } from '../permissions.js';
+import { ARN, DESCRIBE_REASON, HERE } from '../permissions.js';
 
 /** ClientToken: at most 128 ASCII characters, stable for (template, source version). */
 export function versionClientToken(templateId: string, sourceVersion: number): string {
@@ -151,12 +151,12 @@ export async function fixLaunchTemplate(plan: Plan, ctx: ActContext): Promise<Ac
 export const launchTemplateRemedy: KindRemedy = {
   act: fixLaunchTemplate,
   permissions: [
-    // Describe calls have no resource-level permissions.
-    { sid: 'ReadTemplateVersions', actions: ['ec2:DescribeLaunchTemplateVersions'], resources: ['*'] },
+    { sid: 'ReadTemplateVersions', actions: ['ec2:DescribeLaunchTemplateVersions'], resources: ['*'], reason: DESCRIBE_REASON },
     {
       sid: 'FixLaunchTemplates',
       actions: ['ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'],
       resources: [`${ARN}:ec2:${HERE}:launch-template/*`],
+      reason: 'Any launch template of this account and Region may need a fixed version; which ones is known only at run time.',
     },
     ...GROUP_ACT_PERMISSIONS.refresh,
   ],

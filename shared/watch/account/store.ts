@@ -41,7 +41,12 @@ export function enforcementKey(scope: Scope): string {
  * a missing object reads as NoSuchKey, not AccessDenied).
  */
 export const ENFORCEMENT_STATE_PERMISSIONS: PermissionStatement[] = [
-  { sid: 'StateObjects', actions: ['s3:GetObject', 's3:PutObject'], resources: [`${ARN}:s3:::\${StateBucket}/imds-guard/state/*`] },
+  {
+    sid: 'StateObjects',
+    actions: ['s3:GetObject', 's3:PutObject'],
+    resources: [`${ARN}:s3:::\${StateBucket}/imds-guard/state/*`],
+    reason: 'The state objects of this account and Region under the stack\'s own bucket and prefix; their keys hold the account and Region.',
+  },
   { sid: 'StateBucket', actions: ['s3:ListBucket'], resources: [`${ARN}:s3:::\${StateBucket}`] },
 ];
 

@@ -28,6 +28,7 @@ export const SWITCH_OFF_PERMISSIONS: PermissionStatement = {
   sid: 'SwitchEnforcementOff',
   actions: ['ec2:GetInstanceMetadataDefaults', 'ec2:ModifyInstanceMetadataDefaults'],
   resources: ['*'],
+  reason: 'The account default is an account-level setting: these actions accept no resource ARN.',
 };
 
 export async function switchEnforcementOff(ec2: Pick<EC2Client, 'send'>): Promise<SwitchOffReport> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MEMBER_ROLE } from '../../../cli/args/options.js';
 import { parseCli } from '../../../cli/args/parse.js';
-import { MEMBER_ROLE_NAME } from '../../../infra/stack.js';
+import { MEMBER_ROLE_NAME } from '../../../infra/names.js';
 import { run } from '../harness.js';
 
 describe('arguments', () => {
