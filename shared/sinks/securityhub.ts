@@ -24,6 +24,10 @@ import {
   type WorkflowUpdate,
 } from '@aws-sdk/client-securityhub';
 import { errorCode } from '../aws/batch.js';
+import { pageSizeLadder, timedOut } from '../aws/pages.js';
+import { errorText } from '../errors.js';
+import { recordDegradation } from '../observability/degraded.js';
+import { GET_FINDINGS_MIN_PAGE_SIZE, GET_FINDINGS_PAGE_SIZE } from './published-state.js';
 import { CHECK_IDS } from '../kinds/checks.js';
 import { archivedFindings, type AsffContext, findingId, findingsFromReport, ID_PREFIX, parseFindingRef, productArnFor, truncate } from '../findings/asff.js';
 import { findingFingerprint, FINGERPRINT_FIELD, type Publisher, PUBLISHER_FIELD } from '../findings/fingerprint.js';
@@ -273,16 +277,20 @@ export interface ListActiveOptions extends RetryOptions, Scope {
 /**
  * The resources that have an ACTIVE imds-guard finding in this account and
  * Region (GetFindings on our product ARN and GeneratorId prefix, paginated),
- * one ref per resource. Security Hub not enabled → logged, empty list.
+ * one ref per resource, 100 a page and smaller pages when a full one times
+ * out. Security Hub not enabled → logged, empty list.
  */
 export async function listActiveFindingRefs(client: Client, options: ListActiveOptions): Promise<ResourceRef[]> {
   const { account, region } = options;
   const retry = retrier(options);
   const refs = new Map<string, ResourceRef>();
+  const sizes = pageSizeLadder(GET_FINDINGS_PAGE_SIZE, GET_FINDINGS_MIN_PAGE_SIZE);
+  let step = 0;
   let nextToken: string | undefined;
   do {
     let response;
     for (let attempt = 1; ; attempt++) {
+      const size = sizes[step] as number;
       try {
         response = await client.send(
           new GetFindingsCommand({
@@ -295,7 +303,7 @@ export async function listActiveFindingRefs(client: Client, options: ListActiveO
                 ? { UpdatedAt: [{ Start: '2000-01-01T00:00:00.000Z', End: options.updatedBefore.toISOString() }] }
                 : {}),
             },
-            MaxResults: 100,
+            MaxResults: size,
             NextToken: nextToken,
           }),
         );
@@ -304,6 +312,14 @@ export async function listActiveFindingRefs(client: Client, options: ListActiveO
         if (notSubscribed(errorCode(error), messageOf(error))) {
           logger.error('Security Hub is not enabled in this account and Region: no findings to list', { account, region, ...errorFields(error) });
           return [];
+        }
+        const smaller = sizes[step + 1];
+        if (smaller !== undefined && timedOut(error)) {
+          // The same page again, smaller (shared/aws/pages.ts says why).
+          recordDegradation({ operation: 'GetFindings', detail: 'active findings', from: size, to: smaller, error: errorText(error, { hint: false }) });
+          step += 1;
+          attempt = 0;
+          continue;
         }
         if (isRetryableError(error) && attempt < retry.maxAttempts) {
           await retry.backoff(attempt);
