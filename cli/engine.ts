@@ -94,9 +94,9 @@ export class RegionLog {
 
 /**
  * Lists the chosen kinds of one region page by page and hands each page to
- * `onPage`. A permission error on one kind is recorded and the next kind is
- * tried; any other error (region not enabled, token invalid there, network)
- * stops the region. Credential errors propagate.
+ * `onPage`. An error that is one kind's (kindLevel) is recorded and the next
+ * kind is tried; any other error (region not enabled, token invalid there,
+ * network, no answer) stops the region. Credential errors propagate.
  */
 export async function walkRegion(
   clients: Clients,
@@ -123,10 +123,30 @@ export async function walkRegion(
       log.succeeded += 1;
       onKindRead?.(kind);
     } catch (error) {
-      log.record(isPermissionError(error) ? kind : 'region', error);
-      if (!isPermissionError(error)) return;
+      const own = kindLevel(error, log.succeeded > 0);
+      log.record(own ? kind : 'region', error);
+      if (!own) return;
     }
   }
+}
+
+/** The service answered, but the call is not something this account or Region as a whole lacks. */
+const REGION_CODES: ReadonlySet<string> = new Set(['AuthFailure', 'UnrecognizedClientException', 'OptInRequired', 'InvalidClientTokenId', 'SignatureDoesNotMatch']);
+
+/**
+ * Whether an error is one kind's, so the other kinds are still worth listing:
+ * a denied call, or any answer from a service that already answered this
+ * Region's other kinds (an emulator lacking one call answers it with a 500 or
+ * 501, moto with an HTML page). No answer at all, a Region or token error, or
+ * a page that is not an AWS reply before anything was read (a proxy, a
+ * captive portal) is the Region's.
+ */
+export function kindLevel(error: unknown, somethingRead: boolean): boolean {
+  if (isPermissionError(error)) return true;
+  if (!somethingRead) return false;
+  const info = describeError(error);
+  if (info.status === undefined || info.code === 'TimeoutError') return false;
+  return info.code === undefined || !REGION_CODES.has(info.code);
 }
 
 /** A remediator that only collects plans: nothing can be written through it. */
