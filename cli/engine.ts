@@ -18,6 +18,7 @@ import type { PipelineDeps, Remediator } from '../shared/engine/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import type { UsageSource } from '../shared/engine/ports.js';
 import { pipelineDeps } from '../shared/wiring/pipeline-deps.js';
+import { collectDegradations, type Degradation } from '../shared/observability/degraded.js';
 import { awsCode, CredentialsError, describeError, type ErrorInfo, isCredentialsError, isPermissionError, messageOf } from './errors.js';
 import { count, type Progress } from './progress.js';
 
@@ -71,11 +72,14 @@ export interface RegionStatus {
   /** `failed`: nothing could be read; `partial`: some parts failed. */
   status: 'ok' | 'partial' | 'failed';
   errors: RegionError[];
+  /** Listings that timed out at full pages and went on with smaller ones (shared/aws/pages.ts). */
+  degraded?: Degradation[];
 }
 
 /** Records errors of one region; credential errors are never swallowed. */
 export class RegionLog {
   readonly errors: RegionError[] = [];
+  readonly degraded: Degradation[] = [];
   succeeded = 0;
   constructor(readonly region: string) {}
 
@@ -88,7 +92,7 @@ export class RegionLog {
 
   status(): RegionStatus {
     const status = this.errors.length === 0 ? 'ok' : this.succeeded === 0 ? 'failed' : 'partial';
-    return { region: this.region, status, errors: this.errors };
+    return { region: this.region, status, errors: this.errors, ...(this.degraded.length > 0 ? { degraded: this.degraded } : {}) };
   }
 }
 
@@ -107,6 +111,19 @@ export async function walkRegion(
   onPage: (kind: ResourceKind, subjects: Subject[]) => Promise<void>,
   /** Called once a kind was read whole (every page): the migration stage needs to know what it saw all of. */
   onKindRead?: (kind: ResourceKind) => void,
+): Promise<void> {
+  // One run per region walk: a listing that fell back to smaller pages starts there the next time.
+  const { degraded } = await collectDegradations(() => walkKinds(clients, scope, kinds, log, progress, onPage));
+  log.degraded.push(...degraded);
+}
+
+async function walkKinds(
+  clients: Clients,
+  scope: Scope,
+  kinds: readonly ResourceKind[],
+  log: RegionLog,
+  progress: Progress,
+  onPage: (kind: ResourceKind, subjects: Subject[]) => Promise<void>,
 ): Promise<void> {
   const inventory = createInventory(clients, scope);
   for (const kind of kinds) {

@@ -63,8 +63,8 @@ export async function* pageAutoScalingGroups(autoScaling: AutoScalingClient, pag
     operation: 'DescribeAutoScalingGroups',
     detail: 'listing',
     sizes: pageSizeLadder(pageSize, AUTO_SCALING_MIN_PAGE_SIZE),
-    open: (size, startingToken) =>
-      paginateDescribeAutoScalingGroups({ client: autoScaling, pageSize: size, startingToken, withCommand: ownInput }, { IncludeInstances: false }),
+    open: (size, startingToken, withCommand) =>
+      paginateDescribeAutoScalingGroups({ client: autoScaling, pageSize: size, startingToken, withCommand }, { IncludeInstances: false }),
     items: (out) => out.AutoScalingGroups,
   });
 }

@@ -30,6 +30,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { NotAwsReplyError } from '../errors.js';
 import type { Credentials } from './sts.js';
 import { judgeReplyBody } from './reply-body.js';
+import { smallerPageNext } from './pages.js';
 
 export interface Clients {
   region: string;
@@ -90,7 +91,8 @@ function boundTimeouts(inner: RetryStrategyV2): RetryStrategyV2 {
     acquireInitialRetryToken: (scope) => inner.acquireInitialRetryToken(scope),
     refreshRetryTokenForRetry: async (token: StandardRetryToken, info: RetryErrorInfo) => {
       // Rejecting here makes the SDK's retry middleware throw the call's last error.
-      if (isTimeout(info.error) && token.getRetryCount() + 1 >= TIMEOUT_ATTEMPTS) throw info.error;
+      // A listing page with a smaller size left is asked again smaller instead (pages.ts).
+      if (isTimeout(info.error) && (smallerPageNext(info.error) || token.getRetryCount() + 1 >= TIMEOUT_ATTEMPTS)) throw info.error;
       return inner.refreshRetryTokenForRetry(token, info);
     },
     recordSuccess: (token) => inner.recordSuccess(token),

@@ -17,7 +17,7 @@
  *   1..200).
  */
 import { type EC2Client, GetInstanceMetadataDefaultsCommand, type InstanceMetadataDefaultsResponse, type LaunchTemplate, paginateDescribeLaunchTemplates } from '@aws-sdk/client-ec2';
-import { AwsCallError, chunk, ownInput, type SurvivedBatch } from './batch.js';
+import { AwsCallError, chunk, type SurvivedBatch } from './batch.js';
 import { pageItems, pageSizeLadder } from './pages.js';
 /** DescribeLaunchTemplates / DescribeLaunchTemplateVersions MaxResults maximum; also our ids-per-call cap. */
 export const LAUNCH_TEMPLATES_PAGE_SIZE = 200;
@@ -87,7 +87,7 @@ export async function describeLaunchTemplatesTagged(ec2: EC2Client, tagKey: stri
       operation: 'DescribeLaunchTemplates',
       detail: `tagged ${tagKey} (${describeDetail('values', part)})`,
       sizes: pageSizeLadder(LAUNCH_TEMPLATES_PAGE_SIZE, LAUNCH_TEMPLATES_MIN_PAGE_SIZE),
-      open: (size, startingToken) => paginateDescribeLaunchTemplates({ client: ec2, pageSize: size, startingToken, withCommand: ownInput }, input),
+      open: (size, startingToken, withCommand) => paginateDescribeLaunchTemplates({ client: ec2, pageSize: size, startingToken, withCommand }, { ...input }),
       items: (page) => page.LaunchTemplates,
     });
     for await (const page of pages) out.push(...page);

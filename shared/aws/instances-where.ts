@@ -5,7 +5,7 @@
  * only (test/infra/permissions.test.ts), not the rest of ./ec2.ts.
  */
 import { paginateDescribeInstances, type EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
-import { chunk, ownInput } from './batch.js';
+import { chunk } from './batch.js';
 import { pageItems, pageSizeLadder } from './pages.js';
 
 /** DescribeInstances: at most 1000 ids a call, and at most 1000 results a page. */
@@ -31,8 +31,8 @@ export async function* pageInstancesWhere(ec2: Pick<EC2Client, 'send'>, filters:
       // With ids there is no page size to lower (EC2 refuses MaxResults with InstanceIds).
       sizes: ids ? [] : pageSizeLadder(PAGE_SIZE, MIN_PAGE_SIZE),
       // Every caller passes a real client; the SDK paginator checks it.
-      open: (size, startingToken) =>
-        paginateDescribeInstances({ client: ec2 as EC2Client, pageSize: size, startingToken, withCommand: ownInput }, input),
+      open: (size, startingToken, withCommand) =>
+        paginateDescribeInstances({ client: ec2 as EC2Client, pageSize: size, startingToken, withCommand }, { ...input }),
       items: (out) => out.Reservations?.flatMap((r) => r.Instances ?? []),
     });
   }

@@ -78,8 +78,8 @@ async function readFindings(client: SecurityHub, filters: AwsSecurityFindingFilt
     operation: 'GetFindings',
     detail: 'our findings',
     sizes: pageSizeLadder(GET_FINDINGS_PAGE_SIZE, GET_FINDINGS_MIN_PAGE_SIZE),
-    open: (size, startingToken) =>
-      paginateGetFindings({ client: client as SecurityHubClient, pageSize: size, startingToken }, { Filters: filters, MaxResults: size }),
+    open: (size, startingToken, withCommand) =>
+      paginateGetFindings({ client: client as SecurityHubClient, pageSize: size, startingToken, withCommand }, { Filters: filters, MaxResults: size }),
     items: (page) => page.Findings,
   });
   for await (const page of pages) for (const finding of page) visit(finding);

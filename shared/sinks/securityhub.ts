@@ -24,7 +24,7 @@ import {
   type WorkflowUpdate,
 } from '@aws-sdk/client-securityhub';
 import { errorCode } from '../aws/batch.js';
-import { pageSizeLadder, timedOut } from '../aws/pages.js';
+import { degradable, pageSizeLadder, startingStep, timedOut } from '../aws/pages.js';
 import { errorText } from '../errors.js';
 import { recordDegradation } from '../observability/degraded.js';
 import { GET_FINDINGS_MIN_PAGE_SIZE, GET_FINDINGS_PAGE_SIZE } from './published-state.js';
@@ -285,28 +285,28 @@ export async function listActiveFindingRefs(client: Client, options: ListActiveO
   const retry = retrier(options);
   const refs = new Map<string, ResourceRef>();
   const sizes = pageSizeLadder(GET_FINDINGS_PAGE_SIZE, GET_FINDINGS_MIN_PAGE_SIZE);
-  let step = 0;
+  let step = startingStep(sizes, 'GetFindings');
   let nextToken: string | undefined;
   do {
     let response;
     for (let attempt = 1; ; attempt++) {
       const size = sizes[step] as number;
       try {
-        response = await client.send(
-          new GetFindingsCommand({
-            Filters: {
-              ProductArn: [{ Value: productArnFor(account, region), Comparison: 'EQUALS' }],
-              GeneratorId: [{ Value: ID_PREFIX, Comparison: 'PREFIX' }],
-              AwsAccountId: [{ Value: account, Comparison: 'EQUALS' }],
-              RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-              ...(options.updatedBefore
-                ? { UpdatedAt: [{ Start: '2000-01-01T00:00:00.000Z', End: options.updatedBefore.toISOString() }] }
-                : {}),
-            },
-            MaxResults: size,
-            NextToken: nextToken,
-          }),
-        );
+        const command = new GetFindingsCommand({
+          Filters: {
+            ProductArn: [{ Value: productArnFor(account, region), Comparison: 'EQUALS' }],
+            GeneratorId: [{ Value: ID_PREFIX, Comparison: 'PREFIX' }],
+            AwsAccountId: [{ Value: account, Comparison: 'EQUALS' }],
+            RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+            ...(options.updatedBefore
+              ? { UpdatedAt: [{ Start: '2000-01-01T00:00:00.000Z', End: options.updatedBefore.toISOString() }] }
+              : {}),
+          },
+          MaxResults: size,
+          NextToken: nextToken,
+        });
+        // With a smaller page left, a timed-out page is asked again smaller rather than retried as it is.
+        response = await client.send(sizes[step + 1] === undefined ? command : degradable(command));
         break;
       } catch (error) {
         if (notSubscribed(errorCode(error), messageOf(error))) {

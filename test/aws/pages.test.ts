@@ -3,12 +3,15 @@
  * from the page that timed out, says so, and fails only when the smallest
  * page times out too.
  */
-import { DescribeInstancesCommand, type DescribeInstancesCommandInput } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, type DescribeInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { pageInstances } from '../../shared/kinds/instance/aws.js';
+import { pageAccountTemplateVersions } from '../../shared/kinds/launch-template/aws.js';
+import { describeLaunchTemplatesTagged } from '../../shared/aws/ec2.js';
+import { pageInstancesWhere } from '../../shared/aws/instances-where.js';
 import { pageAutoScalingGroups } from '../../shared/aws/autoscaling.js';
 import { pageSizeLadder, timedOut } from '../../shared/aws/pages.js';
 import { AwsCallError } from '../../shared/aws/batch.js';
@@ -120,10 +123,61 @@ describe('a listing whose full pages time out', () => {
     expect(degraded).toEqual([]);
   });
 
+  it('listings that take an input of their own send the smaller page too (templates, tagged templates, instances by filter)', async () => {
+    ec2
+      .on(DescribeLaunchTemplateVersionsCommand, { MaxResults: 200 })
+      .rejects(requestTimeout(10_000))
+      .on(DescribeLaunchTemplateVersionsCommand, { MaxResults: 40 })
+      .resolves({ LaunchTemplateVersions: [{ LaunchTemplateId: 'lt-0aaaaaaaaaaaaaaa1', VersionNumber: 1 }] })
+      .on(DescribeLaunchTemplatesCommand, { MaxResults: 200 })
+      .rejects(requestTimeout(10_000))
+      .on(DescribeLaunchTemplatesCommand, { MaxResults: 40 })
+      .resolves({ LaunchTemplates: [{ LaunchTemplateId: 'lt-0aaaaaaaaaaaaaaa1' }] })
+      .on(DescribeInstancesCommand, { MaxResults: 1000 })
+      .rejects(requestTimeout(10_000))
+      .on(DescribeInstancesCommand, { MaxResults: 200 })
+      .resolves({ Reservations: [{ Instances: [instance('i-0aaaaaaaaaaaaaaa1')] }] });
+    const { result, degraded } = await collectDegradations(async () => ({
+      versions: await all(pageAccountTemplateVersions(clients.ec2, ['$Default', '$Latest'])),
+      tagged: await describeLaunchTemplatesTagged(clients.ec2, 'imds-guard:source-launch-configuration', ['lc-1']),
+      watched: await all(pageInstancesWhere(clients.ec2, [{ Name: 'tag-key', Values: ['imds-guard:flipped-at'] }])),
+    }));
+    expect(result.versions.flat()).toHaveLength(1);
+    expect(result.tagged).toHaveLength(1);
+    expect(result.watched.flat()).toHaveLength(1);
+    expect(degraded.map((d) => `${d.operation} ${d.from}→${d.to}`)).toEqual([
+      'DescribeLaunchTemplateVersions 200→40',
+      'DescribeLaunchTemplates 200→40',
+      'DescribeInstances 1000→200',
+    ]);
+    // The filters stay on the smaller page.
+    expect(ec2.commandCalls(DescribeLaunchTemplatesCommand).map((c) => [c.args[0].input.MaxResults, c.args[0].input.Filters?.[0]?.Name])).toEqual([
+      [200, 'tag:imds-guard:source-launch-configuration'],
+      [40, 'tag:imds-guard:source-launch-configuration'],
+    ]);
+  });
+
   it('Auto Scaling groups go 100 → 20 → 5 (MaxRecords)', async () => {
     autoScaling.on(DescribeAutoScalingGroupsCommand).rejects(requestTimeout(10_000));
     await all(pageAutoScalingGroups(clients.autoScaling)).catch(() => undefined);
     expect(autoScaling.commandCalls(DescribeAutoScalingGroupsCommand).map((c) => c.args[0].input.MaxRecords)).toEqual([100, 20, 5]);
+  });
+
+  it('a run that fell back once starts its next listing of the same call at the smaller size', async () => {
+    ec2
+      .on(DescribeInstancesCommand, { MaxResults: 1000 })
+      .rejects(requestTimeout(10_000))
+      .on(DescribeInstancesCommand, { MaxResults: 200 })
+      .resolves({ Reservations: [{ Instances: [instance('i-0aaaaaaaaaaaaaaa1')] }] });
+    const { degraded } = await collectDegradations(async () => {
+      await all(pageInstances(clients.ec2));
+      await all(pageInstances(clients.ec2));
+    });
+    expect(sent().map((s) => s.MaxResults)).toEqual([1000, 200, 200]);
+    expect(degraded).toHaveLength(1);
+    // A new run starts at the full size again.
+    await collectDegradations(() => all(pageInstances(clients.ec2)));
+    expect(sent().map((s) => s.MaxResults)).toEqual([1000, 200, 200, 1000, 200]);
   });
 
   it('each run keeps only its own degradations when runs overlap (scan --org)', async () => {

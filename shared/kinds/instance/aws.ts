@@ -55,7 +55,7 @@ export async function* pageInstances(ec2: EC2Client, pageSize = DESCRIBE_INSTANC
     operation: 'DescribeInstances',
     detail: 'listing',
     sizes: pageSizeLadder(pageSize, DESCRIBE_INSTANCES_MIN_PAGE_SIZE),
-    open: (size, startingToken) => paginateDescribeInstances({ client: ec2, pageSize: size, startingToken, withCommand: ownInput }, {}),
+    open: (size, startingToken, withCommand) => paginateDescribeInstances({ client: ec2, pageSize: size, startingToken, withCommand }, {}),
     items: (out) => out.Reservations?.flatMap((r) => r.Instances ?? []),
   });
 }

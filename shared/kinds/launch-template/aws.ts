@@ -129,7 +129,7 @@ export async function* pageAccountTemplateVersions(
     operation: 'DescribeLaunchTemplateVersions',
     detail: `${input.Versions.join(',')} of all templates`,
     sizes: pageSizeLadder(pageSize, LAUNCH_TEMPLATES_MIN_PAGE_SIZE),
-    open: (size, startingToken) => paginateDescribeLaunchTemplateVersions({ client: ec2, pageSize: size, startingToken, withCommand: ownInput }, input),
+    open: (size, startingToken, withCommand) => paginateDescribeLaunchTemplateVersions({ client: ec2, pageSize: size, startingToken, withCommand }, { ...input }),
     items: (out) => out.LaunchTemplateVersions,
   });
 }
