@@ -22,6 +22,7 @@ import { memberRoleStatements } from './member-role.js';
 import { ENFORCEMENT_RECORD_ENV, REFUSED_LAUNCH_RULE, STATE_STATEMENTS } from './refused-launches.js';
 import { SWITCH_OFF_PERMISSIONS } from '../shared/watch/account/switch-off.js';
 import type { FunctionName, FunctionSpec, MemberStack, ParameterName, ParameterSpec, RuleSpec, Statement, Value } from './model.js';
+import { PREFLIGHT_PERMISSIONS } from '../shared/aws/preflight.js';
 
 export const APP_NAME = 'imds-guard';
 /** Default name of the member role the hub assumes (`IMDS_GUARD_MEMBER_ROLE`). */
@@ -439,6 +440,16 @@ function fn(
  */
 const ACTION_READS = ['describe', 'usage', 'images'] as const satisfies readonly Capability[];
 
+/**
+ * What the member role grants: the action function's needs, and the reads of
+ * `doctor` (shared/aws/preflight.ts), so `doctor --org` can check member accounts.
+ */
+export function memberRoleNeeds(): { read: Statement[]; write: Statement[] } {
+  const action = actionFunctionNeeds();
+  const doctor = Object.values(PREFLIGHT_PERMISSIONS).map((s): Statement => ({ sid: s.sid, actions: [...s.actions], resources: [...s.resources] }));
+  return { read: [...action.read, ...doctor], write: action.write };
+}
+
 /** The action function's resource statements, reads and writes apart: the member role grants the same (infra/member-role.ts). */
 export function actionFunctionNeeds(): { read: Statement[]; write: Statement[] } {
   return { read: permissionsFor(ACTION_READS), write: permissionsFor(['act']).map(({ shared: _, ...s }) => s) };
@@ -594,7 +605,7 @@ export const MEMBER_STACK: MemberStack = {
       },
     ],
   },
-  memberRole: { when: 'MemberRoleCreated', statements: memberRoleStatements(actionFunctionNeeds()) },
+  memberRole: { when: 'MemberRoleCreated', statements: memberRoleStatements(memberRoleNeeds()) },
   deadLetterQueue: { retentionSeconds: 14 * 24 * 3600 },
   eventQueue: {
     target: 'events',

@@ -15,6 +15,7 @@ import { HUB, HUB_ACTION_TARGET_ID, renderHubTemplate } from '../../infra/hub.js
 import { holds, type ParameterName } from '../../infra/model.js';
 import { sstHubPlan } from '../../infra/sst-args.js';
 import { actionFunctionNeeds, MEMBER_STACK } from '../../infra/stack.js';
+import { PREFLIGHT_PERMISSIONS } from '../../shared/aws/preflight.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'imds-guard-hub-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,25 +94,33 @@ describe('member role (member template)', () => {
     expect(JSON.stringify(member.Rules.MemberRoleNeedsOrganizationAndHomeRegion)).toContain('OrganizationId');
   });
 
-  it('grants what the action function needs, in every region, writes only with RemediationAllowed, no * action', () => {
+  it("grants what the action function needs and doctor's reads, in every region, writes only with RemediationAllowed, no * action", () => {
     const [read, write] = role.Properties.Policies as [{ PolicyDocument: { Statement: Json[] } }, { 'Fn::If': [string, { PolicyDocument: { Statement: Json[] } }, Json] }];
     const needs = actionFunctionNeeds();
+    const doctor = Object.values(PREFLIGHT_PERMISSIONS).flatMap((s) => s.actions);
     const unique = (actions: readonly string[]) => [...new Set(actions)].sort();
     // The writes are a second policy that exists only with RemediationAllowed.
     expect(write['Fn::If'][0]).toBe('RemediationAllowed');
     expect(write['Fn::If'][2]).toEqual({ Ref: 'AWS::NoValue' });
-    const reads = read.PolicyDocument.Statement as { Action: string[] }[];
-    const writes = write['Fn::If'][1].PolicyDocument.Statement as { Action: string[] }[];
+    type Deployed = { Action: string[]; Resource: unknown; Condition?: unknown };
+    const reads = read.PolicyDocument.Statement as Deployed[];
+    const writes = write['Fn::If'][1].PolicyDocument.Statement as Deployed[];
     expect(JSON.stringify(reads)).not.toContain('Fn::If');
-    expect(unique(writes.flatMap((s) => s.Action))).toEqual(unique(needs.write.flatMap((s) => s.actions)));
-    expect(unique(reads.flatMap((s) => s.Action))).toEqual(unique(needs.read.flatMap((s) => s.actions)));
+    expect(unique(reads.flatMap((s) => s.Action))).toEqual(unique([...needs.read.flatMap((s) => s.actions), ...doctor]));
+    // Every write need is granted: by the write policy, or already by a read statement (the write policy does not repeat it).
+    const where = (s: Deployed): string => JSON.stringify([s.Resource, s.Condition ?? null]);
+    for (const w of writes) for (const r of reads) if (where(w) === where(r)) expect(w.Action.filter((a) => r.Action.includes(a))).toEqual([]);
+    expect(unique([...writes, ...reads].flatMap((s) => s.Action))).toEqual(unique([...needs.read, ...needs.write].flatMap((s) => s.actions).concat(doctor)));
+    expect(unique(writes.flatMap((s) => s.Action))).toContain('ec2:ModifyInstanceMetadataOptions');
     // The same derived statements as the action function's own role (infra/stack.ts permissionsFor).
     const action = MEMBER_STACK.functions.find((f) => f.name === 'action')!;
     const actionGrants = unique(action.statements.flatMap((s) => s.actions));
     for (const a of [...needs.read, ...needs.write].flatMap((s) => s.actions)) expect(actionGrants).toContain(a);
     const statements = [...reads, ...writes];
     expect(JSON.stringify(statements)).not.toContain('${AWS::Region}');
-    expect(JSON.stringify(statements)).not.toMatch(/securityhub:|logs:|sqs:/);
+    // No findings writes, logs or queues; the only Security Hub actions are doctor's reads.
+    expect(JSON.stringify(statements)).not.toMatch(/logs:|sqs:/);
+    expect(unique(statements.flatMap((s) => s.Action).filter((a) => a.startsWith('securityhub:')))).toEqual(unique(doctor.filter((a) => a.startsWith('securityhub:'))));
     for (const a of actions(member)) expect(a).not.toContain('*');
   });
 
