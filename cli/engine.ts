@@ -113,7 +113,7 @@ export async function walkRegion(
   onKindRead?: (kind: ResourceKind) => void,
 ): Promise<void> {
   // One run per region walk: a listing that fell back to smaller pages starts there the next time.
-  const { degraded } = await collectDegradations(() => walkKinds(clients, scope, kinds, log, progress, onPage));
+  const { degraded } = await collectDegradations(() => walkKinds(clients, scope, kinds, log, progress, onPage, onKindRead));
   log.degraded.push(...degraded);
 }
 
@@ -124,6 +124,7 @@ async function walkKinds(
   log: RegionLog,
   progress: Progress,
   onPage: (kind: ResourceKind, subjects: Subject[]) => Promise<void>,
+  onKindRead?: (kind: ResourceKind) => void,
 ): Promise<void> {
   const inventory = createInventory(clients, scope);
   for (const kind of kinds) {

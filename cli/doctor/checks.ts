@@ -177,7 +177,7 @@ export async function checkRegion(
   const setting = stack?.parameters.EnforceAccountDefault ?? input.env[SETTINGS.enforceAccountDefault] ?? DEFAULT_POLICY.enforceAccountDefault;
   if (hub) {
     const id = findingId({ kind: stageCarrierKind(), id: account, account, region }, 'imdsv2');
-    add('stage', await guarded(async () => judgeStage(region, await publishedStage(clients.securityHub, id), setting), 'securityhub:GetFindings'));
+    add('stage', await guarded(async () => judgeStage(region, await publishedStage(clients.securityHub, id), setting), 'stage', role));
   } else {
     add('stage', { status: 'skip', detail: `Security Hub is not read here; imds-guard scan --region ${region} computes the stage` });
   }

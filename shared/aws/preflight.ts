@@ -42,6 +42,7 @@ export const PREFLIGHT_PERMISSIONS = {
   controls: { sid: 'DoctorControls', actions: ['securityhub:ListStandardsControlAssociations'], resources: ['*'] },
   'lambda-concurrency': { sid: 'DoctorConcurrency', actions: ['lambda:GetAccountSettings'], resources: ['*'] },
   'account-default': { sid: 'DoctorAccountDefault', actions: ['ec2:GetInstanceMetadataDefaults'], resources: ['*'] },
+  stage: { sid: 'DoctorStage', actions: ['securityhub:GetFindings'], resources: ['arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default'] },
   stack: { sid: 'DoctorStack', actions: ['cloudformation:DescribeStacks'], resources: ['*'] },
   sweep: { sid: 'DoctorSweep', actions: ['cloudwatch:GetMetricData'], resources: ['*'] },
 } as const satisfies Record<string, { sid: string; actions: readonly string[]; resources: readonly string[] }>;
