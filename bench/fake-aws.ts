@@ -16,7 +16,9 @@
  * The service is read from the SigV4 credential scope. Page sizes and batch
  * limits are enforced as AWS documents them (a request over a limit is a 400,
  * so a client that breaks a limit fails loudly). Every call is counted per
- * service and operation, and waits a fixed latency before its reply. Faults
+ * service and operation, and waits a fixed latency before its reply; with a
+ * page latency, a listing call waits longer the larger the page it asks for
+ * (`fullPageMs` × MaxResults / the API's maximum), as a slow endpoint does. Faults
  * (throttling, 5xx, partial batch failures) are injected at a seeded rate,
  * BEFORE the request has any effect, so a retried call is never applied twice.
  *
@@ -54,6 +56,22 @@ export interface Faults {
   services?: readonly string[];
   seed?: number;
 }
+
+/** Extra latency of a listing call, growing with the page it asks for. */
+export interface PageLatency {
+  /** Added to a call asking for the API's maximum page; a page of a fifth of it waits a fifth of this. */
+  fullPageMs: number;
+}
+
+/** The listings the page latency applies to, with their MaxResults / MaxRecords maximum. */
+const LISTING_MAX: Record<string, number> = {
+  'ec2:DescribeInstances': 1000,
+  'ec2:DescribeLaunchTemplates': 200,
+  'ec2:DescribeLaunchTemplateVersions': 200,
+  'autoscaling:DescribeLaunchConfigurations': 100,
+  'autoscaling:DescribeAutoScalingGroups': 100,
+  'securityhub:GetFindings': 100,
+};
 
 export interface StoredFinding {
   Id: string;
@@ -99,6 +117,8 @@ export interface FakeAws {
   setFaults(faults: Faults | undefined): void;
   /** Latency per call from now on (also settable over HTTP: `POST /__fake/latency?ms=N`, unsigned). */
   setLatency(ms: number): void;
+  /** Page latency of listing calls from now on (`undefined`: none). */
+  setPageLatency(latency: PageLatency | undefined): void;
   /** Forgets the call and fault counts. */
   reset(): void;
   close(): Promise<void>;
@@ -168,7 +188,7 @@ function intParam(params: URLSearchParams, name: string): number | undefined {
   return v === null ? undefined : Number(v);
 }
 
-export async function startFakeAws(estateIn: Estate, options: { latencyMs?: number; faults?: Faults } = {}): Promise<FakeAws> {
+export async function startFakeAws(estateIn: Estate, options: { latencyMs?: number; faults?: Faults; pageLatency?: PageLatency } = {}): Promise<FakeAws> {
   const estate: Required<Estate> = {
     nonCompliantShare: 0.3,
     latestDiffersEvery: 10,
@@ -192,6 +212,7 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
   let faults = options.faults;
   let random = mulberry32(faults?.seed ?? 1);
   let latencyMs = options.latencyMs ?? 0;
+  let pageLatency = options.pageLatency;
   const ncEvery = estate.nonCompliantShare > 0 ? 1 / estate.nonCompliantShare : Infinity;
 
   // ---- the estate ------------------------------------------------------------
@@ -295,6 +316,11 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
           return `<launchTemplates>${idx.map(templateXml).join('')}</launchTemplates>`;
         }
         const size = max ?? 200;
+        // The templates carry one tag, `team`: a filter on any other tag matches none of them.
+        for (let f = 1; p.has(`Filter.${f}.Name`); f++) {
+          const name = p.get(`Filter.${f}.Name`) as string;
+          if (name.startsWith('tag:') && name !== 'tag:team') return '<launchTemplates/>';
+        }
         const from = fromToken(p.get('NextToken') ?? undefined);
         const to = Math.min(estate.launchTemplates, from + size);
         const idx = Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
@@ -590,6 +616,22 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     throw new ApiError(404, 'ResourceNotFoundException', `fake Security Hub has no ${method} ${path}`);
   }
 
+  /** The page latency of one call: none unless it is a listing that asks for a page size. */
+  function listingLatency(key: string, query: URLSearchParams | undefined, json: string | undefined): number {
+    const max = LISTING_MAX[key];
+    if (!pageLatency || max === undefined) return 0;
+    let size: number | undefined;
+    if (query) size = intParam(query, 'MaxResults') ?? intParam(query, 'MaxRecords');
+    else if (json) {
+      try {
+        size = (JSON.parse(json) as { MaxResults?: number }).MaxResults;
+      } catch {
+        size = undefined;
+      }
+    }
+    return size === undefined ? 0 : Math.round((pageLatency.fullPageMs * Math.min(size, max)) / max);
+  }
+
   // ---- wire ------------------------------------------------------------------
   const EC2_NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
   const ASG_NS = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
@@ -688,7 +730,8 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     }
     const key = `${service}:${op}`;
     calls.set(key, (calls.get(key) ?? 0) + 1);
-    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+    const wait = latencyMs + listingLatency(key, query, service === 'securityhub' ? raw : undefined);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 
     const json = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       const type = service === 'monitoring' ? 'application/x-amz-json-1.0' : service === 'config' || service === 'organizations' ? 'application/x-amz-json-1.1' : 'application/json';
@@ -782,6 +825,9 @@ export async function startFakeAws(estateIn: Estate, options: { latencyMs?: numb
     },
     setLatency(ms) {
       latencyMs = ms;
+    },
+    setPageLatency(latency) {
+      pageLatency = latency;
     },
     reset() {
       calls.clear();

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every benchmark, figures printed as measured. Each part
- * also runs alone: bench/sweep.ts, bench/events.ts, bench/memory.ts, bench/bundle.ts, bench/cost.ts, bench/org.ts.
+ * also runs alone: bench/sweep.ts, bench/events.ts, bench/memory.ts, bench/bundle.ts, bench/cost.ts, bench/org.ts,
+ * bench/watch.ts, bench/degraded.ts.
  *
  *   npm run bench [-- --quick]    (--quick: 1,000 and 10,000 instances only, fewer runs, 10 and 50 accounts)
  */
@@ -8,6 +9,7 @@ import './env.js';
 import { availableParallelism, totalmem } from 'node:os';
 import { benchBundles, formatBundles } from './bundle.js';
 import { benchCost } from './cost.js';
+import { benchDegraded, formatDegraded } from './degraded.js';
 import { benchEvents, formatEvents } from './events.js';
 import { benchMemory, formatMemory } from './memory.js';
 import { benchOrgScaling, formatOrg, formatOrgScaling } from './org.js';
@@ -45,4 +47,6 @@ for (const r of orgRuns) console.log(formatOrg(r));
 console.log(`\n${formatOrgScaling(orgRuns)}`);
 console.log('\n## 7. Watch (guard window, rollback; 50 ms per call)\n');
 console.log(formatWatch(await benchWatch(quick ? [1000] : [1000, 10_000])));
+console.log('\n## 8. Degraded sweep (listings that time out at full pages go on with smaller ones)\n');
+console.log(formatDegraded(await benchDegraded(5000)));
 console.log(`\nbench done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

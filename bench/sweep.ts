@@ -64,7 +64,7 @@ export function minimumCalls(fake: FakeAws, stale: number, hopLimitCeiling = 2):
 }
 
 /** Findings of instances that are gone, as a previous run would have left them. */
-function seedStaleFindings(fake: FakeAws, count: number): void {
+export function seedStaleFindings(fake: FakeAws, count: number): void {
   const productArn = `arn:aws:securityhub:${REGION}:${ACCOUNT}:product/${ACCOUNT}/default`;
   for (let k = 0; k < count; k++) {
     const id = instanceId(fake.estate.instances + 1_000_000 + k);

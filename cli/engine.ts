@@ -18,6 +18,7 @@ import type { PipelineDeps, Remediator } from '../shared/engine/pipeline.js';
 import type { Policy } from '../shared/policy.js';
 import type { UsageSource } from '../shared/engine/ports.js';
 import { pipelineDeps } from '../shared/wiring/pipeline-deps.js';
+import { collectDegradations, type Degradation } from '../shared/observability/degraded.js';
 import { awsCode, CredentialsError, describeError, type ErrorInfo, isCredentialsError, isPermissionError, messageOf } from './errors.js';
 import { count, type Progress } from './progress.js';
 
@@ -71,11 +72,14 @@ export interface RegionStatus {
   /** `failed`: nothing could be read; `partial`: some parts failed. */
   status: 'ok' | 'partial' | 'failed';
   errors: RegionError[];
+  /** Listings that timed out at full pages and went on with smaller ones (shared/aws/pages.ts). */
+  degraded?: Degradation[];
 }
 
 /** Records errors of one region; credential errors are never swallowed. */
 export class RegionLog {
   readonly errors: RegionError[] = [];
+  readonly degraded: Degradation[] = [];
   succeeded = 0;
   constructor(readonly region: string) {}
 
@@ -88,15 +92,15 @@ export class RegionLog {
 
   status(): RegionStatus {
     const status = this.errors.length === 0 ? 'ok' : this.succeeded === 0 ? 'failed' : 'partial';
-    return { region: this.region, status, errors: this.errors };
+    return { region: this.region, status, errors: this.errors, ...(this.degraded.length > 0 ? { degraded: this.degraded } : {}) };
   }
 }
 
 /**
  * Lists the chosen kinds of one region page by page and hands each page to
- * `onPage`. A permission error on one kind is recorded and the next kind is
- * tried; any other error (region not enabled, token invalid there, network)
- * stops the region. Credential errors propagate.
+ * `onPage`. An error that is one kind's (kindLevel) is recorded and the next
+ * kind is tried; any other error (region not enabled, token invalid there,
+ * network, no answer) stops the region. Credential errors propagate.
  */
 export async function walkRegion(
   clients: Clients,
@@ -106,6 +110,20 @@ export async function walkRegion(
   progress: Progress,
   onPage: (kind: ResourceKind, subjects: Subject[]) => Promise<void>,
   /** Called once a kind was read whole (every page): the migration stage needs to know what it saw all of. */
+  onKindRead?: (kind: ResourceKind) => void,
+): Promise<void> {
+  // One run per region walk: a listing that fell back to smaller pages starts there the next time.
+  const { degraded } = await collectDegradations(() => walkKinds(clients, scope, kinds, log, progress, onPage, onKindRead));
+  log.degraded.push(...degraded);
+}
+
+async function walkKinds(
+  clients: Clients,
+  scope: Scope,
+  kinds: readonly ResourceKind[],
+  log: RegionLog,
+  progress: Progress,
+  onPage: (kind: ResourceKind, subjects: Subject[]) => Promise<void>,
   onKindRead?: (kind: ResourceKind) => void,
 ): Promise<void> {
   const inventory = createInventory(clients, scope);
@@ -123,10 +141,30 @@ export async function walkRegion(
       log.succeeded += 1;
       onKindRead?.(kind);
     } catch (error) {
-      log.record(isPermissionError(error) ? kind : 'region', error);
-      if (!isPermissionError(error)) return;
+      const own = kindLevel(error, log.succeeded > 0);
+      log.record(own ? kind : 'region', error);
+      if (!own) return;
     }
   }
+}
+
+/** The service answered, but the call is not something this account or Region as a whole lacks. */
+const REGION_CODES: ReadonlySet<string> = new Set(['AuthFailure', 'UnrecognizedClientException', 'OptInRequired', 'InvalidClientTokenId', 'SignatureDoesNotMatch']);
+
+/**
+ * Whether an error is one kind's, so the other kinds are still worth listing:
+ * a denied call, or any answer from a service that already answered this
+ * Region's other kinds (an emulator lacking one call answers it with a 500 or
+ * 501, moto with an HTML page). No answer at all, a Region or token error, or
+ * a page that is not an AWS reply before anything was read (a proxy, a
+ * captive portal) is the Region's.
+ */
+export function kindLevel(error: unknown, somethingRead: boolean): boolean {
+  if (isPermissionError(error)) return true;
+  if (!somethingRead) return false;
+  const info = describeError(error);
+  if (info.status === undefined || info.code === 'TimeoutError') return false;
+  return info.code === undefined || !REGION_CODES.has(info.code);
 }
 
 /** A remediator that only collects plans: nothing can be written through it. */

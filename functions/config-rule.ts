@@ -8,6 +8,11 @@
  * Security Hub findings come from the events and sweep functions; this one
  * writes only the Config record (see docs/findings.md, "Config and Security
  * Hub without duplicates").
+ *
+ * On the periodic run a kind that cannot be listed is logged, counted and
+ * named in the result (`partial`); the other kinds are still evaluated, and
+ * Config keeps that kind's last evaluations. The run fails when no kind could
+ * be read.
  */
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
@@ -25,6 +30,8 @@ import { loadPolicy } from '../shared/policy.js';
 import type { PublishResult } from '../shared/engine/ports.js';
 import { type ConfigInvocation, parseEvent } from '../shared/refs/parse.js';
 import { failIfUnpublished } from '../shared/engine/unpublished.js';
+import { failIfNothingRead, readKind, type UnreadKind } from '../shared/engine/unread.js';
+import { collectDegradations } from '../shared/observability/degraded.js';
 import type { HandlerResult } from '../shared/lambda/results.js';
 import { type EvaluationItem, putEvaluations, readConfigHeld } from '../shared/sinks/config.js';
 
@@ -45,9 +52,18 @@ async function handle(event: unknown, context: Context): Promise<HandlerResult> 
   const invocation = parsed.config;
   const deps: PipelineDeps = { policy, loader: createLoader(clients, { account: scope.account }) };
   try {
-    const result = invocation.evaluateAll
-      ? await evaluateEverything(invocation, deps, scope)
-      : await putEvaluations(clients.config, invocation.resultToken, await evaluateItems(invocation, deps));
+    if (invocation.evaluateAll) {
+      const { result, degraded } = await collectDegradations(() => evaluateEverything(invocation, deps, scope));
+      failIfUnpublished(result.total);
+      const evaluated = result.total.published + result.total.failed.length;
+      return {
+        status: result.unread.length > 0 ? 'partial' : 'done',
+        evaluated,
+        ...(result.unread.length > 0 ? { unread: result.unread } : {}),
+        ...(degraded.length > 0 ? { degraded } : {}),
+      };
+    }
+    const result = await putEvaluations(clients.config, invocation.resultToken, await evaluateItems(invocation, deps));
     failIfUnpublished(result);
     return { status: 'done', evaluated: result.published + result.failed.length };
   } catch (error) {
@@ -79,7 +95,7 @@ async function evaluateEverything(
   invocation: ConfigInvocation,
   deps: PipelineDeps,
   scope: Scope,
-): Promise<PublishResult> {
+): Promise<{ total: PublishResult; unread: UnreadKind[] }> {
   const inventory = createInventory(clients, scope);
   const total: PublishResult = { published: 0, failed: [] };
   // The periodic run is the safety net, and each evaluation put is billed: put only what Config does not already hold.
@@ -93,9 +109,14 @@ async function evaluateEverything(
     total.published += result.published;
     total.failed.push(...result.failed);
   }
+  const unread: UnreadKind[] = [];
+  const errors: unknown[] = [];
   for (const kind of KIND_NAMES) {
-    for await (const page of inventory.pages(kind)) await put(page);
+    for await (const page of readKind(kind, inventory.pages(kind), unread, errors)) await put(page);
   }
-  logger.info('periodic evaluation done', { put: total.published, failed: total.failed.length, unchanged, comparedWithConfig: held !== undefined });
-  return total;
+  const fields = { put: total.published, failed: total.failed.length, unchanged, comparedWithConfig: held !== undefined, ...(unread.length > 0 ? { unread } : {}) };
+  if (unread.length > 0) logger.warn('periodic evaluation partial: some kinds could not be read', fields);
+  else logger.info('periodic evaluation done', fields);
+  failIfNothingRead(unread, errors);
+  return { total, unread };
 }

@@ -6,6 +6,11 @@
  *
  * Stateless on purpose: a run cut short by the Lambda timeout leaves nothing
  * half-done that the next run does not simply redo.
+ *
+ * A kind that cannot be listed makes the run `partial` (the other kinds are
+ * published, that kind's findings stay as they are), not a failed invocation
+ * that Lambda would retry to the same end; the run fails when no kind could
+ * be read, or when findings could not be published.
  */
 import type { Context } from 'aws-lambda';
 import { createClients } from '../shared/aws/clients.js';
@@ -60,8 +65,11 @@ async function handle(_event: unknown, context: Context): Promise<HandlerResult>
       deps,
       activeFindings: createSecurityHubFindingIndex(clients.securityHub, scope),
     });
-    logger.info('sweep done', { ...summary, state: store.where, stateKnown: changes.known, decisions: changes.counts });
-    return { status: 'done', ...summary };
+    const status = summary.unread ? 'partial' : 'done';
+    const fields = { ...summary, state: store.where, stateKnown: changes.known, decisions: changes.counts };
+    if (status === 'partial') logger.warn('sweep partial: some kinds could not be read', fields);
+    else logger.info('sweep done', fields);
+    return { status, ...summary };
   } catch (error) {
     logger.error('sweep failed', errorFields(error));
     throw error;

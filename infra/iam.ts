@@ -18,6 +18,7 @@ import { CONFIG_PERMISSIONS } from '../shared/sinks/config.js';
 import { SUPPRESSED_PERMISSIONS } from '../shared/findings/suppressed.js';
 import { FINDING_INDEX_PERMISSIONS, FINDINGS_PERMISSIONS } from '../shared/sinks/securityhub.js';
 import type { Statement } from './model.js';
+import { PREFLIGHT_PERMISSIONS } from '../shared/aws/preflight.js';
 
 export type Capability = 'describe' | 'list' | 'usage' | 'images' | 'findings' | 'control-findings' | 'finding-index' | 'suppressed' | 'config' | 'act';
 
@@ -138,6 +139,16 @@ export function runtimeStatements(id: string): Statement[] {
  * imports its findings).
  */
 export const ACTION_READS = ['describe', 'usage', 'images'] as const satisfies readonly Capability[];
+
+/**
+ * What the member role grants: the action function's needs, and the reads of
+ * `doctor` (shared/aws/preflight.ts), so `doctor --org` can check member accounts.
+ */
+export function memberRoleNeeds(): { read: Statement[]; write: Statement[] } {
+  const action = actionFunctionNeeds();
+  const doctor = Object.values(PREFLIGHT_PERMISSIONS).map((s): Statement => ({ sid: s.sid, actions: [...s.actions], resources: [...s.resources] }));
+  return { read: [...action.read, ...doctor], write: action.write };
+}
 
 /** The action function's resource statements, reads and writes apart: the member role grants the same (infra/member-role.ts). */
 export function actionFunctionNeeds(): { read: Statement[]; write: Statement[] } {

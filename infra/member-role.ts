@@ -1,10 +1,11 @@
 /**
- * The member role: what the hub's custom action (and `imds-guard scan --org`)
- * assumes in each member account. Its permissions are the action function's
- * own needs (infra/stack.ts `actionFunctionNeeds`), minus what only makes
- * sense in the function's account (logs, dead letters, Security Hub: the hub
- * writes its notes itself), valid in every region because IAM is global and
- * the role is created once per account.
+ * The member role: what the hub's custom action (and `imds-guard scan --org`,
+ * `fix --org`, `doctor --org`) assumes in each member account. Its permissions
+ * are the action function's own needs (infra/iam.ts `actionFunctionNeeds`),
+ * minus what only makes sense in the function's account (logs, dead letters,
+ * Security Hub: the hub writes its notes itself), plus the read-only calls of
+ * `doctor` (shared/aws/preflight.ts `PREFLIGHT_PERMISSIONS`), valid in every
+ * region because IAM is global and the role is created once per account.
  */
 import type { Statement } from './model.js';
 
@@ -47,10 +48,16 @@ function merged(statements: readonly Statement[], sid: string): Statement[] {
   return [...groups.values()].map((s, i) => ({ ...s, sid: `${sid}${i + 1}` }));
 }
 
-/** Read always; writes only when the member stack allows remediation. */
+/** The write statements without the actions a read statement with the same resources and condition already grants. */
+function beyondReads(write: readonly Statement[], read: readonly Statement[]): Statement[] {
+  const key = (s: Statement): string => JSON.stringify([s.resources, s.condition ?? null]);
+  const granted = new Map<string, Set<string>>();
+  for (const s of read) granted.set(key(s), new Set([...(granted.get(key(s)) ?? []), ...s.actions]));
+  return write.map((s) => ({ ...s, actions: s.actions.filter((a) => !granted.get(key(s))?.has(a)) })).filter((s) => s.actions.length > 0);
+}
+
+/** Read always; writes only when the member stack allows remediation (never repeating what the reads grant). */
 export function memberRoleStatements(needs: { read: readonly Statement[]; write: readonly Statement[] }): Statement[] {
-  return [
-    ...merged(needs.read.map(anyRegion), 'MemberRead'),
-    ...merged(needs.write.map(anyRegion), 'MemberWrite').map((s) => ({ ...s, when: 'RemediationAllowed' as const })),
-  ];
+  const read = merged(needs.read.map(anyRegion), 'MemberRead');
+  return [...read, ...merged(beyondReads(needs.write.map(anyRegion), read), 'MemberWrite').map((s) => ({ ...s, when: 'RemediationAllowed' as const }))];
 }

@@ -9,7 +9,7 @@
 import { ARN, HERE } from '../shared/kinds/permissions.js';
 import { recordedConfigTypes } from '../shared/kinds/registry.js';
 import { FUNCTIONS } from './functions.js';
-import { actionFunctionNeeds } from './iam.js';
+import { memberRoleNeeds } from './iam.js';
 import { memberRoleStatements } from './member-role.js';
 import type { MemberStack } from './model.js';
 import { ROLE_PATH } from './names.js';
@@ -69,7 +69,7 @@ export const MEMBER_STACK: MemberStack = {
       },
     ],
   },
-  memberRole: { when: 'MemberRoleCreated', statements: memberRoleStatements(actionFunctionNeeds()) },
+  memberRole: { when: 'MemberRoleCreated', statements: memberRoleStatements(memberRoleNeeds()) },
   deadLetterQueue: { retentionSeconds: 14 * 24 * 3600 },
   eventQueue: {
     target: 'events',

@@ -18,13 +18,15 @@ export class ImdsGuardError extends Error {
 export class NotAwsReplyError extends ImdsGuardError {
   override name = 'NotAwsReply';
   readonly $metadata: { httpStatusCode?: number };
+  /** `what`: the body in words (default: `a <content type> body`). */
   constructor(
     readonly status: number | undefined,
     readonly contentType: string,
     cause?: unknown,
+    what = `a ${contentType || 'non-AWS'} body`,
   ) {
     super(
-      `HTTP ${status ?? '?'} with a ${contentType || 'non-AWS'} body, not an AWS reply (a proxy, a captive portal or a wrong endpoint URL?)`,
+      `HTTP ${status ?? '?'} with ${what}, not an AWS reply (a proxy, a captive portal or a wrong endpoint URL?)`,
       cause === undefined ? undefined : { cause },
     );
     // Keeps the SDK's retry classification: a 502/503/504 page is retried like any 5xx.

@@ -1,8 +1,11 @@
 /**
  * Every check of one region of one account: each reads its facts through
  * shared/aws/preflight.ts and is judged by ./judge.ts. A check that cannot be
- * read becomes an `error` check with the permission to grant; the others
- * still run. Credential errors propagate.
+ * read becomes an `error` check saying which call failed and why, with the
+ * permissions to grant (the statements declared beside the calls,
+ * `PREFLIGHT_PERMISSIONS`); the others still run. Read through the member
+ * role (`--org`), a denied check says the role is older than the reads it now
+ * grants. Credential errors propagate.
  */
 import type { Clients } from '../../shared/aws/clients.js';
 import {
@@ -17,10 +20,11 @@ import {
   securityControls,
   trailIsLogging,
   trailSelectors,
+  PREFLIGHT_PERMISSIONS,
   type PreflightClients,
   type StackFacts,
 } from '../../shared/aws/preflight.js';
-import { describeError, isCredentialsError } from '../errors.js';
+import { describeError, isCredentialsError, isPermissionError } from '../errors.js';
 import type { Progress } from '../progress.js';
 import {
   CONTROL_IDS,
@@ -49,18 +53,35 @@ function stageCarrierKind(): (typeof KIND_NAMES)[number] {
   return kind;
 }
 
-/** One check's reading went wrong: AccessDenied etc. become an `error` check, never a crash. */
-function failed(error: unknown, permissions: string): Verdict {
-  if (isCredentialsError(error)) throw error;
-  const { code, message, operation } = describeError(error);
-  return { status: 'error', detail: `could not be read: ${code ? `${code}: ` : ''}${message}${operation ? ` (${operation})` : ''}`, fix: `grant ${permissions}` };
+/** The IAM actions a check reads with, as its fix names them. */
+export function checkPermissions(check: keyof typeof PREFLIGHT_PERMISSIONS): string {
+  return PREFLIGHT_PERMISSIONS[check].actions.join(', ');
 }
 
-async function guarded(read: () => Promise<Verdict>, permissions: string): Promise<Verdict> {
+/**
+ * One check's reading went wrong: AccessDenied etc. become an `error` check,
+ * never a crash. `role`: the member role the account was read through.
+ */
+function failed(error: unknown, check: keyof typeof PREFLIGHT_PERMISSIONS, role?: string): Verdict {
+  if (isCredentialsError(error)) throw error;
+  const { code, message, operation } = describeError(error);
+  const detail = `could not be read: ${code ? `${code}: ` : ''}${message}${operation ? ` (${operation})` : ''}`;
+  const permissions = checkPermissions(check);
+  if (role && isPermissionError(error)) {
+    return {
+      status: 'error',
+      detail: `${detail}; the member role ${role} does not grant it here`,
+      fix: `update this account's member stack (its role grants doctor's reads: ${permissions}), or run doctor with this account's own credentials`,
+    };
+  }
+  return { status: 'error', detail, fix: `grant ${permissions}` };
+}
+
+async function guarded(read: () => Promise<Verdict>, check: keyof typeof PREFLIGHT_PERMISSIONS, role?: string): Promise<Verdict> {
   try {
     return await read();
   } catch (error) {
-    return failed(error, permissions);
+    return failed(error, check, role);
   }
 }
 
@@ -78,6 +99,8 @@ export async function checkRegion(
   preflightWith: (region: string) => PreflightClients,
   now: Date,
   progress: Progress,
+  /** The member role this account is read through (`--org`), if any. */
+  role?: string,
 ): Promise<Check[]> {
   const clients = clientsWith(region);
   const pre = preflightWith(region);
@@ -87,11 +110,13 @@ export async function checkRegion(
   progress.update(region, 'stack');
   let stack: StackFacts | undefined;
   let stackVerdict: Verdict;
+  let stackRead = false;
   try {
     stack = await findStack(pre.cloudFormation, input.stackName, stackMatcher(input.env));
+    stackRead = true;
     stackVerdict = judgeStack(stack, input.stackName);
   } catch (error) {
-    stackVerdict = failed(error, 'cloudformation:DescribeStacks');
+    stackVerdict = failed(error, 'stack', role);
   }
 
   progress.update(region, 'CloudTrail');
@@ -116,12 +141,12 @@ export async function checkRegion(
         if (state.logging && state.managementWrites) break; // one good trail is enough
       }
       return judgeTrail(region, states);
-    }, 'cloudtrail:DescribeTrails, cloudtrail:GetTrailStatus, cloudtrail:GetEventSelectors'),
+    }, 'cloudtrail', role),
   );
 
   progress.update(region, 'AWS Config');
   const configRule = stack ? stack.parameters.EnableConfigRule !== 'false' : (input.env.IMDS_GUARD_ENABLE_CONFIG_RULE ?? 'true') !== 'false';
-  add('config', await guarded(async () => judgeConfig(region, await describeRecorders(clients.config), configRule), 'config:DescribeConfigurationRecorders, config:DescribeConfigurationRecorderStatus'));
+  add('config', await guarded(async () => judgeConfig(region, await describeRecorders(clients.config), configRule), 'config', role));
 
   progress.update(region, 'Security Hub');
   let hub: string | undefined;
@@ -132,10 +157,10 @@ export async function checkRegion(
       hub = await describeHub(clients.securityHub);
       hubRead = true;
       return judgeHub(region, hub);
-    }, 'securityhub:DescribeHub'),
+    }, 'security-hub', role),
   );
   if (hub) {
-    add('controls', await guarded(async () => judgeControls(region, await securityControls(clients.securityHub, CONTROL_IDS)), 'securityhub:ListStandardsControlAssociations'));
+    add('controls', await guarded(async () => judgeControls(region, await securityControls(clients.securityHub, CONTROL_IDS)), 'controls', role));
   } else {
     add('controls', { status: 'skip', detail: hubRead ? 'Security Hub CSPM is not enabled' : 'Security Hub could not be read' });
   }
@@ -143,16 +168,16 @@ export async function checkRegion(
   progress.update(region, 'Lambda concurrency');
   const reserve = stack ? stack.parameters.ReserveConcurrency !== 'false' : (input.env.IMDS_GUARD_RESERVE_CONCURRENCY ?? 'true') !== 'false';
   const reserved = stack !== undefined && LIVE.test(stack.status) && stack.parameters.ReserveConcurrency !== 'false';
-  add('lambda-concurrency', await guarded(async () => judgeConcurrency(await lambdaConcurrency(pre.lambda), reserve, reserved), 'lambda:GetAccountSettings'));
+  add('lambda-concurrency', await guarded(async () => judgeConcurrency(await lambdaConcurrency(pre.lambda), reserve, reserved), 'lambda-concurrency', role));
 
   progress.update(region, 'account default');
-  add('account-default', await guarded(async () => judgeAccountDefault(region, await accountDefaults(clients.ec2)), 'ec2:GetInstanceMetadataDefaults'));
+  add('account-default', await guarded(async () => judgeAccountDefault(region, await accountDefaults(clients.ec2)), 'account-default', role));
 
   progress.update(region, 'stage');
   const setting = stack?.parameters.EnforceAccountDefault ?? input.env[SETTINGS.enforceAccountDefault] ?? DEFAULT_POLICY.enforceAccountDefault;
   if (hub) {
     const id = findingId({ kind: stageCarrierKind(), id: account, account, region }, 'imdsv2');
-    add('stage', await guarded(async () => judgeStage(region, await publishedStage(clients.securityHub, id), setting), 'securityhub:GetFindings'));
+    add('stage', await guarded(async () => judgeStage(region, await publishedStage(clients.securityHub, id), setting), 'stage', role));
   } else {
     add('stage', { status: 'skip', detail: `Security Hub is not read here; imds-guard scan --region ${region} computes the stage` });
   }
@@ -163,9 +188,12 @@ export async function checkRegion(
   const days = 7;
   if (stack && sweepArn) {
     const fn = sweepArn.split(':function:')[1]?.split(':')[0] ?? sweepArn;
-    add('sweep', await guarded(async () => judgeSweep(stack, await lastInvocation(clients.cloudWatch, fn, now, days), now, days), 'cloudwatch:GetMetricData'));
+    add('sweep', await guarded(async () => judgeSweep(stack, await lastInvocation(clients.cloudWatch, fn, now, days), now, days), 'sweep', role));
   } else if (stack) {
     add('sweep', { status: 'warn', detail: `stack ${stack.name} has no SweepFunctionArn output`, fix: 'update the stack to the current member template' });
+  } else if (!stackRead) {
+    // Not "no stack": whether there is one (and so a sweep) is unknown.
+    add('sweep', { status: 'skip', detail: 'not checked: the stack could not be read, and the sweep is found through it' });
   } else {
     add('sweep', judgeSweep(undefined, undefined, now, days));
   }

@@ -49,6 +49,7 @@ export async function doctor(input: DoctorInput, deps: DoctorDeps, progress: Pro
         (r) => preflightWith(r, target.credentials),
         now,
         accountProgress(progress, target.account),
+        target.via === 'role' ? input.org?.roleName : undefined,
       );
     } catch (error) {
       const refused = roleSessionError(target, error);

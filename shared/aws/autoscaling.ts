@@ -15,12 +15,14 @@ import type {
   LaunchTemplateSpecification,
 } from '@aws-sdk/client-auto-scaling';
 import { AwsCallError, chunk, mapLimit, ownInput } from './batch.js';
-import { pageItems } from './pages.js';
+import { pageItems, pageSizeLadder } from './pages.js';
 
 /** DescribeLaunchConfigurations `LaunchConfigurationNames`: maximum 50 items. */
 export const DESCRIBE_LAUNCH_CONFIGURATIONS_MAX_NAMES = 50;
 /** DescribeLaunchConfigurations / DescribeAutoScalingGroups `MaxRecords` maximum. */
 export const AUTO_SCALING_PAGE_SIZE = 100;
+/** No minimum is documented for MaxRecords; 1 is the least that makes a page. */
+export const AUTO_SCALING_MIN_PAGE_SIZE = 1;
 const DEFAULT_CONCURRENCY = 4;
 
 /** Describes launch configurations by name, ≤50 names a call; names not returned are `missing`. */
@@ -53,11 +55,18 @@ export async function describeLaunchConfigurationsByNames(
 /**
  * Every Auto Scaling group in the region, one page (≤100) at a time, without
  * the instance lists (`IncludeInstances: false`; they are not needed here
- * and make large groups slow to describe).
+ * and make large groups slow to describe); smaller pages when a full one
+ * times out (shared/aws/pages.ts).
  */
 export async function* pageAutoScalingGroups(autoScaling: AutoScalingClient, pageSize = AUTO_SCALING_PAGE_SIZE): AsyncGenerator<AutoScalingGroup[]> {
-  const pages = paginateDescribeAutoScalingGroups({ client: autoScaling, pageSize, withCommand: ownInput }, { IncludeInstances: false });
-  yield* pageItems(pages, (out) => out.AutoScalingGroups, 'DescribeAutoScalingGroups', `listing, page size ${pageSize}`);
+  yield* pageItems({
+    operation: 'DescribeAutoScalingGroups',
+    detail: 'listing',
+    sizes: pageSizeLadder(pageSize, AUTO_SCALING_MIN_PAGE_SIZE),
+    open: (size, startingToken, withCommand) =>
+      paginateDescribeAutoScalingGroups({ client: autoScaling, pageSize: size, startingToken, withCommand }, { IncludeInstances: false }),
+    items: (out) => out.AutoScalingGroups,
+  });
 }
 
 /** One group's use of a launch template, with the version it asks for. */

@@ -12,8 +12,10 @@
  *   User-Agent, which CloudTrail records as `userAgent`;
  * - names the call on its errors (service, operation, time taken), for
  *   shared/errors.ts `describeError`;
- * - refuses a reply that is an HTML page (a proxy, a captive portal): the SDK
- *   would read an EC2 200 HTML page as an empty result.
+ * - refuses a reply whose body is an HTML page (a proxy, a captive portal) or
+ *   neither XML nor JSON, judged on the body (reply-body.ts), not on the
+ *   content-type header: the SDK would read an EC2 200 HTML page as an empty
+ *   result, while an emulator's JSON labelled text/html is a real answer.
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -21,11 +23,14 @@ import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
+import { Readable } from 'node:stream';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RetryErrorInfo, RetryStrategyV2, StandardRetryToken } from '@smithy/types';
 import pkg from '../../package.json' with { type: 'json' };
 import { NotAwsReplyError } from '../errors.js';
 import type { Credentials } from './sts.js';
+import { judgeReplyBody } from './reply-body.js';
+import { smallerPageNext } from './pages.js';
 
 export interface Clients {
   region: string;
@@ -86,7 +91,8 @@ function boundTimeouts(inner: RetryStrategyV2): RetryStrategyV2 {
     acquireInitialRetryToken: (scope) => inner.acquireInitialRetryToken(scope),
     refreshRetryTokenForRetry: async (token: StandardRetryToken, info: RetryErrorInfo) => {
       // Rejecting here makes the SDK's retry middleware throw the call's last error.
-      if (isTimeout(info.error) && token.getRetryCount() + 1 >= TIMEOUT_ATTEMPTS) throw info.error;
+      // A listing page with a smaller size left is asked again smaller instead (pages.ts).
+      if (isTimeout(info.error) && (smallerPageNext(info.error) || token.getRetryCount() + 1 >= TIMEOUT_ATTEMPTS)) throw info.error;
       return inner.refreshRetryTokenForRetry(token, info);
     },
     recordSuccess: (token) => inner.recordSuccess(token),
@@ -108,6 +114,37 @@ function contentType(response: unknown): string {
   const headers = (response as { headers?: Record<string, string> } | undefined)?.headers ?? {};
   for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === 'content-type') return String(v).split(';')[0]!.trim().toLowerCase();
   return '';
+}
+
+interface RawResponse {
+  statusCode?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+/** The whole body of a raw reply; `undefined` when it is not something this can read (left as it is). */
+async function readBody(body: unknown): Promise<Buffer | undefined> {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body === 'string') return Buffer.from(body);
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function') return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<string | Uint8Array>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Reads the raw reply before the SDK parses it and refuses it when its body
+ * cannot be an AWS reply; otherwise hands the SDK the same bytes as a stream.
+ * Only for clients whose replies are read whole anyway (no streaming output).
+ */
+async function checkReply(response: RawResponse): Promise<void> {
+  const bytes = await readBody(response.body);
+  if (bytes === undefined) return;
+  const type = contentType(response);
+  const verdict = judgeReplyBody(bytes.toString('utf8', 0, Math.min(bytes.length, 4096)), type);
+  if (!verdict.ok) throw new NotAwsReplyError(response.statusCode, type, undefined, verdict.what);
+  response.body = Readable.from([bytes]);
 }
 
 /** Timeout bound, error annotation and the HTML check on one client (any SDK v3 client). */
@@ -139,21 +176,16 @@ export function instrument<C>(client: C, timeoutMs: number): C {
     { step: 'initialize', name: 'imdsGuardAnnotateErrors', priority: 'high', override: true },
   );
 
+  // Low priority in the deserialize step: between the SDK's deserializer and the HTTP handler, so
+  // it sees the raw reply of every attempt (inside the retry middleware: a 5xx page is retried).
   c.middlewareStack.add(
     (next: (args: unknown) => Promise<{ response: unknown }>) => async (args: unknown) => {
-      let out: { response: unknown };
-      try {
-        out = await next(args);
-      } catch (error) {
-        const response = (error as { $response?: { statusCode?: number } } | null)?.$response;
-        if (response && contentType(response) === 'text/html') throw new NotAwsReplyError(response.statusCode, 'text/html', error);
-        throw error;
-      }
+      const out = await next(args);
       // AWS APIs answer XML or JSON, never HTML; EC2 would read a 200 HTML page as "no instances".
-      if (contentType(out.response) === 'text/html') throw new NotAwsReplyError((out.response as { statusCode?: number }).statusCode, 'text/html');
+      await checkReply(out.response as RawResponse);
       return out;
     },
-    { step: 'deserialize', name: 'imdsGuardRefuseHtml', priority: 'high', override: true },
+    { step: 'deserialize', name: 'imdsGuardRefuseHtml', priority: 'low', override: true },
   );
   return client;
 }

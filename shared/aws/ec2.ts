@@ -17,9 +17,12 @@
  *   1..200).
  */
 import { type EC2Client, GetInstanceMetadataDefaultsCommand, type InstanceMetadataDefaultsResponse, type LaunchTemplate, paginateDescribeLaunchTemplates } from '@aws-sdk/client-ec2';
-import { AwsCallError, chunk, ownInput, type SurvivedBatch } from './batch.js';
+import { AwsCallError, chunk, type SurvivedBatch } from './batch.js';
+import { pageItems, pageSizeLadder } from './pages.js';
 /** DescribeLaunchTemplates / DescribeLaunchTemplateVersions MaxResults maximum; also our ids-per-call cap. */
 export const LAUNCH_TEMPLATES_PAGE_SIZE = 200;
+/** DescribeLaunchTemplates / DescribeLaunchTemplateVersions MaxResults minimum. */
+export const LAUNCH_TEMPLATES_MIN_PAGE_SIZE = 1;
 /** Describe calls in flight at once for one batch (the SDK retries throttling on top). */
 export const DEFAULT_CONCURRENCY = 4;
 
@@ -79,15 +82,15 @@ export async function getInstanceMetadataDefaults(ec2: Pick<EC2Client, 'send'>):
 export async function describeLaunchTemplatesTagged(ec2: EC2Client, tagKey: string, values: readonly string[]): Promise<LaunchTemplate[]> {
   const out: LaunchTemplate[] = [];
   for (const part of chunk(unique(values), LAUNCH_TEMPLATES_PAGE_SIZE)) {
-    try {
-      const pages = paginateDescribeLaunchTemplates(
-        { client: ec2, pageSize: LAUNCH_TEMPLATES_PAGE_SIZE, withCommand: ownInput },
-        { Filters: [{ Name: `tag:${tagKey}`, Values: part }] },
-      );
-      for await (const page of pages) out.push(...(page.LaunchTemplates ?? []));
-    } catch (error) {
-      throw new AwsCallError('DescribeLaunchTemplates', `tagged ${tagKey} (${describeDetail('values', part)})`, error);
-    }
+    const input = { Filters: [{ Name: `tag:${tagKey}`, Values: part }] };
+    const pages = pageItems({
+      operation: 'DescribeLaunchTemplates',
+      detail: `tagged ${tagKey} (${describeDetail('values', part)})`,
+      sizes: pageSizeLadder(LAUNCH_TEMPLATES_PAGE_SIZE, LAUNCH_TEMPLATES_MIN_PAGE_SIZE),
+      open: (size, startingToken, withCommand) => paginateDescribeLaunchTemplates({ client: ec2, pageSize: size, startingToken, withCommand }, { ...input }),
+      items: (page) => page.LaunchTemplates,
+    });
+    for await (const page of pages) out.push(...page);
   }
   return out;
 }

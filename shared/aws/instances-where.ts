@@ -5,12 +5,13 @@
  * only (test/infra/permissions.test.ts), not the rest of ./ec2.ts.
  */
 import { paginateDescribeInstances, type EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
-import { chunk, ownInput } from './batch.js';
-import { pageItems } from './pages.js';
+import { chunk } from './batch.js';
+import { pageItems, pageSizeLadder } from './pages.js';
 
 /** DescribeInstances: at most 1000 ids a call, and at most 1000 results a page. */
 const MAX_IDS = 1000;
 const PAGE_SIZE = 1000;
+const MIN_PAGE_SIZE = 5;
 
 /** The `instance-state-name` values of instances that still exist (terminated ones are gone for good). */
 export const EXISTING_INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped'];
@@ -23,12 +24,16 @@ export const EXISTING_INSTANCE_STATES = ['pending', 'running', 'stopping', 'stop
 export async function* pageInstancesWhere(ec2: Pick<EC2Client, 'send'>, filters: Filter[], instanceIds: readonly string[] = []): AsyncGenerator<Instance[]> {
   const batches: (string[] | undefined)[] = instanceIds.length > 0 ? chunk(instanceIds, MAX_IDS) : [undefined];
   for (const ids of batches) {
-    // Every caller passes a real client; the SDK paginator checks it.
-    const pages = paginateDescribeInstances(
-      { client: ec2 as EC2Client, ...(ids ? {} : { pageSize: PAGE_SIZE }), withCommand: ownInput },
-      { Filters: filters, ...(ids ? { InstanceIds: ids } : {}) },
-    );
-    const detail = `${filters.map((f) => f.Name).join(', ')}${ids ? `, ${ids.length} ids` : ''}`;
-    yield* pageItems(pages, (out) => out.Reservations?.flatMap((r) => r.Instances ?? []), 'DescribeInstances', detail);
+    const input = { Filters: filters, ...(ids ? { InstanceIds: ids } : {}) };
+    yield* pageItems({
+      operation: 'DescribeInstances',
+      detail: `${filters.map((f) => f.Name).join(', ')}${ids ? `, ${ids.length} ids` : ''}`,
+      // With ids there is no page size to lower (EC2 refuses MaxResults with InstanceIds).
+      sizes: ids ? [] : pageSizeLadder(PAGE_SIZE, MIN_PAGE_SIZE),
+      // Every caller passes a real client; the SDK paginator checks it.
+      open: (size, startingToken, withCommand) =>
+        paginateDescribeInstances({ client: ec2 as EC2Client, pageSize: size, startingToken, withCommand }, { ...input }),
+      items: (out) => out.Reservations?.flatMap((r) => r.Instances ?? []),
+    });
   }
 }

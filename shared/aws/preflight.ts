@@ -26,6 +26,27 @@ import { DescribeHubCommand, GetFindingsCommand, paginateListStandardsControlAss
 import { clientConfig, instrument, requestTimeoutMs } from './clients.js';
 import type { Credentials } from './sts.js';
 
+/**
+ * The IAM statements of the reads below, one per check, beside the calls (the
+ * CLI's `doctor` needs them; infra/member-role.ts grants them to the member
+ * role so `doctor --org` can read member accounts). Read-only; `*` where the
+ * action has no resource-level permission or the call lists (DescribeStacks
+ * without a name, DescribeTrails); GetTrailStatus and GetEventSelectors read
+ * organization trails, which live in the management account.
+ * Same shape as shared/kinds/edge-types.ts `PermissionStatement` (shared/aws imports no kind).
+ */
+export const PREFLIGHT_PERMISSIONS = {
+  cloudtrail: { sid: 'DoctorTrails', actions: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'], resources: ['*'] },
+  config: { sid: 'DoctorRecorders', actions: ['config:DescribeConfigurationRecorders', 'config:DescribeConfigurationRecorderStatus'], resources: ['*'] },
+  'security-hub': { sid: 'DoctorHub', actions: ['securityhub:DescribeHub'], resources: ['arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default'] },
+  controls: { sid: 'DoctorControls', actions: ['securityhub:ListStandardsControlAssociations'], resources: ['*'] },
+  'lambda-concurrency': { sid: 'DoctorConcurrency', actions: ['lambda:GetAccountSettings'], resources: ['*'] },
+  'account-default': { sid: 'DoctorAccountDefault', actions: ['ec2:GetInstanceMetadataDefaults'], resources: ['*'] },
+  stage: { sid: 'DoctorStage', actions: ['securityhub:GetFindings'], resources: ['arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default'] },
+  stack: { sid: 'DoctorStack', actions: ['cloudformation:DescribeStacks'], resources: ['*'] },
+  sweep: { sid: 'DoctorSweep', actions: ['cloudwatch:GetMetricData'], resources: ['*'] },
+} as const satisfies Record<string, { sid: string; actions: readonly string[]; resources: readonly string[] }>;
+
 /** The clients doctor needs beyond the pipeline's (shared/aws/clients.ts). */
 export interface PreflightClients {
   cloudTrail: CloudTrailClient;

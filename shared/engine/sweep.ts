@@ -16,11 +16,21 @@
  * With a change filter (shared/sinks/published.ts) only findings whose content
  * changed, or that are due for a refresh, are imported, and the resources to
  * archive come from the published state instead of a GetFindings listing.
+ *
+ * One kind's failure is that kind's alone: when a kind's listing fails (a
+ * denied call, an unimplemented one on an emulator, a call that fails past its
+ * retries), the failure is logged with the call and error and counted
+ * (`KindsUnread`), the other kinds are judged and published, and nothing of
+ * that kind is archived — its findings stay as they are, since not seeing a
+ * resource proves nothing when the listing failed. The summary names the
+ * kinds it could not read; when it could read none, the sweep fails.
  */
 import { type FindingsSink, type Inventory, MAX_QUERIES_PER_CALL, type PublishResult, type Report } from './ports.js';
 import { evaluate } from './evaluate.js';
 import { KIND_NAMES, measuresUsage } from '../kinds/registry.js';
 import { logger } from '../observability/log.js';
+import { collectDegradations, type Degradation } from '../observability/degraded.js';
+import { failIfNothingRead, readKind, type UnreadKind } from './unread.js';
 import type { Outcome } from '../verdict.js';
 import { refKey, type ResourceRef } from '../model.js';
 import type { Subject } from '../kinds/subject.js';
@@ -47,6 +57,8 @@ export interface SweepInput {
   changes?: ChangeFilter;
 }
 
+export type { UnreadKind } from './unread.js';
+
 export interface SweepSummary {
   evaluated: number;
   nonCompliant: number;
@@ -58,6 +70,10 @@ export interface SweepSummary {
   /** The account-region's migration stage (shared/engine/stage.ts) and how many things keep it from `ready`. */
   stage?: StageReport['stage'];
   blockers?: number;
+  /** Kinds whose listing failed: judged as far as they were read, never archived. Absent when every kind was read. */
+  unread?: UnreadKind[];
+  /** Listings that had to fall back to smaller pages (shared/aws/pages.ts). Absent when none did. */
+  degraded?: Degradation[];
 }
 
 export const DEFAULT_MAX_GROUP_SIZE = 5000;
@@ -118,7 +134,12 @@ function wholeCalls(sink: FindingsSink): FindingsSink & { flush(): Promise<void>
   };
 }
 
-export async function sweep({ inventory, deps, activeFindings, maxGroupSize, changes }: SweepInput): Promise<SweepSummary> {
+export async function sweep(input: SweepInput): Promise<SweepSummary> {
+  const { result, degraded } = await collectDegradations(() => sweepRegion(input));
+  return degraded.length > 0 ? { ...result, degraded } : result;
+}
+
+async function sweepRegion({ inventory, deps, activeFindings, maxGroupSize, changes }: SweepInput): Promise<SweepSummary> {
   const summary: SweepSummary = { evaluated: 0, nonCompliant: 0, remediated: 0, findingsPublished: 0, archived: 0 };
   const startedAt = new Date();
   const seen = new Set<string>();
@@ -162,12 +183,15 @@ export async function sweep({ inventory, deps, activeFindings, maxGroupSize, cha
     }
   }
 
+  const unread: UnreadKind[] = [];
+  const errors: unknown[] = [];
   for (const kind of KIND_NAMES) {
-    for await (const page of readAhead<Subject[]>(inventory.pages(kind))) {
+    for await (const page of readKind(kind, readAhead<Subject[]>(inventory.pages(kind)), unread, errors)) {
       await add(tally.observe(page));
       logger.debug('sweep page', { kind, size: page.length, evaluated: summary.evaluated });
     }
-    tally.kindRead(kind);
+    // A kind that could not be listed whole is not read: the stage then cannot be told.
+    if (!unread.some((u) => u.kind === kind)) tally.kindRead(kind);
   }
   await judge();
   const { stage: computed, held } = await tally.finish();
@@ -193,8 +217,11 @@ export async function sweep({ inventory, deps, activeFindings, maxGroupSize, cha
 
   if (deps.findings && (activeFindings || changes)) {
     // The published state knows which resources have a finding; a listing is the fallback when it cannot tell.
-    const fromState = changes?.gone(seen);
-    const gone = fromState ?? (activeFindings ? (await activeFindings.activeRefs({ updatedBefore: startedAt })).filter((ref) => !seen.has(refKey(ref))) : []);
+    // A kind that could not be listed was not seen: its resources are not gone.
+    const unreadKinds = new Set(unread.map((u) => u.kind));
+    const listed = (ref: ResourceRef): boolean => !seen.has(refKey(ref)) && !unreadKinds.has(ref.kind);
+    const fromState = changes?.gone(seen)?.filter(listed);
+    const gone = unreadKinds.size === KIND_NAMES.length ? [] : (fromState ?? (activeFindings ? (await activeFindings.activeRefs({ updatedBefore: startedAt })).filter(listed) : []));
     if (gone.length > 0) {
       const archived = await deps.findings.archive(gone);
       summary.archived = archived.published;
@@ -204,6 +231,7 @@ export async function sweep({ inventory, deps, activeFindings, maxGroupSize, cha
   }
   await changes?.save();
   // Everything that could be done is done; what could not is an error, so the run is visible and retried.
+  failIfNothingRead(unread, errors);
   failIfUnpublished(...published);
-  return summary;
+  return unread.length > 0 ? { ...summary, unread } : summary;
 }

@@ -3,14 +3,19 @@
  * publish everything is an error, so the event is retried rather than lost.
  */
 import type { PipelineResult } from '../engine/pipeline.js';
+import type { UnreadKind } from '../engine/unread.js';
+import type { Degradation } from '../observability/degraded.js';
 
 export interface HandlerResult {
-  status: 'done' | 'ignored' | 'rejected';
+  /** `partial`: some kinds could not be read (`unread`); the others were judged and published. */
+  status: 'done' | 'partial' | 'ignored' | 'rejected';
   reason?: string;
   evaluated?: number;
   nonCompliant?: number;
   remediated?: number;
   findingsPublished?: number;
+  unread?: UnreadKind[];
+  degraded?: Degradation[];
 }
 
 export function summarise(result: PipelineResult): HandlerResult {

@@ -1,13 +1,24 @@
 /**
  * What the pipeline counts, for CloudWatch metrics: verdicts by compliance,
  * findings published or failed, remediations by status, skips by the gate
- * that stopped them, failures by stage; and per sweep the account-region's
+ * that stopped them, failures by stage, listings that fell back to smaller
+ * pages, kinds a run could not read; and per sweep the account-region's
  * migration stage (`Stage`, 1 with the dimension `stage`) and its blockers. Plain counters with no AWS or
  * Powertools import, so the CLI (which never publishes them) pays nothing;
  * the Lambda handlers flush them as embedded metric format (shared/lambda/metrics.ts).
  */
 
-export type MetricName = 'Verdicts' | 'FindingsPublished' | 'FindingsFailed' | 'Remediations' | 'Skips' | 'Failures' | 'Stage' | 'StageBlockers';
+export type MetricName =
+  | 'Verdicts'
+  | 'FindingsPublished'
+  | 'FindingsFailed'
+  | 'Remediations'
+  | 'Skips'
+  | 'Failures'
+  | 'Stage'
+  | 'StageBlockers'
+  | 'ListingsDegraded'
+  | 'KindsUnread';
 
 export interface Counted {
   name: MetricName;

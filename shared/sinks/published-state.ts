@@ -22,6 +22,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { paginateGetFindings, type AwsSecurityFinding, type AwsSecurityFindingFilters, type SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { errorCode } from '../aws/batch.js';
+import { pageItems, pageSizeLadder } from '../aws/pages.js';
 import { ID_PREFIX, productArnFor } from '../findings/asff.js';
 import { FINGERPRINT_FIELD, PUBLISHER_FIELD, type PublishedEntry } from '../findings/fingerprint.js';
 import { errorFields, logger } from '../observability/log.js';
@@ -67,11 +68,21 @@ function entryOf(finding: AwsSecurityFinding): PublishedEntry {
   return { fp: finding.ProductFields?.[FINGERPRINT_FIELD] ?? '', at: Number.isNaN(at) ? 0 : at };
 }
 
-/** Reads our findings with the SDK paginator, 100 a page. */
+/** GetFindings MaxResults: 1..100 (Security Hub API reference). */
+export const GET_FINDINGS_PAGE_SIZE = 100;
+export const GET_FINDINGS_MIN_PAGE_SIZE = 1;
+
+/** Reads our findings with the SDK paginator, 100 a page (smaller pages when a full one times out). */
 async function readFindings(client: SecurityHub, filters: AwsSecurityFindingFilters, visit: (f: AwsSecurityFinding) => void): Promise<void> {
-  for await (const page of paginateGetFindings({ client: client as SecurityHubClient, pageSize: 100 }, { Filters: filters, MaxResults: 100 })) {
-    for (const finding of page.Findings ?? []) visit(finding);
-  }
+  const pages = pageItems({
+    operation: 'GetFindings',
+    detail: 'our findings',
+    sizes: pageSizeLadder(GET_FINDINGS_PAGE_SIZE, GET_FINDINGS_MIN_PAGE_SIZE),
+    open: (size, startingToken, withCommand) =>
+      paginateGetFindings({ client: client as SecurityHubClient, pageSize: size, startingToken, withCommand }, { Filters: filters, MaxResults: size }),
+    items: (page) => page.Findings,
+  });
+  for await (const page of pages) for (const finding of page) visit(finding);
 }
 
 /** State read back from Security Hub itself: every ACTIVE finding of ours, with the fingerprint it carries. */

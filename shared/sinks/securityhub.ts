@@ -24,6 +24,10 @@ import {
   type WorkflowUpdate,
 } from '@aws-sdk/client-securityhub';
 import { errorCode } from '../aws/batch.js';
+import { degradable, pageSizeLadder, startingStep, timedOut } from '../aws/pages.js';
+import { errorText } from '../errors.js';
+import { recordDegradation } from '../observability/degraded.js';
+import { GET_FINDINGS_MIN_PAGE_SIZE, GET_FINDINGS_PAGE_SIZE } from './published-state.js';
 import { CHECK_IDS } from '../kinds/checks.js';
 import { archivedFindings, type AsffContext, findingId, findingsFromReport, ID_PREFIX, parseFindingRef, productArnFor, truncate } from '../findings/asff.js';
 import { findingFingerprint, FINGERPRINT_FIELD, type Publisher, PUBLISHER_FIELD } from '../findings/fingerprint.js';
@@ -273,37 +277,49 @@ export interface ListActiveOptions extends RetryOptions, Scope {
 /**
  * The resources that have an ACTIVE imds-guard finding in this account and
  * Region (GetFindings on our product ARN and GeneratorId prefix, paginated),
- * one ref per resource. Security Hub not enabled → logged, empty list.
+ * one ref per resource, 100 a page and smaller pages when a full one times
+ * out. Security Hub not enabled → logged, empty list.
  */
 export async function listActiveFindingRefs(client: Client, options: ListActiveOptions): Promise<ResourceRef[]> {
   const { account, region } = options;
   const retry = retrier(options);
   const refs = new Map<string, ResourceRef>();
+  const sizes = pageSizeLadder(GET_FINDINGS_PAGE_SIZE, GET_FINDINGS_MIN_PAGE_SIZE);
+  let step = startingStep(sizes, 'GetFindings');
   let nextToken: string | undefined;
   do {
     let response;
     for (let attempt = 1; ; attempt++) {
+      const size = sizes[step] as number;
       try {
-        response = await client.send(
-          new GetFindingsCommand({
-            Filters: {
-              ProductArn: [{ Value: productArnFor(account, region), Comparison: 'EQUALS' }],
-              GeneratorId: [{ Value: ID_PREFIX, Comparison: 'PREFIX' }],
-              AwsAccountId: [{ Value: account, Comparison: 'EQUALS' }],
-              RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-              ...(options.updatedBefore
-                ? { UpdatedAt: [{ Start: '2000-01-01T00:00:00.000Z', End: options.updatedBefore.toISOString() }] }
-                : {}),
-            },
-            MaxResults: 100,
-            NextToken: nextToken,
-          }),
-        );
+        const command = new GetFindingsCommand({
+          Filters: {
+            ProductArn: [{ Value: productArnFor(account, region), Comparison: 'EQUALS' }],
+            GeneratorId: [{ Value: ID_PREFIX, Comparison: 'PREFIX' }],
+            AwsAccountId: [{ Value: account, Comparison: 'EQUALS' }],
+            RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+            ...(options.updatedBefore
+              ? { UpdatedAt: [{ Start: '2000-01-01T00:00:00.000Z', End: options.updatedBefore.toISOString() }] }
+              : {}),
+          },
+          MaxResults: size,
+          NextToken: nextToken,
+        });
+        // With a smaller page left, a timed-out page is asked again smaller rather than retried as it is.
+        response = await client.send(sizes[step + 1] === undefined ? command : degradable(command));
         break;
       } catch (error) {
         if (notSubscribed(errorCode(error), messageOf(error))) {
           logger.error('Security Hub is not enabled in this account and Region: no findings to list', { account, region, ...errorFields(error) });
           return [];
+        }
+        const smaller = sizes[step + 1];
+        if (smaller !== undefined && timedOut(error)) {
+          // The same page again, smaller (shared/aws/pages.ts says why).
+          recordDegradation({ operation: 'GetFindings', detail: 'active findings', from: size, to: smaller, error: errorText(error, { hint: false }) });
+          step += 1;
+          attempt = 0;
+          continue;
         }
         if (isRetryableError(error) && attempt < retry.maxAttempts) {
           await retry.backoff(attempt);

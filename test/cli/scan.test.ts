@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, GetInstanceMetadataDefaultsCommand, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
+import { NotAwsReplyError } from '../../shared/errors.js';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import type { ScanReport } from '../../cli/scan.js';
@@ -71,6 +72,32 @@ describe('imds-guard scan', () => {
     expect(report.regions[0]).toMatchObject({ region: 'us-east-1', status: 'partial' });
     expect(report.regions[0]?.errors.map((e) => e.scope)).toEqual(['auto-scaling-group']);
     expect(r.code).toBe(1);
+  });
+
+  it('an endpoint lacking one call (moto: GetInstanceMetadataDefaults answers a 500 page) loses only what needs it', async () => {
+    mocks = mockEstate({ 'us-east-1': smallEstate() });
+    mocks.ec2.on(GetInstanceMetadataDefaultsCommand).rejects(new NotAwsReplyError(500, 'text/html'));
+    const r = await run(['scan', '--format', 'json']);
+    const report = JSON.parse(r.stdout) as ScanReport;
+    // The account default, and the templates and the group whose unset options fall back to it, are unread; the rest is reported.
+    expect(report.regions[0]).toMatchObject({ region: 'us-east-1', status: 'partial' });
+    expect(report.regions[0]?.errors.map((e) => [e.scope, e.code])).toEqual([
+      ['launch-template', 'NotAwsReply'],
+      ['account-defaults', 'NotAwsReply'],
+      ['auto-scaling-group', 'NotAwsReply'],
+    ]);
+    expect(report.rows.filter((x) => x.kind === 'instance')).toHaveLength(5);
+    expect(report.rows.filter((x) => x.kind === 'launch-configuration').length).toBeGreaterThan(0);
+  });
+
+  it('a proxy page on the first call still stops the region: nothing there is AWS', async () => {
+    mocks = mockEstate({ 'us-east-1': smallEstate() });
+    mocks.ec2.on(DescribeInstancesCommand).rejects(new NotAwsReplyError(502, 'text/html'));
+    const r = await run(['scan', '--format', 'json']);
+    const report = JSON.parse(r.stdout) as ScanReport;
+    expect(report.regions[0]?.status).toBe('failed');
+    expect(report.regions[0]?.errors.map((e) => e.scope)).toEqual(['region']);
+    expect(report.rows).toEqual([]);
   });
 
   it('exits 0 when everything is compliant', async () => {

@@ -1,11 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../shared/verdict.js';
-import type { ResourceKind, ResourceRef } from '../../shared/model.js';
+import { KIND_NAMES, refKey, type ResourceKind, type ResourceRef } from '../../shared/model.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
 import type { FindingsSink, Inventory, PublishResult, Report } from '../../shared/engine/ports.js';
 import { PublishError } from '../../shared/engine/unpublished.js';
 import { sweep } from '../../shared/engine/sweep.js';
+import { NothingReadError } from '../../shared/engine/unread.js';
+import { AwsCallError } from '../../shared/aws/batch.js';
 import { takeCounts } from '../../shared/observability/metrics.js';
+import type { ChangeFilter } from '../../shared/sinks/published.js';
 import { accountDefaults, instance, launchConfiguration, launchTemplate, ref } from '../support/subjects.js';
 import type { Subject } from '../../shared/kinds/subject.js';
 
@@ -92,3 +95,133 @@ describe('sweep', () => {
     expect(findings.publishedIds).toContain('123456789012');
   });
 });
+
+/** A listing that fails the way an edge's does: an AwsCallError around the SDK's error. */
+function denied(operation: string): AwsCallError {
+  const sdk = Object.assign(new Error('You are not authorized to perform this operation.'), {
+    name: 'UnauthorizedOperation',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 403 },
+  });
+  return new AwsCallError(operation, 'listing, page size 1000', sdk);
+}
+
+/** The test inventory with `failing` throwing after `pagesFirst` of its pages (its whole listing when 0). */
+function failingInventory(failing: ResourceKind, pagesFirst = 0): Inventory {
+  const base = inventory();
+  return {
+    pages: ((kind: ResourceKind) => {
+      if (kind !== failing) return base.pages(kind);
+      return (async function* () {
+        let n = 0;
+        for await (const page of base.pages(kind)) {
+          if (n++ >= pagesFirst) break;
+          yield page;
+        }
+        throw denied(`List-${kind}`);
+      })();
+    }) as Inventory['pages'],
+  };
+}
+
+/** One stale resource per kind, as a previous sweep's findings would name them. */
+const STALE: Record<ResourceKind, ResourceRef> = {
+  instance: ref('instance', 'i-0ffffffffffffff99'),
+  'launch-template': ref('launch-template', 'lt-0ffffffffffffff99'),
+  'launch-configuration': ref('launch-configuration', 'deleted-lc'),
+  'account-defaults': ref('account-defaults', '210987654321'),
+  'auto-scaling-group': ref('auto-scaling-group', 'deleted-asg'),
+};
+
+describe('sweep when one kind cannot be listed', () => {
+  beforeEach(() => {
+    takeCounts();
+  });
+
+  it.each(KIND_NAMES.map((k) => [k]))('%s: the other kinds are published, its findings are not archived, the summary names it', async (failing) => {
+    const findings = sink();
+    const all = await sweep({ inventory: inventory(), deps: { policy: DEFAULT_POLICY, loader, findings: sink() } });
+    const summary = await sweep({
+      inventory: failingInventory(failing),
+      deps: { policy: DEFAULT_POLICY, loader, findings },
+      activeFindings: { activeRefs: async () => Object.values(STALE) },
+    });
+    const failingIds = (await collect(inventory().pages(failing))).map((s) => s.ref.id);
+    expect(findings.publishedIds.sort()).toEqual(ALL_IDS.filter((id) => !failingIds.includes(id)).sort());
+    expect(summary.evaluated).toBe(all.evaluated - failingIds.length);
+    // Stale findings of the kinds that were read are archived; the unread kind's are left as they are.
+    expect(findings.archivedIds.sort()).toEqual(KIND_NAMES.filter((k) => k !== failing).map((k) => STALE[k].id).sort());
+    expect(summary.unread).toEqual([
+      { kind: failing, operation: `List-${failing}`, error: expect.stringMatching(/UnauthorizedOperation: You are not authorized/) },
+    ]);
+    expect(takeCounts()).toContainEqual({ name: 'KindsUnread', dimension: { name: 'kind', value: failing }, value: 1 });
+  });
+
+  it('a kind that fails after its first page keeps what it read published, and still archives nothing of it', async () => {
+    const findings = sink();
+    const summary = await sweep({
+      inventory: failingInventory('instance', 1),
+      deps: { policy: DEFAULT_POLICY, loader, findings },
+      activeFindings: { activeRefs: async () => [STALE.instance, ref('instance', 'i-0aaaaaaaaaaaaaaa3'), STALE['launch-configuration']] },
+    });
+    expect(findings.publishedIds).toEqual(expect.arrayContaining(['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2']));
+    expect(findings.publishedIds).not.toContain('i-0aaaaaaaaaaaaaaa3');
+    expect(findings.archivedIds).toEqual(['deleted-lc']);
+    expect(summary.unread?.map((u) => u.kind)).toEqual(['instance']);
+  });
+
+  it('the published state is not told that an unread kind is gone (change filter)', async () => {
+    const findings = sink();
+    const gone = [STALE.instance, STALE['launch-configuration']];
+    const archived: ResourceRef[][] = [];
+    const changes = changeFilterStub(gone, archived);
+    await sweep({ inventory: failingInventory('launch-configuration'), deps: { policy: DEFAULT_POLICY, loader, findings }, changes });
+    expect(findings.archivedIds).toEqual([STALE.instance.id]);
+    expect(archived).toEqual([[STALE.instance]]);
+  });
+
+  it('fails, archiving nothing, when no kind could be read', async () => {
+    const findings = sink();
+    const nothing: Inventory = {
+      pages: ((kind: ResourceKind) =>
+        (async function* () {
+          throw denied(`List-${kind}`);
+        })()) as Inventory['pages'],
+    };
+    const run = sweep({ inventory: nothing, deps: { policy: DEFAULT_POLICY, loader, findings }, activeFindings: { activeRefs: async () => Object.values(STALE) } });
+    await expect(run).rejects.toBeInstanceOf(NothingReadError);
+    await expect(run).rejects.toThrow(/^no resource kind could be read: instance \(List-instance/);
+    expect(findings.archivedIds).toEqual([]);
+    expect(findings.publishedIds).toEqual([]);
+  });
+
+  it('an error of the judging itself is not mistaken for an unread kind', async () => {
+    const broken = sink();
+    broken.publish = async () => {
+      throw new Error('sink broke');
+    };
+    await expect(sweep({ inventory: inventory(), deps: { policy: DEFAULT_POLICY, loader, findings: broken } })).rejects.toThrow('sink broke');
+  });
+});
+
+const ALL_IDS = ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2', 'i-0aaaaaaaaaaaaaaa3', 'lt-0aaaaaaaaaaaaaaa1', 'old-lc', '123456789012'];
+
+async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const page of pages) out.push(...page);
+  return out;
+}
+
+/** A change filter whose state says `gone` have findings and the sweep did not see them; records what it is told was archived. */
+function changeFilterStub(gone: ResourceRef[], archived: ResourceRef[][]): ChangeFilter {
+  return {
+    known: true,
+    counts: { new: 0, changed: 0, refresh: 0, unchanged: 0 },
+    select: (reports) => [...reports],
+    publishes: () => true,
+    recordPublished: () => undefined,
+    gone: (seen) => gone.filter((r) => !seen.has(refKey(r))),
+    recordArchived: (refs) => void archived.push([...refs]),
+    save: async () => undefined,
+  };
+}

@@ -17,6 +17,7 @@ import { holds, type ParameterName } from '../../infra/model.js';
 import { sstHubPlan } from '../../infra/sst-args.js';
 import { actionFunctionNeeds } from '../../infra/iam.js';
 import { MEMBER_STACK } from '../../infra/stack.js';
+import { PREFLIGHT_PERMISSIONS } from '../../shared/aws/preflight.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'imds-guard-hub-'));
 // One engine for every validation of the file: its start-up (schemas, rules) is most of a validation's time.
@@ -100,28 +101,36 @@ describe('member role (member template)', { timeout: VALIDATOR_TIMEOUT }, () => 
     expect(JSON.stringify(member.Rules.MemberRoleNeedsOrganizationAndHomeRegion)).toContain('OrganizationId');
   });
 
-  it('grants what the action function needs, in every region, writes only with RemediationAllowed, no * action', () => {
+  it("grants what the action function needs and doctor's reads, in every region, writes only with RemediationAllowed, no * action", () => {
     const [read] = role.Properties.Policies as [{ PolicyDocument: { Statement: Json[] } }];
     expect(role.Properties.Policies).toHaveLength(1);
     const needs = actionFunctionNeeds();
+    const doctor = Object.values(PREFLIGHT_PERMISSIONS).flatMap((s) => s.actions);
     const unique = (actions: readonly string[]) => [...new Set(actions)].sort();
     // The writes are a policy of the role that exists only where the role does and RemediationAllowed holds.
     const write = member.Resources.MemberRoleRemediationAllowedPolicy!;
     expect(write.Type).toBe('AWS::IAM::Policy');
     expect(write.Properties.Roles).toEqual([{ Ref: 'MemberRole' }]);
     expect(member.Conditions[write.Condition!]).toEqual({ 'Fn::And': [{ Condition: 'MemberRoleCreated' }, { Condition: 'RemediationAllowed' }] });
-    const reads = read.PolicyDocument.Statement as { Action: string[] }[];
-    const writes = (write.Properties.PolicyDocument as { Statement: Json[] }).Statement as { Action: string[] }[];
+    type Deployed = { Action: string[]; Resource: unknown; Condition?: unknown };
+    const reads = read.PolicyDocument.Statement as Deployed[];
+    const writes = (write.Properties.PolicyDocument as { Statement: Json[] }).Statement as Deployed[];
     expect(JSON.stringify(reads)).not.toContain('Fn::If');
-    expect(unique(writes.flatMap((s) => s.Action))).toEqual(unique(needs.write.flatMap((s) => s.actions)));
-    expect(unique(reads.flatMap((s) => s.Action))).toEqual(unique(needs.read.flatMap((s) => s.actions)));
+    expect(unique(reads.flatMap((s) => s.Action))).toEqual(unique([...needs.read.flatMap((s) => s.actions), ...doctor]));
+    // Every write need is granted: by the write policy, or already by a read statement (the write policy does not repeat it).
+    const where = (s: Deployed): string => JSON.stringify([s.Resource, s.Condition ?? null]);
+    for (const w of writes) for (const r of reads) if (where(w) === where(r)) expect(w.Action.filter((a) => r.Action.includes(a))).toEqual([]);
+    expect(unique([...writes, ...reads].flatMap((s) => s.Action))).toEqual(unique([...needs.read, ...needs.write].flatMap((s) => s.actions).concat(doctor)));
+    expect(unique(writes.flatMap((s) => s.Action))).toContain('ec2:ModifyInstanceMetadataOptions');
     // The same derived statements as the action function's own role (infra/stack.ts permissionsFor).
     const action = MEMBER_STACK.functions.find((f) => f.name === 'action')!;
     const actionGrants = unique(action.statements.flatMap((s) => s.actions));
     for (const a of [...needs.read, ...needs.write].flatMap((s) => s.actions)) expect(actionGrants).toContain(a);
     const statements = [...reads, ...writes];
     expect(JSON.stringify(statements)).not.toContain('${AWS::Region}');
-    expect(JSON.stringify(statements)).not.toMatch(/securityhub:|logs:|sqs:/);
+    // No findings writes, logs or queues; the only Security Hub actions are doctor's reads.
+    expect(JSON.stringify(statements)).not.toMatch(/logs:|sqs:/);
+    expect(unique(statements.flatMap((s) => s.Action).filter((a) => a.startsWith('securityhub:')))).toEqual(unique(doctor.filter((a) => a.startsWith('securityhub:'))));
     for (const a of actions(member)) expect(a).not.toContain('*');
   });
 

@@ -12,6 +12,7 @@ import { HUB } from '../../infra/hub.js';
 import type { Statement } from '../../infra/model.js';
 import { FUNCTIONS } from '../../infra/functions.js';
 import { MEMBER_STACK } from '../../infra/stack.js';
+import { PREFLIGHT_PERMISSIONS } from '../../shared/aws/preflight.js';
 import { FUNCTION_BUILD_OPTIONS } from '../../scripts/build.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -26,6 +27,9 @@ const SERVICE: Record<string, string> = {
   'client-sts': 'sts',
   'client-organizations': 'organizations',
   'client-s3': 's3',
+  'client-cloudtrail': 'cloudtrail',
+  'client-lambda': 'lambda',
+  'client-cloudformation': 'cloudformation',
 };
 
 /** Permissions AWS checks on top of a call's own (authorization of what the call asks for). */
@@ -58,10 +62,11 @@ const RUNTIME = new Set([
 /** Commands a client bundles for itself: the S3 client's S3 Express session signer (directory buckets only; ours is a general-purpose bucket). */
 const SDK_INTERNAL = new Set(['s3:CreateSession']);
 
-async function commandsInBundle(name: string): Promise<string[]> {
+/** A function's bundle, or any module's (`entry`: its path from the repository root). */
+async function commandsInBundle(name: string, entry = join('functions', `${name}.ts`)): Promise<string[]> {
   const result = await build({
     ...FUNCTION_BUILD_OPTIONS,
-    entryPoints: [join(ROOT, 'functions', `${name}.ts`)],
+    entryPoints: [join(ROOT, entry)],
     outfile: join(ROOT, 'dist', 'permissions-check', `${name}.mjs`),
     write: false,
     sourcemap: false,
@@ -95,14 +100,20 @@ describe('function permissions match the calls in each bundle', () => {
     });
   }
 
-  it(`hub ${HUB.function.name}: its role grants what it sends itself, the member role the rest of its bundle`, async () => {
+  it(`hub ${HUB.function.name} and doctor --org: the hub's role grants what it sends itself, the member role the rest of its bundle and doctor's reads`, async () => {
     const bundle = await commandsInBundle(HUB.function.name);
+    // Every call doctor makes is in shared/aws/preflight.ts; its declared statements name exactly those.
+    const doctor = await commandsInBundle('doctor-preflight', join('shared', 'aws', 'preflight.ts'));
+    expect(granted(Object.values(PREFLIGHT_PERMISSIONS).map((s) => ({ ...s, actions: [...s.actions], resources: [...s.resources] })))).toEqual(doctor);
     const hub = granted(HUB.statements);
     const member = granted(MEMBER_STACK.memberRole.statements);
     // The hub's own credentials: assume the member role, ask Organizations, note the selected findings.
     expect(hub).toEqual(['organizations:DescribeAccount', 'securityhub:BatchUpdateFindings', 'sts:AssumeRole']);
-    // Everything else the bundle can send goes out with a member role's credentials, and the member role grants nothing more.
+    // Everything else the bundle can send goes out with a member role's credentials; doctor reads a member
+    // account with the same role; and the member role grants nothing more.
     expect(hub.filter((a) => member.includes(a))).toEqual([]);
-    expect([...hub, ...member].sort()).toEqual(bundle);
+    expect(member).toEqual([...new Set([...bundle.filter((a) => !hub.includes(a)), ...doctor])].sort());
+    // Doctor's reads are all read-only.
+    expect(doctor.every((a) => /:(Describe|Get|List)/.test(a))).toBe(true);
   });
 });

@@ -58,6 +58,25 @@ export async function htmlServer(status: number): Promise<{ url: string; request
   };
 }
 
+/** Answers every request with `status`, this content type and this body (an emulator, a proxy, a web server). */
+export async function replyServer(status: number, contentType: string, body: string): Promise<{ url: string; requests: number; close(): Promise<void> }> {
+  const state = { requests: 0 };
+  const server: HttpServer = createHttpServer((req, res) => {
+    state.requests++;
+    req.resume();
+    res.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': `req-${state.requests}` });
+    res.end(body);
+  });
+  const url = await listenLocally(server);
+  return {
+    url,
+    get requests() {
+      return state.requests;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 /**
  * Runs `body` with the SDK pointed at `server` (AWS_ENDPOINT_URL), then puts the
  * variable back and closes the server, also when `body` throws.

@@ -3,7 +3,7 @@
  */
 import { type EC2Client, type Instance, paginateDescribeInstances } from '@aws-sdk/client-ec2';
 import { AwsCallError, chunk, describeSurvivingMissing, mapLimit, ownInput } from '../../aws/batch.js';
-import { pageItems } from '../../aws/pages.js';
+import { pageItems, pageSizeLadder } from '../../aws/pages.js';
 import { type BatchOptions, DEFAULT_CONCURRENCY, describeDetail, foundAndMissing, unique } from '../../aws/ec2.js';
 
 /** DescribeInstances: at most 1000 explicitly specified instance ids a call. */
@@ -11,6 +11,8 @@ export const DESCRIBE_INSTANCES_MAX_IDS = 1000;
 
 /** DescribeInstances listing page size (MaxResults maximum). */
 export const DESCRIBE_INSTANCES_PAGE_SIZE = 1000;
+/** DescribeInstances MaxResults minimum. */
+export const DESCRIBE_INSTANCES_MIN_PAGE_SIZE = 5;
 
 export const INSTANCE_NOT_FOUND_CODES: ReadonlySet<string> = new Set([
   'InvalidInstanceID.NotFound',
@@ -47,8 +49,13 @@ export async function describeInstancesByIds(
   return { instances, missing };
 }
 
-/** Every instance in the region, one DescribeInstances page (≤1000) at a time. */
+/** Every instance in the region, one DescribeInstances page (≤1000) at a time; smaller pages when a full one times out. */
 export async function* pageInstances(ec2: EC2Client, pageSize = DESCRIBE_INSTANCES_PAGE_SIZE): AsyncGenerator<Instance[]> {
-  const pages = paginateDescribeInstances({ client: ec2, pageSize, withCommand: ownInput }, {});
-  yield* pageItems(pages, (out) => out.Reservations?.flatMap((r) => r.Instances ?? []), 'DescribeInstances', `listing, page size ${pageSize}`);
+  yield* pageItems({
+    operation: 'DescribeInstances',
+    detail: 'listing',
+    sizes: pageSizeLadder(pageSize, DESCRIBE_INSTANCES_MIN_PAGE_SIZE),
+    open: (size, startingToken, withCommand) => paginateDescribeInstances({ client: ec2, pageSize: size, startingToken, withCommand }, {}),
+    items: (out) => out.Reservations?.flatMap((r) => r.Instances ?? []),
+  });
 }

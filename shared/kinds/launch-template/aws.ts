@@ -3,9 +3,9 @@
  */
 import { type EC2Client, type LaunchTemplate, type LaunchTemplateVersion, paginateDescribeLaunchTemplates, paginateDescribeLaunchTemplateVersions } from '@aws-sdk/client-ec2';
 import { AwsCallError, chunk, describeSurvivingMissing, errorCode, mapLimit, ownInput } from '../../aws/batch.js';
-import { pageItems } from '../../aws/pages.js';
+import { pageItems, pageSizeLadder } from '../../aws/pages.js';
 import { toNumber } from '../../aws/translate.js';
-import { type BatchOptions, DEFAULT_CONCURRENCY, describeDetail, foundAndMissing, LAUNCH_TEMPLATE_NOT_FOUND_CODES, LAUNCH_TEMPLATES_PAGE_SIZE, unique } from '../../aws/ec2.js';
+import { type BatchOptions, DEFAULT_CONCURRENCY, describeDetail, foundAndMissing, LAUNCH_TEMPLATE_NOT_FOUND_CODES, LAUNCH_TEMPLATES_MIN_PAGE_SIZE, LAUNCH_TEMPLATES_PAGE_SIZE, unique } from '../../aws/ec2.js';
 
 export interface TemplatesFound {
   templates: LaunchTemplate[];
@@ -116,7 +116,7 @@ export async function withDefaultAndLatest(
 /**
  * One version (`$Default` or `$Latest`) of every launch template in the
  * account, a page (≤200) at a time, without naming templates: one call per
- * page instead of one per template.
+ * page instead of one per template; smaller pages when a full one times out.
  */
 export async function* pageAccountTemplateVersions(
   ec2: EC2Client,
@@ -125,7 +125,11 @@ export async function* pageAccountTemplateVersions(
 ): AsyncGenerator<LaunchTemplateVersion[]> {
   // Both `$Default` and `$Latest` may be asked for in one account-wide listing (not numbers).
   const input = { Versions: typeof version === 'string' ? [version] : [...version] };
-  const pages = paginateDescribeLaunchTemplateVersions({ client: ec2, pageSize, withCommand: ownInput }, input);
-  const detail = `${version} of all templates, page size ${pageSize}`;
-  yield* pageItems(pages, (out) => out.LaunchTemplateVersions, 'DescribeLaunchTemplateVersions', detail);
+  yield* pageItems({
+    operation: 'DescribeLaunchTemplateVersions',
+    detail: `${input.Versions.join(',')} of all templates`,
+    sizes: pageSizeLadder(pageSize, LAUNCH_TEMPLATES_MIN_PAGE_SIZE),
+    open: (size, startingToken, withCommand) => paginateDescribeLaunchTemplateVersions({ client: ec2, pageSize: size, startingToken, withCommand }, { ...input }),
+    items: (out) => out.LaunchTemplateVersions,
+  });
 }

@@ -115,6 +115,7 @@ let sts: AwsClientStub<STSClient>;
 let cloudTrail: AwsClientStub<CloudTrailClient>;
 let securityHub: AwsClientStub<SecurityHubClient>;
 let organizations: AwsClientStub<OrganizationsClient>;
+let cloudFormation: AwsClientStub<CloudFormationClient>;
 
 beforeEach(() => {
   world = green();
@@ -173,6 +174,7 @@ beforeEach(() => {
   const ec2 = mockClient(EC2Client);
   ec2.on(GetInstanceMetadataDefaultsCommand).callsFake(() => ({ AccountLevel: world.defaults }));
   const cfn = mockClient(CloudFormationClient);
+  cloudFormation = cfn;
   cfn.on(DescribeStacksCommand).callsFake((input: { StackName?: string }) => {
     if (input.StackName && input.StackName !== world.stack?.StackName) throw awsError('ValidationError', `Stack with id ${input.StackName} does not exist`);
     const other: Stack = { StackName: 'network-baseline', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date('2025-01-01T00:00:00Z') };
@@ -350,6 +352,37 @@ describe('imds-guard doctor', () => {
     expect(code).toBe(1);
     expect(byCheck.get('cloudtrail')).toMatchObject({ status: 'error', fix: expect.stringContaining('cloudtrail:DescribeTrails') });
     expect(byCheck.get('config')?.status).toBe('ok');
+  });
+
+  it('a stack that cannot be read: its sweep is "not checked", not "no stack"', async () => {
+    cloudFormation.on(DescribeStacksCommand).rejects(awsError('AccessDenied', 'User is not authorized to perform: cloudformation:DescribeStacks', 403));
+    const { code, byCheck } = await doctorJson();
+    expect(code).toBe(1);
+    expect(byCheck.get('stack')).toMatchObject({ status: 'error', fix: 'grant cloudformation:DescribeStacks' });
+    expect(byCheck.get('sweep')).toMatchObject({ status: 'skip', detail: 'not checked: the stack could not be read, and the sweep is found through it' });
+  });
+
+  it('--org: a member account whose role predates doctor\'s reads says which checks it could not make and why', async () => {
+    organizations.on(ListAccountsCommand).resolves({
+      Accounts: [
+        { Id: ACCOUNT, Name: 'management', State: 'ACTIVE' },
+        { Id: '222222222222', Name: 'dev', State: 'ACTIVE' },
+      ],
+    });
+    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIA222222222222', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2026-05-01T13:00:00Z') } });
+    cloudTrail.on(DescribeTrailsCommand).rejects(awsError('AccessDeniedException', 'User is not authorized to perform: cloudtrail:DescribeTrails', 400));
+    const { code, report } = await doctorJson(['--org', '--region', 'us-east-1']);
+    expect(code).toBe(1);
+    const trail = (account: string) => report.checks.find((c) => c.account === account && c.check === 'cloudtrail');
+    // Read with the CLI's own credentials: grant the permission.
+    expect(trail(ACCOUNT)).toMatchObject({ status: 'error', fix: 'grant cloudtrail:DescribeTrails, cloudtrail:GetTrailStatus, cloudtrail:GetEventSelectors' });
+    // Read through the member role: the role is what lacks it.
+    expect(trail('222222222222')).toMatchObject({
+      status: 'error',
+      detail: expect.stringMatching(/^could not be read: AccessDeniedException: .*cloudtrail:DescribeTrails.*; the member role imds-guard-member does not grant it here$/),
+      fix: expect.stringMatching(/^update this account's member stack \(its role grants doctor's reads: cloudtrail:DescribeTrails, cloudtrail:GetTrailStatus, cloudtrail:GetEventSelectors\)/),
+    });
+    expect(report.checks.find((c) => c.account === '222222222222' && c.check === 'config')?.status).toBe('ok');
   });
 
   it('--org: checks every account with its role, lists the denied account, exit 1', async () => {
