@@ -74,7 +74,7 @@ function rowLines(row: Row): string[] {
 /** `stage migrating (3 blockers): why; first blockers` */
 function stageLine(row: Row): string {
   const n = row.blockers ?? 0;
-  const named = (row.blockerDetails ?? []).slice(0, 3).map((b) => `${b.id}: ${b.why}`);
+  const named = (row.blockerDetails ?? []).slice(0, 3).map((b) => `${b.id}: ${b.why}${b.calls !== undefined ? ` (${b.calls})` : ''}`);
   const more = n > named.length ? `; and ${n - named.length} more` : '';
   return `stage ${row.stage} (${plural(n, 'blocker')}): ${row.stageReason ?? ''}${named.length > 0 ? `. Blockers: ${named.join('; ')}${more}` : ''}`;
 }
