@@ -60,6 +60,27 @@ export interface Row {
   blockerDetails?: Blocker[];
 }
 
+/** One account-region's migration stage, as the organization view lists it (from its account default's row). */
+export interface StageLine {
+  account: string;
+  region: string;
+  stage: StageName;
+  blockers: number;
+  reason?: string;
+}
+
+/** The stage line of an account-region's rows, when its account default was scanned. */
+export function stageLineOf(rows: readonly Row[]): StageLine | undefined {
+  const row = rows.find((r) => r.stage !== undefined);
+  if (!row?.stage) return undefined;
+  return { account: row.account, region: row.region, stage: row.stage, blockers: row.blockers ?? 0, ...(row.stageReason ? { reason: row.stageReason } : {}) };
+}
+
+/** Most blockers first, then account and region: where the work is. */
+export function byBlockers(a: StageLine, b: StageLine): number {
+  return b.blockers - a.blockers || a.account.localeCompare(b.account) || a.region.localeCompare(b.region);
+}
+
 export interface SummaryRow {
   /** Set in an organization report. */
   account?: string;

@@ -10,7 +10,7 @@ import { CHECK_IDS as CHECKS } from '../../shared/kinds/checks.js';
 import { CONTROLS, controlFor } from '../../shared/kinds/registry.js';
 import type { ControlId, ResourceKind } from '../../shared/model.js';
 import { READINESS, type Readiness } from '../readiness.js';
-import type { Row } from '../scan.js';
+import { byBlockers, stageLineOf, type Row, type StageLine } from '../scan.js';
 
 export const SEVERITY_ORDER: readonly SeverityLabel[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL'];
 export const sevRank = (s: SeverityLabel): number => SEVERITY_ORDER.indexOf(s);
@@ -64,6 +64,8 @@ export class HtmlRows {
   private readonly all = emptyLine();
   private readonly controls: (ControlLine & { kinds: readonly ResourceKind[] })[];
   private kept: Row[] = [];
+  /** Each account-region's migration stage (one account default row each): kept whatever the cap. */
+  private readonly stageLines: StageLine[] = [];
 
   constructor(
     kinds: readonly ResourceKind[],
@@ -88,6 +90,8 @@ export class HtmlRows {
 
   add(row: Row): void {
     this.total += 1;
+    const stage = stageLineOf([row]);
+    if (stage) this.stageLines.push(stage);
     bump(this.readinessCounts, row.readiness);
     let account = this.accounts.get(row.account);
     if (!account) this.accounts.set(row.account, (account = emptyLine()));
@@ -106,6 +110,11 @@ export class HtmlRows {
     this.kept.push(row);
     // Trimmed in batches: one sort per `cap` rows added, not one per row.
     if (this.kept.length >= 2 * this.cap) this.trim();
+  }
+
+  /** The account-regions' stages, most blockers first. */
+  stages(): StageLine[] {
+    return [...this.stageLines].sort(byBlockers);
   }
 
   private trim(): void {

@@ -19,7 +19,8 @@ import type { SeverityLabel } from '../../shared/kinds/controls.js';
 import { CONTROLS, describeKind } from '../../shared/kinds/registry.js';
 import type { ControlId, ResourceKind } from '../../shared/model.js';
 import { READINESS, READINESS_MEANING, type Readiness } from '../readiness.js';
-import type { Row, ScanReport } from '../scan.js';
+import type { Row, ScanReport, StageLine } from '../scan.js';
+import { STAGE_MEANING, STAGES, type StageName } from '../../shared/kinds/stage.js';
 import { DEFAULT_HTML_ROWS } from '../args/options.js';
 import { errorText, groupErrors } from './errors.js';
 import { HtmlRows, rowSeverity, SEVERITY_ORDER, sevRank, VERDICT_ORDER, type AccountLine, type ControlLine } from './html-rows.js';
@@ -320,6 +321,55 @@ export interface Omitted {
   file?: string;
 }
 
+/** Colours of the stage picture (SVG fill attributes: the report's CSP allows no inline style). */
+const STAGE_COLOURS: Record<StageName, string> = {
+  exposed: '#c62828',
+  migrating: '#ef6c00',
+  ready: '#2e7d32',
+  enforced: '#1565c0',
+  managed: '#6a1b9a',
+  unknown: '#9e9e9e',
+};
+/** Account-regions listed one by one under the picture; the rest are counted. */
+const STAGE_ROWS = 100;
+
+/**
+ * "How far are we": one bar split by stage (account-regions at each), the
+ * meaning of each, and the account-regions with the most blockers first.
+ */
+function stagesSection(stages: readonly StageLine[]): string {
+  if (stages.length === 0) return '';
+  const order: StageName[] = [...STAGES, 'unknown'];
+  const counts = order.map((s) => ({ s, n: stages.filter((x) => x.stage === s).length })).filter(({ n }) => n > 0);
+  let x = 0;
+  const bars = counts
+    .map(({ s, n }) => {
+      const w = (n / stages.length) * 1000;
+      const rect = `<rect x="${x.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="28" fill="${STAGE_COLOURS[s]}"><title>${escapeHtml(s)}: ${n}</title></rect>`;
+      x += w;
+      return rect;
+    })
+    .join('');
+  const swatch = (s: StageName): string => `<svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill="${STAGE_COLOURS[s]}"/></svg>`;
+  const legend = counts.map(({ s, n }) => `<dt>${swatch(s)} <b>${escapeHtml(s)}</b> ${n}</dt><dd>${escapeHtml(STAGE_MEANING[s])}</dd>`).join('');
+  const listed = stages.slice(0, STAGE_ROWS);
+  const more = stages.length - listed.length;
+  const rows = listed
+    .map(
+      (l) =>
+        `<tr><td><code>${escapeHtml(l.account)}</code></td><td><span class="id">${escapeHtml(l.region)}</span></td><td>${swatch(l.stage)} ${escapeHtml(l.stage)}</td>` +
+        `<td class="n">${l.blockers}</td><td>${escapeHtml(l.reason ?? '')}</td></tr>`,
+    )
+    .join('');
+  return (
+    `<h2>Migration stage by account-region</h2>\n` +
+    `<svg viewBox="0 0 1000 28" width="100%" height="28" role="img" aria-label="${escapeHtml(counts.map(({ s, n }) => `${n} ${s}`).join(', '))}">${bars}</svg>\n` +
+    `<dl class="legend">${legend}</dl>\n` +
+    `<div class="scroll"><table><thead><tr><th>Account</th><th>Region</th><th>Stage</th><th class="n">Blockers</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table></div>\n` +
+    (more > 0 ? `<p class="meta">and ${more} more account-regions with fewer blockers (every one is in the JSON report)</p>\n` : '')
+  );
+}
+
 export function renderHtml(report: HtmlHead, counted: HtmlRows, omitted: Omitted = {}): string {
   const rows = counted.shown();
   const org = report.organization;
@@ -392,6 +442,7 @@ export function renderHtml(report: HtmlHead, counted: HtmlRows, omitted: Omitted
 <h2>Summary</h2>
 <div class="cards">${cards}</div>
 ${problems}
+${stagesSection(counted.stages())}
 <h2>Failing controls by severity</h2>
 ${controlsTable(lines)}
 ${multiAccount ? accountsTable(report, counted) : ''}

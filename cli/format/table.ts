@@ -10,7 +10,8 @@ import { fixTotals, type FixReport, type FixRow, type FixTotals } from '../fix.j
 import type { ResourceKind } from '../../shared/model.js';
 import type { ErrorInfo } from '../errors.js';
 import type { AccountStatus } from '../org/report.js';
-import { countRows, type Row, type RowCounts, type ScanReport, type SummaryRow } from '../scan.js';
+import { byBlockers, countRows, stageLineOf, type Row, type RowCounts, type ScanReport, type StageLine, type SummaryRow } from '../scan.js';
+import { STAGES, type StageName } from '../../shared/kinds/stage.js';
 import { errorText, groupErrors } from './errors.js';
 import { groupsUseIt, kindTitle, plural, profileName } from './labels.js';
 import { clean, displayWidth, padEnd, padStart, wrap } from './text.js';
@@ -74,7 +75,7 @@ function rowLines(row: Row): string[] {
 /** `stage migrating (3 blockers): why; first blockers` */
 function stageLine(row: Row): string {
   const n = row.blockers ?? 0;
-  const named = (row.blockerDetails ?? []).slice(0, 3).map((b) => `${b.id}: ${b.why}`);
+  const named = (row.blockerDetails ?? []).slice(0, 3).map((b) => `${b.id}: ${b.why}${b.calls !== undefined ? ` (${b.calls})` : ''}`);
   const more = n > named.length ? `; and ${n - named.length} more` : '';
   return `stage ${row.stage} (${plural(n, 'blocker')}): ${row.stageReason ?? ''}${named.length > 0 ? `. Blockers: ${named.join('; ')}${more}` : ''}`;
 }
@@ -153,6 +154,7 @@ export function scanTable(report: ScanReport): string {
   for (const status of report.regions) out.push(...regionSection(report.kinds, status, report.rows));
   out.push('', 'Summary');
   out.push(...summaryLines(report.summary, report.regions));
+  out.push(...stageSection(report.rows.flatMap((r) => stageLineOf([r]) ?? [])));
   out.push(
     ...footer(countRows(report.rows), report.regions, report.lookbackDays, failed.length > 0 ? ` · ${plural(failed.length, 'region')} failed: ${failed.map((f) => f.region).join(', ')}` : ''),
   );
@@ -198,6 +200,23 @@ export function orgRegionSection(kinds: readonly ResourceKind[], a: AccountLabel
   return lines(regionSection(kinds, status, rows, `${accountTitle(a)} · ${status.region}`));
 }
 
+/** Each account-region's migration stage and blockers, most blockers first, and how many are at each stage. */
+export function stageSection(stages: readonly StageLine[]): string[] {
+  if (stages.length === 0) return [];
+  const col = (cells: string[]): string => '  ' + padEnd(cells[0] ?? '', 14) + ' ' + padEnd(cells[1] ?? '', 16) + ' ' + padEnd(cells[2] ?? '', 10) + ' ' + padStart(cells[3] ?? '', 8);
+  const counts = STAGES_IN_ORDER.map((s) => [s, stages.filter((x) => x.stage === s).length] as const).filter(([, n]) => n > 0);
+  return [
+    '',
+    'Migration stage by account-region (docs/migration.md)',
+    col(['ACCOUNT', 'REGION', 'STAGE', 'BLOCKERS']),
+    ...[...stages].sort(byBlockers).map((s) => col([s.account, s.region, s.stage, String(s.blockers)])),
+    ...wrap(`  stages: ${counts.map(([s, n]) => `${n} ${s}`).join(' · ')}`, WIDTH, '  '),
+  ];
+}
+
+/** Stages from furthest to done, as the organization view counts them. */
+const STAGES_IN_ORDER: readonly StageName[] = [...STAGES, 'unknown'];
+
 /** The summary by account (the same columns as the per-region summary) and the organization's totals. */
 export function orgScanClosing(
   accounts: readonly AccountStatus[],
@@ -205,6 +224,7 @@ export function orgScanClosing(
   total: RowCounts,
   regions: readonly RegionStatus[],
   lookbackDays: number,
+  stages: readonly StageLine[] = [],
 ): string {
   const cols = (cells: string[]): string =>
     '  ' + padEnd(cells[0] ?? '', 14) + ' ' + padEnd(cells[1] ?? '', 16) + ' ' + cells.slice(2).map((c, i) => padStart(c, SUMMARY_NUMBERS[i] ?? 5)).join(' ');
@@ -218,6 +238,7 @@ export function orgScanClosing(
   const failedAccounts = accounts.filter((a) => a.status === 'failed');
   const failedRegions = regions.filter((r) => r.status === 'failed' && !failedAccounts.some((a) => a.account === r.account));
   return lines([
+    ...stageSection(stages),
     '',
     'Summary by account',
     ...summary,

@@ -76,7 +76,7 @@ export function orgScanWriter(o: ScanWriterOptions): OrgScanWriter {
           for (const t of targets) if (t.error) await out.write(orgAccountNotRead(t));
         },
         region: (target, status, rows) => out.write(orgRegionSection(o.kinds, target, status, rows)),
-        end: ({ organization, regions }, tally) => out.write(orgScanClosing(organization.accounts, tally.byAccount(), tally.total(), regions, lookbackDays)),
+        end: ({ organization, regions }, tally) => out.write(orgScanClosing(organization.accounts, tally.byAccount(), tally.total(), regions, lookbackDays, tally.stages())),
       };
     }
   }

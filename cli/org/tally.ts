@@ -12,7 +12,7 @@
 import type { ResourceKind } from '../../shared/model.js';
 import type { RegionStatus } from '../engine.js';
 import { fixTotals, isLeft, type FixRow, type FixStatus, type FixTotals } from '../fix.js';
-import { addCounts, countRows, isOpen, type Row, type RowCounts, type SummaryRow } from '../scan.js';
+import { addCounts, countRows, isOpen, stageLineOf, type Row, type RowCounts, type StageLine, type SummaryRow } from '../scan.js';
 
 export interface AccountRegionTally {
   account: string;
@@ -20,6 +20,8 @@ export interface AccountRegionTally {
   status: RegionStatus;
   /** Counts per kind, in the order the kinds were scanned. */
   kinds: SummaryRow[];
+  /** The migration stage and its blockers, when the account default was scanned. */
+  stage?: StageLine;
 }
 
 const zero = (): RowCounts => countRows([]);
@@ -43,6 +45,8 @@ export class ScanTally {
       status: { ...status, account },
       kinds: this.kinds.map((kind) => ({ account, region, kind, ...countRows(rows.filter((r) => r.kind === kind)) })),
     };
+    const stage = stageLineOf(rows);
+    if (stage) entry.stage = { account, region, stage: stage.stage, blockers: stage.blockers };
     this.done.set(`${account}/${region}`, entry);
     this.open += rows.filter(isOpen).length;
     return entry;
@@ -62,6 +66,11 @@ export class ScanTally {
 
   regionStatuses(): RegionStatus[] {
     return this.entries().map((e) => e.status);
+  }
+
+  /** Every account-region's migration stage (those whose account default was scanned). */
+  stages(): StageLine[] {
+    return this.entries().flatMap((e) => (e.stage ? [e.stage] : []));
   }
 
   /** Per account, region and kind (the JSON report's `summary`). */

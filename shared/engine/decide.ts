@@ -404,7 +404,7 @@ function enforcementGate(
     why = `the account-region is not ready. ${stageSentence(state.stage)}`;
   }
   if (why === undefined) {
-    return { gate: gate('enforcement-ready', true, `the account-region is ready: ${state.stage?.reason ?? ''}`), drop: false };
+    return { gate: gate('enforcement-ready', true, `the account-region is ready: ${state.stage?.summary ?? ''}`), drop: false };
   }
   const asked = policy.enforceAccountDefault === 'true' ? `${setting} asks for HttpTokensEnforced, refused: ` : `${setting}: HttpTokensEnforced waits: `;
   if (otherChange) {

@@ -102,7 +102,8 @@ export function computeStage(facts: readonly StageFact[], use: Imdsv1Use, missin
   }
   const callerKind = kindOfCallers(facts);
   for (const c of use.callers) {
-    blockers.push({ type: 'imdsv1-calls', kind: callerKind, id: c.instanceId, why: `${plural(c.calls, 'IMDSv1 call')} in ${use.lookbackDays} days` });
+    // The count moves from sweep to sweep: beside the words, not in them.
+    blockers.push({ type: 'imdsv1-calls', kind: callerKind, id: c.instanceId, why: `IMDSv1 calls in the last ${use.lookbackDays} days`, calls: c.calls });
   }
   const enforcement = facts.find((f): f is EnforcementFact => f.type === 'enforcement');
   if (use.unknown !== undefined && enforcement) {
@@ -111,45 +112,83 @@ export function computeStage(facts: readonly StageFact[], use: Imdsv1Use, missin
   const instancesAllowingImdsv1 = facts.filter((f) => f.type === 'workload' && f.allowsImdsv1).length;
   if (!enforcement || missingKinds.length > 0) {
     const what = missingKinds.length > 0 ? missingKinds.join(', ') : 'the account default';
-    return { blockers, instancesAllowingImdsv1, imdsv1: use, stage: 'unknown', reason: `not every kind was read (${what}), so the stage cannot be told` };
+    const reason = `not every kind was read (${what}), so the stage cannot be told`;
+    return { blockers, instancesAllowingImdsv1, imdsv1: use, stage: 'unknown', reason, summary: reason };
   }
   return classify(blockers, instancesAllowingImdsv1, use, enforcement);
 }
 
 type EnforcementFact = Extract<StageFact, { type: 'enforcement' }>;
 
-/** The stage from the blockers, the instances that allow IMDSv1, the IMDSv1 use and the enforcement itself. */
+/** How people read the workload kind (instances), asked of the registry. */
+function workloads(): { one: string; many: string } {
+  const kind = KIND_NAMES.find((k) => describeKind(k).usageMeasured) ?? KIND_NAMES[0];
+  return describeKind(kind).words;
+}
+
+/**
+ * The stage from the blockers, the instances that allow IMDSv1, the IMDSv1
+ * use and the enforcement itself. `reason` has the numbers (for the CLI);
+ * `summary` leaves out what moves from one sweep to the next (how many calls,
+ * how many instances), so the account default's finding changes only when
+ * the stage or its blockers do.
+ */
 function classify(blockers: Blocker[], instancesAllowingImdsv1: number, use: Imdsv1Use, enforcement: EnforcementFact): StageReport {
   const launchPaths = blockers.filter((b) => b.type === 'launch-path').length;
   const base = { blockers, instancesAllowingImdsv1, imdsv1: use };
+  const w = workloads();
+  const window = `the last ${use.lookbackDays} days`;
   if (enforcement.enforced === true) {
     const by = enforcement.managedBy === 'declarative-policy' ? ' by a declarative policy' : '';
     const left = launchPaths > 0 ? `; ${plural(launchPaths, 'launch path')} still ask for IMDSv1 and would be refused` : '';
-    return { ...base, stage: 'enforced', reason: `HttpTokensEnforced is on${by}${left}` };
+    const leftWords = launchPaths > 0 ? '; launch paths that still ask for IMDSv1 would be refused (the blockers)' : '';
+    return { ...base, stage: 'enforced', reason: `HttpTokensEnforced is on${by}${left}`, summary: `HttpTokensEnforced is on${by}${leftWords}` };
   }
   if (enforcement.managedBy === 'declarative-policy') {
     const message = enforcement.managedMessage ? ` (${enforcement.managedMessage})` : '';
-    return { ...base, stage: 'managed', reason: `a declarative policy manages the instance metadata defaults${message}: imds-guard reports and never writes them` };
+    const reason = `a declarative policy manages the instance metadata defaults${message}: imds-guard reports and never writes them`;
+    return { ...base, stage: 'managed', reason, summary: reason };
   }
   const allowing = launchPaths + instancesAllowingImdsv1;
   const calls = use.callers.reduce((n, c) => n + c.calls, 0);
+  const counted = (): string => {
+    const parts: string[] = [];
+    if (launchPaths > 0) parts.push(plural(launchPaths, 'launch path'));
+    if (instancesAllowingImdsv1 > 0) parts.push(`${instancesAllowingImdsv1} ${instancesAllowingImdsv1 === 1 ? w.one : w.many}`);
+    return parts.join(' and ');
+  };
+  const named = (): string => [launchPaths > 0 ? 'launch paths' : '', instancesAllowingImdsv1 > 0 ? w.many : ''].filter(Boolean).join(' and ');
   if (use.callers.length > 0 && allowing > 0) {
     return {
       ...base,
       stage: 'exposed',
-      reason: `${plural(calls, 'IMDSv1 call')} by ${plural(use.callers.length, 'instance')} in ${use.lookbackDays} days, and ${allowingWords(launchPaths, instancesAllowingImdsv1)} allow IMDSv1`,
+      reason: `${plural(calls, 'IMDSv1 call')} by ${use.callers.length} ${use.callers.length === 1 ? w.one : w.many} in ${window}, and ${counted()} allow IMDSv1`,
+      summary: `IMDSv1 calls were seen in ${window}, and ${named()} still allow IMDSv1`,
     };
   }
   if (blockers.length === 0) {
-    const old = instancesAllowingImdsv1 > 0 ? `; ${plural(instancesAllowingImdsv1, 'running instance')} still allow IMDSv1 (enforcement leaves them as they are)` : '';
-    return { ...base, stage: 'ready', reason: `every launch path requires IMDSv2 and no IMDSv1 call was seen in ${use.lookbackDays} days${old}` };
+    const old = instancesAllowingImdsv1 > 0 ? `; ${instancesAllowingImdsv1} running ${instancesAllowingImdsv1 === 1 ? w.one : w.many} still allow IMDSv1 (enforcement leaves them as they are)` : '';
+    const oldWords = instancesAllowingImdsv1 > 0 ? `; running ${w.many} that still allow IMDSv1 keep it (enforcement leaves them as they are)` : '';
+    const ready = `every launch path requires IMDSv2 and no IMDSv1 call was seen in ${window}`;
+    return { ...base, stage: 'ready', reason: `${ready}${old}`, summary: `${ready}${oldWords}` };
   }
   const parts: string[] = [];
-  if (allowing > 0) parts.push(`${allowingWords(launchPaths, instancesAllowingImdsv1)} allow IMDSv1`);
-  if (use.callers.length > 0) parts.push(`${plural(calls, 'IMDSv1 call')} seen in ${use.lookbackDays} days`);
-  else if (use.unknown !== undefined) parts.push('IMDSv1 use unknown');
-  else parts.push(`no IMDSv1 call seen in ${use.lookbackDays} days`);
-  return { ...base, stage: 'migrating', reason: parts.join('; ') };
+  const words: string[] = [];
+  if (allowing > 0) {
+    parts.push(`${counted()} allow IMDSv1`);
+    words.push(`${named()} still allow IMDSv1`);
+  }
+  if (use.callers.length > 0) {
+    parts.push(`${plural(calls, 'IMDSv1 call')} seen in ${window}`);
+    words.push(`IMDSv1 calls were seen in ${window}`);
+  } else if (use.unknown !== undefined) {
+    parts.push('IMDSv1 use unknown');
+    words.push('IMDSv1 use is unknown');
+  } else {
+    parts.push(`no IMDSv1 call seen in ${window}`);
+    words.push(`no IMDSv1 call was seen in ${window}`);
+  }
+  return { ...base, stage: 'migrating', reason: parts.join('; '), summary: words.join('; ') };
 }
 
 /**
@@ -165,13 +204,6 @@ export function restage(stage: StageReport, carrier: Subject): StageReport {
   const own = (b: Blocker): boolean => b.kind === carrier.ref.kind && b.id === carrier.ref.id && b.type === 'launch-path';
   const mine: Blocker[] = facts.flatMap((f) => (f.type === 'launch-path' && f.allowsImdsv1 ? [{ type: 'launch-path' as const, kind: f.ref.kind, id: f.ref.id, why: f.why }] : []));
   return classify([...mine, ...stage.blockers.filter((b) => !own(b))], stage.instancesAllowingImdsv1, stage.imdsv1, enforcement);
-}
-
-function allowingWords(launchPaths: number, instances: number): string {
-  const parts: string[] = [];
-  if (launchPaths > 0) parts.push(plural(launchPaths, 'launch path'));
-  if (instances > 0) parts.push(plural(instances, 'instance'));
-  return parts.join(' and ');
 }
 
 /** The kind whose resources are the workloads (instances): IMDSv1 callers are named as that kind. */

@@ -78,6 +78,8 @@ export interface Blocker {
   kind: ResourceKind;
   id: string;
   why: string;
+  /** For `imdsv1-calls`: how many in the window (kept out of `why`, which a finding carries). */
+  calls?: number;
 }
 
 /** An instance that made IMDSv1 calls in the look-back window. */
@@ -100,8 +102,10 @@ export interface Imdsv1Use {
 
 export interface StageReport {
   stage: StageName;
-  /** Why this stage, one sentence. */
+  /** Why this stage, one sentence, with the numbers (the CLI shows it). */
   reason: string;
+  /** The same without what moves from sweep to sweep (how many calls, how many instances): what findings and plans say. */
+  summary: string;
   /** Everything that keeps the account-region from `ready`, in a stable order (launch paths, then calls, then unknowns). */
   blockers: Blocker[];
   /** Instances that allow IMDSv1 (not blockers by themselves). */
@@ -124,8 +128,8 @@ export function blockerWords(blockers: readonly Blocker[], named = BLOCKERS_NAME
 export function stageSentence(report: StageReport): string {
   const n = report.blockers.length;
   const count = `${n} blocker${n === 1 ? '' : 's'}`;
-  if (n === 0) return `Stage ${report.stage}: ${report.reason}`;
-  return `Stage ${report.stage}: ${report.reason}; ${count}: ${blockerWords(report.blockers)}`;
+  if (n === 0) return `Stage ${report.stage}: ${report.summary}`;
+  return `Stage ${report.stage}: ${report.summary}; ${count}: ${blockerWords(report.blockers)}`;
 }
 
 /** What the engine's `enforcement-ready` gate (shared/engine/decide.ts) reads from the kind that switches enforcement. */

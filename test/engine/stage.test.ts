@@ -4,6 +4,7 @@ import type { AccountUsage, Report, UsageSource } from '../../shared/engine/port
 import type { Subject } from '../../shared/kinds/subject.js';
 import type { LaunchSource } from '../../shared/kinds/auto-scaling-group/subject.js';
 import type { UsageEvidence } from '../../shared/model.js';
+import { stageSentence } from '../../shared/kinds/stage.js';
 import { evaluate } from '../../shared/engine/evaluate.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
 import { accountDefaults, autoScalingGroup, instance, launchTemplate, ACCOUNT } from '../support/subjects.js';
@@ -75,8 +76,18 @@ describe('the stage of an account-region', () => {
       search({ 'i-0aaaaaaaaaaaaaaa1': 0, 'i-0aaaaaaaaaaaaaaa2': 12 }),
     );
     expect(report.stage).toBe('exposed');
-    expect(report.blockers).toEqual([{ type: 'imdsv1-calls', kind: 'instance', id: 'i-0aaaaaaaaaaaaaaa2', why: '12 IMDSv1 calls in 14 days' }]);
+    expect(report.blockers).toEqual([{ type: 'imdsv1-calls', kind: 'instance', id: 'i-0aaaaaaaaaaaaaaa2', why: 'IMDSv1 calls in the last 14 days', calls: 12 }]);
     expect(report.reason).toContain('12 IMDSv1 calls by 1 instance');
+  });
+
+  it("the finding's words leave out what moves from sweep to sweep: more calls, another instance allowing IMDSv1", () => {
+    const before = stageOf([accountDefaults(DEFAULTS_REQUIRED), instance('i-0aaaaaaaaaaaaaaa1'), instance('i-0aaaaaaaaaaaaaaa2')], search({ 'i-0aaaaaaaaaaaaaaa2': 12 }));
+    const after = stageOf(
+      [accountDefaults(DEFAULTS_REQUIRED), instance('i-0aaaaaaaaaaaaaaa1'), instance('i-0aaaaaaaaaaaaaaa2'), instance('i-0aaaaaaaaaaaaaaa3')],
+      search({ 'i-0aaaaaaaaaaaaaaa2': 40 }),
+    );
+    expect(after.reason).not.toBe(before.reason);
+    expect(stageSentence(after)).toBe(stageSentence(before));
   });
 
   it('migrating, not exposed: IMDSv1 calls were seen but nothing allows IMDSv1 any more', () => {

@@ -67,6 +67,7 @@ export function stageReport(stage: StageName, extra: Partial<StageReport> = {}):
   return {
     stage,
     reason: `a ${stage} account-region`,
+    summary: `a ${stage} account-region`,
     blockers,
     instancesAllowingImdsv1: 0,
     imdsv1: { lookbackDays: 14, callers: [], source: 'search' },

@@ -202,3 +202,35 @@ describe('scan --org --output html: a capped list of resources', () => {
     expect(whole.stderr).not.toContain('JSON Lines');
   });
 });
+
+describe('scan --org: the migration stage of each account-region', () => {
+  it('the table lists every account-region read with its stage and blockers, most blockers first, and counts the stages', async () => {
+    ({ mocks, org } = mockOrganization());
+    const r = await run(['scan', '--org', '--region', 'us-east-1', '--region', 'eu-west-1']);
+    const lines = r.stdout.split('\n');
+    const start = lines.indexOf('Migration stage by account-region (docs/migration.md)');
+    expect(start).toBeGreaterThan(0);
+    const section = lines.slice(start + 2, start + 7).map((l) => l.trim().split(/\s+/));
+    // The management account's us-east-1 (the README's estate) has the most blockers; dev eu-west-1 made IMDSv1 calls.
+    expect(section[0]?.slice(0, 3)).toEqual([ACCOUNT, 'us-east-1', 'exposed']);
+    expect(section.map((c) => `${c[0]} ${c[1]} ${c[2]}`).sort()).toEqual(
+      [`${ACCOUNT} us-east-1 exposed`, `${ACCOUNT} eu-west-1 ready`, `${DEV} us-east-1 ready`, `${DEV} eu-west-1 exposed`, `${PROD} us-east-1 ready`].sort(),
+    );
+    const blockers = section.map((c) => Number(c[3]));
+    expect([...blockers].sort((a, b) => b - a)).toEqual(blockers);
+    expect(r.stdout).toContain('stages: 2 exposed · 3 ready');
+  });
+
+  it('the HTML report draws the stages (a bar split by stage) and lists the account-regions by blockers', async () => {
+    ({ mocks, org } = mockOrganization());
+    const r = await run(['scan', '--org', '--region', 'us-east-1', '--region', 'eu-west-1', '--out-file', 'org.html']);
+    const html = r.files.get('org.html') ?? '';
+    expect(html).toContain('<h2>Migration stage by account-region</h2>');
+    expect(html).toMatch(/<svg viewBox="0 0 1000 28"[^>]*aria-label="2 exposed, 3 ready"/);
+    // Two segments: exposed 2/5 of the bar, ready 3/5.
+    expect(html).toContain('<rect x="0.0" y="0" width="400.0" height="28" fill="#c62828">');
+    expect(html).toContain('<rect x="400.0" y="0" width="600.0" height="28" fill="#2e7d32">');
+    const table = html.slice(html.indexOf('<h2>Migration stage by account-region</h2>'));
+    expect(table.indexOf(`<code>${ACCOUNT}</code></td><td><span class="id">us-east-1</span>`)).toBeLessThan(table.indexOf(`<code>${PROD}</code>`));
+  });
+});
