@@ -11,6 +11,7 @@ import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, EC2Clie
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ec2Error } from '../support/aws-errors.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClients } from '../../shared/aws/clients.js';
 import { count, takeCounts } from '../../shared/observability/metrics.js';
@@ -130,7 +131,7 @@ describe('events handler with Powertools', () => {
   });
 
   it('counts a failed invocation and still flushes', async () => {
-    ec2.on(DescribeInstancesCommand).rejects(Object.assign(new Error('We encountered an internal error'), { name: 'InternalError', $metadata: { httpStatusCode: 400 } }));
+    ec2.on(DescribeInstancesCommand).rejects(ec2Error('InternalError', 'An internal error has occurred.', { attempts: 3 }));
     const handler = await loadEvents();
     await expect(handler(runInstances, context)).rejects.toThrow();
     expect(metrics()).toEqual({ 'Failures{stage=invocation}': 1 });
