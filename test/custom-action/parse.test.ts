@@ -116,6 +116,16 @@ describe('Security Hub custom action: reading the selected findings', () => {
     expect(selectFinding({ Id: 'imds-guard/us-east-1/111122223333/instance/i-123;rm/imdsv2' })).toHaveProperty('reason');
   });
 
+  it('an own finding in the right product is still refused when its id, account or region is not valid', () => {
+    // Imported into the default product of the account and region its Id names, so only the id checks stand in the way.
+    const own = (region: string, account: string, id: string) =>
+      selectFinding({ Id: `imds-guard/${region}/${account}/instance/${id}/imdsv2`, ProductArn: `arn:aws:securityhub:${region}:${account}:product/${account}/default` });
+    expect(own('us-east-1', '111122223333', 'i-0abc1234def567890')).toMatchObject({ source: 'imds-guard', ref: { id: 'i-0abc1234def567890' } });
+    expect(own('us-east-1', '111122223333', 'i-123;rm')).toEqual({ reason: expect.stringContaining('instance id "i-123;rm" is not') });
+    expect(own('us-east-1', '1111', 'i-0abc1234def567890')).toEqual({ reason: expect.stringContaining('account id "1111" is not 12 digits') });
+    expect(own('moon-1', '111122223333', 'i-0abc1234def567890')).toEqual({ reason: expect.stringContaining('region "moon-1" is not a region name') });
+  });
+
   it('hub settings: member role name and allow-list are validated', () => {
     expect(loadActionSettings({})).toEqual({ memberRole: 'imds-guard-member' });
     expect(loadActionSettings({ IMDS_GUARD_MEMBER_ROLE: 'imds-guard-member-2', IMDS_GUARD_MEMBER_ACCOUNTS: '444455556666, 555566667777' })).toEqual({
