@@ -13,6 +13,7 @@ import * as cloudWatch from '@aws-sdk/client-cloudwatch';
 import * as config from '@aws-sdk/client-config-service';
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as organizations from '@aws-sdk/client-organizations';
+import * as s3 from '@aws-sdk/client-s3';
 import * as securityHub from '@aws-sdk/client-securityhub';
 import * as sts from '@aws-sdk/client-sts';
 import { HttpResponse } from '@smithy/core/protocols';
@@ -54,6 +55,12 @@ function wireReply(service: Service, code: string, message: string, status: numb
       };
     case 'awsJson1_1':
       return { status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ __type: code, message }) };
+    case 'restXml':
+      return {
+        status,
+        headers: { 'content-type': 'application/xml' },
+        body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>${REQUEST_ID}</RequestId></Error>`,
+      };
     case 'restJson1':
       return { status, headers: { 'content-type': 'application/json', 'x-amzn-errortype': `${code}:http://internal.amazon.com/coral/com.amazonaws.securityhub/` }, body: JSON.stringify({ Code: code, Message: message }) };
   }
@@ -70,6 +77,7 @@ const CALLS: Record<Service, (config: object) => Promise<unknown>> = {
   CloudTrail: (c) => new cloudTrail.CloudTrailClient(c).send(new cloudTrail.DescribeTrailsCommand({})),
   Organizations: (c) => new organizations.OrganizationsClient(c).send(new organizations.DescribeAccountCommand({ AccountId: '111122223333' })),
   SecurityHub: (c) => new securityHub.SecurityHubClient(c).send(new securityHub.GetFindingsCommand({})),
+  S3: (c) => new s3.S3Client(c).send(new s3.GetObjectCommand({ Bucket: 'imds-guard-state', Key: 'imds-guard/state/x' })),
 };
 
 /** Each client package, where the modeled errors' schemas (`<Class>$`) are exported. */
@@ -83,6 +91,7 @@ const PACKAGES: Record<Service, Record<string, unknown>> = {
   CloudTrail: cloudTrail,
   Organizations: organizations,
   SecurityHub: securityHub,
+  S3: s3,
 };
 
 /** What `service`'s client throws when AWS answers with `reply` (one attempt, no network). */

@@ -48,6 +48,8 @@
  * - expired-token: the query services answer an expired session token with "ExpiredToken: The security token
  *   included in the request is expired", 403 ("(Service: AWSSecurityTokenService; Status Code: 403; Error Code:
  *   ExpiredToken", jenkinsci/ec2-plugin#1008).
+ * - s3-403: S3 API Reference, "Error responses" (AccessDenied: 403 Forbidden)
+ *   https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
  * - validation-400: CloudFormation `ValidationError` "Stack with id … does not exist", 400 (AWS CLI / SDK replies;
  *   "(Service: AmazonAutoScaling; Status Code: 400; Error Code: ValidationError" in the same Spinnaker log).
  */
@@ -68,12 +70,13 @@ import {
   ThrottlingException as SecurityHubThrottling,
   ValidationException as SecurityHubValidation,
 } from '@aws-sdk/client-securityhub';
+import { AccessDenied as S3AccessDenied, NoSuchKey, S3ServiceException } from '@aws-sdk/client-s3';
 import { RegionDisabledException, STSServiceException } from '@aws-sdk/client-sts';
 import { CredentialsProviderError } from '@smithy/core/config';
 import type { ResponseMetadata } from '@smithy/types';
 
 /** How the service's protocol puts an error on the wire, which decides the body fields the SDK copies. */
-export type Protocol = 'ec2Query' | 'awsQuery' | 'awsJson1_0-query-compatible' | 'awsJson1_1' | 'restJson1';
+export type Protocol = 'ec2Query' | 'awsQuery' | 'awsJson1_0-query-compatible' | 'awsJson1_1' | 'restJson1' | 'restXml';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the modeled classes take their own option types
 type ExceptionClass = new (options: any) => Error;
@@ -95,6 +98,7 @@ export const SERVICES = {
   CloudTrail: { base: CloudTrailServiceException, protocol: 'awsJson1_1' },
   Organizations: { base: OrganizationsServiceException, protocol: 'awsJson1_1' },
   SecurityHub: { base: SecurityHubServiceException, protocol: 'restJson1' },
+  S3: { base: S3ServiceException, protocol: 'restXml' },
 } as const satisfies Record<string, ServiceInfo>;
 
 export type Service = keyof typeof SERVICES;
@@ -171,6 +175,10 @@ export const KNOWN: Record<Service, Record<string, KnownCode>> = {
     TooManyRequestsException: { status: 429, source: 'too-many-requests' },
     InternalException: { status: 500, source: 'model', modeled: InternalException },
   },
+  S3: {
+    NoSuchKey: { status: 404, source: 'model', modeled: NoSuchKey },
+    AccessDenied: { status: 403, source: 'model; s3-403', modeled: S3AccessDenied },
+  },
 };
 
 export interface AwsErrorOptions {
@@ -200,6 +208,8 @@ function bodyFields(service: Service, code: string, message: string, status: num
     case 'awsJson1_1':
       return { __type: code };
     case 'restJson1':
+      return { Code: code };
+    case 'restXml':
       return { Code: code };
   }
 }
