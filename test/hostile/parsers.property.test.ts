@@ -206,7 +206,11 @@ const VALID_ID: Record<ResourceKind, (account: string) => fc.Arbitrary<string>> 
 };
 const VALID_ACCOUNTS = ['111122223333', '444455556666'];
 const VALID_REGIONS = ['us-east-1', 'eu-west-1', 'us-gov-west-1'];
-const HOSTILE_TEXT = fc.oneof(fc.constantFrom('i-123;rm', 'lt-0123456789abcdef0;drop', 'arn:aws:ec2:x', '\u0000x', ' padded ', 'i-0123456789ABCDEF0'), fc.string({ maxLength: 12 }));
+const HOSTILE_TEXT = fc.oneof(
+  fc.constantFrom('i-123;rm', 'lt-0123456789abcdef0;drop', 'arn:aws:ec2:x', '\u0000x', ' padded ', 'i-0123456789ABCDEF0'),
+  fc.string({ maxLength: 12 }),
+  hostileValue.map((v) => printable(v)),
+);
 
 /** A place (account, region), valid or not; and a resource id for `kind`, valid or not. */
 const place = fc.record({

@@ -121,6 +121,11 @@ describe('the state file: encodeState / decodeState', () => {
     else expect((decoded as { error: string }).error).toMatch(error);
   });
 
+  it('keeps an entry whatever its id, __proto__ included (ids come back from Security Hub)', () => {
+    const odd = entries([['__proto__', { fp: 'a', at: 1000 }], ['constructor', { fp: 'b', at: 2000 }]]);
+    expect(decodeState(encodeState(odd, SCOPE, SAVED), SCOPE)).toEqual({ entries: odd, savedAt: SAVED });
+  });
+
   it('accepts a state with no entries', () => {
     expect(decodeState(gz({ ...good, entries: {} }), SCOPE)).toEqual({ entries: new Map(), savedAt: SAVED });
   });
