@@ -12,10 +12,11 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding, type GetFindingsCommandInput } from '@aws-sdk/client-securityhub';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { evaluate } from '../../shared/evaluate.js';
 import { findingId, findingsFromReport, productArnFor } from '../../shared/findings/asff.js';
 import { FINGERPRINT_FIELD, findingFingerprint, PUBLISHER_FIELD, refreshAgeMs, type PublishedEntry } from '../../shared/findings/fingerprint.js';
+import { logger } from '../../shared/log.js';
 import { refKey, type ResourceRef } from '../../shared/model.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
 import type { FindingsSink, PublishResult, Report } from '../../shared/ports.js';
@@ -54,6 +55,16 @@ beforeEach(() => {
   s3.reset();
   sh.reset();
 });
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** What the store told the operator: warn for the expected (a first sweep), error for what needs a look. */
+function logged() {
+  const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+  const error = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+  return { warn, error };
+}
 
 /** A GetObject reply carrying `bytes`, as the SDK returns it (a stream with transformToByteArray). */
 const objectBody = (bytes: Uint8Array) => ({ Body: sdkStreamMixin(Readable.from([Buffer.from(bytes)])), ContentEncoding: 'gzip' });
@@ -153,7 +164,8 @@ describe('securityHubReadBack: the state is our ACTIVE findings', () => {
   it('reads every page of our active findings, with the fingerprint and update time each carries', async () => {
     sh.on(GetFindingsCommand)
       .resolvesOnce({ Findings: [found(idOf('i-0aaaaaaaaaaaaaaa1'), 'fp-1', '2026-10-30T00:00:00.000Z'), { ProductArn: PRODUCT } as AwsSecurityFinding], NextToken: 'page-2' })
-      .resolvesOnce({ Findings: [found(idOf('i-0aaaaaaaaaaaaaaa2'), 'fp-2', 'not a date', { ProductFields: {} })] });
+      .resolvesOnce({ NextToken: 'page-3' })
+      .resolvesOnce({ Findings: [found(idOf('i-0aaaaaaaaaaaaaaa2'), 'fp-2', 'not a date', { ProductFields: undefined })] });
     const store = securityHubReadBack(shClient, SCOPE);
     expect(store.where).toBe('Security Hub (GetFindings read-back)');
     const loaded = await store.load();
@@ -165,8 +177,8 @@ describe('securityHubReadBack: the state is our ACTIVE findings', () => {
       ]),
     });
     const inputs = getFindingsInputs();
-    expect(inputs).toHaveLength(2);
-    expect(inputs[1]?.NextToken).toBe('page-2');
+    expect(inputs).toHaveLength(3);
+    expect(inputs[2]?.NextToken).toBe('page-3');
     expect({ ...inputs[0], NextToken: undefined }).toEqual({
       NextToken: undefined,
       MaxResults: 100,
@@ -183,7 +195,9 @@ describe('securityHubReadBack: the state is our ACTIVE findings', () => {
     sh.on(GetFindingsCommand).resolvesOnce({ Findings: [found(idOf('i-0aaaaaaaaaaaaaaa1'), 'fp-1', '2026-10-30T00:00:00.000Z')], NextToken: 'p2' }).rejects(
       awsError('SecurityHub', 'TooManyRequestsException', 'Too Many Requests', { attempts: 3 }),
     );
+    const log = logged();
     expect(await securityHubReadBack(shClient, SCOPE).load()).toBeUndefined();
+    expect(log.warn).toHaveBeenCalledWith('could not read our findings back from Security Hub; publishing everything', expect.objectContaining({ errorCode: 'TooManyRequestsException' }));
   });
 
   it('saving writes nothing: the findings are the state', async () => {
@@ -243,22 +257,43 @@ describe('s3StateStore: the state file, completed by a read-back of what others 
   it('a read-back that fails leaves the state usable but incomplete: nothing may be archived from it', async () => {
     withFile();
     sh.on(GetFindingsCommand).rejects(awsError('SecurityHub', 'AccessDeniedException', 'User is not authorized to perform: securityhub:GetFindings'));
+    const log = logged();
     expect(await store().load()).toEqual({ entries: fileEntries, complete: false });
+    expect(log.warn).toHaveBeenCalledWith('could not read back the findings published since the last sweep', expect.objectContaining({ where: `s3://${BUCKET}/${KEY}`, errorCode: 'AccessDeniedException' }));
   });
 
-  it('no state file yet, or one that cannot be read: unknown (publish everything)', async () => {
+  it('no state file yet: unknown (publish everything), a warning, not an error', async () => {
+    const log = logged();
     s3.on(GetObjectCommand).rejects(awsError('S3', 'NoSuchKey', 'The specified key does not exist.'));
     expect(await store().load()).toBeUndefined();
+    // HeadObject-style replies name it NotFound.
+    s3.on(GetObjectCommand).rejects(awsError('S3', 'NotFound', 'Not Found'));
+    expect(await store().load()).toBeUndefined();
+    expect(log.warn.mock.calls).toEqual([
+      ['no finding state yet (first sweep, or it was deleted); publishing everything', { where: `s3://${BUCKET}/${KEY}` }],
+      ['no finding state yet (first sweep, or it was deleted); publishing everything', { where: `s3://${BUCKET}/${KEY}` }],
+    ]);
+    expect(log.error).not.toHaveBeenCalled();
+    expect(sh.calls()).toHaveLength(0);
+  });
+
+  it('a state file that cannot be read: unknown (publish everything), logged as an error with why', async () => {
+    const log = logged();
     s3.on(GetObjectCommand).rejects(awsError('S3', 'AccessDenied', 'Access Denied'));
     expect(await store().load()).toBeUndefined();
+    expect(log.error).toHaveBeenLastCalledWith('finding state unreadable; publishing everything', expect.objectContaining({ where: `s3://${BUCKET}/${KEY}`, errorCode: 'AccessDenied' }));
     s3.on(GetObjectCommand).resolves({} as never); // no body
     expect(await store().load()).toBeUndefined();
+    expect(log.error).toHaveBeenLastCalledWith('finding state unreadable; publishing everything', { where: `s3://${BUCKET}/${KEY}`, reason: expect.stringMatching(/^not gzip JSON/) });
+    expect(log.warn).not.toHaveBeenCalled();
     expect(sh.calls()).toHaveLength(0);
   });
 
   it('a state file of another account or Region is not used', async () => {
+    const log = logged();
     withFile(encodeState(fileEntries, { account: '999988887777', region: REGION }, SAVED));
     expect(await store().load()).toBeUndefined();
+    expect(log.error).toHaveBeenLastCalledWith('finding state unreadable; publishing everything', { where: `s3://${BUCKET}/${KEY}`, reason: `state of 999988887777/${REGION}, not ${ACCOUNT}/${REGION}` });
     withFile(encodeState(fileEntries, { account: ACCOUNT, region: 'eu-west-1' }, SAVED));
     expect(await store().load()).toBeUndefined();
     expect(sh.calls()).toHaveLength(0);
@@ -331,6 +366,20 @@ describe('openChangeFilter: what a sweep publishes and remembers', () => {
     filter.recordPublished([ok()]);
     await filter.save();
     expect(store.saves).toEqual([publishedAt(reports, NOW.getTime())]);
+  });
+
+  it('an unknown state is saved even when the sweep publishes nothing, so the next one starts from a known state', async () => {
+    const store = memoryStore(undefined);
+    const filter = await openChangeFilter(store, options);
+    expect(filter.select([])).toEqual([]);
+    await filter.save();
+    expect(store.saves).toEqual([new Map()]);
+  });
+
+  it('an unknown state publishes the archived findings of a resource that is gone', async () => {
+    const filter = await openChangeFilter(memoryStore(undefined), options);
+    expect(checksOf(filter.select([goneReport(A)]))).toHaveLength(2);
+    expect(filter.counts).toEqual({ new: 2, changed: 0, refresh: 0, unchanged: 0 });
   });
 
   it('a known state publishes only what changed or is due for a refresh', async () => {
@@ -423,7 +472,9 @@ describe('openChangeFilter: what a sweep publishes and remembers', () => {
     const failing = await openChangeFilter(memoryStore(undefined, true), options);
     failing.select([reportOf(A)]);
     failing.recordPublished([ok()]);
+    const log = logged();
     await expect(failing.save()).resolves.toBeUndefined();
+    expect(log.error).toHaveBeenCalledWith('finding state not saved; the next sweep publishes again what this one published', expect.objectContaining({ where: 'memory', errorCode: 'AccessDenied' }));
   });
 
   it('changedOnly sends the sink only the selected findings, and notes only for resources published now', async () => {

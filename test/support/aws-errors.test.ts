@@ -146,7 +146,7 @@ describe('awsError is the error the SDK throws for the same reply', () => {
     expect(ours).toBeInstanceOf(SERVICES[service].base);
   });
 
-  it('a modeled code has the status its service model gives it (the httpError trait; a client error without one is 400)', () => {
+  it('a modeled code has the status its service model gives it (the httpError trait; without one, a status of its fault class)', () => {
     const modeled = (Object.keys(KNOWN) as Service[]).flatMap((service) =>
       Object.entries(KNOWN[service]).flatMap(([code, known]) => (known.modeled ? [{ service, code, known, modeled: known.modeled }] : [])),
     );
@@ -155,7 +155,8 @@ describe('awsError is the error the SDK throws for the same reply', () => {
       const schema = PACKAGES[service][`${cls.name}$`] as [number, string, string, { error?: string; httpError?: number }] | undefined;
       expect(schema, `${service} ${code}: no schema ${cls.name}$`).toBeDefined();
       const traits = schema![3];
-      expect({ code, status: known.status }).toEqual({ code, status: traits.httpError ?? (traits.error === 'server' ? 500 : 400) });
+      if (traits.httpError !== undefined) expect({ code, status: known.status }).toEqual({ code, status: traits.httpError });
+      else expect({ code, fault: known.status >= 500 ? 'server' : 'client' }).toEqual({ code, fault: traits.error });
     }
   });
 
