@@ -9,21 +9,26 @@
  */
 const MODULES = [
   // the engine: gates, decisions, exemptions
-  'shared/decide.ts',
-  'shared/exemption.ts',
-  // the watch: judgement, writes, tags
+  'shared/engine/decide.ts',
+  'shared/engine/safety.ts',
+  'shared/engine/exemption.ts',
+  // the watch: judgement, writes, tags, refusals; the account-level watch after graduation
   'shared/watch/judge.ts',
   'shared/watch/writes.ts',
   'shared/watch/tags.ts',
-  // the published-state change filter
+  'shared/watch/refusal.ts',
+  'shared/watch/account/*.ts',
+  // the published-state change filter and its stores
   'shared/sinks/published.ts',
+  'shared/sinks/published-state.ts',
   // the custom actions: parsing and member access
-  'shared/custom-action.ts',
-  'shared/custom-action-member.ts',
+  'shared/custom-action/parse.ts',
+  'shared/custom-action/member.ts',
   // each kind's remedy
   'shared/kinds/*/remedy.ts',
-  // the event parsers
+  // the event parsers and the id checks they rely on
   'shared/refs/*.ts',
+  'shared/validate.ts',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

@@ -10,7 +10,6 @@ import {
   DeleteTagsCommand,
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
-  EC2ServiceException,
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
   GetInstanceMetadataDefaultsCommand,

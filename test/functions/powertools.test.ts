@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
-import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, EC2Client, EC2ServiceException, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, EC2Client, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -194,12 +194,7 @@ describe('watch handler metrics: "Rollbacks" counts only what was rolled back', 
 
   it('a restore AWS refuses because the account enforces IMDSv2: a breakage and a rollback failure, no rollback, the run does not fail', async () => {
     ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(
-      new EC2ServiceException({
-        name: 'UnsupportedOperation',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: "You can't launch instances with IMDSv1 because httpTokensEnforced is enabled for this account.",
-      }),
+      ec2Error('UnsupportedOperation', "You can't launch instances with IMDSv1 because httpTokensEnforced is enabled for this account."),
     );
     const handler = await loadWatch();
     expect(await handler({}, context)).toMatchObject({ status: 'done', breakages: 1, rolledBack: 0, rollbackFailures: 1, writeFailures: 0 });

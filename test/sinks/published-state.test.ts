@@ -13,28 +13,15 @@ import { GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding, type Ge
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { evaluate } from '../../shared/evaluate.js';
+import { evaluate } from '../../shared/engine/evaluate.js';
 import { findingId, findingsFromReport, productArnFor } from '../../shared/findings/asff.js';
 import { FINGERPRINT_FIELD, findingFingerprint, PUBLISHER_FIELD, refreshAgeMs, type PublishedEntry } from '../../shared/findings/fingerprint.js';
-import { logger } from '../../shared/log.js';
+import { logger } from '../../shared/observability/log.js';
 import { refKey, type ResourceRef } from '../../shared/model.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
-import type { FindingsSink, PublishResult, Report } from '../../shared/ports.js';
-import {
-  changedOnly,
-  decodeState,
-  DEFAULT_REFRESH_DAYS,
-  encodeState,
-  MAX_REFRESH_DAYS,
-  openChangeFilter,
-  publishedStoreFromEnv,
-  refreshDaysFromEnv,
-  s3StateStore,
-  securityHubReadBack,
-  stateKey,
-  type LoadedState,
-  type PublishedStore,
-} from '../../shared/sinks/published.js';
+import type { FindingsSink, PublishResult, Report } from '../../shared/engine/ports.js';
+import { changedOnly, DEFAULT_REFRESH_DAYS, MAX_REFRESH_DAYS, openChangeFilter, refreshDaysFromEnv } from '../../shared/sinks/published.js';
+import { decodeState, encodeState, publishedStoreFromEnv, s3StateStore, securityHubReadBack, stateKey, type LoadedState, type PublishedStore } from '../../shared/sinks/published-state.js';
 import { awsError } from '../support/aws-errors.js';
 import { ACCOUNT, instance, REGION, ref } from '../support/subjects.js';
 

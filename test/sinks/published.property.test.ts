@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PublishedEntry } from '../../shared/findings/fingerprint.js';
-import { decodeState, encodeState } from '../../shared/sinks/published.js';
+import { decodeState, encodeState } from '../../shared/sinks/published-state.js';
 
 const RUNS = 300;
 const SCOPE = { account: '111122223333', region: 'us-east-1' };

@@ -128,6 +128,7 @@ export const KNOWN: Record<Service, Record<string, KnownCode>> = {
     'InvalidLaunchTemplateName.AlreadyExistsException': { status: 400, source: 'ec2-errors (client error)' },
     IncorrectInstanceState: { status: 400, source: 'ec2-errors (client error)' },
     RequestExpired: { status: 400, source: 'ec2-expired' },
+    UnsupportedOperation: { status: 400, source: 'ec2-errors (client error); EC2 User Guide, "Modifying an IMDSv1-enabled instance fails" (code and message)' },
   },
   AutoScaling: {
     AccessDenied: { status: 403, source: 'query-403' },
