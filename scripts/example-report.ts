@@ -16,7 +16,7 @@ estate.instances.push(off);
 
 const mocks = mockEstate({
   'us-east-1': estate,
-  'eu-west-1': { deny: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' },
+  'eu-west-1': { refuse: 'denied' },
 });
 try {
   const result = await run(['scan', '--region', 'us-east-1', '--region', 'eu-west-1', '--output', 'html', '--out-file', 'report.html']);

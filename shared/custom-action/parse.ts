@@ -99,7 +99,9 @@ function validated(ref: { kind: string; id: string; account: string; region: str
 function firstResource(finding: Json): { type?: string; id?: string } {
   const resources = Array.isArray(finding.Resources) ? finding.Resources : [];
   const first = isObject(resources[0]) ? resources[0] : {};
-  return { type: str(first.Type), id: str(first.Id) };
+  // The ARN as given: trimmed, `…/web ` would name another resource (`web`), and names may end in a space.
+  const id = typeof first.Id === 'string' && first.Id.trim() !== '' ? first.Id : undefined;
+  return { type: str(first.Type), id };
 }
 
 /** An imds-guard finding: the resource from its Id (or ProductFields), checked against its resource type and product. */

@@ -121,7 +121,8 @@ export function stateKey(scope: Scope): string {
 }
 
 export function encodeState(entries: ReadonlyMap<string, PublishedEntry>, scope: Scope, savedAt: Date): Buffer {
-  const file: StateFile = { version: STATE_VERSION, account: scope.account, region: scope.region, savedAt: savedAt.toISOString(), entries: {} };
+  // No prototype: an id such as `__proto__` is an entry like any other, not a setter.
+  const file: StateFile = { version: STATE_VERSION, account: scope.account, region: scope.region, savedAt: savedAt.toISOString(), entries: Object.create(null) as StateFile['entries'] };
   for (const [id, e] of entries) file.entries[id] = [e.fp, Math.floor(e.at / 1000)];
   return gzipSync(JSON.stringify(file));
 }

@@ -4,7 +4,6 @@
  * (test/kinds/<kind>/remedy.test.ts).
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { beforeEach } from 'vitest';
 import type { RemediateDeps } from '../../shared/act/index.js';
 import { decide, type DecideContext } from '../../shared/engine/decide.js';
@@ -33,9 +32,6 @@ export function remediationHarness() {
   return { ...aws, deps };
 }
 
-export function ec2Error(code: string, message: string): EC2ServiceException {
-  return new EC2ServiceException({ name: code, $fault: 'client', $metadata: { httpStatusCode: 403 }, message });
-}
 
 /** A DescribeInstances answer for one instance whose new options are being applied. */
 export function describedInstance(id: string, tokens: 'optional' | 'required', hop = 2) {

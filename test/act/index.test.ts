@@ -6,7 +6,8 @@
 import { DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { createRemediator, remediate } from '../../shared/act/index.js';
-import { describedInstance, ec2Error, planFor, remediationHarness } from './harness.js';
+import { ec2Error } from '../support/aws-errors.js';
+import { describedInstance, planFor, remediationHarness } from './harness.js';
 import { accountSubject, configurationSubject, instanceSubject, policy, templateSubject, verdict } from './helpers.js';
 
 const { ec2, autoScaling, writes, deps } = remediationHarness();

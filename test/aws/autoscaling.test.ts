@@ -1,6 +1,5 @@
 import {
   AutoScalingClient,
-  AutoScalingServiceException,
   DescribeAutoScalingGroupsCommand,
   DescribeLaunchConfigurationsCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -8,6 +7,7 @@ import type { DescribeAutoScalingGroupsCommandOutput, DescribeLaunchConfiguratio
 import { describe, expect, it } from 'vitest';
 import { describeAutoScalingUsage, describeLaunchConfigurationsByNames, usageFromGroups } from '../../shared/aws/autoscaling.js';
 import { pageLaunchConfigurations } from '../../shared/kinds/launch-configuration/aws.js';
+import { awsError } from '../support/aws-errors.js';
 import { apiFixture, mocked } from './helpers.js';
 
 const autoScaling = new AutoScalingClient({ region: 'us-east-1' });
@@ -43,9 +43,7 @@ describe('describeLaunchConfigurationsByNames', () => {
   });
 
   it('propagates errors with the call named', async () => {
-    mock.on(DescribeLaunchConfigurationsCommand).rejects(
-      new AutoScalingServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'User is not authorized' }),
-    );
+    mock.on(DescribeLaunchConfigurationsCommand).rejects(awsError('AutoScaling', 'AccessDenied', 'User is not authorized'));
     await expect(describeLaunchConfigurationsByNames(autoScaling, ['a'])).rejects.toThrow(
       /DescribeLaunchConfigurations \(1 names: a\) failed: AccessDenied: User is not authorized/,
     );

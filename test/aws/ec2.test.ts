@@ -11,7 +11,8 @@ import { AwsCallError } from '../../shared/aws/batch.js';
 import { describeInstancesByIds, pageInstances } from '../../shared/kinds/instance/aws.js';
 import { describeLaunchTemplatesByIds, describeLaunchTemplatesByNames, describeLaunchTemplateVersions, pageAccountTemplateVersions, pickDefaultAndLatest } from '../../shared/kinds/launch-template/aws.js';
 import { getInstanceMetadataDefaults } from '../../shared/aws/ec2.js';
-import { apiFixture, ec2Error, instance, instanceIds, mocked } from './helpers.js';
+import { apiFixture, instance, instanceIds, mocked } from './helpers.js';
+import { ec2Error } from '../support/aws-errors.js';
 
 const ec2 = new EC2Client({ region: 'us-east-1' });
 const mock = mocked(ec2);

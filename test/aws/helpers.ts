@@ -1,7 +1,7 @@
-/** Test helpers for the describe adapters: fixtures of API replies and SDK-shaped errors. */
+/** Test helpers for the describe adapters: fixtures of API replies and mocked clients (errors: test/support/aws-errors.ts). */
 import { readFileSync } from 'node:fs';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { Client, MetadataBearer } from '@smithy/types';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -10,11 +10,6 @@ import { afterEach } from 'vitest';
 /** A JSON fixture under test/fixtures/api, typed as the SDK output it stands for. */
 export function apiFixture<T>(path: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/api/${path}`, import.meta.url), 'utf8')) as T;
-}
-
-/** An EC2 error as the SDK v3 raises it (name = AWS error code). */
-export function ec2Error(code: string, message: string): EC2ServiceException {
-  return new EC2ServiceException({ name: code, $fault: 'client', $metadata: { httpStatusCode: 400 }, message });
 }
 
 export function instance(id: string, extra: Partial<Instance> = {}): Instance {

@@ -2,6 +2,7 @@ import { DescribeInstancesCommand, type DescribeInstancesCommandInput } from '@a
 import { describe, expect, it } from 'vitest';
 import { EXISTING_INSTANCE_STATES, pageInstancesWhere } from '../../shared/aws/instances-where.js';
 import { AwsCallError } from '../../shared/aws/batch.js';
+import { ec2Error } from '../support/aws-errors.js';
 import { instance, instanceIds, mockedClients } from './helpers.js';
 
 const { clients, ec2 } = mockedClients();
@@ -36,7 +37,7 @@ describe('pageInstancesWhere', () => {
   });
 
   it('a failed page names the operation', async () => {
-    ec2.on(DescribeInstancesCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'RequestLimitExceeded' }));
+    ec2.on(DescribeInstancesCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', { attempts: 3 }));
     await expect(all(pageInstancesWhere(clients.ec2, FILTERS))).rejects.toBeInstanceOf(AwsCallError);
   });
 });

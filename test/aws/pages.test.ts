@@ -18,11 +18,12 @@ import { AwsCallError } from '../../shared/aws/batch.js';
 import { collectDegradations } from '../../shared/observability/degraded.js';
 import { takeCounts } from '../../shared/observability/metrics.js';
 import { listActiveFindingRefs } from '../../shared/sinks/securityhub.js';
-import { ec2Error, instance, instanceIds, mockedClients, SCOPE } from './helpers.js';
+import { instance, instanceIds, mockedClients, SCOPE } from './helpers.js';
+import { ec2Error, timeoutError } from '../support/aws-errors.js';
 
-/** What node-http-handler throws when a request passes its requestTimeout (throwOnRequestTimeout). */
+/** What node-http-handler throws when a request passes its requestTimeout, after the SDK's tries. */
 function requestTimeout(ms: number): Error {
-  return Object.assign(new Error(`Request timed out after ${ms} ms`), { name: 'TimeoutError', code: 'ETIMEDOUT', $metadata: { attempts: 3 } });
+  return timeoutError('request', ms, 3);
 }
 
 const { clients, ec2, autoScaling } = mockedClients();

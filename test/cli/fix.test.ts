@@ -142,11 +142,11 @@ describe('imds-guard fix', () => {
   });
 
   it('one region denied: the other is fixed, the failure is listed, exit 1', async () => {
-    mocks = mockEstate({ 'us-east-1': smallEstate(), 'eu-west-1': { deny: 'AccessDenied', message: 'User is not authorized' } });
+    mocks = mockEstate({ 'us-east-1': smallEstate(), 'eu-west-1': { refuse: 'denied' } });
     const r = await run(['fix', '--yes', '--kind', 'instance', '--region', 'eu-west-1', '--region', 'us-east-1']);
     expect(mocks.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)).toHaveLength(1);
     expect(r.stdout).toContain('eu-west-1 · FAILED');
-    expect(flat(r.stdout)).toContain('AccessDenied on DescribeInstances');
+    expect(flat(r.stdout)).toContain('UnauthorizedOperation on DescribeInstances');
     expect(flat(r.stdout)).toContain('1 region failed: eu-west-1');
     expect(r.code).toBe(1);
   });

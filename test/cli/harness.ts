@@ -31,6 +31,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { Io } from '../../cli/io.js';
+import { awsError, type Service } from '../support/aws-errors.js';
 import { defaultRunDeps, runCli, type RunDeps } from '../../cli/run.js';
 
 export const ACCOUNT = '111122223333';
@@ -48,10 +49,39 @@ export interface RegionEstate {
   accountDefaults?: InstanceMetadataDefaultsResponse;
 }
 
-/** A region whose every call is refused with this error name. */
+/**
+ * Why a region refuses every call: `denied` (IAM or an SCP), `not-enabled`
+ * (an opt-in region the account has not enabled, or credentials not valid
+ * there), `expired-session` (the session token ran out).
+ */
+export type Refusal = 'denied' | 'not-enabled' | 'expired-session';
+
+/** A region whose every call is refused, each service answering in its own words. */
 export interface DeniedRegion {
-  deny: string;
-  message: string;
+  refuse: Refusal;
+}
+
+/** What each service answers for a refusal (EC2 has its own codes; the query services share theirs). */
+const REFUSALS: Record<Refusal, Record<'EC2' | 'other', [code: string, message: string]>> = {
+  denied: {
+    EC2: ['UnauthorizedOperation', 'You are not authorized to perform this operation.'],
+    other: ['AccessDenied', 'User: arn:aws:sts::111122223333:assumed-role/SecurityAudit/alice is not authorized to perform this action'],
+  },
+  'not-enabled': {
+    EC2: ['AuthFailure', 'AWS was not able to validate the provided access credentials'],
+    other: ['InvalidClientTokenId', 'The security token included in the request is invalid.'],
+  },
+  'expired-session': {
+    // EC2 says an expired session token is an expired request (aws/aws-sdk-java#1443, aws/aws-sdk-go-v2#1674).
+    EC2: ['RequestExpired', 'Request has expired.'],
+    other: ['ExpiredToken', 'The security token included in the request is expired'],
+  },
+};
+
+function refusal(client: unknown, why: Refusal): Error {
+  const service: Service = client instanceof EC2Client ? 'EC2' : client instanceof AutoScalingClient ? 'AutoScaling' : 'CloudWatch';
+  const [code, message] = REFUSALS[why][service === 'EC2' ? 'EC2' : 'other'];
+  return awsError(service, code, message);
 }
 
 export type Estate = Record<string, RegionEstate | DeniedRegion>;
@@ -203,13 +233,6 @@ export interface Mocks {
   hold(account: string, region: string): () => void;
 }
 
-function awsError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  Object.assign(error, { $fault: 'client', $metadata: { httpStatusCode: 403 } });
-  return error;
-}
-
 async function regionOf(getClient: () => { config: { region: unknown } }): Promise<string> {
   const region = getClient().config.region;
   return typeof region === 'function' ? await (region as () => Promise<string>)() : String(region);
@@ -247,8 +270,8 @@ export function mockEstate(estate: Estate, extraRegions: { RegionName: string; O
     const account = Object.keys(byAccount).length > 0 ? await accountOfClient(() => client) : ACCOUNT;
     await held.get(`${account}/${name}`);
     const r = (account === ACCOUNT ? estate : (byAccount[account] ?? {}))[name];
-    if (r === undefined) throw awsError('AuthFailure', 'AWS was not able to validate the provided access credentials');
-    if ('deny' in r) throw awsError(r.deny, r.message);
+    if (r === undefined) throw refusal(client, 'not-enabled');
+    if ('refuse' in r) throw refusal(client, r.refuse);
     return fn(r, name);
   };
 
@@ -297,12 +320,12 @@ export function mockEstate(estate: Estate, extraRegions: { RegionName: string; O
       return { InstanceId: input.InstanceId, InstanceMetadataOptions: { State: 'pending', HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' } };
     }),
   );
-  ec2.on(CreateLaunchTemplateVersionCommand).rejects(awsError('UnexpectedCall', 'CreateLaunchTemplateVersion not expected in this test'));
-  ec2.on(ModifyInstanceMetadataDefaultsCommand).rejects(awsError('UnexpectedCall', 'ModifyInstanceMetadataDefaults not expected in this test'));
+  ec2.on(CreateLaunchTemplateVersionCommand).rejects(new Error('CreateLaunchTemplateVersion not expected in this test'));
+  ec2.on(ModifyInstanceMetadataDefaultsCommand).rejects(new Error('ModifyInstanceMetadataDefaults not expected in this test'));
 
   autoScaling.on(DescribeLaunchConfigurationsCommand).callsFake((_input, getClient) => region(getClient, (r) => ({ LaunchConfigurations: r.launchConfigurations })));
   autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake((_input, getClient) => region(getClient, (r) => ({ AutoScalingGroups: r.groups })));
-  autoScaling.on(UpdateAutoScalingGroupCommand).rejects(awsError('UnexpectedCall', 'UpdateAutoScalingGroup not expected in this test'));
+  autoScaling.on(UpdateAutoScalingGroupCommand).rejects(new Error('UpdateAutoScalingGroup not expected in this test'));
 
   cloudWatch.on(GetMetricDataCommand).callsFake((input, getClient) =>
     region(getClient, (r) => ({

@@ -1,12 +1,13 @@
 /** `imds-guard rollback --account-enforcement` end to end: plan, switch-off, read-back, the mark, and where the mark goes. */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetInstanceMetadataDefaultsCommand, ModifyInstanceMetadataDefaultsCommand } from '@aws-sdk/client-ec2';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCli } from '../../cli/args/parse.js';
 import { emptyRecord, encodeRecord, graduate, graduationHeld, type EnforcementRecord } from '../../shared/watch/account/record.js';
 import { ACCOUNT, mockEstate, restore, run, smallEstate, type Mocks } from './harness.js';
+import { awsError } from '../support/aws-errors.js';
 
 const s3 = mockClient(S3Client);
 const cfn = mockClient(CloudFormationClient);
@@ -22,7 +23,7 @@ beforeEach(() => {
   cfn.reset();
   stored = encodeRecord(graduate(emptyRecord(ACCOUNT, 'us-east-1'), { at: '2026-05-01T10:00:00.000Z', by: 'imds-guard (enforce mode, scheduled sweep)', windowHours: 24 }));
   s3.on(GetObjectCommand, { Bucket: BUCKET, Key: KEY }).callsFake(() => {
-    if (stored === undefined) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } });
+    if (stored === undefined) throw awsError('S3', 'NoSuchKey', 'The specified key does not exist.');
     return { Body: { transformToString: async () => stored } };
   });
   s3.on(PutObjectCommand, { Bucket: BUCKET, Key: KEY }).callsFake((input: { Body: string }) => {
@@ -96,7 +97,7 @@ describe('imds-guard rollback --account-enforcement', () => {
   });
 
   it('a switch-off AWS refuses: "rollback failed" with the error, marked failed, exit 1', async () => {
-    mocks!.ec2.on(ModifyInstanceMetadataDefaultsCommand).rejects(Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+    mocks!.ec2.on(ModifyInstanceMetadataDefaultsCommand).rejects(awsError('EC2', 'UnauthorizedOperation', 'You are not authorized to perform this operation.'));
     const r = await run(['rollback', '--account-enforcement', '--yes']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('rollback failed: AWS refused the switch-off (');

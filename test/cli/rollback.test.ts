@@ -2,6 +2,7 @@
 import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, GetInstanceMetadataDefaultsCommand, ModifyInstanceMetadataOptionsCommand, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCli } from '../../cli/args/parse.js';
+import { ec2Error } from '../support/aws-errors.js';
 import { instance, mockEstate, restore, run, smallEstate, type Mocks } from './harness.js';
 
 const A = 'i-0aaaaaaaaaaaaaaa1';
@@ -84,7 +85,7 @@ describe('imds-guard rollback', () => {
 
   it('by instance id restores every recorded option; a failed restore exits 1 and says which step failed', async () => {
     mocks = estate(world());
-    mocks.ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(Object.assign(new Error('denied by an SCP'), { name: 'UnauthorizedOperation' }));
+    mocks.ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(ec2Error('UnauthorizedOperation', 'denied by an SCP'));
     const r = await run(['rollback', '--instance', B, '--yes']);
     expect(mocks.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)[0]!.args[0].input).toEqual({
       InstanceId: B,

@@ -4,6 +4,7 @@ import { NotAwsReplyError } from '../../shared/errors.js';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import type { ScanReport } from '../../cli/scan.js';
+import { awsError, credentialsError } from '../support/aws-errors.js';
 import { ACCOUNT, instance, migratedEstate, mockEstate, restore, run, smallEstate, type Mocks } from './harness.js';
 
 let mocks: Mocks | undefined;
@@ -12,7 +13,7 @@ afterEach(() => {
   mocks = undefined;
 });
 
-const denied = { deny: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' };
+const denied = { refuse: 'denied' } as const;
 
 describe('imds-guard scan', () => {
   it('prints an 80-column table with verdicts, reasons, usage and readiness, exit 1 on findings', async () => {
@@ -64,7 +65,7 @@ describe('imds-guard scan', () => {
 
   it('a denied group listing leaves "used by" empty, says so, and keeps the rows', async () => {
     mocks = mockEstate({ 'us-east-1': smallEstate() });
-    mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).rejects(Object.assign(new Error('User is not authorized to perform: autoscaling:DescribeAutoScalingGroups'), { name: 'AccessDenied' }));
+    mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).rejects(awsError('AutoScaling', 'AccessDenied', 'User is not authorized to perform: autoscaling:DescribeAutoScalingGroups'));
     const r = await run(['scan', '--format', 'json']);
     const report = JSON.parse(r.stdout) as ScanReport;
     expect(report.rows.find((x) => x.id === 'lt-0123456789abcdef0')?.autoScalingGroups).toEqual([]);
@@ -183,7 +184,7 @@ describe('imds-guard scan', () => {
 
   it('exit 1 for a clean region beside a failed one; exit 2 when every region fails', async () => {
     const clean = { ...smallEstate(), instances: [instance('i-0e5f6071829304152', { tokens: 'required' })] };
-    mocks = mockEstate({ 'us-east-1': clean, 'ap-east-1': { deny: 'AuthFailure', message: 'AWS was not able to validate the provided access credentials' } });
+    mocks = mockEstate({ 'us-east-1': clean, 'ap-east-1': { refuse: 'not-enabled' } });
     const partial = await run(['scan', '--region', 'us-east-1', '--region', 'ap-east-1', '--kind', 'instance']);
     expect(partial.code).toBe(1);
     expect(partial.stdout).toContain('opt-in region');
@@ -221,7 +222,7 @@ describe('imds-guard scan', () => {
 
   it('missing credentials: clear message, exit 2', async () => {
     mocks = mockEstate({ 'us-east-1': smallEstate() });
-    const error = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    const error = credentialsError();
     mocks.sts.reset();
     mocks.sts.rejects(error);
     const r = await run(['scan']);

@@ -116,6 +116,27 @@ describe('Security Hub custom action: reading the selected findings', () => {
     expect(selectFinding({ Id: 'imds-guard/us-east-1/111122223333/instance/i-123;rm/imdsv2' })).toHaveProperty('reason');
   });
 
+  it('a control finding names its resource by the ARN as given: padding is not trimmed into another resource\'s name', () => {
+    const base = aggregated.detail.findings[0];
+    const padded = structuredClone(base);
+    padded.Compliance.SecurityControlId = 'AutoScaling.3';
+    padded.Resources[0].Type = 'AwsAutoScalingLaunchConfiguration';
+    padded.Resources[0].Id = 'arn:aws:autoscaling:eu-west-1:444455556666:launchConfiguration:0d1a4ce3-0000-4000-8000-000000000000:launchConfigurationName/web-lc ';
+    expect(selectFinding(padded)).toEqual({ reason: expect.stringContaining('launch configuration name "web-lc " has leading or trailing spaces') });
+    padded.Resources[0].Id = padded.Resources[0].Id.trimEnd();
+    expect(selectFinding(padded)).toMatchObject({ source: 'security-hub', control: 'AutoScaling.3', ref: { kind: 'launch-configuration', id: 'web-lc' } });
+  });
+
+  it('an own finding in the right product is still refused when its id, account or region is not valid', () => {
+    // Imported into the default product of the account and region its Id names, so only the id checks stand in the way.
+    const own = (region: string, account: string, id: string) =>
+      selectFinding({ Id: `imds-guard/${region}/${account}/instance/${id}/imdsv2`, ProductArn: `arn:aws:securityhub:${region}:${account}:product/${account}/default` });
+    expect(own('us-east-1', '111122223333', 'i-0abc1234def567890')).toMatchObject({ source: 'imds-guard', ref: { id: 'i-0abc1234def567890' } });
+    expect(own('us-east-1', '111122223333', 'i-123;rm')).toEqual({ reason: expect.stringContaining('instance id "i-123;rm" is not') });
+    expect(own('us-east-1', '1111', 'i-0abc1234def567890')).toEqual({ reason: expect.stringContaining('account id "1111" is not 12 digits') });
+    expect(own('moon-1', '111122223333', 'i-0abc1234def567890')).toEqual({ reason: expect.stringContaining('region "moon-1" is not a region name') });
+  });
+
   it('hub settings: member role name and allow-list are validated', () => {
     expect(loadActionSettings({})).toEqual({ memberRole: 'imds-guard-member' });
     expect(loadActionSettings({ IMDS_GUARD_MEMBER_ROLE: 'imds-guard-member-2', IMDS_GUARD_MEMBER_ACCOUNTS: '444455556666, 555566667777' })).toEqual({

@@ -222,6 +222,23 @@ describe('decide: usage unknown and new instances', () => {
     expect(gateOf(plan, 'usage-known')?.reason).toContain('overridden by an explicit request');
   });
 
+  it('a failed usage read holds the change for everyone: no request, setting or AMI overrides it', () => {
+    const failedRead = { now: NOW, usageError: 'CloudWatch GetMetricData: ThrottlingException: Rate exceeded' };
+    const cases = [
+      { who: 'the sweep, usage-unknown enforce', p: policy({ mode: 'enforce', usageUnknown: 'enforce' }), ctx: failedRead },
+      { who: 'a person', p: policy({ mode: 'enforce' }), ctx: { ...failedRead, humanRequest: true } },
+      { who: 'a person, detect mode', p: policy({ mode: 'detect' }), ctx: { ...failedRead, humanRequest: true } },
+      { who: 'a person, young instance with a v2.0 AMI', p: policy({ mode: 'enforce' }), ctx: { ...failedRead, humanRequest: true, ami: { imdsSupport: 'v2.0' as const } }, launchTime: young },
+    ];
+    for (const { who, p, ctx, launchTime } of cases) {
+      const plan = decide(verdict(instanceSubject(launchTime ? { launchTime } : {})), p, ctx);
+      expect(plan.execute, who).toBe(false);
+      expect(gateOf(plan, 'imdsv1-unused'), who).toMatchObject({ passed: false, reason: expect.stringContaining('could not be read: CloudWatch GetMetricData: ThrottlingException') });
+      expect(gateOf(plan, 'imdsv1-unused')?.reason, who).toContain('(not overridable)');
+      expect(gateOf(plan, 'usage-known'), who).toMatchObject({ passed: false });
+    }
+  });
+
   it('an instance younger than the window is too young to judge, even with zero calls', () => {
     const plan = decide(verdict(instanceSubject({ launchTime: young })), policy(), { now: NOW, usage: KNOWN_UNUSED });
     expect(plan.execute).toBe(false);

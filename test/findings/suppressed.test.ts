@@ -2,7 +2,7 @@
  * SUPPRESSED findings respected as an exemption from remediation (issue 12):
  * the GetFindings edge (20 resource ARNs a call) and the pipeline step.
  */
-import { GetFindingsCommand, SecurityHubClient, SecurityHubServiceException } from '@aws-sdk/client-securityhub';
+import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createSuppressedLookup } from '../../shared/findings/suppressed.js';
@@ -11,6 +11,7 @@ import { type Outcome, type Plan } from '../../shared/verdict.js';
 import { processSubjects } from '../../shared/engine/pipeline.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
 import type { UsageSource } from '../../shared/engine/ports.js';
+import { awsError } from '../support/aws-errors.js';
 import { instance, ref } from '../support/subjects.js';
 
 const hub = mockClient(SecurityHubClient);
@@ -63,7 +64,7 @@ describe('pipeline: SUPPRESSED before acting', () => {
 
   it('when the look-up fails, nothing about to be changed is changed', async () => {
     await processSubjects([instance('i-0aaaaaaaaaaaaaaa1')], deps(async () => {
-      throw new SecurityHubServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: {}, message: 'no' });
+      throw awsError('SecurityHub', 'AccessDeniedException', 'User is not authorized to perform: securityhub:GetFindings');
     }));
     expect(executed).toEqual([]);
   });

@@ -10,11 +10,12 @@ import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeLaunchConf
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
-import { AccountNotFoundException, DescribeAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { DescribeAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { awsError } from '../support/aws-errors.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const HUB = '999988887777';
@@ -50,10 +51,6 @@ function instance(id: string) {
   };
 }
 
-function stsError(name: string, message: string) {
-  return new STSServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 403 } });
-}
-
 /** The hub's function (`hub`) or the member stack's (`member`). */
 async function loadHandler(which: 'hub' | 'member' = 'hub') {
   vi.resetModules();
@@ -66,14 +63,14 @@ beforeEach(() => {
   tokens.clear();
   signedWith.length = 0;
   organizations.on(DescribeAccountCommand).callsFake(({ AccountId }) => {
-    if (AccountId === OUTSIDE) throw new AccountNotFoundException({ message: `You specified an account that doesn't exist.`, $metadata: {} });
+    if (AccountId === OUTSIDE) throw awsError('Organizations', 'AccountNotFoundException', `You specified an account that doesn't exist.`);
     return { Account: { Id: AccountId, Status: 'ACTIVE' } };
   });
   sts.on(AssumeRoleCommand).callsFake(({ RoleArn }) => {
     if (RoleArn.includes(`::${MEMBER}:`)) {
       return { Credentials: { AccessKeyId: 'ASIAMEMBER', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + 900_000) } };
     }
-    throw stsError('AccessDenied', `User: arn:aws:sts::${HUB}:assumed-role/imds-guard/hub is not authorized to perform: sts:AssumeRole on resource: ${RoleArn}`);
+    throw awsError('STS', 'AccessDenied', `User: arn:aws:sts::${HUB}:assumed-role/imds-guard/hub is not authorized to perform: sts:AssumeRole on resource: ${RoleArn}`);
   });
   ec2.on(DescribeInstancesCommand).callsFake(async (input, getClient) => {
     signedWith.push((await getClient().config.credentials()).accessKeyId);
@@ -174,7 +171,7 @@ describe('custom action in the hub (aggregated console)', () => {
   });
 
   it('Organizations unreachable: the account is refused rather than guessed', async () => {
-    organizations.on(DescribeAccountCommand).rejects(Object.assign(new Error('not authorized to DescribeAccount'), { name: 'AccessDeniedException' }));
+    organizations.on(DescribeAccountCommand).rejects(awsError('Organizations', 'AccessDeniedException', 'You don’t have permissions to access this resource.'));
     const handler = await loadHandler();
     await handler(event(), context);
     expect(sts.calls()).toHaveLength(0);

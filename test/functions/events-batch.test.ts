@@ -9,6 +9,7 @@ import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Context, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ec2Error } from '../support/aws-errors.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const ACCOUNT = '111122223333';
@@ -106,7 +107,7 @@ describe('events handler on an SQS batch', () => {
   });
 
   it('hands the whole batch back when the describe fails for good', async () => {
-    ec2.on(DescribeInstancesCommand).rejects(Object.assign(new Error('denied'), { name: 'UnauthorizedOperation', $metadata: { httpStatusCode: 403 } }));
+    ec2.on(DescribeInstancesCommand).rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
     const { handler } = await load();
     // Powertools: every record failed → the invocation fails, and the queue redelivers all of them.
     await expect(handler({ Records: ids.map((id, n) => record(n, JSON.stringify(runInstancesOf(id)))) }, context)).rejects.toThrow(/All records failed/);

@@ -10,7 +10,6 @@ import {
   DeleteTagsCommand,
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
-  EC2ServiceException,
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
   GetInstanceMetadataDefaultsCommand,
@@ -23,10 +22,10 @@ import {
   BatchUpdateFindingsCommand,
   GetFindingsCommand,
   SecurityHubClient,
-  SecurityHubServiceException,
 } from '@aws-sdk/client-securityhub';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { awsError, ec2Error } from '../support/aws-errors.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const ACCOUNT = '111122223333';
@@ -155,20 +154,20 @@ describe('events handler', () => {
   });
 
   /** The event's instance allows IMDSv1, and Security Hub refuses to import its findings with this error. */
-  function importRefused(name: string, httpStatusCode: number, message: string): void {
+  function importRefused(code: 'InvalidAccessException' | 'AccessDeniedException', message: string): void {
     ec2.on(DescribeInstancesCommand).resolves(describedInstance('optional'));
-    securityHub.on(BatchImportFindingsCommand).rejects(new SecurityHubServiceException({ name, $fault: 'client', $metadata: { httpStatusCode }, message }));
+    securityHub.on(BatchImportFindingsCommand).rejects(awsError('SecurityHub', code, message));
   }
 
   it('does not fail every call when Security Hub is not enabled in the account', async () => {
-    importRefused('InvalidAccessException', 401, 'Account 111122223333 is not subscribed to AWS Security Hub');
+    importRefused('InvalidAccessException', 'Account 111122223333 is not subscribed to AWS Security Hub');
     const { handler } = await load<Handler>('events');
     await expect(handler(runInstances, context)).resolves.toMatchObject({ status: 'done', findingsPublished: 0 });
     expect(securityHub.commandCalls(BatchImportFindingsCommand)).toHaveLength(1);
   });
 
   it('fails (so the event is retried, then dead-lettered) when the role may not import findings', async () => {
-    importRefused('AccessDeniedException', 403, 'User is not authorized to perform: securityhub:BatchImportFindings with an explicit deny in a service control policy');
+    importRefused('AccessDeniedException', 'User is not authorized to perform: securityhub:BatchImportFindings with an explicit deny in a service control policy');
     const { handler } = await load<Handler>('events');
     await expect(handler(runInstances, context)).rejects.toThrow(/could not be published.*not authorized/);
   });
@@ -216,7 +215,7 @@ describe('events handler when CloudWatch cannot be read', () => {
     process.env.IMDS_GUARD_MODE = 'enforce';
     process.env.IMDS_GUARD_USAGE_UNKNOWN = 'enforce';
     ec2.on(DescribeInstancesCommand).resolves(describedInstance('optional'));
-    cloudWatch.on(GetMetricDataCommand).rejects(Object.assign(new Error('User is not authorized to perform: cloudwatch:GetMetricData'), { name: 'AccessDenied' }));
+    cloudWatch.on(GetMetricDataCommand).rejects(awsError('CloudWatch', 'AccessDenied', 'User is not authorized to perform: cloudwatch:GetMetricData'));
     const { handler } = await load<Handler>('events');
     try {
       const result = await handler(runInstances, context);
@@ -402,9 +401,7 @@ describe('watch handler (issue 12)', () => {
       HttpEndpoint: 'enabled',
     });
 
-    ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(
-      new EC2ServiceException({ name: 'UnauthorizedOperation', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'You are not authorized to perform this operation.' }),
-    );
+    ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
     ec2.resetHistory();
     await expect(handler({}, context)).rejects.toThrow(/could not be rolled back.*rollback failed: AWS refused the restore \(.*UnauthorizedOperation/);
     // pending mark, the refused restore, the failed mark; the watch record was not removed, so the next run retries

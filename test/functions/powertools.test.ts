@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
-import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, EC2Client, EC2ServiceException, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, EC2Client, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ec2Error } from '../support/aws-errors.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClients } from '../../shared/aws/clients.js';
 import { count, takeCounts } from '../../shared/observability/metrics.js';
@@ -130,7 +131,7 @@ describe('events handler with Powertools', () => {
   });
 
   it('counts a failed invocation and still flushes', async () => {
-    ec2.on(DescribeInstancesCommand).rejects(Object.assign(new Error('We encountered an internal error'), { name: 'InternalError', $metadata: { httpStatusCode: 400 } }));
+    ec2.on(DescribeInstancesCommand).rejects(ec2Error('InternalError', 'An internal error has occurred.', { attempts: 3 }));
     const handler = await loadEvents();
     await expect(handler(runInstances, context)).rejects.toThrow();
     expect(metrics()).toEqual({ 'Failures{stage=invocation}': 1 });
@@ -193,12 +194,7 @@ describe('watch handler metrics: "Rollbacks" counts only what was rolled back', 
 
   it('a restore AWS refuses because the account enforces IMDSv2: a breakage and a rollback failure, no rollback, the run does not fail', async () => {
     ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(
-      new EC2ServiceException({
-        name: 'UnsupportedOperation',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: "You can't launch instances with IMDSv1 because httpTokensEnforced is enabled for this account.",
-      }),
+      ec2Error('UnsupportedOperation', "You can't launch instances with IMDSv1 because httpTokensEnforced is enabled for this account."),
     );
     const handler = await loadWatch();
     expect(await handler({}, context)).toMatchObject({ status: 'done', breakages: 1, rolledBack: 0, rollbackFailures: 1, writeFailures: 0 });

@@ -62,12 +62,25 @@ describe('events handler', () => {
     for (const garbage of [null, undefined, 42, 'RunInstances', [], {}, [fixture('cloudtrail/RunInstances.json')], { 'detail-type': 'AWS API Call via CloudTrail' }, { detail: null }]) {
       await expectNoAwsCall(events, garbage);
     }
+    // Bare garbage, and garbage inside the envelope of each event the function takes.
+    const enveloped = fc.record({
+      'detail-type': fc.constantFrom('AWS API Call via CloudTrail', 'EC2 Instance State-change Notification'),
+      source: fc.constantFrom('aws.ec2', 'aws.autoscaling'),
+      account: fc.constant('111122223333'),
+      region: fc.constant('us-east-1'),
+      detail: fc.oneof(fc.jsonValue(), fc.anything()),
+    });
+    const seen = { envelopeRefused: 0, readFurther: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.jsonValue(), fc.anything()), async (garbage) => {
-        await expectNoAwsCall(events, garbage);
+      fc.asyncProperty(fc.oneof(fc.jsonValue(), fc.anything(), enveloped), async (garbage) => {
+        const reason = await expectNoAwsCall(events, garbage);
+        seen[/not a JSON object|unrecognised event format/.test(reason) ? 'envelopeRefused' : 'readFurther']++;
       }),
       { numRuns: 150 },
     );
+    // Both the envelope check and the readers behind it are reached.
+    expect(seen.envelopeRefused).toBeGreaterThan(30);
+    expect(seen.readFurther).toBeGreaterThan(15);
   });
 
   it('injection-looking ids: rejected with the reasons, no AWS call', async () => {

@@ -12,6 +12,7 @@ import type { FindingsMode } from '../../shared/policy.js';
 import type { Report } from '../../shared/engine/ports.js';
 import { withControlFindings } from '../../shared/sinks/annotate-control-findings.js';
 import { createSecurityHubSink } from '../../shared/sinks/securityhub.js';
+import { awsError } from '../support/aws-errors.js';
 
 const ACCOUNT = '444455556666';
 const REGION = 'eu-west-1';
@@ -121,7 +122,8 @@ describe('findings beside Security Hub control findings', () => {
   });
 
   it('a failed look-up loses nothing: imds-guard\'s own findings go out', async () => {
-    sh.on(GetFindingsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'AccessDeniedException' }));
+    // Still throttled after the SDK's own tries.
+    sh.on(GetFindingsCommand).rejects(awsError('SecurityHub', 'TooManyRequestsException', 'Too Many Requests', { attempts: 3 }));
     const result = await sink('annotate').publish([report('i-0a1b2c3d4e5f60718')]);
     expect(imported()).toEqual(['imds-guard/EC2.8', 'imds-guard/instance-hop-limit']);
     expect(result.failed).toEqual([]);

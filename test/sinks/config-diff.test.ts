@@ -6,6 +6,7 @@ import { ConfigServiceClient, GetComplianceDetailsByConfigRuleCommand, PutEvalua
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { diffAgainstConfig, putEvaluations, readConfigHeld, toEvaluation, type EvaluationItem } from '../../shared/sinks/config.js';
+import { awsError } from '../support/aws-errors.js';
 import { instance } from '../support/subjects.js';
 import { evaluate } from '../../shared/engine/evaluate.js';
 import { DEFAULT_POLICY } from '../../shared/policy.js';
@@ -82,7 +83,9 @@ describe('readConfigHeld + putEvaluations', () => {
   });
 
   it('puts everything when what Config holds cannot be read', async () => {
-    config.on(GetComplianceDetailsByConfigRuleCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    config.on(GetComplianceDetailsByConfigRuleCommand).rejects(
+      awsError('ConfigService', 'AccessDeniedException', 'User: arn:aws:sts::111122223333:assumed-role/audit/alice is not authorized to perform: config:GetComplianceDetailsByConfigRule'),
+    );
     expect(await readConfigHeld(client, 'imds-guard')).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Compliance, ResourceKind } from '../../shared/model.js';
 import type { Verdict } from '../../shared/verdict.js';
 import { annotationFor, putEvaluations, toEvaluation, type EvaluationItem } from '../../shared/sinks/config.js';
+import { awsError } from '../support/aws-errors.js';
 
 const ACCOUNT = '111122223333';
 const cfg = mockClient(ConfigServiceClient);
@@ -87,7 +88,7 @@ describe('putEvaluations', () => {
   });
 
   it('retries throttling', async () => {
-    const throttle = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    const throttle = awsError('ConfigService', 'ThrottlingException', 'Rate exceeded', { attempts: 3 });
     cfg.on(PutEvaluationsCommand).rejectsOnce(throttle).resolves({ FailedEvaluations: [] });
     const result = await putEvaluations(cfg as unknown as ConfigServiceClient, 't', items(3), opts);
     expect(cfg.commandCalls(PutEvaluationsCommand)).toHaveLength(2);
@@ -95,7 +96,7 @@ describe('putEvaluations', () => {
   });
 
   it('an invalid result token fails everything without retrying or throwing', async () => {
-    cfg.on(PutEvaluationsCommand).rejects(Object.assign(new Error('The result token is invalid'), { name: 'InvalidResultTokenException' }));
+    cfg.on(PutEvaluationsCommand).rejects(awsError('ConfigService', 'InvalidResultTokenException', 'The result token is invalid'));
     const result = await putEvaluations(cfg as unknown as ConfigServiceClient, 'bad', items(150), opts);
     expect(cfg.commandCalls(PutEvaluationsCommand)).toHaveLength(1);
     expect(result.published).toBe(0);

@@ -12,6 +12,7 @@ import type { CheckResult, ResourceRef } from '../../shared/model.js';
 import type { Outcome, Verdict } from '../../shared/verdict.js';
 import type { Report } from '../../shared/engine/ports.js';
 import { createSecurityHubSink, importBatches, listActiveFindingRefs } from '../../shared/sinks/securityhub.js';
+import { awsError } from '../support/aws-errors.js';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -91,7 +92,7 @@ describe('publish', () => {
   });
 
   it('retries a throttled call', async () => {
-    const throttle = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } });
+    const throttle = awsError('SecurityHub', 'TooManyRequestsException', 'Too Many Requests', { attempts: 3 });
     sh.on(BatchImportFindingsCommand).rejectsOnce(throttle).rejectsOnce(throttle).resolves({ FailedCount: 0, SuccessCount: 2, FailedFindings: [] });
     const result = await createSecurityHubSink(sh as unknown as SecurityHubClient, options).publish(reports(2));
     expect(sh.commandCalls(BatchImportFindingsCommand)).toHaveLength(3);
@@ -99,7 +100,7 @@ describe('publish', () => {
   });
 
   it('throttling that never ends fails the batch with the error, bounded', async () => {
-    const throttle = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    const throttle = awsError('SecurityHub', 'ThrottlingException', 'Rate exceeded', { attempts: 3 });
     sh.on(BatchImportFindingsCommand).rejects(throttle);
     const result = await createSecurityHubSink(sh as unknown as SecurityHubClient, options).publish(reports(2));
     expect(sh.commandCalls(BatchImportFindingsCommand)).toHaveLength(3);
@@ -109,10 +110,7 @@ describe('publish', () => {
   });
 
   it('Security Hub not subscribed: one clear failure for everything, no throw, no more calls', async () => {
-    const notEnabled = Object.assign(new Error(`Account ${ACCOUNT} is not subscribed to AWS Security Hub`), {
-      name: 'InvalidAccessException',
-      $metadata: { httpStatusCode: 401 },
-    });
+    const notEnabled = awsError('SecurityHub', 'InvalidAccessException', `Account ${ACCOUNT} is not subscribed to AWS Security Hub`);
     sh.on(BatchImportFindingsCommand).rejects(notEnabled);
     sh.on(BatchUpdateFindingsCommand).rejects(notEnabled);
     const sink = createSecurityHubSink(sh as unknown as SecurityHubClient, options);
@@ -289,7 +287,7 @@ describe('listActiveFindingRefs', () => {
   });
 
   it('returns nothing (no throw) when Security Hub is not enabled', async () => {
-    sh.on(GetFindingsCommand).rejects(Object.assign(new Error('not subscribed'), { name: 'InvalidAccessException' }));
+    sh.on(GetFindingsCommand).rejects(awsError('SecurityHub', 'InvalidAccessException', `Account ${ACCOUNT} is not subscribed to AWS Security Hub`));
     expect(await listActiveFindingRefs(sh as unknown as SecurityHubClient, { account: ACCOUNT, region: REGION })).toEqual([]);
   });
 });

@@ -9,7 +9,6 @@ import {
   CreateTagsCommand,
   DeleteTagsCommand,
   DescribeInstancesCommand,
-  EC2ServiceException,
   ModifyInstanceMetadataOptionsCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -23,6 +22,7 @@ import { createRejectedCalls } from '../../shared/watch/metrics.js';
 import { findWatched, runWatch, watchedOf } from '../../shared/watch/index.js';
 import { decodePrevious, encodePrevious } from '../../shared/watch/tags.js';
 import { ACCOUNT, instanceSubject, policy, REGION } from '../act/helpers.js';
+import { ec2Error } from '../support/aws-errors.js';
 import { mockedAws } from '../support/mocked-aws.js';
 
 const { clients, ec2, writes } = mockedAws();
@@ -93,7 +93,7 @@ describe('flip records what it changed, before changing it', () => {
   });
 
   it('no record, no flip: a failed CreateTags leaves the instance untouched and the outcome says so', async () => {
-    ec2.on(CreateTagsCommand).rejects(new EC2ServiceException({ name: 'UnauthorizedOperation', $fault: 'client', $metadata: {}, message: 'not allowed' }));
+    ec2.on(CreateTagsCommand).rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
     const p = policy();
     const plan = decide(evaluate(instanceSubject(), p, FLIP), p, { now: FLIP, usage: { noTokenCalls: 0, lookbackDays: 14 } });
     const [outcome] = await remediate([plan], { clients, policy: p, account: ACCOUNT, now: () => FLIP });
@@ -103,7 +103,7 @@ describe('flip records what it changed, before changing it', () => {
   });
 
   it('a failed modify removes the record again, and the outcome reports both', async () => {
-    ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(new EC2ServiceException({ name: 'IncorrectInstanceState', $fault: 'client', $metadata: {}, message: 'busy' }));
+    ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(ec2Error('IncorrectInstanceState', "The instance 'i-0a1b2c3d4e5f60718' is not in a state from which it can be modified."));
     const p = policy();
     const plan = decide(evaluate(instanceSubject(), p, FLIP), p, { now: FLIP, usage: { noTokenCalls: 0, lookbackDays: 14 } });
     const [outcome] = await remediate([plan], { clients, policy: p, account: ACCOUNT, now: () => FLIP });

@@ -7,7 +7,7 @@
  * because the account enforces IMDSv2 is tried once.
  */
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, EC2ServiceException, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decide } from '../../shared/engine/decide.js';
@@ -18,6 +18,7 @@ import { runWatch, watchedOf, type WatchResult } from '../../shared/watch/index.
 import { summarize } from '../../shared/watch/report.js';
 import { decodeMark, encodeMark, encodePrevious, ROLLED_BACK_TAG, TAG_VALUE_MAX } from '../../shared/watch/tags.js';
 import { instanceSubject, policy, REGION } from '../act/helpers.js';
+import { ec2Error } from '../support/aws-errors.js';
 import { mockedAws } from '../support/mocked-aws.js';
 
 const { clients, ec2, writes } = mockedAws();
@@ -32,11 +33,6 @@ const WATCHED: Tags = { 'imds-guard:flipped-at': FLIP.toISOString(), 'imds-guard
 const ENFORCED_MESSAGE =
   "You can't launch instances with IMDSv1 because httpTokensEnforced is enabled for this account. Either launch the instance with httpTokens=required or " +
   'contact your account owner to disable httpTokensEnforced using the ModifyInstanceMetadataDefaults API or the account settings in the EC2 console.';
-
-/** An EC2 error as the SDK v3 deserializes it. */
-function ec2Error(name: string, status: number, message: string): EC2ServiceException {
-  return new EC2ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status, requestId: 'req-1', attempts: 1 }, message });
-}
 
 /** The instance's tags after every CreateTags/DeleteTags so far, starting from `start`. */
 function tagsNow(start: Tags = WATCHED): Tags {
@@ -87,7 +83,9 @@ describe('a refused restore never reads "rolled back"', () => {
   ];
   for (const [name, status, message] of refusals) {
     it(`${name} (${status}): mark "failed" with the AWS error, the watch record kept for the retry, no rollback counted`, async () => {
-      ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(ec2Error(name, status, message));
+      const refused = ec2Error(name, message);
+      expect((refused as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(status);
+      ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(refused);
       const result = await watchOnce();
       expect(result).toMatchObject({ action: 'rollback', rollback: 'failed', ok: false, wrote: true, firstSeen: true });
       expect(result.message).toContain(`rollback failed: AWS refused the restore (`);
@@ -123,7 +121,7 @@ describe('a refused restore never reads "rolled back"', () => {
 
   it('a read-back that fails is "not confirmed", never "rolled back"', async () => {
     ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({ InstanceId: ID });
-    ec2.on(DescribeInstancesCommand).rejects(ec2Error('RequestLimitExceeded', 503, 'Request limit exceeded.'));
+    ec2.on(DescribeInstancesCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.'));
     const result = await watchOnce();
     expect(result.rollback).toBe('failed');
     expect(result.message).toContain('the restore was sent but could not be read back');
@@ -131,8 +129,8 @@ describe('a refused restore never reads "rolled back"', () => {
   });
 
   it('when even the failed mark cannot be written, the pending mark stays and says the result was not recorded', async () => {
-    ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(ec2Error('UnauthorizedOperation', 403, 'You are not authorized to perform this operation.'));
-    ec2.on(CreateTagsCommand).resolvesOnce({}).rejects(ec2Error('RequestLimitExceeded', 503, 'Request limit exceeded.'));
+    ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+    ec2.on(CreateTagsCommand).resolvesOnce({}).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.'));
     const result = await watchOnce();
     expect(result.rollback).toBe('failed');
     expect(result.message).toMatch(/CreateTags imds-guard:rolled-back \(failed\) failed: .*RequestLimitExceeded/);
@@ -156,7 +154,7 @@ describe('a refused restore never reads "rolled back"', () => {
 
 describe('a rollback AWS refuses because the account enforces IMDSv2 is tried once', () => {
   it('UnsupportedOperation: final mark, the watch ends, the finding says why and what a person must do', async () => {
-    ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(ec2Error('UnsupportedOperation', 400, ENFORCED_MESSAGE));
+    ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(ec2Error('UnsupportedOperation', ENFORCED_MESSAGE));
     const first = await watchOnce();
     expect(first).toMatchObject({ action: 'rollback', rollback: 'refused', ok: false, wrote: true, firstSeen: true });
     expect(first.message).toContain('UnsupportedOperation');
@@ -187,7 +185,7 @@ describe('a rollback AWS refuses because the account enforces IMDSv2 is tried on
   });
 
   it('the SDK name alone is enough (the message may change)', async () => {
-    ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(ec2Error('UnsupportedOperation', 400, 'The operation is not supported.'));
+    ec2.on(ModifyInstanceMetadataOptionsCommand).rejects(ec2Error('UnsupportedOperation', 'The operation is not supported.'));
     expect((await watchOnce()).rollback).toBe('refused');
   });
 

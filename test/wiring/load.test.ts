@@ -10,8 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { createLoader } from '../../shared/wiring/load.js';
 import type { LaunchTemplateSubject } from '../../shared/kinds/launch-template/subject.js';
 import type { ResourceKind, ResourceRef } from '../../shared/model.js';
-import { apiFixture, ec2Error, instance, instanceIds, mockedClients, SCOPE } from '../aws/helpers.js';
+import { apiFixture, instance, instanceIds, mockedClients, SCOPE } from '../aws/helpers.js';
 import { instance as instanceSubject, launchConfiguration, launchTemplate } from '../support/subjects.js';
+import { ec2Error } from '../support/aws-errors.js';
 
 const { clients, ec2, autoScaling } = mockedClients();
 

@@ -27,6 +27,7 @@ import type { DoctorReport } from '../../../cli/doctor/report.js';
 import { REQUEST_LOG_MIDDLEWARE } from '../../../cli/debug.js';
 import { createPreflightClients, type PreflightClients } from '../../../shared/aws/preflight.js';
 import { ACCOUNT, NOW, run } from '../harness.js';
+import { awsError } from '../../support/aws-errors.js';
 
 const STACK_NAME = 'StackSet-imds-guard-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d';
 const SWEEP_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:StackSet-imds-guard-0a1b2c3d-SweepFunction-AbCdEf012345`;
@@ -105,9 +106,6 @@ function green(): World {
   };
 }
 
-function awsError(name: string, message: string, status = 400): Error {
-  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: status } });
-}
 
 let stubs: AwsClientStub<any>[] = [];
 let world: World;
@@ -132,7 +130,7 @@ beforeEach(() => {
   }));
   securityHub = mockClient(SecurityHubClient);
   securityHub.on(DescribeHubCommand).callsFake(() => {
-    if (!world.hub) throw awsError('InvalidAccessException', `Account ${ACCOUNT} is not subscribed to AWS Security Hub`, 401);
+    if (!world.hub) throw awsError('SecurityHub', 'InvalidAccessException', `Account ${ACCOUNT} is not subscribed to AWS Security Hub`);
     return { HubArn: `arn:aws:securityhub:us-east-1:${ACCOUNT}:hub/default`, SubscribedAt: '2026-01-05T08:00:00.000Z', AutoEnableControls: true, ControlFindingGenerator: 'SECURITY_CONTROL' };
   });
   securityHub.on(GetFindingsCommand).callsFake((input: { Filters: { Id: { Value: string }[] } }) => ({
@@ -176,7 +174,7 @@ beforeEach(() => {
   const cfn = mockClient(CloudFormationClient);
   cloudFormation = cfn;
   cfn.on(DescribeStacksCommand).callsFake((input: { StackName?: string }) => {
-    if (input.StackName && input.StackName !== world.stack?.StackName) throw awsError('ValidationError', `Stack with id ${input.StackName} does not exist`);
+    if (input.StackName && input.StackName !== world.stack?.StackName) throw awsError('CloudFormation', 'ValidationError', `Stack with id ${input.StackName} does not exist`);
     const other: Stack = { StackName: 'network-baseline', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date('2025-01-01T00:00:00Z') };
     return { Stacks: input.StackName ? [world.stack] : [other, ...(world.stack ? [world.stack] : [])] };
   });
@@ -347,7 +345,7 @@ describe('imds-guard doctor', () => {
   });
 
   it('a check that cannot be read is an error with the permission to grant; the others still run', async () => {
-    cloudTrail.on(DescribeTrailsCommand).rejects(awsError('AccessDeniedException', 'User is not authorized to perform: cloudtrail:DescribeTrails', 400));
+    cloudTrail.on(DescribeTrailsCommand).rejects(awsError('CloudTrail', 'AccessDeniedException', 'User is not authorized to perform: cloudtrail:DescribeTrails'));
     const { code, byCheck } = await doctorJson();
     expect(code).toBe(1);
     expect(byCheck.get('cloudtrail')).toMatchObject({ status: 'error', fix: expect.stringContaining('cloudtrail:DescribeTrails') });
@@ -355,7 +353,7 @@ describe('imds-guard doctor', () => {
   });
 
   it('a stack that cannot be read: its sweep is "not checked", not "no stack"', async () => {
-    cloudFormation.on(DescribeStacksCommand).rejects(awsError('AccessDenied', 'User is not authorized to perform: cloudformation:DescribeStacks', 403));
+    cloudFormation.on(DescribeStacksCommand).rejects(awsError('CloudFormation', 'AccessDenied', 'User is not authorized to perform: cloudformation:DescribeStacks'));
     const { code, byCheck } = await doctorJson();
     expect(code).toBe(1);
     expect(byCheck.get('stack')).toMatchObject({ status: 'error', fix: 'grant cloudformation:DescribeStacks' });
@@ -370,7 +368,7 @@ describe('imds-guard doctor', () => {
       ],
     });
     sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIA222222222222', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2026-05-01T13:00:00Z') } });
-    cloudTrail.on(DescribeTrailsCommand).rejects(awsError('AccessDeniedException', 'User is not authorized to perform: cloudtrail:DescribeTrails', 400));
+    cloudTrail.on(DescribeTrailsCommand).rejects(awsError('CloudTrail', 'AccessDeniedException', 'User is not authorized to perform: cloudtrail:DescribeTrails'));
     const { code, report } = await doctorJson(['--org', '--region', 'us-east-1']);
     expect(code).toBe(1);
     const trail = (account: string) => report.checks.find((c) => c.account === account && c.check === 'cloudtrail');
@@ -394,7 +392,7 @@ describe('imds-guard doctor', () => {
       ],
     });
     sts.on(AssumeRoleCommand).callsFake((input: { RoleArn: string }) => {
-      if (input.RoleArn.includes('333333333333')) throw awsError('AccessDenied', 'not authorized to perform: sts:AssumeRole', 403);
+      if (input.RoleArn.includes('333333333333')) throw awsError('STS', 'AccessDenied', 'not authorized to perform: sts:AssumeRole');
       return { Credentials: { AccessKeyId: 'ASIA222222222222', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2026-05-01T13:00:00Z') } };
     });
     const r = await run(['doctor', '--org', '--region', 'us-east-1', '--region', 'eu-west-1']);

@@ -13,7 +13,7 @@ afterEach(() => {
 async function report(): Promise<{ html: string; json: ScanReport }> {
   const estate = smallEstate();
   estate.instances.push(instance('i-0f1e2d3c4b5a69788', { name: 'k8s-node-3', tokens: 'required', hop: 3 }));
-  mocks = mockEstate({ 'us-east-1': estate, 'eu-west-1': { deny: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' } });
+  mocks = mockEstate({ 'us-east-1': estate, 'eu-west-1': { refuse: 'denied' } });
   const argv = ['scan', '--region', 'us-east-1', '--region', 'eu-west-1', '--lookback-days', '30'];
   const html = (await run([...argv, '--output', 'html'])).stdout;
   const json = JSON.parse((await run([...argv, '--output', 'json'])).stdout) as ScanReport;

@@ -6,6 +6,7 @@ import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { realRemediator, type FixReport } from '../../../cli/fix.js';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { ec2Error } from '../../support/aws-errors.js';
 import { instance, restore, run, type Estate, type Mocks, type RegionEstate } from '../harness.js';
 import { DENIED, DEV, mockOrganization, PROD } from './organization.js';
 
@@ -55,7 +56,8 @@ describe('imds-guard fix --org', () => {
 describe('fix --org --yes, one account-region at a time', () => {
   it('a member session refused while fixing fails that account-region\'s changes only', async () => {
     ({ mocks, org } = mockOrganization());
-    const expired = Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+    // EC2's answer to an expired session token.
+    const expired = ec2Error('RequestExpired', 'Request has expired.');
     const r = await run(['fix', '--org', '--kind', 'instance', '--region', 'us-east-1', '--yes', '--output', 'json'], {
       deps: {
         remediatorFor: (clients, scope, policy, actor) =>
@@ -67,9 +69,9 @@ describe('fix --org --yes, one account-region at a time', () => {
       },
     });
     const report = JSON.parse(r.stdout) as FixReport;
-    expect(report.rows.find((x) => x.id === 'i-0222222222222aa00')).toMatchObject({ status: 'failed', message: 'Not attempted: The security token included in the request is expired' });
+    expect(report.rows.find((x) => x.id === 'i-0222222222222aa00')).toMatchObject({ status: 'failed', message: 'Not attempted: Request has expired.' });
     expect(report.rows.find((x) => x.id === 'i-0444444444444aa00')?.status).toBe('remediated');
-    expect(report.regions.find((x) => x.account === DEV)?.errors[0]).toMatchObject({ code: 'ExpiredToken' });
+    expect(report.regions.find((x) => x.account === DEV)?.errors[0]).toMatchObject({ code: 'RequestExpired' });
     expect(report.applied).toBe(true);
     expect(r.code).toBe(1);
   });

@@ -7,6 +7,7 @@
 import { ListAccountsCommand, OrganizationsClient, type Account } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { awsError } from '../../support/aws-errors.js';
 import { ACCOUNT, instance, mockEstate, smallEstate, type Estate, type Mocks, type RegionEstate } from '../harness.js';
 
 export const DEV = '222222222222';
@@ -22,7 +23,7 @@ export function oneInstance(id: string, usage: number[]): RegionEstate {
   return { instances: [instance(id, { name: `app-${id.slice(-4)}` })], templates: [], launchConfigurations: [], groups: [], usage: { [id]: usage }, accountDefaults: { HttpTokens: 'required' } };
 }
 
-export const deniedRegion = { deny: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' };
+export const deniedRegion = { refuse: 'denied' } as const;
 
 /** Management account (the caller) + dev + a denied account + prod (eu-west-1 denied) + a suspended one. */
 /** `estates`: each account's regions as the mocks serve them (a test may change them mid-run). */
@@ -46,12 +47,7 @@ export function mockOrganization(): { mocks: Mocks; org: AwsClientStub<Organizat
   mocks.sts.on(AssumeRoleCommand).callsFake((input: { RoleArn: string; RoleSessionName: string }) => {
     const id = input.RoleArn.split(':')[4] ?? '';
     if (id === DENIED) {
-      const error = Object.assign(new Error(`User: arn:aws:sts::${ACCOUNT}:assumed-role/SecurityAudit/alice is not authorized to perform: sts:AssumeRole on resource: ${input.RoleArn}`), {
-        name: 'AccessDenied',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 403 },
-      });
-      throw error;
+      throw awsError('STS', 'AccessDenied', `User: arn:aws:sts::${ACCOUNT}:assumed-role/SecurityAudit/alice is not authorized to perform: sts:AssumeRole on resource: ${input.RoleArn}`);
     }
     return {
       Credentials: { AccessKeyId: `ASIA${id}`, SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date('2026-05-01T13:00:00Z') },

@@ -103,11 +103,11 @@ describe('imds-guard scan --org', () => {
     expect(lines.find((l) => l.includes('i-0444444444444aa00'))?.startsWith(`${PROD},us-east-1,instance,`)).toBe(true);
   });
 
-  it('a member session refused mid-run (ExpiredToken) fails that account-region only', async () => {
+  it('a member session refused mid-run (expired: EC2 says RequestExpired) fails that account-region only', async () => {
     ({ mocks, org } = mockOrganization());
     restore(mocks!);
     mocks = mockEstate({ 'us-east-1': smallEstate() }, [], {
-      [DEV]: { 'us-east-1': { deny: 'ExpiredToken', message: 'The security token included in the request is expired' } },
+      [DEV]: { 'us-east-1': { refuse: 'expired-session' } },
       [PROD]: { 'us-east-1': oneInstance('i-0444444444444aa00', [0, 0, 0]) },
     });
     mocks.sts.on(AssumeRoleCommand).callsFake((input: { RoleArn: string }) => {
@@ -120,7 +120,7 @@ describe('imds-guard scan --org', () => {
       [DEV, 'failed'],
       [PROD, 'ok'],
     ]);
-    expect(report.regions.find((x) => x.account === DEV)?.errors[0]).toMatchObject({ code: 'ExpiredToken' });
+    expect(report.regions.find((x) => x.account === DEV)?.errors[0]).toMatchObject({ code: 'RequestExpired' });
     expect(report.rows.some((x) => x.account === PROD)).toBe(true);
     expect(r.code).toBe(1);
   });

@@ -6,6 +6,7 @@ import { REQUEST_LOG_MIDDLEWARE } from '../../../cli/debug.js';
 import { forEachAccountRegion, type AccountTarget } from '../../../cli/org/walk.js';
 import type { ScanReport } from '../../../cli/scan.js';
 import { createClients, type Clients } from '../../../shared/aws/clients.js';
+import { awsError } from '../../support/aws-errors.js';
 import { ACCOUNT, restore, run, type Mocks } from '../harness.js';
 import { account, DEV, mockOrganization, PROD, SUSPENDED } from './organization.js';
 
@@ -61,7 +62,7 @@ describe('--org: the accounts and their credentials', () => {
   it('cannot list the organization (not the management account): exit 2 with what to do', async () => {
     ({ mocks, org } = mockOrganization());
     org!.on(ListAccountsCommand).rejects(
-      Object.assign(new Error('You don’t have permissions to access this resource.'), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
+      awsError('Organizations', 'AccessDeniedException', 'You don’t have permissions to access this resource.'),
     );
     const r = await run(['scan', '--org']);
     expect(r.code).toBe(2);

@@ -8,7 +8,8 @@ import { GetInstanceMetadataDefaultsCommand, ModifyInstanceMetadataDefaultsComma
 import { describe, expect, it } from 'vitest';
 import { remediate } from '../../../shared/act/index.js';
 import { emptyRecord, graduate, type EnforcementRecord, type EnforcementState, type EnforcementStore } from '../../../shared/watch/account/record.js';
-import { ec2Error, planFor, remediationHarness } from '../../act/harness.js';
+import { planFor, remediationHarness } from '../../act/harness.js';
+import { awsError, ec2Error } from '../../support/aws-errors.js';
 import { stageReport } from '../../support/subjects.js';
 import { ACCOUNT, accountSubject, NOW, policy } from '../../act/helpers.js';
 
@@ -25,7 +26,7 @@ function store(initial?: EnforcementRecord, options: { unreadable?: string; fail
     read: async (): Promise<EnforcementState> =>
       options.unreadable ? { kind: 'unreadable', where: WHERE, error: options.unreadable } : { kind: 'read', where: WHERE, ...(initial ? { record: initial } : {}) },
     write: async (r) => {
-      if (options.failWrite) throw ec2Error('AccessDenied', 'Access Denied');
+      if (options.failWrite) throw awsError('S3', 'AccessDenied', 'Access Denied');
       written.push(structuredClone(r));
     },
   };

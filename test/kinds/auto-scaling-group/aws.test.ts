@@ -23,7 +23,8 @@ import {
 import { judgeAutoScalingGroup, planRepoint } from '../../../shared/kinds/auto-scaling-group/judge.js';
 import type { AutoScalingGroupSubject, LaunchTemplateSource } from '../../../shared/kinds/auto-scaling-group/subject.js';
 import { DEFAULT_POLICY } from '../../../shared/policy.js';
-import { apiFixture, ec2Error, SCOPE } from '../../aws/helpers.js';
+import { apiFixture, SCOPE } from '../../aws/helpers.js';
+import { ec2Error } from '../../support/aws-errors.js';
 import { autoScalingGroupRemedy } from '../../../shared/kinds/auto-scaling-group/remedy.js';
 
 const ec2 = new EC2Client({ region: SCOPE.region });

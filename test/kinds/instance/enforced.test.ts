@@ -12,7 +12,8 @@ import { evaluate } from '../../../shared/engine/evaluate.js';
 import type { InstanceSubject } from '../../../shared/kinds/instance/subject.js';
 import { createLoader } from '../../../shared/wiring/load.js';
 import { createInventory } from '../../../shared/wiring/inventory.js';
-import { ec2Error, instance, mockedClients, SCOPE } from '../../aws/helpers.js';
+import { instance, mockedClients, SCOPE } from '../../aws/helpers.js';
+import { ec2Error } from '../../support/aws-errors.js';
 import { instanceSubject, NOW, policy } from '../../act/helpers.js';
 
 const { clients, ec2 } = mockedClients();

@@ -12,7 +12,8 @@ import { evaluate } from '../../../shared/engine/evaluate.js';
 import { templateClientToken } from '../../../shared/kinds/launch-configuration/remedy.js';
 import type { ResourceRef } from '../../../shared/model.js';
 import { annotationFor } from '../../../shared/sinks/securityhub.js';
-import { ec2Error, planFor, remediationHarness } from '../../act/harness.js';
+import { planFor, remediationHarness } from '../../act/harness.js';
+import { awsError, ec2Error } from '../../support/aws-errors.js';
 import { configurationSubject, policy } from '../../act/helpers.js';
 
 const { ec2, autoScaling, deps } = remediationHarness();
@@ -113,7 +114,9 @@ describe('launch configuration', () => {
 
   it('a group that cannot be moved fails the outcome with the error', async () => {
     ec2.on(CreateLaunchTemplateCommand).resolves({ LaunchTemplate: { LaunchTemplateId: 'lt-0new' } });
-    autoScaling.on(UpdateAutoScalingGroupCommand, { AutoScalingGroupName: 'api-asg' }).rejects(new Error('ScalingActivityInProgress'));
+    autoScaling.on(UpdateAutoScalingGroupCommand, { AutoScalingGroupName: 'api-asg' }).rejects(
+      awsError('AutoScaling', 'ScalingActivityInProgress', 'Scaling activity 8f2c4e1a-7b3d-4c59-9e0a-1d2b3c4d5e6f is in progress and blocks this action.'),
+    );
     const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
     expect(outcome).toMatchObject({ status: 'failed' });
     expect(outcome!.message).toContain('could not move: api-asg');

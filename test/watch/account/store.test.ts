@@ -1,9 +1,10 @@
 /** The enforcement record in the state bucket, over a mocked S3 (SDK v3 shapes). */
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { emptyRecord, encodeRecord, graduate } from '../../../shared/watch/account/record.js';
 import { enforcementKey, enforcementStoreFromEnv, s3EnforcementStore } from '../../../shared/watch/account/store.js';
+import { awsError } from '../../support/aws-errors.js';
 
 const s3 = mockClient(S3Client);
 const SCOPE = { account: '111122223333', region: 'us-east-1' };
@@ -21,12 +22,12 @@ describe('the enforcement record in S3', () => {
   });
 
   it('no object yet is "no record", not an error', async () => {
-    s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
+    s3.on(GetObjectCommand).rejects(awsError('S3', 'NoSuchKey', 'The specified key does not exist.'));
     expect(await store().read()).toEqual({ kind: 'read', where: `s3://${BUCKET}/${KEY}` });
   });
 
   it('a denied read is "unreadable" with the error (a graduation is then held back)', async () => {
-    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
+    s3.on(GetObjectCommand).rejects(awsError('S3', 'AccessDenied', 'Access Denied'));
     expect(await store().read()).toMatchObject({ kind: 'unreadable', error: expect.stringContaining('AccessDenied: Access Denied') });
   });
 

@@ -5,7 +5,7 @@
  * only marks; outside enforce mode nothing is written; a clean window is
  * closed; a switch-off AWS refuses is marked "failed", never "rolled back".
  */
-import { EC2ServiceException, GetInstanceMetadataDefaultsCommand, ModifyInstanceMetadataDefaultsCommand } from '@aws-sdk/client-ec2';
+import { GetInstanceMetadataDefaultsCommand, ModifyInstanceMetadataDefaultsCommand } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { evaluate } from '../../../shared/engine/evaluate.js';
 import { accountDefaultsSubject } from '../../../shared/kinds/account-defaults/translate.js';
@@ -21,6 +21,7 @@ import {
 } from '../../../shared/watch/account/record.js';
 import { onRefusedLaunches, runAccountWatch } from '../../../shared/watch/account/watch.js';
 import { policy } from '../../act/helpers.js';
+import { ec2Error } from '../../support/aws-errors.js';
 import { mockedAws } from '../../support/mocked-aws.js';
 
 const { clients, ec2, writes } = mockedAws();
@@ -160,7 +161,7 @@ describe('a launch refused inside the guard window', () => {
 
   it('a switch-off AWS refuses is marked "failed" with the error, never "rolled back"; the next refusal tries again', async () => {
     ec2.on(ModifyInstanceMetadataDefaultsCommand).rejects(
-      new EC2ServiceException({ name: 'UnauthorizedOperation', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'You are not authorized to perform this operation.' }),
+      ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'),
     );
     const mem = memoryStore(GRADUATED);
     const r = await onRefusedLaunches([refused()], deps(mem.store));
