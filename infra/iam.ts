@@ -146,7 +146,7 @@ export const ACTION_READS = ['describe', 'usage', 'images'] as const satisfies r
  */
 export function memberRoleNeeds(): { read: Statement[]; write: Statement[] } {
   const action = actionFunctionNeeds();
-  const doctor = Object.values(PREFLIGHT_PERMISSIONS).map((s): Statement => ({ sid: s.sid, actions: [...s.actions], resources: [...s.resources] }));
+  const doctor = Object.values(PREFLIGHT_PERMISSIONS).map((s): Statement => ({ sid: s.sid, actions: [...s.actions], resources: [...s.resources], reason: s.reason }));
   return { read: [...action.read, ...doctor], write: action.write };
 }
 

@@ -43,7 +43,9 @@ function merged(statements: readonly Statement[], sid: string): Statement[] {
   for (const s of statements) {
     const key = JSON.stringify([s.resources, s.condition ?? null]);
     const seen = groups.get(key);
-    groups.set(key, seen ? { ...seen, actions: [...new Set([...seen.actions, ...s.actions])].sort() } : { ...s, actions: [...new Set(s.actions)].sort() });
+    const reason = [...new Set([seen?.reason, s.reason].filter((r): r is string => r !== undefined))].join('; ');
+    const next = seen ? { ...seen, actions: [...new Set([...seen.actions, ...s.actions])].sort() } : { ...s, actions: [...new Set(s.actions)].sort() };
+    groups.set(key, reason ? { ...next, reason } : next);
   }
   return [...groups.values()].map((s, i) => ({ ...s, sid: `${sid}${i + 1}` }));
 }

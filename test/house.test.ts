@@ -79,8 +79,6 @@ const KIND_LITERAL_ALLOWED: Record<string, string> = {
   'shared/refs/state-change.ts': 'the state-change event names an instance',
   // rollback's --instance flag is an option name that happens to spell the kind.
   'cli/args/options.ts': 'the --instance flag of rollback',
-  // The stage sentence counts instances in words ("3 instances"): the English word, not a kind switch.
-  'shared/engine/stage.ts': 'the word instance in the stage sentence',
   // The templates' "used by" column reuses the group kind's own listing when it is scanned (one listing, not two).
   'cli/scan.ts': "the group kind's listing feeds the used-by column",
 };

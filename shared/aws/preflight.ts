@@ -36,16 +36,16 @@ import type { Credentials } from './sts.js';
  * Same shape as shared/kinds/edge-types.ts `PermissionStatement` (shared/aws imports no kind).
  */
 export const PREFLIGHT_PERMISSIONS = {
-  cloudtrail: { sid: 'DoctorTrails', actions: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'], resources: ['*'] },
-  config: { sid: 'DoctorRecorders', actions: ['config:DescribeConfigurationRecorders', 'config:DescribeConfigurationRecorderStatus'], resources: ['*'] },
-  'security-hub': { sid: 'DoctorHub', actions: ['securityhub:DescribeHub'], resources: ['arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default'] },
-  controls: { sid: 'DoctorControls', actions: ['securityhub:ListStandardsControlAssociations'], resources: ['*'] },
-  'lambda-concurrency': { sid: 'DoctorConcurrency', actions: ['lambda:GetAccountSettings'], resources: ['*'] },
-  'account-default': { sid: 'DoctorAccountDefault', actions: ['ec2:GetInstanceMetadataDefaults'], resources: ['*'] },
-  stage: { sid: 'DoctorStage', actions: ['securityhub:GetFindings'], resources: ['arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default'] },
-  stack: { sid: 'DoctorStack', actions: ['cloudformation:DescribeStacks'], resources: ['*'] },
-  sweep: { sid: 'DoctorSweep', actions: ['cloudwatch:GetMetricData'], resources: ['*'] },
-} as const satisfies Record<string, { sid: string; actions: readonly string[]; resources: readonly string[] }>;
+  cloudtrail: { sid: 'DoctorTrails', actions: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'], resources: ['*'], reason: 'doctor reads every trail of the account: DescribeTrails takes no trail ARN' },
+  config: { sid: 'DoctorRecorders', actions: ['config:DescribeConfigurationRecorders', 'config:DescribeConfigurationRecorderStatus'], resources: ['*'], reason: 'the Config recorder describe calls support no resource-level permissions' },
+  'security-hub': { sid: 'DoctorHub', actions: ['securityhub:DescribeHub'], resources: ['arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default'], reason: 'the hub of this account; the member role serves every Region, so the Region is a wildcard there' },
+  controls: { sid: 'DoctorControls', actions: ['securityhub:ListStandardsControlAssociations'], resources: ['*'], reason: 'ListStandardsControlAssociations supports no resource-level permissions' },
+  'lambda-concurrency': { sid: 'DoctorConcurrency', actions: ['lambda:GetAccountSettings'], resources: ['*'], reason: 'an account setting: GetAccountSettings has no resource' },
+  'account-default': { sid: 'DoctorAccountDefault', actions: ['ec2:GetInstanceMetadataDefaults'], resources: ['*'], reason: 'an account setting: GetInstanceMetadataDefaults has no resource' },
+  stage: { sid: 'DoctorStage', actions: ['securityhub:GetFindings'], resources: ['arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default'], reason: 'the hub of this account; the member role serves every Region, so the Region is a wildcard there' },
+  stack: { sid: 'DoctorStack', actions: ['cloudformation:DescribeStacks'], resources: ['*'], reason: 'doctor looks for the member stack by name in each Region before it knows its id' },
+  sweep: { sid: 'DoctorSweep', actions: ['cloudwatch:GetMetricData'], resources: ['*'], reason: 'GetMetricData supports no resource-level permissions' },
+} as const satisfies Record<string, { sid: string; actions: readonly string[]; resources: readonly string[]; reason: string }>;
 
 /** The clients doctor needs beyond the pipeline's (shared/aws/clients.ts). */
 export interface PreflightClients {

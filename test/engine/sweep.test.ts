@@ -11,6 +11,7 @@ import { takeCounts } from '../../shared/observability/metrics.js';
 import type { ChangeFilter } from '../../shared/sinks/published.js';
 import { accountDefaults, instance, launchConfiguration, launchTemplate, ref } from '../support/subjects.js';
 import type { Subject } from '../../shared/kinds/subject.js';
+import { ec2Error } from '../support/aws-errors.js';
 
 async function* pages<T>(...batches: T[][]): AsyncGenerator<T[]> {
   for (const batch of batches) yield batch;
@@ -98,11 +99,7 @@ describe('sweep', () => {
 
 /** A listing that fails the way an edge's does: an AwsCallError around the SDK's error. */
 function denied(operation: string): AwsCallError {
-  const sdk = Object.assign(new Error('You are not authorized to perform this operation.'), {
-    name: 'UnauthorizedOperation',
-    $fault: 'client',
-    $metadata: { httpStatusCode: 403 },
-  });
+  const sdk = ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.');
   return new AwsCallError(operation, 'listing, page size 1000', sdk);
 }
 

@@ -6,23 +6,16 @@
  * resource of every kind.
  */
 import { readFileSync } from 'node:fs';
-import { AutoScalingClient, AutoScalingServiceException, DescribeAutoScalingGroupsCommand, DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ConfigServiceClient, GetComplianceDetailsByConfigRuleCommand, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
-import {
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  DescribeLaunchTemplatesCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  EC2Client,
-  EC2ServiceException,
-  GetInstanceMetadataDefaultsCommand,
-} from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client, GetInstanceMetadataDefaultsCommand } from '@aws-sdk/client-ec2';
 import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ResourceKind } from '../../shared/model.js';
+import { awsError } from '../support/aws-errors.js';
 
 const ACCOUNT = '111122223333';
 const REGION = 'us-east-1';
@@ -47,10 +40,8 @@ const ID: Record<ResourceKind, string> = {
   'auto-scaling-group': GROUP,
 };
 
-const ec2Denied = (): EC2ServiceException =>
-  new EC2ServiceException({ name: 'UnauthorizedOperation', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'You are not authorized to perform this operation.' });
-const asgDenied = (): AutoScalingServiceException =>
-  new AutoScalingServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'User is not authorized to perform this action' });
+const ec2Denied = (): Error => awsError('EC2', 'UnauthorizedOperation', 'You are not authorized to perform this operation.');
+const asgDenied = (): Error => awsError('AutoScaling', 'AccessDenied', 'User is not authorized to perform this action');
 
 const METADATA = { HttpTokens: 'required' as const, HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' as const };
 
