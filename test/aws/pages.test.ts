@@ -19,7 +19,7 @@ import { collectDegradations } from '../../shared/observability/degraded.js';
 import { takeCounts } from '../../shared/observability/metrics.js';
 import { listActiveFindingRefs } from '../../shared/sinks/securityhub.js';
 import { instance, instanceIds, mockedClients, SCOPE } from './helpers.js';
-import { ec2Error, timeoutError, unlistedAwsError } from '../support/aws-errors.js';
+import { awsError, ec2Error, timeoutError } from '../support/aws-errors.js';
 
 /** What node-http-handler throws when a request passes its requestTimeout, after the SDK's tries. */
 function requestTimeout(ms: number): Error {
@@ -59,7 +59,8 @@ describe('timedOut', () => {
   it('knows the client timeout and a service timeout, also under a wrapper, and nothing else', () => {
     expect(timedOut(requestTimeout(10))).toBe(true);
     expect(timedOut(new AwsCallError('DescribeInstances', 'listing', requestTimeout(10)))).toBe(true);
-    expect(timedOut(unlistedAwsError('EC2', 'RequestTimeout', 408, 'slow'))).toBe(true);
+    // A service's own timeout code (S3 sends RequestTimeout, 400, for a socket left idle).
+    expect(timedOut(awsError('S3', 'RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period.'))).toBe(true);
     expect(timedOut(ec2Error('UnauthorizedOperation', 'no'))).toBe(false);
     expect(timedOut(new Error('socket hang up'))).toBe(false);
   });

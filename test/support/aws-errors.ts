@@ -48,7 +48,8 @@
  * - expired-token: the query services answer an expired session token with "ExpiredToken: The security token
  *   included in the request is expired", 403 ("(Service: AWSSecurityTokenService; Status Code: 403; Error Code:
  *   ExpiredToken", jenkinsci/ec2-plugin#1008).
- * - s3-403, s3-404: S3 API Reference, "Error responses" (AccessDenied: 403 Forbidden; NoSuchKey: 404 Not Found)
+ * - s3-403, s3-404, s3-errors: S3 API Reference, "Error responses" (AccessDenied: 403 Forbidden; NoSuchKey: 404 Not Found;
+ *   RequestTimeout: 400 Bad Request)
  *   https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html; HeadObject: a missing key is 404.
  * - validation-400: CloudFormation `ValidationError` "Stack with id … does not exist", 400 (AWS CLI / SDK replies;
  *   "(Service: AmazonAutoScaling; Status Code: 400; Error Code: ValidationError" in the same Spinnaker log).
@@ -70,7 +71,7 @@ import {
   ThrottlingException as SecurityHubThrottling,
   ValidationException as SecurityHubValidation,
 } from '@aws-sdk/client-securityhub';
-import { AccessDenied as S3AccessDenied, NoSuchKey, NotFound as S3NotFound, S3ServiceException } from '@aws-sdk/client-s3';
+import { AccessDenied as S3AccessDenied, BucketAlreadyExists, BucketAlreadyOwnedByYou, NoSuchKey, NotFound as S3NotFound, S3ServiceException } from '@aws-sdk/client-s3';
 import { RegionDisabledException, STSServiceException } from '@aws-sdk/client-sts';
 import { CredentialsProviderError } from '@smithy/core/config';
 import type { ResponseMetadata } from '@smithy/types';
@@ -146,6 +147,7 @@ export const KNOWN: Record<Service, Record<string, KnownCode>> = {
   },
   CloudFormation: {
     ValidationError: { status: 400, source: 'validation-400' },
+    AccessDenied: { status: 403, source: 'query-403 (CloudFormation is a query service too; unconfirmed by a real reply)' },
   },
   CloudWatch: {
     AccessDenied: { status: 403, source: 'query-403' },
@@ -179,6 +181,9 @@ export const KNOWN: Record<Service, Record<string, KnownCode>> = {
   S3: {
     NoSuchKey: { status: 404, source: 'model', modeled: NoSuchKey },
     NotFound: { status: 404, source: 's3-404 (a HEAD request has no body: the SDK names its 404 NotFound)', modeled: S3NotFound },
+    BucketAlreadyExists: { status: 409, source: 'model', modeled: BucketAlreadyExists },
+    BucketAlreadyOwnedByYou: { status: 409, source: 'model', modeled: BucketAlreadyOwnedByYou },
+    RequestTimeout: { status: 400, source: 's3-errors (RequestTimeout: "Your socket connection to the server was not read from or written to within the timeout period", 400 Bad Request)' },
     AccessDenied: { status: 403, source: 'model; s3-403', modeled: S3AccessDenied },
   },
 };

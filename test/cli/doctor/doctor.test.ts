@@ -27,7 +27,7 @@ import type { DoctorReport } from '../../../cli/doctor/report.js';
 import { REQUEST_LOG_MIDDLEWARE } from '../../../cli/debug.js';
 import { createPreflightClients, type PreflightClients } from '../../../shared/aws/preflight.js';
 import { ACCOUNT, NOW, run } from '../harness.js';
-import { awsError, unlistedAwsError } from '../../support/aws-errors.js';
+import { awsError } from '../../support/aws-errors.js';
 
 const STACK_NAME = 'StackSet-imds-guard-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d';
 const SWEEP_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:StackSet-imds-guard-0a1b2c3d-SweepFunction-AbCdEf012345`;
@@ -353,7 +353,7 @@ describe('imds-guard doctor', () => {
   });
 
   it('a stack that cannot be read: its sweep is "not checked", not "no stack"', async () => {
-    cloudFormation.on(DescribeStacksCommand).rejects(unlistedAwsError('CloudFormation', 'AccessDenied', 403, 'User is not authorized to perform: cloudformation:DescribeStacks'));
+    cloudFormation.on(DescribeStacksCommand).rejects(awsError('CloudFormation', 'AccessDenied', 'User is not authorized to perform: cloudformation:DescribeStacks'));
     const { code, byCheck } = await doctorJson();
     expect(code).toBe(1);
     expect(byCheck.get('stack')).toMatchObject({ status: 'error', fix: 'grant cloudformation:DescribeStacks' });
