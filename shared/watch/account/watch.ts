@@ -15,8 +15,9 @@
  *   (`heldAt`: the graduation held).
  * - Outside enforce mode nothing is written (judged and reported only).
  *
- * After the record changes, the account default's finding is refreshed so
- * it says so now, not at the next sweep.
+ * The account default's finding says what the record holds whenever it is
+ * published: at once after a switch-off (its own ModifyInstanceMetadataDefaults
+ * reaches the events function, which reads the record), else at the next sweep.
  *
  * Cost: one GetObject per run (the record); the rest only when something
  * happens.
@@ -44,8 +45,6 @@ export interface AccountWatchDeps {
   policy: Policy;
   scope: Scope;
   now: () => Date;
-  /** Republishes the account default's finding; returns why it failed, if it did. */
-  refreshFinding?: () => Promise<string | undefined>;
 }
 
 export type AccountWatchAction =
@@ -93,15 +92,9 @@ async function save(deps: AccountWatchDeps, record: EnforcementRecord, steps: st
   }
 }
 
-async function refresh(deps: AccountWatchDeps, steps: string[]): Promise<void> {
-  if (!deps.refreshFinding) return;
-  const failed = await deps.refreshFinding().catch((error: unknown) => errorText(error));
-  steps.push(failed === undefined ? 'account-default finding refreshed' : `account-default finding not refreshed: ${failed} (the next sweep does it)`);
-}
-
 /**
  * Rolls the enforcement back (auto) or marks it (alert), writes the record
- * with the mark, refreshes the finding. The record given already holds the evidence.
+ * with the mark. The record given already holds the evidence.
  */
 async function handleBreakage(record: EnforcementRecord, deps: AccountWatchDeps, breakage: boolean, refused: number): Promise<AccountWatchResult> {
   const at = deps.now().toISOString();
@@ -111,7 +104,6 @@ async function handleBreakage(record: EnforcementRecord, deps: AccountWatchDeps,
   if (deps.policy.rollback === 'alert') {
     const mark: AccountMark = { at, action: 'alert', by: WATCH, why: 'IMDS_GUARD_ROLLBACK=alert' };
     const saved = await save(deps, { ...record, mark }, steps);
-    await refresh(deps, steps);
     return result('alerted', `${evidence}; IMDS_GUARD_ROLLBACK=alert: marked, enforcement left on: ${steps.join('; ')}`, { ok: saved, wrote: true, refused, breakage });
   }
   // The mark goes on first: no graduation while the switch-off is under way, whatever happens next.
@@ -134,7 +126,6 @@ async function handleBreakage(record: EnforcementRecord, deps: AccountWatchDeps,
         : { at, action: 'failed', by: WATCH, why: off.why ?? 'unknown' };
   const next = { ...record, mark };
   const saved = await save(deps, next, steps);
-  await refresh(deps, steps);
   const said = `${describeAccountMark(next)}: ${steps.join('; ')}`;
   if (off.outcome === 'disabled') return result('rolled-back', said, { ok: saved, wrote: true, refused, breakage, rolledBack: true });
   if (off.outcome === 'already-off') return result('alerted', said, { ok: saved, wrote: true, refused, breakage });
@@ -170,7 +161,6 @@ export async function onRefusedLaunches(launches: readonly RefusedLaunch[], deps
   if (handled) {
     const steps: string[] = [];
     const saved = await save(deps, record, steps);
-    await refresh(deps, steps);
     return result('counted', `${evidence}; already marked (${record.mark!.action} at ${record.mark!.at}): ${steps.join('; ')}`, { ok: saved, wrote: true, refused: counted });
   }
   return handleBreakage(record, deps, breakage, counted);
@@ -195,6 +185,5 @@ export async function runAccountWatch(deps: AccountWatchDeps): Promise<AccountWa
   if (!enforce) return result('held', `${what} (not written: not in enforce mode)`);
   const steps: string[] = [];
   const saved = await save(deps, { ...record, heldAt: deps.now().toISOString() }, steps);
-  await refresh(deps, steps);
   return result('held', `${what}: ${steps.join('; ')}`, { ok: saved, wrote: true });
 }

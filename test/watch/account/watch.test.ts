@@ -58,18 +58,8 @@ function memoryStore(initial?: EnforcementRecord, options: { failWrites?: boolea
   return { store, written, current: () => current };
 }
 
-function deps(store: EnforcementStore, p: Partial<Policy> = {}, refreshed: string[] = []) {
-  return {
-    ec2: clients.ec2,
-    store,
-    policy: policy({ mode: 'enforce', rollback: 'auto', guardWindowHours: 24, ...p }),
-    scope: SCOPE,
-    now: () => AT,
-    refreshFinding: async () => {
-      refreshed.push('refreshed');
-      return undefined;
-    },
-  };
+function deps(store: EnforcementStore, p: Partial<Policy> = {}) {
+  return { ec2: clients.ec2, store, policy: policy({ mode: 'enforce', rollback: 'auto', guardWindowHours: 24, ...p }), scope: SCOPE, now: () => AT };
 }
 
 /** EC2's account defaults as a small state machine: ModifyInstanceMetadataDefaults changes what Get answers. */
@@ -96,8 +86,7 @@ beforeEach(() => {
 describe('a launch refused inside the guard window', () => {
   it('IMDS_GUARD_ROLLBACK=auto: enforcement switched off and read back, the account-region marked, the finding says "enforcement rolled back" with the evidence', async () => {
     const mem = memoryStore(GRADUATED);
-    const refreshed: string[] = [];
-    const r = await onRefusedLaunches([refused()], deps(mem.store, {}, refreshed));
+    const r = await onRefusedLaunches([refused()], deps(mem.store));
     expect(r).toMatchObject({ action: 'rolled-back', ok: true, wrote: true, refused: 1, breakage: true, rolledBack: true, rollbackFailed: false });
     expect(writes()).toEqual(['ModifyInstanceMetadataDefaults']);
     // only HttpTokensEnforced is sent: the other defaults stay as they are
@@ -108,7 +97,6 @@ describe('a launch refused inside the guard window', () => {
     const record = mem.current()!;
     expect(record.refused).toMatchObject({ count: 1, first: { at: '2026-05-01T11:00:00Z' } });
     expect(graduationHeld({ kind: 'read', where: WHERE, record })).toBe(true);
-    expect(refreshed).toEqual(['refreshed']);
     const text = findingText(record);
     expect(text).toContain('IMDSv2 enforcement rolled back by imds-guard at 2026-05-01T11:00:10.000Z (HttpTokensEnforced=disabled, read back)');
     expect(text).toContain('1 launch refused by HttpTokensEnforced');
