@@ -15,7 +15,7 @@ import { renderHubTemplate } from '../../infra/hub.js';
 import { substitute } from '../../infra/model.js';
 import { prepareBucket, templateUrlOf, upload } from '../../scripts/artifacts.js';
 import { functionEntries } from '../../scripts/build.js';
-import { unlistedAwsError } from '../support/aws-errors.js';
+import { awsError } from '../support/aws-errors.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const VERSION = '0.1.0-abcdef123456';
@@ -96,7 +96,7 @@ describe('artifact upload (scripts/artifacts.ts)', () => {
   });
 
   it('creates a missing bucket private, organization-readable and TLS-only; an existing one is configured again', async () => {
-    s3.on(CreateBucketCommand).rejectsOnce(unlistedAwsError('S3', 'BucketAlreadyOwnedByYou', 409, 'Your previous request to create the named bucket succeeded and you already own it.'));
+    s3.on(CreateBucketCommand).rejectsOnce(awsError('S3', 'BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.'));
     await prepareBucket(new S3Client({ region: 'eu-west-1' }), `${PREFIX}-eu-west-1`, 'eu-west-1', 'o-abcdefghij');
     expect(s3.commandCalls(CreateBucketCommand)[0]!.args[0].input.CreateBucketConfiguration).toEqual({ LocationConstraint: 'eu-west-1' });
     expect(s3.commandCalls(PutPublicAccessBlockCommand)[0]!.args[0].input.PublicAccessBlockConfiguration).toEqual({
@@ -115,7 +115,7 @@ describe('artifact upload (scripts/artifacts.ts)', () => {
   });
 
   it('stops on any other error creating a bucket', async () => {
-    s3.on(CreateBucketCommand).rejects(unlistedAwsError('S3', 'BucketAlreadyExists', 409, 'The requested bucket name is not available.'));
+    s3.on(CreateBucketCommand).rejects(awsError('S3', 'BucketAlreadyExists', 'The requested bucket name is not available.'));
     await expect(prepareBucket(new S3Client({ region: 'us-east-1' }), 'taken', 'us-east-1', 'o-abcdefghij')).rejects.toThrow(/not available/);
     expect(s3.commandCalls(PutBucketPolicyCommand)).toHaveLength(0);
   });

@@ -50,6 +50,7 @@
  *   ExpiredToken", jenkinsci/ec2-plugin#1008).
  * - s3-403, s3-404: S3 API Reference, "Error responses" (AccessDenied: 403 Forbidden; NoSuchKey: 404 Not Found)
  *   https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html; HeadObject: a missing key is 404.
+ * - s3-409: the same page: BucketAlreadyExists and BucketAlreadyOwnedByYou are 409 Conflict.
  * - validation-400: CloudFormation `ValidationError` "Stack with id … does not exist", 400 (AWS CLI / SDK replies;
  *   "(Service: AmazonAutoScaling; Status Code: 400; Error Code: ValidationError" in the same Spinnaker log).
  */
@@ -70,7 +71,7 @@ import {
   ThrottlingException as SecurityHubThrottling,
   ValidationException as SecurityHubValidation,
 } from '@aws-sdk/client-securityhub';
-import { AccessDenied as S3AccessDenied, NoSuchKey, NotFound as S3NotFound, S3ServiceException } from '@aws-sdk/client-s3';
+import { AccessDenied as S3AccessDenied, BucketAlreadyExists, BucketAlreadyOwnedByYou, NoSuchKey, NotFound as S3NotFound, S3ServiceException } from '@aws-sdk/client-s3';
 import { RegionDisabledException, STSServiceException } from '@aws-sdk/client-sts';
 import { CredentialsProviderError } from '@smithy/core/config';
 import type { ResponseMetadata } from '@smithy/types';
@@ -180,6 +181,8 @@ export const KNOWN: Record<Service, Record<string, KnownCode>> = {
     NoSuchKey: { status: 404, source: 'model', modeled: NoSuchKey },
     NotFound: { status: 404, source: 's3-404 (a HEAD request has no body: the SDK names its 404 NotFound)', modeled: S3NotFound },
     AccessDenied: { status: 403, source: 'model; s3-403', modeled: S3AccessDenied },
+    BucketAlreadyExists: { status: 409, source: 'model; s3-409', modeled: BucketAlreadyExists },
+    BucketAlreadyOwnedByYou: { status: 409, source: 'model; s3-409', modeled: BucketAlreadyOwnedByYou },
   },
 };
 
