@@ -173,7 +173,7 @@ const SHARED_POLICY_DESCRIPTIONS: Record<SharedPolicyId, string> = {
   RemediationPolicy: 'remediation writes',
   FindingsPolicy: 'Security Hub findings',
   StatePolicy: 'state bucket objects',
-  TracingPolicy: 'X-Ray traces (Tracing=Active)',
+  TracingPolicy: 'X-Ray traces (Tracing=true)',
 };
 
 /** The condition a shared policy exists under: the one every role's statements of it carry, if they all carry the same. */
@@ -338,13 +338,8 @@ export function eventInvokeConfig(id: string, f: Pick<FunctionSpec, 'asyncRetrie
 /** The dead-letter queue as a stack output. */
 export const DEAD_LETTER_QUEUE_OUTPUT = { Description: 'Dead-letter queue of undelivered or failed events', Value: ref('DeadLetterQueue') };
 
-/**
- * `TracingConfig` of a function: the `Tracing` parameter is X-Ray's own mode
- * (`Active` / `PassThrough`), so the function takes it as it is. (An `Fn::If`
- * or a mapping here made the offline validator several times slower: it
- * explores every variant of a resource.)
- */
-export const TRACING_CONFIG: Json = { Mode: ref('Tracing') };
+/** `TracingConfig` of a function: X-Ray active tracing with `Tracing=true`. */
+export const TRACING_CONFIG: Json = { Mode: { 'Fn::If': ['TracingEnabled', 'Active', 'PassThrough'] } };
 
 function functionResources(stack: MemberStack, f: FunctionSpec, conditions: Conditions): Record<string, CfnResource> {
   const id = f.id;

@@ -190,14 +190,6 @@ function bounded(name: ParameterName, envName: string, env: Env): number {
   return n;
 }
 
-/** IMDS_GUARD_TRACING of `sst deploy`: the template's `Active` / `PassThrough`, or true / false as the functions and the CLI spell it. */
-function tracingValue(env: Env): string {
-  const v = read(env, STAGE_ENV.tracing)?.toLowerCase();
-  if (v === 'true') return 'Active';
-  if (v === 'false') return 'PassThrough';
-  return parameterValue('Tracing', STAGE_ENV.tracing, env);
-}
-
 function percent(env: Env, name: string, fallback: number): number {
   const v = read(env, name);
   if (v === undefined) return fallback;
@@ -228,7 +220,7 @@ export function stageConfig(stage: string, env: Env = process.env): StageConfig 
     configRuleFrequency: parameterValue('ConfigRuleFrequency', STAGE_ENV.configRuleFrequency, env),
     logLevel: parameterValue('LogLevel', STAGE_ENV.logLevel, env),
     requestTimeoutMs: bounded('RequestTimeoutMs', STAGE_ENV.requestTimeoutMs, env),
-    tracing: tracingValue(env) === 'Active',
+    tracing: parameterValue('Tracing', STAGE_ENV.tracing, env) === 'true',
     logRetentionDays: Number(parameterValue('LogRetentionDays', STAGE_ENV.logRetentionDays, env)),
     batchWindowSeconds: bounded('BatchWindowSeconds', STAGE_ENV.batchWindowSeconds, env),
     findingRefreshDays: bounded('FindingRefreshDays', STAGE_ENV.findingRefreshDays, env),
@@ -291,7 +283,7 @@ export function parameterValues(config: StageConfig, artifacts: { bucketPrefix: 
     ReserveConcurrency: String(config.reserveConcurrency),
     LogLevel: config.logLevel,
     RequestTimeoutMs: String(config.requestTimeoutMs),
-    Tracing: config.tracing ? 'Active' : 'PassThrough',
+    Tracing: String(config.tracing),
     LogRetentionDays: String(config.logRetentionDays),
     BatchWindowSeconds: String(config.batchWindowSeconds),
     FindingRefreshDays: String(config.findingRefreshDays),

@@ -117,7 +117,7 @@ export const TRACING_STATEMENT: Statement = {
   resources: ['*'],
   when: 'TracingEnabled',
   shared: 'TracingPolicy',
-  reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords accept no resource ARN; granted only with Tracing=Active.',
+  reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords accept no resource ARN; granted only with Tracing=true.',
 };
 
 /**

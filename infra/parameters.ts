@@ -243,9 +243,9 @@ export const PARAMETERS: Record<ParameterName, ParameterSpec> = {
   },
   Tracing: {
     type: 'String',
-    default: 'PassThrough',
-    allowedValues: ['PassThrough', 'Active'],
-    description: 'Active: X-Ray active tracing of the functions and their AWS calls, with its permissions (IMDS_GUARD_TRACING; X-Ray charges per trace).',
+    default: 'false',
+    allowedValues: bool,
+    description: 'true: X-Ray active tracing of the functions and their AWS calls, with its permissions (IMDS_GUARD_TRACING; X-Ray charges per trace).',
   },
   BatchWindowSeconds: {
     type: 'Number',

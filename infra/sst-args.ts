@@ -65,7 +65,7 @@ export interface SstFunctionPlan {
   /** Logical stem, e.g. `Events`. */
   id: string;
   args: SstFunctionArgs;
-  /** X-Ray active tracing (`Tracing=Active`: the role then has the X-Ray statement). */
+  /** X-Ray active tracing (`Tracing=true`: the role then has the X-Ray statement). */
   tracing: boolean;
   role: { path: string; description: string; assumeRolePolicy: Record<string, unknown>; policyName: string; statements: PolicyStatement[] };
   logGroup: { name: string; retentionInDays: number };

@@ -38,7 +38,7 @@ export const MEMBER_STACK: MemberStack = {
     ConcurrencyReserved: { parameter: 'ReserveConcurrency', equals: 'true' },
     HasAlarmTopic: { parameter: 'AlarmTopicArn', equals: 'none', negate: true },
     MemberRoleCreated: { allOf: [{ parameter: 'HubAccountId', equals: '', negate: true }, { regionIs: 'HomeRegion' }] },
-    TracingEnabled: { parameter: 'Tracing', equals: 'Active' },
+    TracingEnabled: { parameter: 'Tracing', equals: 'true' },
   },
   rolePath: ROLE_PATH,
   runtime: 'nodejs24.x',

@@ -8,8 +8,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Clients } from '../aws/clients.js';
 
 export function tracingEnabled(env: Record<string, string | undefined> = process.env): boolean {
-  // `Active` is the templates' value: X-Ray's own name for the mode the parameter turns on.
-  return /^(true|1|on|yes|active)$/i.test(env.IMDS_GUARD_TRACING?.trim() ?? '');
+  return /^(true|1|on|yes)$/i.test(env.IMDS_GUARD_TRACING?.trim() ?? '');
 }
 
 let tracer: Tracer | undefined;

@@ -63,7 +63,7 @@ const QUEUE = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttribute
 const STATE = ['s3:GetObject', 's3:PutObject', 's3:ListBucket'];
 /** Every function writes its own logs and sends failed asynchronous events to the DLQ. */
 const RUNTIME = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
-/** With Tracing=Active only (condition TracingEnabled): X-Ray active tracing sends segments with the function's role. */
+/** With Tracing=true only (condition TracingEnabled): X-Ray active tracing sends segments with the function's role. */
 const TRACES = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 
 /** `gated`: granted with RemediationAllowed only; every role also has TRACES under TracingEnabled. */
@@ -165,7 +165,7 @@ const ALL_ON: Record<ParameterName, string> = {
   RemediationEnabled: 'true',
   EnableConfigRule: 'true',
   EnableSecurityHubAction: 'true',
-  Tracing: 'Active',
+  Tracing: 'true',
 };
 const BUNDLES = (name: string) => `dist/functions/${name}`;
 const plan = (values: Partial<Record<ParameterName, string>> = {}): SstRegionPlan =>
@@ -183,7 +183,7 @@ const VARS = {
 
 /** The validator explores parameter values and conditions: on 2 busy shared cores one template can take minutes. */
 const VALIDATOR_TIMEOUT = 600_000;
-const TRACING_OFF = { Tracing: 'PassThrough' };
+const TRACING_OFF = { Tracing: 'false' };
 
 describe('member template', { timeout: VALIDATOR_TIMEOUT }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'imds-guard-cfn-'));
@@ -218,7 +218,7 @@ describe('member template', { timeout: VALIDATOR_TIMEOUT }, () => {
 
   it.each<Record<string, string>>([
     { RemediationEnabled: 'true', Mode: 'enforce' },
-    { Tracing: 'Active', RemediationEnabled: 'true' },
+    { Tracing: 'true', RemediationEnabled: 'true' },
     { EnableConfigRule: 'false', EnableSecurityHubAction: 'false', ReserveConcurrency: 'false' },
     { AlarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:alerts', LogRetentionDays: '30' },
   ])('stays valid with parameters %o', (overrides) => {
@@ -462,7 +462,7 @@ describe('SST rendering (from the same description)', () => {
       expect(bySid(f.role.statements)).toEqual(bySid(cfn.map((s) => s.statement)));
       expect(f.role.path).toBe(template.Resources[`${f.id}Role`]!.Properties.Path);
     }
-    const detect = plan({ RemediationEnabled: 'false', Tracing: 'PassThrough' });
+    const detect = plan({ RemediationEnabled: 'false', Tracing: 'false' });
     for (const f of detect.functions) {
       const cfn = roleStatements(template.Resources[`${f.id}Role`]!);
       expect(bySid(f.role.statements)).toEqual(bySid(cfn.filter((s) => !s.when).map((s) => s.statement)));

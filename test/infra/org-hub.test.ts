@@ -33,7 +33,7 @@ function validate(t: CfnTemplate, parameterOverrides: Record<string, string> = {
   writeFileSync(file, JSON.stringify(t));
   engine ??= new RegoEngine();
   // Tracing is pinned (both values are validated): left open, the validator explores it in every function and role at once.
-  const report = engine.validateStandard(new TemplateFile(file), { parameterOverrides: { Tracing: 'PassThrough', ...parameterOverrides }, strict: true });
+  const report = engine.validateStandard(new TemplateFile(file), { parameterOverrides: { Tracing: 'false', ...parameterOverrides }, strict: true });
   expect(report.status).toBe('OK');
   return report.diagnostics.filter((d) => d.severity !== 'INFO');
 }
@@ -168,7 +168,7 @@ describe('hub template', { timeout: VALIDATOR_TIMEOUT }, () => {
     expect(statements.flatMap((s) => s.Action).sort()).toEqual(
       ['logs:CreateLogStream', 'logs:PutLogEvents', 'organizations:DescribeAccount', 'securityhub:BatchUpdateFindings', 'sqs:SendMessage', 'sts:AssumeRole'].sort(),
     );
-    // X-Ray only with Tracing=Active, in a policy of the role that exists only then.
+    // X-Ray only with Tracing=true, in a policy of the role that exists only then.
     const traces = hub.Resources.HubActionRoleTracingEnabledPolicy!;
     expect(traces.Condition).toBe('TracingEnabled');
     expect(JSON.stringify(traces.Properties.PolicyDocument)).toContain('xray:PutTraceSegments');
@@ -238,7 +238,7 @@ describe('hub operations: dead-letter queue and alarms', { timeout: VALIDATOR_TI
   const r = hub.Resources;
   const alarms = Object.entries(r).filter(([, x]) => x.Type === 'AWS::CloudWatch::Alarm');
 
-  it.each<Record<string, string>>([{ OrganizationId: ORG }, { OrganizationId: ORG, AlarmTopicArn: TOPIC }, { OrganizationId: ORG, Tracing: 'Active' }])('validates with %o: 0 errors, 0 warnings', (overrides) => {
+  it.each<Record<string, string>>([{ OrganizationId: ORG }, { OrganizationId: ORG, AlarmTopicArn: TOPIC }, { OrganizationId: ORG, Tracing: 'true' }])('validates with %o: 0 errors, 0 warnings', (overrides) => {
     expect(validate(hub, overrides)).toEqual([]);
   });
 

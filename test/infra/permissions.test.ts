@@ -45,7 +45,7 @@ const IMPLIED: Record<string, string[]> = {
 /**
  * What roles have besides their calls: their own logs, the DLQ for failed
  * asynchronous events, (events) the queue Lambda's event source mapping
- * polls with the function's role, and (Tracing=Active) the X-Ray segments
+ * polls with the function's role, and (Tracing=true) the X-Ray segments
  * Lambda sends with it.
  */
 const RUNTIME = new Set([

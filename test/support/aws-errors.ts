@@ -51,6 +51,7 @@
  * - s3-403, s3-404, s3-errors: S3 API Reference, "Error responses" (AccessDenied: 403 Forbidden; NoSuchKey: 404 Not Found;
  *   RequestTimeout: 400 Bad Request)
  *   https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html; HeadObject: a missing key is 404.
+ * - s3-409: the same page: BucketAlreadyExists and BucketAlreadyOwnedByYou are 409 Conflict.
  * - validation-400: CloudFormation `ValidationError` "Stack with id … does not exist", 400 (AWS CLI / SDK replies;
  *   "(Service: AmazonAutoScaling; Status Code: 400; Error Code: ValidationError" in the same Spinnaker log).
  */
@@ -185,6 +186,8 @@ export const KNOWN: Record<Service, Record<string, KnownCode>> = {
     BucketAlreadyOwnedByYou: { status: 409, source: 'model', modeled: BucketAlreadyOwnedByYou },
     RequestTimeout: { status: 400, source: 's3-errors (RequestTimeout: "Your socket connection to the server was not read from or written to within the timeout period", 400 Bad Request)' },
     AccessDenied: { status: 403, source: 'model; s3-403', modeled: S3AccessDenied },
+    BucketAlreadyExists: { status: 409, source: 'model; s3-409', modeled: BucketAlreadyExists },
+    BucketAlreadyOwnedByYou: { status: 409, source: 'model; s3-409', modeled: BucketAlreadyOwnedByYou },
   },
 };
 
