@@ -182,8 +182,6 @@ export const KNOWN: Record<Service, Record<string, KnownCode>> = {
   S3: {
     NoSuchKey: { status: 404, source: 'model', modeled: NoSuchKey },
     NotFound: { status: 404, source: 's3-404 (a HEAD request has no body: the SDK names its 404 NotFound)', modeled: S3NotFound },
-    BucketAlreadyExists: { status: 409, source: 'model', modeled: BucketAlreadyExists },
-    BucketAlreadyOwnedByYou: { status: 409, source: 'model', modeled: BucketAlreadyOwnedByYou },
     RequestTimeout: { status: 400, source: 's3-errors (RequestTimeout: "Your socket connection to the server was not read from or written to within the timeout period", 400 Bad Request)' },
     AccessDenied: { status: 403, source: 'model; s3-403', modeled: S3AccessDenied },
     BucketAlreadyExists: { status: 409, source: 'model; s3-409', modeled: BucketAlreadyExists },
