@@ -1,27 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { realRemediator, type FixReport } from '../../../cli/fix.js';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { ec2Error } from '../../support/aws-errors.js';
-import { instance, restore, run, type Estate, type Mocks, type RegionEstate } from '../harness.js';
-import { DENIED, DEV, mockOrganization, PROD } from './organization.js';
+import { instance, run, type RegionEstate } from '../harness.js';
+import { DENIED, DEV, mockOrganization, restoreOrganization, PROD } from './organization.js';
 
-let mocks: Mocks | undefined;
-let org: AwsClientStub<OrganizationsClient> | undefined;
-afterEach(() => {
-  if (mocks) restore(mocks);
-  org?.restore();
-  mocks = undefined;
-  org = undefined;
-});
+afterEach(restoreOrganization);
 
 describe('imds-guard fix --org', () => {
   it('dry run plans per account with the same gates; --yes fixes through each account’s own role credentials', async () => {
-    ({ mocks, org } = mockOrganization());
+    const { mocks } = mockOrganization();
     const dry = await run(['fix', '--org', '--kind', 'instance', '--region', 'us-east-1', '--region', 'eu-west-1', '--dry-run', '--format', 'json']);
     const plan = JSON.parse(dry.stdout) as FixReport;
     const devRows = plan.rows.filter((x) => x.account === DEV);
@@ -31,31 +22,31 @@ describe('imds-guard fix --org', () => {
     ]);
     expect(devRows[1]?.blockedBy).toContain('imdsv1-unused');
     expect(plan.organization?.accounts.find((a) => a.account === DENIED)?.status).toBe('failed');
-    expect(mocks!.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)).toHaveLength(0);
+    expect(mocks.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)).toHaveLength(0);
     expect(dry.code).toBe(1);
 
-    mocks!.sts.resetHistory();
+    mocks.sts.resetHistory();
     const r = await run(['fix', '--org', '--kind', 'instance', '--region', 'us-east-1', '--region', 'eu-west-1', '--yes']);
     expect(r.stdout).toContain(`account ${DEV}`);
     // Each instance exists only in its own account's estate: it was reached through that account's role credentials.
-    const modified = mocks!.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand).map((c) => c.args[0].input.InstanceId);
+    const modified = mocks.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand).map((c) => c.args[0].input.InstanceId);
     expect(new Set(modified)).toEqual(new Set(['i-0111111111111eu00', 'i-0222222222222aa00', 'i-0444444444444aa00', 'i-0b2c3d4e5f6071829']));
-    expect(mocks!.modified.has('i-0222222222222eu00')).toBe(false);
-    expect(mocks!.sts.commandCalls(AssumeRoleCommand)).toHaveLength(3);
+    expect(mocks.modified.has('i-0222222222222eu00')).toBe(false);
+    expect(mocks.sts.commandCalls(AssumeRoleCommand)).toHaveLength(3);
     expect(r.code).toBe(1); // the denied account and region remain
   });
 
   it('asks for confirmation and changes nothing on no', async () => {
-    ({ mocks, org } = mockOrganization());
+    const { mocks } = mockOrganization();
     const r = await run(['fix', '--org', '--kind', 'instance', '--region', 'us-east-1'], { stdinIsTTY: true, confirm: false });
     expect(r.stderr).toContain('Nothing changed.');
-    expect(mocks!.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)).toHaveLength(0);
+    expect(mocks.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)).toHaveLength(0);
   });
 });
 
 describe('fix --org --yes, one account-region at a time', () => {
   it('a member session refused while fixing fails that account-region\'s changes only', async () => {
-    ({ mocks, org } = mockOrganization());
+    mockOrganization();
     // EC2's answer to an expired session token.
     const expired = ec2Error('RequestExpired', 'Request has expired.');
     const r = await run(['fix', '--org', '--kind', 'instance', '--region', 'us-east-1', '--yes', '--output', 'json'], {
@@ -81,14 +72,13 @@ describe('fix --org asks once, with the organization\'s totals', () => {
   const spools = async (): Promise<string[]> => (await readdir(tmpdir())).filter((n) => n.startsWith('imds-guard-fix-'));
 
   it('shows every account-region\'s plan and the totals before any change, then applies exactly what was counted', async () => {
-    let estates: Record<string, Estate>;
-    ({ mocks, org, estates } = mockOrganization());
+    const { mocks, estates } = mockOrganization();
     const before = await spools();
     let asked: { question: string; stderr: string; modifiedBefore: number } | undefined;
     const r = await run(['fix', '--org', '--kind', 'instance', '--region', 'us-east-1', '--region', 'eu-west-1'], {
       stdinIsTTY: true,
       confirm: (question, stderr) => {
-        asked = { question, stderr, modifiedBefore: mocks!.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand).length };
+        asked = { question, stderr, modifiedBefore: mocks.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand).length };
         // Launched while the person reads the plan: not part of what they said yes to.
         const dev = estates[DEV]!['us-east-1'] as RegionEstate;
         dev.instances.push(instance('i-0222222222222new0', { name: 'late' }));
@@ -104,7 +94,7 @@ describe('fix --org asks once, with the organization\'s totals', () => {
     expect(plan).toContain(`account ${DEV} (dev) · us-east-1 TO FIX instance i-0222222222222aa00`);
     expect(plan).toContain(`Summary: 4 to fix · 3 skipped · 1 already compliant · 1 region failed: ${PROD} eu-west-1 · 1 account not read: ${DENIED}`);
     // After the yes: the 4 counted, each through its own account's credentials; the late instance untouched.
-    expect(new Set(mocks!.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand).map((c) => c.args[0].input.InstanceId))).toEqual(
+    expect(new Set(mocks.ec2.commandCalls(ModifyInstanceMetadataOptionsCommand).map((c) => c.args[0].input.InstanceId))).toEqual(
       new Set(['i-0111111111111eu00', 'i-0222222222222aa00', 'i-0444444444444aa00', 'i-0b2c3d4e5f6071829']),
     );
     expect(r.stdout).toContain('imds-guard fix · organization, 4 accounts · result');
@@ -115,7 +105,7 @@ describe('fix --org asks once, with the organization\'s totals', () => {
   });
 
   it('a no changes nothing; with --output json the report says not applied', async () => {
-    ({ mocks, org } = mockOrganization());
+    const { mocks } = mockOrganization();
     let question = '';
     const r = await run(['fix', '--org', '--kind', 'instance', '--region', 'us-east-1', '--output', 'json'], { stdinIsTTY: true, confirm: (q) => ((question = q), false) });
     expect(question).toBe('Apply 3 changes in 1 region of 3 accounts of the organization?');

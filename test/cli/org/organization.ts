@@ -8,7 +8,7 @@ import { ListAccountsCommand, OrganizationsClient, type Account } from '@aws-sdk
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { awsError } from '../../support/aws-errors.js';
-import { ACCOUNT, instance, mockEstate, smallEstate, type Estate, type Mocks, type RegionEstate } from '../harness.js';
+import { ACCOUNT, instance, mockEstate, restore, smallEstate, type Estate, type Mocks, type RegionEstate } from '../harness.js';
 
 export const DEV = '222222222222';
 export const DENIED = '333333333333';
@@ -25,13 +25,25 @@ export function oneInstance(id: string, usage: number[]): RegionEstate {
 
 export const deniedRegion = { refuse: 'denied' } as const;
 
-/** Management account (the caller) + dev + a denied account + prod (eu-west-1 denied) + a suspended one. */
-/** `estates`: each account's regions as the mocks serve them (a test may change them mid-run). */
-export function mockOrganization(): { mocks: Mocks; org: AwsClientStub<OrganizationsClient>; estates: Record<string, Estate> } {
+const mocked: (() => void)[] = [];
+
+/** Restores every client `mockOrganization` stubbed: each test file calls it from `afterEach`. */
+export function restoreOrganization(): void {
+  for (const undo of mocked.splice(0)) undo();
+}
+
+/**
+ * Management account (the caller) + dev + a denied account + prod (eu-west-1 denied) + a suspended one.
+ * `members` replaces the member accounts' estates; `estates`: each account's regions as the mocks
+ * serve them (a test may change them mid-run).
+ */
+export function mockOrganization(members?: Record<string, Estate>): { mocks: Mocks; org: AwsClientStub<OrganizationsClient>; estates: Record<string, Estate> } {
   const estates: Record<string, Estate> = {
     [ACCOUNT]: { 'us-east-1': smallEstate(), 'eu-west-1': oneInstance('i-0111111111111eu00', [0, 0, 0]) },
-    [DEV]: { 'us-east-1': oneInstance('i-0222222222222aa00', [0, 0, 0]), 'eu-west-1': oneInstance('i-0222222222222eu00', [5]) },
-    [PROD]: { 'us-east-1': oneInstance('i-0444444444444aa00', [0, 0, 0]), 'eu-west-1': deniedRegion },
+    ...(members ?? {
+      [DEV]: { 'us-east-1': oneInstance('i-0222222222222aa00', [0, 0, 0]), 'eu-west-1': oneInstance('i-0222222222222eu00', [5]) },
+      [PROD]: { 'us-east-1': oneInstance('i-0444444444444aa00', [0, 0, 0]), 'eu-west-1': deniedRegion },
+    }),
   };
   const { [ACCOUNT]: own, ...others } = estates;
   const mocks = mockEstate(own ?? {}, [], others);
@@ -53,6 +65,10 @@ export function mockOrganization(): { mocks: Mocks; org: AwsClientStub<Organizat
       Credentials: { AccessKeyId: `ASIA${id}`, SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date('2026-05-01T13:00:00Z') },
       AssumedRoleUser: { Arn: `arn:aws:sts::${id}:assumed-role/imds-guard-member/${input.RoleSessionName}`, AssumedRoleId: 'AROAEXAMPLE:imds-guard-scan' },
     };
+  });
+  mocked.push(() => {
+    restore(mocks);
+    org.restore();
   });
   return { mocks, org, estates };
 }

@@ -1,32 +1,24 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { ListAccountsCommand } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
 import type { ScanReport } from '../../../cli/scan.js';
-import { ACCOUNT, mockEstate, restore, run, smallEstate, type Mocks } from '../harness.js';
-import { DENIED, DEV, mockOrganization, oneInstance, PROD, SUSPENDED } from './organization.js';
+import { ACCOUNT, run } from '../harness.js';
+import { DENIED, DEV, mockOrganization, restoreOrganization, oneInstance, PROD, SUSPENDED } from './organization.js';
 
-let mocks: Mocks | undefined;
-let org: AwsClientStub<OrganizationsClient> | undefined;
-afterEach(() => {
-  if (mocks) restore(mocks);
-  org?.restore();
-  mocks = undefined;
-  org = undefined;
-});
+afterEach(restoreOrganization);
 
 describe('imds-guard scan --org', () => {
   it('scans every ACTIVE account with one AssumeRole each, lists the denied one with the reason, exit 1', async () => {
-    ({ mocks, org } = mockOrganization());
+    const { mocks, org } = mockOrganization();
     const r = await run(['scan', '--org', '--region', 'us-east-1', '--region', 'eu-west-1', '--format', 'json']);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as ScanReport;
 
     // Exactly one AssumeRole per member account, whatever the number of regions; none for the caller's own account.
-    const assumed = mocks!.sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn);
+    const assumed = mocks.sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn);
     expect(assumed.sort()).toEqual([DEV, DENIED, PROD].map((a) => `arn:aws:iam::${a}:role/imds-guard/imds-guard-member`));
     expect(report.organization?.assumeRoleCalls).toBe(3);
-    expect(org!.commandCalls(ListAccountsCommand)).toHaveLength(2);
+    expect(org.commandCalls(ListAccountsCommand)).toHaveLength(2);
 
     const accounts = report.organization?.accounts ?? [];
     expect(accounts.map((a) => [a.account, a.via, a.status])).toEqual([
@@ -54,7 +46,7 @@ describe('imds-guard scan --org', () => {
   });
 
   it('a section per account-region, the summary by account with totals per account and for the organization, 80 columns', async () => {
-    ({ mocks, org } = mockOrganization());
+    mockOrganization();
     const r = await run(['scan', '--org', '--region', 'us-east-1', '--region', 'eu-west-1']);
     expect(r.code).toBe(1);
     for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
@@ -86,7 +78,7 @@ describe('imds-guard scan --org', () => {
   });
 
   it('HTML has an account column and a summary by account (with the reason an account was not read); CSV rows carry their own account', async () => {
-    ({ mocks, org } = mockOrganization());
+    mockOrganization();
     const html = await run(['scan', '--org', '--region', 'us-east-1', '--format', 'html']);
     expect(html.stdout).toContain('<h2>By account</h2>');
     expect(html.stdout).toContain('<th>Region</th><th>Account</th>'); // the resources table
@@ -104,9 +96,7 @@ describe('imds-guard scan --org', () => {
   });
 
   it('a member session refused mid-run (expired: EC2 says RequestExpired) fails that account-region only', async () => {
-    ({ mocks, org } = mockOrganization());
-    restore(mocks!);
-    mocks = mockEstate({ 'us-east-1': smallEstate() }, [], {
+    const { mocks } = mockOrganization({
       [DEV]: { 'us-east-1': { refuse: 'expired-session' } },
       [PROD]: { 'us-east-1': oneInstance('i-0444444444444aa00', [0, 0, 0]) },
     });
@@ -135,7 +125,7 @@ describe('scan --org writes as it goes', () => {
     ['jsonl', []],
     ['csv', ['--out-file', 'org.csv']],
   ] as const)('%s: each account-region\'s rows are written when it finishes; one that does not answer holds back nobody else\'s', async (format, extra) => {
-    ({ mocks, org } = mockOrganization());
+    const { mocks } = mockOrganization();
     const release = mocks.hold(DEV, 'us-east-1');
     let stdout = '';
     const files = new Map<string, string>();
@@ -171,7 +161,7 @@ describe('scan --org --output html: a capped list of resources', () => {
   const listed = (html: string): string[] => [...html.matchAll(/<tr class="c-(\w+)">/g)].map((m) => m[1] ?? '');
 
   it('lists --html-rows resources, most severe first, counts all, and writes every row beside the file as JSON Lines', async () => {
-    ({ mocks, org } = mockOrganization());
+    mockOrganization();
     const files = new Map<string, string>();
     const r = await run(['scan', '--org', '--region', 'us-east-1', '--output', 'html', '--html-rows', '3', '--out-file', 'out/org.html'], { files });
     const html = files.get('out/org.html') ?? '';
@@ -189,7 +179,7 @@ describe('scan --org --output html: a capped list of resources', () => {
   });
 
   it('on stdout the note says how to get every row; under the cap there is no note and no file beside', async () => {
-    ({ mocks, org } = mockOrganization());
+    mockOrganization();
     const capped = await run(['scan', '--org', '--region', 'us-east-1', '--output', 'html', '--html-rows', '0']);
     expect(listed(capped.stdout)).toEqual([]);
     expect(capped.stdout).toContain('This report lists 0 of 15 resources');
@@ -205,7 +195,7 @@ describe('scan --org --output html: a capped list of resources', () => {
 
 describe('scan --org: the migration stage of each account-region', () => {
   it('the table lists every account-region read with its stage and blockers, most blockers first, and counts the stages', async () => {
-    ({ mocks, org } = mockOrganization());
+    mockOrganization();
     const r = await run(['scan', '--org', '--region', 'us-east-1', '--region', 'eu-west-1']);
     const lines = r.stdout.split('\n');
     const start = lines.indexOf('Migration stage by account-region (docs/migration.md)');
@@ -222,7 +212,7 @@ describe('scan --org: the migration stage of each account-region', () => {
   });
 
   it('the HTML report draws the stages (a bar split by stage) and lists the account-regions by blockers', async () => {
-    ({ mocks, org } = mockOrganization());
+    mockOrganization();
     const r = await run(['scan', '--org', '--region', 'us-east-1', '--region', 'eu-west-1', '--out-file', 'org.html']);
     const html = r.files.get('org.html') ?? '';
     expect(html).toContain('<h2>Migration stage by account-region</h2>');

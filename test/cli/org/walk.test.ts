@@ -1,30 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ListAccountsCommand, ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { REQUEST_LOG_MIDDLEWARE } from '../../../cli/debug.js';
 import { forEachAccountRegion, type AccountTarget } from '../../../cli/org/walk.js';
 import type { ScanReport } from '../../../cli/scan.js';
 import { createClients, type Clients } from '../../../shared/aws/clients.js';
 import { awsError } from '../../support/aws-errors.js';
-import { ACCOUNT, restore, run, type Mocks } from '../harness.js';
-import { account, DEV, mockOrganization, PROD, SUSPENDED } from './organization.js';
+import { ACCOUNT, run } from '../harness.js';
+import { account, DEV, mockOrganization, restoreOrganization, PROD, SUSPENDED } from './organization.js';
 
-let mocks: Mocks | undefined;
-let org: AwsClientStub<OrganizationsClient> | undefined;
-afterEach(() => {
-  if (mocks) restore(mocks);
-  org?.restore();
-  mocks = undefined;
-  org = undefined;
-});
+afterEach(restoreOrganization);
 
 describe('--org: the accounts and their credentials', () => {
   it('uses --role-name and --accounts: only the accounts asked for, an unknown one reported', async () => {
-    ({ mocks, org } = mockOrganization());
+    const { mocks } = mockOrganization();
     const r = await run(['scan', '--org', '--role-name', 'AuditRole', '--accounts', `${DEV},999999999999`, '--format', 'json']);
     const report = JSON.parse(r.stdout) as ScanReport;
-    expect(mocks!.sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn)).toEqual([`arn:aws:iam::${DEV}:role/imds-guard/AuditRole`]);
+    expect(mocks.sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn)).toEqual([`arn:aws:iam::${DEV}:role/imds-guard/AuditRole`]);
     expect(report.organization?.accounts.map((a) => [a.account, a.status])).toEqual([
       [DEV, 'ok'],
       ['999999999999', 'failed'],
@@ -35,14 +27,14 @@ describe('--org: the accounts and their credentials', () => {
   });
 
   it('--ou walks the OU tree recursively (ListAccountsForParent + ListOrganizationalUnitsForParent)', async () => {
-    ({ mocks, org } = mockOrganization());
-    org!.on(ListOrganizationalUnitsForParentCommand).callsFake((input: { ParentId: string }) => ({
+    const { mocks, org } = mockOrganization();
+    org.on(ListOrganizationalUnitsForParentCommand).callsFake((input: { ParentId: string }) => ({
       OrganizationalUnits:
         input.ParentId === 'ou-ab12-11111111'
           ? [{ Id: 'ou-ab12-22222222', Name: 'workloads', Arn: 'arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-ab12-22222222' }]
           : [],
     }));
-    org!.on(ListAccountsForParentCommand).callsFake((input: { ParentId: string; NextToken?: string }) => {
+    org.on(ListAccountsForParentCommand).callsFake((input: { ParentId: string; NextToken?: string }) => {
       if (input.ParentId === 'ou-ab12-11111111') return { Accounts: [account(DEV, 'dev')] };
       if (input.ParentId === 'ou-ab12-22222222') {
         return input.NextToken ? { Accounts: [account(SUSPENDED, 'old', 'SUSPENDED')] } : { Accounts: [account(PROD, 'prod')], NextToken: 'n2' };
@@ -52,27 +44,27 @@ describe('--org: the accounts and their credentials', () => {
     const r = await run(['scan', '--org', '--ou', 'ou-ab12-11111111', '--format', 'json']);
     const report = JSON.parse(r.stdout) as ScanReport;
     expect(report.organization?.accounts.map((a) => a.account)).toEqual([DEV, PROD]);
-    expect(org!.commandCalls(ListAccountsCommand)).toHaveLength(0);
-    expect(org!.commandCalls(ListOrganizationalUnitsForParentCommand).map((c) => c.args[0].input.ParentId)).toEqual(['ou-ab12-11111111', 'ou-ab12-22222222']);
-    expect(mocks!.sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
+    expect(org.commandCalls(ListAccountsCommand)).toHaveLength(0);
+    expect(org.commandCalls(ListOrganizationalUnitsForParentCommand).map((c) => c.args[0].input.ParentId)).toEqual(['ou-ab12-11111111', 'ou-ab12-22222222']);
+    expect(mocks.sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
     // The caller's account is not under the OU: not scanned.
     expect(report.rows.some((x) => x.account === ACCOUNT)).toBe(false);
   });
 
   it('cannot list the organization (not the management account): exit 2 with what to do', async () => {
-    ({ mocks, org } = mockOrganization());
-    org!.on(ListAccountsCommand).rejects(
+    const { mocks, org } = mockOrganization();
+    org.on(ListAccountsCommand).rejects(
       awsError('Organizations', 'AccessDeniedException', 'You don’t have permissions to access this resource.'),
     );
     const r = await run(['scan', '--org']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('cannot list the organization');
     expect(r.stderr).toContain('management account or a delegated administrator');
-    expect(mocks!.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+    expect(mocks.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
   });
 
   it('--debug logs requests of the member accounts\' clients and of Organizations too', async () => {
-    ({ mocks, org } = mockOrganization());
+    mockOrganization();
     const built: Clients[] = [];
     const orgClients: OrganizationsClient[] = [];
     const r = await run(['scan', '--org', '--region', 'us-east-1', '--output', 'json', '--debug'], {
