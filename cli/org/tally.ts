@@ -26,17 +26,41 @@ export interface AccountRegionTally {
 
 const zero = (): RowCounts => countRows([]);
 
-export class ScanTally {
-  private readonly done = new Map<string, AccountRegionTally>();
-  /** Open findings (non-compliant, not superseded): what makes the exit code 1. */
-  open = 0;
+/** One record per finished account-region, kept in report order: account as chosen, then region as asked. */
+abstract class AccountRegionRecords<Entry extends { status: RegionStatus }> {
+  protected readonly done = new Map<string, Entry>();
 
   constructor(
     /** The readable accounts, in report order. */
     private readonly accounts: readonly string[],
     private readonly regions: readonly string[],
-    private readonly kinds: readonly ResourceKind[],
   ) {}
+
+  protected keep(account: string, region: string, entry: Entry): void {
+    this.done.set(`${account}/${region}`, entry);
+  }
+
+  /** Every finished account-region in report order. */
+  entries(): Entry[] {
+    return this.accounts.flatMap((account) => this.regions.flatMap((region) => this.done.get(`${account}/${region}`) ?? []));
+  }
+
+  regionStatuses(): RegionStatus[] {
+    return this.entries().map((e) => e.status);
+  }
+}
+
+export class ScanTally extends AccountRegionRecords<AccountRegionTally> {
+  /** Open findings (non-compliant, not superseded): what makes the exit code 1. */
+  open = 0;
+
+  constructor(
+    accounts: readonly string[],
+    regions: readonly string[],
+    private readonly kinds: readonly ResourceKind[],
+  ) {
+    super(accounts, regions);
+  }
 
   add(account: string, region: string, rows: readonly Row[], status: RegionStatus): AccountRegionTally {
     const entry: AccountRegionTally = {
@@ -47,25 +71,9 @@ export class ScanTally {
     };
     const stage = stageLineOf(rows);
     if (stage) entry.stage = { account, region, stage: stage.stage, blockers: stage.blockers };
-    this.done.set(`${account}/${region}`, entry);
+    this.keep(account, region, entry);
     this.open += rows.filter(isOpen).length;
     return entry;
-  }
-
-  /** Every finished account-region in report order: account as chosen, then region as asked. */
-  entries(): AccountRegionTally[] {
-    const out: AccountRegionTally[] = [];
-    for (const account of this.accounts) {
-      for (const region of this.regions) {
-        const entry = this.done.get(`${account}/${region}`);
-        if (entry) out.push(entry);
-      }
-    }
-    return out;
-  }
-
-  regionStatuses(): RegionStatus[] {
-    return this.entries().map((e) => e.status);
   }
 
   /** Every account-region's migration stage (those whose account default was scanned). */
@@ -109,35 +117,14 @@ export interface FixRegionTally {
 }
 
 /** `fix --org`'s counters: the summary line, the confirmation's totals and the exit code. */
-export class FixTally {
-  private readonly done = new Map<string, FixRegionTally>();
+export class FixTally extends AccountRegionRecords<FixRegionTally> {
   /** Rows still open (see isLeft): what makes the exit code 1. */
   left = 0;
 
-  constructor(
-    private readonly accounts: readonly string[],
-    private readonly regions: readonly string[],
-  ) {}
-
   add(account: string, region: string, rows: readonly FixRow[], compliant: number, status: RegionStatus, pending: number): void {
     const { byStatus } = fixTotals(rows, compliant);
-    this.done.set(`${account}/${region}`, { account, region, status: { ...status, account }, byStatus, compliant, pending });
+    this.keep(account, region, { account, region, status: { ...status, account }, byStatus, compliant, pending });
     this.left += rows.filter(isLeft).length;
-  }
-
-  entries(): FixRegionTally[] {
-    const out: FixRegionTally[] = [];
-    for (const account of this.accounts) {
-      for (const region of this.regions) {
-        const entry = this.done.get(`${account}/${region}`);
-        if (entry) out.push(entry);
-      }
-    }
-    return out;
-  }
-
-  regionStatuses(): RegionStatus[] {
-    return this.entries().map((e) => e.status);
   }
 
   /** Counts by status and already compliant, over the organization. */
