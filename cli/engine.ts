@@ -112,40 +112,31 @@ export async function walkRegion(
   /** Called once a kind was read whole (every page): the migration stage needs to know what it saw all of. */
   onKindRead?: (kind: ResourceKind) => void,
 ): Promise<void> {
-  // One run per region walk: a listing that fell back to smaller pages starts there the next time.
-  const { degraded } = await collectDegradations(() => walkKinds(clients, scope, kinds, log, progress, onPage, onKindRead));
-  log.degraded.push(...degraded);
-}
-
-async function walkKinds(
-  clients: Clients,
-  scope: Scope,
-  kinds: readonly ResourceKind[],
-  log: RegionLog,
-  progress: Progress,
-  onPage: (kind: ResourceKind, subjects: Subject[]) => Promise<void>,
-  onKindRead?: (kind: ResourceKind) => void,
-): Promise<void> {
-  const inventory = createInventory(clients, scope);
-  for (const kind of kinds) {
-    try {
-      const words = describeKind(kind).words.many;
-      let page = 0;
-      let seen = 0;
-      for await (const subjects of inventory.pages(kind)) {
-        page += 1;
-        seen += subjects.length;
-        progress.update(scope.region, `${words}, page ${page} (${count(seen)})`);
-        await onPage(kind, subjects);
+  const walkKinds = async (): Promise<void> => {
+    const inventory = createInventory(clients, scope);
+    for (const kind of kinds) {
+      try {
+        const words = describeKind(kind).words.many;
+        let page = 0;
+        let seen = 0;
+        for await (const subjects of inventory.pages(kind)) {
+          page += 1;
+          seen += subjects.length;
+          progress.update(scope.region, `${words}, page ${page} (${count(seen)})`);
+          await onPage(kind, subjects);
+        }
+        log.succeeded += 1;
+        onKindRead?.(kind);
+      } catch (error) {
+        const own = kindLevel(error, log.succeeded > 0);
+        log.record(own ? kind : 'region', error);
+        if (!own) return;
       }
-      log.succeeded += 1;
-      onKindRead?.(kind);
-    } catch (error) {
-      const own = kindLevel(error, log.succeeded > 0);
-      log.record(own ? kind : 'region', error);
-      if (!own) return;
     }
-  }
+  };
+  // One run per region walk: a listing that fell back to smaller pages starts there the next time.
+  const { degraded } = await collectDegradations(walkKinds);
+  log.degraded.push(...degraded);
 }
 
 /** The service answered, but the call is not something this account or Region as a whole lacks. */
