@@ -26,12 +26,13 @@ import { planCollector, RegionLog, regionDeps, type CliDeps, type RegionStatus }
 import { walkWithStage, withStageAttached } from './stage.js';
 import { carriesStage, stageOf } from '../shared/engine/stage.js';
 import type { Blocker, StageName, StageReport } from '../shared/kinds/stage.js';
-import type { AccountStatus, OrgReportInfo } from './org/report.js';
+import type { OrgReportInfo } from './org/report.js';
 import type { Progress } from './progress.js';
 import { readinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
 import { describeKind } from '../shared/kinds/registry.js';
 import type { Scope } from '../shared/model.js';
+import { exitCodeOf } from './outcome.js';
 
 export type FixStatus = 'planned' | 'skipped' | 'remediated' | 'failed' | 'superseded';
 
@@ -268,22 +269,6 @@ export function fixTotals(rows: readonly FixRow[], compliant: number): FixTotals
 /** A row still open after a fix run: not fixed and verified, and not finished business (superseded). */
 export const isLeft = (r: FixRow): boolean => r.status !== 'superseded' && !(r.status === 'remediated' && r.verifiedCompliance !== 'NON_COMPLIANT');
 
-/** What the exit code is judged on: a report's statuses and how many rows are left (counted, with --org). */
-export interface FixOutcome {
-  accounts?: readonly Pick<AccountStatus, 'status'>[];
-  regions: readonly Pick<RegionStatus, 'status'>[];
-  left: number;
-}
-
-/** 2: nothing could be read; 0: nothing non-compliant left (fixed and verified); 1 otherwise. */
-export function fixExit({ accounts, regions, left }: FixOutcome): number {
-  if (accounts && accounts.length > 0 && accounts.every((a) => a.status === 'failed')) return 2;
-  if (accounts?.some((a) => a.status !== 'ok')) return 1;
-  if (regions.length > 0 && regions.every((r) => r.status === 'failed')) return 2;
-  if (regions.some((r) => r.status !== 'ok')) return 1;
-  return left > 0 ? 1 : 0;
-}
-
 export function fixExitCode(report: FixReport): number {
-  return fixExit({ ...(report.organization ? { accounts: report.organization.accounts } : {}), regions: report.regions, left: report.rows.filter(isLeft).length });
+  return exitCodeOf({ ...(report.organization ? { accounts: report.organization.accounts } : {}), regions: report.regions, open: report.rows.filter(isLeft).length });
 }

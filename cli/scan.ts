@@ -14,13 +14,14 @@ import { describeKind, KIND_NAMES } from '../shared/kinds/registry.js';
 import type { Policy } from '../shared/policy.js';
 import type { Report } from '../shared/engine/ports.js';
 import { planCollector, RegionLog, regionDeps, type CliDeps, type RegionStatus } from './engine.js';
-import type { AccountStatus, OrgReportInfo } from './org/report.js';
+import type { OrgReportInfo } from './org/report.js';
 import { walkWithStage } from './stage.js';
 import { stageOf } from '../shared/engine/stage.js';
 import type { Blocker, StageName } from '../shared/kinds/stage.js';
 import type { Progress } from './progress.js';
 import { HELD, readinessOf, type Readiness, type ReadinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
+import { exitCodeOf } from './outcome.js';
 
 export { READINESS, type Readiness } from './readiness.js';
 
@@ -299,24 +300,6 @@ export function reportHeader(
 /** A non-compliant resource still to deal with: a superseded launch configuration is finished business, reported but not open. */
 export const isOpen = (r: Row): boolean => r.compliance === 'NON_COMPLIANT' && r.readiness !== 'superseded';
 
-/** What the exit code is judged on: a report's statuses and how many open findings it has (counted, with --org). */
-export interface ScanOutcome {
-  accounts?: readonly Pick<AccountStatus, 'status'>[];
-  regions: readonly Pick<RegionStatus, 'status'>[];
-  open: number;
-}
-
-/** 2: nothing could be read; 1: findings, or part of the estate unread; 0: clean. */
-export function scanExit({ accounts, regions, open }: ScanOutcome): number {
-  // --org: an account that could not be read counts like a failed region.
-  if (accounts && accounts.length > 0 && accounts.every((a) => a.status === 'failed')) return 2;
-  if (accounts?.some((a) => a.status !== 'ok')) return 1;
-  if (regions.length > 0 && regions.every((r) => r.status === 'failed')) return 2;
-  if (open > 0) return 1;
-  if (regions.some((r) => r.status !== 'ok')) return 1;
-  return 0;
-}
-
 export function scanExitCode(report: ScanReport): number {
-  return scanExit({ ...(report.organization ? { accounts: report.organization.accounts } : {}), regions: report.regions, open: report.rows.filter(isOpen).length });
+  return exitCodeOf({ ...(report.organization ? { accounts: report.organization.accounts } : {}), regions: report.regions, open: report.rows.filter(isOpen).length });
 }

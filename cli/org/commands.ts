@@ -7,18 +7,18 @@
 import type { FixOptions, ScanOptions } from '../args/options.js';
 import type { CliDeps, RegionStatus } from '../engine.js';
 import { EXIT_FINDINGS } from '../errors.js';
-import { fixExit, type RemediatorFactory } from '../fix.js';
+import { type RemediatorFactory } from '../fix.js';
 import { plural } from '../format/labels.js';
 import type { FixStage } from '../format/table.js';
 import { stdoutOutput, type Io, type Output } from '../io.js';
 import type { Progress } from '../progress.js';
-import { scanExit } from '../scan.js';
-import { applyOrg, fixOrgInOnePass, planOrg, planOutcome, type OrgFixInput, type OrgFixResult, type OrgFixWriter } from './fix.js';
+import { applyOrg, fixOrgInOnePass, planOrg, planOutcome, type OrgFixInput, type OrgFixWriter } from './fix.js';
 import { orgFixWriter } from './fix-writers.js';
-import { scanOrg, type OrgScanInput, type OrgScanResult } from './scan.js';
+import { scanOrg, type OrgScanInput } from './scan.js';
 import { orgScanWriter } from './scan-writers.js';
 import { PlanSpool } from './spool.js';
 import type { OrgDeps } from './walk.js';
+import { exitCodeOf, type OrgRunResult } from '../outcome.js';
 
 /** Where a streamed report goes: the --out-file, or stdout (the progress line cleared before each piece). */
 export async function openOutput(io: Io, outFile: string | undefined, progress: Progress): Promise<Output> {
@@ -44,7 +44,7 @@ export async function runScanOrg(
     openFile: (path) => io.openFile(path),
     wrote: (path, what) => io.stderr.write(`Wrote ${path}: ${what}\n`),
   });
-  let result: OrgScanResult;
+  let result: OrgRunResult;
   try {
     result = await scanOrg(input, deps, progress, writer);
   } finally {
@@ -52,22 +52,22 @@ export async function runScanOrg(
   }
   if (options.outFile !== undefined) io.stderr.write(`Wrote ${options.outFile}\n`);
   if (options.format !== 'table' || options.outFile !== undefined) warnFailures(result.regions);
-  return scanExit(result);
+  return exitCodeOf(result);
 }
 
 /** `fix --org`: written as each account-region is done, never held whole (cli/org/fix.ts). */
 export async function runFixOrg(options: FixOptions, input: OrgFixInput, io: Io, deps: CliDeps & OrgDeps & { remediatorFor: RemediatorFactory }, progress: Progress): Promise<number> {
   // The report (stdout or --out-file) is opened only when it is written: after the answer, when there is a question.
-  const toOutput = async (stage: FixStage, applied: boolean, run: (writer: OrgFixWriter) => Promise<OrgFixResult>): Promise<number> => {
+  const toOutput = async (stage: FixStage, applied: boolean, run: (writer: OrgFixWriter) => Promise<OrgRunResult>): Promise<number> => {
     const out = await openOutput(io, options.outFile, progress);
-    let result: OrgFixResult;
+    let result: OrgRunResult;
     try {
       result = await run(orgFixWriter(options.format, out, stage, applied));
     } finally {
       await out.close();
     }
     if (options.outFile !== undefined) io.stderr.write(`Wrote ${options.outFile}\n`);
-    return fixExit(result);
+    return exitCodeOf(result);
   };
   if (options.dryRun || options.yes) {
     return toOutput(options.dryRun ? 'dry' : 'done', !options.dryRun, (writer) =>
@@ -83,7 +83,7 @@ export async function runFixOrg(options: FixOptions, input: OrgFixInput, io: Io,
       toOutput(stage, apply, (writer) => applyOrg(input, deps, progress, writer, spool, plan, { apply, remediatorFor: deps.remediatorFor }));
     if (changes === 0) {
       // Nothing to ask: the plan is the report (not shown twice on a terminal).
-      if (options.format === 'table' && options.outFile === undefined && io.stdoutIsTTY) return fixExit({ ...planOutcome(plan), left: plan.tally.left });
+      if (options.format === 'table' && options.outFile === undefined && io.stdoutIsTTY) return exitCodeOf({ ...planOutcome(plan), open: plan.tally.left });
       return replay('pending', false);
     }
     const ok = await io.confirm(`Apply ${plural(changes, 'change')} in ${plural(regions, 'region')} of ${plural(accounts, 'account')} of the organization?`);

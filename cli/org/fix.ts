@@ -15,12 +15,13 @@
 import type { Clients } from '../../shared/aws/clients.js';
 import type { OrgOptions } from '../args/options.js';
 import { RegionLog, type CliDeps, type Identity, type RegionStatus } from '../engine.js';
-import { applyRegion, planRegion, type FixInput, type FixOutcome, type FixReport, type FixRow, type RegionPlan, type RemediatorFactory } from '../fix.js';
+import { applyRegion, planRegion, type FixInput, type FixReport, type FixRow, type RegionPlan, type RemediatorFactory } from '../fix.js';
 import type { Progress } from '../progress.js';
-import type { AccountStatus, OrgReportInfo } from './report.js';
+import type { OrgReportInfo } from './report.js';
 import type { PlanSpool } from './spool.js';
 import { FixTally } from './tally.js';
 import { accountProgress, accountStatuses, destroyAll, forEachAccountRegion, remember, resolveTargets, roleSessionError, type AccountTarget, type OrgDeps } from './walk.js';
+import type { OrgRunResult } from '../outcome.js';
 
 export interface OrgFixInput extends FixInput {
   caller: Identity;
@@ -48,11 +49,6 @@ export interface OrgFixWriter {
   begin(head: OrgFixHead): Promise<void>;
   region(target: AccountTarget, status: RegionStatus, rows: readonly FixRow[]): Promise<void>;
   end(tail: OrgFixTail, tally: FixTally): Promise<void>;
-}
-
-export interface OrgFixResult extends FixOutcome {
-  accounts: AccountStatus[];
-  regions: RegionStatus[];
 }
 
 /** The organization after the planning pass: its accounts (with their credentials) and what was counted. */
@@ -124,10 +120,10 @@ function tail(input: OrgFixInput, plan: OrgPlan, tally: FixTally, applied: boole
   };
 }
 
-async function finish(input: OrgFixInput, plan: OrgPlan, tally: FixTally, applied: boolean, writer: OrgFixWriter): Promise<OrgFixResult> {
+async function finish(input: OrgFixInput, plan: OrgPlan, tally: FixTally, applied: boolean, writer: OrgFixWriter): Promise<OrgRunResult> {
   const end = tail(input, plan, tally, applied);
   await writer.end(end, tally);
-  return { accounts: end.organization.accounts, regions: end.regions, left: tally.left };
+  return { accounts: end.organization.accounts, regions: end.regions, open: tally.left };
 }
 
 const readable = (targets: readonly AccountTarget[]): string[] => targets.filter((t) => !t.error).map((t) => t.account);
@@ -148,7 +144,7 @@ export async function fixOrgInOnePass(
   progress: Progress,
   writer: OrgFixWriter,
   o: { dryRun: boolean; remediatorFor: RemediatorFactory },
-): Promise<OrgFixResult> {
+): Promise<OrgRunResult> {
   const plan = await orgTargets(input, deps, progress);
   await writer.begin({ header: header(input, o.dryRun, deps.now()), targets: plan.targets });
   let pending = 0;
@@ -213,7 +209,7 @@ export async function applyOrg(
   spool: PlanSpool,
   plan: OrgPlan,
   o: { apply: boolean; remediatorFor: RemediatorFactory },
-): Promise<OrgFixResult> {
+): Promise<OrgRunResult> {
   const byAccount = new Map(plan.targets.map((t) => [t.account, t]));
   const tally = new FixTally(readable(plan.targets), input.regions);
   await writer.begin({ header: header(input, false, deps.now()), targets: plan.targets });
@@ -238,7 +234,7 @@ export async function applyOrg(
 }
 
 /** The statuses of the planning pass (for the exit code when nothing was asked). */
-export function planOutcome(plan: OrgPlan): Omit<OrgFixResult, 'left'> {
+export function planOutcome(plan: OrgPlan): Omit<OrgRunResult, 'open'> {
   const regions = plan.tally.regionStatuses();
   return { accounts: accountStatuses(plan.targets, regions), regions };
 }

@@ -9,10 +9,11 @@ import type { Clients } from '../../shared/aws/clients.js';
 import type { OrgOptions } from '../args/options.js';
 import type { CliDeps, Identity, RegionStatus } from '../engine.js';
 import type { Progress } from '../progress.js';
-import { reportHeader, rowOrder, scanRegion, type Row, type ScanInput, type ScanOutcome, type ScanReport } from '../scan.js';
-import type { AccountStatus, OrgReportInfo } from './report.js';
+import { reportHeader, rowOrder, scanRegion, type Row, type ScanInput, type ScanReport } from '../scan.js';
+import type { OrgReportInfo } from './report.js';
 import { ScanTally } from './tally.js';
 import { accountProgress, accountStatuses, destroyAll, forEachAccountRegion, remember, resolveTargets, roleSessionError, type AccountTarget, type OrgDeps } from './walk.js';
+import type { OrgRunResult } from '../outcome.js';
 
 /** A scan's input for every account: the caller's identity and home region instead of one account. */
 export interface OrgScanInput extends Omit<ScanInput, 'account'> {
@@ -41,11 +42,6 @@ export interface OrgScanWriter {
   end(summary: OrgScanSummary, tally: ScanTally): Promise<void>;
 }
 
-export interface OrgScanResult extends ScanOutcome {
-  accounts: AccountStatus[];
-  regions: RegionStatus[];
-}
-
 async function scanAccountRegion(input: OrgScanInput, target: AccountTarget, region: string, deps: CliDeps & OrgDeps, progress: Progress): Promise<{ rows: Row[]; status: RegionStatus }> {
   const created: Clients[] = [];
   const accountDeps: CliDeps = { ...deps, clientsFor: (r) => remember(created, deps.clientsWith(r, target.credentials)) };
@@ -66,7 +62,7 @@ async function scanAccountRegion(input: OrgScanInput, target: AccountTarget, reg
   }
 }
 
-export async function scanOrg(input: OrgScanInput, deps: CliDeps & OrgDeps, progress: Progress, writer: OrgScanWriter): Promise<OrgScanResult> {
+export async function scanOrg(input: OrgScanInput, deps: CliDeps & OrgDeps, progress: Progress, writer: OrgScanWriter): Promise<OrgRunResult> {
   const { targets, assumeRoleCalls } = await resolveTargets(input.org, input.caller, input.home, deps, progress, 'imds-guard-scan');
   const header = reportHeader(input, input.caller.account, deps.now());
   await writer.begin({ header, targets, regions: input.regions, roleName: input.org.roleName });
