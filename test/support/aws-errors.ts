@@ -114,6 +114,18 @@ export interface KnownCode {
   modeled?: ExceptionClass;
 }
 
+/** The codes every query-protocol service (Auto Scaling, STS, CloudFormation, CloudWatch) answers alike (common-errors). */
+const QUERY_PROTOCOL: Record<string, KnownCode> = {
+  AccessDenied: { status: 403, source: 'query-403' },
+  Throttling: { status: 400, source: 'throttling-400' },
+  InvalidClientTokenId: { status: 403, source: 'common-errors' },
+  ExpiredToken: { status: 403, source: 'expired-token' },
+  InternalFailure: { status: 500, source: 'common-errors' },
+};
+
+/** Auto Scaling and CloudFormation also name a bad parameter ValidationError (CloudWatch's model has its own class). */
+const QUERY_WITH_VALIDATION: Record<string, KnownCode> = { ...QUERY_PROTOCOL, ValidationError: { status: 400, source: 'validation-400' } };
+
 /** Every error code the tests use, per service, with its status and its source. */
 export const KNOWN: Record<Service, Record<string, KnownCode>> = {
   EC2: {
@@ -132,29 +144,13 @@ export const KNOWN: Record<Service, Record<string, KnownCode>> = {
     RequestExpired: { status: 400, source: 'ec2-expired' },
     UnsupportedOperation: { status: 400, source: 'ec2-errors (client error); EC2 User Guide, "Modifying an IMDSv1-enabled instance fails" (code and message)' },
   },
-  AutoScaling: {
-    AccessDenied: { status: 403, source: 'query-403' },
-    Throttling: { status: 400, source: 'throttling-400' },
-    InternalFailure: { status: 500, source: 'common-errors' },
-    ScalingActivityInProgress: { status: 400, source: 'model', modeled: ScalingActivityInProgressFault },
-    ValidationError: { status: 400, source: 'validation-400' },
-    InvalidClientTokenId: { status: 403, source: 'common-errors' },
-    ExpiredToken: { status: 403, source: 'expired-token' },
-  },
-  STS: {
-    AccessDenied: { status: 403, source: 'query-403' },
-    ExpiredToken: { status: 403, source: 'expired-token' },
-    RegionDisabledException: { status: 403, source: 'model', modeled: RegionDisabledException },
-  },
-  CloudFormation: {
-    ValidationError: { status: 400, source: 'validation-400' },
-    AccessDenied: { status: 403, source: 'query-403 (CloudFormation is a query service too; unconfirmed by a real reply)' },
-  },
+  AutoScaling: { ...QUERY_WITH_VALIDATION, ScalingActivityInProgress: { status: 400, source: 'model', modeled: ScalingActivityInProgressFault } },
+  STS: { ...QUERY_PROTOCOL, RegionDisabledException: { status: 403, source: 'model', modeled: RegionDisabledException } },
+  // CloudFormation is a query service too; its AccessDenied is unconfirmed by a real reply.
+  CloudFormation: QUERY_WITH_VALIDATION,
   CloudWatch: {
-    AccessDenied: { status: 403, source: 'query-403' },
-    Throttling: { status: 400, source: 'throttling-400' },
+    ...QUERY_PROTOCOL,
     InvalidClientTokenId: { status: 403, source: 'common-errors; "(Service: AmazonCloudWatch; Status Code: 403; Error Code: InvalidClientTokenId" (spring-cloud-stream-binder-aws-kinesis docs)' },
-    ExpiredToken: { status: 403, source: 'expired-token' },
     InternalServiceError: { status: 500, source: 'model', modeled: InternalServiceFault },
   },
   ConfigService: {
