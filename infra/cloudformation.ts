@@ -341,6 +341,41 @@ export const DEAD_LETTER_QUEUE_OUTPUT = { Description: 'Dead-letter queue of und
 /** `TracingConfig` of a function: X-Ray active tracing with `Tracing=true`. */
 export const TRACING_CONFIG: Json = { Mode: { 'Fn::If': ['TracingEnabled', 'Active', 'PassThrough'] } };
 
+/**
+ * A function's `AWS::Lambda::Function`: its bundle from the artifact bucket,
+ * its role `${id}Role` and log group `${id}LogGroup`; `extra` goes after the
+ * timeout (the member functions' reserved concurrency).
+ */
+export function functionResource(
+  id: string,
+  f: { name: string } & Pick<FunctionSpec, 'description' | 'memoryMb' | 'timeoutSeconds'>,
+  stack: Pick<MemberStack, 'runtime' | 'architecture' | 'runtimeReason'>,
+  environment: Json,
+  extra: { [key: string]: Json } = {},
+): CfnResource {
+  return {
+    Type: 'AWS::Lambda::Function',
+    Metadata: nagMetadata([runtimeAcknowledgement(stack.runtimeReason)])!,
+    Properties: {
+      Description: f.description,
+      Runtime: stack.runtime,
+      Architectures: [stack.architecture],
+      Handler: 'index.handler',
+      Code: {
+        S3Bucket: sub('${ArtifactBucketPrefix}-${AWS::Region}'),
+        S3Key: sub(`${APP_NAME}/\${ArtifactVersion}/${f.name}.zip`),
+      },
+      Role: getAtt(`${id}Role`, 'Arn'),
+      MemorySize: f.memoryMb,
+      Timeout: f.timeoutSeconds,
+      ...extra,
+      Environment: { Variables: environment },
+      LoggingConfig: { LogGroup: ref(`${id}LogGroup`) },
+      TracingConfig: TRACING_CONFIG,
+    },
+  };
+}
+
 function functionResources(stack: MemberStack, f: FunctionSpec, conditions: Conditions): Record<string, CfnResource> {
   const id = f.id;
   const environment: { [key: string]: Json } = {};
@@ -375,27 +410,10 @@ function functionResources(stack: MemberStack, f: FunctionSpec, conditions: Cond
       ),
     ),
     ...own.policies,
-    [`${id}Function`]: conditional(f.when, {
-      Type: 'AWS::Lambda::Function',
-      Metadata: nagMetadata([runtimeAcknowledgement(stack.runtimeReason)])!,
-      Properties: {
-        Description: f.description,
-        Runtime: stack.runtime,
-        Architectures: [stack.architecture],
-        Handler: 'index.handler',
-        Code: {
-          S3Bucket: sub('${ArtifactBucketPrefix}-${AWS::Region}'),
-          S3Key: sub(`${APP_NAME}/\${ArtifactVersion}/${f.name}.zip`),
-        },
-        Role: getAtt(`${id}Role`, 'Arn'),
-        MemorySize: f.memoryMb,
-        Timeout: f.timeoutSeconds,
-        ReservedConcurrentExecutions: when('ConcurrencyReserved', f.reservedConcurrency),
-        Environment: { Variables: environment },
-        LoggingConfig: { LogGroup: ref(`${id}LogGroup`) },
-        TracingConfig: TRACING_CONFIG,
-      },
-    }),
+    [`${id}Function`]: conditional(
+      f.when,
+      functionResource(id, f, stack, environment, { ReservedConcurrentExecutions: when('ConcurrencyReserved', f.reservedConcurrency) }),
+    ),
     [`${id}EventInvokeConfig`]: conditional(f.when, eventInvokeConfig(id, f)),
     [`${id}ErrorsAlarm`]: conditional(f.when, functionErrorsAlarm(id, f.name, stack.alarms.functionErrors)),
   };

@@ -12,32 +12,8 @@
  * (`renderHubTemplate`, dist/hub-template.json) and by infra/sst.ts for the
  * SST `hub` stage.
  */
-import {
-  acknowledged,
-  actionTargetProvider,
-  actionTargetProviderRole,
-  conditionJson,
-  Conditions,
-  DEAD_LETTER_QUEUE_OUTPUT,
-  deadLetterQueuePolicyResource,
-  deadLetterQueueResource,
-  deadLettersAlarm,
-  eventInvokeConfig,
-  functionErrorsAlarm,
-  getAtt,
-  parameter,
-  ref,
-  roleStatementResources,
-  sub,
-  TRACING_CONFIG,
-  value,
-  type CfnParameter,
-  type CfnResource,
-  type CfnTemplate,
-  type Json,
-} from './cloudformation.js';
+import { acknowledged, actionTargetProvider, actionTargetProviderRole, conditionJson, Conditions, DEAD_LETTER_QUEUE_OUTPUT, deadLetterQueuePolicyResource, deadLetterQueueResource, deadLettersAlarm, eventInvokeConfig, functionErrorsAlarm, functionResource, getAtt, parameter, ref, roleStatementResources, sub, value, type CfnParameter, type CfnResource, type CfnTemplate, type Json } from './cloudformation.js';
 import type { ParameterName, Statement, Value } from './model.js';
-import { nagMetadata, runtimeAcknowledgement } from './nag.js';
 import { lambdaTrustPolicy } from './policies.js';
 import { settingsEnvironment } from './functions.js';
 import { runtimeStatements } from './iam.js';
@@ -177,23 +153,7 @@ export function renderHubTemplate(options: { artifactVersion?: string } = {}): C
       own.inlineAcknowledgements,
     ),
     ...own.policies,
-    HubActionFunction: {
-      Type: 'AWS::Lambda::Function',
-      Metadata: nagMetadata([runtimeAcknowledgement(MEMBER_STACK.runtimeReason)])!,
-      Properties: {
-        Description: f.description,
-        Runtime: MEMBER_STACK.runtime,
-        Architectures: [MEMBER_STACK.architecture],
-        Handler: 'index.handler',
-        Code: { S3Bucket: sub('${ArtifactBucketPrefix}-${AWS::Region}'), S3Key: sub(`${APP_NAME}/\${ArtifactVersion}/${f.name}.zip`) },
-        Role: getAtt('HubActionRole', 'Arn'),
-        MemorySize: f.memoryMb,
-        Timeout: f.timeoutSeconds,
-        Environment: { Variables: environment },
-        LoggingConfig: { LogGroup: ref('HubActionLogGroup') },
-        TracingConfig: TRACING_CONFIG,
-      },
-    },
+    HubActionFunction: functionResource('HubAction', f, MEMBER_STACK, environment),
     // A person clicked: no silent retries of a half-done fix; a failed invocation lands in the DLQ (and its alarm), the log and on the findings.
     HubActionEventInvokeConfig: eventInvokeConfig('HubAction', f),
     ActionTargetProviderLogGroup: {
