@@ -55,10 +55,8 @@ export async function applySafety(
   }
 
   // 2. Waves, judged on the whole group.
-  const tagsOf = (p: Plan): Tags | undefined => {
-    const s = verdictOf.get(refKey(p.ref))?.subject;
-    return s ? watchedTags(s) : undefined;
-  };
+  const tagsByKey = new Map(verdicts.map((v) => [refKey(v.ref), watchedTags(v.subject)] as const));
+  const tagsOf = (p: Plan): Tags | undefined => tagsByKey.get(refKey(p.ref));
   const members = new Map<string, WaveMember[]>();
   for (const v of verdicts) {
     const tags = watchedTags(v.subject);
@@ -76,9 +74,12 @@ export async function applySafety(
     if (filters.size > 0) {
       try {
         for (const [group, list] of await deps.waveMembers([...filters.values()], deps.policy)) {
+          // A listed instance may belong to a group no plan of this run is in (its wave tag): it holds nothing here.
+          const own = members.get(group);
+          if (own === undefined) continue;
           // This run's own description of an instance is fresher than the group listing.
-          const known = new Set((members.get(group) ?? []).map((m) => m.instanceId));
-          members.set(group, [...(members.get(group) ?? []), ...list.filter((m) => !known.has(m.instanceId))]);
+          const known = new Set(own.map((m) => m.instanceId));
+          own.push(...list.filter((m) => !known.has(m.instanceId)));
         }
       } catch (error) {
         logger.error('wave group look-up failed; grouped instances are held', errorFields(error));
