@@ -6,13 +6,8 @@ import { AwsCallError, chunk, describeSurvivingMissing, mapLimit, ownInput } fro
 import { pageItems, pageSizeLadder } from '../../aws/pages.js';
 import { type BatchOptions, DEFAULT_CONCURRENCY, describeDetail, foundAndMissing, unique } from '../../aws/ec2.js';
 
-/** DescribeInstances: at most 1000 explicitly specified instance ids a call. */
-export const DESCRIBE_INSTANCES_MAX_IDS = 1000;
-
-/** DescribeInstances listing page size (MaxResults maximum). */
-export const DESCRIBE_INSTANCES_PAGE_SIZE = 1000;
-/** DescribeInstances MaxResults minimum. */
-export const DESCRIBE_INSTANCES_MIN_PAGE_SIZE = 5;
+/** DescribeInstances: at most 1000 explicitly specified instance ids a call; a listing page's MaxResults is 5..1000. */
+const DESCRIBE_INSTANCES = { maxIds: 1000, pageSize: 1000, minPageSize: 5 } as const;
 
 export const INSTANCE_NOT_FOUND_CODES: ReadonlySet<string> = new Set([
   'InvalidInstanceID.NotFound',
@@ -31,7 +26,7 @@ export async function describeInstancesByIds(
   options: BatchOptions = {},
 ): Promise<{ instances: Instance[]; missing: string[] }> {
   const wanted = unique(ids);
-  const chunks = chunk(wanted, DESCRIBE_INSTANCES_MAX_IDS);
+  const chunks = chunk(wanted, DESCRIBE_INSTANCES.maxIds);
   const results = await mapLimit(chunks, options.concurrency ?? DEFAULT_CONCURRENCY, async (part) => {
     try {
       return await describeSurvivingMissing(part, INSTANCE_NOT_FOUND_CODES, async (batch) => {
@@ -50,11 +45,11 @@ export async function describeInstancesByIds(
 }
 
 /** Every instance in the region, one DescribeInstances page (≤1000) at a time; smaller pages when a full one times out. */
-export async function* pageInstances(ec2: EC2Client, pageSize = DESCRIBE_INSTANCES_PAGE_SIZE): AsyncGenerator<Instance[]> {
+export async function* pageInstances(ec2: EC2Client, pageSize = DESCRIBE_INSTANCES.pageSize): AsyncGenerator<Instance[]> {
   yield* pageItems({
     operation: 'DescribeInstances',
     detail: 'listing',
-    sizes: pageSizeLadder(pageSize, DESCRIBE_INSTANCES_MIN_PAGE_SIZE),
+    sizes: pageSizeLadder(pageSize, DESCRIBE_INSTANCES.minPageSize),
     open: (size, startingToken, withCommand) => paginateDescribeInstances({ client: ec2, pageSize: size, startingToken, withCommand }, {}),
     items: (out) => out.Reservations?.flatMap((r) => r.Instances ?? []),
   });
