@@ -6,7 +6,6 @@ import {
 import type { DescribeAutoScalingGroupsCommandOutput, DescribeLaunchConfigurationsCommandInput } from '@aws-sdk/client-auto-scaling';
 import { describe, expect, it } from 'vitest';
 import { describeAutoScalingUsage, describeLaunchConfigurationsByNames, usageFromGroups } from '../../shared/aws/autoscaling.js';
-import { pageLaunchConfigurations } from '../../shared/kinds/launch-configuration/aws.js';
 import { awsError } from '../support/aws-errors.js';
 import { apiFixture, mocked } from './helpers.js';
 
@@ -47,22 +46,6 @@ describe('describeLaunchConfigurationsByNames', () => {
     await expect(describeLaunchConfigurationsByNames(autoScaling, ['a'])).rejects.toThrow(
       /DescribeLaunchConfigurations \(1 names: a\) failed: AccessDenied: User is not authorized/,
     );
-  });
-});
-
-describe('listing', () => {
-  it('pages launch configurations with MaxRecords 100', async () => {
-    mock
-      .on(DescribeLaunchConfigurationsCommand)
-      .resolvesOnce({ LaunchConfigurations: [{ LaunchConfigurationName: 'a', ImageId: 'ami-1', InstanceType: 't3.small', CreatedTime: new Date() }], NextToken: 'n1' })
-      .resolvesOnce({ LaunchConfigurations: [{ LaunchConfigurationName: 'b', ImageId: 'ami-1', InstanceType: 't3.small', CreatedTime: new Date() }] });
-    const names = [];
-    for await (const page of pageLaunchConfigurations(autoScaling)) names.push(page.map((lc) => lc.LaunchConfigurationName));
-    expect(names).toEqual([['a'], ['b']]);
-    expect(mock.commandCalls(DescribeLaunchConfigurationsCommand).map((c) => c.args[0].input)).toEqual([
-      { MaxRecords: 100 },
-      { MaxRecords: 100, NextToken: 'n1' },
-    ]);
   });
 });
 

@@ -26,6 +26,7 @@ import {
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { awsError, ec2Error } from '../support/aws-errors.js';
+import { watchedInstanceReply } from '../support/watched.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const ACCOUNT = '111122223333';
@@ -357,22 +358,7 @@ describe('sweep handler: graduation with IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT=when
 });
 
 describe('watch handler (issue 12)', () => {
-  const watchedInstance = (flippedAt: Date) => ({
-    Reservations: [
-      {
-        Instances: [
-          {
-            InstanceId: INSTANCE_ID,
-            State: { Name: 'running' as const },
-            Tags: [
-              { Key: 'imds-guard:flipped-at', Value: flippedAt.toISOString() },
-              { Key: 'imds-guard:previous', Value: 'tokens=optional;hop=2;endpoint=enabled' },
-            ],
-          },
-        ],
-      },
-    ],
-  });
+  const watchedInstance = (flippedAt: Date) => watchedInstanceReply(INSTANCE_ID, flippedAt);
 
   it('with nothing watched: one DescribeInstances filtered on the tag, nothing else', async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });

@@ -12,6 +12,7 @@ import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-s
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ec2Error } from '../support/aws-errors.js';
+import { watchedInstanceReply } from '../support/watched.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClients } from '../../shared/aws/clients.js';
 import { count, takeCounts } from '../../shared/observability/metrics.js';
@@ -161,22 +162,7 @@ describe('metric counters', () => {
 
 describe('watch handler metrics: "Rollbacks" counts only what was rolled back', () => {
   const flipped = new Date(Date.now() - 3_600_000);
-  const watched = {
-    Reservations: [
-      {
-        Instances: [
-          {
-            InstanceId: INSTANCE_ID,
-            State: { Name: 'running' as const },
-            Tags: [
-              { Key: 'imds-guard:flipped-at', Value: flipped.toISOString() },
-              { Key: 'imds-guard:previous', Value: 'tokens=optional;hop=2;endpoint=enabled' },
-            ],
-          },
-        ],
-      },
-    ],
-  };
+  const watched = watchedInstanceReply(INSTANCE_ID, flipped);
   async function loadWatch(): Promise<Handler> {
     vi.resetModules();
     return ((await import('../../functions/watch.js')) as unknown as { handler: Handler }).handler;

@@ -60,16 +60,14 @@ const GRADUATED = graduate(emptyRecord(ACCOUNT, REGION), { at: '2026-05-01T10:00
 
 beforeEach(() => {
   for (const m of [ec2, s3, securityHub, cloudWatch]) m.reset();
-  process.env.IMDS_GUARD_STATE_BUCKET = BUCKET;
-  process.env.IMDS_GUARD_MODE = 'enforce';
+  vi.stubEnv('IMDS_GUARD_STATE_BUCKET', BUCKET);
+  vi.stubEnv('IMDS_GUARD_MODE', 'enforce');
   securityHub.on(BatchImportFindingsCommand).callsFake((input) => ({ SuccessCount: input.Findings.length, FailedCount: 0, FailedFindings: [] }));
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
   defaults();
 });
 afterEach(() => {
-  delete process.env.IMDS_GUARD_STATE_BUCKET;
-  delete process.env.IMDS_GUARD_MODE;
-  delete process.env.IMDS_GUARD_ROLLBACK;
+  vi.unstubAllEnvs();
 });
 
 describe('a launch refused inside the guard window, end to end', () => {
@@ -98,7 +96,7 @@ describe('a launch refused inside the guard window, end to end', () => {
   });
 
   it('IMDS_GUARD_ROLLBACK=alert marks and reports only', async () => {
-    process.env.IMDS_GUARD_ROLLBACK = 'alert';
+    vi.stubEnv('IMDS_GUARD_ROLLBACK', 'alert');
     bucket(GRADUATED);
     const watch = await load('watch');
     const result = await watch.handler(fixture('eventbridge/autoscaling-launch-unsuccessful-enforced.json'), context);
