@@ -35,7 +35,7 @@ const MODULES = [
 export default {
   testRunner: 'vitest',
   plugins: ['@stryker-mutator/vitest-runner'],
-  vitest: { configFile: 'vitest.config.ts', related: true },
+  vitest: { configFile: 'vitest.mutation.config.ts', related: true },
   mutate: MODULES,
   // Each mutant runs only the tests that reached it in the dry run.
   coverageAnalysis: 'perTest',
