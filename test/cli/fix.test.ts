@@ -152,7 +152,7 @@ describe('imds-guard fix', () => {
   });
 });
 
-describe('a superseded launch configuration (issue 12)', () => {
+describe('a superseded launch configuration', () => {
   it('fix --dry-run no longer offers to create the template again, shows it as superseded and does not count it', async () => {
     mocks = mockEstate({ 'us-east-1': smallEstate() });
     const before = await run(['fix', '--dry-run', '--kind', 'launch-configuration']);

@@ -14,7 +14,7 @@ describe('guardrails', () => {
   });
 });
 
-describe('guardrails --http-tokens-enforced (issue 12)', () => {
+describe('guardrails --http-tokens-enforced', () => {
   it('is an opt-in flag', () => {
     const on = parseCli(['guardrails', '--http-tokens-enforced']);
     expect(on).toMatchObject({ action: 'run', options: { command: 'guardrails', httpTokensEnforced: true } });

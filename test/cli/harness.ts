@@ -200,7 +200,7 @@ export function readyEstate(): RegionEstate {
   };
 }
 
-/** smallEstate after a migration: imds-guard's template, tagged with its source, and the group moved to it (issue 12). */
+/** smallEstate after a migration: imds-guard's template, tagged with its source, and the group moved to it. */
 export function migratedEstate(): RegionEstate {
   const estate = smallEstate();
   estate.templates.push({

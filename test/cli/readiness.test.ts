@@ -33,7 +33,7 @@ describe('readiness labels name the gate that really decides', () => {
     expect(row).toMatchObject({ compliance: 'NON_COMPLIANT', readiness: 'hop-limit-kept' });
     expect(row?.readinessReason).toContain('hop limit 3 is above the ceiling 2');
     expect(row?.readinessReason).toContain('IMDS_GUARD_LOWER_HOP_LIMIT=true');
-    // With lowering on, the hop-limit-only change is ready although it has no usage datapoints (issue 12):
+    // With lowering on, the hop-limit-only change is ready although it has no usage datapoints:
     // the IMDSv1 usage gates are about HttpTokens, which does not change.
     const lowering = await scanJson({ IMDS_GUARD_LOWER_HOP_LIMIT: 'true' });
     const lowered = lowering.rows.find((r) => r.id === 'i-0aaaaaaaaaaaaaaa1');

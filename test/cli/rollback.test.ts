@@ -1,4 +1,4 @@
-/** `imds-guard rollback` end to end (issue 12): selection, dry run, exact restore, mark, exit codes. */
+/** `imds-guard rollback` end to end: selection, dry run, exact restore, mark, exit codes. */
 import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, GetInstanceMetadataDefaultsCommand, ModifyInstanceMetadataOptionsCommand, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCli } from '../../cli/args/parse.js';

@@ -232,7 +232,7 @@ describe('imds-guard scan', () => {
   });
 });
 
-describe('imds-guard scan: a superseded launch configuration (issue 12)', () => {
+describe('imds-guard scan: a superseded launch configuration', () => {
   it('shows it as superseded with what replaced it, and the exit code ignores it', async () => {
     mocks = mockEstate({ 'us-east-1': smallEstate() });
     expect((await run(['scan', '--kind', 'launch-configuration'])).code).toBe(1);

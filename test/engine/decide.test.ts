@@ -138,7 +138,7 @@ describe('decide: instance', () => {
     }
   });
 
-  it('lets a hop-limit-only change proceed under the lowering setting although usage is unknown (issue 12)', () => {
+  it('lets a hop-limit-only change proceed under the lowering setting although usage is unknown', () => {
     const subject = instanceSubject({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 3, httpEndpoint: 'enabled' } });
     for (const context of [{ now: NOW }, { now: NOW, usage: { noTokenCalls: null, lookbackDays: 14 } }, { now: NOW, usageError: 'throttled' }]) {
       const plan = decide(verdict(subject), policy({ lowerHopLimit: true, mode: 'enforce' }), context);
@@ -338,7 +338,7 @@ describe('launchTemplateNameFor', () => {
   });
 });
 
-describe('decide: safety gates (issue 12)', () => {
+describe('decide: safety gates', () => {
   it('refuses an instance imds-guard rolled back, also on a human request, until the mark is removed', () => {
     const marked = instanceSubject({ tags: { 'imds-guard:rolled-back': 'at=2025-03-19T10:00:00.000Z;action=restored;rejected=4' } });
     for (const plan of heldBothWays(marked, 'not-rolled-back')) expect(plan.summary).toContain('remove the tag');

@@ -240,7 +240,7 @@ describe('AMI look-up', () => {
   });
 });
 
-describe('gates that fit the change (issue 12)', () => {
+describe('gates that fit the change', () => {
   const hopOnly = instance('i-0aaaaaaaaaaaaaaa3', { httpTokens: 'required', httpPutResponseHopLimit: 3, httpEndpoint: 'enabled' });
   const at = new Date('2026-11-23T00:00:00Z');
   const run = async (over: Partial<Policy>) => {

@@ -1,5 +1,5 @@
 /**
- * A migrated launch configuration is finished business (issue 12): two
+ * A migrated launch configuration is finished business: two
  * enforce sweeps over a mocked account that keeps its launch configurations,
  * launch templates (with tags) and Auto Scaling groups between calls. The
  * first sweep migrates; the second makes no write call and plans nothing.
@@ -110,7 +110,7 @@ function account() {
   return { ec2, autoScaling, writes, run, templates, lcs };
 }
 
-describe('a migrated launch configuration is superseded (issue 12)', () => {
+describe('a migrated launch configuration is superseded', () => {
   let a: ReturnType<typeof account>;
   beforeEach(() => {
     a = account();

@@ -1,5 +1,5 @@
 /**
- * Waves (issue 12): the pure rule, and a 10-instance Auto Scaling group taken
+ * Waves: the pure rule, and a 10-instance Auto Scaling group taken
  * through the pipeline, the watch and the pipeline again over a mocked EC2
  * that keeps the instances' tags and options between runs.
  */

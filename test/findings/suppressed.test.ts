@@ -1,5 +1,5 @@
 /**
- * SUPPRESSED findings respected as an exemption from remediation (issue 12):
+ * SUPPRESSED findings respected as an exemption from remediation:
  * the GetFindings edge (20 resource ARNs a call) and the pipeline step.
  */
 import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';

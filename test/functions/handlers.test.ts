@@ -193,7 +193,7 @@ describe('events handler', () => {
       .resolvesOnce(describedInstance('optional'))
       .resolves(describedInstance('required'));
     ec2.on(ModifyInstanceMetadataOptionsCommand).resolves({ InstanceId: INSTANCE_ID });
-    securityHub.on(GetFindingsCommand).resolves({ Findings: [] }); // no SUPPRESSED finding (issue 12)
+    securityHub.on(GetFindingsCommand).resolves({ Findings: [] }); // no SUPPRESSED finding
     const { handler } = await load<Handler>('events');
     const result = await handler(runInstances, context);
     expect(result).toMatchObject({ status: 'done', remediated: 1 });
@@ -357,7 +357,7 @@ describe('sweep handler: graduation with IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT=when
   });
 });
 
-describe('watch handler (issue 12)', () => {
+describe('watch handler', () => {
   const watchedInstance = (flippedAt: Date) => watchedInstanceReply(INSTANCE_ID, flippedAt);
 
   it('with nothing watched: one DescribeInstances filtered on the tag, nothing else', async () => {

@@ -1,5 +1,5 @@
 /**
- * Watch and roll back (issue 12), end to end over mocked EC2 and CloudWatch:
+ * Watch and roll back, end to end over mocked EC2 and CloudWatch:
  * the flip records the previous options on the instance, the watch reads
  * MetadataNoTokenRejected, and rolls back to exactly what was recorded, or
  * clears the watch after a clean window. Every write is counted.

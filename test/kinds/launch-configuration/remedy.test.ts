@@ -67,7 +67,7 @@ describe('launch configuration', () => {
       { AutoScalingGroupName: 'api-asg', LaunchTemplate: { LaunchTemplateId: 'lt-0new', Version: '$Default' } },
     ]);
     expect(autoScaling.commandCalls(DeleteLaunchConfigurationCommand)).toHaveLength(0);
-    // Issue 12: the configuration itself still allows IMDSv1, so no "verified compliant"; the outcome says it is superseded.
+    // The configuration itself still allows IMDSv1, so no "verified compliant"; the outcome says it is superseded.
     expect(outcome).toMatchObject({ status: 'remediated', superseded: 'superseded by launch template imds-guard-web-lc (lt-0new); delete the configuration to clear AutoScaling.3' });
     expect(outcome!.verifiedCompliance).toBeUndefined();
     expect(outcome!.message).toContain('moved web-asg, api-asg');
@@ -123,7 +123,7 @@ describe('launch configuration', () => {
     expect(outcome!.message).toContain('moved web-asg');
   });
 
-  it('deletes a superseded configuration only on request, and never one a group uses again (issue 12)', async () => {
+  it('deletes a superseded configuration only on request, and never one a group uses again', async () => {
     autoScaling.on(DeleteLaunchConfigurationCommand).resolves({});
     const superseded = configurationSubject({ name: 'idle-lc', ref: { ...configurationSubject().ref, id: 'idle-lc' }, supersededBy: { id: 'lt-0new', name: 'imds-guard-idle-lc' }, usedBy: [] });
     const off = planFor(superseded, policy());
