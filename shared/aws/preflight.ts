@@ -37,9 +37,9 @@ import type { Credentials } from './sts.js';
  */
 export const PREFLIGHT_PERMISSIONS = {
   cloudtrail: { sid: 'DoctorTrails', actions: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'], resources: ['*'], reason: 'doctor reads every trail of the account: DescribeTrails takes no trail ARN' },
-  config: { sid: 'DoctorRecorders', actions: ['config:DescribeConfigurationRecorders', 'config:DescribeConfigurationRecorderStatus'], resources: ['*'], reason: 'the Config recorder describe calls support no resource-level permissions' },
+  config: { sid: 'DoctorRecorders', actions: ['config:DescribeConfigurationRecorders', 'config:DescribeConfigurationRecorderStatus'], resources: ['*'], reason: 'doctor reads the account\'s recorders before it knows their names (the calls are made without a recorder name or ARN)' },
   'security-hub': { sid: 'DoctorHub', actions: ['securityhub:DescribeHub'], resources: ['arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default'], reason: 'the hub of this account; the member role serves every Region, so the Region is a wildcard there' },
-  controls: { sid: 'DoctorControls', actions: ['securityhub:ListStandardsControlAssociations'], resources: ['*'], reason: 'ListStandardsControlAssociations supports no resource-level permissions' },
+  controls: { sid: 'DoctorControls', actions: ['securityhub:ListStandardsControlAssociations'], resources: ['*'], reason: 'doctor asks by control id across every enabled standard: the call names no hub or standard ARN' },
   'lambda-concurrency': { sid: 'DoctorConcurrency', actions: ['lambda:GetAccountSettings'], resources: ['*'], reason: 'an account setting: GetAccountSettings has no resource' },
   'account-default': { sid: 'DoctorAccountDefault', actions: ['ec2:GetInstanceMetadataDefaults'], resources: ['*'], reason: 'an account setting: GetInstanceMetadataDefaults has no resource' },
   stage: { sid: 'DoctorStage', actions: ['securityhub:GetFindings'], resources: ['arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default'], reason: 'the hub of this account; the member role serves every Region, so the Region is a wildcard there' },
