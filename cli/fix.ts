@@ -28,6 +28,7 @@ import { carriesStage, stageOf } from '../shared/engine/stage.js';
 import type { Blocker, StageName, StageReport } from '../shared/kinds/stage.js';
 import type { OrgReportInfo } from './org/report.js';
 import type { Progress } from './progress.js';
+import type { EnforcementStore } from '../shared/watch/account/record.js';
 import { readinessOf } from './readiness.js';
 import type { SkippedRegion } from './regions.js';
 import { describeKind } from '../shared/kinds/registry.js';
@@ -84,13 +85,21 @@ export interface FixInput {
   version: string;
   /** `fix --enforce-account`: every kind is read for the stage, only the account default is planned and shown. */
   enforceAccount?: boolean;
+  /**
+   * `fix --enforce-account`: where a region's graduation is recorded so the member
+   * stack's watch follows it (the region's state bucket), or undefined when it
+   * cannot be found — the outcome then says the graduation is not watched.
+   */
+  enforcementStoreFor?: (scope: Scope) => Promise<EnforcementStore | undefined>;
 }
 
 /** How fix builds the real remediator for a region (injectable for tests). */
-export type RemediatorFactory = (clients: Clients, scope: Scope, policy: Policy, actor: string) => Remediator;
+export type RemediatorFactory = (clients: Clients, scope: Scope, policy: Policy, actor: string, enforcement?: EnforcementStore) => Remediator;
 
-export const realRemediator: RemediatorFactory = (clients, scope, policy, actor) =>
-  createRemediator({ clients, policy, account: scope.account, actor, loader: createLoader(clients, { account: scope.account }), evaluate });
+export const realRemediator: RemediatorFactory = (clients, scope, policy, actor, enforcement) => {
+  const withStore = enforcement ? { enforcement } : {};
+  return createRemediator({ clients, policy, account: scope.account, actor, loader: createLoader(clients, { account: scope.account, ...withStore }), evaluate, ...withStore });
+};
 
 const REGION_CONCURRENCY = 4;
 
@@ -174,7 +183,9 @@ export async function applyRegion(plan: RegionPlan, input: FixInput, deps: CliDe
   const scope = { account: plan.account, region: plan.region };
   progress.update(plan.region, `fixing ${plan.toFix.length} resource${plan.toFix.length === 1 ? '' : 's'}`);
   // Phase 1's stage goes with the account default described again: the gate judges the same account-region the person read.
-  const pipeline = withStageAttached(regionDeps(plan.clients, scope, input.policy, remediatorFor(plan.clients, scope, input.policy, input.actor), plan.log), plan.stage);
+  const enforcement = input.enforceAccount ? await input.enforcementStoreFor?.(scope) : undefined;
+  const remediator = remediatorFor(plan.clients, scope, input.policy, input.actor, enforcement);
+  const pipeline = withStageAttached(regionDeps(plan.clients, scope, input.policy, remediator, plan.log), plan.stage);
   pipeline.now = deps.now;
   const byKey = new Map<string, FixRow>(plan.rows.map((r) => [`${r.kind}/${r.id}`, r]));
   try {

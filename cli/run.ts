@@ -29,6 +29,8 @@ import { chooseRegions, defaultRegion } from './regions.js';
 import { createPreflightClients } from '../shared/aws/preflight.js';
 import { scan, scanExitCode, type ScanReport } from './scan.js';
 import { carriesStage } from '../shared/engine/stage.js';
+import type { Scope } from '../shared/model.js';
+import type { EnforcementStore } from '../shared/watch/account/record.js';
 
 export const VERSION: string = pkg.version;
 
@@ -192,6 +194,7 @@ async function runFix(options: FixOptions, io: Io, deps: RunDeps): Promise<numbe
     version: VERSION,
     ...(options.enforceAccount ? { enforceAccount: true } : {}),
   };
+  if (options.enforceAccount && !options.org) input.enforcementStoreFor = (scope) => graduationStore(scope, io, deps);
   if (options.org) {
     const caller = prep.arn ? { account: prep.account, arn: prep.arn } : { account: prep.account };
     return runFixOrg(options, { ...input, caller, home: prep.home, org: options.org }, io, deps, prep.progress);
@@ -253,6 +256,19 @@ async function runGuardrails(options: GuardrailsOptions, io: Io): Promise<number
     options.outFile,
   );
   return EXIT_CLEAN;
+}
+
+/**
+ * `fix --enforce-account`: the region's state bucket (IMDS_GUARD_STATE_BUCKET, else the
+ * member stack's output), so the graduation is recorded and the stack's watch follows
+ * it; undefined, said on stderr, when there is none.
+ */
+async function graduationStore(scope: Scope, io: Io, deps: RunDeps): Promise<EnforcementStore | undefined> {
+  const { cliEnforcementStore } = await import('./rollback-enforcement.js');
+  const store = await cliEnforcementStore(scope, io.env, () => (deps.preflightWith ?? createPreflightClients)(scope.region).cloudFormation);
+  if (!('none' in store)) return store;
+  io.stderr.write(`${scope.region}: a graduation here will not be watched: ${store.none}\n`);
+  return undefined;
 }
 
 /** `rollback --account-enforcement`: each region's HttpTokensEnforced off again, read back, marked. */

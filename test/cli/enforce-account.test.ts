@@ -4,14 +4,32 @@
  * is `ready`, never where a declarative policy manages it); and the stage in
  * `scan`'s JSON.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { GetInstanceMetadataDefaultsCommand, ModifyInstanceMetadataDefaultsCommand, type InstanceMetadataDefaultsResponse } from '@aws-sdk/client-ec2';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { FixReport } from '../../cli/fix.js';
 import type { ScanReport } from '../../cli/scan.js';
-import { mockEstate, readyEstate, restore, run, smallEstate, type Mocks } from './harness.js';
+import { decodeRecord } from '../../shared/watch/account/record.js';
+import { awsError } from '../support/aws-errors.js';
+import { ACCOUNT, mockEstate, readyEstate, restore, run, smallEstate, type Mocks } from './harness.js';
+
+const s3 = mockClient(S3Client);
+const cfn = mockClient(CloudFormationClient);
+const BUCKET = 'imds-guard-member-statebucket-1a2b3c4d5e6f';
+const KEY = `imds-guard/state/${ACCOUNT}/us-east-1/enforcement.json`;
 
 let mocks: Mocks | undefined;
+beforeEach(() => {
+  s3.reset();
+  cfn.reset();
+  // No imds-guard stack unless a test says so: the graduation cannot be recorded.
+  cfn.on(DescribeStacksCommand).resolves({ Stacks: [] });
+  s3.on(GetObjectCommand, { Bucket: BUCKET, Key: KEY }).rejects(awsError('S3', 'NoSuchKey', 'The specified key does not exist.'));
+  s3.on(PutObjectCommand, { Bucket: BUCKET, Key: KEY }).resolves({});
+});
 afterEach(() => {
   if (mocks) restore(mocks);
   mocks = undefined;
@@ -49,6 +67,25 @@ describe('imds-guard fix --enforce-account', () => {
     expect(ec2.sent()).toEqual([{ HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpTokensEnforced: 'enabled' }]);
     expect(flat(r.stdout)).toMatch(/FIXED account-defaults 111122223333/);
     expect(flat(r.stdout)).toContain('HttpTokensEnforced=enabled');
+    expect(r.code).toBe(0);
+    // No state bucket and no imds-guard stack here: said before and in the outcome, nothing recorded.
+    expect(r.stderr).toContain('us-east-1: a graduation here will not be watched: no imds-guard stack in us-east-1');
+    expect(flat(r.stdout)).toContain('NOT watched after graduation');
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('records the graduation in the region\'s state bucket before the switch, so the member stack\'s watch follows it', async () => {
+    mocks = mockEstate({ 'us-east-1': readyEstate() });
+    const ec2 = statefulDefaults(mocks, readyEstate().accountDefaults!);
+    const r = await run(['fix', '--enforce-account', '--yes', '--output', 'json'], { env: { IMDS_GUARD_STATE_BUCKET: BUCKET } });
+    expect(ec2.sent()).toHaveLength(1);
+    const puts = s3.commandCalls(PutObjectCommand);
+    expect(puts).toHaveLength(1);
+    const decoded = decodeRecord(String(puts[0]!.args[0].input.Body), ACCOUNT, 'us-east-1');
+    expect('record' in decoded && decoded.record.graduated).toMatchObject({ by: expect.stringContaining('imds-guard fix (CLI'), windowHours: 24 });
+    const message = (JSON.parse(r.stdout) as FixReport).rows[0]?.message;
+    expect(message).toContain(`graduation recorded in s3://${BUCKET}/${KEY}`);
+    expect(message).not.toContain('NOT watched');
     expect(r.code).toBe(0);
   });
 
