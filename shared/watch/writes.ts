@@ -67,15 +67,19 @@ const tag = (ec2: Ec2, id: string, tags: Record<string, string>): Promise<unknow
 const untag = (ec2: Ec2, id: string, keys: readonly string[]): Promise<unknown> =>
   ec2.send(new DeleteTagsCommand({ Resources: [id], Tags: keys.map((Key) => ({ Key })) }));
 
-/** ModifyInstanceMetadataOptions with every option given (the API only changes what it is sent). */
+/**
+ * ModifyInstanceMetadataOptions with every option given (the API only changes
+ * what it is sent). An option the record lacks is left out of the request:
+ * the SDK sends no parameter for an undefined member.
+ */
 export function restoreRequest(instanceId: string, previous: MetadataOptions): ModifyInstanceMetadataOptionsCommand {
   return new ModifyInstanceMetadataOptionsCommand({
     InstanceId: instanceId,
-    ...(previous.httpTokens !== undefined ? { HttpTokens: previous.httpTokens } : {}),
-    ...(previous.httpPutResponseHopLimit !== undefined ? { HttpPutResponseHopLimit: previous.httpPutResponseHopLimit } : {}),
-    ...(previous.httpEndpoint !== undefined ? { HttpEndpoint: previous.httpEndpoint } : {}),
-    ...(previous.httpProtocolIpv6 !== undefined ? { HttpProtocolIpv6: previous.httpProtocolIpv6 } : {}),
-    ...(previous.instanceMetadataTags !== undefined ? { InstanceMetadataTags: previous.instanceMetadataTags } : {}),
+    HttpTokens: previous.httpTokens,
+    HttpPutResponseHopLimit: previous.httpPutResponseHopLimit,
+    HttpEndpoint: previous.httpEndpoint,
+    HttpProtocolIpv6: previous.httpProtocolIpv6,
+    InstanceMetadataTags: previous.instanceMetadataTags,
   });
 }
 
