@@ -45,7 +45,8 @@ export function bareCode(code: string | undefined): string | undefined {
 
 /** Whether an error code and message are EC2 refusing because HttpTokensEnforced is on. */
 export function isEnforcementRefusal(code: string | undefined, message: string | undefined): boolean {
-  if (message !== undefined && ENFORCEMENT_MESSAGE.test(message)) return true;
+  const words = message?.trim() ?? '';
+  if (ENFORCEMENT_MESSAGE.test(words)) return true;
   if (bareCode(code) !== ENFORCEMENT_ERROR_CODE) return false;
-  return message === undefined || message.trim() === '' || ABOUT_IMDS.test(message);
+  return words === '' || ABOUT_IMDS.test(words);
 }
