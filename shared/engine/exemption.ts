@@ -50,7 +50,10 @@ export function parseDay(text: string): Date | undefined {
   if (!m) return undefined;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d ? date : undefined;
+  // Date.UTC rolls a day the month does not have into another month (02-30 is 03-02, 00 the previous
+  // month's last), a month past 12 into another year, and reads a year below 100 as 19xx: the day is
+  // real when its year and month read back unchanged (a day number can never roll back into its month).
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 ? date : undefined;
 }
 
 /** Parses one exemption value (from a tag or a setting). */
@@ -65,8 +68,7 @@ export function parseExemption(raw: string, source: string, now: Date): Exemptio
   for (const part of value.split(';').map((p) => p.trim())) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    const key = (eq < 0 ? part : part.slice(0, eq)).trim();
-    const text = eq < 0 ? '' : part.slice(eq + 1).trim();
+    const [key, text] = eq < 0 ? [part.trim(), ''] : [part.slice(0, eq).trim(), part.slice(eq + 1).trim()];
     const malformed = (problem: string): ExemptionStatus => ({ status: 'malformed', source, value: raw, problem });
     if (!(KEYS as readonly string[]).includes(key)) return malformed(`unknown key ${JSON.stringify(key)} (use reason, owner, until)`);
     if (fields[key as Key] !== undefined) return malformed(`${key} is given twice`);
@@ -74,14 +76,12 @@ export function parseExemption(raw: string, source: string, now: Date): Exemptio
     if (key === 'until' && !parseDay(text)) return malformed(`until=${JSON.stringify(text)} is not a date (YYYY-MM-DD)`);
     fields[key as Key] = text;
   }
-  const described = {
-    ...(fields.reason !== undefined ? { reason: fields.reason } : {}),
-    ...(fields.owner !== undefined ? { owner: fields.owner } : {}),
-  };
-  if (fields.until !== undefined) {
-    const end = parseDay(fields.until)!.getTime() + DAY_MS; // exempt through the whole day
-    if (now.getTime() >= end) return { status: 'expired', source, value: raw, until: fields.until, ...described };
-    return { status: 'exempt', source, value: raw, until: fields.until, ...described };
+  // `fields` holds only the keys that were given: reason and owner, when given, describe the exemption.
+  const { until, ...described } = fields;
+  if (until !== undefined) {
+    const end = parseDay(until)!.getTime() + DAY_MS; // exempt through the whole day
+    if (now.getTime() >= end) return { status: 'expired', source, value: raw, until, ...described };
+    return { status: 'exempt', source, value: raw, until, ...described };
   }
   return { status: 'exempt', source, value: raw, ...described };
 }
@@ -95,7 +95,7 @@ export function exemptionStatus(subject: Subject, policy: ExemptionSettings, now
   if (tags !== undefined) {
     const key = policy.exemptTagKey;
     if (!Object.prototype.hasOwnProperty.call(tags, key)) return { status: 'none' };
-    return parseExemption(tags[key] ?? '', `tagged ${key}`, now);
+    return parseExemption(tags[key]!, `tagged ${key}`, now);
   }
   // Kinds without tags are exempted by the setting their description names.
   const by = description.exemptionSetting;
@@ -104,11 +104,9 @@ export function exemptionStatus(subject: Subject, policy: ExemptionSettings, now
   return policy[by.setting].includes(value) ? { status: 'exempt', source: `listed in ${SETTINGS[by.setting]}`, value } : { status: 'none' };
 }
 
-/** One sentence for a finding or a gate. */
-export function describeExemption(e: ExemptionStatus): string {
+/** One sentence for a finding or a gate, about an exemption that is there (a gate words its absence itself). */
+export function describeExemption(e: Exclude<ExemptionStatus, { status: 'none' }>): string {
   switch (e.status) {
-    case 'none':
-      return 'no exemption';
     case 'exempt': {
       const parts = [
         e.reason !== undefined ? `reason: ${e.reason}` : undefined,
@@ -125,11 +123,3 @@ export function describeExemption(e: ExemptionStatus): string {
   }
 }
 
-/**
- * The exemption's value when the subject is exempt now, else `undefined`.
- * Kept for callers that only need yes/no.
- */
-export function exemptionOf(subject: Subject, policy: ExemptionSettings, now: Date): string | undefined {
-  const e = exemptionStatus(subject, policy, now);
-  return e.status === 'exempt' ? e.value : undefined;
-}
