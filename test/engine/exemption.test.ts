@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../shared/engine/evaluate.js';
-import { exemptionStatus, parseDay, parseExemption } from '../../shared/engine/exemption.js';
+import { describeExemption, exemptionStatus, parseDay, parseExemption } from '../../shared/engine/exemption.js';
 import type { AutoScalingGroupSubject } from '../../shared/kinds/auto-scaling-group/subject.js';
 import { readFileSync } from 'node:fs';
 import { decide } from '../../shared/engine/decide.js';
 import { describeKind, KIND_NAMES } from '../../shared/kinds/registry.js';
 import { DEFAULT_POLICY, SETTINGS } from '../../shared/policy.js';
-import { accountDefaults, instance, launchConfiguration } from '../support/subjects.js';
+import { accountDefaults, instance, launchConfiguration, ref } from '../support/subjects.js';
 
 const NOW = new Date('2026-06-15T12:00:00Z');
 const SRC = 'tagged imds-guard:exempt';
@@ -19,6 +19,7 @@ describe('parseExemption', () => {
     ['legacy agent', { reason: 'legacy agent' }],
     ['reason=vendor agent needs IMDSv1;owner=team-x;until=2027-03-31', { reason: 'vendor agent needs IMDSv1', owner: 'team-x', until: '2027-03-31' }],
     [' owner = team-y ; ', { owner: 'team-y' }],
+    ['reason=vendor agent; ;  ;owner=team-x', { reason: 'vendor agent', owner: 'team-x' }],
     ['until=2026-06-15', { until: '2026-06-15' }],
   ])('%j exempts', (value, fields) => {
     expect(parseExemption(value, SRC, NOW)).toEqual({ status: 'exempt', source: SRC, value, ...fields });
@@ -47,6 +48,11 @@ describe('parseExemption', () => {
     ['reason=a;reason=b', 'reason is given twice'],
     ['reason=', 'reason has no value'],
     ['reason=x;bare', 'unknown key "bare"'],
+    ['=team-x', 'unknown key "" (use reason, owner, until)'],
+    ['owner=team-x;reason', 'reason has no value'],
+    ['until=2026-06-15T23:59:59Z', 'until="2026-06-15T23:59:59Z" is not a date'],
+    ['until=12026-06-15', 'until="12026-06-15" is not a date'],
+    ['until=0027-03-31', 'until="0027-03-31" is not a date'],
   ])('%j is malformed (%s) and does not exempt', (value, problem) => {
     const e = parseExemption(value, SRC, NOW);
     expect(e.status).toBe('malformed');
@@ -57,6 +63,34 @@ describe('parseExemption', () => {
     expect(parseDay('2028-02-29')?.toISOString()).toBe('2028-02-29T00:00:00.000Z');
     expect(parseDay('2027-02-29')).toBeUndefined();
     expect(parseDay('2027-13-01')).toBeUndefined();
+    expect(parseDay('2027-04-31')).toBeUndefined();
+    expect(parseDay('2027-04-00')).toBeUndefined();
+    expect(parseDay('2027-00-10')).toBeUndefined();
+    // Date.UTC reads a year below 100 as 19xx: that is not the day written.
+    expect(parseDay('0027-03-31')).toBeUndefined();
+  });
+});
+
+describe('describeExemption: the sentence on the finding and the exempt gate', () => {
+  const listed = { ...DEFAULT_POLICY, exemptLaunchConfigurations: ['legacy-lc'] };
+  it.each([
+    ['reason=vendor agent;owner=team-x;until=2027-03-31', 'Exempt: tagged imds-guard:exempt=reason=vendor agent;owner=team-x;until=2027-03-31 (reason: vendor agent; owner: team-x; until 2027-03-31)'],
+    ['until=2027-03-31', 'Exempt: tagged imds-guard:exempt=until=2027-03-31 (until 2027-03-31)'],
+    ['owner=team-x', 'Exempt: tagged imds-guard:exempt=owner=team-x (owner: team-x; no end date)'],
+    ['legacy agent', 'Exempt: tagged imds-guard:exempt=legacy agent (reason: legacy agent; no end date)'],
+    ['true', 'Exempt: tagged imds-guard:exempt=true (no end date)'],
+    ['owner=team-x;until=2026-06-14', 'Exemption expired on 2026-06-14 (tagged imds-guard:exempt, owner: team-x): no longer exempt'],
+    ['reason=migrated;until=2026-06-14', 'Exemption expired on 2026-06-14 (tagged imds-guard:exempt): no longer exempt'],
+    ['team=x', 'Exemption value "team=x" (tagged imds-guard:exempt) is malformed: unknown key "team" (use reason, owner, until); not exempt'],
+  ])('tag %j: %s', (value, sentence) => {
+    const e = exemptionStatus(instance('i-0aaaaaaaaaaaaaaa1', {}, { tags: { 'imds-guard:exempt': value } }), DEFAULT_POLICY, NOW);
+    expect(e.status).not.toBe('none');
+    expect(e.status !== 'none' && describeExemption(e)).toBe(sentence);
+  });
+
+  it('a listed resource names the setting, without a tag value', () => {
+    const e = exemptionStatus(launchConfiguration('legacy-lc', {}), listed, NOW);
+    expect(e.status === 'exempt' && describeExemption(e)).toBe('Exempt: listed in IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS (no end date)');
   });
 });
 
@@ -67,6 +101,10 @@ describe('exemptionStatus per kind', () => {
     expect(exemptionStatus(launchConfiguration('other-lc', {}), policy, NOW).status).toBe('none');
     expect(exemptionStatus(accountDefaults(), policy, NOW).status).toBe('exempt');
     expect(exemptionStatus(accountDefaults(), DEFAULT_POLICY, NOW).status).toBe('none');
+  });
+
+  it('a resource that is gone has no exemption', () => {
+    expect(exemptionStatus({ kind: 'missing', ref: ref('instance', 'i-0aaaaaaaaaaaaaaa1') }, DEFAULT_POLICY, NOW)).toEqual({ status: 'none' });
   });
 
   it('names the setting that listed it, and the exempt gate names the setting that did not', () => {
