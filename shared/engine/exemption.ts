@@ -68,7 +68,8 @@ export function parseExemption(raw: string, source: string, now: Date): Exemptio
   for (const part of value.split(';').map((p) => p.trim())) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    const [key, text] = eq < 0 ? [part.trim(), ''] : [part.slice(0, eq).trim(), part.slice(eq + 1).trim()];
+    // part is trimmed already; a key or text around '=' is trimmed here.
+    const [key, text] = eq < 0 ? [part, ''] : [part.slice(0, eq).trim(), part.slice(eq + 1).trim()];
     const malformed = (problem: string): ExemptionStatus => ({ status: 'malformed', source, value: raw, problem });
     if (!(KEYS as readonly string[]).includes(key)) return malformed(`unknown key ${JSON.stringify(key)} (use reason, owner, until)`);
     if (fields[key as Key] !== undefined) return malformed(`${key} is given twice`);
