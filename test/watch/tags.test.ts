@@ -110,8 +110,8 @@ describe('the rollback mark (imds-guard:rolled-back)', () => {
       action: 'failed',
       why: 'HttpTokens=optional refused;final=1',
     });
-    // A mark cut down to its reason still gives the reason.
-    expect(decodeMark(';why=restored by hand')).toEqual({ why: 'restored by hand' });
+    // A mark cut down to its reason still gives the reason, and only the reason.
+    expect(decodeMark(';why=restored by hand;action=manual')).toEqual({ why: 'restored by hand;action=manual' });
   });
 
   it('leaves out whatever a person edited into something it would not write', () => {
