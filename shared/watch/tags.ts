@@ -86,10 +86,15 @@ export function decodePrevious(value: string): MetadataOptions {
   return out;
 }
 
+/** A time written in a tag, if the value is one (absent, empty or hand-edited into words: none). */
+function timeOf(value: string | undefined): Date | undefined {
+  const time = new Date(value ?? NaN);
+  return Number.isNaN(time.getTime()) ? undefined : time;
+}
+
 /** When the recorded options were replaced (the flip), if the record says. */
 export function previousAt(value: string): Date | undefined {
-  const at = value.split(';').find((p) => p.startsWith('at='))?.slice(3);
-  return at && !Number.isNaN(Date.parse(at)) ? new Date(at) : undefined;
+  return timeOf(value.split(';').find((p) => p.startsWith('at='))?.slice(3));
 }
 
 /** The breakage evidence: rejected IMDSv1 calls inside the guard window. */
@@ -148,21 +153,18 @@ export function decodeMark(value: string): Partial<RollbackMark> {
       return eq < 0 ? [p, ''] : [p.slice(0, eq), p.slice(eq + 1)];
     }),
   ) as Record<string, string | undefined>;
-  const date = (s: string | undefined): Date | undefined => (s && !Number.isNaN(Date.parse(s)) ? new Date(s) : undefined);
-  const out: Partial<RollbackMark> = {};
-  const at = date(fields.at);
-  const first = date(fields.first);
-  const last = date(fields.last);
-  if (at) out.at = at;
-  if (first) out.first = first;
-  if (last) out.last = last;
-  if (MARK_ACTIONS.includes(fields.action as MarkAction)) out.action = fields.action as MarkAction;
-  if (fields.by === 'watch' || fields.by === 'manual') out.by = fields.by;
-  if (fields.final === '1') out.final = true;
-  if (why !== undefined && why !== '') out.why = why;
-  const n = Number(fields.rejected);
-  if (fields.rejected !== undefined && Number.isInteger(n) && n >= 0) out.rejected = n;
-  return out;
+  const rejected = Number(fields.rejected); // NaN when absent
+  // A field the value does not hold (or holds garbled) is left undefined.
+  return {
+    at: timeOf(fields.at),
+    action: MARK_ACTIONS.find((a) => a === fields.action),
+    by: fields.by === 'watch' || fields.by === 'manual' ? fields.by : undefined,
+    final: fields.final === '1' || undefined,
+    rejected: Number.isInteger(rejected) && rejected >= 0 ? rejected : undefined,
+    first: timeOf(fields.first),
+    last: timeOf(fields.last),
+    why: why || undefined,
+  };
 }
 
 /** What to do about an instance's mark when the watch finds it still watched. */
@@ -192,14 +194,12 @@ export interface WatchRecord {
 }
 
 export function watchRecordOf(tags: Tags): WatchRecord {
-  const out: WatchRecord = {};
-  const flipped = tags[FLIPPED_AT_TAG];
-  if (flipped !== undefined && !Number.isNaN(Date.parse(flipped))) out.flippedAt = new Date(flipped);
-  if (tags[PREVIOUS_TAG] !== undefined) out.previous = tags[PREVIOUS_TAG];
-  if (tags[ROLLED_BACK_TAG] !== undefined) out.rolledBack = tags[ROLLED_BACK_TAG];
-  const verified = tags[VERIFIED_AT_TAG];
-  if (verified !== undefined && !Number.isNaN(Date.parse(verified))) out.verifiedAt = new Date(verified);
-  return out;
+  return {
+    flippedAt: timeOf(tags[FLIPPED_AT_TAG]),
+    previous: tags[PREVIOUS_TAG],
+    rolledBack: tags[ROLLED_BACK_TAG],
+    verifiedAt: timeOf(tags[VERIFIED_AT_TAG]),
+  };
 }
 
 /** The evidence in words: "3 rejected IMDSv1 calls (MetadataNoTokenRejected) between … and …". */
