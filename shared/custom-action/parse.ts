@@ -20,7 +20,7 @@
  */
 import type { ResourceRef, Scope } from '../model.js';
 import { parseFindingRef, productArnFor } from '../findings/asff.js';
-import { allKinds, isKind, validateRefId } from '../kinds/registry.js';
+import { allKinds, validateRefId } from '../kinds/registry.js';
 import type { KindDescription } from '../kinds/types.js';
 import { PolicyError } from '../policy.js';
 import { validateAccountId, validateRegion } from '../validate.js';
@@ -87,28 +87,26 @@ function str(value: unknown): string | undefined {
 }
 
 /** Validates account, region and id like any event's ids: a finding is input too. */
-function validated(ref: { kind: string; id: string; account: string; region: string }): { ref: ResourceRef } | { reason: string } {
-  if (!isKind(ref.kind)) return { reason: `resources of kind ${ref.kind} are not supported by this version of imds-guard` };
-  const kind = ref.kind;
-  for (const validation of [validateAccountId(ref.account), validateRegion(ref.region), validateRefId(kind, ref.id)]) {
+function validated(ref: ResourceRef): { ref: ResourceRef } | { reason: string } {
+  for (const validation of [validateAccountId(ref.account), validateRegion(ref.region), validateRefId(ref.kind, ref.id)]) {
     if (!validation.ok) return { reason: validation.reason };
   }
-  return { ref: { kind, id: ref.id, account: ref.account, region: ref.region } };
+  return { ref: { kind: ref.kind, id: ref.id, account: ref.account, region: ref.region } };
 }
 
 function firstResource(finding: Json): { type?: string; id?: string } {
-  const resources = Array.isArray(finding.Resources) ? finding.Resources : [];
-  const first = isObject(resources[0]) ? resources[0] : {};
+  const first = Array.isArray(finding.Resources) && isObject(finding.Resources[0]) ? finding.Resources[0] : {};
   // The ARN as given: trimmed, `…/web ` would name another resource (`web`), and names may end in a space.
-  const id = typeof first.Id === 'string' && first.Id.trim() !== '' ? first.Id : undefined;
+  // (A blank one is no ARN: the caller refuses it like any other non-ARN.)
+  const id = typeof first.Id === 'string' ? first.Id : undefined;
   return { type: str(first.Type), id };
 }
 
 /** An imds-guard finding: the resource from its Id (or ProductFields), checked against its resource type and product. */
-function ownFinding(finding: Json): SelectedFinding | { reason: string } | undefined {
+function ownFinding(finding: Json, findingId: string): SelectedFinding | { reason: string } | undefined {
   const fields = isObject(finding.ProductFields) ? finding.ProductFields : {};
   const productFields = Object.fromEntries(Object.entries(fields).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-  const parsed = parseFindingRef({ Id: str(finding.Id), ProductFields: productFields });
+  const parsed = parseFindingRef({ Id: findingId, ProductFields: productFields });
   if (!parsed) return undefined;
   const { check, ...raw } = parsed;
   const ok = validated(raw);
@@ -122,11 +120,11 @@ function ownFinding(finding: Json): SelectedFinding | { reason: string } | undef
   if (productArn !== productArnFor(ok.ref.account, ok.ref.region)) {
     return { reason: `not imported by imds-guard into account ${ok.ref.account}'s default product (ProductArn ${productArn ?? 'missing'})` };
   }
-  return { ref: ok.ref, identifier: { Id: str(finding.Id) as string, ProductArn: productArn }, source: 'imds-guard', check };
+  return { ref: ok.ref, identifier: { Id: findingId, ProductArn: productArn }, source: 'imds-guard', check };
 }
 
 /** A Security Hub control finding for EC2.8, EC2.170 or AutoScaling.3. */
-function controlFinding(finding: Json): SelectedFinding | { reason: string } | undefined {
+function controlFinding(finding: Json, findingId: string): SelectedFinding | { reason: string } | undefined {
   const productArn = str(finding.ProductArn);
   const product = productArn ? SECURITY_HUB_PRODUCT.exec(productArn) : null;
   if (!product) return undefined;
@@ -143,7 +141,8 @@ function controlFinding(finding: Json): SelectedFinding | { reason: string } | u
   if (type !== expectedType) return { reason: `control ${control} finding names a ${type ?? 'missing'} resource, expected ${expectedType}` };
   const description = KIND_OF_RESOURCE_TYPE.get(type)!;
   const place = arn ? ARN_PLACE.exec(arn) : null;
-  const id = arn ? description.idFromArn?.(arn) : undefined;
+  // ACCEPTED_CONTROLS holds only kinds with idFromArn.
+  const id = arn ? description.idFromArn!(arn) : undefined;
   if (!place || id === undefined) return { reason: `Resources[0].Id is not a ${type} ARN` };
   const [, arnRegion, arnAccount] = place as unknown as [string, string, string];
   const account = str(finding.AwsAccountId) ?? arnAccount;
@@ -153,16 +152,17 @@ function controlFinding(finding: Json): SelectedFinding | { reason: string } | u
   }
   const ok = validated({ kind: description.kind, id, account, region });
   if ('reason' in ok) return ok;
-  return { ref: ok.ref, identifier: { Id: str(finding.Id) ?? '', ProductArn: productArn as string }, source: 'security-hub', control };
+  return { ref: ok.ref, identifier: { Id: findingId, ProductArn: productArn as string }, source: 'security-hub', control };
 }
 
 /** What one selected finding is about, or why it is ignored. */
 export function selectFinding(finding: unknown): SelectedFinding | { reason: string } {
   if (!isObject(finding)) return { reason: 'not an ASFF finding object' };
-  if (!str(finding.Id)) return { reason: 'finding has no Id' };
+  const findingId = str(finding.Id);
+  if (!findingId) return { reason: 'finding has no Id' };
   return (
-    ownFinding(finding) ??
-    controlFinding(finding) ?? {
+    ownFinding(finding, findingId) ??
+    controlFinding(finding, findingId) ?? {
       reason: `neither an imds-guard finding nor a Security Hub control finding for ${Object.keys(ACCEPTED_CONTROLS).join(', ')}`,
     }
   );
