@@ -137,6 +137,122 @@ describe('Security Hub custom action: reading the selected findings', () => {
     expect(own('moon-1', '111122223333', 'i-0abc1234def567890')).toEqual({ reason: expect.stringContaining('region "moon-1" is not a region name') });
   });
 
+  it('refusal reasons name what was wrong: the control, the resource type, the product', () => {
+    const base = aggregated.detail.findings[0];
+    const edit = (change: (f: any) => void) => {
+      const f = structuredClone(base);
+      change(f);
+      return selectFinding(f);
+    };
+    const fixed = 'EC2.8, EC2.170, AutoScaling.3';
+    expect(edit((f) => (f.Compliance.SecurityControlId = 'S3.1'))).toEqual({ reason: `Security Hub control S3.1 is not one imds-guard fixes (${fixed})` });
+    expect(edit((f) => delete f.Compliance)).toEqual({ reason: `Security Hub control (none) is not one imds-guard fixes (${fixed})` });
+    expect(edit((f) => (f.Resources[0].Type = 'AwsEc2LaunchTemplate'))).toEqual({
+      reason: 'control EC2.8 finding names a AwsEc2LaunchTemplate resource, expected AwsEc2Instance',
+    });
+    expect(edit((f) => delete f.Resources)).toEqual({ reason: 'control EC2.8 finding names a missing resource, expected AwsEc2Instance' });
+    const own = structuredClone(aggregated.detail.findings[1]);
+    delete own.ProductArn;
+    expect(selectFinding(own)).toEqual({ reason: expect.stringContaining("account 444455556666's default product (ProductArn missing)") });
+    expect(selectFinding({ Id: 'x', ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/guardduty' })).toEqual({
+      reason: `neither an imds-guard finding nor a Security Hub control finding for ${fixed}`,
+    });
+  });
+
+  it('a control finding is Security Hub\'s only under its exact product ARN, in any partition', () => {
+    const base = aggregated.detail.findings[0];
+    const withProduct = (productArn: string) => selectFinding({ ...structuredClone(base), ProductArn: productArn });
+    const neither = { reason: expect.stringContaining('neither an imds-guard finding nor a Security Hub control finding') };
+    expect(withProduct('arn:aws:securityhub:eu-west-1::product/aws/securityhub-lookalike')).toEqual(neither);
+    expect(withProduct('acme:arn:aws:securityhub:eu-west-1::product/aws/securityhub')).toEqual(neither);
+    // GovCloud: partition aws-us-gov in every ARN.
+    const gov = structuredClone(base);
+    gov.ProductArn = 'arn:aws-us-gov:securityhub:us-gov-west-1::product/aws/securityhub';
+    gov.Region = 'us-gov-west-1';
+    gov.Resources[0].Id = 'arn:aws-us-gov:ec2:us-gov-west-1:444455556666:instance/i-0a1b2c3d4e5f60718';
+    expect(selectFinding(gov)).toMatchObject({ source: 'security-hub', ref: { id: 'i-0a1b2c3d4e5f60718', account: '444455556666', region: 'us-gov-west-1' } });
+  });
+
+  it('a control finding\'s account and region: the resource ARN, the finding and the product must agree', () => {
+    const base = aggregated.detail.findings[0];
+    const edit = (change: (f: any) => void) => {
+      const f = structuredClone(base);
+      change(f);
+      return selectFinding(f);
+    };
+    const selected = { source: 'security-hub', ref: { kind: 'instance', id: 'i-0a1b2c3d4e5f60718', account: '444455556666', region: 'eu-west-1' } };
+    // Without (or with blank) AwsAccountId and Region, the resource ARN says where it is.
+    expect(edit((f) => {
+      delete f.AwsAccountId;
+      delete f.Region;
+    })).toMatchObject(selected);
+    expect(edit((f) => {
+      f.AwsAccountId = '  ';
+      f.Region = '';
+    })).toMatchObject(selected);
+    // Surrounding spaces are not part of an account, a region or a control id.
+    expect(edit((f) => {
+      f.AwsAccountId = ' 444455556666 ';
+      f.Compliance.SecurityControlId = ' EC2.8 ';
+    })).toMatchObject({ ...selected, control: 'EC2.8' });
+    // A finding of us-west-2 (in Security Hub's product there) naming an instance of eu-west-1.
+    expect(edit((f) => {
+      f.Region = 'us-west-2';
+      f.ProductArn = 'arn:aws:securityhub:us-west-2::product/aws/securityhub';
+    })).toEqual({ reason: 'finding of 444455556666/us-west-2 names a resource of 444455556666/eu-west-1' });
+    expect(edit((f) => (f.Region = 'us-west-2'))).toEqual({ reason: 'finding of 444455556666/us-west-2 names a resource of 444455556666/eu-west-1' });
+    // Security Hub's product of another region than the finding and its resource.
+    expect(edit((f) => (f.ProductArn = 'arn:aws:securityhub:us-east-1::product/aws/securityhub'))).toHaveProperty(
+      'reason',
+      expect.stringContaining('names a resource of 444455556666/eu-west-1'),
+    );
+  });
+
+  it('a control finding\'s resource must be an ARN of the expected type, read from the ARN\'s own fields', () => {
+    const base = aggregated.detail.findings[0];
+    const withResourceId = (id: unknown) => {
+      const f = structuredClone(base);
+      f.Resources[0].Id = id;
+      return selectFinding(f);
+    };
+    const notAnArn = { reason: 'Resources[0].Id is not a AwsEc2Instance ARN' };
+    // In the right account and region, but a volume.
+    expect(withResourceId('arn:aws:ec2:eu-west-1:444455556666:volume/vol-0123456789abcdef0')).toEqual(notAnArn);
+    // Not a string, even one that would print as the ARN.
+    expect(withResourceId(['arn:aws:ec2:eu-west-1:444455556666:instance/i-0a1b2c3d4e5f60718'])).toEqual(notAnArn);
+    expect(withResourceId('   ')).toEqual(notAnArn);
+    // A launch configuration ARN without a region: the place is not taken from an ARN inside the name.
+    const lc = structuredClone(aggregated.detail.findings[3]);
+    lc.Resources[0].Id =
+      'arn:aws:autoscaling::555566667777:launchConfiguration:0d1a4ce3-0000-4000-8000-000000000000:launchConfigurationName/web arn:aws:ec2:us-east-1:555566667777:x';
+    expect(selectFinding(lc)).toEqual({ reason: 'Resources[0].Id is not a AwsAutoScalingLaunchConfiguration ARN' });
+  });
+
+  it('a control finding without a ProductName (or a blank one) is still Security Hub\'s', () => {
+    const f = structuredClone(aggregated.detail.findings[0]);
+    delete f.ProductName;
+    expect(selectFinding(f)).toMatchObject({ source: 'security-hub', control: 'EC2.8' });
+    f.ProductName = ' ';
+    expect(selectFinding(f)).toMatchObject({ source: 'security-hub', control: 'EC2.8' });
+  });
+
+  it('the envelope: every ignored finding is listed by its Id, and missing parts read as empty', () => {
+    const e = structuredClone(event);
+    e.detail.findings = [
+      'not a finding',
+      { ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub' },
+      { Id: 'arn:aws:guardduty:us-east-1:111122223333:detector/x/finding/y', ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/guardduty' },
+    ];
+    expect(read(e).ignored).toEqual([
+      { findingId: '(no Id)', reason: 'not an ASFF finding object' },
+      { findingId: '(no Id)', reason: 'finding has no Id' },
+      { findingId: 'arn:aws:guardduty:us-east-1:111122223333:detector/x/finding/y', reason: expect.stringContaining('neither an imds-guard finding') },
+    ]);
+    // No findings, no action ARN, no action name: nothing selected, nothing ignored, a generic name.
+    const bare = { 'detail-type': 'Security Hub Findings - Custom Action', source: 'aws.securityhub', detail: { findings: 'none' }, resources: 'none' };
+    expect(readCustomAction(bare)).toEqual({ actionName: 'custom action', selected: [], ignored: [] });
+  });
+
   it('hub settings: member role name and allow-list are validated', () => {
     expect(loadActionSettings({})).toEqual({ memberRole: 'imds-guard-member' });
     expect(loadActionSettings({ IMDS_GUARD_MEMBER_ROLE: 'imds-guard-member-2', IMDS_GUARD_MEMBER_ACCOUNTS: '444455556666, 555566667777' })).toEqual({
@@ -145,6 +261,17 @@ describe('Security Hub custom action: reading the selected findings', () => {
     });
     expect(() => loadActionSettings({ IMDS_GUARD_MEMBER_ROLE: 'a/b' })).toThrow(/IMDS_GUARD_MEMBER_ROLE/);
     expect(() => loadActionSettings({ IMDS_GUARD_MEMBER_ACCOUNTS: '12' })).toThrow(/IMDS_GUARD_MEMBER_ACCOUNTS/);
+  });
+
+  it('hub settings: spaces and empty entries are not names or accounts; an account id is exactly 12 digits', () => {
+    expect(loadActionSettings({ IMDS_GUARD_MEMBER_ROLE: ' imds-guard-admin ' })).toEqual({ memberRole: 'imds-guard-admin' });
+    expect(loadActionSettings({ IMDS_GUARD_MEMBER_ROLE: '  ' })).toEqual({ memberRole: 'imds-guard-member' });
+    // A blank allow-list is no allow-list (Organizations decides), not one that refuses every account.
+    expect(loadActionSettings({ IMDS_GUARD_MEMBER_ACCOUNTS: '  ' })).toEqual({ memberRole: 'imds-guard-member' });
+    expect(loadActionSettings({ IMDS_GUARD_MEMBER_ACCOUNTS: '444455556666,' }).memberAccounts).toEqual(new Set(['444455556666']));
+    for (const bad of ['4444555566667', 'x444455556666', '444455556666x']) {
+      expect(() => loadActionSettings({ IMDS_GUARD_MEMBER_ACCOUNTS: `555566667777,${bad}` })).toThrow(`IMDS_GUARD_MEMBER_ACCOUNTS: "${bad}" is not an account id`);
+    }
   });
 
   it('the resource types and controls come from the kinds registry', () => {

@@ -118,6 +118,8 @@ describe('custom action in the hub (aggregated console)', () => {
     // One AssumeRole per account (two regions of MEMBER), the role path and name of the member stack.
     const assumed = sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn);
     expect(assumed.sort()).toEqual([`arn:aws:iam::${MEMBER}:role/imds-guard/imds-guard-member`, `arn:aws:iam::${NO_ROLE}:role/imds-guard/imds-guard-member`]);
+    // The member's CloudTrail names the hub's custom action as the session behind every change.
+    expect(new Set(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleSessionName))).toEqual(new Set(['imds-guard-custom-action']));
     // Organizations is asked once per account.
     expect(organizations.commandCalls(DescribeAccountCommand).map((c) => c.args[0].input.AccountId).sort()).toEqual([MEMBER, NO_ROLE, OUTSIDE].sort());
     // Every EC2 call in the member was signed with the member role's credentials.
