@@ -274,15 +274,14 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   // A template that leaves the hop limit unset launches with the account default's: judge and fix that value (as evaluate does).
   const inheritedHop: number | undefined = remediation.inheritedOptions?.(subject)?.httpPutResponseHopLimit;
   const hop = current.httpPutResponseHopLimit ?? inheritedHop;
-  const { target, hopNote: plannedHopNote } = targetFor({ ...current, httpPutResponseHopLimit: hop }, policy);
+  const { target, hopNote } = targetFor({ ...current, httpPutResponseHopLimit: hop }, policy);
   // The change either requires IMDSv2 (HttpTokens), or, with HttpTokens already required, only lowers the hop limit.
   const tokensChange = current.httpTokens !== 'required';
   const hopOnly = !tokensChange && hop !== undefined && hop > policy.hopLimitCeiling && remediation.pending?.(subject, policy) !== true;
-  let hopNote = plannedHopNote;
   if (hopOnly && target.httpPutResponseHopLimit === undefined) {
     // Lowering is off: plan the change anyway, so its own gate (hop-limit-lowering) is what holds it back, by name.
+    // (No hop note of its own: that gate always fails then, so the summary names the gate, never the change.)
     target.httpPutResponseHopLimit = policy.hopLimitCeiling;
-    hopNote = `hop limit would be lowered from ${hop} to ${policy.hopLimitCeiling}`;
   }
 
   // exempt: evaluate already makes exempt resources NOT_APPLICABLE, so `applicable` stops them first;

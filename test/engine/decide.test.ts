@@ -380,3 +380,201 @@ describe('decide: safety gates', () => {
     expect(decide(verdict(configurationSubject()), policy(), { now: NOW }).execute).toBe(true);
   });
 });
+
+describe('decide: what the plan says', () => {
+  it('says why nothing is done for a gone, not-applicable or compliant resource', () => {
+    const gone = decide(verdict({ kind: 'missing' as const, ref: instanceSubject().ref }, 'NOT_APPLICABLE'), policy(), { now: NOW });
+    expect(gone.summary).toBe('Nothing to do: the resource no longer exists.');
+    const terminated = instanceSubject({ state: 'terminated' });
+    const notApplicable = decide(
+      {
+        ...verdict(terminated, 'NOT_APPLICABLE'),
+        checks: [
+          { check: 'imdsv2', control: 'EC2.8', compliance: 'NOT_APPLICABLE', reason: 'the instance is terminated' },
+          { check: 'hop-limit', control: 'EC2.8', compliance: 'COMPLIANT', reason: 'hop limit 2' },
+          { check: 'imdsv2', control: 'EC2.8', compliance: 'NOT_APPLICABLE', reason: 'nothing to judge' },
+        ],
+      } as never,
+      policy(),
+      { now: NOW },
+    );
+    expect(gateOf(notApplicable, 'applicable')?.reason).toBe('not applicable: the instance is terminated; nothing to judge');
+    expect(notApplicable.summary).toBe('Nothing to do: not applicable: the instance is terminated; nothing to judge.');
+    const noReason = decide({ ...verdict(terminated, 'NOT_APPLICABLE'), checks: [] }, policy(), { now: NOW });
+    expect(noReason.summary).toBe('Nothing to do: not applicable: not-applicable.');
+    const compliant = decide(verdict(instanceSubject(), 'COMPLIANT'), policy(), { now: NOW, usage: KNOWN_UNUSED });
+    expect(compliant.summary).toBe('Nothing to do: already compliant.');
+  });
+
+  it('never plans a change for a resource that no longer exists, whatever the verdict says', () => {
+    const plan = decide(verdict({ kind: 'missing' as const, ref: instanceSubject().ref }), policy(), { now: NOW, humanRequest: true });
+    expect(plan).toMatchObject({ action: 'none', execute: false, summary: 'Nothing to do: the resource no longer exists.' });
+  });
+
+  it('names the reasons of a non-compliant verdict', () => {
+    const v = verdict(instanceSubject());
+    const plan = decide({ ...v, checks: [...v.checks, { check: 'hop-limit', control: 'EC2.8', compliance: 'NON_COMPLIANT', reason: 'hop limit 5 above 2' }] }, policy(), {
+      now: NOW,
+      usage: KNOWN_UNUSED,
+    });
+    expect(gateOf(plan, 'non-compliant')?.reason).toBe('HttpTokens is optional; hop limit 5 above 2');
+  });
+
+  it('says the exemption looked for, and why a kind is not remediated', () => {
+    const plan = decide(verdict(instanceSubject()), policy({ remediate: { instance: false } as never }), { now: NOW, usage: KNOWN_UNUSED });
+    expect(gateOf(plan, 'exempt')?.reason).toBe('no imds-guard:exempt tag');
+    expect(gateOf(plan, 'kind-enabled')?.reason).toBe('remediation of instances is off (IMDS_GUARD_REMEDIATE)');
+    expect(plan.summary).toContain('remediation of instances is off (IMDS_GUARD_REMEDIATE)');
+    const lc = decide(verdict(configurationSubject()), policy(), { now: NOW });
+    expect(gateOf(lc, 'exempt')?.reason).toBe('launch configurations have no tags; not listed in IMDS_GUARD_EXEMPT_LAUNCH_CONFIGURATIONS');
+  });
+
+  it('says whether the metadata endpoint is on', () => {
+    const disabled = instanceSubject({ metadata: { httpTokens: 'optional', httpEndpoint: 'disabled', httpPutResponseHopLimit: 1 } });
+    expect(gateOf(decide(verdict(disabled), policy(), { now: NOW, usage: KNOWN_UNUSED }), 'endpoint-enabled')?.reason).toContain('imds-guard never turns it on');
+    expect(gateOf(decide(verdict(instanceSubject()), policy(), { now: NOW, usage: KNOWN_UNUSED }), 'endpoint-enabled')).toMatchObject({
+      passed: true,
+      reason: 'metadata endpoint enabled',
+    });
+    // A template that leaves the endpoint unset launches with it on.
+    expect(gateOf(decide(verdict(templateSubject()), policy(), { now: NOW }), 'endpoint-enabled')).toMatchObject({
+      passed: true,
+      reason: 'metadata endpoint not disabled',
+    });
+  });
+
+  it('keeps what a rollback restores only for kinds the watch follows', () => {
+    const instance = decide(verdict(instanceSubject()), policy(), { now: NOW, usage: KNOWN_UNUSED });
+    expect(instance.previous).toEqual({ httpTokens: 'optional', httpPutResponseHopLimit: 2, httpEndpoint: 'enabled' });
+    const template = decide(verdict(templateSubject()), policy(), { now: NOW });
+    expect(template).not.toHaveProperty('previous');
+  });
+
+  it('says before the change what cannot be undone, and only then', () => {
+    const plain = decide(verdict(instanceSubject()), policy(), { now: NOW, usage: KNOWN_UNUSED });
+    expect(plain).not.toHaveProperty('irreversible');
+    expect(plain.summary).toBe('Will set HttpTokens=required on instance i-0abc1234def567890 (hop limit kept at 2).');
+    const enforced = decide(verdict(instanceSubject({ accountEnforced: true })), policy(), { now: NOW, usage: KNOWN_UNUSED });
+    expect(enforced.irreversible).toContain('cannot be rolled back while the account enforces IMDSv2');
+    expect(enforced.summary).toMatch(/^Will set HttpTokens=required on instance i-0abc1234def567890 \(hop limit kept at 2\); this cannot be rolled back/);
+  });
+
+  it('dry-run says what it would do only when the mode alone holds the plan', () => {
+    const dry = policy({ mode: 'dry-run' });
+    expect(decide(verdict(instanceSubject()), dry, { now: NOW, usage: KNOWN_UNUSED }).summary).toMatch(/^Dry run: would set HttpTokens=required/);
+    // Another gate after mode holds it too: that is what the summary names.
+    const unknown = decide(verdict(instanceSubject()), dry, { now: NOW });
+    expect(unknown.gates.filter((g) => !g.passed).map((g) => g.gate)).toEqual(['mode', 'usage-known']);
+    expect(unknown.summary).toMatch(/^Not remediated: dry-run mode \(plan only\): no change is made to resources; IMDSv1 usage was not looked up/);
+    // Detect mode alone is no dry run.
+    const detect = decide(verdict(instanceSubject()), policy({ mode: 'detect' }), { now: NOW, usage: KNOWN_UNUSED });
+    expect(detect.summary).toMatch(/^Not remediated: detect mode/);
+    // A person's request passes the mode gate; what holds the plan then is no dry run either.
+    const exempt = instanceSubject({ tags: { 'imds-guard:exempt': 'legacy agent' } });
+    const asked = decide(verdict(exempt), dry, { now: NOW, usage: KNOWN_UNUSED, humanRequest: true });
+    expect(asked.gates.filter((g) => !g.passed).map((g) => g.gate)).toEqual(['exempt']);
+    expect(asked.summary).toMatch(/^Not remediated: .*imds-guard:exempt=legacy agent/);
+  });
+
+  it('a verdict the resource no longer matches plans nothing, and says so', () => {
+    const fixed = instanceSubject({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 1, httpEndpoint: 'enabled' } });
+    const plan = decide(verdict(fixed), policy(), { now: NOW, usage: KNOWN_UNUSED });
+    expect(plan).toMatchObject({ action: 'none', execute: false, summary: 'Nothing to change: the settings imds-guard manages already comply.' });
+    expect(plan).not.toHaveProperty('target');
+    expect(plan).not.toHaveProperty('previous');
+  });
+
+  it('never raises a hop limit: a template inheriting the ceiling is left alone, with the reason its kind gives', () => {
+    // The verdict handed in predates the fix of the default version (evaluate now calls it compliant).
+    const subject = templateSubject({
+      defaultVersion: { versionNumber: 3, metadata: { httpTokens: 'required' } },
+      latestVersion: { versionNumber: 4, metadata: { httpTokens: 'optional' } },
+      accountDefaults: { httpPutResponseHopLimit: 2 },
+    } as never);
+    const plan = decide(verdict(subject), policy(), { now: NOW });
+    expect(plan).toMatchObject({ action: 'none', execute: false });
+    expect(plan).not.toHaveProperty('target');
+    expect(plan.summary).toBe('Not remediated: the default version already requires IMDSv2; version 4 ($Latest) does not and is left to its owner.');
+  });
+});
+
+describe('decide: enforcement-ready, said in the plan', () => {
+  const REQUIRED = { httpTokens: 'required' as const };
+
+  it('does not apply to an instance, nor where the policy does not ask for it', () => {
+    expect(gateOf(decide(verdict(instanceSubject()), policy(), { now: NOW, usage: KNOWN_UNUSED }), 'enforcement-ready')?.reason).toMatch(/^does not apply to an? instance$/);
+    const off = decide(verdict(accountSubject({ stage: stageReport('ready') })), policy(), { now: NOW });
+    expect(gateOf(off, 'enforcement-ready')?.reason).toBe('does not apply: HttpTokensEnforced is not asked for (IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT=false)');
+    expect(off.summary).toBe('Will set the us-east-1 account default to HttpTokens=required (hop limit left unset).');
+  });
+
+  it('names the stage it found ready', () => {
+    const strict = policy({ enforceAccountDefault: 'true' });
+    const plan = decide(evaluate(accountSubject({ metadata: REQUIRED, stage: stageReport('ready') }), strict), strict, { now: NOW });
+    expect(gateOf(plan, 'enforcement-ready')?.reason).toBe('the account-region is ready: a ready account-region');
+  });
+
+  it('when-ready waits (it does not refuse), while the rest of the change goes ahead', () => {
+    const p = policy({ enforceAccountDefault: 'when-ready' });
+    const plan = decide(verdict(accountSubject({ stage: stageReport('migrating') })), p, { now: NOW });
+    expect(plan).toMatchObject({ execute: true });
+    expect(gateOf(plan, 'enforcement-ready')?.reason).toContain('IMDS_GUARD_ENFORCE_ACCOUNT_DEFAULT=when-ready: HttpTokensEnforced waits: the account-region is not ready');
+  });
+
+  it('a hop limit lowered on a required default goes ahead without enforcement where not ready', () => {
+    const p = policy({ enforceAccountDefault: 'true', lowerHopLimit: true });
+    const plan = decide(verdict(accountSubject({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 5 }, stage: stageReport('migrating') })), p, { now: NOW });
+    expect(plan).toMatchObject({ execute: true, target: { httpTokens: 'required', httpPutResponseHopLimit: 2 } });
+    expect(plan.httpTokensEnforced).toBeUndefined();
+    expect(plan.summary).toContain('HttpTokensEnforced left off');
+  });
+
+  it('a required default whose hop limit stays is held where not ready: enforcement was all there was to change', () => {
+    const p = policy({ enforceAccountDefault: 'true' });
+    const plan = decide(verdict(accountSubject({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 1 }, stage: stageReport('migrating') })), p, { now: NOW });
+    expect(plan.execute).toBe(false);
+    expect(plan.target).toEqual({ httpTokens: 'required' });
+    expect(plan.gates.filter((g) => !g.passed).map((g) => g.gate)).toEqual(['enforcement-ready']);
+    // The held plan still shows what was asked.
+    expect(plan.httpTokensEnforced).toBe(true);
+    // A hop limit above the ceiling is not lowered without the setting: enforcement is what the plan asks for.
+    const high = decide(verdict(accountSubject({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 5 }, stage: stageReport('ready') })), p, { now: NOW });
+    expect(high.target).toEqual({ httpTokens: 'required' });
+    expect(high.httpTokensEnforced).toBe(true);
+  });
+
+  it('a default managed by a declarative policy: held whole, and says so without a message too', () => {
+    const p = policy({ enforceAccountDefault: 'true' });
+    const plan = decide(verdict(accountSubject({ managedBy: 'declarative-policy', stage: stageReport('managed') })), p, { now: NOW });
+    expect(plan.execute).toBe(false);
+    expect(plan.httpTokensEnforced).toBe(true);
+    expect(gateOf(plan, 'enforcement-ready')?.reason).toMatch(/^the instance metadata defaults are managed by a declarative policy: imds-guard never writes them/);
+  });
+});
+
+describe('decide: deleting a superseded launch configuration', () => {
+  const superseded = (createdTime?: Date) =>
+    configurationSubject({ supersededBy: { id: 'lt-0fff', name: 'imds-guard-web-lc' }, usedBy: [], ...(createdTime ? { createdTime } : {}) });
+  const NOTE = 'superseded by launch template imds-guard-web-lc (lt-0fff); delete the configuration to clear AutoScaling.3';
+
+  it('deletes one the account can create again', () => {
+    const plan = decide(verdict(superseded(new Date('2024-11-05T00:00:00Z'))), policy({ deleteSuperseded: 'true' }), { now: NOW });
+    expect(plan).toMatchObject({ action: 'delete-launch-configuration', execute: true, superseded: NOTE });
+    expect(gateOf(plan, 'recreatable')).toMatchObject({ passed: true, reason: expect.stringContaining('the account created it on 2024-11-05') });
+  });
+
+  it('holds one the account may not be able to create again, and says how to delete it anyway', () => {
+    const plan = decide(verdict(superseded()), policy({ deleteSuperseded: 'true' }), { now: NOW });
+    expect(plan.execute).toBe(false);
+    const reason = gateOf(plan, 'recreatable')?.reason;
+    expect(reason).toContain('cannot tell whether this account can create launch configurations again');
+    expect(reason).toContain('IMDS_GUARD_DELETE_SUPERSEDED=even-if-unrecreatable (fix --even-if-unrecreatable) deletes it anyway');
+    expect(plan.summary).toMatch(new RegExp(`^Not deleted \\(${NOTE.replace(/[()]/g, '\\$&')}\\): imds-guard cannot tell`));
+  });
+
+  it('deletes it anyway with even-if-unrecreatable', () => {
+    const plan = decide(verdict(superseded()), policy({ deleteSuperseded: 'even-if-unrecreatable' }), { now: NOW });
+    expect(plan).toMatchObject({ action: 'delete-launch-configuration', execute: true });
+    expect(gateOf(plan, 'recreatable')).toMatchObject({ passed: true, reason: expect.stringContaining('even-if-unrecreatable: deleted even if the account cannot create one again') });
+  });
+});
