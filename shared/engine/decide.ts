@@ -122,16 +122,16 @@ export function targetFor(current: MetadataOptions, policy: Policy): { target: M
   return { target, hopNote: `hop limit kept at ${hop}` };
 }
 
-function ageDays(subject: Subject, now: Date): number | undefined {
+/** Days since launch; without a launch time, older than any window (judged by its usage). */
+function ageDays(subject: Subject, now: Date): number {
   const launchTime = launchedFrom(subject)?.launchTime;
-  if (!launchTime) return undefined;
+  if (!launchTime) return Infinity;
   return (now.getTime() - launchTime.getTime()) / DAY_MS;
 }
 
 /** Launched less than the look-back window ago: too young to judge by usage (only then its AMI's ImdsSupport counts). */
 export function tooYoungToJudge(subject: Subject, policy: Pick<Policy, 'usageLookbackDays'>, now: Date): boolean {
-  const age = ageDays(subject, now);
-  return age !== undefined && age < policy.usageLookbackDays;
+  return ageDays(subject, now) < policy.usageLookbackDays;
 }
 
 function formatAge(days: number): string {
@@ -159,39 +159,33 @@ function usageGates(subject: Subject, policy: Policy, ctx: DecideContext, tokens
   }
   const usage = ctx.usage;
   const window = policy.usageLookbackDays;
-  const calls = usage?.noTokenCalls;
-
-  let unused: Gate;
-  if (calls !== undefined && calls !== null && calls > 0) {
-    const seen = usage?.lastSeen ? `, last at ${usage.lastSeen.toISOString()}` : '';
-    unused = gate(
-      'imdsv1-unused',
-      false,
-      `${calls} IMDSv1 call${calls === 1 ? '' : 's'} (MetadataNoToken) in the last ${usage?.lookbackDays ?? window} days${seen}: ` +
-        'requiring IMDSv2 would break that software; update it to IMDSv2 first (not overridable)',
-    );
-  } else if (calls === 0) {
-    unused = gate('imdsv1-unused', true, `no IMDSv1 calls (MetadataNoToken) in the last ${usage?.lookbackDays ?? window} days`);
-  } else {
-    unused = gate('imdsv1-unused', true, 'no IMDSv1 calls on record (see usage-known)');
+  if (usage !== undefined && (usage.noTokenCalls ?? 0) > 0) {
+    const calls = usage.noTokenCalls;
+    const seen = usage.lastSeen ? `, last at ${usage.lastSeen.toISOString()}` : '';
+    const reason =
+      `${calls} IMDSv1 call${calls === 1 ? '' : 's'} (MetadataNoToken) in the last ${usage.lookbackDays} days${seen}: ` +
+      'requiring IMDSv2 would break that software; update it to IMDSv2 first (not overridable)';
+    return [gate('imdsv1-unused', false, reason), gate('usage-known', true, 'usage is known (IMDSv1 in use)')];
   }
+  // From here on no IMDSv1 call is on record: zero over the window, no datapoints, or not looked up.
+  const unused =
+    usage?.noTokenCalls === 0
+      ? gate('imdsv1-unused', true, `no IMDSv1 calls (MetadataNoToken) in the last ${usage.lookbackDays} days`)
+      : gate('imdsv1-unused', true, 'no IMDSv1 calls on record (see usage-known)');
 
-  const age = ageDays(subject, ctx.now);
   const young = tooYoungToJudge(subject, policy, ctx.now);
   let unknownWhy: string | undefined;
-  if (calls !== undefined && calls !== null && calls > 0) {
-    unknownWhy = undefined; // known: it is used
-  } else if (young && age !== undefined) {
-    unknownWhy = `launched ${formatAge(age)} ago, less than the ${window}-day look-back window: too young to judge its IMDSv1 use`;
+  if (young) {
+    unknownWhy = `launched ${formatAge(ageDays(subject, ctx.now))} ago, less than the ${window}-day look-back window: too young to judge its IMDSv1 use`;
   } else if (usage === undefined) {
     unknownWhy = 'IMDSv1 usage was not looked up';
-  } else if (calls === null) {
+  } else if (usage.noTokenCalls === null) {
     unknownWhy = `no MetadataNoToken datapoints in the last ${usage.lookbackDays} days`;
   }
 
   let known: Gate;
   if (unknownWhy === undefined) {
-    known = gate('usage-known', true, calls && calls > 0 ? 'usage is known (IMDSv1 in use)' : `usage known over the full ${window}-day window`);
+    known = gate('usage-known', true, `usage known over the full ${window}-day window`);
   } else if (young && ctx.ami?.imdsSupport === 'v2.0') {
     known = gate('usage-known', true, `${unknownWhy}; its AMI declares ImdsSupport v2.0, so IMDSv2 is enforced at launch`);
   } else if (ctx.humanRequest) {
@@ -233,7 +227,8 @@ function modeGate(policy: Policy, ctx: DecideContext): Gate {
 
 function nothingToChange(subject: LiveSubject, current: MetadataOptions, target: MetadataOptions, policy: Policy): boolean {
   if (current.httpTokens !== 'required') return false;
-  if (target.httpPutResponseHopLimit !== undefined && target.httpPutResponseHopLimit !== current.httpPutResponseHopLimit) return false;
+  // A hop limit in the target is always a lowering (to the ceiling, from above it): a change.
+  if (target.httpPutResponseHopLimit !== undefined) return false;
   if (remediationOf(subject).pending?.(subject, policy) === true) return false;
   return true;
 }
