@@ -14,7 +14,7 @@ import { launchConfigurationRemedy, templateClientToken } from '../../../shared/
 import type { ResourceRef } from '../../../shared/model.js';
 import { annotationFor } from '../../../shared/sinks/securityhub.js';
 import { planFor, remediationHarness } from '../../act/harness.js';
-import { awsError, ec2Error } from '../../support/aws-errors.js';
+import { awsError, ec2Error, timeoutError } from '../../support/aws-errors.js';
 import { configurationSubject, policy } from '../../act/helpers.js';
 
 const { ec2, autoScaling, deps } = remediationHarness();
@@ -120,8 +120,8 @@ describe('launch configuration', () => {
     );
     const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
     expect(outcome).toMatchObject({ status: 'failed' });
-    expect(outcome!.message).toContain('could not move: api-asg');
-    expect(outcome!.message).toContain('moved web-asg');
+    expect(outcome!.message).toContain('with HttpTokens=required; moved web-asg to it ($Default); could not move: api-asg (');
+    expect(outcome!.message).toContain('; launch configuration web-lc is still in use');
   });
 
   it('deletes a superseded configuration only on request, and never one a group uses again', async () => {
@@ -253,6 +253,15 @@ describe('launch configuration: what is written to AWS and what the outcome says
     const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
     expect(outcome).toMatchObject({ status: 'failed' });
     expect(outcome!.message).toContain('UnauthorizedOperation');
+    expect(ec2.commandCalls(DescribeLaunchTemplatesCommand)).toHaveLength(0);
+    expect(autoScaling.commandCalls(UpdateAutoScalingGroupCommand)).toHaveLength(0);
+  });
+
+  it('a CreateLaunchTemplate that timed out is a failure, not a template that already exists', async () => {
+    ec2.on(CreateLaunchTemplateCommand).rejects(timeoutError('request', 30000, 3));
+    const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
+    expect(outcome).toMatchObject({ status: 'failed' });
+    expect(outcome!.message).toContain('TimeoutError: no answer within the request timeout');
     expect(ec2.commandCalls(DescribeLaunchTemplatesCommand)).toHaveLength(0);
     expect(autoScaling.commandCalls(UpdateAutoScalingGroupCommand)).toHaveLength(0);
   });
