@@ -133,7 +133,7 @@ export async function migrateLaunchConfiguration(plan: Plan, ctx: ActContext): P
   if (failed.length > 0) {
     throw new Error(`${notes.join('; ')}; could not move: ${failed.join(', ')}; launch configuration ${lcName} is still in use`);
   }
-  if (policy.instanceRefresh && moved.length > 0) notes.push(...(await refreshGroups(clients.autoScaling, moved)));
+  if (policy.instanceRefresh) notes.push(...(await refreshGroups(clients.autoScaling, moved)));
   // The configuration itself still allows IMDSv1 (AutoScaling.3 stays FAILED): no "verified compliant", the note says what is left.
   const superseded = supersededNote(`launch template ${templateName} (${templateId})`);
   notes.push(`launch configuration ${lcName} is kept: ${superseded}`);
