@@ -272,7 +272,9 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   const { target, hopNote } = targetFor({ ...current, httpPutResponseHopLimit: hop }, policy);
   // The change either requires IMDSv2 (HttpTokens), or, with HttpTokens already required, only lowers the hop limit.
   const tokensChange = current.httpTokens !== 'required';
-  const hopOnly = !tokensChange && hop !== undefined && hop > policy.hopLimitCeiling && remediation.pending?.(subject, policy) !== true;
+  // A change the kind still has to make beyond the options (the account default's HttpTokensEnforced).
+  const pendingChange = remediation.pending?.(subject, policy) === true;
+  const hopOnly = !tokensChange && hop !== undefined && hop > policy.hopLimitCeiling && !pendingChange;
   if (hopOnly && target.httpPutResponseHopLimit === undefined) {
     // Lowering is off: plan the change anyway, so its own gate (hop-limit-lowering) is what holds it back, by name.
     // (No hop note of its own: that gate always fails then, so the summary names the gate, never the change.)
@@ -328,7 +330,8 @@ export function decide(verdict: Verdict, policy: Policy, context: DecideContext)
   gates.push(...usageGates(subject, policy, context, tokensChange));
 
   // hop-limit-lowering
-  gates.push(hopLimitGate(hop, tokensChange, policy));
+  // A hop limit kept above the ceiling never holds a change that is made for another reason.
+  gates.push(hopLimitGate(hop, tokensChange || pendingChange, policy));
 
   const plan: Plan = { ref, action: remediation.action, target, gates, execute: false, summary: '', ...remediation.extras?.(subject, policy) };
 

@@ -541,6 +541,9 @@ describe('decide: enforcement-ready, said in the plan', () => {
     const high = decide(verdict(accountSubject({ metadata: { httpTokens: 'required', httpPutResponseHopLimit: 5 }, stage: stageReport('ready') })), p, { now: NOW });
     expect(high.target).toEqual({ httpTokens: 'required' });
     expect(high.httpTokensEnforced).toBe(true);
+    // ...and the high hop limit does not hold the enforcement back (the account-region is ready).
+    expect(high.execute).toBe(true);
+    expect(gateOf(high, 'hop-limit-lowering')).toMatchObject({ passed: true, reason: expect.stringContaining('hop limit kept at 5, above the ceiling 2') });
   });
 
   it('a default managed by a declarative policy: held whole, and says so without a message too', () => {
