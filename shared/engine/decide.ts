@@ -99,6 +99,9 @@ export interface DecideContext {
 
 const DAY_MS = 86_400_000;
 
+/** "an instance", "a launch template". */
+const withArticle = (words: string): string => `${/^[aeiou]/i.test(words) ? 'an' : 'a'} ${words}`;
+
 function gate(id: GateId, passed: boolean, reason: string): Gate {
   return { gate: id, passed, reason };
 }
@@ -149,8 +152,8 @@ function usageGates(subject: Subject, policy: Policy, ctx: DecideContext, tokens
   if (!description.usageMeasured) {
     const words = description.words.one;
     return [
-      gate('imdsv1-unused', true, `does not apply to a ${words} (usage is measured on instances)`),
-      gate('usage-known', true, `does not apply to a ${words}`),
+      gate('imdsv1-unused', true, `does not apply to ${withArticle(words)} (usage is measured on instances)`),
+      gate('usage-known', true, `does not apply to ${withArticle(words)}`),
     ];
   }
   if (ctx.usageError !== undefined) {
@@ -376,7 +379,7 @@ function enforcementGate(
   words: string,
 ): { gate: Gate; drop: boolean; left?: string } {
   const setting = `${SETTINGS.enforceAccountDefault}=${policy.enforceAccountDefault}`;
-  if (state === undefined) return { gate: gate('enforcement-ready', true, `does not apply to a ${words}`), drop: false };
+  if (state === undefined) return { gate: gate('enforcement-ready', true, `does not apply to ${withArticle(words)}`), drop: false };
   if (plan.httpTokensEnforced !== true) {
     return { gate: gate('enforcement-ready', true, `does not apply: HttpTokensEnforced is not asked for (${setting})`), drop: false };
   }
