@@ -86,11 +86,14 @@ describe('account defaults', () => {
       .resolvesOnce({ AccountLevel: {} })
       .resolves({ AccountLevel: { HttpTokens: 'required', HttpTokensEnforced: 'enabled' } });
     ec2.on(ModifyInstanceMetadataDefaultsCommand).resolves({ Return: true });
-    await remediate([planFor(accountSubject({ stage: stageReport('ready') }), p)], deps(p));
+    const [outcome] = await remediate([planFor(accountSubject({ stage: stageReport('ready') }), p)], deps(p));
     expect(ec2.commandCalls(ModifyInstanceMetadataDefaultsCommand)[0]!.args[0].input).toEqual({
       HttpTokens: 'required',
       HttpTokensEnforced: 'enabled',
     });
+    // Read again: both as asked.
+    expect(outcome).toMatchObject({ status: 'remediated', verifiedCompliance: 'COMPLIANT' });
+    expect(outcome!.message).toContain('; read again: HttpTokens=required, HttpTokensEnforced=enabled');
   });
 
   it('defaults managed by a declarative policy are left alone', async () => {
