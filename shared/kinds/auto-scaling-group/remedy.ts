@@ -14,9 +14,9 @@ import { AUTO_SCALING_GROUP_PERMISSIONS, loadAutoScalingGroups, repointAutoScali
 import { planRepoint } from './judge.js';
 
 async function repoint(plan: Plan, { clients, policy }: ActContext): Promise<ActionResult> {
-  const scope = { account: plan.ref.account, region: plan.ref.region };
   const defaults = async () => accountDefaultsMetadata(await getInstanceMetadataDefaults(clients.ec2));
-  const { subjects } = await loadAutoScalingGroups(clients, scope, [plan.ref.id], defaults);
+  // The ref is the scope: the subject's ref is built from its account and Region.
+  const { subjects } = await loadAutoScalingGroups(clients, plan.ref, [plan.ref.id], defaults);
   const subject = subjects[0];
   if (subject === undefined) throw new ActionRefused(`group ${plan.ref.id} no longer exists`);
   const now = planRepoint(subject, policy);
