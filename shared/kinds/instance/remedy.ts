@@ -41,7 +41,8 @@ export async function fixInstance(plan: Plan, { clients, now }: ActContext): Pro
       new ModifyInstanceMetadataOptionsCommand({
         InstanceId: instanceId,
         HttpTokens: 'required',
-        ...(hop !== undefined ? { HttpPutResponseHopLimit: hop } : {}),
+        // undefined (the plan keeps the hop limit) is not sent: the SDK serialises no parameter for it
+        HttpPutResponseHopLimit: hop,
       }),
     );
   } catch (error) {
