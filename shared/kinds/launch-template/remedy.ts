@@ -45,28 +45,22 @@ export function fixedMetadataOptions(
   source: LaunchTemplateInstanceMetadataOptions | undefined,
   hopLimit?: number,
 ): LaunchTemplateInstanceMetadataOptionsRequest {
-  const out: LaunchTemplateInstanceMetadataOptionsRequest = {};
-  if (source?.HttpEndpoint !== undefined) out.HttpEndpoint = source.HttpEndpoint;
-  if (source?.HttpProtocolIpv6 !== undefined) out.HttpProtocolIpv6 = source.HttpProtocolIpv6;
-  if (source?.InstanceMetadataTags !== undefined) out.InstanceMetadataTags = source.InstanceMetadataTags;
-  const hop = hopLimit ?? source?.HttpPutResponseHopLimit;
-  if (hop !== undefined) out.HttpPutResponseHopLimit = hop;
-  out.HttpTokens = 'required';
-  return out;
+  // A field the source lacks is undefined here, and the SDK sends no parameter for an undefined member.
+  return {
+    HttpEndpoint: source?.HttpEndpoint,
+    HttpProtocolIpv6: source?.HttpProtocolIpv6,
+    InstanceMetadataTags: source?.InstanceMetadataTags,
+    HttpPutResponseHopLimit: hopLimit ?? source?.HttpPutResponseHopLimit,
+    HttpTokens: 'required',
+  };
 }
 
 function blockDevicesAsRequest(mappings: readonly LaunchTemplateBlockDeviceMapping[]): LaunchTemplateBlockDeviceMappingRequest[] {
-  return mappings.map((m) => {
-    const out: LaunchTemplateBlockDeviceMappingRequest = {};
-    if (m.DeviceName !== undefined) out.DeviceName = m.DeviceName;
-    if (m.VirtualName !== undefined) out.VirtualName = m.VirtualName;
-    if (m.NoDevice !== undefined) out.NoDevice = m.NoDevice;
-    if (m.Ebs) out.Ebs = { ...m.Ebs };
-    return out;
-  });
+  // As with the metadata options, an undefined member is not sent.
+  return mappings.map((m) => ({ DeviceName: m.DeviceName, VirtualName: m.VirtualName, NoDevice: m.NoDevice, Ebs: m.Ebs && { ...m.Ebs } }));
 }
 
-function describeUses(uses: readonly TemplateUse[]): { following: string[]; pinned: string[]; text: string } {
+function describeUses(uses: readonly TemplateUse[]): { following: string[]; text: string } {
   const following = uses.filter((u) => u.version === '$Default' || u.version === '$Latest').map((u) => u.group);
   const pinned = uses.filter((u) => u.version !== '$Default' && u.version !== '$Latest');
   const parts: string[] = [];
@@ -79,7 +73,7 @@ function describeUses(uses: readonly TemplateUse[]): { following: string[]; pinn
       `groups pinned to a version, NOT picking up the fix until set to $Default: ${pinned.map((u) => `${u.group} (version ${u.version})`).join(', ')}`,
     );
   }
-  return { following, pinned: pinned.map((u) => u.group), text: parts.join('; ') };
+  return { following, text: parts.join('; ') };
 }
 
 export async function fixLaunchTemplate(plan: Plan, ctx: ActContext): Promise<ActionResult> {
@@ -144,7 +138,8 @@ export async function fixLaunchTemplate(plan: Plan, ctx: ActContext): Promise<Ac
     `created version ${newVersion} of ${name ?? templateId} from version ${source.VersionNumber} with HttpTokens=required and made it the default`,
     usesText.text,
   ];
-  if (policy.instanceRefresh && usesText.following.length > 0) notes.push(...(await refreshGroups(clients.autoScaling, usesText.following)));
+  // refreshGroups of no group starts nothing and notes nothing
+  if (policy.instanceRefresh) notes.push(...(await refreshGroups(clients.autoScaling, usesText.following)));
   return { changed: true, verified: ok ? 'COMPLIANT' : 'NON_COMPLIANT', message: notes.join('; ') };
 }
 
