@@ -57,7 +57,7 @@ export function fixedMetadataOptions(
 
 function blockDevicesAsRequest(mappings: readonly LaunchTemplateBlockDeviceMapping[]): LaunchTemplateBlockDeviceMappingRequest[] {
   // As with the metadata options, an undefined member is not sent.
-  return mappings.map((m) => ({ DeviceName: m.DeviceName, VirtualName: m.VirtualName, NoDevice: m.NoDevice, Ebs: m.Ebs && { ...m.Ebs } }));
+  return mappings.map((m) => ({ DeviceName: m.DeviceName, VirtualName: m.VirtualName, NoDevice: m.NoDevice, Ebs: m.Ebs }));
 }
 
 function describeUses(uses: readonly TemplateUse[]): { following: string[]; text: string } {
