@@ -221,6 +221,8 @@ describe('launch template', () => {
       await expect(fixLaunchTemplate(planOf(), context())).rejects.toThrow(`launch template ${TEMPLATE} has no default version`);
       templateMocks([{ ...defaultVersion, VersionNumber: undefined }]);
       await expect(fixLaunchTemplate(planOf(), context())).rejects.toThrow('has no default version');
+      ec2.on(DescribeLaunchTemplateVersionsCommand).resolves({});
+      await expect(fixLaunchTemplate(planOf(), context())).rejects.toThrow('has no default version');
       expect(writes()).toEqual([]);
     });
 
@@ -288,6 +290,9 @@ describe('launch template', () => {
       expect(await check([{ VersionNumber: 4, LaunchTemplateData: { MetadataOptions: { HttpTokens: 'optional' } } }])).toMatchObject({ verified: 'NON_COMPLIANT' });
       expect(await check([{ VersionNumber: 4, LaunchTemplateData: {} }])).toMatchObject({ verified: 'NON_COMPLIANT' });
       expect(await check([{ VersionNumber: 4 }])).toMatchObject({ verified: 'NON_COMPLIANT' });
+      templateMocks();
+      ec2.on(DescribeLaunchTemplateVersionsCommand, { LaunchTemplateId: TEMPLATE, Versions: ['$Default'] }).resolves({});
+      expect(await fixLaunchTemplate(planOf(), context())).toMatchObject({ changed: true, verified: 'NON_COMPLIANT' });
     });
 
     it('reports each group refresh after the change', async () => {
