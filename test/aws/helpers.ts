@@ -1,6 +1,6 @@
 /** Test helpers for the describe adapters: fixtures of API replies and mocked clients (errors: test/support/aws-errors.ts). */
 import { readFileSync } from 'node:fs';
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { Client, MetadataBearer } from '@smithy/types';
@@ -53,4 +53,19 @@ export function mockClients() {
 export function mockedClients() {
   const clients = newClients();
   return { clients, ec2: mocked(clients.ec2), autoScaling: mocked(clients.autoScaling) };
+}
+
+/** A DescribeAutoScalingGroups record: a small group, plus whatever `extra` says about its launch source. */
+export function groupRecord(name: string, extra: Partial<AutoScalingGroup> = {}): AutoScalingGroup {
+  return {
+    AutoScalingGroupName: name,
+    MinSize: 1,
+    MaxSize: 2,
+    DesiredCapacity: 1,
+    DefaultCooldown: 300,
+    AvailabilityZones: ['us-east-1a'],
+    HealthCheckType: 'EC2',
+    CreatedTime: new Date('2024-01-01T00:00:00Z'),
+    ...extra,
+  };
 }

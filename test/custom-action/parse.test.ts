@@ -8,6 +8,13 @@ const load = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/secu
 const event = load('custom-action.json');
 const aggregated = load('custom-action-aggregated.json');
 
+/** selectFinding of the aggregated sample's first (control) finding, changed by `change`. */
+function edit(change: (f: any) => void) {
+  const f = structuredClone(aggregated.detail.findings[0]);
+  change(f);
+  return selectFinding(f);
+}
+
 function read(e: unknown): CustomActionRequest {
   const r = readCustomAction(e);
   if ('error' in r) throw new Error(r.error);
@@ -72,12 +79,6 @@ describe('Security Hub custom action: reading the selected findings', () => {
   });
 
   it('Security Hub control findings: other controls, wrong resource types and mismatched accounts are ignored', () => {
-    const base = aggregated.detail.findings[0];
-    const edit = (change: (f: any) => void) => {
-      const f = structuredClone(base);
-      change(f);
-      return selectFinding(f);
-    };
     expect(edit((f) => (f.Compliance.SecurityControlId = 'S3.1'))).toHaveProperty('reason', expect.stringContaining('not one imds-guard fixes'));
     expect(edit((f) => (f.Resources[0].Type = 'AwsEc2LaunchTemplate'))).toHaveProperty('reason', expect.stringContaining('expected AwsEc2Instance'));
     expect(edit((f) => (f.AwsAccountId = '123456789012'))).toHaveProperty('reason', expect.stringContaining('names a resource of 444455556666'));
@@ -138,12 +139,6 @@ describe('Security Hub custom action: reading the selected findings', () => {
   });
 
   it('refusal reasons name what was wrong: the control, the resource type, the product', () => {
-    const base = aggregated.detail.findings[0];
-    const edit = (change: (f: any) => void) => {
-      const f = structuredClone(base);
-      change(f);
-      return selectFinding(f);
-    };
     const fixed = 'EC2.8, EC2.170, AutoScaling.3';
     expect(edit((f) => (f.Compliance.SecurityControlId = 'S3.1'))).toEqual({ reason: `Security Hub control S3.1 is not one imds-guard fixes (${fixed})` });
     expect(edit((f) => delete f.Compliance)).toEqual({ reason: `Security Hub control (none) is not one imds-guard fixes (${fixed})` });
@@ -174,12 +169,6 @@ describe('Security Hub custom action: reading the selected findings', () => {
   });
 
   it('a control finding\'s account and region: the resource ARN, the finding and the product must agree', () => {
-    const base = aggregated.detail.findings[0];
-    const edit = (change: (f: any) => void) => {
-      const f = structuredClone(base);
-      change(f);
-      return selectFinding(f);
-    };
     const selected = { source: 'security-hub', ref: { kind: 'instance', id: 'i-0a1b2c3d4e5f60718', account: '444455556666', region: 'eu-west-1' } };
     // Without (or with blank) AwsAccountId and Region, the resource ARN says where it is.
     expect(edit((f) => {

@@ -5,6 +5,7 @@
  * failing; it fails when nothing could be read. Mocked SDK clients, one
  * resource of every kind.
  */
+import { groupRecord } from '../aws/helpers.js';
 import { readFileSync } from 'node:fs';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
@@ -61,19 +62,7 @@ function estate(): void {
     LaunchConfigurations: [{ LaunchConfigurationName: CONFIGURATION, ImageId: 'ami-0abcdef1234567890', InstanceType: 't3.micro', CreatedTime: new Date('2020-01-01T00:00:00Z'), SecurityGroups: [], BlockDeviceMappings: [] }],
   });
   autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
-    AutoScalingGroups: [
-      {
-        AutoScalingGroupName: GROUP,
-        LaunchTemplate: { LaunchTemplateId: TEMPLATE, Version: '$Default' },
-        MinSize: 1,
-        MaxSize: 2,
-        DesiredCapacity: 1,
-        DefaultCooldown: 300,
-        AvailabilityZones: ['us-east-1a'],
-        HealthCheckType: 'EC2',
-        CreatedTime: new Date('2024-01-01T00:00:00Z'),
-      },
-    ],
+    AutoScalingGroups: [groupRecord(GROUP, { LaunchTemplate: { LaunchTemplateId: TEMPLATE, Version: '$Default' } })],
   });
 }
 

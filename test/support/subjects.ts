@@ -4,6 +4,7 @@ import type { InstanceSubject } from '../../shared/kinds/instance/subject.js';
 import type { LaunchConfigurationSubject } from '../../shared/kinds/launch-configuration/subject.js';
 import type { LaunchTemplateSubject } from '../../shared/kinds/launch-template/subject.js';
 import type { MetadataOptions, ResourceRef } from '../../shared/model.js';
+import type { Plan } from '../../shared/verdict.js';
 import type { Blocker, StageName, StageReport } from '../../shared/kinds/stage.js';
 import type { AutoScalingGroupSubject, LaunchSource } from '../../shared/kinds/auto-scaling-group/subject.js';
 
@@ -77,4 +78,9 @@ export function stageReport(stage: StageName, extra: Partial<StageReport> = {}):
 
 export function autoScalingGroup(name: string, sources: LaunchSource[], extra: Partial<AutoScalingGroupSubject> = {}): AutoScalingGroupSubject {
   return { kind: 'auto-scaling-group', ref: ref('auto-scaling-group', name), name, tags: {}, sources, accountDefaults: {}, ...extra };
+}
+
+/** A plan cleared to run (no gates) that requires IMDSv2: what a remedy is handed. */
+export function clearedPlan(ref: ResourceRef, action: Plan['action'], extra: Partial<Plan> = {}): Plan {
+  return { ref, action, target: { httpTokens: 'required' }, gates: [], execute: true, summary: '', ...extra };
 }

@@ -12,3 +12,11 @@ export function watchedInstanceReply(instanceId: string, flippedAt: Date): Pick<
     Reservations: [{ Instances: [{ InstanceId: instanceId, State: { Name: 'running' }, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }] }],
   };
 }
+
+/**
+ * The ModifyInstanceMetadataOptions a rollback sends for an instance whose
+ * record says: IMDSv1 allowed, hop limit 3, endpoint, IPv6 and tags on.
+ */
+export function restoreOfRecorded(instanceId: string) {
+  return { InstanceId: instanceId, HttpTokens: 'optional', HttpPutResponseHopLimit: 3, HttpEndpoint: 'enabled', HttpProtocolIpv6: 'enabled', InstanceMetadataTags: 'enabled' };
+}

@@ -4,6 +4,7 @@
  * MetadataNoTokenRejected, and rolls back to exactly what was recorded, or
  * clears the watch after a clean window. Every write is counted.
  */
+import { restoreOfRecorded } from '../support/watched.js';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateTagsCommand,
@@ -139,14 +140,7 @@ describe('watch', () => {
     expect(writes()).toEqual(['CreateTags', 'ModifyInstanceMetadataOptions', 'CreateTags', 'DeleteTags']);
     expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input).toEqual({ InstanceIds: [ID] });
     expect(ec2.commandCalls(CreateTagsCommand)[0]!.args[0].input.Tags![0]!.Value).toContain('action=pending;by=watch');
-    expect(ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)[0]!.args[0].input).toEqual({
-      InstanceId: ID,
-      HttpTokens: 'optional',
-      HttpPutResponseHopLimit: 3,
-      HttpEndpoint: 'enabled',
-      HttpProtocolIpv6: 'enabled',
-      InstanceMetadataTags: 'enabled',
-    });
+    expect(ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)[0]!.args[0].input).toEqual(restoreOfRecorded(ID));
     const after = tagsWritten();
     expect(after['imds-guard:flipped-at']).toBeUndefined();
     expect(after['imds-guard:rolled-back']).toBe(

@@ -12,13 +12,15 @@ const DOCUMENTED =
   "You can't launch instances with IMDSv1 because httpTokensEnforced is enabled for this account. Either launch the instance with httpTokens=required or " +
   'contact your account owner to disable httpTokensEnforced using the ModifyInstanceMetadataDefaults API or the account settings in the EC2 console.';
 
-describe('bareCode', () => {
-  it('drops the Client./Server. prefix CloudTrail puts on EC2 codes, and leaves a bare code as it is', () => {
-    expect(bareCode('Client.UnsupportedOperation')).toBe('UnsupportedOperation');
-    expect(bareCode('Server.InternalError')).toBe('InternalError');
-    expect(bareCode('UnsupportedOperation')).toBe('UnsupportedOperation');
-    expect(bareCode('InvalidInstanceID.NotFound')).toBe('InvalidInstanceID.NotFound');
-    expect(bareCode(undefined)).toBeUndefined();
+describe('bareCode: drops the Client./Server. prefix CloudTrail puts on EC2 codes, and leaves a bare code as it is', () => {
+  it.each([
+    ['Client.UnsupportedOperation', 'UnsupportedOperation'],
+    ['Server.InternalError', 'InternalError'],
+    ['UnsupportedOperation', 'UnsupportedOperation'],
+    ['InvalidInstanceID.NotFound', 'InvalidInstanceID.NotFound'],
+    [undefined, undefined],
+  ])('%s → %s', (code, bare) => {
+    expect(bareCode(code)).toBe(bare);
   });
 });
 

@@ -4,6 +4,7 @@
  * operator reads on the outcome) says of each. A rollback is "restored" only
  * after the options were read back as recorded, from the right instance.
  */
+import { restoreOfRecorded } from '../support/watched.js';
 import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { MetadataOptions } from '../../shared/model.js';
@@ -80,14 +81,7 @@ describe('rollBack: restored only when read back as recorded', () => {
       ],
     });
     expect(writes()).toEqual(['CreateTags', 'ModifyInstanceMetadataOptions', 'CreateTags', 'DeleteTags']);
-    expect(ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)[0]!.args[0].input).toEqual({
-      InstanceId: ID,
-      HttpTokens: 'optional',
-      HttpPutResponseHopLimit: 3,
-      HttpEndpoint: 'enabled',
-      HttpProtocolIpv6: 'enabled',
-      InstanceMetadataTags: 'enabled',
-    });
+    expect(ec2.commandCalls(ModifyInstanceMetadataOptionsCommand)[0]!.args[0].input).toEqual(restoreOfRecorded(ID));
     expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input).toEqual({ InstanceIds: [ID] });
     expect(marks()).toEqual([
       { at: AT, action: 'pending', by: 'watch', rejected: 4, first: FIRST, last: LAST },

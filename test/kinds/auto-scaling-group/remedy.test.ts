@@ -1,4 +1,5 @@
 /** Repointing an Auto Scaling group (shared/kinds/auto-scaling-group/remedy.ts), through the remediator. */
+import { groupRecord } from '../../aws/helpers.js';
 import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import {
   DescribeLaunchTemplateVersionsCommand,
@@ -47,16 +48,7 @@ function groupsNow(groups: AutoScalingGroup[]) {
 }
 
 /** What DescribeAutoScalingGroups always returns besides the launch sources. */
-const BASE = {
-  AutoScalingGroupName: 'web-asg',
-  MinSize: 1,
-  MaxSize: 2,
-  DesiredCapacity: 1,
-  DefaultCooldown: 300,
-  AvailabilityZones: ['us-east-1a'],
-  HealthCheckType: 'EC2',
-  CreatedTime: new Date('2024-01-01T00:00:00Z'),
-} satisfies Partial<AutoScalingGroup>;
+const BASE = groupRecord('web-asg');
 
 const pinned: AutoScalingGroup = { ...BASE, LaunchTemplate: { LaunchTemplateId: WEB, LaunchTemplateName: 'web-lt', Version: '1' } };
 

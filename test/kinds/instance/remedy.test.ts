@@ -10,6 +10,7 @@ import { createGroupFinder } from '../../../shared/act/groups.js';
 import type { ActContext } from '../../../shared/act/types.js';
 import { fixInstance, instanceRemedy } from '../../../shared/kinds/instance/remedy.js';
 import type { Plan } from '../../../shared/verdict.js';
+import { clearedPlan } from '../../support/subjects.js';
 import { WATCH_TAG_PERMISSIONS } from '../../../shared/watch/permissions.js';
 import { ec2Error } from '../../support/aws-errors.js';
 
@@ -86,15 +87,7 @@ describe('fixInstance', () => {
     ...extra,
   });
   const ID = 'i-0abc1234def567890';
-  const planOf = (extra: Partial<Plan> = {}): Plan => ({
-    ref: ref('instance', ID),
-    action: 'modify-instance-metadata-options',
-    target: { httpTokens: 'required' },
-    gates: [],
-    execute: true,
-    summary: '',
-    ...extra,
-  });
+  const planOf = (extra: Partial<Plan> = {}): Plan => clearedPlan(ref('instance', ID), 'modify-instance-metadata-options', extra);
   const modifies = () => ec2.commandCalls(ModifyInstanceMetadataOptionsCommand).map((c) => c.args[0].input);
 
   it('with no options recorded in the plan, flips without a watch record and says nothing of a watch', async () => {

@@ -19,6 +19,13 @@ import { configurationSubject, policy } from '../../act/helpers.js';
 
 const { ec2, autoScaling, deps } = remediationHarness();
 
+
+/** The message of a migration of web-lc (default policy) that failed, asserting that it failed. */
+async function failedMigrationMessage(): Promise<string> {
+  const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
+  expect(outcome).toMatchObject({ status: 'failed' });
+  return outcome!.message;
+}
 describe('launch configuration', () => {
   const lc = {
     LaunchConfigurationName: 'web-lc',
@@ -118,10 +125,9 @@ describe('launch configuration', () => {
     autoScaling.on(UpdateAutoScalingGroupCommand, { AutoScalingGroupName: 'api-asg' }).rejects(
       awsError('AutoScaling', 'ScalingActivityInProgress', 'Scaling activity 8f2c4e1a-7b3d-4c59-9e0a-1d2b3c4d5e6f is in progress and blocks this action.'),
     );
-    const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
-    expect(outcome).toMatchObject({ status: 'failed' });
-    expect(outcome!.message).toContain('with HttpTokens=required; moved web-asg to it ($Default); could not move: api-asg (');
-    expect(outcome!.message).toContain('; launch configuration web-lc is still in use');
+    const message = await failedMigrationMessage();
+    expect(message).toContain('with HttpTokens=required; moved web-asg to it ($Default); could not move: api-asg (');
+    expect(message).toContain('; launch configuration web-lc is still in use');
   });
 
   it('deletes a superseded configuration only on request, and never one a group uses again', async () => {
@@ -231,9 +237,7 @@ describe('launch configuration: what is written to AWS and what the outcome says
     ['no list', {}],
   ])('fails, creating nothing, when the configuration is gone (%s)', async (_, answer) => {
     autoScaling.on(DescribeLaunchConfigurationsCommand).resolves(answer);
-    const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
-    expect(outcome).toMatchObject({ status: 'failed' });
-    expect(outcome!.message).toContain('launch configuration web-lc no longer exists');
+    expect(await failedMigrationMessage()).toContain('launch configuration web-lc no longer exists');
     expect(ec2.commandCalls(CreateLaunchTemplateCommand)).toHaveLength(0);
   });
 
@@ -242,26 +246,20 @@ describe('launch configuration: what is written to AWS and what the outcome says
     ['a launch template without an id', { LaunchTemplate: { LaunchTemplateName: 'imds-guard-web-lc' } }],
   ])('fails, moving no group, when CreateLaunchTemplate answers %s', async (_, answer) => {
     ec2.on(CreateLaunchTemplateCommand).resolves(answer);
-    const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
-    expect(outcome).toMatchObject({ status: 'failed' });
-    expect(outcome!.message).toContain('CreateLaunchTemplate returned no launch template id');
+    expect(await failedMigrationMessage()).toContain('CreateLaunchTemplate returned no launch template id');
     expect(autoScaling.commandCalls(UpdateAutoScalingGroupCommand)).toHaveLength(0);
   });
 
   it('fails with the error, looking for no existing template, when CreateLaunchTemplate fails otherwise', async () => {
     ec2.on(CreateLaunchTemplateCommand).rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
-    const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
-    expect(outcome).toMatchObject({ status: 'failed' });
-    expect(outcome!.message).toContain('UnauthorizedOperation');
+    expect(await failedMigrationMessage()).toContain('UnauthorizedOperation');
     expect(ec2.commandCalls(DescribeLaunchTemplatesCommand)).toHaveLength(0);
     expect(autoScaling.commandCalls(UpdateAutoScalingGroupCommand)).toHaveLength(0);
   });
 
   it('a CreateLaunchTemplate that timed out is a failure, not a template that already exists', async () => {
     ec2.on(CreateLaunchTemplateCommand).rejects(timeoutError('request', 30000, 3));
-    const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
-    expect(outcome).toMatchObject({ status: 'failed' });
-    expect(outcome!.message).toContain('TimeoutError: no answer within the request timeout');
+    expect(await failedMigrationMessage()).toContain('TimeoutError: no answer within the request timeout');
     expect(ec2.commandCalls(DescribeLaunchTemplatesCommand)).toHaveLength(0);
     expect(autoScaling.commandCalls(UpdateAutoScalingGroupCommand)).toHaveLength(0);
   });
@@ -305,9 +303,7 @@ describe('launch configuration: what is written to AWS and what the outcome says
   ])('fails when the existing template cannot be described (%s)', async (_, answer) => {
     ec2.on(CreateLaunchTemplateCommand).rejects(alreadyExists());
     ec2.on(DescribeLaunchTemplatesCommand).resolves(answer);
-    const [outcome] = await remediate([planFor(configurationSubject(), policy())], deps(policy()));
-    expect(outcome).toMatchObject({ status: 'failed' });
-    expect(outcome!.message).toContain('launch template imds-guard-web-lc exists but could not be described');
+    expect(await failedMigrationMessage()).toContain('launch template imds-guard-web-lc exists but could not be described');
     expect(autoScaling.commandCalls(UpdateAutoScalingGroupCommand)).toHaveLength(0);
   });
 

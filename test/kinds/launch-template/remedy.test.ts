@@ -13,6 +13,7 @@ import { ActionRefused, type ActContext } from '../../../shared/act/types.js';
 import { GROUP_ACT_PERMISSIONS } from '../../../shared/act/groups-iam.js';
 import { fixedMetadataOptions, fixLaunchTemplate, launchTemplateRemedy, versionClientToken } from '../../../shared/kinds/launch-template/remedy.js';
 import type { Plan } from '../../../shared/verdict.js';
+import { clearedPlan } from '../../support/subjects.js';
 import { planFor, remediationHarness } from '../../act/harness.js';
 import { policy, ref, templateSubject } from '../../act/helpers.js';
 
@@ -152,15 +153,7 @@ describe('launch template', () => {
       actor: 'imds-guard (enforce mode)',
       ...extra,
     });
-    const planOf = (extra: Partial<Plan> = {}): Plan => ({
-      ref: ref('launch-template', TEMPLATE),
-      action: 'new-launch-template-version',
-      target: { httpTokens: 'required' },
-      gates: [],
-      execute: true,
-      summary: '',
-      ...extra,
-    });
+    const planOf = (extra: Partial<Plan> = {}): Plan => clearedPlan(ref('launch-template', TEMPLATE), 'new-launch-template-version', extra);
     const created = () => ec2.commandCalls(CreateLaunchTemplateVersionCommand).map((c) => c.args[0].input);
     const CREATED = 'created version 4 of web from version 3 with HttpTokens=required and made it the default';
 
